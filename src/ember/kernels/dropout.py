@@ -1,0 +1,448 @@
+"""Fused dropout kernels (Numba) on C-contiguous 1-D NumPy arrays.
+
+Semantics follow PyTorch: ``out = x * noise`` with ``noise = scale`` for kept elements and ``0``
+for dropped ones, one multiplication in the array's dtype (NaN/inf inputs give NaN when dropped,
+negative inputs give -0.0). Element ``i`` (flat C-order index) is kept iff stream word ``i`` of
+``(seed, offset)`` (see ``ember.kernels.philox``) is below ``threshold``; the keep probability is
+``threshold / 2**32`` (see ``keep_threshold``). A forward over ``n`` elements consumes
+``blocks_for(n)`` blocks of the stream.
+
+Bit-packed masks: bit ``i`` is the keep decision of element ``i``, stored as ``ceil(n / 8)`` uint8
+bytes equal to ``np.packbits(keep, bitorder="little")``; pad bits are 0.
+
+Alpha dropout: ``out = x * (a if kept else 0) + (b_keep if kept else b_drop)``, a multiply then a
+separately rounded add (no FMA), as torch computes it; its backward is ``grad * (a or 0)``, i.e.
+the plain backward with ``scale = a``. Plain and alpha forwards share the tile driver and differ
+only in their innermost loop: the plain path cannot be written as alpha with ``b = 0`` because
+``-0.0 + 0.0`` is ``+0.0``.
+
+Work is split into chunks of 2**16 elements (a multiple of 64, so no two threads write the same
+mask byte) run with ``prange`` from ``PARALLEL_THRESHOLD`` elements on, serially below. Each
+chunk walks tiles of 1024 elements: Philox words for the tile (4 per block, rounds amortized over
+4 elements), then one contiguous loop that compares, scales, writes ``out`` and ORs 64 decisions
+into one mask word.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .philox import PARALLEL_THRESHOLD, TILE_BLOCKS, blocks_for, gen_tile, split_seed
+
+__all__ = [
+    "keep_threshold",
+    "mask_nbytes",
+    "unpack_bits",
+    "dropout_forward",
+    "dropout_backward_from_mask",
+    "dropout_backward_regenerate",
+    "alpha_dropout_forward",
+    "alpha_dropout_backward_from_mask",
+    "alpha_dropout_backward_regenerate",
+    "decisions_bits",
+    "apply_row_mask",
+    "apply_row_mask_alpha",
+    "blocks_for",
+    "PARALLEL_THRESHOLD",
+]
+
+_U0 = np.uint64(0)
+_U1 = np.uint64(1)
+_U2 = np.uint64(2)
+_U3 = np.uint64(3)
+_U7 = np.uint64(7)
+_U8 = np.uint64(8)
+_U64 = np.uint64(64)
+_TILE = np.uint64(TILE_BLOCKS * 4)
+_CHUNK = np.uint64(1 << 16)
+
+_MODE_PLAIN = 0
+_MODE_ALPHA = 1
+_MODE_MASK_ONLY = 2
+
+
+def keep_threshold(p: float) -> int:
+    """uint32 threshold for drop probability ``p``: ``min(round((1 - p) * 2**32), 2**32 - 1)``.
+
+    An element is kept iff its stream word is ``< threshold``, so the keep probability is exactly
+    ``threshold / 2**32`` (within 2**-33 of ``1 - p``). ``p == 0`` and ``p == 1`` are never passed
+    to the kernels: callers short-circuit them.
+
+    Args:
+        p: drop probability, ``0 < p < 1``.
+
+    Returns:
+        The threshold as a Python int in ``[0, 2**32 - 1]``.
+    """
+    p = float(p)
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"keep_threshold expects 0 < p < 1 (callers handle 0 and 1), got {p}")
+    return min(round((1.0 - p) * 2.0**32), 2**32 - 1)
+
+
+def mask_nbytes(n: int) -> int:
+    """Bytes of a bit-packed mask for ``n`` elements: ``ceil(n / 8)``."""
+    return (int(n) + 7) // 8
+
+
+def unpack_bits(mask_bits: np.ndarray, n: int) -> np.ndarray:
+    """Decode a bit-packed mask into a bool array of ``n`` keep decisions."""
+    return np.unpackbits(mask_bits, count=int(n), bitorder="little").view(np.bool_)
+
+
+# ------------------------------------------------------------------------------------------------
+# Kernels
+# ------------------------------------------------------------------------------------------------
+
+
+@njit(inline="always")
+def _store_bits(mask, byte0, bits, nbytes):
+    for q in range(nbytes):
+        mask[byte0 + q] = np.uint8((bits >> (q * _U8)) & np.uint64(0xFF))
+
+
+@njit(inline="always")
+def _load_bits(mask, byte0, nbytes):
+    bits = _U0
+    for q in range(nbytes):
+        bits |= np.uint64(mask[byte0 + q]) << (q * _U8)
+    return bits
+
+
+@njit(inline="always")
+def _forward_range(x, out, mask, start, stop, k0, k1, offset, thr, a, b_keep, b_drop, zero,
+                   mode, write_mask, words, planar):
+    # start is a multiple of 64: tile groups line up with global mask words.
+    i = start
+    while i < stop:
+        m = min(_TILE, stop - i)
+        gen_tile(words, planar, offset + (i >> _U2), (m + _U3) >> _U2, k0, k1)
+        g = _U0
+        while g < m:
+            e = min(_U64, m - g)
+            base = i + g
+            bits = _U0
+            if mode == _MODE_PLAIN:
+                for k in range(e):
+                    keep = words[g + k] < thr
+                    out[base + k] = x[base + k] * (a if keep else zero)
+                    bits |= np.uint64(keep) << k
+            elif mode == _MODE_ALPHA:
+                for k in range(e):
+                    keep = words[g + k] < thr
+                    out[base + k] = x[base + k] * (a if keep else zero) + (
+                        b_keep if keep else b_drop)
+                    bits |= np.uint64(keep) << k
+            else:
+                for k in range(e):
+                    bits |= np.uint64(words[g + k] < thr) << k
+            if write_mask:
+                _store_bits(mask, base >> _U3, bits, (e + _U7) >> _U3)
+            g += e
+        i += m
+
+
+@njit(cache=True)
+def _forward_serial(x, out, mask, k0, k1, offset, thr, a, b_keep, b_drop, zero, mode,
+                    write_mask, n):
+    words = np.empty(TILE_BLOCKS * 4, np.uint32)
+    planar = np.empty((4, TILE_BLOCKS), np.uint32)
+    _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thr, a, b_keep, b_drop,
+                   zero, mode, write_mask, words, planar)
+
+
+@njit(cache=True, parallel=True)
+def _forward_parallel(x, out, mask, k0, k1, offset, thr, a, b_keep, b_drop, zero, mode,
+                      write_mask, n):
+    n = np.uint64(n)
+    nchunks = (n + _CHUNK - _U1) // _CHUNK
+    for c in prange(nchunks):
+        words = np.empty(TILE_BLOCKS * 4, np.uint32)
+        planar = np.empty((4, TILE_BLOCKS), np.uint32)
+        s = np.uint64(c) * _CHUNK
+        _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thr, a, b_keep,
+                       b_drop, zero, mode, write_mask, words, planar)
+
+
+@njit(inline="always")
+def _from_mask_range(g, out, mask, start, stop, scale, zero):
+    i = start
+    while i < stop:
+        e = min(_U64, stop - i)
+        bits = _load_bits(mask, i >> _U3, (e + _U7) >> _U3)
+        for k in range(e):
+            out[i + k] = g[i + k] * (scale if (bits >> k) & _U1 else zero)
+        i += e
+
+
+@njit(cache=True)
+def _from_mask_serial(g, out, mask, scale, zero):
+    _from_mask_range(g, out, mask, _U0, np.uint64(g.size), scale, zero)
+
+
+@njit(cache=True, parallel=True)
+def _from_mask_parallel(g, out, mask, scale, zero):
+    n = np.uint64(g.size)
+    nchunks = (n + _CHUNK - _U1) // _CHUNK
+    for c in prange(nchunks):
+        s = np.uint64(c) * _CHUNK
+        _from_mask_range(g, out, mask, s, min(s + _CHUNK, n), scale, zero)
+
+
+@njit(inline="always")
+def _rows_range(x, out, mask, t0, t1, pieces, piece_len, inner, a, b_keep, b_drop, zero, alpha):
+    # Task t covers piece (t % pieces) of row (t // pieces).
+    for t in range(t0, t1):
+        r = t // pieces
+        lo = r * inner + (t % pieces) * piece_len
+        hi = min(lo + piece_len, (r + _U1) * inner)
+        keep = (mask[r >> _U3] >> np.uint8(r & _U7)) & np.uint8(1)
+        s = a if keep else zero
+        if alpha:
+            b = b_keep if keep else b_drop
+            for k in range(lo, hi):
+                out[k] = x[k] * s + b
+        else:
+            for k in range(lo, hi):
+                out[k] = x[k] * s
+
+
+@njit(cache=True)
+def _rows_serial(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
+    rows = np.uint64(rows)
+    inner = np.uint64(inner)
+    _rows_range(x, out, mask, _U0, rows, _U1, inner, inner, a, b_keep, b_drop, zero, alpha)
+
+
+@njit(cache=True, parallel=True)
+def _rows_parallel(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
+    rows = np.uint64(rows)
+    inner = np.uint64(inner)
+    piece_len = min(inner, _CHUNK)
+    pieces = (inner + piece_len - _U1) // piece_len
+    ntasks = rows * pieces
+    per = max(_U1, _CHUNK // piece_len)  # tasks per parallel step: ~one chunk of elements
+    nsteps = (ntasks + per - _U1) // per
+    for c in prange(nsteps):
+        t0 = np.uint64(c) * per
+        _rows_range(x, out, mask, t0, min(t0 + per, ntasks), pieces, piece_len, inner, a,
+                    b_keep, b_drop, zero, alpha)
+
+
+# ------------------------------------------------------------------------------------------------
+# Python wrappers (validation and dispatch)
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_dtype(arr: np.ndarray, name: str) -> np.dtype:
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(arr).__name__}")
+    if arr.dtype != np.float32 and arr.dtype != np.float64:
+        raise TypeError(f"dropout kernels support float32 and float64 only; {name} has dtype "
+                        f"{arr.dtype}")
+    return arr.dtype
+
+
+def _check_pair(x: np.ndarray, out: np.ndarray, xname: str = "x") -> np.dtype:
+    dt = _check_dtype(x, xname)
+    _check_dtype(out, "out")
+    if out.dtype != dt:
+        raise TypeError(f"out must have the dtype of {xname} ({dt}), got {out.dtype}")
+    for arr, name in ((x, xname), (out, "out")):
+        if arr.ndim != 1 or not arr.flags.c_contiguous:
+            raise ValueError(f"{name} must be a C-contiguous 1-D array (ravel() it first)")
+    if out.shape != x.shape:
+        raise ValueError(f"out has shape {out.shape}, expected {x.shape}")
+    if not out.flags.writeable:
+        raise ValueError("out must be writeable")
+    return dt
+
+
+def _check_mask(mask_bits: np.ndarray, n: int) -> None:
+    if not isinstance(mask_bits, np.ndarray) or mask_bits.dtype != np.uint8:
+        raise TypeError("mask_bits must be a uint8 numpy.ndarray")
+    if mask_bits.ndim != 1 or not mask_bits.flags.c_contiguous:
+        raise ValueError("mask_bits must be a C-contiguous 1-D array")
+    if mask_bits.size != mask_nbytes(n):
+        raise ValueError(f"mask_bits must have ceil(n / 8) = {mask_nbytes(n)} bytes for "
+                         f"n = {n}, got {mask_bits.size}")
+
+
+def _check_threshold(threshold: int) -> np.uint32:
+    threshold = int(threshold)
+    if not 0 <= threshold < 2**32:
+        raise ValueError(f"threshold must be in [0, 2**32), got {threshold}")
+    return np.uint32(threshold)
+
+
+_EMPTY_MASK = np.zeros(1, dtype=np.uint8)
+
+
+def _forward(x, out, seed, offset, threshold, a, b_keep, b_drop, mode, mask_bits, n):
+    k0, k1, off = split_seed(seed, offset)
+    thr = _check_threshold(threshold)
+    if mask_bits is not None:
+        _check_mask(mask_bits, n)
+    if n == 0:
+        return
+    write = mask_bits is not None
+    mask = mask_bits if write else _EMPTY_MASK
+    t = x.dtype.type
+    kernel = _forward_parallel if n >= PARALLEL_THRESHOLD else _forward_serial
+    kernel(x, out, mask, k0, k1, off, thr, t(a), t(b_keep), t(b_drop), t(0), mode, write, n)
+
+
+def dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int, threshold: int,
+                    scale: float, mask_bits: np.ndarray | None = None) -> None:
+    """Fused dropout forward: ``out = x * (scale if kept else 0)`` in one pass.
+
+    Args:
+        x: C-contiguous 1-D float32/float64 input.
+        out: output of the same shape and dtype; may be ``x`` itself (in place).
+        seed: 64-bit stream key.
+        offset: 64-bit first block of the stream; the call consumes ``blocks_for(x.size)``.
+        threshold: ``keep_threshold(p)``; element ``i`` is kept iff word ``i`` < threshold.
+        scale: ``1 / (1 - p)`` already rounded to the dtype.
+        mask_bits: optional uint8 array of ``ceil(n / 8)`` bytes receiving the packed decisions.
+
+    Raises:
+        TypeError: for dtypes other than float32 and float64.
+    """
+    _check_pair(x, out)
+    _forward(x, out, seed, offset, threshold, scale, 0, 0, _MODE_PLAIN, mask_bits, x.size)
+
+
+def dropout_backward_from_mask(grad: np.ndarray, out: np.ndarray, mask_bits: np.ndarray,
+                               scale: float) -> None:
+    """Dropout backward from a packed mask: ``out = grad * (scale if bit else 0)``.
+
+    Args:
+        grad: C-contiguous 1-D float32/float64 upstream gradient.
+        out: output of the same shape and dtype; may be ``grad``.
+        mask_bits: the packed mask written by the forward.
+        scale: the forward's scale (``a`` for alpha dropout), rounded to the dtype.
+    """
+    _check_pair(grad, out, "grad")
+    n = grad.size
+    _check_mask(mask_bits, n)
+    if n == 0:
+        return
+    t = grad.dtype.type
+    kernel = _from_mask_parallel if n >= PARALLEL_THRESHOLD else _from_mask_serial
+    kernel(grad, out, mask_bits, t(scale), t(0))
+
+
+def dropout_backward_regenerate(grad: np.ndarray, out: np.ndarray, seed: int, offset: int,
+                                threshold: int, scale: float) -> None:
+    """Dropout backward regenerating the decisions from (seed, offset); nothing was stored.
+
+    Args:
+        grad: C-contiguous 1-D float32/float64 upstream gradient.
+        out: output of the same shape and dtype; may be ``grad``.
+        seed: the forward's seed.
+        offset: the forward's offset.
+        threshold: the forward's threshold.
+        scale: the forward's scale (``a`` for alpha dropout), rounded to the dtype.
+    """
+    _check_pair(grad, out, "grad")
+    _forward(grad, out, seed, offset, threshold, scale, 0, 0, _MODE_PLAIN, None, grad.size)
+
+
+def alpha_dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int, threshold: int,
+                          a: float, b_keep: float, b_drop: float,
+                          mask_bits: np.ndarray | None = None) -> None:
+    """Fused alpha dropout: ``out = x * (a if kept else 0) + (b_keep if kept else b_drop)``.
+
+    The multiply and the add are rounded separately (no FMA), matching torch bit for bit.
+
+    Args:
+        x: C-contiguous 1-D float32/float64 input.
+        out: output of the same shape and dtype; may be ``x``.
+        seed: 64-bit stream key.
+        offset: 64-bit first block; the call consumes ``blocks_for(x.size)`` blocks.
+        threshold: ``keep_threshold(p)``.
+        a: multiplier, rounded to the dtype.
+        b_keep: additive term of kept elements (torch: ``b``), rounded to the dtype.
+        b_drop: additive term of dropped elements (torch: ``a * alpha' + b``), rounded.
+        mask_bits: optional packed-mask output of ``ceil(n / 8)`` bytes.
+    """
+    _check_pair(x, out)
+    _forward(x, out, seed, offset, threshold, a, b_keep, b_drop, _MODE_ALPHA, mask_bits, x.size)
+
+
+def alpha_dropout_backward_from_mask(grad: np.ndarray, out: np.ndarray, mask_bits: np.ndarray,
+                                     a: float) -> None:
+    """Alpha dropout backward from a packed mask: ``out = grad * (a if kept else 0)``."""
+    dropout_backward_from_mask(grad, out, mask_bits, a)
+
+
+def alpha_dropout_backward_regenerate(grad: np.ndarray, out: np.ndarray, seed: int, offset: int,
+                                      threshold: int, a: float) -> None:
+    """Alpha dropout backward regenerating the decisions: ``out = grad * (a if kept else 0)``."""
+    dropout_backward_regenerate(grad, out, seed, offset, threshold, a)
+
+
+def decisions_bits(seed: int, offset: int, threshold: int, n_decisions: int) -> np.ndarray:
+    """Packed keep decisions ``word_i < threshold`` for ``i < n_decisions`` (channel dropout).
+
+    Args:
+        seed: 64-bit stream key.
+        offset: 64-bit first block; consumes ``blocks_for(n_decisions)`` blocks.
+        threshold: ``keep_threshold(p)``.
+        n_decisions: number of decisions (e.g. ``N * C``).
+
+    Returns:
+        uint8 array of ``ceil(n_decisions / 8)`` bytes (``np.packbits(keep, bitorder='little')``).
+    """
+    n = int(n_decisions)
+    if n < 0:
+        raise ValueError(f"n_decisions must be non-negative, got {n}")
+    mask = np.zeros(mask_nbytes(n), dtype=np.uint8)
+    dummy = np.empty(0, dtype=np.float32)
+    _forward(dummy, dummy, seed, offset, threshold, 0, 0, 0, _MODE_MASK_ONLY, mask, n)
+    return mask
+
+
+def _rows(x, out, mask_bits, inner, a, b_keep, b_drop, alpha):
+    n = x.size
+    inner = int(inner)
+    if inner <= 0 or n % inner:
+        if n == 0 and inner >= 0:
+            return
+        raise ValueError(f"inner ({inner}) must be positive and divide x.size ({n})")
+    rows = n // inner
+    _check_mask(mask_bits, rows)
+    if n == 0:
+        return
+    t = x.dtype.type
+    kernel = _rows_parallel if n >= PARALLEL_THRESHOLD else _rows_serial
+    kernel(x, out, mask_bits, rows, inner, t(a), t(b_keep), t(b_drop), t(0), alpha)
+
+
+def apply_row_mask(x: np.ndarray, out: np.ndarray, mask_bits: np.ndarray, inner: int,
+                   scale: float) -> None:
+    """Channel dropout on a ``(rows, inner)`` view: ``out[r, :] = x[r, :] * (scale or 0)``.
+
+    Decision ``r`` (bit ``r`` of ``mask_bits``) applies to the whole contiguous row ``r``. Used
+    for the forward (with the forward's scale) and the backward (on the gradient).
+
+    Args:
+        x: C-contiguous 1-D float32/float64 array of ``rows * inner`` elements.
+        out: output of the same shape and dtype; may be ``x``.
+        mask_bits: packed decisions, ``ceil(rows / 8)`` bytes (see ``decisions_bits``).
+        inner: row length.
+        scale: scale rounded to the dtype (``a`` for the alpha backward).
+    """
+    _check_pair(x, out)
+    _rows(x, out, mask_bits, inner, scale, 0, 0, False)
+
+
+def apply_row_mask_alpha(x: np.ndarray, out: np.ndarray, mask_bits: np.ndarray, inner: int,
+                         a: float, b_keep: float, b_drop: float) -> None:
+    """Feature alpha dropout forward on ``(rows, inner)``: ``x * (a or 0) + (b_keep or b_drop)``.
+
+    The backward is ``apply_row_mask(grad, out, mask_bits, inner, a)``.
+    """
+    _check_pair(x, out)
+    _rows(x, out, mask_bits, inner, a, b_keep, b_drop, True)
