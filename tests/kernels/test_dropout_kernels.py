@@ -1,0 +1,242 @@
+"""Fused dropout kernels against straightforward NumPy references written here."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+try:
+    from ember.kernels import dropout as D
+    from ember.kernels import philox as P
+except ImportError:  # package not installed: import from the source tree
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from ember.kernels import dropout as D
+    from ember.kernels import philox as P
+
+import numba
+
+SIZES = [0, 1, 3, 4, 5, 31, 32, 33, 63, 64, 65, 1000, 70_000, 1 << 20]
+DTYPES = [np.float32, np.float64]
+UINT = {np.float32: np.uint32, np.float64: np.uint64}
+
+
+def make_input(n, dtype, seed=0):
+    rng = np.random.default_rng(seed + n)
+    x = rng.standard_normal(n).astype(dtype)
+    specials = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, -1.5], dtype=dtype)
+    k = min(n, specials.size)
+    x[:k] = specials[:k]
+    if n > 100:
+        idx = rng.integers(0, n, 64)
+        x[idx] = np.resize(specials, 64)
+    return x
+
+
+def ref_keep(seed, offset, n, threshold):
+    return P.reference_words(seed, offset, n) < np.uint32(threshold)
+
+
+def ref_scaled(x, keep, scale):
+    dt = x.dtype.type
+    with np.errstate(invalid="ignore"):  # inf * 0 -> nan is the expected result
+        return x * np.where(keep, dt(scale), dt(0)).astype(x.dtype)
+
+
+def ref_alpha(x, keep, a, b_keep, b_drop):
+    dt = x.dtype.type
+    with np.errstate(invalid="ignore"):
+        mul = x * np.where(keep, dt(a), dt(0)).astype(x.dtype)
+        return mul + np.where(keep, dt(b_keep), dt(b_drop)).astype(x.dtype)
+
+
+def assert_bits_equal(got, expected):
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    u = UINT[got.dtype.type]
+    np.testing.assert_array_equal(got.view(u), expected.view(u))
+
+
+def alpha_constants(p, dtype):
+    alpha_p = -1.7580993408473766
+    a = ((1 - p) * (1 + p * alpha_p**2)) ** -0.5
+    b = -a * alpha_p * p
+    return dtype(a), dtype(b), dtype(a * alpha_p + b)
+
+
+def test_keep_threshold():
+    assert D.keep_threshold(0.5) == 2**31
+    assert D.keep_threshold(0.25) == 3 * 2**30
+    assert D.keep_threshold(1e-12) == 2**32 - 1
+    for p in (0.0, 1.0, -0.1, 1.5):
+        with pytest.raises(ValueError):
+            D.keep_threshold(p)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+def test_forward_and_backwards_bit_exact(n, dtype):
+    seed, offset, p = 0xABCDEF0123456789, 2**32 - 7, 0.3
+    thr = D.keep_threshold(p)
+    scale = dtype(1 / (1 - p))
+    x = make_input(n, dtype)
+    keep = ref_keep(seed, offset, n, thr)
+    expected = ref_scaled(x, keep, scale)
+
+    out = np.empty_like(x)
+    mask = np.full(D.mask_nbytes(n), 0xFF, dtype=np.uint8)  # pad bits must be cleared
+    D.dropout_forward(x, out, seed, offset, thr, scale, mask)
+    assert_bits_equal(out, expected)
+    np.testing.assert_array_equal(mask, np.packbits(keep, bitorder="little"))
+    np.testing.assert_array_equal(D.unpack_bits(mask, n), keep)
+
+    out2 = np.empty_like(x)
+    D.dropout_forward(x, out2, seed, offset, thr, scale)  # without mask
+    assert_bits_equal(out2, expected)
+
+    g = make_input(n, dtype, seed=1)
+    expected_g = ref_scaled(g, keep, scale)
+    dx = np.empty_like(g)
+    D.dropout_backward_from_mask(g, dx, mask, scale)
+    assert_bits_equal(dx, expected_g)
+    dx2 = np.empty_like(g)
+    D.dropout_backward_regenerate(g, dx2, seed, offset, thr, scale)
+    assert_bits_equal(dx2, expected_g)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [0, 1, 5, 33, 64, 1000, 70_000])
+def test_alpha_bit_exact(n, dtype):
+    seed, offset, p = 77, 123, 0.2
+    thr = D.keep_threshold(p)
+    a, b_keep, b_drop = alpha_constants(p, dtype)
+    x = make_input(n, dtype)
+    keep = ref_keep(seed, offset, n, thr)
+    out = np.empty_like(x)
+    mask = np.zeros(D.mask_nbytes(n), dtype=np.uint8)
+    D.alpha_dropout_forward(x, out, seed, offset, thr, a, b_keep, b_drop, mask)
+    assert_bits_equal(out, ref_alpha(x, keep, a, b_keep, b_drop))
+    np.testing.assert_array_equal(mask, np.packbits(keep, bitorder="little"))
+
+    g = make_input(n, dtype, seed=2)
+    dx = np.empty_like(g)
+    D.alpha_dropout_backward_from_mask(g, dx, mask, a)
+    assert_bits_equal(dx, ref_scaled(g, keep, a))
+    dx2 = np.empty_like(g)
+    D.alpha_dropout_backward_regenerate(g, dx2, seed, offset, thr, a)
+    assert_bits_equal(dx2, ref_scaled(g, keep, a))
+
+
+def test_alpha_has_no_fused_multiply_add():
+    # x * a + b rounded twice differs from fma(x, a, b) for these float32 values.
+    dtype = np.float32
+    x = np.array([1 + 2**-23] * 64, dtype=dtype)
+    a, b = dtype(1 + 2**-23), dtype(-1.0)
+    out = np.empty_like(x)
+    D.alpha_dropout_forward(x, out, 1, 0, 2**32 - 1, a, b, b)
+    keep = ref_keep(1, 0, 64, 2**32 - 1)
+    assert keep.all()
+    assert_bits_equal(out, (x * a) + b)
+    assert out[0] == dtype(2**-22)  # the FMA result would be 2**-22 + 2**-46
+
+
+@pytest.mark.parametrize("n", [5, 1000, 70_000])
+def test_in_place(n):
+    seed, offset, p = 3, 4, 0.6
+    thr = D.keep_threshold(p)
+    scale = np.float32(1 / (1 - p))
+    x = make_input(n, np.float32)
+    keep = ref_keep(seed, offset, n, thr)
+    expected = ref_scaled(x, keep, scale)
+    mask = np.zeros(D.mask_nbytes(n), dtype=np.uint8)
+    y = x.copy()
+    D.dropout_forward(y, y, seed, offset, thr, scale, mask)
+    assert_bits_equal(y, expected)
+    g = x.copy()
+    D.dropout_backward_from_mask(g, g, mask, scale)
+    assert_bits_equal(g, expected)
+    g = x.copy()
+    D.dropout_backward_regenerate(g, g, seed, offset, thr, scale)
+    assert_bits_equal(g, expected)
+    a, b_keep, b_drop = alpha_constants(p, np.float32)
+    y = x.copy()
+    D.alpha_dropout_forward(y, y, seed, offset, thr, a, b_keep, b_drop)
+    assert_bits_equal(y, ref_alpha(x, keep, a, b_keep, b_drop))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rows,inner", [(0, 5), (1, 1), (3, 7), (13, 64), (70_001, 1),
+                                        (2, 100_000), (600, 300)])
+def test_row_mask(rows, inner, dtype):
+    seed, offset, p = 1234, 2**32 - 1, 0.5
+    thr = D.keep_threshold(p)
+    keep_rows = ref_keep(seed, offset, rows, thr)
+    bits = D.decisions_bits(seed, offset, thr, rows)
+    np.testing.assert_array_equal(bits, np.packbits(keep_rows, bitorder="little"))
+    np.testing.assert_array_equal(D.unpack_bits(bits, rows), keep_rows)
+
+    x = make_input(rows * inner, dtype)
+    keep = np.repeat(keep_rows, inner)
+    scale = dtype(2.0)
+    out = np.empty_like(x)
+    D.apply_row_mask(x, out, bits, inner, scale)
+    assert_bits_equal(out, ref_scaled(x, keep, scale))
+    a, b_keep, b_drop = alpha_constants(p, dtype)
+    D.apply_row_mask_alpha(x, out, bits, inner, a, b_keep, b_drop)
+    assert_bits_equal(out, ref_alpha(x, keep, a, b_keep, b_drop))
+    y = x.copy()
+    D.apply_row_mask(y, y, bits, inner, scale)
+    assert_bits_equal(y, ref_scaled(x, keep, scale))
+
+
+def test_thread_count_invariance():
+    n = (1 << 20) + 13
+    seed, offset, thr = 555, 2**32 - 3, D.keep_threshold(0.4)
+    scale = np.float32(1 / 0.6)
+    x = make_input(n, np.float32)
+    results = []
+    old = numba.get_num_threads()
+    try:
+        for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(threads)
+            out = np.empty_like(x)
+            mask = np.zeros(D.mask_nbytes(n), dtype=np.uint8)
+            D.dropout_forward(x, out, seed, offset, thr, scale, mask)
+            dx = np.empty_like(x)
+            D.dropout_backward_from_mask(x, dx, mask, scale)
+            bits = D.decisions_bits(seed, offset, thr, n)
+            results.append((out, mask, dx, bits, P.random_words(seed, offset, n)))
+    finally:
+        numba.set_num_threads(old)
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+    np.testing.assert_array_equal(results[0][1], np.packbits(ref_keep(seed, offset, n, thr),
+                                                             bitorder="little"))
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_fraction_kept(p):
+    n = 1_000_000
+    bits = D.decisions_bits(2**63 + 5, 1000, D.keep_threshold(p), n)
+    kept = int(np.unpackbits(bits).sum())
+    q = 1 - p
+    assert abs(kept - n * q) < 5 * np.sqrt(n * p * q)
+
+
+def test_type_and_shape_errors():
+    x = np.zeros(10, dtype=np.float16)
+    with pytest.raises(TypeError, match="float32 and float64"):
+        D.dropout_forward(x, x, 0, 0, 2**31, 2.0)
+    xi = np.zeros(10, dtype=np.int32)
+    with pytest.raises(TypeError, match="float32 and float64"):
+        D.dropout_backward_from_mask(xi, xi, np.zeros(2, np.uint8), 2.0)
+    x32 = np.zeros(10, dtype=np.float32)
+    with pytest.raises(TypeError):
+        D.dropout_forward(x32, np.zeros(10, np.float64), 0, 0, 2**31, 2.0)
+    with pytest.raises(ValueError):
+        D.dropout_forward(x32, x32, 0, 0, 2**31, 2.0, np.zeros(1, np.uint8))  # needs 2 bytes
+    with pytest.raises(ValueError):
+        D.dropout_forward(np.zeros((2, 5), np.float32), np.zeros((2, 5), np.float32), 0, 0,
+                          2**31, 2.0)
+    with pytest.raises(ValueError):
+        D.apply_row_mask(x32, x32, np.zeros(1, np.uint8), 3, 2.0)
