@@ -208,7 +208,7 @@ def test_thread_count_invariance():
     finally:
         numba.set_num_threads(old)
     for got in results[1:]:
-        for a, b in zip(results[0], got):
+        for a, b in zip(results[0], got, strict=True):
             np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
     np.testing.assert_array_equal(results[0][1], np.packbits(ref_keep(seed, offset, n, thr),
                                                              bitorder="little"))

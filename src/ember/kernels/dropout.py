@@ -19,8 +19,9 @@ only in their innermost loop: the plain path cannot be written as alpha with ``b
 Work is split into chunks of 2**16 elements (a multiple of 64, so no two threads write the same
 mask byte) run with ``prange`` from ``PARALLEL_THRESHOLD`` elements on, serially below. Each
 chunk walks tiles of 1024 elements: Philox words for the tile (4 per block, rounds amortized over
-4 elements), then one contiguous loop that compares, scales, writes ``out`` and ORs 64 decisions
-into one mask word.
+4 elements), then one contiguous loop that compares, scales and writes ``out`` (and a 0/1 byte per
+decision when a mask is wanted), then a packing loop turning 8 decision bytes into one mask byte
+with a multiply.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ _U2 = np.uint64(2)
 _U3 = np.uint64(3)
 _U7 = np.uint64(7)
 _U8 = np.uint64(8)
+_U56 = np.uint64(56)
 _U64 = np.uint64(64)
+_PACK_MAGIC = np.uint64(0x0102040810204080)
 _TILE = np.uint64(TILE_BLOCKS * 4)
 _CHUNK = np.uint64(1 << 16)
 
@@ -97,12 +100,6 @@ def unpack_bits(mask_bits: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(inline="always")
-def _store_bits(mask, byte0, bits, nbytes):
-    for q in range(nbytes):
-        mask[byte0 + q] = np.uint8((bits >> (q * _U8)) & np.uint64(0xFF))
-
-
-@njit(inline="always")
 def _load_bits(mask, byte0, nbytes):
     bits = _U0
     for q in range(nbytes):
@@ -111,35 +108,50 @@ def _load_bits(mask, byte0, nbytes):
 
 
 @njit(inline="always")
+def _pack_tile(mask, byte0, keep_bytes, m):
+    # keep_bytes holds one 0/1 byte per element; 8 of them read as a little-endian uint64 are
+    # gathered into one byte by a single multiply (bit j of the result = byte j).
+    nbytes = (m + _U7) >> _U3
+    for k in range(m, nbytes * _U8):
+        keep_bytes[k] = 0
+    k64 = keep_bytes.view(np.uint64)
+    for q in range(nbytes):
+        mask[byte0 + q] = np.uint8((k64[q] * _PACK_MAGIC) >> _U56)
+
+
+@njit(inline="always")
 def _forward_range(x, out, mask, start, stop, k0, k1, offset, thr, a, b_keep, b_drop, zero,
-                   mode, write_mask, words, planar):
-    # start is a multiple of 64: tile groups line up with global mask words.
+                   mode, write_mask, words, planar, keep_bytes):
+    # start is a multiple of 64, so tiles line up with whole mask bytes of the global mask.
+    # Separate loops per (mode, write_mask): each vectorizes without dead work.
     i = start
     while i < stop:
         m = min(_TILE, stop - i)
         gen_tile(words, planar, offset + (i >> _U2), (m + _U3) >> _U2, k0, k1)
-        g = _U0
-        while g < m:
-            e = min(_U64, m - g)
-            base = i + g
-            bits = _U0
-            if mode == _MODE_PLAIN:
-                for k in range(e):
-                    keep = words[g + k] < thr
-                    out[base + k] = x[base + k] * (a if keep else zero)
-                    bits |= np.uint64(keep) << k
-            elif mode == _MODE_ALPHA:
-                for k in range(e):
-                    keep = words[g + k] < thr
-                    out[base + k] = x[base + k] * (a if keep else zero) + (
-                        b_keep if keep else b_drop)
-                    bits |= np.uint64(keep) << k
-            else:
-                for k in range(e):
-                    bits |= np.uint64(words[g + k] < thr) << k
+        if mode == _MODE_PLAIN:
             if write_mask:
-                _store_bits(mask, base >> _U3, bits, (e + _U7) >> _U3)
-            g += e
+                for k in range(m):
+                    keep = words[k] < thr
+                    out[i + k] = x[i + k] * (a if keep else zero)
+                    keep_bytes[k] = np.uint8(keep)
+            else:
+                for k in range(m):
+                    out[i + k] = x[i + k] * (a if words[k] < thr else zero)
+        elif mode == _MODE_ALPHA:
+            if write_mask:
+                for k in range(m):
+                    keep = words[k] < thr
+                    out[i + k] = x[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
+                    keep_bytes[k] = np.uint8(keep)
+            else:
+                for k in range(m):
+                    keep = words[k] < thr
+                    out[i + k] = x[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
+        else:
+            for k in range(m):
+                keep_bytes[k] = np.uint8(words[k] < thr)
+        if write_mask:
+            _pack_tile(mask, i >> _U3, keep_bytes, m)
         i += m
 
 
@@ -148,8 +160,9 @@ def _forward_serial(x, out, mask, k0, k1, offset, thr, a, b_keep, b_drop, zero, 
                     write_mask, n):
     words = np.empty(TILE_BLOCKS * 4, np.uint32)
     planar = np.empty((4, TILE_BLOCKS), np.uint32)
+    keep_bytes = np.empty(TILE_BLOCKS * 4, np.uint8)
     _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thr, a, b_keep, b_drop,
-                   zero, mode, write_mask, words, planar)
+                   zero, mode, write_mask, words, planar, keep_bytes)
 
 
 @njit(cache=True, parallel=True)
@@ -160,9 +173,10 @@ def _forward_parallel(x, out, mask, k0, k1, offset, thr, a, b_keep, b_drop, zero
     for c in prange(nchunks):
         words = np.empty(TILE_BLOCKS * 4, np.uint32)
         planar = np.empty((4, TILE_BLOCKS), np.uint32)
+        keep_bytes = np.empty(TILE_BLOCKS * 4, np.uint8)
         s = np.uint64(c) * _CHUNK
         _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thr, a, b_keep,
-                       b_drop, zero, mode, write_mask, words, planar)
+                       b_drop, zero, mode, write_mask, words, planar, keep_bytes)
 
 
 @njit(inline="always")
