@@ -1,0 +1,116 @@
+"""Benchmark of Ember's dropout kernels against the machine limit and torch (not a test).
+
+For 1M, 16M and 64M float32 elements and 1 and 2 threads, measured side by side in one process
+(median of interleaved repeats):
+
+* limit: a Numba parallel one-pass ``out = a * x`` into a preallocated ``out``;
+* ember forward (with packed mask), backward from the mask, backward regenerating the mask;
+* ``torch.nn.functional.dropout`` forward (torch-allocated tensors) and its backward
+  (``grad * noise``, what autograd runs), if torch is installed.
+
+Prints ns/element and ratios: limit_time / kernel_time and torch_time / ember_time.
+
+Usage: ``PYTHONPATH=src python bench/kernels.py [--repeats 7] [--sizes 1M,16M,64M]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import numba  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from ember.kernels import dropout as D  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # torch is optional here
+    torch = None
+
+
+@njit(parallel=True, cache=True)
+def _scale_limit(x, out, a):
+    for i in prange(x.size):
+        out[i] = x[i] * a
+
+
+def _time(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def _parse_size(s: str) -> int:
+    s = s.strip().upper()
+    mult = {"K": 1 << 10, "M": 1 << 20}.get(s[-1], 1)
+    return int(s.rstrip("KM")) * mult
+
+
+def bench(n: int, threads: int, repeats: int) -> dict[str, float]:
+    p = 0.5
+    thr = D.keep_threshold(p)
+    scale = np.float32(1 / (1 - p))
+    x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
+    out = np.empty_like(x)
+    dx = np.empty_like(x)
+    mask = np.zeros(D.mask_nbytes(n), dtype=np.uint8)
+    a = np.float32(2.0)
+    cases = {
+        "limit": lambda: _scale_limit(x, out, a),
+        "fwd": lambda: D.dropout_forward(x, out, 1, 0, thr, scale, mask),
+        "bwd_mask": lambda: D.dropout_backward_from_mask(x, dx, mask, scale),
+        "bwd_regen": lambda: D.dropout_backward_regenerate(x, dx, 1, 0, thr, scale),
+    }
+    if torch is not None:
+        torch.set_num_threads(threads)
+        tx = torch.randn(n)  # torch-allocated: 64-byte aligned
+        tg = torch.randn(n)
+        noise = torch.empty(n).bernoulli_(1 - p).div_(1 - p)
+
+        cases["torch_fwd"] = lambda: torch.nn.functional.dropout(tx, p, training=True)
+        cases["torch_bwd"] = lambda: tg * noise
+    numba.set_num_threads(threads)
+    for fn in cases.values():  # warm-up (compilation, page faults)
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(repeats):
+        for k, fn in cases.items():
+            times[k].append(_time(fn))
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--sizes", default="1M,16M,64M")
+    args = ap.parse_args()
+    sizes = [_parse_size(s) for s in args.sizes.split(",")]
+    max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    hdr = (f"{'n':>5} {'thr':>3} | {'ns/el: limit':>12} {'fwd':>6} {'bwd_m':>6} {'bwd_r':>6} "
+           f"{'t_fwd':>6} {'t_bwd':>6} | {'limit/kernel: fwd':>17} {'bwd_m':>6} {'bwd_r':>6} | "
+           f"{'torch/ember: fwd':>16} {'bwd_m':>6}")
+    print(f"numba {numba.__version__}, numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch else 'absent'}")
+    print(hdr)
+    for n in sizes:
+        for threads in range(1, max_threads + 1):
+            t = bench(n, threads, args.repeats)
+            ns = {k: v / n * 1e9 for k, v in t.items()}
+            tf = ns.get("torch_fwd", float("nan"))
+            tb = ns.get("torch_bwd", float("nan"))
+            print(f"{n >> 20:>4}M {threads:>3} | {ns['limit']:>12.3f} {ns['fwd']:>6.3f} "
+                  f"{ns['bwd_mask']:>6.3f} {ns['bwd_regen']:>6.3f} {tf:>6.2f} {tb:>6.3f} | "
+                  f"{t['limit'] / t['fwd']:>17.2f} {t['limit'] / t['bwd_mask']:>6.2f} "
+                  f"{t['limit'] / t['bwd_regen']:>6.2f} | {tf / ns['fwd']:>16.1f} "
+                  f"{tb / ns['bwd_mask']:>6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
