@@ -1,0 +1,95 @@
+"""Ember: a PyTorch-compatible deep-learning library written from scratch on NumPy.
+
+``import ember as torch`` runs code written for PyTorch's CPU API: tensors with
+reverse-mode autograd, ``autograd.Function``, ``nn`` modules, optimizers and data utilities,
+plus the most complete and fastest dropout family on a CPU.
+"""
+
+from ember import _dtype
+from ember._dtype import get_default_dtype, set_default_dtype
+from ember._dtype import dtype  # noqa: F401
+from ember.backend import device
+from ember.tensor import Size, Tensor
+from ember import autograd
+from ember.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ember.ops import *  # noqa: F401,F403
+from ember.random import (
+    Generator,
+    default_generator,
+    fork_rng,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from ember import cuda
+
+__version__ = "0.1.0"
+
+float16 = half = _dtype.float16
+float32 = float = _dtype.float32
+float64 = double = _dtype.float64
+uint8 = _dtype.uint8
+int8 = _dtype.int8
+int16 = short = _dtype.int16
+int32 = int = _dtype.int32
+int64 = long = _dtype.int64
+bool = _dtype.bool_
+
+
+def is_tensor(obj) -> "builtins.bool":  # noqa: F821
+    """True if ``obj`` is an Ember tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> "builtins.bool":  # noqa: F821
+    """True if ``input`` has a floating-point dtype."""
+    return input.is_floating_point()
+
+
+def numel(input: Tensor) -> "builtins.int":  # noqa: F821
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
+def is_nonzero(input: Tensor) -> "builtins.bool":  # noqa: F821
+    """The truth value of a one-element tensor."""
+    return input.__bool__()
+
+
+class finfo:
+    """Machine limits of a floating-point dtype, as ``torch.finfo``."""
+
+    def __init__(self, type=None) -> None:
+        import numpy as _np
+
+        info = _np.finfo(_dtype.to_numpy_dtype(type or get_default_dtype()))
+        self.bits, self.eps, self.max, self.min = info.bits, float(info.eps), float(info.max), \
+            float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = float(info.resolution)
+
+
+class iinfo:
+    """Machine limits of an integer dtype, as ``torch.iinfo``."""
+
+    def __init__(self, type) -> None:
+        import numpy as _np
+
+        info = _np.iinfo(_dtype.to_numpy_dtype(type))
+        self.bits, self.max, self.min = info.bits, int(info.max), int(info.min)
+
+
+def get_num_threads() -> "builtins.int":  # noqa: F821
+    """Threads Ember's compiled kernels use."""
+    from ember.kernels import threads
+
+    return threads.get_num_threads()
+
+
+def set_num_threads(n: "builtins.int") -> None:  # noqa: F821
+    """Sets the threads Ember's compiled kernels use."""
+    from ember.kernels import threads
+
+    threads.set_num_threads(n)

@@ -1,0 +1,110 @@
+"""Ember's dtypes: thin named wrappers over NumPy dtypes with PyTorch's names."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+__all__ = ["dtype", "to_numpy_dtype", "from_numpy_dtype", "get_default_dtype", "set_default_dtype"]
+
+
+class dtype:
+    """A tensor element type, named as PyTorch names it (``ember.float32`` ...)."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "is_complex")
+
+    def __init__(self, name: str, numpy_dtype: type) -> None:
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.is_complex = self.numpy.kind == "c"
+        self.is_signed = self.numpy.kind in "fic"
+        self.itemsize = self.numpy.itemsize
+
+    def __repr__(self) -> str:
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+    def to_real(self) -> dtype:
+        """Returns the dtype itself (Ember has no complex dtypes)."""
+        return self
+
+
+float16 = dtype("float16", np.float16)
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+uint8 = dtype("uint8", np.uint8)
+int8 = dtype("int8", np.int8)
+int16 = dtype("int16", np.int16)
+int32 = dtype("int32", np.int32)
+int64 = dtype("int64", np.int64)
+bool_ = dtype("bool", np.bool_)
+
+ALL_DTYPES = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+_FROM_NUMPY = {d.numpy: d for d in ALL_DTYPES}
+_FROM_NAME = {d.name: d for d in ALL_DTYPES}
+_FROM_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
+
+_default_float = float32
+
+
+def get_default_dtype() -> dtype:
+    """Returns the dtype that floating-point tensors are created with (``float32`` at start)."""
+    return _default_float
+
+
+def set_default_dtype(d) -> None:
+    """Sets the default floating-point dtype (``float32`` or ``float64``)."""
+    global _default_float
+    d = as_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def as_dtype(d) -> dtype:
+    """Converts an Ember dtype, NumPy dtype, Python type or dtype name to an Ember dtype."""
+    if isinstance(d, dtype):
+        return d
+    if d is builtins.float:
+        return float64
+    if d is builtins.int:
+        return int64
+    if d is builtins.bool:
+        return bool_
+    if isinstance(d, str) and d in _FROM_NAME:
+        return _FROM_NAME[d]
+    name = getattr(d, "name", None)  # a torch.dtype-like object, e.g. from user code
+    if isinstance(name, str) and name in _FROM_NAME and not isinstance(d, np.dtype):
+        return _FROM_NAME[name]
+    try:
+        return _FROM_NUMPY[np.dtype(d)]
+    except (TypeError, KeyError):
+        raise TypeError(f"unsupported dtype: {d!r}") from None
+
+
+def from_numpy_dtype(npd: np.dtype) -> dtype:
+    """Returns the Ember dtype for a NumPy dtype, raising TypeError for unsupported ones."""
+    try:
+        return _FROM_NUMPY[npd]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type {npd}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def to_numpy_dtype(d) -> np.dtype:
+    """Returns the NumPy dtype for anything :func:`as_dtype` accepts."""
+    return as_dtype(d).numpy
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def category(npd: np.dtype) -> int:
+    """0 for bool, 1 for integers, 2 for floating point (PyTorch's promotion categories)."""
+    return _CATEGORY[npd.kind]

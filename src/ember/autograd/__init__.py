@@ -1,0 +1,18 @@
+"""Automatic differentiation: Function, the backward engine, grad modes and gradcheck."""
+
+from ember.autograd.engine import backward, grad
+from ember.autograd.function import ArrayFunction, Function, FunctionCtx, once_differentiable
+from ember.autograd.gradcheck import GradcheckError, gradcheck
+from ember.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+__all__ = [
+    "Function", "ArrayFunction", "FunctionCtx", "once_differentiable", "backward", "grad",
+    "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
+    "inference_mode", "is_grad_enabled",
+]

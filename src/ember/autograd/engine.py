@@ -1,0 +1,258 @@
+"""The backward engine: walks the graph from outputs to leaves without recursion.
+
+Nodes run in a deterministic order: a node is ready once every node that feeds it a gradient
+has run; among ready nodes the most recently created runs first (as in PyTorch), and leaf
+accumulators run as soon as they are ready.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from ember.autograd.function import AccumulateGrad, _edge_of
+from ember.autograd.grad_mode import no_grad
+
+__all__ = ["backward", "grad"]
+
+
+def _root_edges(tensors) -> list:
+    edges = []
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        edges.append(_edge_of(t))
+    return edges
+
+
+def _root_grads(tensors, grad_tensors, create_graph_hint: str) -> list:
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif not isinstance(grad_tensors, (list, tuple)):
+        grad_tensors = [grad_tensors]
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(
+            f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
+        )
+    grads = []
+    for t, g in zip(tensors, grad_tensors):
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grads.append(np.ones(t._data.shape, dtype=t._data.dtype))
+            continue
+        arr = g._data if hasattr(g, "_data") else np.asarray(g, dtype=t._data.dtype)
+        if arr.shape != t._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {tuple(arr.shape)} and "
+                f"output[0] has a shape of {tuple(t._data.shape)}."
+            )
+        grads.append(arr.astype(t._data.dtype, copy=False))
+    return grads
+
+
+def _dependencies(root_nodes) -> dict:
+    """Counts, for every node reachable from the roots, the edges that point into it."""
+    deps = {}
+    stack = []
+    for node in root_nodes:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_functions:
+            if edge is None:
+                continue
+            child = edge[0]
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
+                stack.append(child)
+    return deps
+
+
+def _accumulate(buffers: dict, node, nr: int, grad) -> None:
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * max(len(node._out_meta), nr + 1, 1)
+    elif nr >= len(slots):
+        slots.extend([None] * (nr + 1 - len(slots)))
+    prev = slots[nr]
+    slots[nr] = grad if prev is None else prev + grad
+
+
+def _call_hooks(hooks, grad):
+    from ember.tensor import Tensor
+
+    for hook in list(hooks):
+        result = hook(Tensor._make(grad))
+        if result is not None:
+            grad = result._data
+    return grad
+
+
+def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> list | None:
+    """Runs backward from ``tensors``.
+
+    Args:
+        tensors: output tensors to differentiate.
+        grad_tensors: their gradients (None for implicit ones of scalars).
+        retain_graph: keep saved values so the graph can be run again.
+        capture: for ``autograd.grad``, the tensors whose gradients to return instead of
+            accumulating into leaves' ``.grad``.
+
+    Returns:
+        The captured gradients as arrays (None where none arrived), or None.
+    """
+    edges = _root_edges(tensors)
+    grads = _root_grads(tensors, grad_tensors, "")
+    buffers: dict = {}
+    for (node, nr), g in zip(edges, grads):
+        _accumulate(buffers, node, nr, g)
+    captured = None
+    capture_at = None
+    if capture is not None:
+        captured = [None] * len(capture)
+        capture_at = {}
+        for i, t in enumerate(capture):
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            capture_at.setdefault(_edge_of(t), []).append(i)
+
+    deps = _dependencies([e[0] for e in edges])
+    ready = []
+    order = 0
+    for node in {e[0]: None for e in edges}:
+        if deps[node] == 0:
+            heapq.heappush(ready, (-node._seq, order, node))
+            order += 1
+
+    with no_grad():
+        while ready:
+            node = heapq.heappop(ready)[2]
+            slots = buffers.pop(node, None) or [None]
+            if node._pre_hooks:
+                for nr, hooks in node._pre_hooks.items():
+                    if nr < len(slots) and slots[nr] is not None and hooks:
+                        slots[nr] = _call_hooks(hooks, slots[nr])
+            if capture_at is not None:
+                for nr, g in enumerate(slots):
+                    for i in capture_at.get((node, nr), ()):
+                        captured[i] = g
+            if type(node) is AccumulateGrad:
+                if capture is None and slots[0] is not None:
+                    _accumulate_into_leaf(node, slots[0])
+                continue
+            if all(g is None for g in slots):
+                in_grads = (None,) * len(node.next_functions)
+            else:
+                in_grads = node._apply(slots)
+                if node._post_hooks:
+                    for hook in node._post_hooks:
+                        hook(in_grads, slots)
+            if not retain_graph:
+                node._release()
+            for edge, g in zip(node.next_functions, in_grads):
+                if edge is None:
+                    continue
+                child, nr = edge
+                if g is not None:
+                    _accumulate(buffers, child, nr, g)
+                deps[child] -= 1
+                if deps[child] == 0:
+                    heapq.heappush(ready, (-child._seq, order, child))
+                    order += 1
+    return captured
+
+
+def _accumulate_into_leaf(node: AccumulateGrad, grad) -> None:
+    from ember.tensor import Tensor
+
+    leaf = node.variable
+    if leaf is None:
+        return
+    if leaf._hooks:
+        grad = _call_hooks(leaf._hooks, grad)
+    if grad.dtype != leaf._data.dtype:
+        grad = grad.astype(leaf._data.dtype)
+    if leaf.grad is None:
+        leaf.grad = Tensor._make(np.array(grad, copy=True, order="C"))
+    else:
+        leaf.grad._data += grad
+        leaf.grad._version.value += 1
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Computes gradients of ``tensors`` and accumulates them into the leaves' ``.grad``.
+
+    Args:
+        tensors: a tensor or sequence of tensors to differentiate.
+        grad_tensors: the gradient w.r.t. each tensor (None for scalars).
+        retain_graph: keep the graph's saved values for another backward.
+        create_graph: not supported (higher-order gradients are not implemented).
+        inputs: if given, accumulate only into these leaves.
+    """
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+    from ember.tensor import Tensor
+
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    tensors = list(tensors)
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        captured = run_backward(tensors, grad_tensors, bool(retain_graph), capture=inputs)
+        for t, g in zip(inputs, captured):
+            if g is None:
+                continue
+            if t.grad is None:
+                t.grad = Tensor._make(np.array(g, copy=True))
+            else:
+                t.grad._data += g
+        return
+    run_backward(tensors, grad_tensors, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Returns the gradients of ``outputs`` w.r.t. ``inputs`` without touching ``.grad``.
+
+    Args:
+        outputs: tensor or sequence of tensors to differentiate.
+        inputs: tensor or sequence of tensors to differentiate with respect to.
+        grad_outputs: gradient w.r.t. each output (None for scalar outputs).
+        retain_graph: keep the graph for another backward.
+        allow_unused: if False, raise when an input is not reached; if True return None.
+        materialize_grads: return zeros instead of None for unused inputs.
+
+    Returns:
+        A tuple with one gradient (Tensor or None) per input.
+    """
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched=True is not supported")
+    from ember.tensor import Tensor
+
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    captured = run_backward(outputs, grad_outputs, bool(retain_graph), capture=inputs)
+    result = []
+    for t, g in zip(inputs, captured):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(Tensor._make(np.zeros_like(t._data)) if materialize_grads else None)
+        else:
+            result.append(Tensor._make(np.array(g, copy=True)))
+    return tuple(result)

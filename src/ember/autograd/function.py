@@ -1,0 +1,437 @@
+"""Differentiable functions and the nodes of the backward graph.
+
+Two kinds of function share one node type (:class:`Node`, which is also the ``ctx``):
+
+* :class:`Function` is PyTorch's ``torch.autograd.Function``: ``forward(ctx, ...)`` and
+  ``backward(ctx, ...)`` receive and return Tensors. Users write these.
+* :class:`ArrayFunction` is what Ember's own ops derive from: the same ``ctx`` vocabulary, but
+  ``forward`` and ``backward`` receive and return backend arrays, which keeps the per-op
+  dispatch path short.
+
+Calling ``apply`` runs ``forward`` and, when any input requires grad and grad mode is on,
+makes the ``ctx`` the ``grad_fn`` of the outputs, with edges to the inputs' own nodes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Any
+
+import numpy as np
+
+from ember.autograd.grad_mode import _state, no_grad
+
+__all__ = ["Function", "ArrayFunction", "Node", "FunctionCtx", "AccumulateGrad", "once_differentiable"]
+
+_sequence = itertools.count()
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Node:
+    """A node of the backward graph; for a Function call it is also the ``ctx``.
+
+    Attributes set when the call is recorded:
+        next_functions: one ``(node, output_nr)`` edge per input, ``None`` where no gradient
+            flows.
+        needs_input_grad: one bool per input.
+    """
+
+    next_functions: tuple = ()
+    needs_input_grad: tuple = ()
+    _freed = False
+    _saved: tuple = ()
+    _saved_versions: tuple = ()
+    _materialize_grads = True
+    _pre_hooks: dict | None = None
+    _post_hooks: list | None = None
+    _out_meta: tuple = ()
+    _seq = 0
+
+    def name(self) -> str:
+        """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def register_hook(self, hook):
+        """Registers ``hook(grad_inputs, grad_outputs)`` to run after this node's backward."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return _RemovableHandle(self._post_hooks, hook)
+
+    def _add_pre_hook(self, output_nr: int, hook) -> _RemovableHandle:
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    # -- saving ------------------------------------------------------------------------
+    def save_for_backward(self, *values) -> None:
+        """Saves tensors (or, in an ArrayFunction, arrays) for ``backward``."""
+        self._saved = values
+        self.to_save = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` saved, checked against in-place changes since."""
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        for entry in self._saved_versions:
+            counter, version, tensor_name, index = entry
+            if counter.value != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{tensor_name}], which is output {index} of "
+                    f"{self.name()}, is at version {counter.value}; expected version {version} "
+                    "instead. Hint: the backtrace further above can help you find the operation "
+                    "that failed to compute its gradient."
+                )
+        return self._saved
+
+    saved_variables = saved_tensors
+
+    def mark_dirty(self, *tensors) -> None:
+        """Declares inputs that ``forward`` modified in place."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *values) -> None:
+        """Declares outputs that have no gradient (e.g. indices)."""
+        self._non_differentiable = values
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """If False, ``backward`` receives ``None`` instead of zeros for unused outputs."""
+        self._materialize_grads = bool(value)
+
+    def _release(self) -> None:
+        """Frees what this node saved (after a backward without ``retain_graph``)."""
+        if self._saved:
+            self._freed = True
+        self._saved = ()
+        self._saved_versions = ()
+        self.__dict__.pop("to_save", None)
+
+    def _apply(self, grads: list) -> tuple:
+        """Runs the backward of this node on output grads (arrays or None)."""
+        raise NotImplementedError
+
+
+FunctionCtx = Node
+
+
+class AccumulateGrad(Node):
+    """The node that adds an incoming gradient into a leaf tensor's ``.grad``."""
+
+    __slots__ = ()
+
+    def __init__(self, tensor) -> None:
+        self.variable_ref = weakref.ref(tensor)
+        self._seq = float("inf")  # runs as soon as it is ready, like PyTorch's
+
+    @property
+    def variable(self):
+        return self.variable_ref()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+
+def _wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
+    return Tensor._make(array, requires_grad, grad_fn, output_nr)
+
+
+def _input_meta(value) -> tuple | None:
+    return (value._data.shape, value._data.dtype) if isinstance(value, Tensor) else None
+
+
+class _FunctionMeta(type):
+    """Gives every Function subclass a node class named like PyTorch's (``MulBackward0``)."""
+
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        suffix = "Backward0" if attrs.get("_builtin", any(
+            getattr(b, "_builtin", False) for b in bases)) else "Backward"
+        node_name = name + suffix
+        cls._node_class = type(node_name, (_BackwardNode,), {"_function": cls})
+
+
+class _BackwardNode(Node):
+    _function: Any = None
+
+    def __init__(self) -> None:
+        self._seq = next(_sequence)
+
+    def _apply(self, grads: list) -> tuple:
+        return self._function._run_backward(self, grads)
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base of custom differentiable operations, as ``torch.autograd.Function``.
+
+    Subclasses define static ``forward(ctx, *args, **kwargs)`` and ``backward(ctx, *grads)``
+    and are called through ``apply``. ``backward`` returns one gradient per ``forward``
+    argument (``None`` for arguments that are not tensors or need no gradient).
+
+    Example:
+        >>> class Double(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x * 2
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return grad * 2
+        >>> y = Double.apply(ember.ones(3, requires_grad=True))
+    """
+
+    _builtin = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise RuntimeError(
+            "Function objects are not meant to be instantiated; call the static method "
+            f"{type(self).__name__}.apply(...) instead"
+        )
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = cls._node_class()
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        record = _state.enabled and any(needs)
+        with no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        if not record:
+            return outputs
+        is_tuple = isinstance(outputs, tuple)
+        outs = outputs if is_tuple else (outputs,)
+        ctx.needs_input_grad = needs
+        ctx.next_functions = tuple(_edge_of(a) if n else None for a, n in zip(args, needs))
+        ctx._in_meta = tuple(_input_meta(a) for a in args)
+        dirty = getattr(ctx, "_dirty", ())
+        non_diff = getattr(ctx, "_non_differentiable", ())
+        wrapped = []
+        for i, out in enumerate(outs):
+            if not isinstance(out, Tensor):
+                wrapped.append(out)
+                continue
+            if any(out is d for d in dirty):
+                _check_inplace_allowed(out)
+                result = out
+            elif any(out is a for a in args):
+                result = out._alias()
+            else:
+                result = out
+            differentiable = result._data.dtype.kind == "f" and not any(out is n for n in non_diff)
+            if differentiable:
+                result._set_history(ctx, i)
+            wrapped.append(result)
+        ctx._out_meta = tuple(
+            (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs
+        )
+        saved = ctx._saved
+        if saved:
+            ctx._saved_versions = tuple(
+                (t._version, t._version.value, t._type_name(), t._output_nr)
+                for t in saved if isinstance(t, Tensor)
+            )
+        return tuple(wrapped) if is_tuple else wrapped[0]
+
+    @classmethod
+    def _run_backward(cls, ctx, grads: list) -> tuple:
+        grad_tensors = []
+        for g, meta in zip(grads, ctx._out_meta):
+            if g is None and meta is not None and ctx._materialize_grads:
+                g = np.zeros(meta[0], dtype=meta[1])
+            grad_tensors.append(None if g is None else _wrap(g))
+        with no_grad():
+            result = cls.backward(ctx, *grad_tensors)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_inputs = len(ctx.next_functions)
+        if len(result) != n_inputs:
+            if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
+                result = result[:n_inputs]
+            else:
+                raise RuntimeError(
+                    f"function {ctx.name()} returned an incorrect number of gradients "
+                    f"(expected {n_inputs}, got {len(result)})"
+                )
+        arrays = []
+        for i, (g, meta) in enumerate(zip(result, ctx._in_meta)):
+            if g is None or ctx.next_functions[i] is None:
+                arrays.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(
+                    f"function {ctx.name()} returned a gradient of type {type(g).__name__} at "
+                    "index {i}; expected a Tensor or None"
+                )
+            arr = g._data
+            shape, dtype = meta
+            if arr.shape != shape:
+                try:
+                    arr = _sum_to_shape(arr, shape)
+                except ValueError:
+                    raise RuntimeError(
+                        f"Function {ctx.name()} returned an invalid gradient at index {i} - got "
+                        f"{list(arr.shape)} but expected shape compatible with {list(shape)}"
+                    ) from None
+            if arr.dtype != dtype:
+                arr = arr.astype(dtype)
+            arrays.append(arr)
+        return tuple(arrays)
+
+
+class ArrayFunction(Function):
+    """Base of Ember's built-in ops: a Function whose forward and backward see arrays.
+
+    ``forward(ctx, *arrays, **kwargs)`` gets the backend arrays of tensor arguments (other
+    arguments unchanged) and returns an array or a tuple of arrays. ``backward(ctx, *grads)``
+    gets one array per output and returns one array (or None) per positional argument.
+    Arrays needed by ``backward`` must be saved with ``ctx.save_for_backward``: saving an
+    input's or output's own array lets autograd detect in-place changes to it.
+
+    Class attribute ``is_view = True`` marks ops whose single output is a view of input 0.
+    """
+
+    _builtin = True
+    is_view = False
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = cls._node_class()
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        record = False
+        if _state.enabled:
+            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            record = True in needs
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if type(out) is tuple:
+            return cls._finish_many(ctx, args, out, record, needs if record else ())
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if not record:
+            result = _wrap(out)
+        else:
+            ctx.needs_input_grad = needs
+            ctx.next_functions = tuple(_edge_of(a) if n else None for a, n in zip(args, needs))
+            ctx._out_meta = ((out.shape, out.dtype),)
+            if out.dtype.kind == "f" and not hasattr(ctx, "_non_differentiable"):
+                result = _wrap(out, True, ctx, 0)
+            else:
+                result = _wrap(out)
+        if cls.is_view and out.base is not None:
+            result._make_view_of(args[0])
+        if ctx._saved:
+            _record_versions(ctx, args, (result,))
+        return result
+
+    @classmethod
+    def _finish_many(cls, ctx, args, outs, record, needs):
+        outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
+        non_diff = getattr(ctx, "_non_differentiable", ())
+        results = []
+        if record:
+            ctx.needs_input_grad = needs
+            ctx.next_functions = tuple(_edge_of(a) if n else None for a, n in zip(args, needs))
+            ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        for i, o in enumerate(outs):
+            diff = record and o.dtype.kind == "f" and not any(o is n for n in non_diff)
+            results.append(_wrap(o, True, ctx, i) if diff else _wrap(o))
+        if ctx._saved:
+            _record_versions(ctx, args, results)
+        return tuple(results)
+
+    @classmethod
+    def _run_backward(cls, ctx, grads: list) -> tuple:
+        if ctx._materialize_grads:
+            grads = [
+                np.zeros(m[0], dtype=m[1]) if g is None else g for g, m in zip(grads, ctx._out_meta)
+            ]
+        result = cls.backward(ctx, *grads)
+        if type(result) is not tuple:
+            result = (result,)
+        return result
+
+
+def _record_versions(ctx, args, outputs) -> None:
+    """Ties each saved array that belongs to an input or output to that tensor's version."""
+    owners = [a for a in args if isinstance(a, Tensor)]
+    owners.extend(outputs)
+    entries = []
+    for arr in ctx._saved:
+        for t in owners:
+            if t._data is arr:
+                entries.append((t._version, t._version.value, t._type_name(), t._output_nr))
+                break
+    ctx._saved_versions = tuple(entries)
+
+
+def _edge_of(tensor) -> tuple:
+    """The ``(node, output_nr)`` a gradient for ``tensor`` flows into."""
+    fn = tensor.grad_fn
+    if fn is not None:
+        return (fn, tensor._output_nr)
+    return (tensor._grad_accumulator(), 0)
+
+
+def _check_inplace_allowed(tensor) -> None:
+    if _state.enabled and tensor.grad_fn is None and tensor._requires_grad:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+def _sum_to_shape(arr, shape):
+    """Sums a broadcast gradient back down to ``shape`` (the one owner of un-broadcasting)."""
+    if arr.shape == shape:
+        return arr
+    if arr.ndim < len(shape):
+        raise ValueError("gradient has fewer dimensions than the input")
+    lead = arr.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and arr.shape[lead + i] != 1
+    )
+    for i, n in enumerate(shape):
+        if n != 1 and arr.shape[lead + i] != n:
+            raise ValueError("shape mismatch")
+    out = arr.sum(axis=axes, keepdims=True) if axes else arr
+    return out.reshape(shape)
+
+
+def once_differentiable(fn):
+    """Marks a ``backward`` as not differentiable twice (every Ember backward is)."""
+    return fn
+
+
+from ember.tensor import Tensor  # noqa: E402  (tensor.py imports this module lazily)

@@ -1,0 +1,24 @@
+"""Ember's differentiable operations, one file per family of Functions.
+
+| file | what it holds |
+|---|---|
+| arith.py | + - * / ** and casts |
+| pointwise.py | exp, log, trigonometry, activations, clamp, maximum, where |
+| reduction.py | sum, mean, var, max, logsumexp, norm, cumsum |
+| shape.py | views (reshape, permute, expand) and copies (cat, stack, pad) |
+| indexing.py | getitem/setitem, gather, scatter, masked_fill |
+| linalg.py | matmul, einsum, linear |
+| softmax.py | softmax, log_softmax |
+| compare.py | comparisons and logical ops (no gradient) |
+| creation.py | tensors from data, filled, ranges, random |
+"""
+
+from ember.ops.arith import *  # noqa: F401,F403
+from ember.ops.compare import *  # noqa: F401,F403
+from ember.ops.creation import *  # noqa: F401,F403
+from ember.ops.indexing import *  # noqa: F401,F403
+from ember.ops.linalg import *  # noqa: F401,F403
+from ember.ops.pointwise import *  # noqa: F401,F403
+from ember.ops.reduction import *  # noqa: F401,F403
+from ember.ops.shape import *  # noqa: F401,F403
+from ember.ops.softmax import *  # noqa: F401,F403

@@ -1,0 +1,137 @@
+"""Helpers shared by the op families: operands, dtype promotion, un-broadcasting, dims."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ember import _dtype
+from ember.tensor import Tensor, _canon_dim
+
+__all__ = ["reduce_grad", "promote", "operands", "canon_dim", "canon_dims", "as_tensor_arg"]
+
+canon_dim = _canon_dim
+
+
+def canon_dims(dim, ndim: int) -> tuple | None:
+    """Normalises ``dim`` (int, sequence or None) to a sorted tuple of axes, None for all."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        if len(dim) == 0:
+            return None
+        return tuple(sorted(_canon_dim(d, ndim) for d in dim))
+    return (_canon_dim(dim, ndim),)
+
+
+def reduce_grad(grad: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+    """Sums a broadcast gradient down to ``shape`` and casts it to ``dtype``.
+
+    The one owner of un-broadcasting in Ember's ops.
+    """
+    if grad.shape != shape:
+        lead = grad.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+        )
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+        grad = grad.reshape(shape)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+def _kind_rank(x) -> int:
+    if isinstance(x, Tensor):
+        return _dtype.category(x._data.dtype)
+    if isinstance(x, (bool, np.bool_)):
+        return 0
+    if isinstance(x, numbers.Integral):
+        return 1
+    return 2
+
+
+def promote(*values) -> np.dtype:
+    """PyTorch's result dtype for tensors and Python scalars.
+
+    Dimensioned tensors outrank zero-dim tensors, which outrank Python scalars; a lower
+    group decides the dtype only when its category (bool < int < float) is higher.
+    """
+    groups = ([], [], [])  # dimensioned, zero-dim, scalars
+    for v in values:
+        if isinstance(v, Tensor):
+            groups[0 if v._data.ndim else 1].append(v._data.dtype)
+        else:
+            groups[2].append(v)
+    best = max(_kind_rank(v) for v in values)
+    for i in (0, 1):
+        members = [d for d in groups[i] if _dtype.category(d) == best]
+        if members:
+            return np.result_type(*members) if len(members) > 1 else members[0]
+    if best == 2:
+        return _dtype.get_default_dtype().numpy
+    return np.dtype(np.int64) if best == 1 else np.dtype(np.bool_)
+
+
+def operands(a, b, floating: bool = False):
+    """Returns ``(a, b, dtype)`` ready for a binary op, each tensor cast to the result dtype.
+
+    Python scalars stay scalars (NumPy keeps the array's dtype for them). With ``floating``,
+    an integer result dtype becomes the default float (true division).
+    """
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        da, db = a._data.dtype, b._data.dtype
+        dt = da if da == db else promote(a, b)
+    elif ta:
+        if not isinstance(b, numbers.Number):
+            b = _scalar_or_tensor(b)
+            return operands(a, b, floating)
+        dt = a._data.dtype if _kind_rank(b) <= _dtype.category(a._data.dtype) else promote(a, b)
+    elif tb:
+        if not isinstance(a, numbers.Number):
+            a = _scalar_or_tensor(a)
+            return operands(a, b, floating)
+        dt = b._data.dtype if _kind_rank(a) <= _dtype.category(b._data.dtype) else promote(a, b)
+    else:
+        raise TypeError("expected at least one tensor operand")
+    if floating and dt.kind != "f":
+        dt = _dtype.get_default_dtype().numpy
+    if ta and a._data.dtype != dt:
+        a = cast(a, dt)
+    if tb and b._data.dtype != dt:
+        b = cast(b, dt)
+    if not ta and dt.kind != "f" and isinstance(a, float):
+        a = a
+    return a, b, dt
+
+
+def _scalar_or_tensor(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x)
+    return Tensor._make(np.asarray(x))
+
+
+def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
+    """Makes a tensor of a scalar or array argument (keeping tensors as they are)."""
+    if isinstance(x, Tensor):
+        return x
+    dt = None if like is None else like._data.dtype
+    if isinstance(x, numbers.Number) and like is not None:
+        if isinstance(x, float) and dt.kind != "f":
+            dt = _dtype.get_default_dtype().numpy
+        return Tensor._make(np.asarray(x, dtype=dt))
+    from ember.tensor import _to_array
+
+    return Tensor._make(_to_array(x))
+
+
+def cast(t: Tensor, dtype) -> Tensor:
+    """Differentiable dtype conversion (late import to avoid a cycle)."""
+    from ember.ops.arith import cast as _cast
+
+    return _cast(t, dtype)

@@ -1,0 +1,314 @@
+"""Arithmetic: + - * / ** and friends, with broadcasting and Python scalars."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.autograd.function import ArrayFunction
+from ember.ops._util import operands, reduce_grad
+from ember.tensor import Tensor
+
+__all__ = [
+    "cast", "clone", "add", "sub", "mul", "div", "true_divide", "pow", "neg", "floor_divide",
+    "remainder", "fmod", "addcmul", "addcdiv", "lerp", "rsub", "square", "reciprocal",
+    "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "subtract", "multiply", "divide",
+    "negative",
+]
+
+
+def _meta(x):
+    """Shape and dtype of an array operand (None for a Python scalar)."""
+    return (x.shape, x.dtype) if isinstance(x, np.ndarray) else None
+
+
+def _grad_for(ctx, i, g):
+    meta = ctx.metas[i]
+    if meta is None or not ctx.needs_input_grad[i]:
+        return None
+    return reduce_grad(g, *meta)
+
+
+class Cast(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.in_dtype) if ctx.in_dtype.kind == "f" else None, None
+
+
+class Clone(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Add(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.metas = (_meta(a), _meta(b))
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _grad_for(ctx, 0, grad), _grad_for(ctx, 1, grad)
+
+
+class Sub(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.metas = (_meta(a), _meta(b))
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        gb = _grad_for(ctx, 1, grad)
+        return _grad_for(ctx, 0, grad), None if gb is None else -gb
+
+
+class Mul(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.metas = (_meta(a), _meta(b))
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = _grad_for(ctx, 0, grad * b) if ctx.needs_input_grad[0] else None
+        gb = _grad_for(ctx, 1, grad * a) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.metas = (_meta(a), _meta(b))
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = _grad_for(ctx, 0, grad / b) if ctx.needs_input_grad[0] else None
+        gb = _grad_for(ctx, 1, -grad * a / (b * b)) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.metas = (_meta(a), _meta(b))
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            # d(a^b)/da = b * a^(b-1); written so that b == 0 gives 0, not nan, at a == 0
+            ga = np.where(np.asarray(b == 0), 0.0, grad * b * np.power(a, b - 1))
+            ga = _grad_for(ctx, 0, ga.astype(grad.dtype, copy=False))
+        if ctx.needs_input_grad[1]:
+            # d(a^b)/db = a^b * log(a), taken as 0 where a == 0 and b >= 0 (PyTorch's choice)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = grad * out * np.log(a)
+            gb = np.where(np.asarray((a == 0) & (np.asarray(b) >= 0)), 0.0, gb)
+            gb = _grad_for(ctx, 1, gb.astype(grad.dtype, copy=False))
+        return ga, gb
+
+
+class Neg(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def cast(input: Tensor, dtype) -> Tensor:
+    """Converts to ``dtype`` (differentiable between floating dtypes)."""
+    return Cast.apply(input, np.dtype(dtype))
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """Returns a copy of ``input`` that gradients flow through."""
+    return Clone.apply(input)
+
+
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input + alpha * other`` with broadcasting."""
+    a, b, _ = operands(input, other)
+    if alpha != 1:
+        b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
+    return _maybe_out(Add.apply(a, b), out)
+
+
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input - alpha * other`` with broadcasting."""
+    if isinstance(input, Tensor) and input.dtype.name == "bool" and isinstance(other, Tensor) \
+            and other.dtype.name == "bool":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    a, b, _ = operands(input, other)
+    if alpha != 1:
+        b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
+    return _maybe_out(Sub.apply(a, b), out)
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out=None) -> Tensor:
+    """Elementwise product with broadcasting."""
+    a, b, _ = operands(input, other)
+    return _maybe_out(Mul.apply(a, b), out)
+
+
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """Elementwise true division (or ``rounding_mode`` 'trunc' / 'floor', not differentiable)."""
+    if rounding_mode is not None:
+        a, b, dt = operands(input, other)
+        aa = a._data if isinstance(a, Tensor) else a
+        bb = b._data if isinstance(b, Tensor) else b
+        if rounding_mode == "floor":
+            res = np.floor_divide(aa, bb) if dt.kind != "f" else np.floor(aa / bb)
+        elif rounding_mode == "trunc":
+            res = np.trunc(np.true_divide(aa, bb)) if dt.kind == "f" else _int_trunc_div(aa, bb)
+        else:
+            raise ValueError(
+                "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"'{rounding_mode}'"
+            )
+        return _maybe_out(Tensor._make(np.asarray(res).astype(dt, copy=False)), out)
+    a, b, _ = operands(input, other, floating=True)
+    return _maybe_out(Div.apply(a, b), out)
+
+
+def _int_trunc_div(a, b):
+    q = np.floor_divide(a, b)
+    r = np.remainder(a, b)
+    return q + ((r != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+
+
+true_divide = div
+divide = div
+subtract = sub
+multiply = mul
+
+
+def pow(input, exponent, *, out=None) -> Tensor:
+    """``input ** exponent`` with broadcasting (either may be a scalar)."""
+    a, b, dt = operands(input, exponent)
+    if dt.kind in "iu" and isinstance(b, int) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _maybe_out(Pow.apply(a, b), out)
+
+
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def square(input: Tensor) -> Tensor:
+    """``input * input``."""
+    return mul(input, input)
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """``1 / input``."""
+    return div(1.0, input)
+
+
+def _no_grad_binary(fn, a, b) -> Tensor:
+    a, b, dt = operands(a, b)
+    aa = a._data if isinstance(a, Tensor) else a
+    bb = b._data if isinstance(b, Tensor) else b
+    return Tensor._make(np.asarray(fn(aa, bb)).astype(dt, copy=False))
+
+
+def floor_divide(input, other) -> Tensor:
+    """Elementwise floor division (not differentiable)."""
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input, other) -> Tensor:
+    """Python-style modulus (sign of the divisor); differentiable w.r.t. ``input``."""
+    a, b, dt = operands(input, other)
+    if dt.kind == "f" and isinstance(a, Tensor) and a.requires_grad:
+        return sub(a, mul(floor_divide(a.detach(), b), b if isinstance(b, Tensor) else b))
+    return _no_grad_binary(np.remainder, a, b)
+
+
+def fmod(input, other) -> Tensor:
+    """C-style modulus (sign of the dividend)."""
+    return _no_grad_binary(np.fmod, input, other)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """``input + value * tensor1 * tensor2``."""
+    return add(input, mul(mul(tensor1, tensor2), value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """``input + value * tensor1 / tensor2``."""
+    return add(input, mul(div(tensor1, tensor2), value))
+
+
+def lerp(input, end, weight) -> Tensor:
+    """``input + weight * (end - input)``."""
+    return add(input, mul(sub(end, input), weight))
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """Bitwise (or, for bool, logical) not."""
+    if input._data.dtype.kind == "f":
+        raise TypeError("bitwise_not is only supported for integer and boolean tensors")
+    return Tensor._make(np.invert(input._data))
+
+
+def bitwise_and(input, other) -> Tensor:
+    """Bitwise and of integer or bool tensors."""
+    return _no_grad_binary(np.bitwise_and, input, other)
+
+
+def bitwise_or(input, other) -> Tensor:
+    """Bitwise or of integer or bool tensors."""
+    return _no_grad_binary(np.bitwise_or, input, other)
+
+
+def bitwise_xor(input, other) -> Tensor:
+    """Bitwise xor of integer or bool tensors."""
+    return _no_grad_binary(np.bitwise_xor, input, other)
+
+
+def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return result
+    if out.shape != result.shape:
+        out._data = np.empty(result._data.shape, dtype=out._data.dtype)
+    out._write(result._data)
+    return out

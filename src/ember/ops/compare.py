@@ -1,0 +1,182 @@
+"""Comparisons and logical ops (no gradient), NaN/inf tests, allclose, equal."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.ops._util import operands
+from ember.tensor import Tensor
+
+__all__ = [
+    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+    "logical_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal", "sort",
+    "argsort", "topk", "unique", "isin", "greater", "less", "greater_equal", "less_equal",
+    "not_equal", "clamp_min_", "signbit", "isneginf", "isposinf",
+]
+
+
+def _compare(fn, a, b) -> Tensor:
+    a, b, _ = operands(a, b)
+    aa = a._data if isinstance(a, Tensor) else a
+    bb = b._data if isinstance(b, Tensor) else b
+    return Tensor._make(np.asarray(fn(aa, bb)))
+
+
+def eq(input, other) -> Tensor:
+    """Elementwise ``==``."""
+    return _compare(np.equal, input, other)
+
+
+def ne(input, other) -> Tensor:
+    """Elementwise ``!=``."""
+    return _compare(np.not_equal, input, other)
+
+
+def lt(input, other) -> Tensor:
+    """Elementwise ``<``."""
+    return _compare(np.less, input, other)
+
+
+def le(input, other) -> Tensor:
+    """Elementwise ``<=``."""
+    return _compare(np.less_equal, input, other)
+
+
+def gt(input, other) -> Tensor:
+    """Elementwise ``>``."""
+    return _compare(np.greater, input, other)
+
+
+def ge(input, other) -> Tensor:
+    """Elementwise ``>=``."""
+    return _compare(np.greater_equal, input, other)
+
+
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+
+def _arr(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def logical_and(input, other) -> Tensor:
+    """Elementwise logical and (non-zero is True)."""
+    return Tensor._make(np.logical_and(_arr(input), _arr(other)))
+
+
+def logical_or(input, other) -> Tensor:
+    """Elementwise logical or."""
+    return Tensor._make(np.logical_or(_arr(input), _arr(other)))
+
+
+def logical_xor(input, other) -> Tensor:
+    """Elementwise logical xor."""
+    return Tensor._make(np.logical_xor(_arr(input), _arr(other)))
+
+
+def logical_not(input) -> Tensor:
+    """Elementwise logical not."""
+    return Tensor._make(np.logical_not(_arr(input)))
+
+
+def isnan(input: Tensor) -> Tensor:
+    """True where the element is NaN."""
+    return Tensor._make(np.isnan(input._data))
+
+
+def isinf(input: Tensor) -> Tensor:
+    """True where the element is +inf or -inf."""
+    return Tensor._make(np.isinf(input._data))
+
+
+def isposinf(input: Tensor) -> Tensor:
+    """True where the element is +inf."""
+    return Tensor._make(np.isposinf(input._data))
+
+
+def isneginf(input: Tensor) -> Tensor:
+    """True where the element is -inf."""
+    return Tensor._make(np.isneginf(input._data))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    """True where the element is neither NaN nor infinite."""
+    return Tensor._make(np.isfinite(input._data))
+
+
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (including -0.0)."""
+    return Tensor._make(np.signbit(input._data))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    """Elementwise ``|a - b| <= atol + rtol * |b|``."""
+    return Tensor._make(np.isclose(_arr(input), _arr(other), rtol=rtol, atol=atol,
+                                   equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True if every element pair is ``isclose``."""
+    return bool(np.allclose(_arr(input), _arr(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other) -> bool:
+    """True if both have the same shape and elements."""
+    a, b = _arr(input), _arr(other)
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+    """Sorted values along ``dim`` and the indices they came from (values differentiable)."""
+    from ember.ops.indexing import gather
+    from ember.ops.reduction import MaxMin
+
+    x = input._data
+    idx = np.argsort(-x if descending and x.dtype.kind != "b" else x, axis=dim, kind="stable")
+    if descending and x.dtype.kind == "b":
+        idx = np.flip(idx, axis=dim)
+    idx_t = Tensor._make(idx.astype(np.int64))
+    return MaxMin(gather(input, dim, idx_t), idx_t)
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+    """Indices that sort ``input`` along ``dim``."""
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+    from ember.ops.indexing import gather
+    from ember.ops.reduction import MaxMin
+    from ember.ops.shape import narrow
+
+    s = sort(input, dim, descending=largest)
+    values = narrow(s.values, dim, 0, k)
+    idx = narrow(s.indices, dim, 0, k)
+    return MaxMin(gather(input, dim, idx.contiguous()), idx)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim=None):
+    """The sorted unique elements (optionally with inverse indices and counts)."""
+    res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts)
+    if not (return_inverse or return_counts):
+        return Tensor._make(res)
+    out = [Tensor._make(res[0])]
+    k = 1
+    if return_inverse:
+        out.append(Tensor._make(res[k].reshape(input.shape).astype(np.int64)))
+        k += 1
+    if return_counts:
+        out.append(Tensor._make(res[k].astype(np.int64)))
+    return tuple(out)
+
+
+def isin(elements, test_elements) -> Tensor:
+    """True where an element of ``elements`` occurs in ``test_elements``."""
+    return Tensor._make(np.isin(_arr(elements), _arr(test_elements)))
+
+
+def clamp_min_(input: Tensor, min) -> Tensor:
+    """In-place ``clamp(min=min)``."""
+    return input.clamp_(min=min)

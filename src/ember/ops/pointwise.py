@@ -1,0 +1,587 @@
+"""Pointwise math: exp, log, trigonometry, activations, clamp, maximum/minimum, where."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.autograd.function import ArrayFunction
+from ember.ops._util import operands, reduce_grad
+from ember.tensor import Tensor
+
+__all__ = [
+    "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sign",
+    "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp", "clip", "maximum", "minimum",
+    "where", "floor", "ceil", "round", "trunc", "frac", "erf", "atan", "asin", "acos", "sgn",
+    "absolute", "nan_to_num", "logit", "softplus_raw",
+]
+
+
+class Exp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Exp2(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp2(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * np.log(2.0).astype(out.dtype)
+
+
+class Expm1(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1)
+
+
+class Log(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Log2(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log2(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * np.log(2.0).astype(x.dtype))
+
+
+class Log10(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log10(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * np.log(10.0).astype(x.dtype))
+
+
+class Log1p(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+class Sqrt(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Rsqrt(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = 1 / np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (-0.5 * out * out * out)
+
+
+class Abs(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.sign(x)
+
+
+class Sin(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.cos(x)
+
+
+class Cos(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * np.sin(x)
+
+
+class Tan(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tan(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 + out * out)
+
+
+class Atan(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 + x * x)
+
+
+class Asin(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / np.sqrt(1 - x * x)
+
+
+class Acos(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad / np.sqrt(1 - x * x)
+
+
+class Tanh(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        # exp of a non-positive argument only, so neither branch overflows
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Relu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+class Erf(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _erf(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (2 / np.sqrt(np.pi)) * np.exp(-x * x)
+
+
+class Passthrough(ArrayFunction):
+    """frac(x) = x - trunc(x): gradient 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x - np.trunc(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Clamp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        out = np.asarray(out)
+        if out is x:
+            out = x.copy()
+        ctx.metas = tuple(None if v is None or not isinstance(v, np.ndarray) else (v.shape, v.dtype)
+                          for v in (lo, hi))
+        ctx.save_for_backward(x, lo, hi)
+        return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        inside = np.ones(x.shape, dtype=bool)
+        glo = ghi = None
+        if lo is not None:
+            inside &= x >= lo
+            if ctx.needs_input_grad[1]:
+                glo = reduce_grad(grad * (x < lo), *ctx.metas[0])
+        if hi is not None:
+            inside &= x <= hi
+            if ctx.needs_input_grad[2]:
+                below_hi = x > hi
+                if lo is not None:
+                    below_hi &= np.broadcast_to(hi >= lo, x.shape) if isinstance(hi, np.ndarray) \
+                        else True
+                ghi = reduce_grad(grad * below_hi, *ctx.metas[1])
+        return grad * inside, glo, ghi
+
+
+class Maximum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # ties split the gradient evenly, as PyTorch does
+        share = np.where(a == b, 0.5, (a > b).astype(grad.dtype)).astype(grad.dtype)
+        ga = reduce_grad(grad * share, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(grad * (1 - share), b.shape, b.dtype) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Minimum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share = np.where(a == b, 0.5, (a < b).astype(grad.dtype)).astype(grad.dtype)
+        ga = reduce_grad(grad * share, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(grad * (1 - share), b.shape, b.dtype) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Where(ArrayFunction):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.metas = tuple((v.shape, v.dtype) if isinstance(v, np.ndarray) else None for v in (a, b))
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cond,) = ctx.saved_tensors
+        ga = gb = None
+        zero = np.zeros((), dtype=grad.dtype)
+        if ctx.needs_input_grad[1]:
+            ga = reduce_grad(np.where(cond, grad, zero), *ctx.metas[0])
+        if ctx.needs_input_grad[2]:
+            gb = reduce_grad(np.where(cond, zero, grad), *ctx.metas[1])
+        return None, ga, gb
+
+
+def _float_input(x: Tensor) -> Tensor:
+    if x._data.dtype.kind != "f":
+        from ember import _dtype
+        from ember.ops.arith import cast
+
+        return cast(x, _dtype.get_default_dtype().numpy)
+    return x
+
+
+def exp(input: Tensor) -> Tensor:
+    """Elementwise ``e ** x``."""
+    return Exp.apply(_float_input(input))
+
+
+def exp2(input: Tensor) -> Tensor:
+    """Elementwise ``2 ** x``."""
+    return Exp2.apply(_float_input(input))
+
+
+def expm1(input: Tensor) -> Tensor:
+    """Elementwise ``e ** x - 1``, accurate near 0."""
+    return Expm1.apply(_float_input(input))
+
+
+def log(input: Tensor) -> Tensor:
+    """Elementwise natural logarithm."""
+    return Log.apply(_float_input(input))
+
+
+def log2(input: Tensor) -> Tensor:
+    """Elementwise base-2 logarithm."""
+    return Log2.apply(_float_input(input))
+
+
+def log10(input: Tensor) -> Tensor:
+    """Elementwise base-10 logarithm."""
+    return Log10.apply(_float_input(input))
+
+
+def log1p(input: Tensor) -> Tensor:
+    """Elementwise ``log(1 + x)``, accurate near 0."""
+    return Log1p.apply(_float_input(input))
+
+
+def sqrt(input: Tensor) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt.apply(_float_input(input))
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """Elementwise ``1 / sqrt(x)``."""
+    return Rsqrt.apply(_float_input(input))
+
+
+def abs(input: Tensor) -> Tensor:
+    """Elementwise absolute value (gradient ``sign(x)``, 0 at 0)."""
+    if input._data.dtype.kind != "f":
+        return Tensor._make(np.abs(input._data))
+    return Abs.apply(input)
+
+
+absolute = abs
+
+
+def sign(input: Tensor) -> Tensor:
+    """Elementwise sign (-1, 0, 1); its gradient is zero."""
+    out = np.sign(input._data) if input._data.dtype != np.bool_ else input._data.copy()
+    return _zero_grad_result(input, out)
+
+
+sgn = sign
+
+
+def _zero_grad_result(input: Tensor, out) -> Tensor:
+    """A result whose gradient is zero everywhere (still recorded, as in PyTorch)."""
+    if input.requires_grad and out.dtype.kind == "f":
+        from ember.ops.arith import mul
+
+        return mul(input, 0.0) + Tensor._make(out)
+    return Tensor._make(out)
+
+
+def floor(input: Tensor) -> Tensor:
+    """Elementwise floor (zero gradient)."""
+    return _zero_grad_result(input, np.floor(input._data))
+
+
+def ceil(input: Tensor) -> Tensor:
+    """Elementwise ceiling (zero gradient)."""
+    return _zero_grad_result(input, np.ceil(input._data))
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even (zero gradient)."""
+    return _zero_grad_result(input, np.round(input._data, decimals))
+
+
+def trunc(input: Tensor) -> Tensor:
+    """Round toward zero (zero gradient)."""
+    return _zero_grad_result(input, np.trunc(input._data))
+
+
+def frac(input: Tensor) -> Tensor:
+    """``x - trunc(x)``."""
+    return Passthrough.apply(input)
+
+
+def sin(input: Tensor) -> Tensor:
+    """Elementwise sine."""
+    return Sin.apply(_float_input(input))
+
+
+def cos(input: Tensor) -> Tensor:
+    """Elementwise cosine."""
+    return Cos.apply(_float_input(input))
+
+
+def tan(input: Tensor) -> Tensor:
+    """Elementwise tangent."""
+    return Tan.apply(_float_input(input))
+
+
+def atan(input: Tensor) -> Tensor:
+    """Elementwise arctangent."""
+    return Atan.apply(_float_input(input))
+
+
+def asin(input: Tensor) -> Tensor:
+    """Elementwise arcsine."""
+    return Asin.apply(_float_input(input))
+
+
+def acos(input: Tensor) -> Tensor:
+    """Elementwise arccosine."""
+    return Acos.apply(_float_input(input))
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic tangent."""
+    return Tanh.apply(_float_input(input))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Elementwise logistic function ``1 / (1 + e^-x)``, stable for large ``|x|``."""
+    return Sigmoid.apply(_float_input(input))
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when eps is given."""
+    x = clamp(input, eps, 1 - eps) if eps is not None else input
+    return log(x) - log1p(-x)
+
+
+def relu(input: Tensor) -> Tensor:
+    """Elementwise ``max(x, 0)``."""
+    return Relu.apply(input)
+
+
+def erf(input: Tensor) -> Tensor:
+    """Elementwise Gauss error function."""
+    return Erf.apply(_float_input(input))
+
+
+def softplus_raw(x: np.ndarray) -> np.ndarray:
+    """``log(1 + e^x)`` on an array without overflow."""
+    return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    from ember.kernels.special import erf as erf_kernel
+
+    return erf_kernel(x)
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:
+    """Limits values to ``[min, max]``; min/max may be numbers or tensors.
+
+    The gradient flows where ``min <= x <= max`` (to the bound where it is exceeded).
+    """
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    lo = min._data if isinstance(min, Tensor) else min
+    hi = max._data if isinstance(max, Tensor) else max
+    if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
+        return Clamp.apply(input, min, max)
+    return Clamp.apply(input, lo, hi)
+
+
+clip = clamp
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum of two tensors (ties share the gradient)."""
+    a, b, _ = operands(input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum of two tensors (ties share the gradient)."""
+    a, b, _ = operands(input, other)
+    return Minimum.apply(a, b)
+
+
+def where(condition, input=None, other=None) -> Tensor:
+    """Picks ``input`` where ``condition`` holds and ``other`` elsewhere (with broadcasting).
+
+    With only a condition, returns ``condition.nonzero(as_tuple=True)``.
+    """
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None and other is None:
+        return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(cond))
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    a, b, _ = operands(input, other)
+    return Where.apply(Tensor._make(cond), a, b)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """Replaces NaN and infinities with finite numbers (not differentiable)."""
+    return Tensor._make(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))

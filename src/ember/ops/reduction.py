@@ -1,0 +1,395 @@
+"""Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, cumsum, argmax."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ember import _dtype
+from ember.autograd.function import ArrayFunction
+from ember.ops._util import canon_dim, canon_dims
+from ember.tensor import Tensor
+
+__all__ = [
+    "sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin",
+    "argmax", "argmin", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
+    "count_nonzero", "median",
+]
+
+MaxMin = namedtuple("return_types", ["values", "indices"])
+
+
+def _expand_back(grad: np.ndarray, shape: tuple, axes, keepdim: bool) -> np.ndarray:
+    """Re-inserts reduced axes into a gradient so that it broadcasts against ``shape``."""
+    if axes is None:
+        return np.reshape(grad, (1,) * len(shape))
+    if not keepdim:
+        grad = np.expand_dims(grad, axes)
+    return grad
+
+
+class Sum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dtype):
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.in_dtype = x.shape, axes, keepdim, x.dtype
+        return np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return np.broadcast_to(g, ctx.shape).astype(ctx.in_dtype), None, None, None
+
+
+class Mean(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        return np.mean(x, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim) / ctx.count
+        return np.broadcast_to(g, ctx.shape).astype(grad.dtype), None, None
+
+
+class Prod(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axis, keepdim):
+        ctx.axis, ctx.keepdim = axis, keepdim
+        out = np.prod(x, axis=axis, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        axes = None if ctx.axis is None else (ctx.axis,)
+        g = _expand_back(grad, x.shape, axes, ctx.keepdim)
+        o = _expand_back(out, x.shape, axes, ctx.keepdim)
+        if np.all(x != 0):
+            return g * o / x, None, None
+        # with zeros present: product of all other elements, via exclusive cumulative products
+        ax = 0 if ctx.axis is None else ctx.axis
+        flat = x.reshape(-1) if ctx.axis is None else x
+        left = np.cumprod(np.concatenate([np.ones_like(np.take(flat, [0], axis=ax)),
+                                          np.take(flat, range(flat.shape[ax] - 1), axis=ax)],
+                                         axis=ax), axis=ax)
+        rev = np.flip(flat, axis=ax)
+        right = np.flip(np.cumprod(np.concatenate(
+            [np.ones_like(np.take(rev, [0], axis=ax)), np.take(rev, range(rev.shape[ax] - 1),
+                                                               axis=ax)], axis=ax), axis=ax),
+            axis=ax)
+        others = (left * right).reshape(x.shape)
+        return g * others, None, None
+
+
+class Var(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        ctx.axes, ctx.keepdim, ctx.correction = axes, keepdim, correction
+        ctx.save_for_backward(x)
+        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        ctx.denom = max(n - correction, 0)
+        return np.var(x, axis=axes, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
+        centered = x - np.mean(x, axis=ctx.axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = g * (2 / np.asarray(ctx.denom, dtype=x.dtype)) * centered
+        return out.astype(x.dtype, copy=False), None, None, None
+
+
+class MaxMinAll(ArrayFunction):
+    """max()/min() over all elements; the gradient is shared evenly among ties."""
+
+    @staticmethod
+    def forward(ctx, x, is_max, axes, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        if x.size == 0:
+            raise RuntimeError(
+                "max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                "the reduction dim with the 'dim' argument."
+            )
+        out = (np.max if is_max else np.min)(x, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        o = _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
+        g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
+        hit = (x == o) | (np.isnan(x) & np.isnan(o))
+        count = np.sum(hit, axis=ctx.axes, keepdims=True)
+        return (g * hit / count).astype(x.dtype), None, None, None
+
+
+class MaxMinDim(ArrayFunction):
+    """max(dim)/min(dim): values and indices; the gradient goes to the selected index."""
+
+    @staticmethod
+    def forward(ctx, x, is_max, dim, keepdim):
+        if x.shape[dim] == 0:
+            raise IndexError(
+                f"{'max' if is_max else 'min'}(): Expected reduction dim {dim} to have non-zero "
+                "size."
+            )
+        idx = np.argmax(x, axis=dim) if is_max else np.argmin(x, axis=dim)
+        nan_rows = np.isnan(x).any(axis=dim) if x.dtype.kind == "f" else None
+        if nan_rows is not None and nan_rows.any():
+            first_nan = np.argmax(np.isnan(x), axis=dim)
+            idx = np.where(nan_rows, first_nan, idx)
+        idx = np.expand_dims(idx, dim)
+        values = np.take_along_axis(x, idx, axis=dim)
+        if not keepdim:
+            values, idx = np.squeeze(values, dim), np.squeeze(idx, dim)
+        ctx.shape, ctx.dim, ctx.keepdim, ctx.dtype = x.shape, dim, keepdim, x.dtype
+        ctx.save_for_backward(idx)
+        idx = idx.astype(np.int64)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, grad, _):
+        (idx,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            grad, idx = np.expand_dims(grad, ctx.dim), np.expand_dims(idx, ctx.dim)
+        out = np.zeros(ctx.shape, dtype=ctx.dtype)
+        np.put_along_axis(out, idx, grad, axis=ctx.dim)
+        return out, None, None, None
+
+
+class LogSumExp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(x, out)
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
+        return g * np.exp(x - out), None, None
+
+
+class CumSum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        ctx.dim = dim
+        return np.cumsum(x, axis=dim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        d = ctx.dim
+        return np.flip(np.cumsum(np.flip(grad, d), axis=d), d), None, None
+
+
+def _sum_dtype(x: np.ndarray, dtype):
+    if dtype is not None:
+        return _dtype.to_numpy_dtype(dtype)
+    if x.dtype.kind in "biu":
+        return np.dtype(np.int64)
+    return None
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum over ``dim`` (all elements when None); integers and bools sum as int64."""
+    axes = canon_dims(dim, input._data.ndim)
+    return Sum.apply(input, axes, keepdim, _sum_dtype(input._data, dtype))
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Arithmetic mean over ``dim`` (floating dtypes only, as in PyTorch)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}"
+        )
+    return Mean.apply(input, canon_dims(dim, input._data.ndim), keepdim)
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over one ``dim`` (all elements when None)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    axis = None if dim is None else canon_dim(dim, input._data.ndim)
+    return Prod.apply(input, axis, keepdim)
+
+
+def _correction(unbiased, correction) -> int:
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
+    if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
+        dim, unbiased = unbiased, None
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return Var.apply(input, canon_dims(dim, input._data.ndim), _correction(unbiased, correction),
+                     keepdim)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default)."""
+    from ember.ops.pointwise import sqrt
+
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``."""
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``."""
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))
+
+
+def _max_min(input, dim, keepdim, is_max, other):
+    if isinstance(dim, Tensor):
+        other, dim = dim, None
+    if other is not None:
+        from ember.ops.pointwise import maximum, minimum
+
+        return (maximum if is_max else minimum)(input, other)
+    if dim is None:
+        return MaxMinAll.apply(input, is_max, None, False)
+    values, indices = MaxMinDim.apply(input, is_max, canon_dim(dim, input._data.ndim), keepdim)
+    return MaxMin(values, indices)
+
+
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+    """Largest element, or ``(values, indices)`` along ``dim``, or ``maximum`` with a tensor."""
+    return _max_min(input, dim, keepdim, True, other)
+
+
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
+    """Smallest element, or ``(values, indices)`` along ``dim``, or ``minimum`` with a tensor."""
+    return _max_min(input, dim, keepdim, False, other)
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim`` (all dims when empty); ties share the gradient."""
+    return MaxMinAll.apply(input, True, canon_dims(dim, input._data.ndim), keepdim)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Minimum over ``dim`` (all dims when empty); ties share the gradient."""
+    return MaxMinAll.apply(input, False, canon_dims(dim, input._data.ndim), keepdim)
+
+
+def _arg(input, dim, keepdim, fn):
+    x = input._data
+    if dim is None:
+        return Tensor._make(np.asarray(fn(x.reshape(-1)), dtype=np.int64))
+    d = canon_dim(dim, x.ndim)
+    idx = fn(x, axis=d)
+    if keepdim:
+        idx = np.expand_dims(idx, d)
+    return Tensor._make(idx.astype(np.int64))
+
+
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (first one among ties)."""
+    return _arg(input, dim, keepdim, np.argmax)
+
+
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (first one among ties)."""
+    return _arg(input, dim, keepdim, np.argmin)
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim``, computed without overflow."""
+    return LogSumExp.apply(input, canon_dims(dim, input._data.ndim), keepdim)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
+    from ember.ops.arith import pow as _pow
+    from ember.ops.pointwise import abs as _abs
+    from ember.ops.pointwise import sqrt
+
+    if p == "fro" or p == 2 or p is None:
+        return sqrt(sum(input * input, dim, keepdim))
+    if p == float("inf"):
+        return amax(_abs(input), () if dim is None else dim, keepdim)
+    if p == float("-inf"):
+        return amin(_abs(input), () if dim is None else dim, keepdim)
+    if p == 1:
+        return sum(_abs(input), dim, keepdim)
+    if p == 0:
+        return sum((input != 0).to(input.dtype), dim, keepdim)
+    return _pow(sum(_pow(_abs(input), p), dim, keepdim), 1.0 / p)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative sum along ``dim``."""
+    return CumSum.apply(input, canon_dim(dim, input._data.ndim), _sum_dtype(input._data, dtype))
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative product along ``dim`` (not differentiable)."""
+    return Tensor._make(np.cumprod(input._data, axis=canon_dim(dim, input._data.ndim),
+                                   dtype=_sum_dtype(input._data, dtype)))
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """True where every element (along ``dim``) is non-zero."""
+    return Tensor._make(np.all(input._data, axis=canon_dims(dim, input._data.ndim),
+                               keepdims=keepdim))
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """True where some element (along ``dim``) is non-zero."""
+    return Tensor._make(np.any(input._data, axis=canon_dims(dim, input._data.ndim),
+                               keepdims=keepdim))
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """Number of non-zero elements (along ``dim``)."""
+    return Tensor._make(np.asarray(np.count_nonzero(
+        input._data, axis=canon_dims(dim, input._data.ndim)), dtype=np.int64))
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False):
+    """Lower median, over all elements or ``(values, indices)`` along ``dim``."""
+    x = input._data
+    if dim is None:
+        flat = np.sort(x.reshape(-1))
+        k = (flat.size - 1) // 2
+        idx = int(np.argsort(x.reshape(-1), kind="stable")[k])
+        from ember.ops.indexing import getitem
+
+        return getitem(input.reshape(-1), idx)
+    d = canon_dim(dim, x.ndim)
+    k = (x.shape[d] - 1) // 2
+    order = np.argsort(x, axis=d, kind="stable")
+    idx = np.take(order, [k], axis=d)
+    from ember.ops.indexing import gather
+
+    values = gather(input, d, Tensor._make(idx.astype(np.int64)))
+    indices = Tensor._make(idx.astype(np.int64))
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return MaxMin(values, indices)

@@ -1,0 +1,567 @@
+"""Shape ops: views (reshape, permute, expand, ...) and copies (cat, stack, repeat, pad, ...)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.autograd.function import ArrayFunction
+from ember.ops._util import canon_dim
+from ember.tensor import Tensor
+
+__all__ = [
+    "reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
+    "t", "expand", "expand_as", "broadcast_to", "repeat", "contiguous", "narrow", "split",
+    "chunk", "flip", "roll", "cat", "concat", "concatenate", "stack", "pad", "movedim",
+    "swapaxes", "unbind", "tile", "view_as", "reshape_as", "hstack", "vstack", "tril", "triu",
+    "diagonal", "atleast_1d",
+]
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape: tuple, numel: int, old: tuple) -> tuple:
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class Reshape(ArrayFunction):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Permute(ArrayFunction):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(ctx.inverse), None
+
+
+class Expand(ArrayFunction):
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ember.ops._util import reduce_grad
+
+        return reduce_grad(grad, ctx.shape, ctx.dtype), None
+
+
+class Slice(ArrayFunction):
+    """A basic-indexing view (ints, slices, None, Ellipsis)."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=ctx.dtype)
+        out[ctx.index] = grad
+        return out, None
+
+
+class Contiguous(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        return np.ascontiguousarray(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Repeat(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, reps):
+        lead = len(reps) - x.ndim
+        ctx.shape, ctx.reps = x.shape, reps
+        ctx.full = (1,) * lead + x.shape
+        return np.tile(x.reshape(ctx.full), reps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # fold each repeated axis into (reps, size) and sum the repeats away
+        split = []
+        for r, s in zip(ctx.reps, ctx.full):
+            split.extend((r, s))
+        g = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return g.reshape(ctx.shape), None
+
+
+class Flip(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.flip(grad, ctx.dims), None
+
+
+class Roll(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return np.roll(grad, neg, ctx.dims), None, None
+
+
+class Cat(ArrayFunction):
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None, *np.split(grad, ctx.bounds, axis=ctx.dim))
+
+
+class Stack(ArrayFunction):
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None, *(np.take(grad, i, axis=ctx.dim) for i in range(grad.shape[ctx.dim])))
+
+
+class Pad(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        x_shape = x.shape
+        neg = any(lo < 0 or hi < 0 for lo, hi in widths)
+        if neg:  # negative padding crops
+            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, x.shape))
+            x = x[crop]
+            widths = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
+            ctx.neg = (crop, x_shape)
+        ctx.widths = widths
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inner = tuple(slice(lo, grad.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
+        g = grad[inner]
+        if hasattr(ctx, "neg"):
+            crop, shape = ctx.neg
+            full = np.zeros(shape, dtype=grad.dtype)
+            full[crop] = g
+            g = full
+        return g, None, None
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    """Returns the data with a new shape (a view when possible; -1 infers one dim)."""
+    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    return Reshape.apply(input, shape)
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """Like ``reshape`` but requires that no copy be needed, as in PyTorch."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not \
+            isinstance(shape[0], np.integer):
+        return _view_dtype(input, shape[0])
+    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    try:
+        np.reshape(input._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+    return Reshape.apply(input, shape)
+
+
+def _view_dtype(input: Tensor, dtype) -> Tensor:
+    from ember import _dtype
+
+    out = Tensor._make(input._data.view(_dtype.to_numpy_dtype(dtype)))
+    out._make_view_of(input)
+    return out
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``view`` with ``other``'s shape."""
+    return view(input, other.shape)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``reshape`` with ``other``'s shape."""
+    return reshape(input, other.shape)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merges dims ``start_dim..end_dim`` into one."""
+    shape = input._data.shape
+    if not shape:
+        return reshape(input, (1,))
+    s, e = canon_dim(start_dim, len(shape)), canon_dim(end_dim, len(shape))
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    n = 1
+    for d in shape[s:e + 1]:
+        n *= d
+    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Splits dim ``dim`` into ``sizes``."""
+    shape = input._data.shape
+    d = canon_dim(dim, len(shape))
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        known = int(np.prod([s for s in sizes if s != -1]))
+        sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
+    if int(np.prod(sizes)) != shape[d]:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+            f"({shape[d]}) in the input tensor"
+        )
+    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Removes dims of size 1 (only ``dim`` when given)."""
+    shape = input._data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        dims = {canon_dim(d, len(shape)) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    return Reshape.apply(input, new)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Inserts a dim of size 1 at ``dim``."""
+    shape = input._data.shape
+    d = canon_dim(dim, len(shape) + 1)
+    return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    """Reorders dims."""
+    dims = _shape_arg(dims)
+    n = input._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
+            f"to len(dims) = {len(dims)}"
+        )
+    dims = tuple(canon_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, dims)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swaps two dims."""
+    n = input._data.ndim
+    if n == 0:
+        return Permute.apply(input, ())
+    order = list(range(n))
+    a, b = canon_dim(dim0, n), canon_dim(dim1, n)
+    order[a], order[b] = order[b], order[a]
+    return Permute.apply(input, tuple(order))
+
+
+swapaxes = transpose
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Moves dims from ``source`` to ``destination`` positions."""
+    n = input._data.ndim
+    src = [canon_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else [source])]
+    dst = [canon_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
+                                     else [destination])]
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Permute.apply(input, tuple(order))
+
+
+def t(input: Tensor) -> Tensor:
+    """Transposes a tensor of at most 2 dims."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return Permute.apply(input, tuple(range(input._data.ndim - 1, -1, -1)))
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """Broadcasts to ``sizes`` without copying (-1 keeps a dim)."""
+    sizes = _shape_arg(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand(ember.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            "provided must be greater or equal to the number of dimensions in the tensor"
+        )
+    lead = len(sizes) - len(shape)
+    target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    for i, s in enumerate(shape):
+        if s != 1 and s != target[lead + i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
+                f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+    if target == shape:
+        return Reshape.apply(input, shape)
+    return Expand.apply(input, target)
+
+
+broadcast_to = expand
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``expand`` to ``other``'s shape."""
+    return expand(input, other.shape)
+
+
+def repeat(input: Tensor, *repeats) -> Tensor:
+    """Tiles the tensor ``repeats`` times along each dim (copies)."""
+    reps = _shape_arg(repeats)
+    if len(reps) < input._data.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            "of tensor"
+        )
+    return Repeat.apply(input, reps)
+
+
+def tile(input: Tensor, dims) -> Tensor:
+    """Like ``repeat`` but pads ``dims`` with leading ones."""
+    dims = tuple(dims)
+    dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    """Returns self if already C-contiguous, else a contiguous copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return Contiguous.apply(input)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of ``length`` entries of ``dim`` from ``start``."""
+    d = canon_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not (0 <= start and start + length <= n):
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    index = (slice(None),) * d + (slice(start, start + length),)
+    return Slice.apply(input, index)
+
+
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Splits into chunks of a size (last may be smaller) or of given sizes, as views."""
+    d = canon_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {dim}), but got split_sizes={sizes}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(tensor, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Splits into ``chunks`` nearly equal views."""
+    n = input._data.shape[canon_dim(dim, input._data.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(input, max(size, 1), dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """Removes ``dim`` and returns the slices along it."""
+    d = canon_dim(dim, input._data.ndim)
+    return tuple(Slice.apply(input, (slice(None),) * d + (i,)) for i in range(input.shape[d]))
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """Reverses the order along ``dims``."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(input, tuple(canon_dim(d, input._data.ndim) for d in dims))
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Rotates elements along ``dims`` (over the flattened tensor when None)."""
+    if isinstance(shifts, (list, tuple)):
+        shifts = tuple(shifts)
+    if isinstance(dims, (list, tuple)):
+        dims = tuple(dims)
+    return Roll.apply(input, shifts, dims)
+
+
+def _tensors(tensors) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("expected a non-empty list of Tensors")
+    from ember.ops._util import promote
+
+    dt = promote(*tensors)
+    return [t if t._data.dtype == dt else t.to(dt) for t in tensors]
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Concatenates tensors along an existing ``dim``."""
+    tensors = _tensors(tensors)
+    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
+    ref = tensors[0]._data
+    d = canon_dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        if t._data.ndim != ref.ndim:
+            raise RuntimeError(
+                "Tensors must have same number of dimensions: got "
+                f"{ref.ndim} and {t._data.ndim}"
+            )
+        for k in range(ref.ndim):
+            if k != d and t._data.shape[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in "
+                    "the list."
+                )
+    return Cat.apply(d, *tensors)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Stacks same-shaped tensors along a new ``dim``."""
+    tensors = _tensors(tensors)
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
+                f"and {list(t._data.shape)} at entry {i}"
+            )
+    return Stack.apply(canon_dim(dim, len(shape) + 1), *tensors)
+
+
+def hstack(tensors) -> Tensor:
+    """Concatenates along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    """Concatenates along dim 0 (1-D tensors become rows)."""
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def atleast_1d(input: Tensor) -> Tensor:
+    """Reshapes a 0-d tensor to 1-d."""
+    return reshape(input, (1,)) if input.ndim == 0 else input
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pads the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad mode '{mode}' is not supported; only 'constant'")
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    n = input._data.ndim
+    if len(pad) // 2 > n:
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           "dimension")
+    widths = [(0, 0)] * n
+    for i in range(len(pad) // 2):
+        widths[n - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return Pad.apply(input, tuple(widths), 0 if value is None else value)
+
+
+def _tri(input: Tensor, diagonal: int, upper: bool) -> Tensor:
+    from ember.ops.pointwise import where
+
+    rows, cols = input._data.shape[-2:]
+    keep = np.triu(np.ones((rows, cols), bool), diagonal) if upper else \
+        np.tril(np.ones((rows, cols), bool), diagonal)
+    return where(Tensor._make(keep), input, 0.0 if input.is_floating_point() else 0)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """Keeps the lower triangle (elements on and below ``diagonal``)."""
+    return _tri(input, diagonal, False)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """Keeps the upper triangle (elements on and above ``diagonal``)."""
+    return _tri(input, diagonal, True)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) planes, as a new last dim."""
+    from ember.ops.indexing import getitem
+
+    n = input._data.ndim
+    d1, d2 = canon_dim(dim1, n), canon_dim(dim2, n)
+    moved = movedim(input, (d1, d2), (n - 2, n - 1))
+    rows, cols = moved._data.shape[-2:]
+    if offset >= 0:
+        k = max(min(rows, cols - offset), 0)
+        r, c = np.arange(k), np.arange(k) + offset
+    else:
+        k = max(min(rows + offset, cols), 0)
+        r, c = np.arange(k) - offset, np.arange(k)
+    return getitem(moved, (Ellipsis, Tensor._make(r), Tensor._make(c)))

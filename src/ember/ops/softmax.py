@@ -1,0 +1,69 @@
+"""softmax and log_softmax along a dim, numerically stable."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember import _dtype
+from ember.autograd.function import ArrayFunction
+from ember.ops._util import canon_dim
+from ember.tensor import Tensor
+
+__all__ = ["softmax", "log_softmax"]
+
+
+class Softmax(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        out = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        # vector-Jacobian product of softmax: s * (g - sum(g * s))
+        return out * (grad - np.sum(grad * out, axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        shifted = x - np.max(x, axis=dim, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad - np.exp(out) * np.sum(grad, axis=ctx.dim, keepdims=True), None
+
+
+def _prepare(input: Tensor, dim, dtype) -> tuple:
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input._data.dtype.kind != "f":
+        input = input.to(_dtype.get_default_dtype())
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return input, canon_dim(dim, input._data.ndim)
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``."""
+    input, d = _prepare(input, dim, dtype)
+    if input._data.ndim == 0:
+        return Softmax.apply(input.reshape(1), 0).reshape(())
+    return Softmax.apply(input, d)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``log(softmax(x))`` along ``dim``, computed without overflow."""
+    input, d = _prepare(input, dim, dtype)
+    if input._data.ndim == 0:
+        return LogSoftmax.apply(input.reshape(1), 0).reshape(())
+    return LogSoftmax.apply(input, d)

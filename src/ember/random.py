@@ -1,0 +1,237 @@
+"""Random number generation: ``Generator``, ``manual_seed`` and the sampling routines.
+
+Every random number in Ember comes from one counter-based stream, Philox4x32-10 keyed by a
+generator's 64-bit seed. A generator's whole state is ``(seed, offset)``: each call takes
+the next block range of the stream and advances the offset, so a result is a pure function
+of (seed, offset, element index). That is what lets dropout rebuild a mask in backward
+instead of storing it, and gives the same numbers whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = [
+    "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
+    "set_rng_state", "fork_rng",
+]
+
+_DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so fresh processes start alike
+_MASK64 = (1 << 64) - 1
+
+
+class Generator:
+    """A source of random numbers with state ``(seed, offset)``; mirrors ``torch.Generator``.
+
+    Args:
+        device: only ``'cpu'``.
+
+    Example:
+        >>> g = ember.Generator().manual_seed(0)
+        >>> ember.rand(3, generator=g)
+    """
+
+    def __init__(self, device="cpu") -> None:
+        from ember.backend import get_backend
+
+        self._device = get_backend(device).device
+        self._seed = _DEFAULT_SEED
+        self._offset = 0
+
+    @property
+    def device(self):
+        return self._device
+
+    def manual_seed(self, seed) -> Generator:
+        """Sets the seed (any int; negative values wrap as in PyTorch) and resets the offset."""
+        seed = int(seed)
+        if not -(1 << 63) <= seed < (1 << 64):
+            raise RuntimeError(f"Overflow when unpacking long long: seed {seed} out of range")
+        self._seed = seed & _MASK64
+        self._offset = 0
+        return self
+
+    def seed(self) -> int:
+        """Seeds from the operating system's entropy and returns the seed."""
+        s = int.from_bytes(os.urandom(8), "little") & ((1 << 63) - 1)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        """The seed last set."""
+        return self._seed
+
+    def get_offset(self) -> int:
+        """How many 128-bit Philox blocks have been consumed since seeding."""
+        return self._offset
+
+    def set_offset(self, offset: int) -> None:
+        """Moves the stream position (in 128-bit blocks)."""
+        self._offset = int(offset) & _MASK64
+
+    def get_state(self):
+        """The state as a 16-byte uint8 tensor: seed then offset, little-endian."""
+        from ember.tensor import Tensor
+
+        raw = self._seed.to_bytes(8, "little") + self._offset.to_bytes(8, "little")
+        return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
+
+    def set_state(self, new_state) -> Generator:
+        """Restores a state returned by :meth:`get_state`."""
+        arr = np.asarray(getattr(new_state, "_data", new_state))
+        if arr.dtype != np.uint8 or arr.size != 16:
+            raise RuntimeError(
+                "Expected a 16-byte ember.uint8 tensor as the generator state (seed, offset)"
+            )
+        raw = arr.tobytes()
+        self._seed = int.from_bytes(raw[:8], "little")
+        self._offset = int.from_bytes(raw[8:], "little")
+        return self
+
+    def take(self, n_words: int) -> tuple[int, int]:
+        """Reserves the stream range for ``n_words`` 32-bit words; returns ``(seed, offset)``."""
+        from ember.kernels.philox import blocks_for
+
+        offset = self._offset
+        self._offset = (offset + blocks_for(n_words)) & _MASK64
+        return self._seed, offset
+
+    def __repr__(self) -> str:
+        return f"<ember.Generator seed={self._seed} offset={self._offset}>"
+
+
+default_generator = Generator()
+
+
+def _gen(generator: Generator | None) -> Generator:
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be an ember.Generator, not {type(generator).__name__}")
+    return generator
+
+
+def manual_seed(seed) -> Generator:
+    """Seeds the default generator and returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seeds the default generator non-deterministically and returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """The default generator's seed."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """The default generator's state (see :meth:`Generator.get_state`)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    """Restores the default generator's state."""
+    default_generator.set_state(new_state)
+
+
+class fork_rng:
+    """Context manager that restores the default generator's state on exit."""
+
+    def __init__(self, devices=None, enabled: bool = True) -> None:
+        self.enabled = enabled
+
+    def __enter__(self):
+        self._state = get_rng_state()
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            set_rng_state(self._state)
+
+
+# -- array-level sampling (used by the Tensor-level functions in ember.ops.creation) ------
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def words(n: int, generator: Generator | None = None) -> np.ndarray:
+    """``n`` raw 32-bit words from the generator's stream."""
+    from ember.kernels.philox import random_words
+
+    s, off = _gen(generator).take(n)
+    return random_words(s, off, n)
+
+
+def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray:
+    """Uniform samples on ``[low, high)`` in ``dtype`` (float32 from 24 bits, float64 from 53)."""
+    from ember.kernels.philox import uniform
+
+    dtype = np.dtype(dtype)
+    n = _numel(shape)
+    sample_dtype = np.float64 if dtype == np.float64 else np.float32
+    per = 2 if sample_dtype == np.float64 else 1
+    s, off = _gen(generator).take(n * per)
+    u = uniform(s, off, n, sample_dtype).reshape(shape)
+    if low != 0.0 or high != 1.0:
+        u = (u * sample_dtype(high - low) + sample_dtype(low)).astype(sample_dtype, copy=False)
+    return u.astype(dtype, copy=False)
+
+
+def normal_array(shape, dtype, mean=0.0, std=1.0, generator=None) -> np.ndarray:
+    """Normal samples by the Box-Muller transform (computed in float64, then cast)."""
+    from ember.kernels.philox import uniform
+
+    n = _numel(shape)
+    pairs = (n + 1) // 2
+    s, off = _gen(generator).take(4 * pairs)
+    u = uniform(s, off, 2 * pairs, np.float64)
+    u1, u2 = 1.0 - u[:pairs], u[pairs:]  # u1 in (0, 1], so log(u1) is finite
+    r = np.sqrt(-2.0 * np.log(u1))
+    theta = 2.0 * np.pi * u2
+    z = np.empty(2 * pairs)
+    z[0::2] = r * np.cos(theta)
+    z[1::2] = r * np.sin(theta)
+    z = z[:n].reshape(shape)
+    return (z * std + mean).astype(dtype, copy=False)
+
+
+def randint_array(low: int, high: int, shape, generator=None) -> np.ndarray:
+    """Uniform integers on ``[low, high)`` as int64 (64-bit draw modulo the range)."""
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    n = _numel(shape)
+    w = words(2 * n, generator).astype(np.uint64)
+    r = (w[0::2] << np.uint64(32)) | w[1::2]
+    span = np.uint64(high - low)
+    return ((r % span).astype(np.int64) + low).reshape(shape)
+
+
+def default_random_upper(dtype) -> int:
+    """The exclusive upper bound ``random_()`` uses with no arguments for a dtype."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return 2 ** np.finfo(dtype).nmant + 1
+    if dtype == np.bool_:
+        return 2
+    return int(np.iinfo(dtype).max) + 1
+
+
+def bernoulli_array(shape, p, generator=None) -> np.ndarray:
+    """0/1 samples with probability ``p`` (a number or an array broadcast to ``shape``)."""
+    u = uniform_array(shape, np.float64, 0.0, 1.0, generator)
+    return u < np.asarray(p, dtype=np.float64)
+
+
+def permutation_array(n: int, generator=None) -> np.ndarray:
+    """A random permutation of ``range(n)`` (argsort of 64-bit random keys)."""
+    w = words(2 * n, generator).astype(np.uint64)
+    keys = (w[0::2] << np.uint64(32)) | w[1::2]
+    return np.argsort(keys, kind="stable").astype(np.int64)

@@ -1,0 +1,1292 @@
+"""The Tensor: a backend array plus what autograd needs to know about it."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ember import _dtype
+from ember.backend import CPU, device
+
+__all__ = ["Tensor"]
+
+
+class _Version:
+    """A version counter shared by a tensor and its views; in-place ops bump it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor",
+}
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Converts Python data (possibly holding tensors) to an array with PyTorch's dtype rules."""
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+            data = [np.asarray(x._data) if isinstance(x, Tensor) else x for x in data]
+        arr = np.asarray(data)
+        if arr.dtype == np.float64 and dtype is None:
+            arr = arr.astype(_dtype.get_default_dtype().numpy)
+        elif arr.dtype.kind in "iu" and arr.dtype != np.uint8 and dtype is None:
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "biuf":
+            raise TypeError(f"can't convert data of type {arr.dtype} to a tensor")
+    if dtype is not None:
+        arr = arr.astype(_dtype.to_numpy_dtype(dtype), copy=False)
+    else:
+        _dtype.from_numpy_dtype(arr.dtype)
+    return arr
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation.
+
+    ``ember.Tensor(2, 3)`` makes an uninitialised float tensor of that shape and
+    ``ember.Tensor([1, 2])`` a float tensor from data, as in PyTorch; most code creates
+    tensors with :func:`ember.tensor` and the creation functions instead.
+    """
+
+    __slots__ = (
+        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version", "_base",
+        "_hooks", "_accumulator", "__weakref__", "__dict__",
+    )
+    __array_ufunc__ = None  # NumPy defers binary operators to the Tensor's reflected methods
+    __array_priority__ = 1000
+
+    def __init__(self, *args, device=None, dtype=None) -> None:
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            arr = _to_array(args[0], dtype or _dtype.get_default_dtype()).copy()
+        else:
+            shape = tuple(int(a) for a in (args[0] if len(args) == 1 and
+                                            isinstance(args[0], (tuple, list)) else args))
+            arr = np.empty(shape, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+        self._init(arr)
+
+    def _init(self, arr, requires_grad=False, grad_fn=None, output_nr=0) -> None:
+        self._data = arr
+        self._requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._version = _Version()
+        self._base = None
+        self._hooks = None
+        self._accumulator = None
+
+    @classmethod
+    def _make(cls, arr, requires_grad=False, grad_fn=None, output_nr=0) -> Tensor:
+        """Wraps a backend array without copying (the fast path every op uses)."""
+        t = object.__new__(cls)
+        if type(arr) is not np.ndarray:
+            arr = np.asarray(arr)
+        t._data = arr
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._version = _Version()
+        t._base = None
+        t._hooks = None
+        t._accumulator = None
+        return t
+
+    # -- autograd metadata -----------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """True if gradients flow to (or through) this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients"
+            )
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Sets ``requires_grad`` in place and returns self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self.grad_fn is None
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def _version_value(self) -> int:
+        return self._version.value
+
+    def _set_history(self, node, output_nr: int) -> None:
+        self.grad_fn = node
+        self._output_nr = output_nr
+        self._requires_grad = True
+
+    def _grad_accumulator(self):
+        if self._accumulator is None:
+            from ember.autograd.function import AccumulateGrad
+
+            self._accumulator = AccumulateGrad(self)
+        return self._accumulator
+
+    def _make_view_of(self, base: Tensor) -> None:
+        self._version = base._version
+        self._base = base if base._base is None else base._base
+
+    def _alias(self) -> Tensor:
+        t = Tensor._make(self._data)
+        t._make_view_of(self)
+        return t
+
+    def _type_name(self) -> str:
+        return f"ember.{_TYPE_NAMES[self._data.dtype.name]} [{', '.join(map(str, self.shape))}]"
+
+    def retain_grad(self) -> None:
+        """Keeps ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if getattr(self, "_retains_grad", False):
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                if t.grad is None:
+                    t.grad = Tensor._make(np.array(grad._data, copy=True))
+                else:
+                    t.grad._data = t.grad._data + grad._data
+
+        self.grad_fn._add_pre_hook(self._output_nr, keep)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return getattr(self, "_retains_grad", False)
+
+    def register_hook(self, hook):
+        """Registers ``hook(grad) -> Tensor | None``, called with this tensor's gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_pre_hook(self._output_nr, hook)
+        from ember.autograd.function import _RemovableHandle
+
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Computes the gradient of this tensor w.r.t. the graph's leaves.
+
+        Args:
+            gradient: gradient w.r.t. this tensor; may be omitted for a one-element tensor.
+            retain_graph: keep the graph so that backward can run through it again.
+            create_graph: not supported.
+            inputs: leaves to accumulate into (all leaves by default).
+        """
+        from ember.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        """Returns a tensor sharing storage with this one but outside the graph."""
+        return self._alias()
+
+    def detach_(self) -> Tensor:
+        """Detaches this tensor from the graph in place and returns it."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """A detached tensor sharing storage with this one (assignable, as in PyTorch)."""
+        return self._alias()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    # -- metadata --------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape as an ``ember.Size``, or the length of one dimension."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_canon_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> device:
+        return CPU.device
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def stride(self, dim: int | None = None):
+        """Strides in elements, as PyTorch reports them."""
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_canon_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """True if the elements are laid out in C order without gaps."""
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def untyped_storage(self):
+        """The array that owns this tensor's memory (shared by its views)."""
+        base = self._data
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        return base
+
+    @property
+    def T(self) -> Tensor:
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        return _ops.transpose(self, -2, -1)
+
+    # -- conversion ------------------------------------------------------------------------
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """Returns the NumPy array behind this tensor (shares memory)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self._data
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def item(self):
+        """Returns the value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        """Returns the data as (nested) Python lists."""
+        return self._data.tolist()
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """Converts dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``."""
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, device)):
+                dev = a
+            elif a is not None:
+                dtype = a
+        if dev is not None:
+            from ember.backend import get_backend
+
+            get_backend(dev)
+        if dtype is None:
+            return self.clone() if copy else self
+        target = _dtype.to_numpy_dtype(dtype)
+        if target == self._data.dtype:
+            return self.clone() if copy else self
+        return _ops.cast(self, target)
+
+    def type(self, dtype=None):
+        """Returns the type name, or a cast copy when a dtype is given."""
+        if dtype is None:
+            return f"ember.{_TYPE_NAMES[self._data.dtype.name]}"
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dtype.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dtype.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dtype.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dtype.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dtype.int32)
+
+    def short(self) -> Tensor:
+        return self.to(_dtype.int16)
+
+    def bool(self) -> Tensor:
+        return self.to(_dtype.bool_)
+
+    def byte(self) -> Tensor:
+        return self.to(_dtype.uint8)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args, **kwargs):
+        from ember.backend import get_backend
+
+        get_backend("cuda")
+
+    def clone(self, memory_format=None) -> Tensor:
+        """A copy that stays in the graph."""
+        return _ops.clone(self)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _ops.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _ops.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _ops.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return _ops.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _ops.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    # -- Python protocol -------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return _format(self)
+
+    __str__ = __repr__
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    __hash__ = object.__hash__
+
+    def __getitem__(self, index) -> Tensor:
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        _ops.setitem(self, index, value)
+
+    def __deepcopy__(self, memo) -> Tensor:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment."
+            )
+        new = type(self).__new__(type(self))
+        Tensor._init(new, self._data.copy(), self._requires_grad)
+        if self.grad is not None:
+            new.grad = Tensor._make(self.grad._data.copy())
+        memo[id(self)] = new
+        for k, v in getattr(self, "__dict__", {}).items():
+            import copy
+
+            setattr(new, k, copy.deepcopy(v, memo))
+        return new
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(
+            "Ember tensors are not pickled; save them with ember.save (safetensors format)"
+        )
+
+    # -- arithmetic operators --------------------------------------------------------------
+    def __add__(self, other): return _ops.add(self, other)
+    def __radd__(self, other): return _ops.add(other, self)
+    def __sub__(self, other): return _ops.sub(self, other)
+    def __rsub__(self, other): return _ops.sub(other, self)
+    def __mul__(self, other): return _ops.mul(self, other)
+    def __rmul__(self, other): return _ops.mul(other, self)
+    def __truediv__(self, other): return _ops.div(self, other)
+    def __rtruediv__(self, other): return _ops.div(other, self)
+    def __floordiv__(self, other): return _ops.floor_divide(self, other)
+    def __rfloordiv__(self, other): return _ops.floor_divide(other, self)
+    def __mod__(self, other): return _ops.remainder(self, other)
+    def __rmod__(self, other): return _ops.remainder(other, self)
+    def __pow__(self, other): return _ops.pow(self, other)
+    def __rpow__(self, other): return _ops.pow(other, self)
+    def __matmul__(self, other): return _ops.matmul(self, other)
+    def __rmatmul__(self, other): return _ops.matmul(other, self)
+    def __neg__(self): return _ops.neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ops.abs(self)
+    def __invert__(self): return _ops.bitwise_not(self)
+    def __and__(self, other): return _ops.logical_and(self, other) if _is_bool(self, other) else _ops.bitwise_and(self, other)
+    def __or__(self, other): return _ops.logical_or(self, other) if _is_bool(self, other) else _ops.bitwise_or(self, other)
+    def __xor__(self, other): return _ops.logical_xor(self, other) if _is_bool(self, other) else _ops.bitwise_xor(self, other)
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
+    def __eq__(self, other): return _ops.eq(self, other)
+    def __ne__(self, other): return _ops.ne(self, other)
+    def __lt__(self, other): return _ops.lt(self, other)
+    def __le__(self, other): return _ops.le(self, other)
+    def __gt__(self, other): return _ops.gt(self, other)
+    def __ge__(self, other): return _ops.ge(self, other)
+
+    def __iadd__(self, other): return self.add_(other)
+    def __isub__(self, other): return self.sub_(other)
+    def __imul__(self, other): return self.mul_(other)
+    def __itruediv__(self, other): return self.div_(other)
+
+    # -- in-place operations ---------------------------------------------------------------
+    def _inplace(self, op, *args, **kwargs) -> Tensor:
+        """Runs ``op(self, *args)`` out of place and writes the result into self's storage.
+
+        When the call is recorded, ``op`` sees a snapshot of self (so values it saves for
+        backward are the old ones) and self takes the op's node as its history.
+        """
+        recording = _state.enabled and (self._requires_grad or any(
+            isinstance(a, Tensor) and a._requires_grad for a in args))
+        if not recording:
+            with _no_grad():
+                result = op(self, *args, **kwargs)
+            self._write(result._data)
+            return self
+        self._check_inplace()
+        snapshot = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn,
+                                self._output_nr)
+        if snapshot.grad_fn is None and snapshot._requires_grad:
+            snapshot._accumulator = self._grad_accumulator()
+        result = op(snapshot, *args, **kwargs)
+        self._write(result._data)
+        if result.grad_fn is not None:
+            self._set_history(result.grad_fn, result._output_nr)
+        return self
+
+    def _check_inplace(self) -> None:
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        if self._base is not None and (self._base._requires_grad or self._requires_grad):
+            if self._base.grad_fn is None and self._base._requires_grad:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation."
+                )
+            raise RuntimeError(
+                "Ember does not rebase the history of a view's base on an in-place operation: "
+                "this view of a tensor that requires grad cannot be modified in place while "
+                "gradients are recorded; clone() the view first"
+            )
+
+    def _write(self, values) -> None:
+        """Copies values into this tensor's storage (casting) and bumps its version."""
+        np.copyto(self._data, values, casting="unsafe")
+        self._version.value += 1
+
+    def _fast_inplace(self, ufunc, other, alpha=None) -> bool:
+        """In-place ufunc straight into storage when nothing is recorded (the optimizer path).
+
+        Returns False (having done nothing) when the general path is needed.
+        """
+        if _state.enabled and (self._requires_grad or (isinstance(other, Tensor) and
+                                                       other._requires_grad)):
+            return False
+        o = other._data if isinstance(other, Tensor) else other
+        if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != \
+                self._data.shape:
+            return False
+        if alpha is not None and alpha != 1:
+            o = o * alpha
+        if self._data.dtype.kind != "f" and (isinstance(o, float) or np.result_type(
+                self._data, o).kind == "f"):
+            return False
+        ufunc(self._data, o, out=self._data, casting="unsafe")
+        self._version.value += 1
+        return True
+
+    def add_(self, other, *, alpha=1) -> Tensor:
+        if self._fast_inplace(np.add, other, alpha):
+            return self
+        return self._inplace(_ops.add, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1) -> Tensor:
+        if self._fast_inplace(np.subtract, other, alpha):
+            return self
+        return self._inplace(_ops.sub, other, alpha=alpha)
+
+    def mul_(self, other) -> Tensor:
+        if self._fast_inplace(np.multiply, other):
+            return self
+        return self._inplace(_ops.mul, other)
+
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        if rounding_mode is None and self._fast_inplace(np.true_divide, other):
+            return self
+        return self._inplace(_ops.div, other, rounding_mode=rounding_mode)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace(_ops.pow, exponent)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        return self._inplace(_ops.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        return self._inplace(_ops.addcdiv, tensor1, tensor2, value=value)
+
+    def lerp_(self, end, weight) -> Tensor:
+        return self._inplace(_ops.lerp, end, weight)
+
+    def neg_(self) -> Tensor:
+        return self._inplace(_ops.neg)
+
+    def exp_(self) -> Tensor:
+        return self._inplace(_ops.exp)
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace(_ops.sqrt)
+
+    def abs_(self) -> Tensor:
+        return self._inplace(_ops.abs)
+
+    def relu_(self) -> Tensor:
+        return self._inplace(_ops.relu)
+
+    def sigmoid_(self) -> Tensor:
+        return self._inplace(_ops.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return self._inplace(_ops.tanh)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._inplace(_ops.clamp, min, max)
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._inplace(_ops.masked_fill, mask, value)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        if isinstance(value, Tensor) and value._requires_grad and _state.enabled:
+            return self._inplace(lambda s, v: _ops.expand(v, s.shape) * 1, value)
+        self._check_inplace_plain()
+        self._data[...] = value._data if isinstance(value, Tensor) else value
+        self._version.value += 1
+        return self
+
+    def copy_(self, src, non_blocking=False) -> Tensor:
+        """Copies ``src`` (broadcast and cast) into this tensor; differentiable w.r.t. src."""
+        if _state.enabled and isinstance(src, Tensor) and (src._requires_grad or self._requires_grad):
+            return self._inplace(lambda s, v: _ops.cast(_ops.expand(v, s.shape), s._data.dtype)
+                                 + 0 * s, src)
+        self._data[...] = src._data if isinstance(src, Tensor) else src
+        self._version.value += 1
+        return self
+
+    def _check_inplace_plain(self) -> None:
+        if _state.enabled and self._requires_grad:
+            self._check_inplace()
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+        from ember import random as _random
+
+        self._check_inplace_plain()
+        self._write(_random.uniform_array(self._data.shape, self._data.dtype, a, b, generator))
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+        from ember import random as _random
+
+        self._check_inplace_plain()
+        self._write(_random.normal_array(self._data.shape, self._data.dtype, mean, std, generator))
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        from ember import random as _random
+
+        self._check_inplace_plain()
+        prob = p._data if isinstance(p, Tensor) else p
+        self._write(_random.bernoulli_array(self._data.shape, prob, generator))
+        return self
+
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        from ember import random as _random
+
+        self._check_inplace_plain()
+        if to is None:
+            from_, to = 0, from_ if from_ else _random.default_random_upper(self._data.dtype)
+        self._write(_random.randint_array(from_, to, self._data.shape, generator))
+        return self
+
+    def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+        from ember import random as _random
+
+        self._check_inplace_plain()
+        u = _random.uniform_array(self._data.shape, np.float64, 0.0, 1.0, generator)
+        self._write(-np.log1p(-u) / lambd)
+        return self
+
+
+    # -- operations (each forwards to ember.ops) ---------------------------------------
+    def exp(self, *args, **kwargs):
+        return _ops.exp(self, *args, **kwargs)
+
+    def exp2(self, *args, **kwargs):
+        return _ops.exp2(self, *args, **kwargs)
+
+    def expm1(self, *args, **kwargs):
+        return _ops.expm1(self, *args, **kwargs)
+
+    def log(self, *args, **kwargs):
+        return _ops.log(self, *args, **kwargs)
+
+    def log2(self, *args, **kwargs):
+        return _ops.log2(self, *args, **kwargs)
+
+    def log10(self, *args, **kwargs):
+        return _ops.log10(self, *args, **kwargs)
+
+    def log1p(self, *args, **kwargs):
+        return _ops.log1p(self, *args, **kwargs)
+
+    def sqrt(self, *args, **kwargs):
+        return _ops.sqrt(self, *args, **kwargs)
+
+    def rsqrt(self, *args, **kwargs):
+        return _ops.rsqrt(self, *args, **kwargs)
+
+    def abs(self, *args, **kwargs):
+        return _ops.abs(self, *args, **kwargs)
+
+    def sign(self, *args, **kwargs):
+        return _ops.sign(self, *args, **kwargs)
+
+    def sgn(self, *args, **kwargs):
+        return _ops.sgn(self, *args, **kwargs)
+
+    def sin(self, *args, **kwargs):
+        return _ops.sin(self, *args, **kwargs)
+
+    def cos(self, *args, **kwargs):
+        return _ops.cos(self, *args, **kwargs)
+
+    def tan(self, *args, **kwargs):
+        return _ops.tan(self, *args, **kwargs)
+
+    def atan(self, *args, **kwargs):
+        return _ops.atan(self, *args, **kwargs)
+
+    def asin(self, *args, **kwargs):
+        return _ops.asin(self, *args, **kwargs)
+
+    def acos(self, *args, **kwargs):
+        return _ops.acos(self, *args, **kwargs)
+
+    def tanh(self, *args, **kwargs):
+        return _ops.tanh(self, *args, **kwargs)
+
+    def sigmoid(self, *args, **kwargs):
+        return _ops.sigmoid(self, *args, **kwargs)
+
+    def relu(self, *args, **kwargs):
+        return _ops.relu(self, *args, **kwargs)
+
+    def floor(self, *args, **kwargs):
+        return _ops.floor(self, *args, **kwargs)
+
+    def ceil(self, *args, **kwargs):
+        return _ops.ceil(self, *args, **kwargs)
+
+    def round(self, *args, **kwargs):
+        return _ops.round(self, *args, **kwargs)
+
+    def trunc(self, *args, **kwargs):
+        return _ops.trunc(self, *args, **kwargs)
+
+    def frac(self, *args, **kwargs):
+        return _ops.frac(self, *args, **kwargs)
+
+    def erf(self, *args, **kwargs):
+        return _ops.erf(self, *args, **kwargs)
+
+    def logit(self, *args, **kwargs):
+        return _ops.logit(self, *args, **kwargs)
+
+    def square(self, *args, **kwargs):
+        return _ops.square(self, *args, **kwargs)
+
+    def reciprocal(self, *args, **kwargs):
+        return _ops.reciprocal(self, *args, **kwargs)
+
+    def neg(self, *args, **kwargs):
+        return _ops.neg(self, *args, **kwargs)
+
+    def negative(self, *args, **kwargs):
+        return _ops.negative(self, *args, **kwargs)
+
+    def sum(self, *args, **kwargs):
+        return _ops.sum(self, *args, **kwargs)
+
+    def mean(self, *args, **kwargs):
+        return _ops.mean(self, *args, **kwargs)
+
+    def prod(self, *args, **kwargs):
+        return _ops.prod(self, *args, **kwargs)
+
+    def var(self, *args, **kwargs):
+        return _ops.var(self, *args, **kwargs)
+
+    def std(self, *args, **kwargs):
+        return _ops.std(self, *args, **kwargs)
+
+    def max(self, *args, **kwargs):
+        return _ops.max(self, *args, **kwargs)
+
+    def min(self, *args, **kwargs):
+        return _ops.min(self, *args, **kwargs)
+
+    def amax(self, *args, **kwargs):
+        return _ops.amax(self, *args, **kwargs)
+
+    def amin(self, *args, **kwargs):
+        return _ops.amin(self, *args, **kwargs)
+
+    def argmax(self, *args, **kwargs):
+        return _ops.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args, **kwargs):
+        return _ops.argmin(self, *args, **kwargs)
+
+    def logsumexp(self, *args, **kwargs):
+        return _ops.logsumexp(self, *args, **kwargs)
+
+    def norm(self, *args, **kwargs):
+        return _ops.norm(self, *args, **kwargs)
+
+    def cumsum(self, *args, **kwargs):
+        return _ops.cumsum(self, *args, **kwargs)
+
+    def cumprod(self, *args, **kwargs):
+        return _ops.cumprod(self, *args, **kwargs)
+
+    def all(self, *args, **kwargs):
+        return _ops.all(self, *args, **kwargs)
+
+    def any(self, *args, **kwargs):
+        return _ops.any(self, *args, **kwargs)
+
+    def count_nonzero(self, *args, **kwargs):
+        return _ops.count_nonzero(self, *args, **kwargs)
+
+    def median(self, *args, **kwargs):
+        return _ops.median(self, *args, **kwargs)
+
+    def matmul(self, *args, **kwargs):
+        return _ops.matmul(self, *args, **kwargs)
+
+    def mm(self, *args, **kwargs):
+        return _ops.mm(self, *args, **kwargs)
+
+    def bmm(self, *args, **kwargs):
+        return _ops.bmm(self, *args, **kwargs)
+
+    def dot(self, *args, **kwargs):
+        return _ops.dot(self, *args, **kwargs)
+
+    def mv(self, *args, **kwargs):
+        return _ops.mv(self, *args, **kwargs)
+
+    def outer(self, *args, **kwargs):
+        return _ops.outer(self, *args, **kwargs)
+
+    def inner(self, *args, **kwargs):
+        return _ops.inner(self, *args, **kwargs)
+
+    def reshape(self, *args, **kwargs):
+        return _ops.reshape(self, *args, **kwargs)
+
+    def view(self, *args, **kwargs):
+        return _ops.view(self, *args, **kwargs)
+
+    def flatten(self, *args, **kwargs):
+        return _ops.flatten(self, *args, **kwargs)
+
+    def unflatten(self, *args, **kwargs):
+        return _ops.unflatten(self, *args, **kwargs)
+
+    def squeeze(self, *args, **kwargs):
+        return _ops.squeeze(self, *args, **kwargs)
+
+    def unsqueeze(self, *args, **kwargs):
+        return _ops.unsqueeze(self, *args, **kwargs)
+
+    def permute(self, *args, **kwargs):
+        return _ops.permute(self, *args, **kwargs)
+
+    def transpose(self, *args, **kwargs):
+        return _ops.transpose(self, *args, **kwargs)
+
+    def t(self, *args, **kwargs):
+        return _ops.t(self, *args, **kwargs)
+
+    def expand(self, *args, **kwargs):
+        return _ops.expand(self, *args, **kwargs)
+
+    def expand_as(self, *args, **kwargs):
+        return _ops.expand_as(self, *args, **kwargs)
+
+    def repeat(self, *args, **kwargs):
+        return _ops.repeat(self, *args, **kwargs)
+
+    def tile(self, *args, **kwargs):
+        return _ops.tile(self, *args, **kwargs)
+
+    def contiguous(self, *args, **kwargs):
+        return _ops.contiguous(self, *args, **kwargs)
+
+    def narrow(self, *args, **kwargs):
+        return _ops.narrow(self, *args, **kwargs)
+
+    def split(self, *args, **kwargs):
+        return _ops.split(self, *args, **kwargs)
+
+    def chunk(self, *args, **kwargs):
+        return _ops.chunk(self, *args, **kwargs)
+
+    def unbind(self, *args, **kwargs):
+        return _ops.unbind(self, *args, **kwargs)
+
+    def flip(self, *args, **kwargs):
+        return _ops.flip(self, *args, **kwargs)
+
+    def roll(self, *args, **kwargs):
+        return _ops.roll(self, *args, **kwargs)
+
+    def movedim(self, *args, **kwargs):
+        return _ops.movedim(self, *args, **kwargs)
+
+    def swapaxes(self, *args, **kwargs):
+        return _ops.swapaxes(self, *args, **kwargs)
+
+    def view_as(self, *args, **kwargs):
+        return _ops.view_as(self, *args, **kwargs)
+
+    def reshape_as(self, *args, **kwargs):
+        return _ops.reshape_as(self, *args, **kwargs)
+
+    def tril(self, *args, **kwargs):
+        return _ops.tril(self, *args, **kwargs)
+
+    def triu(self, *args, **kwargs):
+        return _ops.triu(self, *args, **kwargs)
+
+    def diagonal(self, *args, **kwargs):
+        return _ops.diagonal(self, *args, **kwargs)
+
+    def index_select(self, *args, **kwargs):
+        return _ops.index_select(self, *args, **kwargs)
+
+    def gather(self, *args, **kwargs):
+        return _ops.gather(self, *args, **kwargs)
+
+    def scatter(self, *args, **kwargs):
+        return _ops.scatter(self, *args, **kwargs)
+
+    def scatter_add(self, *args, **kwargs):
+        return _ops.scatter_add(self, *args, **kwargs)
+
+    def masked_fill(self, *args, **kwargs):
+        return _ops.masked_fill(self, *args, **kwargs)
+
+    def masked_select(self, *args, **kwargs):
+        return _ops.masked_select(self, *args, **kwargs)
+
+    def take_along_dim(self, *args, **kwargs):
+        return _ops.take_along_dim(self, *args, **kwargs)
+
+    def nonzero(self, *args, **kwargs):
+        return _ops.nonzero(self, *args, **kwargs)
+
+    def index_add(self, *args, **kwargs):
+        return _ops.index_add(self, *args, **kwargs)
+
+    def take(self, *args, **kwargs):
+        return _ops.take(self, *args, **kwargs)
+
+    def softmax(self, *args, **kwargs):
+        return _ops.softmax(self, *args, **kwargs)
+
+    def log_softmax(self, *args, **kwargs):
+        return _ops.log_softmax(self, *args, **kwargs)
+
+    def eq(self, *args, **kwargs):
+        return _ops.eq(self, *args, **kwargs)
+
+    def ne(self, *args, **kwargs):
+        return _ops.ne(self, *args, **kwargs)
+
+    def lt(self, *args, **kwargs):
+        return _ops.lt(self, *args, **kwargs)
+
+    def le(self, *args, **kwargs):
+        return _ops.le(self, *args, **kwargs)
+
+    def gt(self, *args, **kwargs):
+        return _ops.gt(self, *args, **kwargs)
+
+    def ge(self, *args, **kwargs):
+        return _ops.ge(self, *args, **kwargs)
+
+    def logical_and(self, *args, **kwargs):
+        return _ops.logical_and(self, *args, **kwargs)
+
+    def logical_or(self, *args, **kwargs):
+        return _ops.logical_or(self, *args, **kwargs)
+
+    def logical_xor(self, *args, **kwargs):
+        return _ops.logical_xor(self, *args, **kwargs)
+
+    def logical_not(self, *args, **kwargs):
+        return _ops.logical_not(self, *args, **kwargs)
+
+    def isnan(self, *args, **kwargs):
+        return _ops.isnan(self, *args, **kwargs)
+
+    def isinf(self, *args, **kwargs):
+        return _ops.isinf(self, *args, **kwargs)
+
+    def isfinite(self, *args, **kwargs):
+        return _ops.isfinite(self, *args, **kwargs)
+
+    def isclose(self, *args, **kwargs):
+        return _ops.isclose(self, *args, **kwargs)
+
+    def allclose(self, *args, **kwargs):
+        return _ops.allclose(self, *args, **kwargs)
+
+    def equal(self, *args, **kwargs):
+        return _ops.equal(self, *args, **kwargs)
+
+    def sort(self, *args, **kwargs):
+        return _ops.sort(self, *args, **kwargs)
+
+    def argsort(self, *args, **kwargs):
+        return _ops.argsort(self, *args, **kwargs)
+
+    def topk(self, *args, **kwargs):
+        return _ops.topk(self, *args, **kwargs)
+
+    def unique(self, *args, **kwargs):
+        return _ops.unique(self, *args, **kwargs)
+
+    def signbit(self, *args, **kwargs):
+        return _ops.signbit(self, *args, **kwargs)
+
+    def isposinf(self, *args, **kwargs):
+        return _ops.isposinf(self, *args, **kwargs)
+
+    def isneginf(self, *args, **kwargs):
+        return _ops.isneginf(self, *args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        return _ops.add(self, *args, **kwargs)
+
+    def sub(self, *args, **kwargs):
+        return _ops.sub(self, *args, **kwargs)
+
+    def mul(self, *args, **kwargs):
+        return _ops.mul(self, *args, **kwargs)
+
+    def div(self, *args, **kwargs):
+        return _ops.div(self, *args, **kwargs)
+
+    def true_divide(self, *args, **kwargs):
+        return _ops.true_divide(self, *args, **kwargs)
+
+    def pow(self, *args, **kwargs):
+        return _ops.pow(self, *args, **kwargs)
+
+    def floor_divide(self, *args, **kwargs):
+        return _ops.floor_divide(self, *args, **kwargs)
+
+    def remainder(self, *args, **kwargs):
+        return _ops.remainder(self, *args, **kwargs)
+
+    def fmod(self, *args, **kwargs):
+        return _ops.fmod(self, *args, **kwargs)
+
+    def addcmul(self, *args, **kwargs):
+        return _ops.addcmul(self, *args, **kwargs)
+
+    def addcdiv(self, *args, **kwargs):
+        return _ops.addcdiv(self, *args, **kwargs)
+
+    def lerp(self, *args, **kwargs):
+        return _ops.lerp(self, *args, **kwargs)
+
+    def maximum(self, *args, **kwargs):
+        return _ops.maximum(self, *args, **kwargs)
+
+    def minimum(self, *args, **kwargs):
+        return _ops.minimum(self, *args, **kwargs)
+
+    def clamp(self, *args, **kwargs):
+        return _ops.clamp(self, *args, **kwargs)
+
+    def clip(self, *args, **kwargs):
+        return _ops.clip(self, *args, **kwargs)
+
+    def bitwise_not(self, *args, **kwargs):
+        return _ops.bitwise_not(self, *args, **kwargs)
+
+    def bitwise_and(self, *args, **kwargs):
+        return _ops.bitwise_and(self, *args, **kwargs)
+
+    def bitwise_or(self, *args, **kwargs):
+        return _ops.bitwise_or(self, *args, **kwargs)
+
+    def bitwise_xor(self, *args, **kwargs):
+        return _ops.bitwise_xor(self, *args, **kwargs)
+
+    def greater(self, *args, **kwargs):
+        return _ops.greater(self, *args, **kwargs)
+
+    def less(self, *args, **kwargs):
+        return _ops.less(self, *args, **kwargs)
+
+    def greater_equal(self, *args, **kwargs):
+        return _ops.greater_equal(self, *args, **kwargs)
+
+    def less_equal(self, *args, **kwargs):
+        return _ops.less_equal(self, *args, **kwargs)
+
+    def not_equal(self, *args, **kwargs):
+        return _ops.not_equal(self, *args, **kwargs)
+
+    def subtract(self, *args, **kwargs):
+        return _ops.subtract(self, *args, **kwargs)
+
+    def multiply(self, *args, **kwargs):
+        return _ops.multiply(self, *args, **kwargs)
+
+    def divide(self, *args, **kwargs):
+        return _ops.divide(self, *args, **kwargs)
+
+    def nan_to_num(self, *args, **kwargs):
+        return _ops.nan_to_num(self, *args, **kwargs)
+
+
+    def where(self, condition, other):
+        return _ops.where(condition, self, other)
+
+    def apply_(self, fn):
+        """Applies a Python function to every element in place (slow; for tests)."""
+        flat = self._data.reshape(-1)
+        for i in range(flat.size):
+            flat[i] = fn(flat[i].item())
+        self._version.value += 1
+        return self
+
+    def squeeze_(self, dim=None):
+        self._data = _ops.squeeze(self.detach(), dim)._data
+        return self
+
+    def unsqueeze_(self, dim):
+        self._data = _ops.unsqueeze(self.detach(), dim)._data
+        return self
+
+    def t_(self):
+        self._data = self._data.T
+        return self
+
+    def resize_(self, *size):
+        n = 1
+        for s in (size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size):
+            n *= s
+        self._data = np.resize(self._data, size[0] if len(size) == 1 and isinstance(
+            size[0], (tuple, list)) else size)
+        return self
+
+    def index_fill_(self, dim, index, value):
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        sl = [slice(None)] * self._data.ndim
+        sl[dim] = idx
+        self[tuple(sl)] = value
+        return self
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._inplace(_ops.scatter, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(_ops.scatter_add, dim, index, src)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(_ops.index_add, dim, index, source, alpha=alpha)
+
+
+
+class Size(tuple):
+    """A tensor shape: a tuple of ints that prints as ``ember.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"ember.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _canon_dim(dim: int, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def _is_bool(a, b) -> bool:
+    def isb(x):
+        return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
+
+    return isb(a) and isb(b)
+
+
+def _format(t: Tensor) -> str:
+    arr = t._data
+    prefix = "tensor("
+    if arr.dtype.kind == "f":
+        finite = arr[np.isfinite(arr)]
+        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+        big = finite.size and (np.abs(finite).max() >= 1e8 or (
+            np.abs(finite[finite != 0]).min(initial=1.0) < 1e-4))
+        if integral and not big:
+            body = np.array2string(arr, separator=", ", prefix=prefix, floatmode="unique",
+                                   threshold=1000, edgeitems=3)
+        else:
+            body = np.array2string(arr, separator=", ", prefix=prefix, precision=4,
+                                   floatmode="fixed", threshold=1000, edgeitems=3,
+                                   suppress_small=False)
+    else:
+        body = np.array2string(arr, separator=", ", prefix=prefix, threshold=1000, edgeitems=3)
+    if arr.dtype == np.bool_:
+        body = body.replace("True", "True").replace("False", "False")
+    extras = []
+    if arr.size == 0 and arr.ndim != 1:
+        extras.append(f"size={tuple(arr.shape)}")
+    default_float = _dtype.get_default_dtype().numpy
+    if arr.dtype not in (default_float, np.dtype(np.int64), np.dtype(np.bool_)):
+        extras.append(f"dtype={_dtype.from_numpy_dtype(arr.dtype)!r}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return prefix + body + "".join(", " + e for e in extras) + ")"
+
+
+from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
+from ember.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
+from ember import ops as _ops  # noqa: E402
