@@ -24,6 +24,7 @@ from ember.random import (
     set_rng_state,
 )
 from ember import cuda
+from ember import nn  # noqa: E402
 
 __version__ = "0.1.0"
 
