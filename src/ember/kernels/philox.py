@@ -47,7 +47,7 @@ PHILOX_W0 = 0x9E3779B9
 PHILOX_W1 = 0xBB67AE85
 
 #: Element count from which kernels use the parallel (prange) version.
-PARALLEL_THRESHOLD = 1 << 16
+PARALLEL_THRESHOLD = 1 << 15
 
 _MASK32 = 0xFFFFFFFF
 _MASK64 = (1 << 64) - 1
@@ -250,7 +250,7 @@ def _words_serial(out, k0, k1, offset):
     _words_range(out, _U0, np.uint64(out.size), k0, k1, offset, words, planar)
 
 
-_CHUNK = np.uint64(1 << 16)
+_CHUNK = np.uint64(1 << 14)
 
 
 @njit(cache=True, parallel=True)
