@@ -9,7 +9,10 @@ import numpy as np
 from ember import _dtype
 from ember.tensor import Tensor, _canon_dim
 
-__all__ = ["reduce_grad", "promote", "operands", "canon_dim", "canon_dims", "as_tensor_arg"]
+__all__ = [
+    "reduce_grad", "promote", "operands", "canon_dim", "canon_dims", "as_tensor_arg",
+    "broadcast_error", "apply_binary",
+]
 
 canon_dim = _canon_dim
 
@@ -21,8 +24,13 @@ def canon_dims(dim, ndim: int) -> tuple | None:
     if isinstance(dim, (tuple, list)):
         if len(dim) == 0:
             return None
-        return tuple(sorted(_canon_dim(d, ndim) for d in dim))
-    return (_canon_dim(dim, ndim),)
+        axes = tuple(sorted(_canon_dim(d, ndim) for d in dim))
+        for a, b in zip(axes, axes[1:]):
+            if a == b:
+                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    else:
+        axes = (_canon_dim(dim, ndim),)
+    return axes if ndim else None  # a 0-d tensor: its one "dim" is all of it
 
 
 def reduce_grad(grad: np.ndarray, shape: tuple, dtype) -> np.ndarray:
@@ -41,6 +49,33 @@ def reduce_grad(grad: np.ndarray, shape: tuple, dtype) -> np.ndarray:
     if grad.dtype != dtype:
         grad = grad.astype(dtype)
     return grad
+
+
+def broadcast_error(*values) -> RuntimeError:
+    """PyTorch's error for operands whose shapes do not broadcast (or a generic one)."""
+    shapes = [np.shape(v._data if isinstance(v, Tensor) else v) for v in values]
+    ndim = max(len(s) for s in shapes)
+    for i in range(1, ndim + 1):
+        for j in range(len(shapes)):
+            for k in range(j + 1, len(shapes)):
+                sa, sb = shapes[j], shapes[k]
+                if i > len(sa) or i > len(sb):
+                    continue
+                x, y = sa[-i], sb[-i]
+                if x != y and x != 1 and y != 1:
+                    return RuntimeError(
+                        f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                        f"non-singleton dimension {ndim - i}"
+                    )
+    return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
+
+
+def apply_binary(cls, a, b):
+    """``cls.apply(a, b)`` with NumPy's broadcasting ValueError turned into PyTorch's error."""
+    try:
+        return cls.apply(a, b)
+    except ValueError:
+        raise broadcast_error(a, b) from None
 
 
 def _kind_rank(x) -> int:

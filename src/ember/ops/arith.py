@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import operands, reduce_grad
+from ember.ops._util import apply_binary, operands, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = [
@@ -116,7 +116,8 @@ class Pow(ArrayFunction):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d(a^b)/da = b * a^(b-1); written so that b == 0 gives 0, not nan, at a == 0
-            ga = np.where(np.asarray(b == 0), 0.0, grad * b * np.power(a, b - 1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ga = np.where(np.asarray(b == 0), 0.0, grad * b * np.power(a, b - 1))
             ga = _grad_for(ctx, 0, ga.astype(grad.dtype, copy=False))
         if ctx.needs_input_grad[1]:
             # d(a^b)/db = a^b * log(a), taken as 0 where a == 0 and b >= 0 (PyTorch's choice)
@@ -152,21 +153,32 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     a, b, _ = operands(input, other)
     if alpha != 1:
         b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
-    return _maybe_out(Add.apply(a, b), out)
+    return _maybe_out(apply_binary(Add, a, b), out)
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
-    if isinstance(input, Tensor) and input.dtype.name == "bool" and isinstance(other, Tensor) \
-            and other.dtype.name == "bool":
+    bools = _is_bool(input) + _is_bool(other)
+    if bools == 2 and isinstance(input, Tensor) and isinstance(other, Tensor):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead."
         )
+    if bools:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     a, b, _ = operands(input, other)
     if alpha != 1:
         b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
-    return _maybe_out(Sub.apply(a, b), out)
+    return _maybe_out(apply_binary(Sub, a, b), out)
+
+
+def _is_bool(x) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype == np.bool_
+    return isinstance(x, (bool, np.bool_))
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
@@ -177,7 +189,7 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product with broadcasting."""
     a, b, _ = operands(input, other)
-    return _maybe_out(Mul.apply(a, b), out)
+    return _maybe_out(apply_binary(Mul, a, b), out)
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
@@ -191,13 +203,13 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         elif rounding_mode == "trunc":
             res = np.trunc(np.true_divide(aa, bb)) if dt.kind == "f" else _int_trunc_div(aa, bb)
         else:
-            raise ValueError(
+            raise RuntimeError(
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"'{rounding_mode}'"
             )
         return _maybe_out(Tensor._make(np.asarray(res).astype(dt, copy=False)), out)
     a, b, _ = operands(input, other, floating=True)
-    return _maybe_out(Div.apply(a, b), out)
+    return _maybe_out(apply_binary(Div, a, b), out)
 
 
 def _int_trunc_div(a, b):
@@ -217,7 +229,7 @@ def pow(input, exponent, *, out=None) -> Tensor:
     a, b, dt = operands(input, exponent)
     if dt.kind in "iu" and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return _maybe_out(Pow.apply(a, b), out)
+    return _maybe_out(apply_binary(Pow, a, b), out)
 
 
 def neg(input: Tensor) -> Tensor:

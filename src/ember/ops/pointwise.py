@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import operands, reduce_grad
+from ember.ops._util import apply_binary, broadcast_error, cast, operands, promote, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = [
@@ -297,22 +297,23 @@ class Clamp(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        # x gets the gradient where lo <= x <= hi (nowhere when lo > hi); lo where x < lo
+        # (and lo < hi); hi where x > hi or hi < lo, since the result is then hi
         x, lo, hi = ctx.saved_tensors
-        inside = np.ones(x.shape, dtype=bool)
+        zero = np.zeros((), dtype=grad.dtype)
+        inside = True
         glo = ghi = None
         if lo is not None:
-            inside &= x >= lo
+            inside = x >= lo
             if ctx.needs_input_grad[1]:
-                glo = reduce_grad(grad * (x < lo), *ctx.metas[0])
+                pick = x < lo if hi is None else (x < lo) & (lo < hi)
+                glo = reduce_grad(np.where(pick, grad, zero), *ctx.metas[0])
         if hi is not None:
-            inside &= x <= hi
+            inside = inside & (x <= hi)
             if ctx.needs_input_grad[2]:
-                below_hi = x > hi
-                if lo is not None:
-                    below_hi &= np.broadcast_to(hi >= lo, x.shape) if isinstance(hi, np.ndarray) \
-                        else True
-                ghi = reduce_grad(grad * below_hi, *ctx.metas[1])
-        return grad * inside, glo, ghi
+                pick = x > hi if lo is None else (x > hi) | (hi < lo)
+                ghi = reduce_grad(np.where(pick, grad, zero), *ctx.metas[1])
+        return np.where(inside, grad, zero), glo, ghi
 
 
 class Maximum(ArrayFunction):
@@ -430,8 +431,14 @@ absolute = abs
 
 
 def sign(input: Tensor) -> Tensor:
-    """Elementwise sign (-1, 0, 1); its gradient is zero."""
-    out = np.sign(input._data) if input._data.dtype != np.bool_ else input._data.copy()
+    """Elementwise sign (-1, 0, 1; 0 for NaN, as in PyTorch); its gradient is zero."""
+    x = input._data
+    if x.dtype == np.bool_:
+        out = x.copy()
+    elif x.dtype.kind == "f":
+        out = ((x > 0).astype(x.dtype) - (x < 0)).astype(x.dtype, copy=False)
+    else:
+        out = np.sign(x)
     return _zero_grad_result(input, out)
 
 
@@ -546,6 +553,13 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    dt = promote(input, *(v for v in (min, max) if v is not None))
+    if dt != input._data.dtype:
+        input = cast(input, dt)
+    if isinstance(min, Tensor) and min._data.dtype != dt:
+        min = cast(min, dt)
+    if isinstance(max, Tensor) and max._data.dtype != dt:
+        max = cast(max, dt)
     lo = min._data if isinstance(min, Tensor) else min
     hi = max._data if isinstance(max, Tensor) else max
     if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
@@ -559,13 +573,13 @@ clip = clamp
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors (ties share the gradient)."""
     a, b, _ = operands(input, other)
-    return Maximum.apply(a, b)
+    return apply_binary(Maximum, a, b)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors (ties share the gradient)."""
     a, b, _ = operands(input, other)
-    return Minimum.apply(a, b)
+    return apply_binary(Minimum, a, b)
 
 
 def where(condition, input=None, other=None) -> Tensor:
@@ -579,7 +593,10 @@ def where(condition, input=None, other=None) -> Tensor:
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     a, b, _ = operands(input, other)
-    return Where.apply(Tensor._make(cond), a, b)
+    try:
+        return Where.apply(Tensor._make(cond), a, b)
+    except ValueError:
+        raise broadcast_error(cond, a, b) from None
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -91,7 +92,7 @@ class Var(ArrayFunction):
         ctx.axes, ctx.keepdim, ctx.correction = axes, keepdim, correction
         ctx.save_for_backward(x)
         n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        ctx.denom = max(n - correction, 0)
+        ctx.denom = builtins.max(n - correction, 0)
         return np.var(x, axis=axes, ddof=correction, keepdims=keepdim)
 
     @staticmethod
@@ -134,6 +135,9 @@ class MaxMinDim(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, is_max, dim, keepdim):
+        ctx.in_shape = x.shape
+        if x.ndim == 0:  # a 0-d tensor is its own max, at index 0
+            x, keepdim = x.reshape(1), False
         if x.shape[dim] == 0:
             raise IndexError(
                 f"{'max' if is_max else 'min'}(): Expected reduction dim {dim} to have non-zero "
@@ -149,6 +153,7 @@ class MaxMinDim(ArrayFunction):
         if not keepdim:
             values, idx = np.squeeze(values, dim), np.squeeze(idx, dim)
         ctx.shape, ctx.dim, ctx.keepdim, ctx.dtype = x.shape, dim, keepdim, x.dtype
+        ctx.out_shape = values.shape
         ctx.save_for_backward(idx)
         idx = idx.astype(np.int64)
         ctx.mark_non_differentiable(idx)
@@ -157,11 +162,12 @@ class MaxMinDim(ArrayFunction):
     @staticmethod
     def backward(ctx, grad, _):
         (idx,) = ctx.saved_tensors
+        grad = grad.reshape(ctx.out_shape)
         if not ctx.keepdim:
             grad, idx = np.expand_dims(grad, ctx.dim), np.expand_dims(idx, ctx.dim)
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
         np.put_along_axis(out, idx, grad, axis=ctx.dim)
-        return out, None, None, None
+        return out.reshape(ctx.in_shape), None, None, None
 
 
 class LogSumExp(ArrayFunction):
@@ -182,16 +188,91 @@ class LogSumExp(ArrayFunction):
         return g * np.exp(x - out), None, None
 
 
+class Norm(ArrayFunction):
+    """Vector p-norm ``sum(|x|^p)^(1/p)`` for finite ``p > 0``."""
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        a = np.abs(x)
+        if p == 1:
+            out = np.sum(a, axis=axes, keepdims=True)
+        elif p == 2:
+            out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+        else:
+            out = np.power(np.sum(np.power(a, p), axis=axes, keepdims=True), 1.0 / p)
+        out = out.astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, out)
+        if keepdim:
+            return out
+        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1), taken as 0 where the norm is 0
+        x, norm = ctx.saved_tensors
+        p = ctx.p
+        g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
+        if p == 1:
+            return np.sign(x) * g, None, None, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = g / (norm if p == 2 else np.power(norm, p - 1))
+            scale = np.where(norm == 0, 0, scale)
+            if p == 2:
+                out = x * scale
+            elif p < 1:
+                mag = np.where(x == 0, 0, np.power(np.abs(x), p - 1))
+                out = np.sign(x) * mag * g * np.power(norm, 1 - p)
+            else:
+                out = np.sign(x) * np.power(np.abs(x), p - 1) * scale
+        return out.astype(x.dtype, copy=False), None, None, None
+
+
 class CumSum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, dtype):
         ctx.dim = dim
+        if x.ndim == 0:
+            return x.astype(dtype or x.dtype)
         return np.cumsum(x, axis=dim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
         d = ctx.dim
+        if grad.ndim == 0:
+            return grad, None, None
+        # the adjoint of a running sum is a running sum from the other end
         return np.flip(np.cumsum(np.flip(grad, d), axis=d), d), None, None
+
+
+class CumProd(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        ctx.dim = dim
+        out = x.astype(dtype or x.dtype) if x.ndim == 0 else np.cumprod(x, axis=dim, dtype=dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        if x.ndim == 0:
+            return grad, None, None
+        d = ctx.dim
+        if np.all(x != 0):
+            # d out_j / d x_k = out_j / x_k for j >= k: a reversed running sum of grad * out
+            acc = np.flip(np.cumsum(np.flip(grad * out, d), axis=d), d)
+            return acc / x, None, None
+        # with zeros: grad_k = prod(x[:k]) * sum_{j>=k} grad_j * prod(x[k+1:j+1]), per k
+        xm, gm = np.moveaxis(x, d, 0), np.moveaxis(grad, d, 0)
+        n = xm.shape[0]
+        left = np.ones_like(xm[0])
+        res = np.empty_like(xm)
+        for k in range(n):
+            tail = np.cumprod(xm[k + 1:], axis=0)
+            res[k] = left * (gm[k] + np.sum(gm[k + 1:] * tail, axis=0))
+            left = left * xm[k]
+        return np.moveaxis(res, 0, d), None, None
 
 
 def _sum_dtype(x: np.ndarray, dtype):
@@ -326,21 +407,27 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
-    from ember.ops.arith import pow as _pow
     from ember.ops.pointwise import abs as _abs
-    from ember.ops.pointwise import sqrt
 
-    if p == "fro" or p == 2 or p is None:
-        return sqrt(sum(input * input, dim, keepdim))
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            f"{_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}"
+        )
+    if p == "fro" or p is None:
+        p = 2
     if p == float("inf"):
         return amax(_abs(input), () if dim is None else dim, keepdim)
     if p == float("-inf"):
         return amin(_abs(input), () if dim is None else dim, keepdim)
-    if p == 1:
-        return sum(_abs(input), dim, keepdim)
-    if p == 0:
-        return sum((input != 0).to(input.dtype), dim, keepdim)
-    return _pow(sum(_pow(_abs(input), p), dim, keepdim), 1.0 / p)
+    if p == 0:  # the number of non-zeros: a zero gradient, still recorded as in PyTorch
+        count = sum((input != 0).to(input.dtype), dim, keepdim)
+        return count + sum(input * 0.0, dim, keepdim) if input.requires_grad else count
+    if p < 0:
+        raise NotImplementedError("norm with a negative finite p is not supported")
+    return Norm.apply(input, float(p), canon_dims(dim, input._data.ndim), keepdim)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
@@ -349,9 +436,8 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Cumulative product along ``dim`` (not differentiable)."""
-    return Tensor._make(np.cumprod(input._data, axis=canon_dim(dim, input._data.ndim),
-                                   dtype=_sum_dtype(input._data, dtype)))
+    """Cumulative product along ``dim``."""
+    return CumProd.apply(input, canon_dim(dim, input._data.ndim), _sum_dtype(input._data, dtype))
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
