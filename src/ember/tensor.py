@@ -60,7 +60,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version", "_base",
+        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter", "_base",
         "_hooks", "_accumulator", "__weakref__", "__dict__",
     )
     __array_ufunc__ = None  # NumPy defers binary operators to the Tensor's reflected methods
@@ -81,7 +81,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = grad_fn
         self._output_nr = output_nr
-        self._version = _Version()
+        self._version_counter = _Version()
         self._base = None
         self._hooks = None
         self._accumulator = None
@@ -97,7 +97,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t._output_nr = output_nr
-        t._version = _Version()
+        t._version_counter = _Version()
         t._base = None
         t._hooks = None
         t._accumulator = None
@@ -139,8 +139,9 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_value(self) -> int:
-        return self._version.value
+    def _version(self) -> int:
+        """How many times this tensor's storage was modified in place (shared with views)."""
+        return self._version_counter.value
 
     def _set_history(self, node, output_nr: int) -> None:
         self.grad_fn = node
@@ -154,14 +155,70 @@ class Tensor:
             self._accumulator = AccumulateGrad(self)
         return self._accumulator
 
-    def _make_view_of(self, base: Tensor) -> None:
-        self._version = base._version
-        self._base = base if base._base is None else base._base
+    def _make_view_of(self, base: Tensor, step: tuple | None = None) -> None:
+        """Makes this tensor a view of ``base``: shared storage and version counter.
+
+        Args:
+            base: the tensor this one views.
+            step: ``(view_function, args, kwargs)`` for a differentiable view (``base[0]``,
+                ``base.T`` ...). The view keeps the chain of steps from its root base, so that
+                an in-place change of the view can be written into the base's history and a
+                view's history can be re-derived after its base changed in place. Aliases
+                such as ``detach()`` pass None: they share memory but not history.
+        """
+        self._version_counter = base._version_counter
+        if step is None:
+            self._base = base if base._base is None else base._base
+            return
+        steps = base.__dict__.get("_view_steps") if base._base is not None else None
+        if steps is None:  # base is a root (or a detached alias, which acts as one)
+            self._base = base
+            self._view_steps = (step,)
+        else:
+            self._base = base._base
+            self._view_steps = steps + (step,)
+        self._view_version = self._version_counter.value
 
     def _alias(self) -> Tensor:
         t = Tensor._make(self._data)
         t._make_view_of(self)
         return t
+
+    def _is_differentiable_view(self) -> bool:
+        return self._base is not None and "_view_steps" in self.__dict__
+
+    def _replay_view(self, base: Tensor) -> Tensor:
+        """Applies this view's chain of view functions to ``base`` (recording them)."""
+        with _enable_grad():
+            for fn, args, kwargs in self._view_steps:
+                base = fn.apply(base, *args, **kwargs)
+        return base
+
+    def _sync_view_history(self) -> None:
+        """Re-derives a view's history from its base if either changed in place since.
+
+        The view's values always follow its base's storage; its history must too, or its
+        gradient would flow into the base's history from before the change.
+        """
+        if self._view_version == self._version_counter.value:
+            return
+        self._view_version = self._version_counter.value
+        if self._base._requires_grad:
+            fresh = self._replay_view(self._base)
+            self.grad_fn, self._output_nr = fresh.grad_fn, fresh._output_nr
+            self._requires_grad = True
+
+    def _rebase_view(self, node, output_nr: int) -> None:
+        """After an in-place op on this view recorded as ``(node, output_nr)``, moves the
+        change into the base's history (PyTorch's CopySlices) and re-derives this view's."""
+        from ember.autograd.function import CopySlices
+
+        base = self._base
+        base._set_history(CopySlices(base, self._view_steps, node, output_nr), 0)
+        fresh = self._replay_view(base)
+        self.grad_fn, self._output_nr = fresh.grad_fn, fresh._output_nr
+        self._requires_grad = True
+        self._view_version = self._version_counter.value
 
     def _type_name(self) -> str:
         return f"ember.{_TYPE_NAMES[self._data.dtype.name]} [{', '.join(map(str, self.shape))}]"
@@ -225,6 +282,8 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Detaches this tensor from the graph in place and returns it."""
+        if self._is_differentiable_view():
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -540,7 +599,8 @@ class Tensor:
         """Runs ``op(self, *args)`` out of place and writes the result into self's storage.
 
         When the call is recorded, ``op`` sees a snapshot of self (so values it saves for
-        backward are the old ones) and self takes the op's node as its history.
+        backward are the old ones) and self takes the op's node as its history; for a view,
+        the base's history is rebased too (see :meth:`_rebase_view`).
         """
         recording = _state.enabled and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in args))
@@ -550,6 +610,9 @@ class Tensor:
             self._write(result._data)
             return self
         self._check_inplace()
+        view = self._is_differentiable_view()
+        if view:
+            self._sync_view_history()
         snapshot = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn,
                                 self._output_nr)
         if snapshot.grad_fn is None and snapshot._requires_grad:
@@ -557,7 +620,10 @@ class Tensor:
         result = op(snapshot, *args, **kwargs)
         self._write(result._data)
         if result.grad_fn is not None:
-            self._set_history(result.grad_fn, result._output_nr)
+            if view:
+                self._rebase_view(result.grad_fn, result._output_nr)
+            else:
+                self._set_history(result.grad_fn, result._output_nr)
         return self
 
     def _check_inplace(self) -> None:
@@ -565,22 +631,40 @@ class Tensor:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
-        if self._base is not None and (self._base._requires_grad or self._requires_grad):
-            if self._base.grad_fn is None and self._base._requires_grad:
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place "
-                    "operation."
-                )
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad and \
+                self._is_differentiable_view():
             raise RuntimeError(
-                "Ember does not rebase the history of a view's base on an in-place operation: "
-                "this view of a tensor that requires grad cannot be modified in place while "
-                "gradients are recorded; clone() the view first"
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
             )
 
     def _write(self, values) -> None:
         """Copies values into this tensor's storage (casting) and bumps its version."""
-        np.copyto(self._data, values, casting="unsafe")
-        self._version.value += 1
+        try:
+            np.copyto(self._data, values, casting="unsafe")
+        except ValueError:
+            self._raise_if_unwritable()
+            raise
+        self._version_counter.value += 1
+
+    def _raise_if_unwritable(self) -> None:
+        if self._data.flags.writeable:
+            return
+        if 0 in self._data.strides and self._data.size > 1:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation."
+            )
+        raise RuntimeError("cannot write into a tensor whose memory is read-only")
+
+    def _overwrite(self, values) -> Tensor:
+        """Replaces the contents with ``values``; no gradient flows to the old contents."""
+        if _state.enabled and self._requires_grad:
+            return self._inplace(Fill.apply, values)
+        self._write(values)
+        return self
 
     def _fast_inplace(self, ufunc, other, alpha=None) -> bool:
         """In-place ufunc straight into storage when nothing is recorded (the optimizer path).
@@ -599,8 +683,12 @@ class Tensor:
         if self._data.dtype.kind != "f" and (isinstance(o, float) or np.result_type(
                 self._data, o).kind == "f"):
             return False
-        ufunc(self._data, o, out=self._data, casting="unsafe")
-        self._version.value += 1
+        try:
+            ufunc(self._data, o, out=self._data, casting="unsafe")
+        except ValueError:
+            self._raise_if_unwritable()
+            raise
+        self._version_counter.value += 1
         return True
 
     def add_(self, other, *, alpha=1) -> Tensor:
@@ -665,68 +753,71 @@ class Tensor:
         return self._inplace(_ops.masked_fill, mask, value)
 
     def zero_(self) -> Tensor:
+        """Fills with zeros in place."""
         return self.fill_(0)
 
     def fill_(self, value) -> Tensor:
-        if isinstance(value, Tensor) and value._requires_grad and _state.enabled:
-            return self._inplace(lambda s, v: _ops.expand(v, s.shape) * 1, value)
-        self._check_inplace_plain()
-        self._data[...] = value._data if isinstance(value, Tensor) else value
-        self._version.value += 1
-        return self
+        """Fills with ``value`` (a number or a one-element tensor) in place."""
+        if isinstance(value, Tensor):
+            if value._data.size != 1 or value._data.ndim > 1:
+                raise RuntimeError(
+                    "fill_ only supports 0-dimension value tensor but got tensor with "
+                    f"{value._data.ndim} dimensions."
+                )
+            if _state.enabled and value._requires_grad:
+                return self._inplace(Fill.apply, value.reshape(()))
+            value = value._data
+        return self._overwrite(value)
 
     def copy_(self, src, non_blocking=False) -> Tensor:
         """Copies ``src`` (broadcast and cast) into this tensor; differentiable w.r.t. src."""
-        if _state.enabled and isinstance(src, Tensor) and (src._requires_grad or self._requires_grad):
-            return self._inplace(lambda s, v: _ops.cast(_ops.expand(v, s.shape), s._data.dtype)
-                                 + 0 * s, src)
-        self._data[...] = src._data if isinstance(src, Tensor) else src
-        self._version.value += 1
-        return self
-
-    def _check_inplace_plain(self) -> None:
-        if _state.enabled and self._requires_grad:
-            self._check_inplace()
+        if isinstance(src, Tensor):
+            if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
+                raise RuntimeError(
+                    f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) "
+                    "must match the size of tensor b "
+                    f"({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton dimension"
+                )
+            if _state.enabled and src._requires_grad:
+                return self._inplace(Fill.apply, src)
+            src = src._data
+        return self._overwrite(src)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+        """Fills with samples from U[a, b) in place."""
         from ember import random as _random
 
-        self._check_inplace_plain()
-        self._write(_random.uniform_array(self._data.shape, self._data.dtype, a, b, generator))
-        return self
+        return self._overwrite(
+            _random.uniform_array(self._data.shape, self._data.dtype, a, b, generator))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+        """Fills with samples from N(mean, std**2) in place."""
         from ember import random as _random
 
-        self._check_inplace_plain()
-        self._write(_random.normal_array(self._data.shape, self._data.dtype, mean, std, generator))
-        return self
+        return self._overwrite(
+            _random.normal_array(self._data.shape, self._data.dtype, mean, std, generator))
 
     def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """Fills with 0/1 samples, 1 with probability ``p``, in place."""
         from ember import random as _random
 
-        self._check_inplace_plain()
         prob = p._data if isinstance(p, Tensor) else p
-        self._write(_random.bernoulli_array(self._data.shape, prob, generator))
-        return self
+        return self._overwrite(_random.bernoulli_array(self._data.shape, prob, generator))
 
     def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        """Fills with integers uniform on ``[from_, to)`` (``random_(to)``: ``[0, to)``)."""
         from ember import random as _random
 
-        self._check_inplace_plain()
         if to is None:
             from_, to = 0, from_ if from_ else _random.default_random_upper(self._data.dtype)
-        self._write(_random.randint_array(from_, to, self._data.shape, generator))
-        return self
+        return self._overwrite(_random.randint_array(from_, to, self._data.shape, generator))
 
     def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+        """Fills with samples from the exponential distribution of rate ``lambd``."""
         from ember import random as _random
 
-        self._check_inplace_plain()
         u = _random.uniform_array(self._data.shape, np.float64, 0.0, 1.0, generator)
-        self._write(-np.log1p(-u) / lambd)
-        return self
-
+        return self._overwrite(-np.log1p(-u) / lambd)
 
     # -- operations (each forwards to ember.ops) ---------------------------------------
     def exp(self, *args, **kwargs):
@@ -1185,7 +1276,7 @@ class Tensor:
         flat = self._data.reshape(-1)
         for i in range(flat.size):
             flat[i] = fn(flat[i].item())
-        self._version.value += 1
+        self._version_counter.value += 1
         return self
 
     def squeeze_(self, dim=None):
@@ -1255,31 +1346,106 @@ def _is_bool(a, b) -> bool:
     return isb(a) and isb(b)
 
 
-def _format(t: Tensor) -> str:
-    arr = t._data
-    prefix = "tensor("
-    if arr.dtype.kind == "f":
-        finite = arr[np.isfinite(arr)]
-        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or (
-            np.abs(finite[finite != 0]).min(initial=1.0) < 1e-4))
-        if integral and not big:
-            body = np.array2string(arr, separator=", ", prefix=prefix, floatmode="unique",
-                                   threshold=1000, edgeitems=3)
+_PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80  # PyTorch's print options
+
+
+def _summarize(arr: np.ndarray) -> np.ndarray:
+    """The elements a summarized print shows: ``_EDGEITEMS`` at each end of every dim."""
+    if arr.ndim == 0:
+        return arr
+    if arr.shape[0] > 2 * _EDGEITEMS:
+        arr = np.concatenate([arr[:_EDGEITEMS], arr[-_EDGEITEMS:]])
+    if arr.ndim == 1:
+        return arr
+    return np.stack([_summarize(a) for a in arr])
+
+
+class _Formatter:
+    """Chooses one element format for a whole tensor, as PyTorch's printing does: integral
+    floats print as ``1.``, others with 4 decimals, and scientific notation when the finite
+    nonzero magnitudes span more than 1000x or leave [1e-4, 1e8]."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.floating = values.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.max_width = True, False, 1
+        flat = values.reshape(-1)
+        if not self.floating:
+            for v in flat.tolist():
+                self.max_width = max(self.max_width, len(str(v)))
+            return
+        finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        if finite.size == 0:
+            return
+        mags = np.abs(finite)
+        lo, hi = float(mags.min()), float(mags.max())
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        vals = finite.tolist()
+        if self.int_mode:
+            if hi / lo > 1000.0 or hi > 1.0e8:
+                self.sci_mode = True
+                strs = [f"{v:.{_PRECISION}e}" for v in vals]
+            else:
+                strs = [f"{v:.0f}." for v in vals]
         else:
-            body = np.array2string(arr, separator=", ", prefix=prefix, precision=4,
-                                   floatmode="fixed", threshold=1000, edgeitems=3,
-                                   suppress_small=False)
+            if hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
+                self.sci_mode = True
+                strs = [f"{v:.{_PRECISION}e}" for v in vals]
+            else:
+                strs = [f"{v:.{_PRECISION}f}" for v in vals]
+        self.max_width = max(len(x) for x in strs)
+
+    def format(self, value) -> str:
+        if not self.floating:
+            text = str(value)
+        elif self.sci_mode:
+            text = f"{value:{self.max_width}.{_PRECISION}e}"
+        elif self.int_mode:
+            text = f"{value:.0f}"
+            if np.isfinite(value):
+                text += "."
+        else:
+            text = f"{value:.{_PRECISION}f}"
+        return " " * (self.max_width - len(text)) + text
+
+
+def _array_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+    if arr.ndim == 0:
+        return fmt.format(arr.item())
+    if arr.ndim == 1:
+        per_line = max(1, (_LINEWIDTH - indent) // (fmt.max_width + 2))
+        if summarize and arr.shape[0] > 2 * _EDGEITEMS:
+            data = ([fmt.format(v) for v in arr[:_EDGEITEMS].tolist()] + [" ..."]
+                    + [fmt.format(v) for v in arr[-_EDGEITEMS:].tolist()])
+        else:
+            data = [fmt.format(v) for v in arr.tolist()]
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    if summarize and arr.shape[0] > 2 * _EDGEITEMS:
+        rows = ([_array_str(a, indent + 1, summarize, fmt) for a in arr[:_EDGEITEMS]] + ["..."]
+                + [_array_str(a, indent + 1, summarize, fmt) for a in arr[-_EDGEITEMS:]])
     else:
-        body = np.array2string(arr, separator=", ", prefix=prefix, threshold=1000, edgeitems=3)
-    if arr.dtype == np.bool_:
-        body = body.replace("True", "True").replace("False", "False")
+        rows = [_array_str(a, indent + 1, summarize, fmt) for a in arr]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
+def _format(t: Tensor) -> str:
+    """``repr(t)`` as PyTorch prints it, with ``ember.`` for ``torch.``."""
+    arr = t._data
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    prefix = "tensor("
     extras = []
-    if arr.size == 0 and arr.ndim != 1:
-        extras.append(f"size={tuple(arr.shape)}")
+    if arr.size == 0:
+        body = "[]"
+        if arr.ndim != 1:
+            extras.append(f"size={tuple(arr.shape)}")
+    else:
+        summarize = arr.size > _THRESHOLD
+        fmt = _Formatter(_summarize(arr) if summarize else arr)
+        body = _array_str(arr, len(prefix), summarize, fmt)
     default_float = _dtype.get_default_dtype().numpy
-    if arr.dtype not in (default_float, np.dtype(np.int64), np.dtype(np.bool_)):
-        extras.append(f"dtype={_dtype.from_numpy_dtype(arr.dtype)!r}")
+    if t._data.dtype not in (default_float, np.dtype(np.int64), np.dtype(np.bool_)):
+        extras.append(f"dtype={_dtype.from_numpy_dtype(t._data.dtype)!r}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
@@ -1288,5 +1454,28 @@ def _format(t: Tensor) -> str:
 
 
 from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
+from ember.autograd.grad_mode import enable_grad as _enable_grad  # noqa: E402
 from ember.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
+from ember.autograd.function import ArrayFunction, _sum_to_shape  # noqa: E402
 from ember import ops as _ops  # noqa: E402
+
+
+class Fill(ArrayFunction):
+    """``x`` replaced by ``values`` broadcast to its shape: what fill_, copy_ and the
+    in-place samplers record. The old contents get a zero gradient, ``values`` the rest."""
+
+    @staticmethod
+    def forward(ctx, x, values):
+        out = np.empty_like(x)
+        np.copyto(out, values, casting="unsafe")
+        if isinstance(values, np.ndarray):
+            ctx.values_meta = (values.shape, values.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_values = None
+        if ctx.needs_input_grad[1]:
+            shape, dtype = ctx.values_meta
+            grad_values = _sum_to_shape(grad, shape).astype(dtype, copy=False)
+        return np.zeros_like(grad), grad_values

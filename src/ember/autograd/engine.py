@@ -184,7 +184,7 @@ def _accumulate_into_leaf(node: AccumulateGrad, grad) -> None:
         leaf.grad = Tensor._make(np.array(grad, copy=True, order="C"))
     else:
         leaf.grad._data += grad
-        leaf.grad._version.value += 1
+        leaf.grad._version_counter.value += 1
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -245,12 +245,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     captured = run_backward(outputs, grad_outputs, bool(retain_graph), capture=inputs)
     result = []
-    for t, g in zip(inputs, captured):
+    for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(Tensor._make(np.zeros_like(t._data)) if materialize_grads else None)
         else:

@@ -22,7 +22,10 @@ import numpy as np
 
 from ember.autograd.grad_mode import _state, no_grad
 
-__all__ = ["Function", "ArrayFunction", "Node", "FunctionCtx", "AccumulateGrad", "once_differentiable"]
+__all__ = [
+    "Function", "ArrayFunction", "Node", "FunctionCtx", "AccumulateGrad", "CopySlices",
+    "once_differentiable",
+]
 
 _sequence = itertools.count()
 
@@ -99,15 +102,21 @@ class Node:
         """What ``save_for_backward`` saved, checked against in-place changes since."""
         if self._freed:
             raise RuntimeError(_FREED_MESSAGE)
-        for entry in self._saved_versions:
-            counter, version, tensor_name, index = entry
+        for counter, version, value, fn, index in self._saved_versions:
             if counter.value != version:
+                shape = ", ".join(map(str, value.shape))
+                dtype = value.dtype if isinstance(value, np.ndarray) else value._data.dtype
+                from ember.tensor import _TYPE_NAMES
+
+                what = f"[ember.{_TYPE_NAMES[dtype.name]} [{shape}]]"
+                if fn is not None:
+                    name = self.name() if fn is _THIS_NODE else fn.name()
+                    what += f", which is output {index} of {name},"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{tensor_name}], which is output {index} of "
-                    f"{self.name()}, is at version {counter.value}; expected version {version} "
-                    "instead. Hint: the backtrace further above can help you find the operation "
-                    "that failed to compute its gradient."
+                    f"an inplace operation: {what} is at version {counter.value}; expected "
+                    f"version {version} instead. Hint: the backtrace further above can help you "
+                    "find the operation that failed to compute its gradient."
                 )
         return self._saved
 
@@ -156,6 +165,51 @@ class AccumulateGrad(Node):
 
     def name(self) -> str:
         return "AccumulateGrad"
+
+
+class CopySlices(Node):
+    """The new history of a base after one of its views was modified in place.
+
+    The base's gradient splits in two: outside the view's region it flows to the base's old
+    history; inside it flows to the node of the in-place op on the view (which passes on
+    what belongs to the view's old values and to the op's other inputs).
+    """
+
+    def __init__(self, base, steps: tuple, node, output_nr: int) -> None:
+        self._seq = next(_sequence)
+        self._steps = steps
+        self._shape, self._dtype = base._data.shape, base._data.dtype
+        self._order = "F" if base._data.flags.f_contiguous and base._data.ndim > 1 and \
+            not base._data.flags.c_contiguous else "C"
+        self._region(np.empty(self._shape, self._dtype, order=self._order))  # fail early
+        old = _edge_of(base) if base._requires_grad else None
+        self.next_functions = (old, (node, output_nr))
+        self.needs_input_grad = (old is not None, True)
+        self._out_meta = ((self._shape, self._dtype),)
+
+    def _region(self, array):
+        """The view's region of an array shaped like the base (a view of it)."""
+        scratch = Node()
+        view = array
+        for fn, args, kwargs in self._steps:
+            view = fn.forward(scratch, view, *args, **kwargs)
+        if not np.shares_memory(view, array):
+            raise RuntimeError(
+                "Ember cannot rebase this view's history onto its base after an in-place "
+                "operation (its view functions do not give a view of a fresh array); clone() "
+                "the view first"
+            )
+        return view
+
+    def _apply(self, grads: list) -> tuple:
+        grad = grads[0]
+        if grad is None:
+            return (None, None)
+        grad_base = np.array(grad, dtype=self._dtype, order=self._order, copy=True)
+        region = self._region(grad_base)
+        grad_view = region.copy()
+        region[...] = 0
+        return (grad_base if self.next_functions[0] is not None else None, grad_view)
 
 
 def _wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
@@ -230,6 +284,11 @@ class Function(metaclass=_FunctionMeta):
         record = _state.enabled and any(needs)
         with no_grad():
             outputs = cls.forward(ctx, *args, **kwargs)
+        dirty = getattr(ctx, "_dirty", ())
+        for d in dirty:
+            if record:
+                _check_inplace_allowed(d)
+            d._version_counter.value += 1
         if not record:
             return outputs
         is_tuple = isinstance(outputs, tuple)
@@ -237,15 +296,14 @@ class Function(metaclass=_FunctionMeta):
         ctx.needs_input_grad = needs
         ctx.next_functions = tuple(_edge_of(a) if n else None for a, n in zip(args, needs))
         ctx._in_meta = tuple(_input_meta(a) for a in args)
-        dirty = getattr(ctx, "_dirty", ())
         non_diff = getattr(ctx, "_non_differentiable", ())
         wrapped = []
         for i, out in enumerate(outs):
             if not isinstance(out, Tensor):
                 wrapped.append(out)
                 continue
-            if any(out is d for d in dirty):
-                _check_inplace_allowed(out)
+            is_dirty = any(out is d for d in dirty)
+            if is_dirty:
                 result = out
             elif any(out is a for a in args):
                 result = out._alias()
@@ -253,7 +311,10 @@ class Function(metaclass=_FunctionMeta):
                 result = out
             differentiable = result._data.dtype.kind == "f" and not any(out is n for n in non_diff)
             if differentiable:
-                result._set_history(ctx, i)
+                if is_dirty and result._is_differentiable_view():
+                    result._rebase_view(ctx, i)
+                else:
+                    result._set_history(ctx, i)
             wrapped.append(result)
         ctx._out_meta = tuple(
             (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs
@@ -261,8 +322,7 @@ class Function(metaclass=_FunctionMeta):
         saved = ctx._saved
         if saved:
             ctx._saved_versions = tuple(
-                (t._version, t._version.value, t._type_name(), t._output_nr)
-                for t in saved if isinstance(t, Tensor)
+                _version_entry(ctx, t, t) for t in saved if isinstance(t, Tensor)
             )
         return tuple(wrapped) if is_tuple else wrapped[0]
 
@@ -351,7 +411,7 @@ class ArrayFunction(Function):
             else:
                 result = _wrap(out)
         if cls.is_view and out.base is not None:
-            result._make_view_of(args[0])
+            result._make_view_of(args[0], (cls, args[1:], kwargs))
         if ctx._saved:
             _record_versions(ctx, args, (result,))
         return result
@@ -392,13 +452,25 @@ def _record_versions(ctx, args, outputs) -> None:
     for arr in ctx._saved:
         for t in owners:
             if t._data is arr:
-                entries.append((t._version, t._version.value, t._type_name(), t._output_nr))
+                entries.append(_version_entry(ctx, t, arr))
                 break
     ctx._saved_versions = tuple(entries)
 
 
+_THIS_NODE = object()  # stands for the saving node itself (no reference cycle through it)
+
+
+def _version_entry(ctx, tensor, saved) -> tuple:
+    """What ``saved_tensors`` needs to check, and describe, an in-place change of ``tensor``."""
+    counter = tensor._version_counter
+    fn = tensor.grad_fn
+    return (counter, counter.value, saved, _THIS_NODE if fn is ctx else fn, tensor._output_nr)
+
+
 def _edge_of(tensor) -> tuple:
     """The ``(node, output_nr)`` a gradient for ``tensor`` flows into."""
+    if tensor._base is not None and "_view_steps" in tensor.__dict__:
+        tensor._sync_view_history()
     fn = tensor.grad_fn
     if fn is not None:
         return (fn, tensor._output_nr)
@@ -406,9 +478,17 @@ def _edge_of(tensor) -> tuple:
 
 
 def _check_inplace_allowed(tensor) -> None:
-    if _state.enabled and tensor.grad_fn is None and tensor._requires_grad:
+    """The check ``mark_dirty`` makes, in PyTorch's words."""
+    if tensor.grad_fn is None and tensor._requires_grad:
         raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation."
+            "a leaf Variable that requires grad has been used in an in-place operation."
+        )
+    base = tensor._base
+    if base is not None and base.grad_fn is None and base._requires_grad and \
+            tensor._is_differentiable_view():
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation."
         )
 
 

@@ -67,6 +67,12 @@ class set_grad_enabled(_GradMode):
     def __enter__(self) -> None:  # the mode was already set by __init__
         pass
 
+    def __call__(self, fn):
+        # Used as a decorator, the call made for ``@set_grad_enabled(False)`` must not leave
+        # the mode switched: restore it, and switch only while the function runs.
+        _state.enabled = self._prev
+        return super().__call__(fn)
+
     def _args(self) -> tuple:
         return (self._mode,)
 

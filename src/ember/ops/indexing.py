@@ -129,7 +129,7 @@ def setitem(input: Tensor, index, value) -> None:
         isinstance(v, Tensor) and v._requires_grad))
     if not recording:
         input._data[idx] = v._data if isinstance(v, Tensor) else v
-        input._version.value += 1
+        input._version_counter.value += 1
         return
     if isinstance(v, Tensor) and v._data.dtype != input._data.dtype:
         v = v.to(input.dtype)

@@ -479,7 +479,7 @@ class Module:
                 )
                 continue
             np.copyto(target._data, arr, casting="unsafe")
-            target._version.value += 1
+            target._version_counter.value += 1
         unexpected = [k for k in state_dict.keys() if k not in expected]
         if strict:
             if unexpected:
