@@ -18,11 +18,11 @@ only in their innermost loop: the plain path cannot be written as alpha with ``b
 
 Work is split into chunks of 2**14 elements (a multiple of 64, so no two threads write the same
 mask byte) run with ``prange`` from ``PARALLEL_THRESHOLD`` (2**15) elements on, serially below: a
-parallel launch costs about 2-3 us here and two chunks already pay for it (measured on 2 cores). Each
-chunk walks tiles of 1024 elements: Philox words for the tile (4 per block, rounds amortized over
-4 elements), then one contiguous loop that compares, scales and writes ``out`` (and a 0/1 byte per
-decision when a mask is wanted), then a packing loop turning 8 decision bytes into one mask byte
-with a multiply.
+parallel launch costs about 2-3 us here and two chunks already pay for it (measured on 2 cores).
+Each chunk walks tiles of 1024 elements: Philox words for the tile (4 per block, rounds
+amortized over 4 elements), then one contiguous loop that compares, scales and writes ``out``
+(and a 0/1 byte per decision when a mask is wanted), then a packing loop turning 8 decision
+bytes into one mask byte with a multiply.
 """
 
 from __future__ import annotations

@@ -292,6 +292,43 @@ def random_words(seed: int, offset: int, n: int) -> np.ndarray:
 _F32_SCALE = np.float32(2.0**-24)
 _F64_HI = np.float64(2.0**26)
 _F64_SCALE = np.float64(2.0**-53)
+_U5 = np.uint32(5)
+_U6 = np.uint32(6)
+_U8_32 = np.uint32(8)
+
+
+@njit(inline="always")
+def _f32_range(w, out, start, stop):
+    for i in range(start, stop):
+        out[i] = np.float32(w[i] >> _U8_32) * _F32_SCALE
+
+
+@njit(inline="always")
+def _f64_range(w, out, start, stop):
+    # Every step is exact: 27 + 26 = 53 bits fit a double, and the final scaling is by 2**-53.
+    for i in range(start, stop):
+        hi = np.float64(w[_U2 * i] >> _U5)
+        lo = np.float64(w[_U2 * i + _U1] >> _U6)
+        out[i] = (hi * _F64_HI + lo) * _F64_SCALE
+
+
+@njit(cache=True)
+def _to_float_serial(w, out, words_per_value):
+    if words_per_value == 1:
+        _f32_range(w, out, _U0, np.uint64(out.size))
+    else:
+        _f64_range(w, out, _U0, np.uint64(out.size))
+
+
+@njit(cache=True, parallel=True)
+def _to_float_parallel(w, out, words_per_value):
+    n = np.uint64(out.size)
+    for c in prange((n + _CHUNK - _U1) // _CHUNK):
+        s = np.uint64(c) * _CHUNK
+        if words_per_value == 1:
+            _f32_range(w, out, s, min(s + _CHUNK, n))
+        else:
+            _f64_range(w, out, s, min(s + _CHUNK, n))
 
 
 def uniform(seed: int, offset: int, n: int, dtype=np.float32) -> np.ndarray:
@@ -312,12 +349,13 @@ def uniform(seed: int, offset: int, n: int, dtype=np.float32) -> np.ndarray:
         ``(n,)`` array of ``dtype``.
     """
     dt = np.dtype(dtype)
-    if dt == np.float32:
-        w = random_words(seed, offset, n)
-        return (w >> np.uint32(8)).astype(np.float32) * _F32_SCALE
-    if dt == np.float64:
-        w = random_words(seed, offset, 2 * n)
-        hi = (w[0::2] >> np.uint32(5)).astype(np.float64)
-        lo = (w[1::2] >> np.uint32(6)).astype(np.float64)
-        return (hi * _F64_HI + lo) * _F64_SCALE
-    raise TypeError(f"uniform: expected dtype float32 or float64, got {dt}")
+    if dt != np.float32 and dt != np.float64:
+        raise TypeError(f"uniform: expected dtype float32 or float64, got {dt}")
+    words_per_value = 1 if dt == np.float32 else 2
+    w = random_words(seed, offset, words_per_value * int(n))
+    out = np.empty(int(n), dtype=dt)
+    if n >= PARALLEL_THRESHOLD:
+        _to_float_parallel(w, out, words_per_value)
+    elif n:
+        _to_float_serial(w, out, words_per_value)
+    return out
