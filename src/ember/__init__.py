@@ -25,6 +25,16 @@ from ember.random import (
 )
 from ember import cuda
 from ember import nn  # noqa: E402
+from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, seed 003)
+    alpha_dropout_,
+    alpha_dropout_top as alpha_dropout,
+    dropout_,
+    dropout_top as dropout,
+    feature_alpha_dropout_,
+    feature_alpha_dropout_top as feature_alpha_dropout,
+    feature_dropout,
+    feature_dropout_,
+)
 
 __version__ = "0.1.0"
 
