@@ -1,6 +1,8 @@
 """Layers as Modules, one file per family; each is a docstring over ``ember.nn.functional``."""
 
 from ember.nn.modules.container import *  # noqa: F401,F403
+from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.dropout import *  # noqa: F401,F403
 from ember.nn.modules.linear import *  # noqa: F401,F403
 from ember.nn.modules.module import Module  # noqa: F401
+from ember.nn.modules.pooling import *  # noqa: F401,F403

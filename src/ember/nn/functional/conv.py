@@ -1,0 +1,270 @@
+"""Convolutions: conv1d and conv2d as im2col (strided views) plus one batched matmul.
+
+Both run through one op, :class:`Convolution`, on a canonical 2-D layout: a 1-D convolution is
+a 2-D one over a height of 1, and an unbatched input gets a batch of 1. The column matrix is a
+strided view of the (padded) input with shape ``(N, G, C/G, kh, kw, Ho, Wo)``, so reshaping it
+to ``(N, G, K, Ho*Wo)`` is the only copy and the output ``w @ cols`` comes out already in
+``(N, C_out, Ho, Wo)`` order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ember.autograd.function import ArrayFunction
+from ember.tensor import Tensor
+
+__all__ = ["conv1d", "conv2d"]
+
+_SCALAR_NAMES = {
+    "float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+
+def _scalar_name(dtype: np.dtype) -> str:
+    return _SCALAR_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def sliding_windows(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple,
+                    out: tuple) -> np.ndarray:
+    """A read-only view ``(N, C, kh, kw, Ho, Wo)`` of every window of ``xp`` ``(N, C, H, W)``.
+
+    ``view[n, c, i, j, h, w] = xp[n, c, h*sh + i*dh, w*sw + j*dw]``; nothing is copied.
+    """
+    sn, sc, sh, sw = xp.strides
+    n, c = xp.shape[:2]
+    return as_strided(
+        xp, (n, c, kernel[0], kernel[1], out[0], out[1]),
+        (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1]),
+        writeable=False,
+    )
+
+
+def col2im_add(target: np.ndarray, cols: np.ndarray, stride: tuple, dilation: tuple) -> None:
+    """Adds ``cols`` ``(N, C, kh, kw, Ho, Wo)`` back into ``target`` ``(N, C, H, W)``.
+
+    The adjoint of :func:`sliding_windows`: one strided slice-add per kernel tap, so
+    overlapping windows accumulate.
+    """
+    kh, kw, ho, wo = cols.shape[2:]
+    for i in range(kh):
+        h0 = i * dilation[0]
+        hs = slice(h0, h0 + stride[0] * (ho - 1) + 1, stride[0])
+        for j in range(kw):
+            w0 = j * dilation[1]
+            target[:, :, hs, w0:w0 + stride[1] * (wo - 1) + 1:stride[1]] += cols[:, :, i, j]
+
+
+def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
+    """Pads the last two axes by ``pads = ((top, bottom), (left, right))`` (no copy if zero)."""
+    if not any(pads[0]) and not any(pads[1]):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]), constant_values=value)
+
+
+class Convolution(ArrayFunction):
+    """N-d convolution (N = 1, 2) on arrays already in the canonical 4-D layout.
+
+    ``x`` ``(N, C, H, W)``, ``w`` ``(O, C/G, kh, kw)``, ``b`` ``(O,)`` or None; ``pads`` is
+    ``((top, bottom), (left, right))``. ``shapes`` holds the caller's original input and
+    weight shapes, which the gradients are given back in.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, *, stride, pads, dilation, groups, shapes):
+        x4, w4 = x.reshape(shapes[2]), w.reshape(shapes[3])
+        n, c, h, wd = x4.shape
+        o, cg, kh, kw = w4.shape
+        xp = pad2d(x4, pads)
+        ho = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        wo = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        k = cg * kh * kw
+        cols = sliding_windows(xp, (kh, kw), stride, dilation, (ho, wo))
+        cols = cols.reshape(n, groups, k, ho * wo)  # the im2col copy
+        wg = w4.reshape(groups, o // groups, k)
+        out = np.matmul(wg, cols).reshape(n, o, ho, wo)
+        if b is not None:
+            out += b.reshape(1, o, 1, 1)
+        ctx.geometry = (xp.shape, (ho, wo), stride, pads, dilation, groups, shapes)
+        ctx.save_for_backward(cols, w)
+        return out.reshape(_out_shape(x.shape, shapes, o, ho, wo))
+
+    @staticmethod
+    def backward(ctx, grad):
+        cols, w = ctx.saved_tensors
+        padded, (ho, wo), stride, pads, dilation, groups, shapes = ctx.geometry
+        n, c, h, wd = shapes[2]
+        o, cg, kh, kw = shapes[3]
+        g = grad.reshape(n, groups, o // groups, -1)  # (N, G, Og, L)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            # d cols = w^T @ g, then scatter every column back to the pixels it was read from
+            wg = w.reshape(groups, o // groups, cg * kh * kw)
+            gcols = np.matmul(wg.swapaxes(-1, -2), g)  # (N, G, K, L)
+            gxp = np.zeros(padded, dtype=grad.dtype)
+            col2im_add(gxp, gcols.reshape(n, c, kh, kw, ho, wo), stride, dilation)
+            gx = gxp[:, :, pads[0][0]:pads[0][0] + h, pads[1][0]:pads[1][0] + wd]
+            gx = np.ascontiguousarray(gx).reshape(shapes[0])
+        if ctx.needs_input_grad[1]:
+            # d w[g] = sum_n g[n, g] @ cols[n, g]^T
+            gw = np.matmul(g, cols.swapaxes(-1, -2)).sum(axis=0).reshape(shapes[1])
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            gb = g.sum(axis=(0, 3)).reshape(o)
+        return gx, gw, gb
+
+
+def _out_shape(x_shape: tuple, shapes: tuple, o: int, ho: int, wo: int) -> tuple:
+    nd = len(shapes[1]) - 2  # spatial dims of the caller's weight
+    spatial = (ho, wo) if nd == 2 else (wo,)
+    if len(x_shape) == nd + 1:  # unbatched
+        return (o,) + spatial
+    return (x_shape[0], o) + spatial
+
+
+def _expand(value, n: int, name: str) -> tuple:
+    if isinstance(value, (tuple, list)):
+        value = tuple(int(v) for v in value)
+        if len(value) == 1:
+            return value * n
+        if len(value) != n:
+            raise RuntimeError(
+                f"expected {name} to be a single integer value or a list of {n} values to match "
+                f"the convolution dimensions, but got {name}={list(value)}"
+            )
+        return value
+    return (int(value),) * n
+
+
+def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, nd: int):
+    """Validates the arguments as PyTorch does and applies :class:`Convolution`."""
+    name = f"conv{nd}d"
+    xs, ws = tuple(input.shape), tuple(weight.shape)
+    if len(xs) not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(xs)}"
+        )
+    batched = xs if len(xs) == nd + 2 else (1,) + xs
+    if len(ws) != nd + 2:
+        raise RuntimeError(
+            f"Expected {len(ws)}-dimensional input for {len(ws)}-dimensional weight {list(ws)}, "
+            f"but got {len(batched)}-dimensional input of size {list(batched)} instead"
+        )
+    stride = _expand(stride, nd, "stride")
+    dilation = _expand(dilation, nd, "dilation")
+    kernel = ws[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            # PyTorch's rule: the odd one out of an even total goes to the end
+            totals = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
+            pads = tuple((t // 2, t - t // 2) for t in totals)
+        else:
+            raise RuntimeError(f"Invalid padding string: {padding!r}")
+    else:
+        pads = tuple((p, p) for p in _expand(padding, nd, "padding"))
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(p < 0 for pair in pads for p in pair):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if ws[0] < groups or ws[0] % groups:
+        what = "at least" if ws[0] < groups else "divisible by"
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be {what} {groups} at dimension 0, but "
+            f"got weight of size {list(ws)} instead"
+        )
+    if batched[1] != ws[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(ws)}, expected input{list(batched)} to "
+            f"have {ws[1] * groups} channels, but got {batched[1]} channels instead"
+        )
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != ws[0]):
+        raise RuntimeError(
+            f"Given weight of size {list(ws)}, expected bias to be 1-dimensional with {ws[0]} "
+            f"elements, but got bias of size {list(bias.shape)} instead"
+        )
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(batched[2:], pads, strict=True))
+    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel, strict=True))
+    if any(e > p for e, p in zip(effective, padded, strict=True)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, effective))}). Kernel size can't be greater "
+            "than actual input size"
+        )
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_scalar_name(input._data.dtype)} but found "
+            f"{_scalar_name(weight._data.dtype)}"
+        )
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(
+            f"Input type ({_scalar_name(input._data.dtype).lower()}) and bias type "
+            f"({_scalar_name(bias._data.dtype).lower()}) should be the same"
+        )
+    if nd == 1:  # a 1-D convolution is a 2-D one over a height of 1
+        x4, w4 = batched[:2] + (1,) + batched[2:], ws[:2] + (1,) + ws[2:]
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+    else:
+        x4, w4 = batched, ws
+    return Convolution.apply(
+        input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups,
+        shapes=(xs, ws, x4, w4),
+    )
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-D convolution (cross-correlation, as in PyTorch) over an input of several planes.
+
+    Args:
+        input: ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
+        weight: ``(C_out, C_in / groups, k)``.
+        bias: optional ``(C_out,)``.
+        stride: step between windows (int or 1-tuple).
+        padding: zeros added at both ends (int or 1-tuple), or ``'valid'`` (none) or
+            ``'same'`` (output as long as the input; stride 1 only, the extra zero of an even
+            total goes to the end).
+        dilation: spacing between kernel taps.
+        groups: split the channels into this many independent convolutions.
+
+    Returns:
+        ``(N, C_out, L_out)`` with ``L_out = (L + 2p - d (k - 1) - 1) // stride + 1``.
+
+    Example:
+        >>> F.conv1d(ember.randn(8, 4, 50), ember.randn(16, 4, 3), padding="same").shape
+        ember.Size([8, 16, 50])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as in PyTorch) over an input of several planes.
+
+    Args:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+        weight: ``(C_out, C_in / groups, kh, kw)``.
+        bias: optional ``(C_out,)``.
+        stride: step between windows (int or pair).
+        padding: zeros added on both sides (int or pair), or ``'valid'`` / ``'same'``.
+        dilation: spacing between kernel taps (int or pair).
+        groups: split the channels into this many independent convolutions
+            (``groups == C_in`` is a depthwise convolution).
+
+    Returns:
+        ``(N, C_out, H_out, W_out)`` with ``H_out = (H + 2p - d (kh - 1) - 1) // stride + 1``.
+
+    Example:
+        >>> F.conv2d(ember.randn(1, 3, 32, 32), ember.randn(8, 3, 3, 3), padding=1).shape
+        ember.Size([1, 8, 32, 32])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)

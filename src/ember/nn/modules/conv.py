@@ -1,0 +1,169 @@
+"""Convolution layers: Conv1d and Conv2d over :mod:`ember.nn.functional.conv`."""
+
+from __future__ import annotations
+
+import math
+
+from ember import ops
+from ember.nn import functional as F
+from ember.nn import init
+from ember.nn.modules.module import Module
+from ember.nn.parameter import Parameter
+from ember.tensor import Tensor
+
+__all__ = ["Conv1d", "Conv2d"]
+
+_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
+
+
+def _ntuple(value, n: int) -> tuple:
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value,) * n
+
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: argument checks, parameters, init and repr."""
+
+    _nd = 0
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        nd = self._nd
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        kernel_size, stride, dilation = (_ntuple(v, nd) for v in (kernel_size, stride, dilation))
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        else:
+            padding = _ntuple(padding, nd)
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                "padding_mode must be one of {'circular', 'reflect', 'replicate', 'zeros'}, "
+                f"but got padding_mode='{padding_mode}'"
+            )
+        if padding_mode != "zeros":
+            raise NotImplementedError(
+                f"padding_mode='{padding_mode}' is not supported by Ember yet; only "
+                "padding_mode='zeros' is"
+            )
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.transposed = False
+        self.output_padding = (0,) * nd
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(ops.empty(out_channels, in_channels // groups, *kernel_size,
+                                          dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(ops.empty(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's init: Kaiming-uniform (a=sqrt(5)) weight, bias U(-1/sqrt(fan_in), ...)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        nd = self._nd
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,) * nd:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * nd:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * nd:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over an input of several planes (see :func:`ember.nn.functional.conv1d`).
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: length of the kernel.
+        stride: step between windows.
+        padding: zeros at both ends (int), or ``'valid'`` / ``'same'``.
+        dilation: spacing between kernel taps.
+        groups: independent channel groups (must divide both channel counts).
+        bias: learn an additive bias.
+        padding_mode: only ``'zeros'``.
+
+    Shape:
+        Input ``(N, C_in, L)`` or ``(C_in, L)``, output ``(N, C_out, L_out)``.
+
+    Example:
+        >>> m = Conv1d(16, 33, 3, stride=2)
+        >>> m(ember.randn(20, 16, 50)).shape
+        ember.Size([20, 33, 24])
+    """
+
+    _nd = 1
+
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        return F.conv1d(input, weight, bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.weight, self.bias)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over an input of several planes (see :func:`ember.nn.functional.conv2d`).
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: int or ``(kh, kw)``.
+        stride: step between windows (int or pair).
+        padding: zeros on both sides (int or pair), or ``'valid'`` / ``'same'``.
+        dilation: spacing between kernel taps (int or pair).
+        groups: independent channel groups (``groups == in_channels`` is depthwise).
+        bias: learn an additive bias.
+        padding_mode: only ``'zeros'``.
+
+    Shape:
+        Input ``(N, C_in, H, W)`` or ``(C_in, H, W)``, output ``(N, C_out, H_out, W_out)``.
+
+    Example:
+        >>> m = Conv2d(1, 16, 3, padding=1)
+        >>> m(ember.randn(8, 1, 28, 28)).shape
+        ember.Size([8, 16, 28, 28])
+    """
+
+    _nd = 2
+
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.weight, self.bias)
