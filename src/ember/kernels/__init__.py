@@ -1,8 +1,11 @@
-"""Compiled hot loops for Ember (Numba), operating on plain NumPy arrays.
+"""Compiled hot loops for Ember (Numba), operating on plain NumPy arrays, never on Tensors.
 
-Submodules:
-    philox: the Philox4x32-10 counter-based generator (NumPy reference and Numba kernels).
-    dropout: fused dropout kernels (forward, backward, alpha, channel) built on ``philox``.
+Among them:
+    philox: the Philox4x32-10 counter-based generator behind every random op (NumPy reference
+        and Numba kernels; the (seed, offset) stream contract lives there).
+    dropout: fused dropout kernels (forward, backward from a 1-bit mask or regenerated, alpha,
+        channel/row masks) built on ``philox``.
 
-Numba is imported only when a submodule is imported, so ``import ember`` stays cheap.
+Nothing here is imported eagerly: Numba loads only when a kernel module is imported, so
+``import ember`` stays cheap.
 """
