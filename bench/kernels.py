@@ -5,6 +5,8 @@ For 1M, 16M and 64M float32 elements and 1 and 2 threads, measured side by side 
 
 * limit: a Numba parallel one-pass ``out = a * x`` into a preallocated ``out``;
 * ember forward (with packed mask), backward from the mask, backward regenerating the mask;
+* rng: ``decisions_bits`` alone (Philox words + compare + 1 bit/element written): the cost of
+  the random numbers themselves, which bounds the forward on a CPU without AVX-512;
 * ``torch.nn.functional.dropout`` forward (torch-allocated tensors) and its backward
   (``grad * noise``, what autograd runs), if torch is installed.
 
@@ -16,6 +18,7 @@ Usage: ``PYTHONPATH=src python bench/kernels.py [--repeats 7] [--sizes 1M,16M,64
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -67,6 +70,7 @@ def bench(n: int, threads: int, repeats: int) -> dict[str, float]:
         "fwd": lambda: D.dropout_forward(x, out, 1, 0, thr, scale, mask),
         "bwd_mask": lambda: D.dropout_backward_from_mask(x, dx, mask, scale),
         "bwd_regen": lambda: D.dropout_backward_regenerate(x, dx, 1, 0, thr, scale),
+        "rng": lambda: D.decisions_bits(1, 0, thr, n),
     }
     if torch is not None:
         torch.set_num_threads(threads)
@@ -86,6 +90,19 @@ def bench(n: int, threads: int, repeats: int) -> dict[str, float]:
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return "unknown CPU"
+    model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
+                  if ln.startswith("model name")), "unknown CPU")
+    flags = next((ln for ln in info.splitlines() if ln.startswith("flags")), "")
+    simd = "avx512f" if "avx512f" in flags else ("avx2" if "avx2" in flags else "no avx2")
+    return f"{model} ({simd}, {os.cpu_count()} CPUs)"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
@@ -94,10 +111,12 @@ def main() -> None:
     sizes = [_parse_size(s) for s in args.sizes.split(",")]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
     hdr = (f"{'n':>5} {'thr':>3} | {'ns/el: limit':>12} {'fwd':>6} {'bwd_m':>6} {'bwd_r':>6} "
+           f"{'rng':>6} "
            f"{'t_fwd':>6} {'t_bwd':>6} | {'limit/kernel: fwd':>17} {'bwd_m':>6} {'bwd_r':>6} | "
            f"{'torch/ember: fwd':>16} {'bwd_m':>6}")
-    print(f"numba {numba.__version__}, numpy {np.__version__}, "
-          f"torch {torch.__version__ if torch else 'absent'}")
+    print(f"{_cpu()}; numba {numba.__version__}, numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch else 'absent'}; "
+          f"load average {os.getloadavg()[0]:.2f} (others' work skews the timings)")
     print(hdr)
     for n in sizes:
         for threads in range(1, max_threads + 1):
@@ -106,7 +125,8 @@ def main() -> None:
             tf = ns.get("torch_fwd", float("nan"))
             tb = ns.get("torch_bwd", float("nan"))
             print(f"{n >> 20:>4}M {threads:>3} | {ns['limit']:>12.3f} {ns['fwd']:>6.3f} "
-                  f"{ns['bwd_mask']:>6.3f} {ns['bwd_regen']:>6.3f} {tf:>6.2f} {tb:>6.3f} | "
+                  f"{ns['bwd_mask']:>6.3f} {ns['bwd_regen']:>6.3f} {ns['rng']:>6.3f} "
+                  f"{tf:>6.2f} {tb:>6.3f} | "
                   f"{t['limit'] / t['fwd']:>17.2f} {t['limit'] / t['bwd_mask']:>6.2f} "
                   f"{t['limit'] / t['bwd_regen']:>6.2f} | {tf / ns['fwd']:>16.1f} "
                   f"{tb / ns['bwd_mask']:>6.2f}", flush=True)
