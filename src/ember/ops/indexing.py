@@ -106,12 +106,37 @@ def _check_bounds(x_shape, index) -> None:
         dim += 1
 
 
+def _check_masks(x_shape, index) -> None:
+    """Raises PyTorch's IndexError for a boolean mask whose shape does not fit."""
+    n_ell = len(x_shape) - sum(
+        1 if not isinstance(i, np.ndarray) or i.dtype != np.bool_ else i.ndim
+        for i in index if i is not None and i is not Ellipsis and not isinstance(i, bool))
+    dim = 0
+    for i in index:
+        if i is None or isinstance(i, bool):
+            continue
+        if i is Ellipsis:
+            dim += max(n_ell, 0)
+            continue
+        if isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            for k, n in enumerate(i.shape):
+                if dim + k >= len(x_shape) or x_shape[dim + k] != n:
+                    raise IndexError(
+                        f"The shape of the mask {list(i.shape)} at index {k} does not match the "
+                        f"shape of the indexed tensor {list(x_shape)} at index {dim + k}"
+                    )
+            dim += i.ndim
+            continue
+        dim += 1
+
+
 def getitem(input: Tensor, index) -> Tensor:
     """``input[index]`` with ints, slices, None, Ellipsis, and int/bool tensors or lists."""
     idx, basic = _convert_index(index)
     if basic:
         _check_bounds(input._data.shape, idx)
         return Slice.apply(input, idx)
+    _check_masks(input._data.shape, idx)
     try:
         return Index.apply(input, idx)
     except IndexError as e:
@@ -127,6 +152,7 @@ def setitem(input: Tensor, index, value) -> None:
         v = np.asarray(value, dtype=input._data.dtype)
     recording = _state.enabled and (input._requires_grad or (
         isinstance(v, Tensor) and v._requires_grad))
+    _check_value_shape(input._data, idx, v)
     if not recording:
         input._data[idx] = v._data if isinstance(v, Tensor) else v
         input._version_counter.value += 1
@@ -134,6 +160,31 @@ def setitem(input: Tensor, index, value) -> None:
     if isinstance(v, Tensor) and v._data.dtype != input._data.dtype:
         v = v.to(input.dtype)
     input._inplace(lambda s, val: IndexPut.apply(s, val, idx), v)
+
+
+def _check_value_shape(x: np.ndarray, idx, value) -> None:
+    """Raises PyTorch's error when ``value`` does not broadcast to ``x[idx]``."""
+    vshape = value._data.shape if isinstance(value, Tensor) else np.shape(value)
+    if not vshape:
+        return
+    target = np.empty(x.shape, dtype=np.bool_)[idx].shape  # cheap: no values are copied
+    try:
+        np.broadcast_shapes(vshape, target)
+        if len(vshape) <= len(target) or all(n == 1 for n in vshape[:len(vshape) - len(target)]):
+            return
+    except ValueError:
+        pass
+    for k in range(1, min(len(vshape), len(target)) + 1):
+        if vshape[-k] not in (1, target[-k]):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[-k]}) must match the existing size "
+                f"({vshape[-k]}) at non-singleton dimension {len(target) - k}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {list(vshape)}"
+            )
+    raise RuntimeError(
+        f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to indexing "
+        f"result of shape {list(target)}"
+    )
 
 
 class IndexSelect(ArrayFunction):

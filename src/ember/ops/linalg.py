@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import operands, reduce_grad
+from ember.ops._util import broadcast_error, operands, promote, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner"]
@@ -22,6 +22,9 @@ class MatMul(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:
+            return grad * b if ctx.needs_input_grad[0] else None, \
+                grad * a if ctx.needs_input_grad[1] else None
         # lift 1-D operands to matrices, as the forward did implicitly
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -67,6 +70,8 @@ class Linear(ArrayFunction):
 
 
 class Einsum(ArrayFunction):
+    """Einstein summation; ``equation`` is explicit (``'ij,jk->ik'``, no ``'...'``)."""
+
     @staticmethod
     def forward(ctx, equation, *operands):
         ctx.equation = equation
@@ -75,46 +80,94 @@ class Einsum(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        # the gradient of operand i is the einsum of the output gradient with the other
+        # operands, written to operand i's subscripts; letters summed only inside operand i
+        # broadcast back, and a repeated letter (a diagonal) is written through a diagonal view
         ops = ctx.saved_tensors
-        lhs, out = _parse_einsum(ctx.equation, ops)
+        lhs, out = ctx.equation.split("->")
+        terms = lhs.split(",")
         grads = [None]
         for i, op in enumerate(ops):
             if not ctx.needs_input_grad[i + 1]:
                 grads.append(None)
                 continue
             others = [o for j, o in enumerate(ops) if j != i]
-            other_terms = [t for j, t in enumerate(lhs) if j != i]
-            target = lhs[i]
-            # letters repeated within one operand (diagonals) are not handled by this route
-            if len(set(target)) != len(target):
-                raise NotImplementedError("einsum backward with a repeated index in one operand")
-            sizes = {}
-            for t, o in zip(lhs, ops):
-                for ch, n in zip(t, o.shape):
-                    sizes[ch] = n
-            missing = [ch for ch in target if ch not in out and
-                       not any(ch in t for t in other_terms)]
-            eq = ",".join([out] + other_terms) + "->" + "".join(
-                ch for ch in target if ch not in missing)
-            g = np.einsum(eq, grad, *others)
-            if missing:
-                g = np.expand_dims(g, [target.index(ch) for ch in missing])
-                g = np.broadcast_to(g, op.shape)
-            grads.append(np.ascontiguousarray(g).astype(op.dtype, copy=False))
+            other_terms = [t for j, t in enumerate(terms) if j != i]
+            target = terms[i]
+            unique = "".join(dict.fromkeys(target))
+            reachable = set(out).union(*other_terms)
+            kept = "".join(ch for ch in unique if ch in reachable)
+            g = np.einsum(",".join([out] + other_terms) + "->" + kept, grad, *others)
+            if kept != unique:  # letters summed only inside this operand: broadcast back
+                sizes = dict(zip(target, op.shape))
+                g = g.reshape(tuple(sizes[ch] if ch in kept else 1 for ch in unique))
+                g = np.broadcast_to(g, tuple(sizes[ch] for ch in unique))
+            if unique != target:
+                full = np.zeros(op.shape, dtype=op.dtype)
+                np.einsum(target + "->" + unique, full)[...] = g
+                g = full
+            grads.append(np.ascontiguousarray(g, dtype=op.dtype))
         return tuple(grads)
 
 
-def _parse_einsum(equation: str, ops) -> tuple:
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _explicit_equation(equation: str, shapes) -> str:
+    """Rewrites an einsum equation with an explicit output and without ``'...'``.
+
+    Checks it against the operand shapes, raising PyTorch's errors.
+    """
     eq = equation.replace(" ", "")
-    if "..." in eq:
-        raise NotImplementedError("einsum with '...' is not supported")
-    if "->" in eq:
-        lhs, out = eq.split("->")
+    lhs, arrow, out = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > len(shapes):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(shapes):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    used = set(eq) - set(".,->")
+    pool = [ch for ch in _LETTERS if ch not in used]
+    ell_ndim = 0
+    for k, (t, shape) in enumerate(zip(terms, shapes)):
+        n_letters = len(t.replace("...", ""))
+        if "..." in t:
+            ell_ndim = max(ell_ndim, len(shape) - n_letters)
+        elif n_letters != len(shape):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({n_letters}) does not "
+                f"match the number of dimensions ({len(shape)}) for operand {k} and no ellipsis "
+                "was given"
+            )
+    ell = "".join(pool[:ell_ndim])
+    new_terms = []
+    for t, shape in zip(terms, shapes):
+        if "..." in t:
+            k = len(shape) - len(t.replace("...", ""))
+            t = t.replace("...", ell[ell_ndim - k:])
+        new_terms.append(t)
+    if arrow:
+        out = out.replace("...", ell)
     else:
-        lhs = eq
-        letters = lhs.replace(",", "")
-        out = "".join(sorted(ch for ch in set(letters) if letters.count(ch) == 1))
-    return lhs.split(","), out
+        letters = "".join(new_terms)
+        out = ell + "".join(sorted(ch for ch in set(letters) if letters.count(ch) == 1
+                                   and ch not in ell))
+    sizes = {}
+    for k, (t, shape) in enumerate(zip(new_terms, shapes)):
+        for ch, n in zip(t, shape):
+            if sizes.setdefault(ch, n) != n:
+                if ch in ell and 1 in (n, sizes[ch]):
+                    raise NotImplementedError("einsum with broadcasting inside '...'")
+                raise RuntimeError(
+                    f"einsum(): subscript {ch} has size {n} for operand {k} which does not "
+                    f"broadcast with previously seen size {sizes[ch]}"
+                )
+    for ch in out:
+        if ch not in sizes:
+            raise RuntimeError(
+                f"einsum(): output subscript {ch} does not appear in the equation for any "
+                "input operand"
+            )
+    return ",".join(new_terms) + "->" + out
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -128,26 +181,55 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     try:
         return MatMul.apply(a, b)
     except ValueError:
-        sa, sb = tuple(input.shape), tuple(other.shape)
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({'x'.join(map(str, sa))} and "
-            f"{'x'.join(map(str, sb))})"
-        ) from None
+        raise _matmul_error(tuple(input.shape), tuple(other.shape)) from None
+
+
+def _matmul_error(sa: tuple, sb: tuple) -> RuntimeError:
+    """The error PyTorch raises for matmul operands of these shapes."""
+    if len(sa) == 1 and len(sb) == 1:
+        return RuntimeError(
+            f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the "
+            f"same number of elements, but got {sa[0]} and {sb[0]} elements respectively"
+        )
+    rows = int(np.prod(sa[:-1]))
+    if len(sb) == 1:
+        return RuntimeError(
+            f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})"
+        )
+    if len(sb) == 2:
+        return RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb[0]}x{sb[1]})"
+        )
+    try:
+        batch = int(np.prod(np.broadcast_shapes(sa[:-2], sb[:-2])))
+    except ValueError:
+        return broadcast_error(np.empty(sa[:-2]), np.empty(sb[:-2]))
+    return RuntimeError(
+        f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {sa[-1]}] "
+        f"but got: [{batch}, {sb[-2]}]."
+    )
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two matrices."""
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError("mm: both arguments must be 2D matrices")
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
     return matmul(input, mat2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched product of (b, n, m) and (b, m, p) tensors."""
-    if input.ndim != 3 or mat2.ndim != 3:
+    if input.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
-    if input.shape[0] != mat2.shape[0]:
-        raise RuntimeError("batch1 and batch2 must have same number of batches")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if tuple(mat2.shape[:2]) != (input.shape[0], input.shape[2]):
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
     return matmul(input, mat2)
 
 
@@ -199,4 +281,7 @@ def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return Einsum.apply(equation, *operands)
+    eq = _explicit_equation(equation, [o.shape for o in operands])
+    dt = promote(*operands)
+    operands = [o if o._data.dtype == dt else o.to(dt) for o in operands]
+    return Einsum.apply(eq, *operands)

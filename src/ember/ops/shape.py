@@ -150,14 +150,18 @@ class Roll(ArrayFunction):
 
 class Cat(ArrayFunction):
     @staticmethod
-    def forward(ctx, dim, *xs):
-        ctx.dim = dim
-        ctx.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
-        return np.concatenate(xs, axis=dim)
+    def forward(ctx, dim, skipped, *xs):
+        # ``skipped`` flags 1-D empty tensors next to N-d ones (PyTorch's legacy rule)
+        ctx.dim, ctx.skipped = dim, skipped
+        kept = [x for x, skip in zip(xs, ctx.skipped) if not skip]
+        ctx.bounds = np.cumsum([x.shape[dim] for x in kept])[:-1]
+        return np.concatenate(kept, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return (None, *np.split(grad, ctx.bounds, axis=ctx.dim))
+        parts = iter(np.split(grad, ctx.bounds, axis=ctx.dim))
+        return (None, None,
+                *(np.zeros(0, grad.dtype) if skip else next(parts) for skip in ctx.skipped))
 
 
 class Stack(ArrayFunction):
@@ -425,9 +429,12 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Splits into ``chunks`` nearly equal views."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input._data.shape[canon_dim(dim, input._data.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(input, max(size, 1), dim)
+    if n == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
@@ -454,7 +461,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 def _tensors(tensors) -> list:
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("expected a non-empty list of Tensors")
+        raise ValueError("expected a non-empty list of Tensors")
     from ember.ops._util import promote
 
     dt = promote(*tensors)
@@ -464,10 +471,17 @@ def _tensors(tensors) -> list:
 def cat(tensors, dim: int = 0) -> Tensor:
     """Concatenates tensors along an existing ``dim``."""
     tensors = _tensors(tensors)
-    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
-    ref = tensors[0]._data
-    d = canon_dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(
+                f"zero-dimensional tensor (at position {i}) cannot be concatenated"
+            )
+    full = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
+    ref = (full or tensors)[0]._data
+    d = canon_dim(dim, ref.ndim)
+    if not full or ref.ndim == 1:  # all legacy empties, or all 1-D: nothing is skipped
+        full = tensors
+    for i, t in enumerate(full):
         if t._data.ndim != ref.ndim:
             raise RuntimeError(
                 "Tensors must have same number of dimensions: got "
@@ -480,7 +494,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
                     f"{ref.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in "
                     "the list."
                 )
-    return Cat.apply(d, *tensors)
+    skipped = tuple(not any(t is f for f in full) for t in tensors)
+    return Cat.apply(d, skipped, *tensors)
 
 
 concat = concatenate = cat
