@@ -36,6 +36,7 @@ from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, se
     feature_dropout_,
 )
 from ember import utils  # noqa: E402
+from ember import datasets  # noqa: E402
 
 __version__ = "0.1.0"
 
