@@ -1,0 +1,474 @@
+"""Activation functions: relu and its relatives, gelu, silu, softplus, softmax and friends.
+
+Each elementwise activation is one :class:`ArrayFunction` whose forward and backward sit side by
+side; softmax, log_softmax, sigmoid and tanh reuse the ops of the same name. ``inplace=True``
+writes the result into the input (as PyTorch, it is refused on a leaf that requires grad).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ember import ops
+from ember.autograd.function import ArrayFunction
+from ember.ops._util import canon_dim
+from ember.ops.pointwise import _erf, softplus_raw
+from ember.tensor import Tensor
+
+__all__ = [
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_",
+    "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign",
+    "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid", "softmax", "softmin",
+    "log_softmax", "glu", "threshold", "threshold_", "tanhshrink", "softshrink", "hardshrink",
+    "prelu",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function without overflow (exp of non-positive arguments only)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _apply(fn, input: Tensor, inplace: bool) -> Tensor:
+    """Runs an out-of-place activation, or writes its result into ``input``."""
+    if inplace:
+        return input._inplace(fn)
+    return fn(input)
+
+
+# -- Functions: forward and backward side by side ----------------------------------------------
+
+class LeakyRelu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        ctx.slope = negative_slope
+        ctx.save_for_backward(x)
+        return np.where(x > 0, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, grad, grad * ctx.slope), None
+
+
+class Elu(ArrayFunction):
+    """``scale * x`` for x > 0, else ``scale * alpha * (exp(input_scale * x) - 1)``.
+
+    Covers elu (scale = input_scale = 1), selu and celu (input_scale = 1 / alpha).
+    """
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale):
+        ctx.params = (alpha, scale, input_scale)
+        neg = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
+        out = np.where(x > 0, x * scale, neg)
+        ctx.save_for_backward(x, neg)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, neg = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.params
+        # d/dx of scale*alpha*(e^(s x) - 1) is s * (neg + scale * alpha)
+        return np.where(x > 0, grad * scale, grad * input_scale * (neg + alpha * scale)), \
+            None, None, None
+
+
+class Gelu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            ctx.save_for_backward(x, t)
+            return 0.5 * x * (1 + t)
+        cdf = 0.5 * (1 + _erf(x * _INV_SQRT_2))
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, c = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + c) + 0.5 * x * (1 - c * c) * dinner), None
+        # d/dx x * Phi(x) = Phi(x) + x * phi(x)
+        return grad * (c + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x)), None
+
+
+class Silu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        s = _sigmoid(x)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * s * (1 + x * (1 - s))
+
+
+class Mish(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        t = np.tanh(softplus_raw(x))
+        ctx.save_for_backward(x, t)
+        return x * t
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        return grad * (t + x * _sigmoid(x) * (1 - t * t))
+
+
+class Softplus(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.params = (beta, threshold)
+        ctx.save_for_backward(x)
+        bx = x * beta
+        # above the threshold softplus is the identity (as in PyTorch)
+        return np.where(bx > threshold, x, softplus_raw(bx) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        beta, threshold = ctx.params
+        bx = x * beta
+        return np.where(bx > threshold, grad, grad * _sigmoid(bx)), None, None
+
+
+class LogSigmoid(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return -softplus_raw(-x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _sigmoid(-x)
+
+
+class Hardtanh(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, min_val, max_val):
+        ctx.save_for_backward(x)
+        ctx.bounds = (min_val, max_val)
+        return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        # no gradient at the bounds themselves, as PyTorch's hardtanh_backward
+        return grad * ((x > lo) & (x < hi)), None, None
+
+
+class Hardsigmoid(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ((x > -3) & (x < 3)) / 6
+
+
+class Hardswish(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * np.clip(x + 3, 0, 6).astype(x.dtype, copy=False) / 6
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        # PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above 3
+        mid = grad * (x / 3 + 0.5)
+        return np.where(x < -3, 0, np.where(x <= 3, mid, grad)).astype(grad.dtype, copy=False)
+
+
+class Threshold(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return np.where(x > threshold, x, np.asarray(value, dtype=x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (x > ctx.threshold), None, None
+
+
+class Shrink(ArrayFunction):
+    """softshrink (``soft=True``: moves values toward 0 by lambd) and hardshrink."""
+
+    @staticmethod
+    def forward(ctx, x, lambd, soft):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        keep = (x > lambd) | (x < -lambd)
+        if soft:
+            return np.where(keep, x - np.sign(x) * lambd, 0).astype(x.dtype, copy=False)
+        return np.where(keep, x, 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ((x > ctx.lambd) | (x < -ctx.lambd)), None, None
+
+
+class Prelu(ArrayFunction):
+    """``max(0, x) + weight * min(0, x)``, weight broadcast along dim 1 (channels)."""
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        w = weight
+        if weight.size > 1:
+            w = weight.reshape((-1,) + (1,) * (x.ndim - 2))
+        ctx.save_for_backward(x, w)
+        ctx.wshape = weight.shape
+        return np.where(x > 0, x, w * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        gx = np.where(x > 0, grad, w * grad)
+        gw = None
+        if ctx.needs_input_grad[1]:
+            gneg = np.where(x > 0, 0, grad * x)
+            if len(ctx.wshape) and ctx.wshape[0] > 1:
+                axes = (0,) + tuple(range(2, x.ndim))
+                gw = gneg.sum(axis=axes).reshape(ctx.wshape)
+            else:
+                gw = np.asarray(gneg.sum()).reshape(ctx.wshape)
+        return gx, gw
+
+
+# -- public functions -----------------------------------------------------------------------
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Rectified linear unit ``max(x, 0)``.
+
+    Args:
+        input: any shape.
+        inplace: write the result into ``input``.
+
+    Example:
+        >>> relu(ember.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
+    return _apply(ops.relu, input, inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place :func:`relu`."""
+    return relu(input, inplace=True)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` for x > 0, else ``negative_slope * x``."""
+    return _apply(lambda t: LeakyRelu.apply(t, negative_slope), input, inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Exponential linear unit: ``x`` for x > 0, else ``alpha * (exp(x) - 1)``."""
+    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0), input, inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
+    return _apply(lambda t: Elu.apply(t, _SELU_ALPHA, _SELU_SCALE, 1.0), input, inplace)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha), input, inplace)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit ``x * Phi(x)``.
+
+    Args:
+        input: any shape.
+        approximate: ``'none'`` (exact, with erf) or ``'tanh'`` (the tanh approximation).
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return Gelu.apply(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Sigmoid linear unit (swish) ``x * sigmoid(x)``."""
+    return _apply(Silu.apply, input, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``."""
+    return _apply(Mish.apply, input, inplace)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic function ``1 / (1 + exp(-x))``."""
+    return ops.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return ops.tanh(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, the identity where ``beta * x > threshold``."""
+    return Softplus.apply(input, beta, threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    return input / (ops.abs(input) + 1)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """Clamps to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 elsewhere)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _apply(lambda t: Hardtanh.apply(t, min_val, max_val), input, inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(0, x), 6)``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """Piecewise-linear sigmoid ``clamp(x / 6 + 1/2, 0, 1)``."""
+    return _apply(Hardsigmoid.apply, input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``."""
+    return _apply(Hardswish.apply, input, inplace)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, computed without overflow."""
+    return LogSigmoid.apply(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``."""
+    return _apply(lambda t: Threshold.apply(t, threshold, value), input, inplace)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place :func:`threshold`."""
+    return _apply(lambda t: Threshold.apply(t, threshold, value), input, True)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    return input - ops.tanh(input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(
+            f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return Shrink.apply(input, lambd, True)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    return Shrink.apply(input, lambd, False)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``max(0, x) + weight * min(0, x)`` with a learned slope per channel (dim 1) or one
+    shared slope."""
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if input.ndim == 0 or n != channels:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {n} and channel size = {channels}.")
+    return Prelu.apply(input, weight)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``.
+
+    Args:
+        input: any shape.
+        dim: the dimension that sums to 1.
+        dtype: cast the input to this dtype first.
+    """
+    return ops.softmax(input, dim, dtype=dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-x)`` along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return ops.softmax(-input, dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype=None) -> Tensor:
+    """``log(softmax(x))`` along ``dim``, computed without overflow."""
+    return ops.log_softmax(input, dim, dtype=dtype)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: splits ``input`` in halves ``a, b`` along ``dim``; ``a * sigmoid(b)``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = canon_dim(dim, input.ndim)
+    n = input.shape[d]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    a, b = ops.chunk(input, 2, d)
+    return a * ops.sigmoid(b)

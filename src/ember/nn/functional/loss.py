@@ -1,0 +1,656 @@
+"""Loss functions: cross entropy, nll, regression losses, binary cross entropy, kl_div.
+
+cross_entropy is one fused node (log-softmax and nll together), so a training step pays for a
+single forward and a single backward; it never forms the full log-probabilities for class
+index targets. Every loss is stable for logits of any size (no ``exp`` of a positive number).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ember import ops
+from ember.autograd.function import ArrayFunction
+from ember.autograd.grad_mode import is_grad_enabled
+from ember.ops._util import operands, reduce_grad
+from ember.tensor import Tensor
+
+__all__ = [
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
+    "poisson_nll_loss",
+]
+
+_TORCH_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "int16": "Short",
+    "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
+}
+
+
+# -- reductions -----------------------------------------------------------------------------
+
+def _legacy_reduction(size_average, reduce) -> str:
+    """PyTorch's mapping of the deprecated ``size_average`` / ``reduce`` flags."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def _reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(loss.sum() / loss.size, dtype=loss.dtype) if loss.size else \
+            np.asarray(np.nan, dtype=loss.dtype)
+
+
+def _grad_of_reduced(grad: np.ndarray, reduction: str, shape: tuple) -> np.ndarray:
+    """The gradient of the unreduced loss from the gradient of the reduced one."""
+    if reduction == "none":
+        return grad
+    if reduction == "mean":
+        grad = grad / max(int(np.prod(shape)), 1)
+    return np.broadcast_to(grad, shape)
+
+
+# -- cross entropy and nll with class-index targets -----------------------------------------
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    """``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` as ``(M, C)`` rows, classes last."""
+    if x.ndim == 1:
+        return x[None]
+    if x.ndim == 2:
+        return x
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Inverse of :func:`_rows` for a gradient."""
+    if len(shape) == 1:
+        return g[0]
+    if len(shape) == 2:
+        return g
+    moved = g.reshape((shape[0],) + shape[2:] + (shape[1],))
+    return np.ascontiguousarray(np.moveaxis(moved, -1, 1))
+
+
+def _class_targets(t: np.ndarray, n_classes: int, ignore_index: int):
+    """Flat targets with ignored entries replaced by 0, the valid mask, bounds checked."""
+    t = t.reshape(-1)
+    valid = t != ignore_index
+    if not valid.all():
+        t = np.where(valid, t, 0)
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        bad = t[(t < 0) | (t >= n_classes)][0]
+        raise IndexError(f"Target {bad} is out of bounds.")
+    return t, valid
+
+
+def _target_weights(weight, t, valid, dtype):
+    if weight is None:
+        return valid.astype(dtype)
+    return weight[t] * valid
+
+
+class CrossEntropyLoss(ArrayFunction):
+    """``log_softmax`` over the class dim followed by ``nll_loss``, as one node.
+
+    With label smoothing ``eps`` the loss per sample is ``(1 - eps) * nll + eps / C * smooth``
+    where ``smooth = -sum_c w_c log p_c`` (PyTorch's definition).
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        x2 = _rows(x)
+        m, c = x2.shape
+        t, valid = _class_targets(target, c, ignore_index)
+        shifted = x2 - x2.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1)
+        logs = np.log(s)
+        rows = np.arange(m)
+        wt = _target_weights(weight, t, valid, x.dtype)
+        loss = (logs - shifted[rows, t]) * wt
+        if label_smoothing > 0:
+            if weight is None:
+                smooth = c * logs - shifted.sum(axis=1)
+            else:
+                smooth = weight.sum() * logs - shifted @ weight
+            loss = (1 - label_smoothing) * loss + (label_smoothing / c) * (smooth * valid)
+        ctx.save_for_backward(e, s, t, wt, valid, weight)
+        ctx.args = (x.shape, target.shape, reduction, label_smoothing)
+        if reduction == "none":
+            return loss.reshape(target.shape)
+        total = loss.sum()
+        if reduction == "sum":
+            return total
+        ctx.denom = wt.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / ctx.denom, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        e, s, t, wt, valid, weight = ctx.saved_tensors
+        shape, tshape, reduction, eps = ctx.args
+        m, c = e.shape
+        if reduction == "none":
+            g = grad.reshape(-1)
+        elif reduction == "mean":
+            g = np.broadcast_to(grad / ctx.denom, (m,))
+        else:
+            g = np.broadcast_to(grad, (m,))
+        # d loss / d x = softmax * sum_c(coefficients) - coefficients, per row
+        gw = g * wt * (1 - eps)
+        row_total = gw
+        if eps > 0:
+            wsum = c if weight is None else weight.sum()
+            row_total = gw + (eps / c) * wsum * g * valid
+        gx = e * (row_total / s)[:, None]
+        gx[np.arange(m), t] -= gw
+        if eps > 0:
+            gv = (eps / c) * (g * valid)
+            gx -= gv[:, None] if weight is None else gv[:, None] * weight
+        return _unrows(gx.astype(e.dtype, copy=False), shape), None, None
+
+
+class NllLoss(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        x2 = _rows(x)
+        m, c = x2.shape
+        t, valid = _class_targets(target, c, ignore_index)
+        wt = _target_weights(weight, t, valid, x.dtype)
+        loss = -x2[np.arange(m), t] * wt
+        ctx.save_for_backward(t, wt)
+        ctx.args = (x.shape, x.dtype, reduction)
+        if reduction == "none":
+            return loss.reshape(target.shape)
+        total = loss.sum()
+        if reduction == "sum":
+            return total
+        ctx.denom = wt.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / ctx.denom, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        t, wt = ctx.saved_tensors
+        shape, dtype, reduction = ctx.args
+        m = t.shape[0]
+        g = grad.reshape(-1) if reduction == "none" else (
+            grad / ctx.denom if reduction == "mean" else grad)
+        c = shape[0] if len(shape) == 1 else shape[1]
+        gx = np.zeros((m, c), dtype=dtype)
+        gx[np.arange(m), t] = -g * wt
+        return _unrows(gx, shape), None, None
+
+
+def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
+    """PyTorch's checks of nll_loss arguments, in PyTorch's order and words."""
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim == 1:
+        if target.ndim > 1 or (target.ndim == 1 and target.shape[0] != 1):
+            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                             f"{target.shape[0] if target.ndim else 0}")
+    elif input.ndim == 2:
+        if target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim >= 2 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    if input.ndim > 2:
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if input.ndim == 4 and target.ndim != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {target.ndim}")
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got "
+                               f"{list(target.shape)}")
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+    if target._data.dtype not in (np.int64, np.uint8):
+        name = _TORCH_NAMES.get(target._data.dtype.name, target._data.dtype.name)
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+
+
+def _weight_array(weight, dtype):
+    if weight is None:
+        return None
+    w = weight._data
+    return w if w.dtype == dtype else w.astype(dtype)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of the target class: ``-w[t] * input[n, t]``.
+
+    Args:
+        input: log-probabilities ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
+        target: class indices ``(N,)``, ``()`` or ``(N, d1, ...)`` in ``[0, C)``.
+        weight: per-class weights ``(C,)``.
+        ignore_index: a target value that contributes neither loss nor gradient.
+        reduction: ``'none'``, ``'mean'`` (weighted mean over non-ignored targets) or ``'sum'``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_class_input(input, target, weight)
+    return NllLoss.apply(input, target, _weight_array(weight, input._data.dtype), ignore_index,
+                         reduction)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy between logits and targets (``log_softmax`` then ``nll_loss``).
+
+    Args:
+        input: unnormalised logits ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
+        target: class indices (shape of input without the class dim) or class probabilities
+            (the shape of input, floating).
+        weight: per-class weights ``(C,)``.
+        ignore_index: a class-index target value that is ignored.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+        label_smoothing: mixes the targets with the uniform distribution by this amount.
+
+    Example:
+        >>> logits = ember.randn(4, 3, requires_grad=True)
+        >>> cross_entropy(logits, ember.tensor([0, 2, 1, 2])).backward()
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
+                           f"'{_TORCH_NAMES.get(input._data.dtype.name)}'")
+    if target.shape == input.shape and target._data.dtype.kind == "f":
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    _check_class_input(input, target, weight)
+    return CrossEntropyLoss.apply(input, target, _weight_array(weight, input._data.dtype),
+                                  ignore_index, reduction, label_smoothing)
+
+
+class CrossEntropyProbs(ArrayFunction):
+    """Cross entropy with class-probability targets: ``-sum_c w_c t_c log_softmax(x)_c``."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, reduction, label_smoothing):
+        x2, t2 = _rows(x), _rows(target)
+        m, c = x2.shape
+        shifted = x2 - x2.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        if label_smoothing > 0:
+            t2 = t2 * (1 - label_smoothing) + label_smoothing / c
+        wt = t2 if weight is None else t2 * weight
+        loss = -(logp * wt).sum(axis=1)
+        ctx.save_for_backward(logp, wt, weight)
+        ctx.args = (x.shape, reduction, label_smoothing)
+        if reduction == "none":
+            return loss.reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ())
+        return loss.sum() if reduction == "sum" else np.asarray(loss.sum() / m, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logp, wt, weight = ctx.saved_tensors
+        shape, reduction, eps = ctx.args
+        m = logp.shape[0]
+        g = grad.reshape(-1) if reduction == "none" else np.broadcast_to(
+            grad / m if reduction == "mean" else grad, (m,))
+        g = g[:, None]
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = _unrows(g * (np.exp(logp) * wt.sum(axis=1, keepdims=True) - wt), shape)
+        if ctx.needs_input_grad[1]:
+            d = -g * logp * (1 - eps)
+            gt = _unrows(d if weight is None else d * weight, shape)
+        return gx, gt, None
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+    if target._data.dtype != input._data.dtype:
+        target = target.to(input.dtype)
+    return CrossEntropyProbs.apply(input, target, _weight_array(weight, input._data.dtype),
+                                   reduction, label_smoothing)
+
+
+# -- regression losses ----------------------------------------------------------------------
+
+class _PointwiseLoss(ArrayFunction):
+    """``reduce(f(input - target))``; subclasses give ``f`` and its derivative ``df``."""
+
+    @staticmethod
+    def f(d, param):
+        raise NotImplementedError
+
+    @staticmethod
+    def df(d, param):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, x, t, reduction, param):
+        d = x - t
+        ctx.save_for_backward(d)
+        ctx.args = ((x.shape, x.dtype), (t.shape, t.dtype), reduction, param)
+        return _reduce(cls.f(d, param), reduction)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        (d,) = ctx.saved_tensors
+        xmeta, tmeta, reduction, param = ctx.args
+        g = cls.df(d, param) * _grad_of_reduced(grad, reduction, d.shape)
+        gx = reduce_grad(g, *xmeta) if ctx.needs_input_grad[0] else None
+        gt = reduce_grad(-g, *tmeta) if ctx.needs_input_grad[1] else None
+        return gx, gt, None, None
+
+
+class MseLoss(_PointwiseLoss):
+    @staticmethod
+    def f(d, param):
+        return d * d
+
+    @staticmethod
+    def df(d, param):
+        return 2 * d
+
+
+class L1Loss(_PointwiseLoss):
+    @staticmethod
+    def f(d, param):
+        return np.abs(d)
+
+    @staticmethod
+    def df(d, param):
+        return np.sign(d)
+
+
+class SmoothL1Loss(_PointwiseLoss):
+    @staticmethod
+    def f(d, beta):
+        a = np.abs(d)
+        if beta == 0:
+            return a
+        return np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+
+    @staticmethod
+    def df(d, beta):
+        if beta == 0:
+            return np.sign(d)
+        return np.where(np.abs(d) < beta, d / beta, np.sign(d)).astype(d.dtype, copy=False)
+
+
+class HuberLoss(_PointwiseLoss):
+    @staticmethod
+    def f(d, delta):
+        a = np.abs(d)
+        return np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+
+    @staticmethod
+    def df(d, delta):
+        return np.clip(d, -delta, delta).astype(d.dtype, copy=False)
+
+
+def _size_warning(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", stacklevel=3)
+
+
+def _pointwise_loss(cls, input, target, reduction, param, weight, weighted_mean_by_sum):
+    _size_warning(input, target)
+    a, b, _ = operands(input, target)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        from ember.ops._util import broadcast_error
+
+        raise broadcast_error(a, b) from None
+    if weight is None:
+        return cls.apply(a, b, reduction, param)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = cls.apply(a, b, "none", param) * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / weight.sum() if weighted_mean_by_sum else loss.mean()
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean squared error ``(input - target) ** 2``, reduced.
+
+    With ``weight`` (the shape of input) the mean is ``sum(w * l) / sum(w)``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    return _pointwise_loss(MseLoss, input, target, reduction, None, weight, True)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error ``|input - target|``, reduced."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _pointwise_loss(L1Loss, input, target, reduction, None, weight, True)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    return _pointwise_loss(SmoothL1Loss, input, target, reduction, beta, None, False)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    return _pointwise_loss(HuberLoss, input, target, reduction, delta, weight, False)
+
+
+# -- binary cross entropy -------------------------------------------------------------------
+
+class BinaryCrossEntropy(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, t, w, reduction):
+        if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        with np.errstate(divide="ignore"):
+            # logs clamped at -100, as PyTorch, so that x = 0 or 1 gives a finite loss
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        raw = -(t * log_x + (1 - t) * log_1mx)
+        loss = raw if w is None else raw * w
+        ctx.save_for_backward(x, t, w, log_x, log_1mx)
+        ctx.reduction = reduction
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, w, log_x, log_1mx = ctx.saved_tensors
+        g = _grad_of_reduced(grad, ctx.reduction, x.shape)
+        gw_ = g if w is None else g * w
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = gw_ * (x - t) / np.maximum((1 - x) * x, 1e-12)
+        if ctx.needs_input_grad[1]:
+            gt = gw_ * (log_1mx - log_x)
+        return gx, gt, None, None
+
+
+class BinaryCrossEntropyWithLogits(ArrayFunction):
+    """``(1 - t) x + (1 + (pw - 1) t) softplus(-x)``, times the weight."""
+
+    @staticmethod
+    def forward(ctx, x, t, w, pw, reduction):
+        sp = np.logaddexp(0, -x).astype(x.dtype, copy=False)  # softplus(-x) = -log(sigmoid(x))
+        lw = 1 if pw is None else 1 + (pw - 1) * t
+        raw = (1 - t) * x + lw * sp
+        loss = raw if w is None else raw * w
+        ctx.save_for_backward(x, t, w, pw, sp)
+        ctx.args = (reduction, raw.shape, None if pw is None else (pw.shape, pw.dtype))
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, w, pw, sp = ctx.saved_tensors
+        reduction, shape, pwmeta = ctx.args
+        g = _grad_of_reduced(grad, reduction, shape)
+        gwt = g if w is None else g * w
+        gx = gt = gpw = None
+        if ctx.needs_input_grad[0]:
+            e = np.exp(-np.abs(x))
+            sig_neg = np.where(x >= 0, e / (1 + e), 1 / (1 + e))  # sigmoid(-x)
+            lw = 1 if pw is None else 1 + (pw - 1) * t
+            gx = reduce_grad(gwt * ((1 - t) - lw * sig_neg), x.shape, x.dtype)
+        if ctx.needs_input_grad[1]:
+            gt = gwt * (-x if pw is None else (pw - 1) * sp - x)
+        if ctx.needs_input_grad[3]:
+            gpw = reduce_grad(gwt * t * sp, *pwmeta)
+        return gx, gt, None, gpw, None
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``-w (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x`` (logs clamped at -100).
+
+    Args:
+        input: probabilities in ``[0, 1]``, any shape.
+        target: the same shape as input.
+        weight: broadcastable to input.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    dt = input._data.dtype
+    if target._data.dtype != dt:
+        target = target.to(input.dtype)
+    if weight is not None:
+        if weight.requires_grad and is_grad_enabled():
+            raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with "
+                               "respect to argument 'weight'. This input cannot have "
+                               "requires_grad True.")
+        if weight._data.dtype != dt:
+            weight = weight.to(input.dtype)
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Sigmoid then binary cross entropy, fused and stable for logits of any size.
+
+    Args:
+        input: logits, any shape.
+        target: the same shape as input, in ``[0, 1]``.
+        weight: broadcastable to input.
+        pos_weight: weight of positive examples, broadcastable to input (one per class).
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'binary_cross_entropy_with_logits' is not "
+                           "differentiable with respect to argument 'weight'. This input cannot "
+                           "have requires_grad True.")
+    dt = input._data.dtype
+    target, weight, pos_weight = (
+        a if a is None or a._data.dtype == dt else a.to(input.dtype)
+        for a in (target, weight, pos_weight))
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+# -- compositions ---------------------------------------------------------------------------
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence ``t (log t - input)`` with ``input`` log-probabilities.
+
+    Args:
+        reduction: ``'none'``, ``'mean'``, ``'sum'`` or ``'batchmean'`` (sum / batch size,
+            the mathematical KL divergence).
+        log_target: ``target`` holds log-probabilities.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.", stacklevel=2)
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_target:
+        loss = ops.exp(target) * (target - input)
+    else:
+        # xlogy: 0 * log 0 = 0
+        positive = target > 0
+        safe = ops.where(positive, target, ops.ones_like(target))
+        loss = ops.where(positive, target * ops.log(safe), ops.zeros_like(target)) - \
+            target * input
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return loss.mean()
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """``log(1 + exp(-target * input))`` for targets in {-1, 1}."""
+    reduction = _reduction(size_average, reduce, reduction)
+    loss = binary_cross_entropy_with_logits(
+        -target * input, ops.zeros_like(input), reduction=reduction)
+    return loss
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of a Poisson target with rate ``exp(input)`` (or ``input``)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = ops.exp(input) - target * input
+    else:
+        loss = input - target * ops.log(input + eps)
+    if full:
+        t = target.detach()
+        stirling = t * ops.log(ops.where(t > 1, t, ops.ones_like(t))) - t + \
+            0.5 * ops.log(2 * np.pi * ops.where(t > 1, t, ops.ones_like(t)))
+        loss = loss + ops.where(t > 1, stirling, ops.zeros_like(t))
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+

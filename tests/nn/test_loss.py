@@ -1,0 +1,321 @@
+"""Losses against torch: values and gradients (input, target, weights), reductions, errors,
+numerical stability with huge logits, and the loss layers."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import ember
+import ember.nn.functional as EF
+from tests.ops.helpers import Const, check_error, check_op, gradcheck
+
+REDUCTIONS = ("mean", "sum", "none")
+rng = np.random.default_rng(7)
+
+
+def _targets(shape, n_classes, ignore=None, seed=0):
+    t = np.random.default_rng(seed).integers(0, n_classes, size=shape).astype(np.int64)
+    if ignore is not None:
+        t.reshape(-1)[::3] = ignore
+    return t
+
+
+# (input shape, target shape): 2-D, 1-D (one sample), K-dim with 1 and 2 spatial dims
+CE_SHAPES = [((5, 4), (5,)), ((4,), ()), ((3, 4, 5), (3, 5)), ((2, 3, 4, 2), (2, 4, 2))]
+
+
+@pytest.mark.parametrize("shapes", CE_SHAPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_class_indices(shapes, reduction):
+    x_shape, t_shape = shapes
+    c = x_shape[0] if len(x_shape) == 1 else x_shape[1]
+    t = _targets(t_shape, c)
+    check_op([x_shape, t], lambda x, y: TF.cross_entropy(x, y, reduction=reduction),
+             lambda x, y: EF.cross_entropy(x, y, reduction=reduction))
+
+
+@pytest.mark.parametrize("shapes", CE_SHAPES[:1] + CE_SHAPES[2:])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_weight_ignore_index_smoothing(shapes, reduction, smoothing):
+    x_shape, t_shape = shapes
+    c = x_shape[1]
+    t = _targets(t_shape, c, ignore=-100 if smoothing else 2, seed=1)
+    w = Const(np.random.default_rng(2).uniform(0.2, 2.0, c))
+    ii = -100 if smoothing else 2
+
+    def fn(F):
+        return lambda x, y, w_: F.cross_entropy(x, y, weight=w_, ignore_index=ii,
+                                                reduction=reduction, label_smoothing=smoothing)
+
+    check_op([x_shape, t, w], fn(TF), fn(EF))
+    check_op([x_shape, t], lambda x, y: TF.cross_entropy(
+        x, y, ignore_index=ii, reduction=reduction, label_smoothing=smoothing),
+        lambda x, y: EF.cross_entropy(x, y, ignore_index=ii, reduction=reduction,
+                                      label_smoothing=smoothing))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+def test_cross_entropy_class_probabilities(reduction, smoothing):
+    # the probability target requires grad: its gradient is compared too
+    for shape in [(4, 5), (2, 3, 4), (5,)]:
+        c = shape[1] if len(shape) > 1 else shape[0]
+        p = np.random.default_rng(3).dirichlet(np.ones(c), size=int(np.prod(shape)) // c)
+        p = p.reshape((shape[0],) + shape[2:] + (c,)) if len(shape) > 1 else p[0]
+        if len(shape) > 2:
+            p = np.moveaxis(p, -1, 1)
+        w = Const(np.random.default_rng(4).uniform(0.5, 2.0, c))
+        fn = lambda F: lambda x, y, w_: F.cross_entropy(  # noqa: E731
+            x, y, weight=w_, reduction=reduction, label_smoothing=smoothing)
+        check_op([shape, np.ascontiguousarray(p), w], fn(TF), fn(EF))
+        check_op([shape, np.ascontiguousarray(p)],
+                 lambda x, y: TF.cross_entropy(x, y, reduction=reduction),
+                 lambda x, y: EF.cross_entropy(x, y, reduction=reduction))
+
+
+def test_cross_entropy_all_targets_ignored_is_nan_like_torch():
+    t = np.full(4, -100, dtype=np.int64)
+    check_op([(4, 3), t], TF.cross_entropy, EF.cross_entropy, grad=False)
+
+
+def test_cross_entropy_stable_for_huge_logits():
+    for scale in (1e4, 1e30):
+        x = np.array([[scale, -scale, 0.0], [-scale, scale, scale], [0.0, 0.0, -scale]])
+        t = np.array([1, 2, 2])
+        for smoothing in (0.0, 0.1):
+            check_op([x, t], lambda a, b: TF.cross_entropy(a, b, label_smoothing=smoothing),
+                     lambda a, b: EF.cross_entropy(a, b, label_smoothing=smoothing),
+                     dtypes=(np.float64,) if scale > 1e4 else (np.float64, np.float32),
+                     rtol=1e-6, atol=1e-6)
+        e = EF.cross_entropy(ember.tensor(x, requires_grad=True), ember.tensor(t))
+        assert np.isfinite(e.item())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss(reduction):
+    for x_shape, t_shape in CE_SHAPES:
+        c = x_shape[0] if len(x_shape) == 1 else x_shape[1]
+        t = _targets(t_shape, c, ignore=1 if t_shape else None, seed=5)
+        w = Const(np.random.default_rng(6).uniform(0.5, 2.0, c))
+        check_op([x_shape, t, w],
+                 lambda x, y, w_: TF.nll_loss(x, y, w_, ignore_index=1, reduction=reduction),
+                 lambda x, y, w_: EF.nll_loss(x, y, w_, ignore_index=1, reduction=reduction))
+
+
+def test_cross_entropy_and_nll_gradcheck():
+    t = _targets((4,), 3, ignore=-100)
+    w = Const(np.array([0.5, 1.0, 2.0]))
+    for red in REDUCTIONS:
+        for ls in (0.0, 0.25):
+            assert gradcheck(lambda x, y, w_: EF.cross_entropy(
+                x, y, w_, reduction=red, label_smoothing=ls), [(4, 3), t, w])
+        assert gradcheck(lambda x, y: EF.nll_loss(x, y, reduction=red), [(4, 3), t])
+    t2 = _targets((2, 3), 4)
+    assert gradcheck(lambda x, y: EF.cross_entropy(x, y), [(2, 4, 3), t2])
+    p = np.random.default_rng(8).dirichlet(np.ones(3), size=4)
+    assert gradcheck(lambda x, y: EF.cross_entropy(x, y, label_smoothing=0.1), [(4, 3), p])
+
+
+def test_cross_entropy_errors_in_torch_words():
+    x = (3, 5)
+    cases = [
+        ([x, np.array([1, 5, 2])], ["Target 5 is out of bounds."], IndexError),
+        ([x, np.array([1, -2, 2])], ["Target -2 is out of bounds."], IndexError),
+        ([x, np.array([1, 2])], ["Expected input batch_size (3) to match target batch_size (2)"],
+         ValueError),
+        ([(2, 5, 4), np.zeros((2, 3), dtype=np.int64)], ["Expected target size [2, 4], got [2, 3]"],
+         RuntimeError),
+        ([(2, 5, 4, 3), np.zeros((2, 4), dtype=np.int64)],
+         ["only batches of spatial targets supported"], RuntimeError),
+        ([x, Const(np.ones((3, 4)))], ["0D or 1D target tensor expected"], RuntimeError),
+        ([x, Const(np.ones(3))], ["expected target dtype to be Long or Byte, but got Float"],
+         RuntimeError),
+        ([x, np.zeros(3, dtype=np.int32)],
+         ["expected target dtype to be Long or Byte, but got Int"], RuntimeError),
+        ([(5,), np.zeros(3, dtype=np.int64)], ["For 1D input, 1D target must have size 1"],
+         ValueError),
+    ]
+    for inputs, words, _ in cases:
+        check_error(TF.cross_entropy, EF.cross_entropy, inputs=inputs, words=words)
+        check_error(lambda a, b: TF.nll_loss(a, b), lambda a, b: EF.nll_loss(a, b),
+                    inputs=inputs, words=words[:1] if "dtype" not in words[0] else words)
+    check_error(lambda a, b, w: TF.cross_entropy(a, b, weight=w),
+                lambda a, b, w: EF.cross_entropy(a, b, weight=w),
+                inputs=[x, np.array([0, 1, 2]), Const(np.ones(4))],
+                words=["weight tensor should be defined either for all 5 classes or no classes "
+                       "but got weight tensor of shape: [4]"])
+    check_error(lambda a, b: TF.cross_entropy(a, b, reduction="foo"),
+                lambda a, b: EF.cross_entropy(a, b, reduction="foo"),
+                inputs=[x, np.array([0, 1, 2])], words=["foo is not a valid value for reduction"])
+
+
+PAIRWISE = {
+    "mse_loss": {}, "l1_loss": {}, "smooth_l1_loss": {"beta": 0.5},
+    "huber_loss": {"delta": 0.7},
+}
+
+
+@pytest.mark.parametrize("name", PAIRWISE)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_regression_losses(name, reduction):
+    kw = PAIRWISE[name]
+    for shape in [(4, 5), (), (2, 3, 2)]:
+        check_op([shape, shape], lambda a, b: getattr(TF, name)(a, b, reduction=reduction, **kw),
+                 lambda a, b: getattr(EF, name)(a, b, reduction=reduction, **kw))
+    assert gradcheck(lambda a, b: getattr(EF, name)(a, b, reduction=reduction, **kw),
+                     [(3, 4), (3, 4)])
+    if name == "smooth_l1_loss":
+        check_op([(4, 5), (4, 5)], lambda a, b: TF.smooth_l1_loss(a, b, beta=0.0),
+                 lambda a, b: EF.smooth_l1_loss(a, b, beta=0.0))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_regression_losses_with_weight(name):
+    for reduction in REDUCTIONS:
+        check_op([(4, 3), (4, 3), Const(rng.uniform(0.1, 2, (4, 3)))],
+                 lambda a, b, w: getattr(TF, name)(a, b, reduction=reduction, weight=w),
+                 lambda a, b, w: getattr(EF, name)(a, b, reduction=reduction, weight=w))
+
+
+def test_regression_broadcast_warns_like_torch():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_op([(3, 1), (3,)], TF.mse_loss, EF.mse_loss)
+    messages = [str(w.message) for w in caught]
+    assert any("ember.Size([3])" in m and "different to the input size" in m for m in messages)
+    check_error(TF.mse_loss, EF.mse_loss, inputs=[(3,), (4,)],
+                words=["The size of tensor a (3) must match the size of tensor b (4)"])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy(reduction):
+    x = np.random.default_rng(9).uniform(0.02, 0.98, (4, 3))
+    t = np.random.default_rng(10).uniform(0, 1, (4, 3))
+    w = Const(np.random.default_rng(11).uniform(0.5, 2, (3,)))
+    check_op([x, t], lambda a, b: TF.binary_cross_entropy(a, b, reduction=reduction),
+             lambda a, b: EF.binary_cross_entropy(a, b, reduction=reduction))
+    check_op([x, t, w], lambda a, b, w_: TF.binary_cross_entropy(a, b, w_, reduction=reduction),
+             lambda a, b, w_: EF.binary_cross_entropy(a, b, w_, reduction=reduction))
+    # as torch: no gradient for the weight
+    check_error(lambda a, b, w_: TF.binary_cross_entropy(a, b, w_, reduction=reduction),
+                lambda a, b, w_: EF.binary_cross_entropy(a, b, w_, reduction=reduction),
+                inputs=[x, t, np.array([0.5, 1.0, 2.0])], words=["not differentiable"])
+    assert gradcheck(lambda a, b: EF.binary_cross_entropy(a, b, reduction=reduction),
+                     [x[:2], t[:2]])
+
+
+def test_binary_cross_entropy_clamps_log_at_minus_100():
+    x = np.array([0.0, 1.0, 0.0, 1.0, 0.5])
+    t = np.array([1.0, 0.0, 0.0, 1.0, 0.3])
+    check_op([x, Const(t)], lambda a, b: TF.binary_cross_entropy(a, b, reduction="none"),
+             lambda a, b: EF.binary_cross_entropy(a, b, reduction="none"))
+    check_error(TF.binary_cross_entropy, EF.binary_cross_entropy,
+                inputs=[Const(np.array([1.5, 0.2])), Const(np.array([1.0, 0.0]))],
+                words=["all elements of input should be between 0 and 1"])
+    check_error(TF.binary_cross_entropy, EF.binary_cross_entropy,
+                inputs=[Const(np.array([0.5, 0.2])), Const(np.array([[1.0], [0.0]]))],
+                words=["that is different to the input size", "Please ensure they have the "
+                       "same size."])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_with_logits(reduction):
+    t = np.random.default_rng(12).uniform(0, 1, (4, 3))
+    w = np.random.default_rng(13).uniform(0.5, 2, (3,))
+    pw = np.random.default_rng(14).uniform(0.5, 3, (3,))
+    check_op([(4, 3), t], lambda a, b: TF.binary_cross_entropy_with_logits(
+        a, b, reduction=reduction),
+        lambda a, b: EF.binary_cross_entropy_with_logits(a, b, reduction=reduction),
+        low=-4, high=4)
+    # input and target gradients compared (torch has none for weight and pos_weight; Ember
+    # differentiates pos_weight too, checked by finite differences)
+    fn = lambda F: lambda a, b, w_, p_: F.binary_cross_entropy_with_logits(  # noqa: E731
+        a, b, w_, reduction=reduction, pos_weight=p_)
+    check_op([(4, 3), t, Const(w), Const(pw)], fn(TF), fn(EF), low=-4, high=4)
+    assert gradcheck(fn(EF), [(2, 3), t[:2], Const(w), pw], low=-3, high=3)
+    check_error(fn(TF), fn(EF), inputs=[(4, 3), t, w, Const(pw)], words=["not differentiable"])
+
+
+def test_binary_cross_entropy_with_logits_stable_for_huge_logits():
+    x = np.array([1e4, -1e4, 1e4, -1e4, 0.0, 80.0, -80.0])
+    t = np.array([1.0, 0.0, 0.0, 1.0, 0.5, 0.2, 0.9])
+    for pw in (None, Const(np.array(2.5))):
+        specs = [x, Const(t)] + ([pw] if pw is not None else [])
+        check_op(specs, lambda a, b, *p: TF.binary_cross_entropy_with_logits(
+            a, b, reduction="none", pos_weight=p[0] if p else None),
+            lambda a, b, *p: EF.binary_cross_entropy_with_logits(
+                a, b, reduction="none", pos_weight=p[0] if p else None))
+    check_error(TF.binary_cross_entropy_with_logits, EF.binary_cross_entropy_with_logits,
+                inputs=[(3,), (3, 1)], words=["must be the same as input size"])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+def test_kl_div(reduction):
+    p = np.random.default_rng(15).dirichlet(np.ones(4), size=3)
+    p[0, 1] = 0.0  # 0 * log 0 = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_op([(3, 4), Const(p)], lambda a, b: TF.kl_div(a, b, reduction=reduction),
+                 lambda a, b: EF.kl_div(a, b, reduction=reduction))
+        # a target that requires grad (away from 0, where torch's gradient is nan)
+        check_op([(2, 4), p[1:] + 0.1], lambda a, b: TF.kl_div(a, b, reduction=reduction),
+                 lambda a, b: EF.kl_div(a, b, reduction=reduction))
+        check_op([(3, 4), (3, 4)], lambda a, b: TF.kl_div(a, b, reduction=reduction,
+                                                          log_target=True),
+                 lambda a, b: EF.kl_div(a, b, reduction=reduction, log_target=True))
+        assert gradcheck(lambda a: EF.kl_div(a, ember.tensor(p[1:]), reduction=reduction),
+                         [(2, 4)])
+
+
+def test_soft_margin_and_poisson_nll():
+    y = np.sign(np.random.default_rng(16).uniform(-1, 1, (3, 4)))
+    for reduction in REDUCTIONS:
+        check_op([(3, 4), Const(y)], lambda a, b: TF.soft_margin_loss(a, b, reduction=reduction),
+                 lambda a, b: EF.soft_margin_loss(a, b, reduction=reduction))
+    counts = Const(np.array([[0.0, 1.0, 3.0], [5.0, 2.0, 0.0]]))
+    for log_input in (True, False):
+        for full in (False, True):
+            check_op([(2, 3), counts],
+                     lambda a, b: TF.poisson_nll_loss(a, b, log_input, full),
+                     lambda a, b: EF.poisson_nll_loss(a, b, log_input, full),
+                     low=0.1, high=2)
+
+
+LOSS_MODULES = [
+    ("CrossEntropyLoss", {}), ("CrossEntropyLoss", {"ignore_index": 1, "label_smoothing": 0.1}),
+    ("NLLLoss", {"reduction": "sum"}), ("MSELoss", {}), ("L1Loss", {"reduction": "none"}),
+    ("SmoothL1Loss", {"beta": 0.5}), ("HuberLoss", {"delta": 2.0}), ("BCELoss", {}),
+    ("BCEWithLogitsLoss", {}), ("KLDivLoss", {"reduction": "batchmean"}),
+    ("SoftMarginLoss", {}), ("PoissonNLLLoss", {}), ("MSELoss", {"size_average": False}),
+]
+
+
+@pytest.mark.parametrize("name,kw", LOSS_MODULES)
+def test_loss_modules_match_torch(name, kw):
+    t_mod, e_mod = getattr(torch.nn, name)(**kw), getattr(ember.nn, name)(**kw)
+    assert repr(e_mod) == repr(t_mod)
+    assert e_mod.reduction == t_mod.reduction
+    if name in ("CrossEntropyLoss", "NLLLoss"):
+        specs = [(5, 4), _targets((5,), 4)]
+    elif name == "BCELoss":
+        specs = [np.random.default_rng(0).uniform(0.1, 0.9, (3, 4)), Const(rng.uniform(0, 1,
+                                                                                    (3, 4)))]
+    else:
+        specs = [(3, 4), Const(rng.uniform(0, 1, (3, 4)))]
+    check_op(specs, t_mod, e_mod)
+
+
+def test_weighted_loss_modules_hold_weight_buffer():
+    w = np.array([0.2, 1.0, 3.0])
+    e_mod = ember.nn.CrossEntropyLoss(weight=ember.tensor(w))
+    t_mod = torch.nn.CrossEntropyLoss(weight=torch.tensor(w))
+    assert list(e_mod.state_dict()) == list(t_mod.state_dict()) == ["weight"]
+    check_op([(4, 3), _targets((4,), 3)], t_mod, e_mod, dtypes=(np.float64,))
+    e_bce = ember.nn.BCEWithLogitsLoss(pos_weight=ember.tensor([2.0]))
+    t_bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0]))
+    assert list(e_bce.state_dict()) == list(t_bce.state_dict())
+    check_op([(4, 1), Const(rng.uniform(0, 1, (4, 1)))], t_bce, e_bce, dtypes=(np.float32,))
