@@ -1,0 +1,82 @@
+"""Adagrad."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
+from ember.tensor import Tensor
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as ``torch.optim.Adagrad`` (Duchi et al., 2011).
+
+    Each step t, with ``g`` the gradient (negated when ``maximize``, plus ``weight_decay * p``)::
+
+        s += g * g;  p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
+
+    The state (``step`` and ``sum``) exists from construction, as in PyTorch.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (default 1e-2).
+        lr_decay: learning-rate decay (default 0).
+        weight_decay: L2 penalty (default 0).
+        initial_accumulator_value: starting value of the sums of squares (default 0).
+        eps: term added to the denominator (default 1e-10).
+        maximize: maximize the objective (default False).
+        foreach, differentiable, fused: accepted for compatibility.
+
+    Example:
+        >>> opt = ember.optim.Adagrad(model.parameters(), lr=0.1)
+    """
+
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+
+    def _init_group_state(self, group) -> None:
+        for p in group["params"]:
+            state = self.state[p]
+            if not state:
+                self.init_single(p._data, state, group)
+
+    def init_single(self, param, state, group) -> None:
+        state["step"] = _step_tensor()
+        state["sum"] = _zeros(param, group["initial_accumulator_value"])
+
+    def apply_single(self, param, grad, state, group) -> None:
+        step = _bump(state["step"])
+        grad = self._prepare_grad(param, grad, group["maximize"], group["weight_decay"])
+        clr = _scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
+        state_sum = state["sum"]._data
+        tmp = self._buffer(grad)
+        np.multiply(grad, grad, out=tmp)
+        state_sum += tmp
+        np.sqrt(state_sum, out=tmp)
+        tmp += group["eps"]
+        step = self._buffer(grad, 3)
+        np.multiply(grad, -clr, out=step)  # addcdiv's order: (value * g) / std
+        np.divide(step, tmp, out=tmp)
+        param += tmp

@@ -1,0 +1,99 @@
+"""Adam (and, with decoupled weight decay, AdamW's update)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.optim.optimizer import Optimizer, _bump, _lerp_, _scalar, _step_tensor, _zeros
+from ember.tensor import Tensor
+
+__all__ = ["Adam"]
+
+
+def _check_adam_args(lr, betas, eps, weight_decay) -> None:
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam`` (Kingma & Ba, 2014; AMSGrad variant optional).
+
+    Each step, with ``g`` the gradient (negated when ``maximize``; plus ``weight_decay * p``
+    unless the decay is decoupled, in which case ``p *= 1 - lr * weight_decay`` first)::
+
+        m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
+        v_hat = max(v_hat, v) if amsgrad else v
+        p -= lr / (1 - beta1**t) * m / (sqrt(v_hat) / sqrt(1 - beta2**t) + eps)
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (default 1e-3).
+        betas: decay rates of the first and second moment averages (default (0.9, 0.999)).
+        eps: term added to the denominator (default 1e-8).
+        weight_decay: weight decay (default 0).
+        amsgrad: use the maximum of past second moments (default False).
+        maximize: maximize the objective (default False).
+        decoupled_weight_decay: decay the weights directly, as AdamW (default False).
+        foreach, capturable, differentiable, fused: accepted for compatibility.
+
+    Example:
+        >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3)
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def init_single(self, param, state, group) -> None:
+        state["step"] = _step_tensor()
+        state["exp_avg"] = _zeros(param)
+        state["exp_avg_sq"] = _zeros(param)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _zeros(param)
+
+    def apply_single(self, param, grad, state, group) -> None:
+        lr, eps, wd = _scalar(group["lr"]), group["eps"], group["weight_decay"]
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        step = _bump(state["step"])
+        if wd != 0 and group["decoupled_weight_decay"]:
+            param *= 1 - lr * wd
+            wd = 0
+        grad = self._prepare_grad(param, grad, group["maximize"], wd)
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        tmp = self._buffer(grad)
+        _lerp_(m, grad, 1 - beta1, tmp)
+        v *= beta2
+        np.multiply(grad, 1 - beta2, out=tmp)  # addcmul's order: (value * g) * g
+        tmp *= grad
+        v += tmp
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        if group["amsgrad"]:
+            v_max = state["max_exp_avg_sq"]._data
+            np.maximum(v_max, v, out=v_max)
+            v = v_max
+        np.sqrt(v, out=tmp)
+        tmp /= bias_correction2_sqrt
+        tmp += eps
+        step = self._buffer(grad, 3)
+        np.multiply(m, -step_size, out=step)  # addcdiv's order: (value * m) / denom
+        np.divide(step, tmp, out=step)
+        param += step

@@ -1,0 +1,96 @@
+"""RMSprop, optionally centered and with momentum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.optim.optimizer import Optimizer, _bump, _lerp_, _scalar, _step_tensor, _zeros
+from ember.tensor import Tensor
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop``.
+
+    Each step, with ``g`` the gradient (negated when ``maximize``, plus ``weight_decay * p``)::
+
+        v = alpha * v + (1 - alpha) * g * g
+        avg = sqrt(v - g_avg**2) if centered (g_avg = lerp(g_avg, g, 1 - alpha)) else sqrt(v)
+        b = momentum * b + g / (avg + eps);  p -= lr * b     (momentum > 0)
+        p -= lr * g / (avg + eps)                              (otherwise)
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (default 1e-2).
+        alpha: smoothing constant (default 0.99).
+        eps: term added to the denominator (default 1e-8).
+        weight_decay: L2 penalty (default 0).
+        momentum: momentum factor (default 0).
+        centered: normalise by an estimate of the gradient's variance (default False).
+        maximize: maximize the objective (default False).
+        capturable, foreach, differentiable: accepted for compatibility.
+
+    Example:
+        >>> opt = ember.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
+    """
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def init_single(self, param, state, group) -> None:
+        state["step"] = _step_tensor()
+        state["square_avg"] = _zeros(param)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _zeros(param)
+        if group["centered"]:
+            state["grad_avg"] = _zeros(param)
+
+    def apply_single(self, param, grad, state, group) -> None:
+        lr, alpha, momentum = _scalar(group["lr"]), group["alpha"], group["momentum"]
+        _bump(state["step"])
+        grad = self._prepare_grad(param, grad, group["maximize"], group["weight_decay"])
+        square_avg = state["square_avg"]._data
+        tmp = self._buffer(grad)
+        square_avg *= alpha
+        np.multiply(grad, 1 - alpha, out=tmp)  # addcmul's order: (value * g) * g
+        tmp *= grad
+        square_avg += tmp
+        if group["centered"]:
+            grad_avg = state["grad_avg"]._data
+            _lerp_(grad_avg, grad, 1 - alpha, tmp)
+            np.multiply(grad_avg, grad_avg, out=tmp)
+            np.subtract(square_avg, tmp, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(square_avg, out=tmp)
+        tmp += group["eps"]
+        if momentum > 0:
+            buf = state["momentum_buffer"]._data
+            buf *= momentum
+            np.divide(grad, tmp, out=tmp)
+            buf += tmp
+            np.multiply(buf, -lr, out=tmp)
+        else:
+            step = self._buffer(grad, 3)
+            np.multiply(grad, -lr, out=step)  # addcdiv's order: (value * g) / avg
+            np.divide(step, tmp, out=tmp)
+        param += tmp

@@ -1,0 +1,306 @@
+"""Optimizers against torch: trajectories, state, state dicts, parameter groups and errors."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from tests.optim.helpers import initial_values, make_params, run, to_numpy
+
+import ember
+
+
+def _configs():
+    out = []
+    for m, d, nest, wd, mx in itertools.product((0, 0.9), (0, 0.3), (False, True), (0, 0.1),
+                                                (False, True)):
+        if nest and (m == 0 or d != 0):
+            continue
+        if m == 0 and d != 0:
+            continue
+        out.append(("SGD", dict(lr=0.1, momentum=m, dampening=d, nesterov=nest,
+                                weight_decay=wd, maximize=mx)))
+    for cls in ("Adam", "AdamW"):
+        for ams, wd, mx, betas in itertools.product((False, True), (0, 0.1), (False, True),
+                                                    ((0.9, 0.999), (0.3, 0.6))):
+            out.append((cls, dict(lr=0.05, amsgrad=ams, weight_decay=wd, maximize=mx,
+                                  betas=betas)))
+    out.append(("Adam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)))
+    for c, m, wd, mx, alpha in itertools.product((False, True), (0, 0.8), (0, 0.1),
+                                                 (False, True), (0.99, 0.3)):
+        out.append(("RMSprop", dict(lr=0.01, centered=c, momentum=m, weight_decay=wd,
+                                    maximize=mx, alpha=alpha)))
+    for lrd, wd, init, mx in itertools.product((0, 0.05), (0, 0.1), (0, 0.5), (False, True)):
+        out.append(("Adagrad", dict(lr=0.1, lr_decay=lrd, weight_decay=wd,
+                                    initial_accumulator_value=init, maximize=mx)))
+    out.append(("Adagrad", dict(lr=0.1, eps=1e-3)))
+    return out
+
+
+CONFIGS = _configs()
+IDS = [f"{c}-" + ",".join(f"{k}={v}" for k, v in kw.items()) for c, kw in CONFIGS]
+STATE_KEYS = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer", "square_avg",
+              "grad_avg", "sum", "step"}
+
+
+def _close(a, b, rtol, atol, msg=""):
+    """Normwise: max |a - b| <= rtol * max |b| + atol. Torch rounds with fused multiply-adds,
+    so an element that is a small difference of large terms may differ by more than rtol
+    relative to itself, but never relative to the size of the array."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype, (msg, a.shape, b.shape, a.dtype, b.dtype)
+    err = np.max(np.abs(a - b), initial=0.0)
+    assert err <= rtol * np.max(np.abs(b), initial=0.0) + atol, (msg, err, a, b)
+
+
+def _assert_traj(ours, theirs, rtol, atol):
+    assert len(ours) == len(theirs)
+    for k, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        for pa, pb in zip(a, b, strict=True):
+            _close(pa, pb, rtol, atol, f"step {k}")
+
+
+def _assert_state(ours, theirs, **tol):
+    so, st = ours.state_dict(), theirs.state_dict()
+    assert set(so["state"]) == set(st["state"])
+    for i in st["state"]:
+        assert list(so["state"][i]) == list(st["state"][i])
+        for key, v in st["state"][i].items():
+            _close(to_numpy(so["state"][i][key]), v.numpy(), msg=key, **tol)
+    assert [list(g) for g in so["param_groups"]] == [list(g) for g in st["param_groups"]]
+    assert so["param_groups"] == st["param_groups"]
+
+
+@pytest.mark.parametrize("name,kwargs", CONFIGS, ids=IDS)
+def test_trajectory_matches_torch_float64(name, kwargs):
+    _, eo, ours = run(ember, name, kwargs)
+    _, to, theirs = run(torch, name, kwargs)
+    _assert_traj(ours, theirs, rtol=1e-10, atol=1e-12)
+    _assert_state(eo, to, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01)),
+])
+def test_trajectory_matches_torch_float32(name, kwargs):
+    _, eo, ours = run(ember, name, kwargs, dtype=np.float32)
+    _, _, theirs = run(torch, name, kwargs, dtype=np.float32)
+    assert ours[-1][0].dtype == np.float32
+    _assert_traj(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert eo.state_dict()["state"][0]["step" if name != "SGD" else "momentum_buffer"] \
+        .dtype == (ember.float32)
+
+
+def _mlp_losses(lib, opt_name, kwargs, steps=50):
+    """A 5-8-3 tanh MLP on a fixed batch, gradients from each library's own autograd."""
+    rng = np.random.default_rng(7)
+    vals = [rng.standard_normal(s) * 0.5 for s in [(8, 5), (8,), (3, 8), (3,)]]
+    x, y = rng.standard_normal((16, 5)), rng.standard_normal((16, 3))
+    w1, b1, w2, b2 = make_params(lib, vals)
+    tx = torch.from_numpy(x) if lib is torch else ember.tensor(x)
+    ty = torch.from_numpy(y) if lib is torch else ember.tensor(y)
+    opt = getattr(lib.optim, opt_name)([w1, b1, w2, b2], **kwargs)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        h = (tx @ w1.T + b1).tanh()
+        loss = ((h @ w2.T + b2 - ty) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return np.array(losses), [to_numpy(p) for p in (w1, b1, w2, b2)]
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", dict(lr=0.2, momentum=0.9)), ("Adam", dict(lr=0.02)), ("AdamW", dict(lr=0.02)),
+    ("RMSprop", dict(lr=0.005)), ("Adagrad", dict(lr=0.1)),
+])
+def test_mlp_training_matches_torch(name, kwargs):
+    lo, po = _mlp_losses(ember, name, kwargs)
+    lt, pt = _mlp_losses(torch, name, kwargs)
+    np.testing.assert_allclose(lo, lt, rtol=1e-5, atol=1e-7)
+    for a, b in zip(po, pt, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    assert lo[-1] < 0.7 * lo[0]  # it trains
+
+
+def _groups(params):
+    return [{"params": params[:2]}, {"params": params[2:], "lr": 0.02, "weight_decay": 0.05}]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_param_groups_match_torch(name):
+    kwargs = dict(lr=0.05) if name != "SGD" else dict(lr=0.05, momentum=0.5)
+    _, eo, ours = run(ember, name, kwargs, steps=20, groups=_groups)
+    _, to, theirs = run(torch, name, kwargs, steps=20, groups=_groups)
+    _assert_traj(ours, theirs, rtol=1e-10, atol=1e-12)
+    _assert_state(eo, to, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)), ("Adam", dict(lr=0.05, amsgrad=True)),
+    ("AdamW", dict(lr=0.05)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+    ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.1)),
+])
+def test_state_dict_round_trip(name, kwargs):
+    params, opt, first = run(ember, name, kwargs, steps=10, groups=_groups)
+    saved = copy.deepcopy(opt.state_dict())
+    values = [to_numpy(p) for p in params]
+    _, _, rest = run(ember, name, kwargs, steps=10, opt=opt, params=params, start=10)
+    # a fresh optimizer on fresh parameters with the saved state continues identically
+    fresh = make_params(ember, values)
+    opt2 = getattr(ember.optim, name)(_groups(fresh), **kwargs)
+    opt2.load_state_dict(saved)
+    _, _, resumed = run(ember, name, kwargs, steps=10, opt=opt2, params=fresh, start=10)
+    for a, b in zip(rest, resumed, strict=True):
+        for pa, pb in zip(a, b, strict=True):
+            np.testing.assert_array_equal(pa, pb)
+    # and the uninterrupted 20 steps agree with torch's
+    _, _, theirs = run(torch, name, kwargs, steps=20, groups=_groups)
+    _assert_traj(first + rest, theirs, rtol=1e-10, atol=1e-12)
+    # the loaded state does not alias the saved dict
+    key = next(k for k in saved["state"][0] if k != "step")
+    before = to_numpy(saved["state"][0][key])
+    opt2.step()
+    np.testing.assert_array_equal(to_numpy(saved["state"][0][key]), before)
+
+
+def test_load_torch_layout_state_dict():
+    """A state dict with torch's structure (made by torch) loads and continues identically."""
+    kwargs = dict(lr=0.05, amsgrad=True)
+    tparams, topt, _ = run(torch, "Adam", kwargs, steps=10)
+    values = [to_numpy(p) for p in tparams]
+    tsd = copy.deepcopy(topt.state_dict())
+    eparams = make_params(ember, values)
+    eopt = ember.optim.Adam(eparams, **kwargs)
+    eopt.load_state_dict(tsd)
+    assert isinstance(eopt.state[eparams[0]]["exp_avg"], ember.Tensor)
+    _, _, ours = run(ember, "Adam", kwargs, steps=10, opt=eopt, params=eparams, start=10)
+    _, _, theirs = run(torch, "Adam", kwargs, steps=10, opt=topt, params=tparams, start=10)
+    _assert_traj(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_state_dict_structure_matches_torch():
+    for lib in (ember, torch):
+        params = make_params(lib, initial_values())
+        opt = lib.optim.SGD([{"params": params[:1]}, {"params": params[1:], "lr": 0.3}], lr=0.1,
+                            momentum=0.9)
+        for p in params:
+            p.grad = p.detach() * 0 + 1
+        opt.step()
+        sd = opt.state_dict()
+        assert sd["param_groups"][0]["params"] == [0]
+        assert sd["param_groups"][1]["params"] == [1, 2, 3]
+        assert sorted(sd["state"]) == [0, 1, 2, 3]
+        assert list(sd["state"][2]) == ["momentum_buffer"]
+
+
+def test_adagrad_state_exists_before_step():
+    ours = ember.optim.Adagrad(make_params(ember, initial_values()), initial_accumulator_value=.3)
+    theirs = torch.optim.Adagrad(make_params(torch, initial_values()), initial_accumulator_value=.3)
+    _assert_state(ours, theirs, rtol=0.0, atol=0.0)
+
+
+def test_zero_grad():
+    p = ember.nn.Parameter(ember.tensor([1.0, 2.0]))
+    opt = ember.optim.SGD([p], lr=0.1)
+    p.grad = ember.tensor([3.0, 4.0])
+    g = p.grad
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is g and g.tolist() == [0.0, 0.0]
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_step_closure_and_no_grad():
+    p = ember.nn.Parameter(ember.tensor([1.0, -2.0]))
+    opt = ember.optim.SGD([p], lr=0.25)
+
+    def closure():
+        assert ember.is_grad_enabled()
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with ember.no_grad():
+        loss = opt.step(closure)
+    assert loss.item() == 5.0
+    assert p.tolist() == [0.5, -1.0]  # p - 0.25 * 2p
+    assert p.grad_fn is None and p.requires_grad
+
+
+def test_add_param_group_and_defaults():
+    for lib in (ember, torch):
+        params = make_params(lib, initial_values())
+        opt = lib.optim.Adam(params[:2], lr=0.01)
+        opt.add_param_group({"params": params[2:], "lr": 0.5})
+        assert opt.param_groups[1]["lr"] == 0.5
+        assert opt.param_groups[1]["betas"] == (0.9, 0.999)
+        assert len(opt.param_groups) == 2
+
+
+def _error(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib, ps: lib.optim.SGD([], lr=0.1),
+    lambda lib, ps: lib.optim.SGD(ps[0], lr=0.1),
+    lambda lib, ps: lib.optim.SGD(ps[:1], lr=0.1).add_param_group({"params": {ps[1], ps[2]}}),
+    lambda lib, ps: lib.optim.SGD([ps[0], 3.0], lr=0.1),
+    lambda lib, ps: lib.optim.SGD([ps[0] * 2], lr=0.1),
+    lambda lib, ps: lib.optim.SGD([{"params": ps[:2]}, {"params": ps[1:]}], lr=0.1),
+    lambda lib, ps: lib.optim.SGD(ps, lr=-0.1),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1, momentum=-1),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1, weight_decay=-1),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1, nesterov=True),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+    lambda lib, ps: lib.optim.Adam(ps, lr=-1),
+    lambda lib, ps: lib.optim.Adam(ps, eps=-1),
+    lambda lib, ps: lib.optim.Adam(ps, betas=(1.0, 0.9)),
+    lambda lib, ps: lib.optim.Adam(ps, betas=(0.9, -0.1)),
+    lambda lib, ps: lib.optim.AdamW(ps, weight_decay=-0.1),
+    lambda lib, ps: lib.optim.RMSprop(ps, alpha=-0.5),
+    lambda lib, ps: lib.optim.RMSprop(ps, eps=-0.5),
+    lambda lib, ps: lib.optim.RMSprop(ps, momentum=-0.5),
+    lambda lib, ps: lib.optim.Adagrad(ps, lr_decay=-0.5),
+    lambda lib, ps: lib.optim.Adagrad(ps, initial_accumulator_value=-0.5),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1).add_param_group(ps[0]),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1).load_state_dict(
+        lib.optim.SGD([{"params": ps[:1]}, {"params": ps[1:]}], lr=0.1).state_dict()),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1).load_state_dict(
+        lib.optim.SGD(ps[1:], lr=0.1).state_dict()),
+])
+def test_errors_in_torch_words(make):
+    theirs = _error(lambda: make(torch, make_params(torch, initial_values())))
+    ours = _error(lambda: make(ember, make_params(ember, initial_values())))
+    assert theirs is not None
+    assert ours is not None and (ours[0], ours[1].replace("ember", "torch")) == theirs
+
+
+def test_duplicate_parameters_warn():
+    for lib in (ember, torch):
+        ps = make_params(lib, initial_values())
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            lib.optim.SGD([ps[0], ps[0]], lr=0.1)
+        assert any("duplicate parameters" in str(x.message) for x in w)
+
+
+def test_repr_matches_torch():
+    ours = repr(ember.optim.SGD(make_params(ember, initial_values()), lr=0.1, momentum=0.9))
+    theirs = repr(torch.optim.SGD(make_params(torch, initial_values()), lr=0.1, momentum=0.9))
+    assert ours == theirs
