@@ -25,6 +25,7 @@ from ember.random import (
 )
 from ember import cuda
 from ember import nn  # noqa: E402
+from ember import optim  # noqa: E402
 from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, seed 003)
     alpha_dropout_,
     alpha_dropout_top as alpha_dropout,
