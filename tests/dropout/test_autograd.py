@@ -76,7 +76,7 @@ def test_both_storage_modes_give_identical_results():
         finally:
             F.set_dropout_mask_storage("regenerate")
     half = len(outs) // 2
-    for (_, y1, g1), (_, y2, g2) in zip(outs[:half], outs[half:]):
+    for (_, y1, g1), (_, y2, g2) in zip(outs[:half], outs[half:], strict=True):
         assert np.array_equal(y1, y2) and np.array_equal(g1, g2)
 
 
