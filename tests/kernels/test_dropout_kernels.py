@@ -164,7 +164,8 @@ def test_in_place(n):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("rows,inner", [(0, 5), (1, 1), (3, 7), (13, 64), (70_001, 1),
+@pytest.mark.parametrize("rows,inner", [(0, 5), (1, 1), (3, 7), (13, 64), (70_001, 1), (20_000, 5),
+                                        (3_000, 31), (1_000, 33),
                                         (2, 100_000), (600, 300)])
 def test_row_mask(rows, inner, dtype):
     seed, offset, p = 1234, 2**32 - 1, 0.5

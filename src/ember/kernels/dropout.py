@@ -60,6 +60,8 @@ _U64 = np.uint64(64)
 _PACK_MAGIC = np.uint64(0x0102040810204080)
 _TILE = np.uint64(TILE_BLOCKS * 4)
 _CHUNK = np.uint64(1 << 14)
+_SHORT_ROW = np.uint64(32)
+_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 _MODE_PLAIN = 0
 _MODE_ALPHA = 1
@@ -181,68 +183,117 @@ def _forward_parallel(x, out, mask, k0, k1, offset, thr, a, b_keep, b_drop, zero
 
 
 @njit(inline="always")
-def _from_mask_range(g, out, mask, start, stop, scale, zero):
+def _apply_bits(g, out, i, e, bits, a, b_keep, b_drop, zero, alpha):
+    # Elements i .. i+e-1 (e <= 64) with decisions in bits 0 .. e-1.
+    if alpha:
+        for k in range(e):
+            keep = (bits >> k) & _U1
+            out[i + k] = g[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
+    else:
+        for k in range(e):
+            out[i + k] = g[i + k] * (a if (bits >> k) & _U1 else zero)
+
+
+@njit(inline="always")
+def _from_mask_range(g, out, mask, start, stop, a, b_keep, b_drop, zero, alpha):
+    # start is a multiple of 64; decisions are read 64 at a time, not bit by bit.
     i = start
     while i < stop:
         e = min(_U64, stop - i)
         bits = _load_bits(mask, i >> _U3, (e + _U7) >> _U3)
-        for k in range(e):
-            out[i + k] = g[i + k] * (scale if (bits >> k) & _U1 else zero)
+        _apply_bits(g, out, i, e, bits, a, b_keep, b_drop, zero, alpha)
         i += e
 
 
 @njit(cache=True)
-def _from_mask_serial(g, out, mask, scale, zero):
-    _from_mask_range(g, out, mask, _U0, np.uint64(g.size), scale, zero)
+def _from_mask_serial(g, out, mask, a, b_keep, b_drop, zero, alpha):
+    _from_mask_range(g, out, mask, _U0, np.uint64(g.size), a, b_keep, b_drop, zero, alpha)
 
 
 @njit(cache=True, parallel=True)
-def _from_mask_parallel(g, out, mask, scale, zero):
+def _from_mask_parallel(g, out, mask, a, b_keep, b_drop, zero, alpha):
     n = np.uint64(g.size)
     nchunks = (n + _CHUNK - _U1) // _CHUNK
     for c in prange(nchunks):
         s = np.uint64(c) * _CHUNK
-        _from_mask_range(g, out, mask, s, min(s + _CHUNK, n), scale, zero)
+        _from_mask_range(g, out, mask, s, min(s + _CHUNK, n), a, b_keep, b_drop, zero, alpha)
 
 
 @njit(inline="always")
-def _rows_range(x, out, mask, t0, t1, pieces, piece_len, inner, a, b_keep, b_drop, zero, alpha):
-    # Task t covers piece (t % pieces) of row (t // pieces).
-    for t in range(t0, t1):
-        r = t // pieces
-        lo = r * inner + (t % pieces) * piece_len
-        hi = min(lo + piece_len, (r + _U1) * inner)
-        keep = (mask[r >> _U3] >> np.uint8(r & _U7)) & np.uint8(1)
-        s = a if keep else zero
-        if alpha:
-            b = b_keep if keep else b_drop
-            for k in range(lo, hi):
-                out[k] = x[k] * s + b
-        else:
-            for k in range(lo, hi):
-                out[k] = x[k] * s
+def _row_span(x, out, mask, r, lo, hi, a, b_keep, b_drop, zero, alpha):
+    keep = (mask[r >> _U3] >> np.uint8(r & _U7)) & np.uint8(1)
+    s = a if keep else zero
+    if alpha:
+        b = b_keep if keep else b_drop
+        for k in range(lo, hi):
+            out[k] = x[k] * s + b
+    else:
+        for k in range(lo, hi):
+            out[k] = x[k] * s
+
+
+@njit(inline="always")
+def _short_rows_range(x, out, mask, start, stop, inner, a, b_keep, b_drop, zero, alpha):
+    # Rows shorter than _SHORT_ROW: a vectorized loop per row would cost more in set-up than
+    # the row itself. Instead build the element decisions of each 64-element group from the
+    # few rows overlapping it (one run of ones per kept row), then apply them vectorized.
+    # start is a multiple of 64.
+    i = start
+    while i < stop:
+        e = min(_U64, stop - i)
+        r = i // inner
+        first = r * inner
+        bits = _U0
+        while first < i + e:
+            keep = np.uint64((mask[r >> _U3] >> np.uint8(r & _U7)) & np.uint8(1))
+            lo = max(first, i) - i
+            width = min(first + inner, i + e) - i - lo
+            # Branch-free: the decisions are random, a branch would mispredict half the time.
+            bits |= ((_ONES >> (_U64 - width)) << lo) & (_U0 - keep)
+            r += _U1
+            first += inner
+        _apply_bits(x, out, i, e, bits, a, b_keep, b_drop, zero, alpha)
+        i += e
 
 
 @njit(cache=True)
 def _rows_serial(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
     rows = np.uint64(rows)
     inner = np.uint64(inner)
-    _rows_range(x, out, mask, _U0, rows, _U1, inner, inner, a, b_keep, b_drop, zero, alpha)
+    if inner < _SHORT_ROW:
+        _short_rows_range(x, out, mask, _U0, rows * inner, inner, a, b_keep, b_drop, zero, alpha)
+    else:
+        for r in range(rows):
+            _row_span(x, out, mask, r, r * inner, (r + _U1) * inner, a, b_keep, b_drop, zero,
+                      alpha)
 
 
 @njit(cache=True, parallel=True)
 def _rows_parallel(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
     rows = np.uint64(rows)
     inner = np.uint64(inner)
-    piece_len = min(inner, _CHUNK)
-    pieces = (inner + piece_len - _U1) // piece_len
-    ntasks = rows * pieces
-    per = max(_U1, _CHUNK // piece_len)  # tasks per parallel step: ~one chunk of elements
-    nsteps = (ntasks + per - _U1) // per
-    for c in prange(nsteps):
-        t0 = np.uint64(c) * per
-        _rows_range(x, out, mask, t0, min(t0 + per, ntasks), pieces, piece_len, inner, a,
-                    b_keep, b_drop, zero, alpha)
+    if inner >= _CHUNK:
+        # Long rows: split each into chunk-sized pieces (few tasks, so the divisions are cheap).
+        pieces = (inner + _CHUNK - _U1) // _CHUNK
+        for t in prange(rows * pieces):
+            r = np.uint64(t) // pieces
+            lo = r * inner + (np.uint64(t) % pieces) * _CHUNK
+            _row_span(x, out, mask, r, lo, min(lo + _CHUNK, (r + _U1) * inner), a, b_keep,
+                      b_drop, zero, alpha)
+    elif inner < _SHORT_ROW:
+        n = rows * inner
+        for c in prange((n + _CHUNK - _U1) // _CHUNK):
+            s = np.uint64(c) * _CHUNK
+            _short_rows_range(x, out, mask, s, min(s + _CHUNK, n), inner, a, b_keep, b_drop,
+                              zero, alpha)
+    else:
+        # Each step takes a run of whole rows, about one chunk of elements.
+        per = _CHUNK // inner
+        for c in prange((rows + per - _U1) // per):
+            r0 = np.uint64(c) * per
+            for r in range(r0, min(r0 + per, rows)):
+                _row_span(x, out, mask, r, r * inner, (r + _U1) * inner, a, b_keep, b_drop,
+                          zero, alpha)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -345,7 +396,7 @@ def dropout_backward_from_mask(grad: np.ndarray, out: np.ndarray, mask_bits: np.
         return
     t = grad.dtype.type
     kernel = _from_mask_parallel if n >= PARALLEL_THRESHOLD else _from_mask_serial
-    kernel(grad, out, mask_bits, t(scale), t(0))
+    kernel(grad, out, mask_bits, t(scale), t(0), t(0), t(0), False)
 
 
 def dropout_backward_regenerate(grad: np.ndarray, out: np.ndarray, seed: int, offset: int,
@@ -431,6 +482,10 @@ def _rows(x, out, mask_bits, inner, a, b_keep, b_drop, alpha):
     if n == 0:
         return
     t = x.dtype.type
+    if inner == 1:  # one decision per element: the vectorized mask kernel
+        kernel = _from_mask_parallel if n >= PARALLEL_THRESHOLD else _from_mask_serial
+        kernel(x, out, mask_bits, t(a), t(b_keep), t(b_drop), t(0), alpha)
+        return
     kernel = _rows_parallel if n >= PARALLEL_THRESHOLD else _rows_serial
     kernel(x, out, mask_bits, rows, inner, t(a), t(b_keep), t(b_drop), t(0), alpha)
 
