@@ -1,0 +1,305 @@
+"""Normalization: batch_norm, layer_norm, group_norm, rms_norm and normalize.
+
+The three moment-based norms are each one node whose backward is the closed form
+``dx = invstd * (gh - mean(gh) - xhat * mean(gh * xhat))`` with ``gh`` the gradient of the
+normalised value ``xhat`` (means over the normalised elements).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember import ops
+from ember.autograd.function import ArrayFunction
+from ember.tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
+
+
+def _norm_backward(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray, axes: tuple,
+                   centered: bool = True) -> np.ndarray:
+    """Gradient of ``x`` from that of ``xhat = (x - mean) * invstd`` (means over ``axes``)."""
+    proj = np.mean(gh * xhat, axis=axes, keepdims=True)
+    if centered:
+        return invstd * (gh - np.mean(gh, axis=axes, keepdims=True) - xhat * proj)
+    return invstd * (gh - xhat * proj)
+
+
+def _affine_grads(ctx, g, xhat, axes, shape, offset=None):
+    """Gradients of the weight and bias of ``y = xhat * w + b`` (None where not needed)."""
+    gw = gb = None
+    if ctx.needs_input_grad[1]:
+        gw = np.sum(g * xhat, axis=axes).reshape(shape)
+    if offset is not None and ctx.needs_input_grad[offset]:
+        gb = np.sum(g, axis=axes).reshape(shape)
+    return gw, gb
+
+
+class BatchNorm(ArrayFunction):
+    """``(x - mean) / sqrt(var + eps) * w + b`` per channel (dim 1), statistics over the rest.
+
+    In training the batch's statistics are used and the running ones (when given) updated in
+    place: ``r = (1 - momentum) r + momentum * s`` with the unbiased variance, as PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        axes = (0,) + tuple(range(2, x.ndim))
+        bshape = (1, -1) + (1,) * (x.ndim - 2)
+        if training:
+            mean = x.mean(axis=axes, keepdims=True)
+            xc = x - mean
+            var = np.mean(xc * xc, axis=axes, keepdims=True)
+            if running_mean is not None:
+                n = x.size // x.shape[1]
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean.reshape(-1)
+            if running_var is not None:
+                running_var *= 1 - momentum
+                running_var += (momentum * n / max(n - 1, 1)) * var.reshape(-1)
+        else:
+            xc = x - running_mean.reshape(bshape)
+            var = running_var.reshape(bshape)
+        invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat = xc * invstd
+        out = xhat if weight is None else xhat * weight.reshape(bshape)
+        if bias is not None:
+            out = out + bias.reshape(bshape)
+        ctx.save_for_backward(xhat, invstd, weight)
+        ctx.args = (axes, bshape, training)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, weight = ctx.saved_tensors
+        axes, bshape, training = ctx.args
+        gh = grad if weight is None else grad * weight.reshape(bshape)
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gx = _norm_backward(gh, xhat, invstd, axes) if training else gh * invstd
+        gw, gb = _affine_grads(ctx, grad, xhat, axes, (-1,), offset=2)
+        return gx, gw, gb, None, None
+
+
+class LayerNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        xc = x - mean
+        var = np.mean(xc * xc, axis=axes, keepdims=True)
+        invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat = xc * invstd
+        out = xhat if weight is None else xhat * weight
+        if bias is not None:
+            out = out + bias
+        ctx.save_for_backward(xhat, invstd, weight)
+        ctx.axes = axes
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, weight = ctx.saved_tensors
+        axes = ctx.axes
+        gh = grad if weight is None else grad * weight
+        gx = _norm_backward(gh, xhat, invstd, axes) if ctx.needs_input_grad[0] else None
+        lead = tuple(range(grad.ndim - len(axes)))
+        shape = grad.shape[grad.ndim - len(axes):]
+        gw, gb = _affine_grads(ctx, grad, xhat, lead, shape, offset=2)
+        return gx, gw, gb, None, None
+
+
+class GroupNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, bias, num_groups, eps):
+        n, c = x.shape[:2]
+        xg = x.reshape(n, num_groups, -1)
+        mean = xg.mean(axis=2, keepdims=True)
+        xc = xg - mean
+        var = np.mean(xc * xc, axis=2, keepdims=True)
+        invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat = (xc * invstd).reshape(x.shape)
+        bshape = (1, -1) + (1,) * (x.ndim - 2)
+        out = xhat if weight is None else xhat * weight.reshape(bshape)
+        if bias is not None:
+            out = out + bias.reshape(bshape)
+        ctx.save_for_backward(xhat, invstd, weight)
+        ctx.args = (num_groups, bshape)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, weight = ctx.saved_tensors
+        num_groups, bshape = ctx.args
+        n = grad.shape[0]
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gh = grad if weight is None else grad * weight.reshape(bshape)
+            gx = _norm_backward(gh.reshape(n, num_groups, -1), xhat.reshape(n, num_groups, -1),
+                                invstd, (2,)).reshape(grad.shape)
+        axes = (0,) + tuple(range(2, grad.ndim))
+        gw, gb = _affine_grads(ctx, grad, xhat, axes, (-1,), offset=2)
+        return gx, gw, gb, None, None
+
+
+class RmsNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, k, eps):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        inv = (1 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + eps)).astype(
+            x.dtype, copy=False)
+        xhat = x * inv
+        ctx.save_for_backward(xhat, inv, weight)
+        ctx.axes = axes
+        return xhat if weight is None else xhat * weight
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, inv, weight = ctx.saved_tensors
+        axes = ctx.axes
+        gh = grad if weight is None else grad * weight
+        gx = _norm_backward(gh, xhat, inv, axes, centered=False) \
+            if ctx.needs_input_grad[0] else None
+        lead = tuple(range(grad.ndim - len(axes)))
+        gw, _ = _affine_grads(ctx, grad, xhat, lead, grad.shape[grad.ndim - len(axes):])
+        return gx, gw, None, None
+
+
+def _same_dtype(t: Tensor | None, like: Tensor):
+    if t is None or t._data.dtype == like._data.dtype:
+        return t
+    return t.to(like.dtype)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalises each channel (dim 1) over the batch and any spatial dims.
+
+    Args:
+        input: ``(N, C)`` or ``(N, C, *)``.
+        running_mean, running_var: ``(C,)`` running statistics; updated in place in training,
+            used instead of the batch's statistics otherwise.
+        weight, bias: ``(C,)`` affine parameters.
+        training: use (and record) the batch's statistics.
+        momentum: weight of the new batch in the running statistics.
+        eps: added to the variance.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"Expected 2D or higher input (got {input.ndim}D input)")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    if training:
+        per_channel = input.numel() // c if c else 0
+        if per_channel == 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f'"batch_norm" not implemented for {input.dtype}')
+    rm = None if running_mean is None else running_mean._data
+    rv = None if running_var is None else running_var._data
+    out = BatchNorm.apply(input, _same_dtype(weight, input), _same_dtype(bias, input),
+                          rm, rv, training, momentum, eps)
+    if training:
+        for t in (running_mean, running_var):
+            if t is not None:
+                t._version_counter.value += 1
+    return out
+
+
+def _check_normalized_shape(input: Tensor, normalized_shape) -> tuple:
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    shape = tuple(int(s) for s in normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+            f"{list(input.shape)}")
+    return shape
+
+
+def _check_affine(t: Tensor | None, shape: tuple, name: str) -> None:
+    if t is not None and tuple(t.shape) != shape:
+        raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                           f"{name} of shape {list(t.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalises over the last ``len(normalized_shape)`` dims of each sample.
+
+    Args:
+        input: ``(*, *normalized_shape)``.
+        normalized_shape: the trailing shape to normalise over.
+        weight, bias: of shape ``normalized_shape``.
+        eps: added to the variance.
+    """
+    shape = _check_normalized_shape(input, normalized_shape)
+    _check_affine(weight, shape, "weight")
+    _check_affine(bias, shape, "bias")
+    return LayerNorm.apply(input, _same_dtype(weight, input), _same_dtype(bias, input),
+                           len(shape), eps)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalises each group of ``C / num_groups`` channels (with all spatial dims).
+
+    Args:
+        input: ``(N, C, *)``.
+        num_groups: must divide ``C``.
+        weight, bias: ``(C,)`` per-channel affine parameters.
+    """
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.ndim}")
+    c = input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(input.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape {list(t.shape)} "
+                               f"and input of shape {list(input.shape)}")
+    return GroupNorm.apply(input, _same_dtype(weight, input), _same_dtype(bias, input),
+                           num_groups, eps)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``.
+
+    ``eps`` defaults to the machine epsilon of the input's dtype.
+    """
+    shape = _check_normalized_shape(input, normalized_shape)
+    _check_affine(weight, shape, "weight")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    return RmsNorm.apply(input, _same_dtype(weight, input), len(shape), eps)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Tensor | None = None) -> Tensor:
+    """``input / max(||input||_p, eps)`` along ``dim``."""
+    if p == 2 or p == 2.0:
+        # sum of squares, clamped before the square root: finite gradient for a zero vector
+        sq = (input * input).sum(dim, keepdim=True)
+        denom = ops.sqrt(ops.clamp(sq, min=eps * eps))
+    else:
+        denom = ops.clamp(ops.norm(input, p, dim, keepdim=True), min=eps)
+    result = input / denom
+    if out is not None:
+        out.copy_(result)
+        return out
+    return result
+
