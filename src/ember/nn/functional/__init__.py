@@ -6,9 +6,17 @@
 | conv.py | conv1d, conv2d (im2col on strided views + matmul) |
 | pooling.py | max/avg/adaptive pooling, 1-D and 2-D |
 | dropout.py | dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout; mask storage switch |
+| activation.py | relu family, gelu, silu, softplus, softmax, log_softmax, glu, prelu |
+| loss.py | cross_entropy (fused), nll_loss, mse/l1/smooth_l1/huber, bce (+ with logits), kl_div |
+| normalization.py | batch_norm, layer_norm, group_norm, rms_norm, normalize |
+| sparse.py | embedding, one_hot |
 """
 
 from ember.nn.functional.linear import *  # noqa: F401,F403
 from ember.nn.functional.conv import *  # noqa: F401,F403
 from ember.nn.functional.pooling import *  # noqa: F401,F403
 from ember.nn.functional.dropout import *  # noqa: F401,F403
+from ember.nn.functional.activation import *  # noqa: F401,F403
+from ember.nn.functional.loss import *  # noqa: F401,F403
+from ember.nn.functional.normalization import *  # noqa: F401,F403
+from ember.nn.functional.sparse import *  # noqa: F401,F403

@@ -6,3 +6,8 @@ from ember.nn.modules.dropout import *  # noqa: F401,F403
 from ember.nn.modules.linear import *  # noqa: F401,F403
 from ember.nn.modules.module import Module  # noqa: F401
 from ember.nn.modules.pooling import *  # noqa: F401,F403
+from ember.nn.modules.activation import *  # noqa: F401,F403
+from ember.nn.modules.flatten import *  # noqa: F401,F403
+from ember.nn.modules.loss import *  # noqa: F401,F403
+from ember.nn.modules.normalization import *  # noqa: F401,F403
+from ember.nn.modules.sparse import *  # noqa: F401,F403
