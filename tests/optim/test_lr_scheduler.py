@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from tests.optim.helpers import initial_values, make_params
 
 import ember
-from tests.optim.helpers import initial_values, make_params
 
 
 def _optimizer(lib, kind="SGD"):
