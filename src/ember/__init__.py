@@ -38,6 +38,7 @@ from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, se
 )
 from ember import utils  # noqa: E402
 from ember import datasets  # noqa: E402
+from ember.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 
