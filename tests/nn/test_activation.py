@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from tests.ops.helpers import check_error, check_op, gradcheck
 
 import ember
 import ember.nn.functional as EF
-from tests.ops.helpers import check_error, check_op, gradcheck
 
 # name -> (kwargs, (low, high)); ranges cross every kink and saturation of the function
 ACTIVATIONS = {
@@ -84,8 +84,8 @@ def test_underscore_inplace_variants():
     for name, args in [("relu_", ()), ("leaky_relu_", (0.3,)), ("elu_", (0.5,)), ("selu_", ()),
                        ("celu_", (2.0,)), ("hardtanh_", (-0.2, 0.3)),
                        ("threshold_", (0.1, 5.0))]:
-        check_op([(3, 4)], lambda x: getattr(TF, name)(x * 1, *args) * 3,
-                 lambda x: getattr(EF, name)(x * 1, *args) * 3)
+        check_op([(3, 4)], lambda x, name=name, args=args: getattr(TF, name)(x * 1, *args) * 3,
+                 lambda x, name=name, args=args: getattr(EF, name)(x * 1, *args) * 3)
 
 
 def test_inplace_on_leaf_is_refused():
@@ -97,7 +97,8 @@ def test_extreme_inputs_stay_finite():
     x = np.array([-1e4, -100.0, -30.0, 0.0, 30.0, 100.0, 1e4])
     for name in ("sigmoid", "logsigmoid", "softplus", "silu", "mish", "elu", "selu", "gelu",
                  "tanh", "softsign", "celu"):
-        check_op([x], lambda t: getattr(TF, name)(t), lambda t: getattr(EF, name)(t))
+        check_op([x], lambda t, name=name: getattr(TF, name)(t),
+                 lambda t, name=name: getattr(EF, name)(t))
 
 
 def test_softmax_dtype_and_default_dim():

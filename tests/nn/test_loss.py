@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 import ember
 import ember.nn.functional as EF
-from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 REDUCTIONS = ("mean", "sum", "none")
 rng = np.random.default_rng(7)
@@ -87,8 +87,8 @@ def test_cross_entropy_stable_for_huge_logits():
         x = np.array([[scale, -scale, 0.0], [-scale, scale, scale], [0.0, 0.0, -scale]])
         t = np.array([1, 2, 2])
         for smoothing in (0.0, 0.1):
-            check_op([x, t], lambda a, b: TF.cross_entropy(a, b, label_smoothing=smoothing),
-                     lambda a, b: EF.cross_entropy(a, b, label_smoothing=smoothing),
+            check_op([x, t], lambda a, b, s=smoothing: TF.cross_entropy(a, b, label_smoothing=s),
+                     lambda a, b, s=smoothing: EF.cross_entropy(a, b, label_smoothing=s),
                      dtypes=(np.float64,) if scale > 1e4 else (np.float64, np.float32),
                      rtol=1e-6, atol=1e-6)
         e = EF.cross_entropy(ember.tensor(x, requires_grad=True), ember.tensor(t))
@@ -111,9 +111,9 @@ def test_cross_entropy_and_nll_gradcheck():
     w = Const(np.array([0.5, 1.0, 2.0]))
     for red in REDUCTIONS:
         for ls in (0.0, 0.25):
-            assert gradcheck(lambda x, y, w_: EF.cross_entropy(
+            assert gradcheck(lambda x, y, w_, red=red, ls=ls: EF.cross_entropy(
                 x, y, w_, reduction=red, label_smoothing=ls), [(4, 3), t, w])
-        assert gradcheck(lambda x, y: EF.nll_loss(x, y, reduction=red), [(4, 3), t])
+        assert gradcheck(lambda x, y, red=red: EF.nll_loss(x, y, reduction=red), [(4, 3), t])
     t2 = _targets((2, 3), 4)
     assert gradcheck(lambda x, y: EF.cross_entropy(x, y), [(2, 4, 3), t2])
     p = np.random.default_rng(8).dirichlet(np.ones(3), size=4)
@@ -177,8 +177,8 @@ def test_regression_losses(name, reduction):
 def test_regression_losses_with_weight(name):
     for reduction in REDUCTIONS:
         check_op([(4, 3), (4, 3), Const(rng.uniform(0.1, 2, (4, 3)))],
-                 lambda a, b, w: getattr(TF, name)(a, b, reduction=reduction, weight=w),
-                 lambda a, b, w: getattr(EF, name)(a, b, reduction=reduction, weight=w))
+                 lambda a, b, w, r=reduction: getattr(TF, name)(a, b, reduction=r, weight=w),
+                 lambda a, b, w, r=reduction: getattr(EF, name)(a, b, reduction=r, weight=w))
 
 
 def test_regression_broadcast_warns_like_torch():
@@ -274,14 +274,15 @@ def test_kl_div(reduction):
 def test_soft_margin_and_poisson_nll():
     y = np.sign(np.random.default_rng(16).uniform(-1, 1, (3, 4)))
     for reduction in REDUCTIONS:
-        check_op([(3, 4), Const(y)], lambda a, b: TF.soft_margin_loss(a, b, reduction=reduction),
-                 lambda a, b: EF.soft_margin_loss(a, b, reduction=reduction))
+        check_op([(3, 4), Const(y)],
+                 lambda a, b, r=reduction: TF.soft_margin_loss(a, b, reduction=r),
+                 lambda a, b, r=reduction: EF.soft_margin_loss(a, b, reduction=r))
     counts = Const(np.array([[0.0, 1.0, 3.0], [5.0, 2.0, 0.0]]))
     for log_input in (True, False):
         for full in (False, True):
             check_op([(2, 3), counts],
-                     lambda a, b: TF.poisson_nll_loss(a, b, log_input, full),
-                     lambda a, b: EF.poisson_nll_loss(a, b, log_input, full),
+                     lambda a, b, li=log_input, f=full: TF.poisson_nll_loss(a, b, li, f),
+                     lambda a, b, li=log_input, f=full: EF.poisson_nll_loss(a, b, li, f),
                      low=0.1, high=2)
 
 

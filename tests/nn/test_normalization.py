@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 import ember
 import ember.nn.functional as EF
-from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 DTYPES = (np.float64, np.float32)
 TOL = {np.float64: dict(rtol=1e-7, atol=1e-9), np.float32: dict(rtol=1e-4, atol=1e-5)}
@@ -30,8 +30,8 @@ def test_batch_norm_training_matches_torch(shape, affine):
         rm_t, rv_t = torch.tensor(np.zeros(c, dtype)), torch.tensor(np.ones(c, dtype))
         rm_e, rv_e = ember.tensor(np.zeros(c, dtype)), ember.tensor(np.ones(c, dtype))
         check_op([shape] + params,
-                 lambda x, w_, b_: TF.batch_norm(x, rm_t, rv_t, w_, b_, True, 0.3, 1e-3),
-                 lambda x, w_, b_: EF.batch_norm(x, rm_e, rv_e, w_, b_, True, 0.3, 1e-3),
+                 lambda x, w_, b_, m=rm_t, v=rv_t: TF.batch_norm(x, m, v, w_, b_, True, 0.3, 1e-3),
+                 lambda x, w_, b_, m=rm_e, v=rv_e: EF.batch_norm(x, m, v, w_, b_, True, 0.3, 1e-3),
                  dtypes=(dtype,), **TOL[dtype])
         # the running statistics moved the same way (biased -> unbiased variance included)
         np.testing.assert_allclose(rm_e.numpy(), rm_t.numpy(), **TOL[dtype])
@@ -51,7 +51,7 @@ def test_batch_norm_eval_matches_torch(shape):
 def test_batch_norm_gradcheck():
     c = 3
     for training in (True, False):
-        assert gradcheck(lambda x, w, b: EF.batch_norm(
+        assert gradcheck(lambda x, w, b, training=training: EF.batch_norm(
             x, ember.zeros(c, dtype=ember.float64), ember.ones(c, dtype=ember.float64), w, b,
             training), [(4, c, 2), (c,), (c,)])
 
@@ -73,7 +73,8 @@ def _copy_params(t_mod, e_mod, dtype):
     t_mod.to(getattr(torch, np.dtype(dtype).name))
     e_mod.to(getattr(ember, np.dtype(dtype).name))
     rng = np.random.default_rng(5)
-    for (name, tp), (ename, ep) in zip(t_mod.named_parameters(), e_mod.named_parameters()):
+    for (name, tp), (ename, ep) in zip(t_mod.named_parameters(), e_mod.named_parameters(),
+                                                 strict=True):
         assert name == ename
         v = rng.uniform(0.5, 1.5, tuple(tp.shape)).astype(dtype)
         tp.data = torch.tensor(v)
@@ -90,9 +91,10 @@ def _step(t_mod, e_mod, x, dtype, seed):
     t_out.backward(torch.tensor(g))
     e_out.backward(ember.tensor(g))
     np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), **TOL[dtype])
-    for (name, tp), (_, ep) in zip(t_mod.named_parameters(), e_mod.named_parameters()):
+    for (name, tp), (_, ep) in zip(t_mod.named_parameters(), e_mod.named_parameters(),
+                                                 strict=True):
         np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), err_msg=name, **TOL[dtype])
-    for (name, tb), (_, eb) in zip(t_mod.named_buffers(), e_mod.named_buffers()):
+    for (name, tb), (_, eb) in zip(t_mod.named_buffers(), e_mod.named_buffers(), strict=True):
         np.testing.assert_allclose(eb.numpy(), tb.numpy(), err_msg=name, **TOL[dtype])
 
 
@@ -183,8 +185,9 @@ def test_rms_norm_matches_torch(shape, norm):
 
 def test_normalize_matches_torch():
     for p, dim in [(2.0, 1), (1.0, 0), (3.0, -1)]:
-        check_op([(3, 4)], lambda x: TF.normalize(x, p, dim), lambda x: EF.normalize(x, p, dim))
-        assert gradcheck(lambda x: EF.normalize(x, p, dim), [(3, 4)])
+        check_op([(3, 4)], lambda x, p=p, d=dim: TF.normalize(x, p, d),
+                 lambda x, p=p, d=dim: EF.normalize(x, p, d))
+        assert gradcheck(lambda x, p=p, d=dim: EF.normalize(x, p, d), [(3, 4)])
     zero_row = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
     check_op([zero_row], lambda x: TF.normalize(x), lambda x: EF.normalize(x))
 

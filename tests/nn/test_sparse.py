@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from tests.ops.helpers import check_error, check_op, gradcheck
 
 import ember
 import ember.nn.functional as EF
-from tests.ops.helpers import check_error, check_op, gradcheck
 
 IDX = np.array([[0, 2, 4, 2], [1, 0, 4, 4]])  # repeats: gradients must accumulate
 
@@ -60,7 +60,7 @@ def test_one_hot_matches_torch():
         np.testing.assert_array_equal(e.numpy(), t.numpy())
     for idx, n, words in [([5], 3, "Class values must be smaller than num_classes."),
                           ([-1], 3, "Class values must be non-negative.")]:
-        check_error(lambda i: TF.one_hot(i, n), lambda i: EF.one_hot(i, n),
+        check_error(lambda i, n=n: TF.one_hot(i, n), lambda i, n=n: EF.one_hot(i, n),
                     inputs=[np.array(idx)], words=[words])
     check_error(lambda i: TF.one_hot(i, 3), lambda i: EF.one_hot(i, 3),
                 inputs=[np.array([1], dtype=np.int32)], words=["index tensor of type LongTensor"])
