@@ -61,6 +61,7 @@ def test_gradient_is_grad_times_mask_times_scale(storage):
 
 def test_both_storage_modes_give_identical_results():
     outs = []
+    default = F.get_dropout_mask_storage()
     for mode in ("bits", "regenerate"):
         F.set_dropout_mask_storage(mode)
         ember.manual_seed(0)  # the same inputs in both modes
@@ -74,10 +75,14 @@ def test_both_storage_modes_give_identical_results():
                 y.backward(ember.ones(*shape))
                 outs.append((mode, y.detach().numpy(), x.grad.numpy()))
         finally:
-            F.set_dropout_mask_storage("regenerate")
+            F.set_dropout_mask_storage(default)
     half = len(outs) // 2
     for (_, y1, g1), (_, y2, g2) in zip(outs[:half], outs[half:], strict=True):
         assert np.array_equal(y1, y2) and np.array_equal(g1, g2)
+
+
+def test_default_storage_is_bits():
+    assert F.get_dropout_mask_storage() == "bits"
 
 
 def test_storage_switch_rejects_unknown_modes():
@@ -167,6 +172,7 @@ def test_no_grad_records_nothing():
 
 
 def test_bits_mode_second_backward_without_retain_graph_raises():
+    default = F.get_dropout_mask_storage()
     F.set_dropout_mask_storage("bits")
     try:
         x = ember.randn(10, requires_grad=True)
@@ -175,7 +181,7 @@ def test_bits_mode_second_backward_without_retain_graph_raises():
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             y.sum().backward()
     finally:
-        F.set_dropout_mask_storage("regenerate")
+        F.set_dropout_mask_storage(default)
 
 
 def test_regenerated_mask_survives_later_generator_use():

@@ -1,0 +1,228 @@
+"""Benchmark of Ember's dropout through the Tensor API, side by side with the limit, torch, NumPy.
+
+For 1M, 16M and 64M float32 elements and 1 and 2 threads, in one process (medians of
+interleaved repeats, p = 0.5):
+
+* ``limit``: a Numba parallel one-pass ``out = a * x`` into a preallocated ``out`` (the
+  machine's limit for an elementwise pass, from ``bench/kernels.py``); ``limit+alloc``: the
+  same into a freshly allocated ``out``, which is what any out-of-place op pays;
+* Ember ``F.dropout`` forward on a tensor that requires grad, in both mask storage modes
+  (``'regenerate'``: no mask written; ``'bits'``: 1 bit/element written), the backward node
+  alone (``grad -> grad_input``), and forward + ``y.backward(g)`` through the engine;
+* ``torch.nn.functional.dropout`` on torch-allocated tensors: forward, backward, both;
+* the NumPy textbook version: ``mask = rng.random(n, float32) < keep; y = x * mask / keep`` and
+  ``g * mask / keep``.
+
+Then the bytes the autograd node holds per element, the first dropout call in a fresh process
+with a warm Numba cache, and ``import ember``, each in subprocesses.
+
+Usage: ``python bench/dropout.py [--repeats 7] [--sizes 1M,16M,64M] [--markdown FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+import numba  # noqa: E402
+import torch  # noqa: E402
+
+import ember  # noqa: E402
+import ember.nn.functional as F  # noqa: E402
+from kernels import _cpu, _parse_size, _scale_limit  # noqa: E402
+
+P = 0.5
+
+
+def _time(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def _saved_bytes(node) -> int:
+    arrays = {id(a): a for a in node._saved if isinstance(a, np.ndarray)}
+    arrays.update({id(v): v for v in vars(node).values() if isinstance(v, np.ndarray)})
+    return sum(a.nbytes for a in arrays.values())
+
+
+def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, float], dict[str, float]]:
+    numba.set_num_threads(threads)
+    torch.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    xa = rng.standard_normal(n, dtype=np.float32)
+    ga = rng.standard_normal(n, dtype=np.float32)
+    out = np.empty_like(xa)
+    two = np.float32(2.0)
+    x = ember.tensor(xa, requires_grad=True)
+    g = ember.tensor(ga)
+    tx = torch.randn(n, requires_grad=True)  # torch-allocated: 64-byte aligned
+    tg = torch.randn(n)
+    keep = 1 - P
+    np_rng = np.random.default_rng(1)
+
+    default = F.get_dropout_mask_storage()
+    nodes, saved = {}, {}
+    for mode in ("regenerate", "bits"):
+        F.set_dropout_mask_storage(mode)
+        y = F.dropout(x, P)
+        nodes[mode] = y.grad_fn
+        saved[mode] = _saved_bytes(y.grad_fn) / n
+        del y
+    F.set_dropout_mask_storage(default)
+
+    def ember_fwd(mode):
+        def run():
+            F.set_dropout_mask_storage(mode)
+            F.dropout(x, P)
+        return run
+
+    def ember_bwd(mode):
+        node = nodes[mode]
+        return lambda: type(node)._function.backward(node, ga)
+
+    def ember_both(mode):
+        def run():
+            F.set_dropout_mask_storage(mode)
+            x.grad = None
+            F.dropout(x, P).backward(g)
+        return run
+
+    def torch_both():
+        tx.grad = None
+        torch.nn.functional.dropout(tx, P).backward(tg)
+
+    ty = torch.nn.functional.dropout(tx, P)
+
+    def numpy_fwd():
+        mask = np_rng.random(n, dtype=np.float32) < keep
+        return xa * mask / np.float32(keep), mask
+
+    _, np_mask = numpy_fwd()
+
+    def numpy_both():
+        y, mask = numpy_fwd()
+        return ga * mask / np.float32(keep)
+
+    cases = {
+        "limit": lambda: _scale_limit(xa, out, two),
+        "limit+alloc": lambda: _scale_limit(xa, np.empty_like(xa), two),
+        "fwd_regen": ember_fwd("regenerate"),
+        "fwd_bits": ember_fwd("bits"),
+        "bwd_regen": ember_bwd("regenerate"),
+        "bwd_bits": ember_bwd("bits"),
+        "both_regen": ember_both("regenerate"),
+        "both_bits": ember_both("bits"),
+        "torch_fwd": lambda: torch.nn.functional.dropout(tx, P),
+        "torch_bwd": lambda: ty.backward(tg, retain_graph=True),
+        "torch_both": torch_both,
+        "numpy_fwd": numpy_fwd,
+        "numpy_bwd": lambda: ga * np_mask / np.float32(keep),
+        "numpy_both": numpy_both,
+    }
+    for fn in cases.values():  # warm-up: compilation, first page faults
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(repeats):
+        for k, fn in cases.items():
+            times[k].append(_time(fn))
+    F.set_dropout_mask_storage(default)
+    return {k: float(np.median(v)) for k, v in times.items()}, saved
+
+
+_FIRST_CALL = """
+import time, ember
+import ember.nn.functional as F
+x = ember.randn(1000, requires_grad=True)
+t = time.perf_counter()
+y = F.dropout(x, 0.5)
+t1 = time.perf_counter()
+y.sum().backward()
+t2 = time.perf_counter()
+print(t1 - t, t2 - t)
+"""
+
+_IMPORT = "import time; t = time.perf_counter(); import ember; print(time.perf_counter() - t)"
+
+
+def _subprocess_median(code: str, runs: int) -> list[float]:
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+    rows = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env, check=True).stdout.split()
+        rows.append([float(v) for v in out])
+    return [float(np.median(col)) for col in zip(*rows, strict=True)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--sizes", default="1M,16M,64M")
+    ap.add_argument("--markdown", default=None, help="also write the table to this file")
+    args = ap.parse_args()
+    sizes = [_parse_size(s) for s in args.sizes.split(",")]
+    max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    lines = []
+
+    def emit(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    emit(f"{_cpu()}; numba {numba.__version__}, numpy {np.__version__}, torch {torch.__version__}"
+         f"; load average {os.getloadavg()[0]:.2f}; p = {P}, float32")
+    emit()
+    emit("ns per element (medians); ratios: limit time / Ember time (>= 1 is at the limit), "
+         "torch time / Ember time, NumPy time / Ember time, for Ember's default mode "
+         f"({F.get_dropout_mask_storage()!r}).")
+    emit()
+    emit("| n | thr | limit | limit+alloc | fwd regen | fwd bits | bwd regen | bwd bits | "
+         "fwd+bwd regen | fwd+bwd bits | torch fwd | torch bwd | torch f+b | numpy fwd | "
+         "numpy f+b | fwd vs limit | fwd vs limit+alloc | bwd vs limit | fwd vs torch | "
+         "f+b vs torch | fwd vs numpy |")
+    emit("|" + "---|" * 21)
+    saved_all = {}
+    for n in sizes:
+        for threads in range(1, max_threads + 1):
+            t, saved = bench(n, threads, args.repeats)
+            saved_all = saved
+            ns = {k: v / n * 1e9 for k, v in t.items()}
+            d = "bits" if F.get_dropout_mask_storage() == "bits" else "regen"
+            row = [f"{n >> 20}M", str(threads)] + [f"{ns[k]:.3f}" for k in (
+                "limit", "limit+alloc", "fwd_regen", "fwd_bits", "bwd_regen", "bwd_bits",
+                "both_regen", "both_bits", "torch_fwd", "torch_bwd", "torch_both",
+                "numpy_fwd", "numpy_both")] + [
+                f"{t['limit'] / t['fwd_' + d]:.2f}x",
+                f"{t['limit+alloc'] / t['fwd_' + d]:.2f}x",
+                f"{t['limit'] / t['bwd_' + d]:.2f}x",
+                f"{t['torch_fwd'] / t['fwd_' + d]:.1f}x",
+                f"{t['torch_both'] / t['both_' + d]:.1f}x",
+                f"{t['numpy_fwd'] / t['fwd_' + d]:.1f}x",
+            ]
+            emit("| " + " | ".join(row) + " |")
+    emit()
+    emit(f"Saved by the autograd node: {saved_all['regenerate'] * 8:.3f} bits/element "
+         f"('regenerate'), {saved_all['bits'] * 8:.3f} bits/element ('bits'); torch saves 32 "
+         "(its float noise).")
+    _subprocess_median(_FIRST_CALL, 1)  # warm the Numba cache
+    first_fwd, first_both = _subprocess_median(_FIRST_CALL, 5)
+    (imp,) = _subprocess_median(_IMPORT, 7)
+    emit(f"First dropout call in a fresh process (warm cache): forward {first_fwd:.3f} s, "
+         f"forward + backward {first_both:.3f} s (medians of 5 processes).")
+    emit(f"`import ember`: {imp:.3f} s (median of 7 processes).")
+    if args.markdown:
+        Path(args.markdown).write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
