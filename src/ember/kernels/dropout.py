@@ -365,7 +365,8 @@ def dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int, thre
 
     Args:
         x: C-contiguous 1-D float32/float64 input.
-        out: output of the same shape and dtype; may be ``x`` itself (in place).
+        out: output of the same shape and dtype; may be ``x`` itself (in place), must not
+            partially overlap it.
         seed: 64-bit stream key.
         offset: 64-bit first block of the stream; the call consumes ``blocks_for(x.size)``.
         threshold: ``keep_threshold(p)``; element ``i`` is kept iff word ``i`` < threshold.
