@@ -214,6 +214,7 @@ def test_paths_and_file_objects(tmp_path):
     with open(tmp_path / "t.txt", "w") as text, pytest.raises(TypeError, match="binary"):
         ember.save({}, text)
     assert ember.load(path, map_location="cpu") == ember.load(path, map_location=None)
+    assert ember.load(path, "cpu", weights_only=False, encoding="latin1") == {"x": 2}
     with pytest.raises(RuntimeError):
         ember.load(path, map_location="cuda")
 
@@ -281,7 +282,7 @@ def test_sigkill_mid_write_leaves_previous_checkpoint_intact(tmp_path):
     n = 2_000_000  # 8 MB of float32 + 4 MB of int64 per save
     interrupted = 0
     rng = np.random.default_rng(0)
-    for _trial in range(3):
+    for _trial in range(2):
         proc = subprocess.Popen([sys.executable, str(script), str(path), str(n)],
                                 stdout=subprocess.PIPE, text=True)
         try:

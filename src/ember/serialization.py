@@ -226,7 +226,8 @@ def _write_all(f, head: bytes, arrays: list[np.ndarray]) -> None:
             f.write(_bytes_view(arr))
 
 
-def save(obj, f) -> None:
+def save(obj, f, pickle_module=None, pickle_protocol=None,
+         _use_new_zipfile_serialization: bool = True) -> None:
     """Saves a state dict (or any nesting of tensors and plain values) to a checkpoint file.
 
     The file uses the safetensors layout (see :mod:`ember.serialization`) and holds no pickle.
@@ -245,6 +246,8 @@ def save(obj, f) -> None:
             (``OrderedDict`` and ``ember.Size`` are kept).
         f: a path (``str`` or ``os.PathLike``) or a binary file object open for writing (written
             at its position; no atomicity).
+        pickle_module, pickle_protocol, _use_new_zipfile_serialization: accepted so that
+            PyTorch calls run; never used (nothing is pickled).
 
     Raises:
         TypeError: for an object that cannot be stored, naming where it is in ``obj``.
@@ -588,7 +591,8 @@ class _Decoder:
         return t
 
 
-def load(f, map_location=None, weights_only: bool = True, *, mmap: bool | None = None):
+def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
+         mmap: bool | None = None, **pickle_load_args):
     """Loads what :func:`save` saved (or any safetensors file) without running any code.
 
     The file is parsed as data: a JSON header checked entry by entry (dtypes, shapes, offsets
@@ -602,8 +606,10 @@ def load(f, map_location=None, weights_only: bool = True, *, mmap: bool | None =
         f: a path (``str`` or ``os.PathLike``) or a binary file object, read from its position.
         map_location: where to put the tensors; Ember has only the CPU, so ``None``, ``'cpu'``
             or ``ember.device('cpu')`` (a dict or callable is accepted and has no effect).
+        pickle_module: accepted so that PyTorch calls run; never used.
         weights_only: accepted for compatibility; loading never runs code either way.
         mmap: accepted for compatibility; the data are always read into memory.
+        **pickle_load_args: accepted so that PyTorch calls run (``encoding=...``); unused.
 
     Returns:
         The saved object: tensors, plain values and containers as they were saved.
