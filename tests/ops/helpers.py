@@ -128,7 +128,7 @@ def check_op(inputs, torch_fn, ember_fn=None, *, dtypes=DTYPES, grad=True, low=-
         t_out = _flat(torch_fn(*t_args))
         e_out = _flat(ember_fn(*e_args))
         assert len(e_out) == len(t_out), f"{len(e_out)} outputs, torch gives {len(t_out)}"
-        for i, (e, t) in enumerate(zip(e_out, t_out)):
+        for i, (e, t) in enumerate(zip(e_out, t_out, strict=True)):
             out_tol = tol
             if isinstance(t, torch.Tensor) and t.dtype == torch.float32 and dtype != np.float32:
                 out_tol = TOLS[np.float32]  # e.g. an integer input computed in float32
@@ -137,7 +137,7 @@ def check_op(inputs, torch_fn, ember_fn=None, *, dtypes=DTYPES, grad=True, low=-
             continue
         rng = np.random.default_rng(seed + 1)
         t_diff, e_diff, t_cot, e_cot = [], [], [], []
-        for e, t in zip(e_out, t_out):
+        for e, t in zip(e_out, t_out, strict=True):
             if isinstance(t, torch.Tensor) and t.requires_grad:
                 assert e.requires_grad, "torch output requires grad, Ember's does not"
                 c = rng.standard_normal(tuple(t.shape)).astype(t.detach().numpy().dtype)
@@ -149,12 +149,24 @@ def check_op(inputs, torch_fn, ember_fn=None, *, dtypes=DTYPES, grad=True, low=-
             continue
         torch.autograd.backward(t_diff, t_cot)
         ember.autograd.backward(e_diff, e_cot)
-        for i, (e, t) in enumerate(zip(e_leaves, t_leaves)):
+        for i, (e, t) in enumerate(zip(e_leaves, t_leaves, strict=True)):
             if t.grad is None:
                 assert e.grad is None or not np.any(e.grad._data), f"grad {i}: torch has none"
                 continue
             assert e.grad is not None, f"input {i} got no gradient"
             assert_same(e.grad, t.grad, what=f"{np.dtype(dtype).name} grad of input {i}", **tol)
+
+
+def fn_pair(name: str, *args, **kwargs) -> tuple:
+    """``(torch_fn, ember_fn)`` calling ``torch.<name>`` / ``ember.<name>`` on the inputs
+    followed by ``args`` and ``kwargs``."""
+    return (lambda *xs: getattr(torch, name)(*xs, *args, **kwargs),
+            lambda *xs: getattr(ember, name)(*xs, *args, **kwargs))
+
+
+def method(name: str, *args, **kwargs):
+    """A function calling the method ``name`` of its first input with ``args``, ``kwargs``."""
+    return lambda x, *xs: getattr(x, name)(*xs, *args, **kwargs)
 
 
 def check_error(torch_fn, ember_fn=None, *, words=(), inputs=(), dtype=np.float32) -> None:

@@ -5,9 +5,9 @@ import operator
 import numpy as np
 import pytest
 import torch
+from tests.ops.helpers import check_error, check_op, gradcheck
 
 import ember
-from tests.ops.helpers import check_error, check_op, gradcheck
 
 BINARY = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,

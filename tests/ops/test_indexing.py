@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 import ember
-from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 IDX = np.array([2, 0, 2])  # repeated on purpose: the backward must accumulate
 BOOL3 = np.array([True, False, True])
@@ -20,7 +20,8 @@ GETITEM = {
     "ellipsis_mid": lambda x, i, m: x[1, ..., 2], "ellipsis_none": lambda x, i, m: x[..., None],
     "int_tensor": lambda x, i, m: x[i], "int_tensor_dim1": lambda x, i, m: x[:, i],
     "int_tensor_2d": lambda x, i, m: x[i.reshape(1, 3)],
-    "bool_tensor": lambda x, i, m: x[m], "bool_tensor_dim1": lambda x, i, m: x.transpose(0, 1)[:, m],
+    "bool_tensor": lambda x, i, m: x[m],
+    "bool_tensor_dim1": lambda x, i, m: x.transpose(0, 1)[:, m],
     "bool_full": lambda x, i, m: x[x > 0], "list": lambda x, i, m: x[[0, 2, 2]],
     "list_pair": lambda x, i, m: x[[0, 1], [3, 2]], "mixed": lambda x, i, m: x[1:, i[:2], 0],
     "mixed_split": lambda x, i, m: x[i, :, i], "tensor_pair": lambda x, i, m: x[i, i],
@@ -65,8 +66,9 @@ def test_getitem_errors():
 
 
 SETITEM = {
-    "int": lambda x, v: x.__setitem__(1, v[0]), "slice": lambda x, v: x.__setitem__(
-        slice(0, 2), v[:2]), "slice_step": lambda x, v: x.__setitem__((slice(None, None, 2),), v[:2]),
+    "int": lambda x, v: x.__setitem__(1, v[0]),
+    "slice": lambda x, v: x.__setitem__(slice(0, 2), v[:2]),
+    "slice_step": lambda x, v: x.__setitem__((slice(None, None, 2),), v[:2]),
     "broadcast": lambda x, v: x.__setitem__((slice(None), 1), v[0, :1]),
     "int_tensor": lambda x, v: x.__setitem__(torch.tensor([2, 0]) if isinstance(x, torch.Tensor)
                                              else ember.tensor([2, 0]), v[:2]),

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from tests.ops.helpers import check_error, check_op, gradcheck
 
 import ember
-from tests.ops.helpers import check_error, check_op, gradcheck
 
 MATMUL_SHAPES = [
     ((3, 4), (4, 5)), ((4,), (4,)), ((4,), (4, 5)), ((3, 4), (4,)), ((2, 3, 4), (4, 5)),

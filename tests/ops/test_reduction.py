@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from tests.ops.helpers import Const, check_error, check_op, fn_pair, gradcheck, method
 
 import ember
-from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 DIMS = [None, 0, 1, -1, (0, 2), (-1, 0), []]
 
@@ -85,9 +85,8 @@ def test_var_std_positional_forms_and_edges():
 def test_max_min(name):
     check_op([(3, 4)], lambda x: getattr(x, name)())
     for dim in (0, 1, -1):
-        check_op([(3, 4)], lambda x: getattr(x, name)(dim))
-        check_op([(3, 4)], lambda x: getattr(torch, name)(x, dim=dim, keepdim=True),
-                 lambda x: getattr(ember, name)(x, dim=dim, keepdim=True), noncontig=True)
+        check_op([(3, 4)], method(name, dim))
+        check_op([(3, 4)], *fn_pair(name, dim=dim, keepdim=True), noncontig=True)
     out = getattr(ember.tensor([[1.0, 5.0], [7.0, 2.0]]), name)(1)
     assert out.indices.dtype == ember.int64 and out.values.shape == (2,)
     values, indices = out  # a namedtuple, unpackable like torch's
@@ -119,8 +118,7 @@ def test_max_min_nan_and_errors():
 @pytest.mark.parametrize("name", ["amax", "amin"])
 def test_amax_amin(name):
     for dim in ((), 0, 1, (0, 1), -1):
-        check_op([(3, 4)], lambda x: getattr(torch, name)(x, dim),
-                 lambda x: getattr(ember, name)(x, dim))
+        check_op([(3, 4)], *fn_pair(name, dim))
     check_op([(3, 4)], lambda x: getattr(x, name)(1, keepdim=True))
     ties = np.array([[1.0, 3.0, 3.0], [3.0, 2.0, 0.0]])
     check_op([ties], lambda x: getattr(x, name)(1))
@@ -132,9 +130,8 @@ def test_amax_amin(name):
 def test_argmax_argmin(name):
     check_op([(3, 4)], lambda x: getattr(x, name)(), grad=False)
     for dim in (0, 1, -1):
-        check_op([(3, 4)], lambda x: getattr(x, name)(dim), grad=False)
-        check_op([(3, 4)], lambda x: getattr(torch, name)(x, dim=dim, keepdim=True),
-                 lambda x: getattr(ember, name)(x, dim=dim, keepdim=True), grad=False)
+        check_op([(3, 4)], method(name, dim), grad=False)
+        check_op([(3, 4)], *fn_pair(name, dim=dim, keepdim=True), grad=False)
     ties = np.array([[1.0, 3.0, 3.0], [0.0, 2.0, 0.0]])
     check_op([ties], lambda x: getattr(x, name)(1), grad=False)
     check_op([ties], lambda x: getattr(x, name)(), grad=False)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from tests.ops.helpers import check_error, check_op, fn_pair, gradcheck
 
 import ember
-from tests.ops.helpers import check_error, check_op, gradcheck
 
 # each: a function both libraries run the same way, on a (2, 3, 4) input
 VIEWS = {
@@ -54,8 +54,7 @@ def test_function_forms():
                        ("unsqueeze", (1,)), ("permute", ((2, 0, 1),)), ("transpose", (0, 1)),
                        ("narrow", (2, 1, 2)), ("flip", ((0,),)), ("roll", (1, 1)),
                        ("movedim", (1, 0)), ("tile", ((1, 2),))]:
-        check_op([(2, 3, 4)], lambda x: getattr(torch, name)(x, *args),
-                 lambda x: getattr(ember, name)(x, *args))
+        check_op([(2, 3, 4)], *fn_pair(name, *args))
     check_op([(3, 4)], lambda x: torch.t(x), lambda x: ember.t(x))
     check_op([(1, 4)], lambda x: torch.broadcast_to(x, (3, 4)),
              lambda x: ember.broadcast_to(x, (3, 4)))
@@ -142,7 +141,8 @@ def test_cat_variants():
 
 def test_cat_stack_errors():
     check_error(lambda a, b: torch.cat([a, b]), lambda a, b: ember.cat([a, b]),
-                inputs=[(2, 3), (2, 4)], words=("Sizes of tensors must match except in dimension 0",))
+                inputs=[(2, 3), (2, 4)],
+                words=("Sizes of tensors must match except in dimension 0",))
     check_error(lambda a, b: torch.cat([a, b]), lambda a, b: ember.cat([a, b]),
                 inputs=[(2, 3), (3,)], words=("Tensors must have same number of dimensions",))
     check_error(lambda a, b: torch.stack([a, b]), lambda a, b: ember.stack([a, b]),
@@ -172,8 +172,10 @@ def test_pad_errors():
 
 
 def test_shape_errors():
-    check_error(lambda x: x.view(5), inputs=[(2, 3)], words=("shape '[5]' is invalid for input of size 6",))
-    check_error(lambda x: x.reshape(-1, -1), inputs=[(2, 3)], words=("only one dimension can be inferred",))
+    check_error(lambda x: x.view(5), inputs=[(2, 3)],
+                words=("shape '[5]' is invalid for input of size 6",))
+    check_error(lambda x: x.reshape(-1, -1), inputs=[(2, 3)],
+                words=("only one dimension can be inferred",))
     check_error(lambda x: x.t().view(6), inputs=[(2, 3)], words=("view size is not compatible",))
     check_error(lambda x: x.permute(0, 0), inputs=[(2, 3)], words=("duplicate",))
     check_error(lambda x: x.permute(0), inputs=[(2, 3)], words=("number of dimensions",))
@@ -181,11 +183,15 @@ def test_shape_errors():
     check_error(lambda x: x.unsqueeze(3), inputs=[(2, 3)], words=("Dimension out of range",))
     check_error(lambda x: x.expand(3, 4), inputs=[(2, 3)], words=("must match the existing size",))
     check_error(lambda x: x.expand(3), inputs=[(2, 3)], words=("the number of sizes provided",))
-    check_error(lambda x: x.repeat(2), inputs=[(2, 3)], words=("Number of dimensions of repeat dims",))
+    check_error(lambda x: x.repeat(2), inputs=[(2, 3)],
+                words=("Number of dimensions of repeat dims",))
     check_error(lambda x: x.narrow(1, 2, 2), inputs=[(2, 3)], words=("exceeds dimension size",))
-    check_error(lambda x: x.t(), inputs=[(2, 3, 4)], words=("t() expects a tensor with <= 2 dimensions",))
-    check_error(lambda x: x.flatten(1, 0), inputs=[(2, 3)], words=("start_dim cannot come after end_dim",))
-    check_error(lambda x: x.split([1, 1]), inputs=[(3, 2)], words=("split_with_sizes expects split_sizes to sum exactly to 3",))
+    check_error(lambda x: x.t(), inputs=[(2, 3, 4)],
+                words=("t() expects a tensor with <= 2 dimensions",))
+    check_error(lambda x: x.flatten(1, 0), inputs=[(2, 3)],
+                words=("start_dim cannot come after end_dim",))
+    check_error(lambda x: x.split([1, 1]), inputs=[(3, 2)],
+                words=("split_with_sizes expects split_sizes to sum exactly to 3",))
 
 
 @pytest.mark.parametrize("name", ["permute", "expand", "repeat", "flip", "roll", "narrow",

@@ -25,7 +25,7 @@ def canon_dims(dim, ndim: int) -> tuple | None:
         if len(dim) == 0:
             return None
         axes = tuple(sorted(_canon_dim(d, ndim) for d in dim))
-        for a, b in zip(axes, axes[1:]):
+        for a, b in zip(axes, axes[1:], strict=False):
             if a == b:
                 raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
     else:

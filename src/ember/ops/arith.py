@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import apply_binary, operands, reduce_grad
+from ember.ops._util import apply_binary, operands, promote, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = [
     "cast", "clone", "add", "sub", "mul", "div", "true_divide", "pow", "neg", "floor_divide",
     "remainder", "fmod", "addcmul", "addcdiv", "lerp", "rsub", "square", "reciprocal",
     "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "subtract", "multiply", "divide",
-    "negative",
+    "negative", "result_type", "promote_types", "can_cast",
 ]
 
 
@@ -136,6 +136,29 @@ class Neg(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return -grad
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an arithmetic op on these operands (tensors or Python numbers) returns."""
+    from ember import _dtype
+
+    return _dtype.from_numpy_dtype(promote(tensor1, tensor2))
+
+
+def promote_types(type1, type2):
+    """The smallest dtype both ``type1`` and ``type2`` can be converted to."""
+    from ember import _dtype
+
+    a, b = _dtype.to_numpy_dtype(type1), _dtype.to_numpy_dtype(type2)
+    return _dtype.from_numpy_dtype(np.promote_types(a, b))
+
+
+def can_cast(from_, to) -> bool:
+    """True if PyTorch's casting rules allow ``from_`` to ``to`` (no lowering of the kind)."""
+    from ember import _dtype
+
+    return _dtype.category(_dtype.to_numpy_dtype(from_)) <= _dtype.category(
+        _dtype.to_numpy_dtype(to))
 
 
 def cast(input: Tensor, dtype) -> Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ember.ops._util import operands
+from ember.ops._util import broadcast_error, operands
 from ember.tensor import Tensor
 
 __all__ = [
@@ -19,7 +19,10 @@ def _compare(fn, a, b) -> Tensor:
     a, b, _ = operands(a, b)
     aa = a._data if isinstance(a, Tensor) else a
     bb = b._data if isinstance(b, Tensor) else b
-    return Tensor._make(np.asarray(fn(aa, bb)))
+    try:
+        return Tensor._make(np.asarray(fn(aa, bb)))
+    except ValueError:
+        raise broadcast_error(a, b) from None
 
 
 def eq(input, other) -> Tensor:
@@ -151,7 +154,6 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     from ember.ops.shape import narrow
 
     s = sort(input, dim, descending=largest)
-    values = narrow(s.values, dim, 0, k)
     idx = narrow(s.indices, dim, 0, k)
     return MaxMin(gather(input, dim, idx.contiguous()), idx)
 

@@ -154,6 +154,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         dtype = (_dtype.int64 if all(isinstance(v, numbers.Integral) for v in vals)
                  else _dtype.get_default_dtype())
     start, end, step = vals
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = max(int(np.ceil((end - start) / step)), 0)
     arr = (start + step * np.arange(n, dtype=np.float64 if _dtype.as_dtype(dtype)
                                      .is_floating_point else np.int64))
@@ -163,8 +165,24 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     get_backend(device)
-    return _new(np.linspace(float(start), float(end), int(steps)).astype(_float(dtype)),
-                requires_grad)
+    steps = int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = _float(dtype)
+    # PyTorch's formula: from the start for the first half, from the end for the second; the
+    # step is rounded to the output's floating type, each value is rounded once (as by an fma)
+    work = dt if dt.kind == "f" else np.dtype(np.float64)
+    if dt.kind != "f":  # integer outputs: the bounds are converted first, as in PyTorch
+        start, end = int(start), int(end)
+    start, end = np.asarray(start, work), np.asarray(end, work)
+    acc = np.longdouble  # wider than float64 where the platform has it: emulates the fma
+    step = ((end - start) / work.type(max(steps - 1, 1))).astype(acc)
+    start, end = start.astype(acc), end.astype(acc)
+    i = np.arange(steps, dtype=acc)
+    vals = np.where(i < steps // 2, start + step * i, end - step * (steps - i - 1))
+    if steps == 1:
+        vals = start.reshape(1)
+    return _new(vals.astype(dt), requires_grad)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
@@ -245,7 +263,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     if isinstance(s, np.ndarray) and (s < 0).any() or (not isinstance(s, np.ndarray) and s < 0):
-        raise RuntimeError(f"normal expects all elements of std >= 0.0")
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     if size is None:
         size = np.broadcast_shapes(np.shape(m), np.shape(s))
         ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None

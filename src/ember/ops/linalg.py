@@ -99,7 +99,7 @@ class Einsum(ArrayFunction):
             kept = "".join(ch for ch in unique if ch in reachable)
             g = np.einsum(",".join([out] + other_terms) + "->" + kept, grad, *others)
             if kept != unique:  # letters summed only inside this operand: broadcast back
-                sizes = dict(zip(target, op.shape))
+                sizes = dict(zip(target, op.shape, strict=True))
                 g = g.reshape(tuple(sizes[ch] if ch in kept else 1 for ch in unique))
                 g = np.broadcast_to(g, tuple(sizes[ch] for ch in unique))
             if unique != target:
@@ -128,7 +128,7 @@ def _explicit_equation(equation: str, shapes) -> str:
     used = set(eq) - set(".,->")
     pool = [ch for ch in _LETTERS if ch not in used]
     ell_ndim = 0
-    for k, (t, shape) in enumerate(zip(terms, shapes)):
+    for k, (t, shape) in enumerate(zip(terms, shapes, strict=True)):
         n_letters = len(t.replace("...", ""))
         if "..." in t:
             ell_ndim = max(ell_ndim, len(shape) - n_letters)
@@ -140,7 +140,7 @@ def _explicit_equation(equation: str, shapes) -> str:
             )
     ell = "".join(pool[:ell_ndim])
     new_terms = []
-    for t, shape in zip(terms, shapes):
+    for t, shape in zip(terms, shapes, strict=True):
         if "..." in t:
             k = len(shape) - len(t.replace("...", ""))
             t = t.replace("...", ell[ell_ndim - k:])
@@ -152,8 +152,8 @@ def _explicit_equation(equation: str, shapes) -> str:
         out = ell + "".join(sorted(ch for ch in set(letters) if letters.count(ch) == 1
                                    and ch not in ell))
     sizes = {}
-    for k, (t, shape) in enumerate(zip(new_terms, shapes)):
-        for ch, n in zip(t, shape):
+    for k, (t, shape) in enumerate(zip(new_terms, shapes, strict=True)):
+        for ch, n in zip(t, shape, strict=True):
             if sizes.setdefault(ch, n) != n:
                 if ch in ell and 1 in (n, sizes[ch]):
                     raise NotImplementedError("einsum with broadcasting inside '...'")
@@ -240,11 +240,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
             f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
         )
     if input.shape[0] != other.shape[0]:
-        raise RuntimeError(
-            "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number "
-            "of elements, but got {} and {} elements respectively".format(
-                input.shape[0], other.shape[0], input.shape[0], other.shape[0])
-        )
+        raise _matmul_error(tuple(input.shape), tuple(other.shape))
     return matmul(input, other)
 
 

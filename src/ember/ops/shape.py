@@ -119,7 +119,7 @@ class Repeat(ArrayFunction):
     def backward(ctx, grad):
         # fold each repeated axis into (reps, size) and sum the repeats away
         split = []
-        for r, s in zip(ctx.reps, ctx.full):
+        for r, s in zip(ctx.reps, ctx.full, strict=True):
             split.extend((r, s))
         g = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
         return g.reshape(ctx.shape), None
@@ -153,7 +153,7 @@ class Cat(ArrayFunction):
     def forward(ctx, dim, skipped, *xs):
         # ``skipped`` flags 1-D empty tensors next to N-d ones (PyTorch's legacy rule)
         ctx.dim, ctx.skipped = dim, skipped
-        kept = [x for x, skip in zip(xs, ctx.skipped) if not skip]
+        kept = [x for x, skip in zip(xs, ctx.skipped, strict=True) if not skip]
         ctx.bounds = np.cumsum([x.shape[dim] for x in kept])[:-1]
         return np.concatenate(kept, axis=dim)
 
@@ -181,7 +181,8 @@ class Pad(ArrayFunction):
         x_shape = x.shape
         neg = any(lo < 0 or hi < 0 for lo, hi in widths)
         if neg:  # negative padding crops
-            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, x.shape))
+            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                         for (lo, hi), n in zip(widths, x.shape, strict=True))
             x = x[crop]
             widths = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
             ctx.neg = (crop, x_shape)
@@ -276,7 +277,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
-        dims = {canon_dim(d, len(shape)) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {canon_dim(d, len(shape)) for d in dims}
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     return Reshape.apply(input, new)
 
@@ -325,7 +327,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     dst = [canon_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
                                      else [destination])]
     order = [d for d in range(n) if d not in src]
-    for d, s in sorted(zip(dst, src)):
+    for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
     return Permute.apply(input, tuple(order))
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import canon_dim
 from ember.tensor import Tensor
 
 __all__ = ["softmax", "log_softmax"]
+
+_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+               "uint8": "Byte", "bool": "Bool"}
 
 
 class Softmax(ArrayFunction):
@@ -43,11 +45,12 @@ class LogSoftmax(ArrayFunction):
         return grad - np.exp(out) * np.sum(grad, axis=ctx.dim, keepdims=True), None
 
 
-def _prepare(input: Tensor, dim, dtype) -> tuple:
+def _prepare(input: Tensor, dim, dtype, name: str) -> tuple:
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind != "f":
-        input = input.to(_dtype.get_default_dtype())
+        type_name = _TYPE_NAMES[input._data.dtype.name]
+        raise NotImplementedError(f'"{name}" not implemented for \'{type_name}\'')
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
     return input, canon_dim(dim, input._data.ndim)
@@ -55,7 +58,7 @@ def _prepare(input: Tensor, dim, dtype) -> tuple:
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``."""
-    input, d = _prepare(input, dim, dtype)
+    input, d = _prepare(input, dim, dtype, "softmax")
     if input._data.ndim == 0:
         return Softmax.apply(input.reshape(1), 0).reshape(())
     return Softmax.apply(input, d)
@@ -63,7 +66,7 @@ def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``log(softmax(x))`` along ``dim``, computed without overflow."""
-    input, d = _prepare(input, dim, dtype)
+    input, d = _prepare(input, dim, dtype, "log_softmax")
     if input._data.ndim == 0:
         return LogSoftmax.apply(input.reshape(1), 0).reshape(())
     return LogSoftmax.apply(input, d)
