@@ -389,3 +389,22 @@ def test_random_split_determinism_and_errors():
         eud.random_split(range(10), [3, 3])
     with pytest.raises(ValueError, match="Sum of input lengths"):
         tud.random_split(range(10), [3, 3])
+
+
+def test_generic_subscription_like_torch():
+    class Squares(eud.Dataset[int]):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return i * i
+
+    class Evens(eud.Sampler[int]):
+        def __iter__(self):
+            return iter([0, 2, 4])
+
+        def __len__(self):
+            return 3
+
+    loader = eud.DataLoader(Squares(), batch_size=2, sampler=Evens())
+    assert [b.tolist() for b in loader] == [[0, 4], [16]] and len(loader) == 2

@@ -7,6 +7,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
+from types import GenericAlias
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
@@ -27,6 +28,8 @@ class Dataset:
         ...     def __getitem__(self, i):
         ...         return i, i * i
     """
+
+    __class_getitem__ = classmethod(GenericAlias)  # Dataset[T], as PyTorch allows
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")

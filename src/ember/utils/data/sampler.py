@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Sized
+from types import GenericAlias
 
 __all__ = [
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -12,6 +13,8 @@ __all__ = [
 
 class Sampler:
     """Base class: an iterable of dataset indices (or of index lists, for batch samplers)."""
+
+    __class_getitem__ = classmethod(GenericAlias)  # Sampler[int], as PyTorch allows
 
     def __init__(self, data_source: Sized | None = None) -> None:
         pass
