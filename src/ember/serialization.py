@@ -242,8 +242,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
             ember dtypes and devices, :class:`ember.Generator` objects, and lists, tuples and
             dicts of these (dict keys may be ``None``/``bool``/``int``/``float``/``str`` or
             tuples; key types and order are kept). A tensor appearing twice is stored once and
-            loads as one tensor. Subclasses of list, tuple and dict save as the base type
-            (``OrderedDict`` and ``ember.Size`` are kept).
+            loads as one tensor; distinct tensors that share memory (views) are stored as
+            separate copies and load unshared. Subclasses of list, tuple and dict save as the
+            base type (``OrderedDict`` and ``ember.Size`` are kept).
         f: a path (``str`` or ``os.PathLike``) or a binary file object open for writing (written
             at its position; no atomicity).
         pickle_module, pickle_protocol, _use_new_zipfile_serialization: accepted so that
