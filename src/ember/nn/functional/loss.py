@@ -89,21 +89,35 @@ def _unrows(g: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _class_targets(t: np.ndarray, n_classes: int, ignore_index: int):
-    """Flat targets with ignored entries replaced by 0, the valid mask, bounds checked."""
+    """Flat targets (ignored entries replaced by 0) and the valid mask (None if all valid),
+    bounds checked."""
     t = t.reshape(-1)
-    valid = t != ignore_index
-    if not valid.all():
+    if not t.size:
+        return t, None
+    lo, hi = t.min(), t.max()
+    valid = None
+    if lo <= ignore_index <= hi:  # only then can a target be ignored
+        valid = t != ignore_index
         t = np.where(valid, t, 0)
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        lo, hi = t.min(), t.max()
+    if lo < 0 or hi >= n_classes:
         bad = t[(t < 0) | (t >= n_classes)][0]
         raise IndexError(f"Target {bad} is out of bounds.")
     return t, valid
 
 
 def _target_weights(weight, t, valid, dtype):
+    """Each sample's weight ``w[t] * valid``; None when every sample has weight 1."""
     if weight is None:
-        return valid.astype(dtype)
-    return weight[t] * valid
+        return None if valid is None else valid.astype(dtype)
+    return weight[t] if valid is None else weight[t] * valid
+
+
+def _mean(total, denom, dtype):
+    if denom == 0:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / denom, dtype=dtype)
+    return np.asarray(total / denom, dtype=dtype)
 
 
 class CrossEntropyLoss(ArrayFunction):
@@ -122,47 +136,54 @@ class CrossEntropyLoss(ArrayFunction):
         e = np.exp(shifted)
         s = e.sum(axis=1)
         logs = np.log(s)
-        rows = np.arange(m)
         wt = _target_weights(weight, t, valid, x.dtype)
-        loss = (logs - shifted[rows, t]) * wt
+        loss = logs - shifted[np.arange(m), t]
+        if wt is not None:
+            loss *= wt
         if label_smoothing > 0:
             if weight is None:
                 smooth = c * logs - shifted.sum(axis=1)
             else:
                 smooth = weight.sum() * logs - shifted @ weight
-            loss = (1 - label_smoothing) * loss + (label_smoothing / c) * (smooth * valid)
+            if valid is not None:
+                smooth *= valid
+            loss = (1 - label_smoothing) * loss + (label_smoothing / c) * smooth
         ctx.save_for_backward(e, s, t, wt, valid, weight)
-        ctx.args = (x.shape, target.shape, reduction, label_smoothing)
+        ctx.args = (x.shape, reduction, label_smoothing)
         if reduction == "none":
             return loss.reshape(target.shape)
         total = loss.sum()
         if reduction == "sum":
             return total
-        ctx.denom = wt.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / ctx.denom, dtype=x.dtype)
+        ctx.denom = m if wt is None else wt.sum()
+        return _mean(total, ctx.denom, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         e, s, t, wt, valid, weight = ctx.saved_tensors
-        shape, tshape, reduction, eps = ctx.args
+        shape, reduction, eps = ctx.args
         m, c = e.shape
         if reduction == "none":
             g = grad.reshape(-1)
-        elif reduction == "mean":
-            g = np.broadcast_to(grad / ctx.denom, (m,))
         else:
-            g = np.broadcast_to(grad, (m,))
+            g = grad / ctx.denom if reduction == "mean" else grad
+        rows = np.arange(m)
         # d loss / d x = softmax * sum_c(coefficients) - coefficients, per row
-        gw = g * wt * (1 - eps)
+        if wt is None and eps == 0:  # the common case: a scalar or per-row g only
+            gx = e * (g / s)[:, None]
+            gx[rows, t] -= g
+            return _unrows(gx, shape), None, None
+        g = np.broadcast_to(g, (m,))
+        gw = g * (1 - eps) if wt is None else g * wt * (1 - eps)
         row_total = gw
         if eps > 0:
             wsum = c if weight is None else weight.sum()
-            row_total = gw + (eps / c) * wsum * g * valid
+            gv = g if valid is None else g * valid
+            row_total = gw + (eps / c) * wsum * gv
         gx = e * (row_total / s)[:, None]
-        gx[np.arange(m), t] -= gw
+        gx[rows, t] -= gw
         if eps > 0:
-            gv = (eps / c) * (g * valid)
+            gv = (eps / c) * gv
             gx -= gv[:, None] if weight is None else gv[:, None] * weight
         return _unrows(gx.astype(e.dtype, copy=False), shape), None, None
 
@@ -174,7 +195,9 @@ class NllLoss(ArrayFunction):
         m, c = x2.shape
         t, valid = _class_targets(target, c, ignore_index)
         wt = _target_weights(weight, t, valid, x.dtype)
-        loss = -x2[np.arange(m), t] * wt
+        loss = -x2[np.arange(m), t]
+        if wt is not None:
+            loss *= wt
         ctx.save_for_backward(t, wt)
         ctx.args = (x.shape, x.dtype, reduction)
         if reduction == "none":
@@ -182,9 +205,8 @@ class NllLoss(ArrayFunction):
         total = loss.sum()
         if reduction == "sum":
             return total
-        ctx.denom = wt.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / ctx.denom, dtype=x.dtype)
+        ctx.denom = m if wt is None else wt.sum()
+        return _mean(total, ctx.denom, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -195,33 +217,36 @@ class NllLoss(ArrayFunction):
             grad / ctx.denom if reduction == "mean" else grad)
         c = shape[0] if len(shape) == 1 else shape[1]
         gx = np.zeros((m, c), dtype=dtype)
-        gx[np.arange(m), t] = -g * wt
+        gx[np.arange(m), t] = -g if wt is None else -g * wt
         return _unrows(gx, shape), None, None
 
 
 def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
     """PyTorch's checks of nll_loss arguments, in PyTorch's order and words."""
-    if input.ndim < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if input.ndim == 1:
-        if target.ndim > 1 or (target.ndim == 1 and target.shape[0] != 1):
+    xshape, tshape = input._data.shape, target._data.shape
+    xdim, tdim = len(xshape), len(tshape)
+    if xdim == 2 and tdim == 1 and xshape[0] == tshape[0] and weight is None and \
+            target._data.dtype == np.int64:
+        return  # the common case, valid
+    if xdim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {xdim})")
+    if xdim == 1:
+        if tdim > 1 or (tdim == 1 and tshape[0] != 1):
             raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
-                             f"{target.shape[0] if target.ndim else 0}")
-    elif input.ndim == 2:
-        if target.ndim > 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.ndim >= 2 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0]}).")
-    if input.ndim > 2:
-        expected = (input.shape[0],) + tuple(input.shape[2:])
-        if input.ndim == 4 and target.ndim != 3:
+                             f"{tshape[0] if tdim else 0}")
+    elif xdim == 2 and tdim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if xdim >= 2 and tdim >= 1 and xshape[0] != tshape[0]:
+        raise ValueError(f"Expected input batch_size ({xshape[0]}) to match target "
+                         f"batch_size ({tshape[0]}).")
+    if xdim > 2:
+        expected = (xshape[0],) + tuple(xshape[2:])
+        if xdim == 4 and tdim != 3:
             raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
-                               f"targets of dimension: {target.ndim}")
-        if tuple(target.shape) != expected:
-            raise RuntimeError(f"Expected target size {list(expected)}, got "
-                               f"{list(target.shape)}")
-    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+                               f"targets of dimension: {tdim}")
+        if tuple(tshape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(tshape)}")
+    n_classes = xshape[0] if xdim == 1 else xshape[1]
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
                            f"or no classes but got weight tensor of shape: {list(weight.shape)}")
@@ -273,13 +298,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         >>> logits = ember.randn(4, 3, requires_grad=True)
         >>> cross_entropy(logits, ember.tensor([0, 2, 1, 2])).backward()
     """
-    reduction = _reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None or reduction not in ("mean", "sum", "none"):
+        reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if input._data.dtype.kind != "f":
+    x, t = input._data, target._data
+    if x.dtype.kind != "f":
         raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
-                           f"'{_TORCH_NAMES.get(input._data.dtype.name)}'")
-    if target.shape == input.shape and target._data.dtype.kind == "f":
+                           f"'{_TORCH_NAMES.get(x.dtype.name)}'")
+    if t.dtype.kind == "f" and t.shape == x.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_class_input(input, target, weight)
     return CrossEntropyLoss.apply(input, target, _weight_array(weight, input._data.dtype),
