@@ -137,7 +137,8 @@ def train(config: TrainConfig, out_dir: str | Path, resume: str | Path | None = 
                         batch_size=config.batch_size, shuffle=True, generator=data_gen)
     model = build_model(config.model, config.dropout)
     optimizer = ember.optim.Adam(model.parameters(), lr=config.lr)
-    scheduler = ember.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
+    # a schedule that does not depend on the total epoch count, so --resume may extend a run
+    scheduler = ember.optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.5)
     criterion = nn.CrossEntropyLoss()
     history = {"loss": [], "train_acc": [], "test_acc": [], "seconds": []}
     start_epoch = 0

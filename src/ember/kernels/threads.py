@@ -1,8 +1,14 @@
-"""Thread count of Ember's compiled kernels (Numba's thread pool)."""
+"""Threads of Ember's compute: Numba's kernels and the BLAS behind matmul.
+
+``set_num_threads(n)`` sets both, so one call decides how many cores Ember uses (BLAS
+through threadpoolctl, since OpenBLAS otherwise fixes its thread count at start-up).
+"""
 
 from __future__ import annotations
 
-__all__ = ["get_num_threads", "set_num_threads", "max_threads"]
+import functools
+
+__all__ = ["get_num_threads", "set_num_threads", "max_threads", "set_blas_threads"]
 
 
 def max_threads() -> int:
@@ -19,11 +25,26 @@ def get_num_threads() -> int:
     return numba.get_num_threads()
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_libraries() -> tuple:
+    import threadpoolctl
+
+    controller = threadpoolctl.ThreadpoolController()
+    return tuple(controller.select(user_api="blas").lib_controllers)
+
+
+def set_blas_threads(n: int) -> None:
+    """Sets the thread count of every BLAS library NumPy loaded."""
+    for lib in _blas_libraries():
+        lib.set_num_threads(int(n))
+
+
 def set_num_threads(n: int) -> None:
-    """Sets the kernels' thread count for the calling thread (1 <= n <= max_threads())."""
+    """Sets the threads of Ember's kernels and of BLAS (1 <= n <= max_threads())."""
     import numba
 
     n = int(n)
     if not 1 <= n <= max_threads():
         raise ValueError(f"number of threads must be between 1 and {max_threads()}, got {n}")
     numba.set_num_threads(n)
+    set_blas_threads(n)
