@@ -304,3 +304,26 @@ def test_repr_matches_torch():
     ours = repr(ember.optim.SGD(make_params(ember, initial_values()), lr=0.1, momentum=0.9))
     theirs = repr(torch.optim.SGD(make_params(torch, initial_values()), lr=0.1, momentum=0.9))
     assert ours == theirs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
+    ("Adam", dict(lr=0.05)), ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.3, 0.6))),
+    ("AdamW", dict(lr=0.05, maximize=True)),
+])
+def test_fused_kernels_match_numpy_path_bitwise(monkeypatch, name, kwargs, dtype):
+    from ember.optim import _fused
+
+    _, fused_opt, fused = run(ember, name, kwargs, steps=20, dtype=dtype)
+    monkeypatch.setattr(_fused, "ENABLED", False)
+    _, plain_opt, plain = run(ember, name, kwargs, steps=20, dtype=dtype)
+    for a, b in zip(fused, plain, strict=True):
+        for pa, pb in zip(a, b, strict=True):
+            np.testing.assert_array_equal(pa, pb)
+    fused_state, plain_state = fused_opt.state_dict()["state"], plain_opt.state_dict()["state"]
+    assert set(fused_state) == set(plain_state)
+    for i, st in plain_state.items():
+        for key, v in st.items():
+            np.testing.assert_array_equal(to_numpy(fused_state[i][key]), to_numpy(v))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.optim import _fused
 from ember.optim.optimizer import Optimizer, _scalar
 from ember.tensor import Tensor
 
@@ -56,6 +57,15 @@ class SGD(Optimizer):
         lr, momentum = _scalar(group["lr"]), group["momentum"]
         wd = group["weight_decay"]
         grad = self._prepare_grad(param, grad, group["maximize"], wd)
+        if momentum == 0:
+            if _fused.eligible(param, grad):
+                _fused.sgd_(param, grad, lr)
+                return
+        elif group["dampening"] == 0 and "momentum_buffer" in state:
+            buf = state["momentum_buffer"]._data
+            if _fused.eligible(param, grad, buf):
+                _fused.sgd_momentum_(param, grad, buf, momentum, lr, group["nesterov"])
+                return
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
