@@ -102,7 +102,10 @@ class Convolution(ArrayFunction):
         if ctx.needs_input_grad[0]:
             # d cols = w^T @ g, then scatter every column back to the pixels it was read from
             wg = w.reshape(groups, o // groups, cg * kh * kw)
-            gcols = np.matmul(wg.swapaxes(-1, -2), g)  # (N, G, K, L)
+            if o == groups:  # one output per group (depthwise): an outer product, not a GEMM
+                gcols = wg.swapaxes(-1, -2) * g  # (N, G, K, L)
+            else:
+                gcols = np.matmul(wg.swapaxes(-1, -2), g)
             gxp = np.zeros(padded, dtype=grad.dtype)
             col2im_add(gxp, gcols.reshape(n, c, kh, kw, ho, wo), stride, dilation)
             gx = gxp[:, :, pads[0][0]:pads[0][0] + h, pads[1][0]:pads[1][0] + wd]

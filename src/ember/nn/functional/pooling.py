@@ -119,6 +119,21 @@ def _pooled_shape(shape: tuple, nd: int, out: tuple) -> tuple:
 
 
 # -- ops ---------------------------------------------------------------------------------------
+def _first_real_tap(idx, tap, kernel, stride, padding, dilation, out, size):
+    """Fixes the indices of windows whose real elements are all ``-inf`` (so the arg-max may
+    have landed on padding): PyTorch reports the first real tap of such a window."""
+    (ho, wo), (h, w) = out, size
+    ki, kj = np.divmod(tap, kernel[1])
+    ih = (np.arange(ho) * stride[0] - padding[0])[:, None] + ki * dilation[0]
+    iw = np.arange(wo) * stride[1] - padding[1] + kj * dilation[1]
+    outside = (ih < 0) | (ih >= h) | (iw < 0) | (iw >= w)
+    if not outside.any():
+        return idx
+    ih = np.where(outside, _first_tap(ho, stride[0], padding[0], dilation[0])[:, None], ih)
+    iw = np.where(outside, _first_tap(wo, stride[1], padding[1], dilation[1]), iw)
+    return ih * w + iw
+
+
 class MaxPool2DWithIndices(ArrayFunction):
     """Max over each window; the gradient goes to the arg-max (the first among ties, the last
     NaN, as PyTorch's CPU kernel). Indices are flat positions in each input plane."""
@@ -128,24 +143,27 @@ class MaxPool2DWithIndices(ArrayFunction):
         n, c, h, w = shape4
         (kh, kw), (ho, wo) = kernel, out
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = pad2d(x.reshape(shape4), _window_pads(shape4, kernel, stride, padding, dilation,
-                                                   out), fill)
-        win = sliding_windows(xp, kernel, stride, dilation, out).reshape(n, c, kh * kw, ho, wo)
-        tap = win.argmax(axis=2)
-        values = np.take_along_axis(win, tap[:, :, None], axis=2)[:, :, 0]
+        pads = _window_pads(shape4, kernel, stride, padding, dilation, out)
+        xp = pad2d(x.reshape(shape4), pads, fill)
+        # taps last, so that max and argmax reduce over contiguous memory
+        win = sliding_windows(xp, kernel, stride, dilation, out).transpose(0, 1, 4, 5, 2, 3)
+        win = win.reshape(n, c, ho, wo, kh * kw)
+        tap = win.argmax(axis=-1)
+        values = win.max(axis=-1)
         if x.dtype.kind == "f":
             nan = np.isnan(values)
             if nan.any():
-                last = kh * kw - 1 - np.isnan(win[:, :, ::-1]).argmax(axis=2)
+                last = kh * kw - 1 - np.isnan(win[..., ::-1]).argmax(axis=-1)
                 tap = np.where(nan, last, tap)
-        ki, kj = np.divmod(tap, kw)
-        ih = (np.arange(ho) * stride[0] - padding[0])[:, None] + ki * dilation[0]
-        iw = np.arange(wo) * stride[1] - padding[1] + kj * dilation[1]
-        outside = (ih < 0) | (ih >= h) | (iw < 0) | (iw >= w)
-        if outside.any():  # a window of -inf only: PyTorch reports its first real tap
-            ih = np.where(outside, _first_tap(ho, stride[0], padding[0], dilation[0])[:, None], ih)
-            iw = np.where(outside, _first_tap(wo, stride[1], padding[1], dilation[1]), iw)
-        idx = (ih * w + iw).astype(np.int64).reshape(out_shape)
+        # flat input index = window origin + offset of the tap
+        origin = ((np.arange(ho) * stride[0] - padding[0])[:, None] * w
+                  + np.arange(wo) * stride[1] - padding[1])
+        offset = (np.arange(kh)[:, None] * (dilation[0] * w)
+                  + np.arange(kw) * dilation[1]).ravel()
+        idx = origin + offset[tap]
+        if any(map(any, pads)) and np.any(values == fill):
+            idx = _first_real_tap(idx, tap, kernel, stride, padding, dilation, out, (h, w))
+        idx = idx.reshape(out_shape)
         ctx.shapes = (x.shape, shape4)
         ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(idx)
