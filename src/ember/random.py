@@ -217,8 +217,8 @@ def randint_array(low: int, high: int, shape, generator=None) -> np.ndarray:
 def default_random_upper(dtype) -> int:
     """The exclusive upper bound ``random_()`` uses with no arguments for a dtype."""
     dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        return 2 ** np.finfo(dtype).nmant + 1
+    if dtype.kind == "f":  # every integer in [0, 2**digits] is exact (digits = nmant + 1)
+        return 2 ** (np.finfo(dtype).nmant + 1) + 1
     if dtype == np.bool_:
         return 2
     return int(np.iinfo(dtype).max) + 1

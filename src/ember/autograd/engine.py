@@ -37,8 +37,10 @@ def _root_grads(tensors, grad_tensors, create_graph_hint: str) -> list:
         raise RuntimeError(
             f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
         )
+    from ember.tensor import Size
+
     grads = []
-    for t, g in zip(tensors, grad_tensors):
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -47,8 +49,8 @@ def _root_grads(tensors, grad_tensors, create_graph_hint: str) -> list:
         arr = g._data if hasattr(g, "_data") else np.asarray(g, dtype=t._data.dtype)
         if arr.shape != t._data.shape:
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[0] has a shape of {tuple(arr.shape)} and "
-                f"output[0] has a shape of {tuple(t._data.shape)}."
+                f"Mismatch in shape: grad_output[{i}] has a shape of {Size(arr.shape)!r} and "
+                f"output[{i}] has a shape of {Size(t._data.shape)!r}."
             )
         grads.append(arr.astype(t._data.dtype, copy=False))
     return grads
@@ -132,9 +134,10 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
             heapq.heappush(ready, (-node._seq, order, node))
             order += 1
 
+    heappop, heappush = heapq.heappop, heapq.heappush
     with no_grad():
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = heappop(ready)[2]
             slots = buffers.pop(node, None) or [None]
             if node._pre_hooks:
                 for nr, hooks in node._pre_hooks.items():
@@ -148,7 +151,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
                 if capture is None and slots[0] is not None:
                     _accumulate_into_leaf(node, slots[0])
                 continue
-            if all(g is None for g in slots):
+            if (slots[0] is None and len(slots) == 1) or all(g is None for g in slots):
                 in_grads = (None,) * len(node.next_functions)
             else:
                 in_grads = node._apply(slots)
@@ -162,10 +165,16 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
                     continue
                 child, nr = edge
                 if g is not None:
-                    _accumulate(buffers, child, nr, g)
-                deps[child] -= 1
-                if deps[child] == 0:
-                    heapq.heappush(ready, (-child._seq, order, child))
+                    child_slots = buffers.get(child)
+                    if child_slots is not None and nr < len(child_slots):
+                        prev = child_slots[nr]
+                        child_slots[nr] = g if prev is None else prev + g
+                    else:
+                        _accumulate(buffers, child, nr, g)
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
+                    heappush(ready, (-child._seq, order, child))
                     order += 1
     return captured
 

@@ -15,6 +15,7 @@ makes the ``ctx`` the ``grad_fn`` of the outputs, with edges to the inputs' own 
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 from typing import Any
 
@@ -95,7 +96,6 @@ class Node:
     def save_for_backward(self, *values) -> None:
         """Saves tensors (or, in an ArrayFunction, arrays) for ``backward``."""
         self._saved = values
-        self.to_save = values
 
     @property
     def saved_tensors(self) -> tuple:
@@ -109,8 +109,13 @@ class Node:
                 from ember.tensor import _TYPE_NAMES
 
                 what = f"[ember.{_TYPE_NAMES[dtype.name]} [{shape}]]"
+                if fn is not _THIS_NODE:
+                    tensor = fn()
+                    fn = None if tensor is None else tensor.grad_fn
+                    index = 0 if tensor is None else tensor._output_nr
                 if fn is not None:
                     name = self.name() if fn is _THIS_NODE else fn.name()
+                    name = re.sub(r"Backward\d*$", "", name)  # PyTorch names the op, "Exp"
                     what += f", which is output {index} of {name},"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
@@ -138,9 +143,8 @@ class Node:
         """Frees what this node saved (after a backward without ``retain_graph``)."""
         if self._saved:
             self._freed = True
-        self._saved = ()
-        self._saved_versions = ()
-        self.__dict__.pop("to_save", None)
+            self._saved = ()
+            self._saved_versions = ()
 
     def _apply(self, grads: list) -> tuple:
         """Runs the backward of this node on output grads (arrays or None)."""
@@ -461,10 +465,15 @@ _THIS_NODE = object()  # stands for the saving node itself (no reference cycle t
 
 
 def _version_entry(ctx, tensor, saved) -> tuple:
-    """What ``saved_tensors`` needs to check, and describe, an in-place change of ``tensor``."""
+    """What ``saved_tensors`` needs to check, and describe, an in-place change of ``tensor``.
+
+    A saved output is described as an output of this node; a saved input by its history at
+    the time of the error (as PyTorch does), so the input is kept by a weak reference.
+    """
     counter = tensor._version_counter
-    fn = tensor.grad_fn
-    return (counter, counter.value, saved, _THIS_NODE if fn is ctx else fn, tensor._output_nr)
+    if tensor.grad_fn is ctx:
+        return (counter, counter.value, saved, _THIS_NODE, tensor._output_nr)
+    return (counter, counter.value, saved, weakref.ref(tensor), 0)
 
 
 def _edge_of(tensor) -> tuple:
