@@ -211,3 +211,37 @@ def test_norm_modules_match_torch(cls, args, kw):
         for p in list(t_mod.parameters()) + list(e_mod.parameters()):
             p.grad = None
         _step(t_mod, e_mod, np.random.default_rng(8).normal(size=shape), dtype, 3)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5), (3, 3, 2, 4)])
+def test_instance_norm_matches_torch(shape):
+    c = shape[1]
+    check_op([shape, (c,), (c,)],
+             lambda x, w, b: TF.instance_norm(x, weight=w, bias=b, eps=1e-3),
+             lambda x, w, b: EF.instance_norm(x, weight=w, bias=b, eps=1e-3))
+    assert gradcheck(lambda x, w, b: EF.instance_norm(x, weight=w, bias=b), [shape, (c,), (c,)])
+    rm, rv = np.random.default_rng(9).normal(size=c), _pos(c, 10)
+    check_op([shape, Const(rm), Const(rv)],
+             lambda x, m, v: TF.instance_norm(x, m, v, use_input_stats=False),
+             lambda x, m, v: EF.instance_norm(x, m, v, use_input_stats=False))
+    check_error(lambda x: TF.instance_norm(x), lambda x: EF.instance_norm(x),
+                inputs=[(2, 3, 1)], words=["Expected more than 1 spatial element when training"])
+
+
+@pytest.mark.parametrize("cls,shape,kw", [
+    ("InstanceNorm1d", (2, 4, 5), {}), ("InstanceNorm1d", (4, 5), {"affine": True}),
+    ("InstanceNorm2d", (2, 4, 3, 3), {"affine": True, "track_running_stats": True}),
+    ("InstanceNorm3d", (2, 4, 2, 2, 3), {"track_running_stats": True, "momentum": 0.3}),
+])
+def test_instance_norm_modules_train_then_eval(cls, shape, kw):
+    for dtype in DTYPES:
+        t_mod, e_mod = getattr(torch.nn, cls)(4, **kw), getattr(ember.nn, cls)(4, **kw)
+        assert repr(e_mod) == repr(t_mod)
+        assert list(e_mod.state_dict()) == list(t_mod.state_dict())
+        _copy_params(t_mod, e_mod, dtype)
+        rng = np.random.default_rng(11)
+        for step in range(2):
+            _step(t_mod, e_mod, rng.normal(1.0, 2.0, shape), dtype, step)
+        t_mod.eval()
+        e_mod.eval()
+        _step(t_mod, e_mod, rng.normal(size=shape), dtype, 5)

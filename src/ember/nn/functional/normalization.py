@@ -13,7 +13,7 @@ from ember import ops
 from ember.autograd.function import ArrayFunction
 from ember.tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
 
 
 def _norm_backward(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray, axes: tuple,
@@ -209,6 +209,49 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         for t in (running_mean, running_var):
             if t is not None:
                 t._version_counter.value += 1
+    return out
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalises each channel of each sample over its spatial dims.
+
+    It is :func:`batch_norm` on the input viewed as one sample of ``N * C`` channels; running
+    statistics (when given) are updated with the mean over the batch of each sample's update.
+
+    Args:
+        input: ``(N, C, *)`` with at least one spatial dim.
+        running_mean, running_var: ``(C,)`` running statistics.
+        weight, bias: ``(C,)`` affine parameters.
+        use_input_stats: normalise with each instance's statistics (else the running ones).
+        momentum: weight of each batch in the running statistics.
+        eps: added to the variance.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher input (got {input.ndim}D input)")
+    shape = tuple(input.shape)
+    n, c = shape[:2]
+    if use_input_stats and int(np.prod(shape[2:])) == 1:
+        raise ValueError("Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    stats = [None if t is None else np.tile(t._data, n) for t in (running_mean, running_var)]
+    x = input.reshape((1, n * c) + shape[2:])
+    out = BatchNorm.apply(x, None, None, stats[0], stats[1], use_input_stats, momentum,
+                          eps).reshape(shape)
+    if use_input_stats:
+        for t, tiled in zip((running_mean, running_var), stats, strict=True):
+            if t is not None:
+                t._write(tiled.reshape(n, c).mean(axis=0))
+    bshape = (1, c) + (1,) * (len(shape) - 2)
+    if weight is not None:
+        out = out * _same_dtype(weight, input).reshape(bshape)
+    if bias is not None:
+        out = out + _same_dtype(bias, input).reshape(bshape)
     return out
 
 

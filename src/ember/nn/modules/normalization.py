@@ -11,7 +11,10 @@ from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = [
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+    "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
+]
 
 
 class _BatchNorm(Module):
@@ -162,6 +165,91 @@ class BatchNorm3d(_BatchNorm):
     """
 
     _expected_dims = (5,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Shared by InstanceNorm1d/2d/3d; accepts batched or unbatched (no N dim) input."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        batched = self._expected_dims[-1]
+        if input.ndim not in self._expected_dims:
+            raise ValueError(f"expected {batched - 1}D or {batched}D input "
+                             f"(got {input.ndim}D input)")
+        if input.ndim == batched - 1:
+            return self.forward(input.unsqueeze(0)).squeeze(0)
+        use_input_stats = self.training or not self.track_running_stats
+        return F.instance_norm(input, self.running_mean, self.running_var, self.weight,
+                               self.bias, use_input_stats,
+                               0.1 if self.momentum is None else self.momentum, self.eps)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Normalises each channel of each sample over its length.
+
+    Args:
+        num_features: ``C``.
+        eps: added to the variance.
+        momentum: weight of each batch in the running statistics.
+        affine: learn per-channel ``weight`` and ``bias`` (off by default).
+        track_running_stats: keep running statistics and use them in eval mode.
+
+    Shape:
+        Input ``(N, C, L)`` or ``(C, L)``, output the same shape.
+
+    Example:
+        >>> InstanceNorm1d(3)(ember.randn(2, 3, 5)).shape
+        ember.Size([2, 3, 5])
+    """
+
+    _expected_dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Normalises each channel of each sample over its height and width.
+
+    Args:
+        num_features: ``C``.
+        eps: added to the variance.
+        momentum: weight of each batch in the running statistics.
+        affine: learn per-channel ``weight`` and ``bias`` (off by default).
+        track_running_stats: keep running statistics and use them in eval mode.
+
+    Shape:
+        Input ``(N, C, H, W)`` or ``(C, H, W)``, output the same shape.
+
+    Example:
+        >>> InstanceNorm2d(3)(ember.randn(2, 3, 4, 4)).shape
+        ember.Size([2, 3, 4, 4])
+    """
+
+    _expected_dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalises each channel of each sample over its three spatial dims.
+
+    Args:
+        num_features: ``C``.
+        eps: added to the variance.
+        momentum: weight of each batch in the running statistics.
+        affine: learn per-channel ``weight`` and ``bias`` (off by default).
+        track_running_stats: keep running statistics and use them in eval mode.
+
+    Shape:
+        Input ``(N, C, D, H, W)`` or ``(C, D, H, W)``, output the same shape.
+
+    Example:
+        >>> InstanceNorm3d(3)(ember.randn(2, 3, 2, 2, 2)).shape
+        ember.Size([2, 3, 2, 2, 2])
+    """
+
+    _expected_dims = (4, 5)
 
 
 def _shape_tuple(normalized_shape) -> tuple:
