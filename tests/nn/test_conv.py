@@ -250,3 +250,19 @@ def test_module_errors_match_torch(kwargs, words):
 def test_unsupported_padding_mode_says_so():
     with pytest.raises(NotImplementedError, match="padding_mode='reflect'.*only"):
         ember.nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")
+
+
+@pytest.mark.parametrize("kernel", [1, 3])  # a 1x1 kernel's columns are a view of the input
+def test_inplace_change_of_the_input_is_detected(kernel):
+    messages = []
+    for lib in (torch, ember):
+        x = lib.ones(2, 3, 5, 5, requires_grad=True)
+        w = lib.ones(4, 3, kernel, kernel, requires_grad=True)
+        y = x * 1
+        out = lib.nn.functional.conv2d(y, w)
+        with lib.no_grad():
+            y.add_(1)
+        with pytest.raises(RuntimeError) as info:
+            out.sum().backward()
+        messages.append(str(info.value))
+    assert all("modified by an inplace operation" in m for m in messages)

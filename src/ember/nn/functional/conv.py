@@ -88,12 +88,13 @@ class Convolution(ArrayFunction):
         if b is not None:
             out += b.reshape(1, o, 1, 1)
         ctx.geometry = (xp.shape, (ho, wo), stride, pads, dilation, groups, shapes)
-        ctx.save_for_backward(cols, w)
+        # x is saved only so that autograd sees in-place changes to it (as PyTorch does)
+        ctx.save_for_backward(cols, w, x)
         return out.reshape(_out_shape(x.shape, shapes, o, ho, wo))
 
     @staticmethod
     def backward(ctx, grad):
-        cols, w = ctx.saved_tensors
+        cols, w, _ = ctx.saved_tensors
         padded, (ho, wo), stride, pads, dilation, groups, shapes = ctx.geometry
         n, c, h, wd = shapes[2]
         o, cg, kh, kw = shapes[3]
