@@ -312,6 +312,9 @@ def test_repr_matches_torch():
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
     ("Adam", dict(lr=0.05)), ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.3, 0.6))),
     ("AdamW", dict(lr=0.05, maximize=True)),
+    ("RMSprop", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+    ("RMSprop", dict(lr=0.01, centered=True, alpha=0.3, weight_decay=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
 ])
 def test_fused_kernels_match_numpy_path_bitwise(monkeypatch, name, kwargs, dtype):
     from ember.optim import _fused

@@ -1,4 +1,4 @@
-"""Fused one-pass update kernels (Numba) for SGD and Adam on contiguous arrays.
+"""Fused one-pass update kernels (Numba) for SGD, Adam, RMSprop and Adagrad on contiguous arrays.
 
 Each kernel performs, element by element, exactly the arithmetic of the NumPy path in
 ``sgd.py`` / ``adam.py`` (same operations, same order, same dtype; no fused multiply-add), so
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["ENABLED", "eligible", "sgd_", "sgd_momentum_", "adam_"]
+__all__ = ["ENABLED", "eligible", "sgd_", "sgd_momentum_", "adam_", "rmsprop_", "adagrad_"]
 
 ENABLED = True  # tests switch this off to check the NumPy path against the kernels
 
@@ -79,6 +79,40 @@ def _adam_general(p, g, m, v, v_max, w, one_minus_w, small_w, beta2, one_minus_b
         p[i] = p[i] + (mi * neg_step_size) / (np.sqrt(vi) / bc2_sqrt + eps)
 
 
+@njit(cache=True, error_model="numpy")
+def _rmsprop(p, g, sq, g_avg, buf, alpha, one_minus_alpha, w, one_minus_w, small_w, eps,
+             momentum, neg_lr, centered, use_momentum):
+    for i in range(p.size):
+        gi = g[i]
+        si = sq[i] * alpha + (gi * one_minus_alpha) * gi
+        sq[i] = si
+        if centered:
+            ai = g_avg[i]
+            d = gi - ai
+            if small_w:
+                ai = ai + d * w
+            else:
+                ai = gi - d * one_minus_w
+            g_avg[i] = ai
+            si = si - ai * ai
+        den = np.sqrt(si) + eps
+        if use_momentum:
+            b = buf[i] * momentum + gi / den
+            buf[i] = b
+            p[i] = p[i] + b * neg_lr
+        else:
+            p[i] = p[i] + (gi * neg_lr) / den
+
+
+@njit(cache=True, error_model="numpy")
+def _adagrad(p, g, state_sum, eps, neg_clr):
+    for i in range(p.size):
+        gi = g[i]
+        si = state_sum[i] + gi * gi
+        state_sum[i] = si
+        p[i] = p[i] + (gi * neg_clr) / (np.sqrt(si) + eps)
+
+
 def sgd_(p: np.ndarray, g: np.ndarray, lr: float) -> None:
     """``p += g * (-lr)``."""
     t = p.dtype.type
@@ -105,3 +139,21 @@ def adam_(p, g, m, v, v_max, weight: float, beta2: float, bc2_sqrt: float, eps: 
                   (v_max if amsgrad else v).reshape(-1), t(weight), t(1 - weight),
                   abs(weight) < 0.5, t(beta2), t(1 - beta2), t(bc2_sqrt), t(eps), t(-step_size),
                   amsgrad)
+
+
+def rmsprop_(p, g, square_avg, grad_avg, buf, alpha: float, eps: float, momentum: float,
+             lr: float) -> None:
+    """One RMSprop update (``grad_avg`` None unless centered, ``buf`` None without momentum)."""
+    t = p.dtype.type
+    w = 1 - alpha
+    flat = p.reshape(-1)
+    _rmsprop(flat, g.reshape(-1), square_avg.reshape(-1),
+             flat if grad_avg is None else grad_avg.reshape(-1),
+             flat if buf is None else buf.reshape(-1), t(alpha), t(1 - alpha), t(w), t(1 - w),
+             abs(w) < 0.5, t(eps), t(momentum), t(-lr), grad_avg is not None, buf is not None)
+
+
+def adagrad_(p, g, state_sum, eps: float, clr: float) -> None:
+    """``sum += g * g``; ``p += (g * -clr) / (sqrt(sum) + eps)``."""
+    t = p.dtype.type
+    _adagrad(p.reshape(-1), g.reshape(-1), state_sum.reshape(-1), t(eps), t(-clr))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.optim import _fused
 from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
 from ember.tensor import Tensor
 
@@ -71,6 +72,9 @@ class Adagrad(Optimizer):
         grad = self._prepare_grad(param, grad, group["maximize"], group["weight_decay"])
         clr = _scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
         state_sum = state["sum"]._data
+        if _fused.eligible(param, grad, state_sum):
+            _fused.adagrad_(param, grad, state_sum, group["eps"], clr)
+            return
         tmp = self._buffer(grad)
         np.multiply(grad, grad, out=tmp)
         state_sum += tmp
