@@ -320,3 +320,91 @@ def test_weighted_loss_modules_hold_weight_buffer():
     t_bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0]))
     assert list(e_bce.state_dict()) == list(t_bce.state_dict())
     check_op([(4, 1), Const(rng.uniform(0, 1, (4, 1)))], t_bce, e_bce, dtypes=(np.float32,))
+
+
+SIGNS = np.array([1.0, -1.0, -1.0, 1.0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_and_embedding_losses(reduction):
+    r = reduction
+    check_op([(4,), (4,), Const(SIGNS)],
+             lambda a, b, y: TF.margin_ranking_loss(a, b, y, margin=0.3, reduction=r),
+             lambda a, b, y: EF.margin_ranking_loss(a, b, y, margin=0.3, reduction=r))
+    check_op([(4, 3), Const(np.sign(rng.uniform(-1, 1, (4, 3))))],
+             lambda a, y: TF.hinge_embedding_loss(a, y, margin=0.8, reduction=r),
+             lambda a, y: EF.hinge_embedding_loss(a, y, margin=0.8, reduction=r))
+    labels = Const((rng.uniform(0, 1, (4, 3)) > 0.5).astype(float))
+    check_op([(4, 3), labels, Const(np.array([0.5, 1.0, 2.0]))],
+             lambda a, y, w: TF.multilabel_soft_margin_loss(a, y, w, reduction=r),
+             lambda a, y, w: EF.multilabel_soft_margin_loss(a, y, w, reduction=r))
+    check_op([(4, 5), (4, 5), Const(SIGNS)],
+             lambda a, b, y: TF.cosine_embedding_loss(a, b, y, margin=0.1, reduction=r),
+             lambda a, b, y: EF.cosine_embedding_loss(a, b, y, margin=0.1, reduction=r))
+    for p, swap in [(2.0, False), (1.0, True), (3.0, False)]:
+        check_op([(4, 5), (4, 5), (4, 5)],
+                 lambda a, b, c, p=p, s=swap: TF.triplet_margin_loss(a, b, c, p=p, swap=s,
+                                                                     reduction=r),
+                 lambda a, b, c, p=p, s=swap: EF.triplet_margin_loss(a, b, c, p=p, swap=s,
+                                                                     reduction=r))
+    t = _targets((4,), 5, seed=3)
+    for p in (1, 2):
+        check_op([(4, 5), t, Const(np.linspace(0.5, 2, 5))],
+                 lambda a, y, w, p=p: TF.multi_margin_loss(a, y, p, 0.7, w, reduction=r),
+                 lambda a, y, w, p=p: EF.multi_margin_loss(a, y, p, 0.7, w, reduction=r))
+    check_op([(5,), np.array(2)], lambda a, y: TF.multi_margin_loss(a, y, reduction=r),
+             lambda a, y: EF.multi_margin_loss(a, y, reduction=r))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_gaussian_nll_loss(reduction):
+    r = reduction
+    for var_shape in [(4, 3), (4,), (4, 1)]:
+        var = np.random.default_rng(17).uniform(0.2, 2.0, var_shape)
+        check_op([(4, 3), (4, 3), var],
+                 lambda a, b, v: TF.gaussian_nll_loss(a, b, v, full=True, reduction=r),
+                 lambda a, b, v: EF.gaussian_nll_loss(a, b, v, full=True, reduction=r))
+    # a variance below eps is clamped for the value, its gradient passes unchanged
+    tiny = np.array([[1e-9, 0.5, 1.0]] * 2)
+    check_op([(2, 3), (2, 3), tiny], lambda a, b, v: TF.gaussian_nll_loss(a, b, v, eps=1e-3),
+             lambda a, b, v: EF.gaussian_nll_loss(a, b, v, eps=1e-3))
+    check_error(TF.gaussian_nll_loss, EF.gaussian_nll_loss,
+                inputs=[(4, 3), (4, 3), Const(np.ones((3, 3)))], words=["var is of incorrect size"])
+    check_error(TF.gaussian_nll_loss, EF.gaussian_nll_loss,
+                inputs=[(4, 3), (4, 3), Const(-np.ones((4, 3)))],
+                words=["var has negative entry/entries"])
+
+
+def test_margin_losses_gradcheck():
+    assert gradcheck(lambda a, b: EF.cosine_embedding_loss(a, b, ember.tensor(SIGNS[:2])),
+                     [(2, 3), (2, 3)])
+    assert gradcheck(lambda a, b, c: EF.triplet_margin_loss(a, b, c, swap=True),
+                     [(3, 4), (3, 4), (3, 4)])
+    assert gradcheck(lambda a: EF.multi_margin_loss(a, ember.tensor([0, 2]), p=2), [(2, 3)])
+    assert gradcheck(lambda a, v: EF.gaussian_nll_loss(a, ember.zeros(2, 3, dtype=ember.float64),
+                                                       v), [(2, 3), np.full((2, 3), 0.7)])
+
+
+MORE_LOSS_MODULES = [
+    ("GaussianNLLLoss", {"full": True}), ("MarginRankingLoss", {"margin": 0.2}),
+    ("HingeEmbeddingLoss", {"margin": 2.0}), ("MultiLabelSoftMarginLoss", {}),
+    ("CosineEmbeddingLoss", {"margin": 0.5}), ("TripletMarginLoss", {"swap": True, "p": 1.0}),
+    ("MultiMarginLoss", {"p": 2, "margin": 0.5}),
+]
+
+
+@pytest.mark.parametrize("name,kw", MORE_LOSS_MODULES)
+def test_more_loss_modules_match_torch(name, kw):
+    t_mod, e_mod = getattr(torch.nn, name)(**kw), getattr(ember.nn, name)(**kw)
+    assert repr(e_mod) == repr(t_mod)
+    signs = Const(SIGNS)
+    specs = {
+        "GaussianNLLLoss": [(4, 3), (4, 3), np.full((4, 1), 0.8)],
+        "MarginRankingLoss": [(4,), (4,), signs],
+        "HingeEmbeddingLoss": [(4,), signs],
+        "MultiLabelSoftMarginLoss": [(4, 3), Const(np.eye(4, 3))],
+        "CosineEmbeddingLoss": [(4, 3), (4, 3), signs],
+        "TripletMarginLoss": [(4, 3), (4, 3), (4, 3)],
+        "MultiMarginLoss": [(4, 3), _targets((4,), 3)],
+    }[name]
+    check_op(specs, t_mod, e_mod)

@@ -20,7 +20,9 @@ from ember.tensor import Tensor
 __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
-    "poisson_nll_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss",
+    "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    "multi_margin_loss",
 ]
 
 _TORCH_NAMES = {
@@ -681,3 +683,137 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         return loss
     return loss.sum() if reduction == "sum" else loss.mean()
 
+
+
+def _reduced(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """``0.5 (log(var) + (input - target)^2 / var)`` (+ ``0.5 log(2 pi)`` with ``full``).
+
+    ``var`` is clamped to at least ``eps`` for the value only (its gradient is unchanged), as
+    PyTorch does. It may have the input's shape, lack its last dim, or have a last dim of 1.
+    """
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ops.full_like(input, float(var))
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    held = var.detach()
+    var = var + (ops.clamp(held, min=eps) - held)
+    loss = 0.5 * (ops.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    return _reduced(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)`` for targets in {-1, 1}."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
+    return _reduced(ops.clamp(-target * (input1 - input2) + margin, min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """``input`` where target is 1, ``max(0, margin - input)`` where target is -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    zeros = ops.zeros_like(input)
+    loss = ops.where(target != 1, ops.clamp(margin - input, min=0), zeros) + \
+        ops.where(target != -1, input, zeros)
+    return _reduced(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    """Binary cross entropy with logits per class, averaged over the classes (last dim)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    from ember.nn.functional.activation import logsigmoid
+
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=input.ndim - 1) / input.shape[-1]
+    return _reduced(loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """``1 - cos(x1, x2)`` where target is 1, ``max(0, cos(x1, x2) - margin)`` where -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.shape != input2.shape:
+        raise RuntimeError(f"cosine_embedding_loss: Input1 and Input2 must have the same shape, "
+                           f"but got Input1: {list(input1.shape)} and Input2: "
+                           f"{list(input2.shape)}")
+    d = input1.ndim - 1
+    eps = 1e-12  # PyTorch's EPSILON, added to each squared magnitude
+    cos = (input1 * input2).sum(d) / ops.sqrt(
+        ((input1 * input1).sum(d) + eps) * ((input2 * input2).sum(d) + eps))
+    zeros = ops.zeros_like(cos)
+    loss = ops.where(target == 1, 1 - cos, zeros) + \
+        ops.where(target == -1, ops.clamp(cos - margin, min=0), zeros)
+    return _reduced(loss, reduction)
+
+
+def _pairwise_distance(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
+    """``||x1 - x2 + eps||_p`` over the last dim (PyTorch's pairwise_distance)."""
+    return ops.norm(x1 - x2 + eps, p, dim=-1)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with ``d`` the p-norm distance.
+
+    With ``swap``, ``d(a, n)`` is replaced by ``min(d(a, n), d(p, n))``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            f"The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs")
+    d_ap = _pairwise_distance(anchor, positive, p, eps)
+    d_an = _pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_an = ops.minimum(d_an, _pairwise_distance(positive, negative, p, eps))
+    return _reduced(ops.clamp(margin + d_ap - d_an, min=0), reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C``."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = target.reshape(-1, 1)
+    c = x.shape[1]
+    z = ops.clamp(margin - x.gather(1, t) + x, min=0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight[target.reshape(-1)].reshape(-1, 1)
+    others = Tensor._make((np.arange(c)[None, :] != t._data).astype(x._data.dtype))
+    loss = (z * others).sum(1) / c
+    if input.ndim < 2:
+        loss = loss.reshape(target.shape)
+    return _reduced(loss, reduction)

@@ -9,7 +9,9 @@ from ember.tensor import Tensor
 
 __all__ = [
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
-    "BCEWithLogitsLoss", "KLDivLoss", "SoftMarginLoss", "PoissonNLLLoss",
+    "BCEWithLogitsLoss", "KLDivLoss", "SoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+    "MarginRankingLoss", "HingeEmbeddingLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
+    "TripletMarginLoss", "MultiMarginLoss",
 ]
 
 
@@ -296,3 +298,192 @@ class PoissonNLLLoss(_Loss):
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
         return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
                                   eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Negative log likelihood of the target under ``N(input, var)``.
+
+    Args:
+        full: add the constant ``0.5 log(2 pi)``.
+        eps: lower bound of the variance (value only).
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        Input ``(N, *)``, target the same, var the same or without (or with 1 as) its last dim.
+
+    Example:
+        >>> y = GaussianNLLLoss()(ember.randn(4, 2), ember.randn(4, 2), ember.ones(4, 1))
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input: Tensor, target: Tensor, var) -> Tensor:
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """``max(0, -y (x1 - x2) + margin)`` for targets ``y`` in {-1, 1}.
+
+    Args:
+        margin: the margin.
+        size_average, reduce: deprecated; use ``reduction``.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        Inputs ``(N)`` or ``()``, target the same.
+
+    Example:
+        >>> y = MarginRankingLoss(0.5)(ember.randn(3), ember.randn(3), ember.tensor([1., -1, 1]))
+    """
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                     reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """``x`` where the target is 1, ``max(0, margin - x)`` where it is -1.
+
+    Args:
+        margin: the margin.
+        size_average, reduce: deprecated; use ``reduction``.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        Input ``(*)``, target the same.
+
+    Example:
+        >>> y = HingeEmbeddingLoss()(ember.rand(3), ember.tensor([1., -1, 1]))
+    """
+
+    def __init__(self, margin: float = 1.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.hinge_embedding_loss(input, target, margin=self.margin,
+                                      reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Per-class binary cross entropy with logits, averaged over the classes.
+
+    Args:
+        weight: per-class weights ``(C,)``.
+        size_average, reduce: deprecated; use ``reduction``.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        Input ``(N, C)``, target the same (0 or 1), output ``(N,)`` with ``'none'``.
+
+    Example:
+        >>> y = MultiLabelSoftMarginLoss()(ember.randn(2, 3), ember.tensor([[1., 0, 1], [0, 0, 1]]))
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                             reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """``1 - cos(x1, x2)`` for target 1, ``max(0, cos(x1, x2) - margin)`` for target -1.
+
+    Args:
+        margin: the margin, in [-1, 1].
+        size_average, reduce: deprecated; use ``reduction``.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        Inputs ``(N, D)`` or ``(D,)``, target ``(N,)`` or ``()``.
+
+    Example:
+        >>> y = CosineEmbeddingLoss()(ember.randn(2, 4), ember.randn(2, 4), ember.tensor([1., -1]))
+    """
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                       reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with the p-norm distance ``d``.
+
+    Args:
+        margin: the margin.
+        p: the norm degree of the distance.
+        eps: added to the difference before the norm.
+        swap: use ``min(d(a, n), d(p, n))`` as the negative distance.
+        size_average, reduce: deprecated; use ``reduction``.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        Inputs ``(N, D)`` or ``(D,)``, output ``(N,)`` with ``'none'``.
+
+    Example:
+        >>> a, p, n = ember.randn(3, 2, 4).unbind(0)
+        >>> y = TripletMarginLoss()(a, p, n)
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got "
+                             f"{margin} instead")
+        self.margin = margin
+        self.p = p
+        self.eps = eps
+        self.swap = swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                     eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C``.
+
+    Args:
+        p: 1 or 2.
+        margin: the margin.
+        weight: per-class weights ``(C,)``.
+        size_average, reduce: deprecated; use ``reduction``.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape:
+        Input ``(N, C)`` or ``(C,)``, target ``(N,)`` or ``()`` class indices.
+
+    Example:
+        >>> y = MultiMarginLoss()(ember.randn(2, 3), ember.tensor([0, 2]))
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                 size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got "
+                             f"{weight.dim()}D instead")
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                   weight=self.weight, reduction=self.reduction)
