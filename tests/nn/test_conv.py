@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.ops.helpers import check_error, check_op, gradcheck
 
 import ember
@@ -266,3 +268,32 @@ def test_inplace_change_of_the_input_is_detected(kernel):
             out.sum().backward()
         messages.append(str(info.value))
     assert all("modified by an inplace operation" in m for m in messages)
+
+
+@st.composite
+def conv2d_configs(draw):
+    """Any valid conv2d: groups, kernel, stride, dilation, padding (int, 'same', 'valid')."""
+    groups, cg, og = (draw(st.integers(1, 3)) for _ in range(3))
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    choices = ["int", "valid"] + (["same"] if stride == (1, 1) else [])
+    kind = draw(st.sampled_from(choices))
+    padding = ((draw(st.integers(0, 2)), draw(st.integers(0, 2))) if kind == "int" else kind)
+    pads = padding if kind == "int" else (0, 0)
+    size = tuple(max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 4))
+                 for d, k, p in zip(dilation, kernel, pads, strict=True))
+    x = (draw(st.integers(1, 2)), groups * cg) + size
+    w = (groups * og, cg) + kernel
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return x, w, draw(st.booleans()), kwargs
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@settings(max_examples=40, deadline=None)
+@given(case=conv2d_configs())
+def test_conv2d_property_matches_torch(case):
+    x, w, bias, kwargs = case
+    check_op([x, w, (w[0],) if bias else None],
+             lambda a, b, c: TF.conv2d(a, b, c, **kwargs),
+             lambda a, b, c: EF.conv2d(a, b, c, **kwargs), dtypes=(np.float64,))

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.ops.helpers import check_error, check_op, gradcheck
 
 import ember
@@ -263,3 +265,37 @@ def test_modules_match_torch(ctor):
     assert repr(em) == repr(tm)
     shape = (2, 3, 9, 8) if "2d" in ctor else (2, 3, 11)
     check_op([shape], tm, em)
+
+
+@st.composite
+def pool2d_configs(draw):
+    """Valid max/avg pooling arguments: padding at most half the kernel, at least one window."""
+    fn = draw(st.sampled_from(["max_pool2d", "avg_pool2d"]))
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    kwargs = dict(kernel_size=kernel, stride=stride, padding=padding,
+                  ceil_mode=draw(st.booleans()))
+    dilation = (1, 1)
+    if fn == "max_pool2d":
+        dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+        kwargs["dilation"] = dilation
+    else:
+        kwargs["count_include_pad"] = draw(st.booleans())
+    size = tuple(max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 5))
+                 for d, k, p in zip(dilation, kernel, padding, strict=True))
+    return fn, (draw(st.integers(1, 2)), 2) + size, kwargs
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=pool2d_configs())
+def test_pool2d_property_matches_torch(case):
+    fn, shape, kwargs = case
+    _check(fn, shape, kwargs, dtypes=(np.float64,))
+
+
+@settings(max_examples=30, deadline=None)
+@given(h=st.integers(1, 9), w=st.integers(1, 9), oh=st.integers(1, 9), ow=st.integers(1, 9),
+       fn=st.sampled_from(["adaptive_avg_pool2d", "adaptive_max_pool2d"]))
+def test_adaptive_pool2d_property_matches_torch(h, w, oh, ow, fn):
+    _check(fn, (2, 2, h, w), dict(output_size=(oh, ow)), dtypes=(np.float64,))
