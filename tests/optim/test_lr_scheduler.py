@@ -40,6 +40,14 @@ SCHEDULERS = {
     "ConstantLR": ("SGD", lambda S, o: S.ConstantLR(o, factor=0.25, total_iters=12)),
     "LinearLR": ("SGD", lambda S, o: S.LinearLR(o, start_factor=0.1, end_factor=0.9,
                                                 total_iters=40)),
+    "PolynomialLR": ("SGD", lambda S, o: S.PolynomialLR(o, total_iters=60, power=2.0)),
+    "CosineAnnealingWarmRestarts": ("SGD", lambda S, o: S.CosineAnnealingWarmRestarts(
+        o, T_0=7, T_mult=2, eta_min=0.001)),
+    "SequentialLR": ("SGD", lambda S, o: S.SequentialLR(
+        o, [S.LinearLR(o, start_factor=0.1, total_iters=10), S.CosineAnnealingLR(o, T_max=50),
+            S.ExponentialLR(o, gamma=0.9)], milestones=[10, 60])),
+    "ChainedScheduler": ("SGD", lambda S, o: S.ChainedScheduler(
+        [S.ConstantLR(o, factor=0.5, total_iters=20), S.ExponentialLR(o, gamma=0.98)])),
     "OneCycleLR-cos": ("SGD", lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=100)),
     "OneCycleLR-linear": ("SGD", lambda S, o: S.OneCycleLR(
         o, max_lr=[1.0, 0.2], epochs=10, steps_per_epoch=10, anneal_strategy="linear",
@@ -125,7 +133,8 @@ def test_reduce_on_plateau_matches_torch(kwargs):
 
 
 @pytest.mark.parametrize("name", ["StepLR", "CosineAnnealingLR", "OneCycleLR-three-phase",
-                                  "LambdaLR", "LinearLR"])
+                                  "LambdaLR", "LinearLR", "SequentialLR",
+                                  "CosineAnnealingWarmRestarts"])
 def test_state_dict_round_trip(name):
     kind, make = SCHEDULERS[name]
     opt = _optimizer(ember, kind)
@@ -148,7 +157,8 @@ def test_state_dict_round_trip(name):
 
 
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-                                  "ConstantLR", "LinearLR"])
+                                  "ConstantLR", "LinearLR", "PolynomialLR",
+                                  "CosineAnnealingWarmRestarts"])
 def test_closed_form_with_epoch_matches_torch(name):
     seqs = []
     for lib in (ember, torch):
@@ -196,6 +206,11 @@ def _error(fn):
     lambda S, o: S.CosineAnnealingLR(o, T_max=10, last_epoch=3),
     lambda S, o: S.LinearLR(o, start_factor=0),
     lambda S, o: S.ConstantLR(o, factor=2),
+    lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=0),
+    lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=0),
+    lambda S, o: S.SequentialLR(o, [S.StepLR(o, 3), S.StepLR(o, 5)], milestones=[]),
+    lambda S, o: S.SequentialLR(o, [S.StepLR(o, 3), S.ReduceLROnPlateau(o)], milestones=[4]),
+    lambda S, o: S.ChainedScheduler([]),
 ])
 def test_errors_in_torch_words(make):
     theirs = _error(lambda: make(torch.optim.lr_scheduler, _optimizer(torch)))
