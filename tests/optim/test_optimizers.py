@@ -330,3 +330,49 @@ def test_fused_kernels_match_numpy_path_bitwise(monkeypatch, name, kwargs, dtype
     for i, st in plain_state.items():
         for key, v in st.items():
             np.testing.assert_array_equal(to_numpy(fused_state[i][key]), to_numpy(v))
+
+
+def test_user_optimizer_written_the_torch_way():
+    """A custom Optimizer subclass that overrides step() as in PyTorch tutorials."""
+
+    def make(lib):
+        class SignSGD(lib.optim.Optimizer):
+            def __init__(self, params, lr=0.01, decay=0.5):
+                super().__init__(params, dict(lr=lr, decay=decay))
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        state = self.state[p]
+                        if "avg" not in state:
+                            state["avg"] = lib.zeros_like(p)
+                        state["avg"].mul_(group["decay"]).add_(p.grad, alpha=1 - group["decay"])
+                        p.add_(state["avg"].sign(), alpha=-group["lr"])
+
+        return SignSGD
+
+    results = []
+    for lib in (ember, torch):
+        params = make_params(lib, initial_values())
+        opt = make(lib)(params, lr=0.05)
+        results.append(run(lib, None, {}, steps=15, opt=opt, params=params)[2])
+        assert sorted(opt.state_dict()["state"]) == [0, 1, 2, 3]
+    _assert_traj(results[0], results[1], rtol=1e-12, atol=1e-14)
+
+
+def test_non_contiguous_parameter_and_tensor_lr():
+    base = np.arange(12.0).reshape(3, 4)
+    out = []
+    for lib in (ember, torch):
+        t = torch.from_numpy(base.copy()) if lib is torch else ember.tensor(base.copy())
+        p = t.t()  # a transposed (non-contiguous) leaf
+        p.requires_grad_(True)
+        opt = lib.optim.Adam([p], lr=lib.tensor(0.1, dtype=lib.float64))
+        for k in range(5):
+            p.grad = p.detach() * 0.1 + k
+            opt.step()
+        out.append(to_numpy(p))
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-12)
