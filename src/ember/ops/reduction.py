@@ -30,16 +30,40 @@ def _expand_back(grad: np.ndarray, shape: tuple, axes, keepdim: bool) -> np.ndar
     return grad
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_EINSUM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _sum(x: np.ndarray, axes, keepdim: bool) -> np.ndarray:
+    """``np.sum(x, axis=axes, keepdims=keepdim)``, through einsum for float32/float64.
+
+    NumPy's add.reduce runs a scalar pairwise loop; einsum's sum-of-products loop is SIMD and
+    4-7x faster for float32 (its error stays within a few ulp for sums of 1M elements).
+    """
+    if x.dtype not in _EINSUM_DTYPES or x.ndim > len(_LETTERS) or x.size == 0:
+        return np.sum(x, axis=axes, keepdims=keepdim)
+    letters = _LETTERS[:x.ndim]
+    kept = "" if axes is None else "".join(c for i, c in enumerate(letters) if i not in axes)
+    out = np.asarray(np.einsum(letters + "->" + kept, x))
+    if keepdim:
+        out = out.reshape(tuple(1 if axes is None or i in axes else n
+                                for i, n in enumerate(x.shape)))
+    return out
+
+
 class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim, ctx.in_dtype = x.shape, axes, keepdim, x.dtype
+        if dtype is None or dtype == x.dtype:
+            return _sum(x, axes, keepdim)
         return np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        return np.broadcast_to(g, ctx.shape).astype(ctx.in_dtype), None, None, None
+        # a read-only broadcast view: whoever stores the gradient (a leaf) makes the copy
+        g = np.broadcast_to(_expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
+        return g if g.dtype == ctx.in_dtype else g.astype(ctx.in_dtype), None, None, None
 
 
 class Mean(ArrayFunction):
@@ -47,12 +71,15 @@ class Mean(ArrayFunction):
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        return np.mean(x, axis=axes, keepdims=keepdim)
+        if ctx.count == 0:
+            return np.mean(x, axis=axes, keepdims=keepdim)
+        out = _sum(x, axes, keepdim)
+        return np.divide(out, ctx.count, out=out) if out.ndim else out / x.dtype.type(ctx.count)
 
     @staticmethod
     def backward(ctx, grad):
-        g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim) / ctx.count
-        return np.broadcast_to(g, ctx.shape).astype(grad.dtype), None, None
+        g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim) / grad.dtype.type(ctx.count)
+        return np.broadcast_to(g, ctx.shape), None, None
 
 
 class Prod(ArrayFunction):
