@@ -145,3 +145,17 @@ def test_where():
                      [(2, 3), (3,)])
     check_error(lambda c, a, b: torch.where(c, a, b), lambda c, a, b: ember.where(c, a, b),
                 inputs=[cond, (2, 4), (2, 3)], words=("must match",))
+
+
+def test_small_added_ops():
+    check_op([(3, 4)], *fn_pair("sinh"))
+    check_op([(3, 4)], *fn_pair("cosh"))
+    check_op([(3, 4), (4,)], *fn_pair("atan2"))
+    check_op([(3, 4)], lambda y: torch.atan2(y, torch.tensor(-0.5, dtype=y.dtype)),
+             lambda y: ember.atan2(y, ember.tensor(-0.5, dtype=y.dtype)))
+    check_op([(3, 4), (3, 1)], *fn_pair("logaddexp"))
+    check_op([Const(np.array([1000.0, -1000.0])), (2,)], *fn_pair("logaddexp"))
+    check_op([(3, 4)], *fn_pair("clamp_min", 0.1))
+    check_op([(3, 4), (4,)], *fn_pair("clamp_max"))
+    assert gradcheck(lambda y, x: ember.atan2(y, x), [(3, 4), (4,)])
+    assert gradcheck(lambda a, b: ember.logaddexp(a, b), [(3, 4), (4,)])

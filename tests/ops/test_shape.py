@@ -205,3 +205,28 @@ def test_cat_stack_pad_gradcheck():
     assert gradcheck(lambda a, b: ember.stack([a, b * 2], 1), [(2, 3), (2, 3)])
     assert gradcheck(lambda a: ember.pad(a, (1, -1, 2, 0)), [(2, 3)])
     assert gradcheck(lambda a: a.split(2, 1)[1] * 3, [(2, 5)])
+
+
+def test_small_added_ops():
+    check_op([(2, 3, 4)], *fn_pair("ravel"))
+    check_op([(2, 3, 4)], *fn_pair("select", 1, -1))
+    check_op([(3, 1), (4,)], lambda a, b: torch.broadcast_tensors(a, b),
+             lambda a, b: ember.broadcast_tensors(a, b))
+    assert ember.broadcast_shapes((3, 1), (4,), (2, 1, 1)) == \
+        torch.broadcast_shapes((3, 1), (4,), (2, 1, 1))
+    for indexing in ("ij", "xy"):
+        check_op([(3,), (4,), (2,)], lambda *xs, i=indexing: torch.meshgrid(*xs, indexing=i),
+                 lambda *xs, i=indexing: ember.meshgrid(*xs, indexing=i))
+    for k in (0, 1, -2):
+        check_op([(3,)], *fn_pair("diag", k))
+        check_op([(3, 4)], *fn_pair("diag", k))
+    check_op([(3, 4)], *fn_pair("trace"))
+    check_op([(2, 3)], *fn_pair("repeat_interleave", 2))
+    check_op([(2, 3)], *fn_pair("repeat_interleave", 2, 1))
+    check_op([(2, 3), np.array([1, 0, 2])], lambda x, r: torch.repeat_interleave(x, r, dim=1),
+             lambda x, r: ember.repeat_interleave(x, r, dim=1))
+    check_error(lambda a, b: torch.broadcast_tensors(a, b),
+                lambda a, b: ember.broadcast_tensors(a, b), inputs=[(2, 3), (4,)],
+                words=("must match",))
+    check_error(*fn_pair("diag"), inputs=[(2, 2, 2)], words=("diag(): Supports 1D or 2D",))
+    check_error(*fn_pair("trace"), inputs=[(2,)], words=("trace: expected a matrix",))

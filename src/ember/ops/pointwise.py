@@ -12,7 +12,8 @@ __all__ = [
     "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sign",
     "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp", "clip", "maximum", "minimum",
     "where", "floor", "ceil", "round", "trunc", "frac", "erf", "atan", "asin", "acos", "sgn",
-    "absolute", "nan_to_num", "logit", "softplus_raw",
+    "absolute", "nan_to_num", "logit", "softplus_raw", "sinh", "cosh", "atan2", "arctan2",
+    "logaddexp", "clamp_min", "clamp_max",
 ]
 
 
@@ -212,6 +213,64 @@ class Acos(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return -grad / np.sqrt(1 - x * x)
+
+
+class Sinh(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sinh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.cosh(x)
+
+
+class Cosh(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cosh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.sinh(x)
+
+
+class Atan2(ArrayFunction):
+    @staticmethod
+    def forward(ctx, y, x):
+        ctx.save_for_backward(y, x)
+        return np.arctan2(y, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
+        y, x = ctx.saved_tensors
+        scale = grad / (x * x + y * y)
+        gy = reduce_grad(scale * x, y.shape, y.dtype) if ctx.needs_input_grad[0] else None
+        gx = reduce_grad(-scale * y, x.shape, x.dtype) if ctx.needs_input_grad[1] else None
+        return gy, gx
+
+
+class LogAddExp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.logaddexp(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/da log(e^a + e^b) = e^(a - out): the softmax weight of a
+        a, b, out = ctx.saved_tensors
+        ga = reduce_grad(grad * np.exp(a - out), a.shape, a.dtype) \
+            if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(grad * np.exp(b - out), b.shape, b.dtype) \
+            if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Tanh(ArrayFunction):
@@ -509,6 +568,35 @@ def acos(input: Tensor) -> Tensor:
     return Acos.apply(_float_input(input))
 
 
+def sinh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic sine."""
+    return Sinh.apply(_float_input(input))
+
+
+def cosh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic cosine."""
+    return Cosh.apply(_float_input(input))
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant."""
+    a, b, _ = operands(input, other, floating=True)
+    return apply_binary(Atan2, _as_tensor(a, b), _as_tensor(b, a))
+
+
+arctan2 = atan2
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise ``log(exp(input) + exp(other))`` without overflow."""
+    a, b, _ = operands(input, other, floating=True)
+    return apply_binary(LogAddExp, _as_tensor(a, b), _as_tensor(b, a))
+
+
+def _as_tensor(x, like: Tensor) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x, dtype=like._data.dtype))
+
+
 def tanh(input: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent."""
     return Tanh.apply(_float_input(input))
@@ -568,6 +656,16 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
 
 
 clip = clamp
+
+
+def clamp_min(input: Tensor, min) -> Tensor:
+    """``clamp(input, min=min)``."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:
+    """``clamp(input, max=max)``."""
+    return clamp(input, max=max)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:

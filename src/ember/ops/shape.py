@@ -13,7 +13,8 @@ __all__ = [
     "t", "expand", "expand_as", "broadcast_to", "repeat", "contiguous", "narrow", "split",
     "chunk", "flip", "roll", "cat", "concat", "concatenate", "stack", "pad", "movedim",
     "swapaxes", "unbind", "tile", "view_as", "reshape_as", "hstack", "vstack", "tril", "triu",
-    "diagonal", "atleast_1d",
+    "diagonal", "atleast_1d", "ravel", "select", "broadcast_tensors", "broadcast_shapes",
+    "meshgrid", "diag", "trace", "repeat_interleave",
 ]
 
 
@@ -546,6 +547,102 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     for i in range(len(pad) // 2):
         widths[n - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     return Pad.apply(input, tuple(widths), 0 if value is None else value)
+
+
+def ravel(input: Tensor) -> Tensor:
+    """The elements as a 1-D tensor (a view when possible)."""
+    return reshape(input, (-1,))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, with that dim removed (a view)."""
+    from ember.ops.indexing import getitem
+
+    d = canon_dim(dim, input._data.ndim)
+    return getitem(input, (slice(None),) * d + (int(index),))
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of ``shapes`` broadcast to."""
+    from ember.tensor import Size
+
+    try:
+        return Size(np.broadcast_shapes(*(tuple(s) if isinstance(s, (tuple, list)) else (s,)
+                                          for s in shapes)))
+    except ValueError:
+        from ember.ops._util import broadcast_error
+
+        raise broadcast_error(*(np.empty(tuple(s) if isinstance(s, (tuple, list)) else (s,))
+                                for s in shapes)) from None
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    """Expands tensors to their common broadcast shape (views)."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors (``indexing='ij'`` or ``'xy'``)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}"
+        )
+    n = len(tensors)
+    sizes = [t.numel() for t in tensors]
+    swap = indexing == "xy" and n >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(tensors):
+        axis = i if not swap or i > 1 else 1 - i
+        shape = [1] * n
+        shape[axis] = t.numel()
+        out.append(expand(reshape(t, tuple(shape)), tuple(sizes)))
+    return tuple(out)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-D tensor's values on a diagonal of a square matrix, or a matrix's diagonal."""
+    if input._data.ndim == 2:
+        return globals()["diagonal"](input, diagonal)
+    if input._data.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
+    from ember.ops.indexing import setitem
+
+    n = input._data.shape[0] + abs(diagonal)
+    out = Tensor._make(np.zeros((n, n), dtype=input._data.dtype))
+    i = np.arange(input._data.shape[0])
+    rows, cols = (i, i + diagonal) if diagonal >= 0 else (i - diagonal, i)
+    setitem(out, (Tensor._make(rows), Tensor._make(cols)), input)
+    return out
+
+
+def trace(input: Tensor) -> Tensor:
+    """Sum of the main diagonal of a matrix."""
+    if input._data.ndim != 2:
+        raise RuntimeError("trace: expected a matrix, but got tensor with dim "
+                           f"{input._data.ndim}")
+    return globals()["diagonal"](input).sum()
+
+
+def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> Tensor:
+    """Repeats each element ``repeats`` times (an int or one count per element) along ``dim``."""
+    from ember.ops.indexing import index_select
+
+    if dim is None:
+        input, dim = reshape(input, (-1,)), 0
+    d = canon_dim(dim, input._data.ndim)
+    reps = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    n = input._data.shape[d]
+    if reps.ndim == 0:
+        reps = np.full(n, int(reps))
+    if reps.shape != (n,):
+        raise RuntimeError("repeats must have the same size as input along dim")
+    idx = np.repeat(np.arange(n), reps)
+    return index_select(input, d, Tensor._make(idx))
 
 
 def _tri(input: Tensor, diagonal: int, upper: bool) -> Tensor:
