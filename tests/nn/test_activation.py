@@ -170,3 +170,19 @@ def test_module_parameters_and_state_dict():
     assert [n for n, _ in m.named_parameters()] == ["weight"]
     np.testing.assert_array_equal(m.weight.detach().numpy(), np.full(3, 0.1, dtype=np.float32))
     assert list(ember.nn.ReLU().state_dict()) == []
+
+
+def test_implicit_softmax_dim_warns_and_matches_torch():
+    for name in ("softmax", "softmin", "log_softmax"):
+        for shape in [(3,), (2, 3), (2, 3, 4)]:
+            with pytest.warns(UserWarning, match="Implicit dimension choice"):
+                check_op([shape], lambda x, n=name: getattr(TF, n)(x),
+                         lambda x, n=name: getattr(EF, n)(x))
+
+
+def test_softmax2d_matches_torch():
+    assert repr(ember.nn.Softmax2d()) == repr(torch.nn.Softmax2d())
+    check_op([(2, 3, 4, 2)], torch.nn.Softmax2d(), ember.nn.Softmax2d())
+    check_op([(3, 4, 2)], torch.nn.Softmax2d(), ember.nn.Softmax2d())
+    check_error(torch.nn.Softmax2d(), ember.nn.Softmax2d(), inputs=[(2, 3)],
+                words=["Softmax2d: expected input to be 3D or 4D, got 2D instead"])

@@ -408,3 +408,13 @@ def test_more_loss_modules_match_torch(name, kw):
         "MultiMarginLoss": [(4, 3), _targets((4,), 3)],
     }[name]
     check_op(specs, t_mod, e_mod)
+
+
+def test_legacy_size_average_reduce_flags_warn_and_map_like_torch():
+    for size_average, reduce in [(False, None), (None, False), (True, True), (False, True)]:
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+            e_mod = ember.nn.MSELoss(size_average=size_average, reduce=reduce)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_mod = torch.nn.MSELoss(size_average=size_average, reduce=reduce)
+        assert e_mod.reduction == t_mod.reduction

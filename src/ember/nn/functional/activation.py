@@ -8,6 +8,7 @@ writes the result into the input (as PyTorch, it is refused on a leaf that requi
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -24,6 +25,13 @@ __all__ = [
     "log_softmax", "glu", "threshold", "threshold_", "tanhshrink", "softshrink", "hardshrink",
     "prelu",
 ]
+
+
+def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """PyTorch's legacy choice of dim when none is given (with its deprecation warning)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -446,11 +454,15 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
         dim: the dimension that sums to 1.
         dtype: cast the input to this dtype first.
     """
+    if dim is None:
+        dim = _implicit_dim("softmax", input.ndim, _stacklevel)
     return ops.softmax(input, dim, dtype=dtype)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``softmax(-x)`` along ``dim``."""
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
     return ops.softmax(-input, dim)
@@ -459,6 +471,8 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``log(softmax(x))`` along ``dim``, computed without overflow."""
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input.ndim, _stacklevel)
     return ops.log_softmax(input, dim, dtype=dtype)
 
 

@@ -11,7 +11,7 @@ from ember.tensor import Tensor
 __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid",
     "Tanh", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
-    "Softmax", "Softmin", "LogSoftmax", "GLU", "Threshold", "Tanhshrink", "Softshrink",
+    "Softmax", "Softmin", "LogSoftmax", "Softmax2d", "GLU", "Threshold", "Tanhshrink", "Softshrink",
     "Hardshrink", "PReLU",
 ]
 
@@ -538,6 +538,23 @@ class LogSoftmax(Softmax):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) at every spatial position.
+
+    Shape:
+        Input ``(N, C, H, W)`` or ``(C, H, W)``, output the same shape.
+
+    Example:
+        >>> y = Softmax2d()(ember.randn(2, 3, 4, 4))
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             "instead")
+        return F.softmax(input, -3, _stacklevel=5)
 
 
 class GLU(Module):
