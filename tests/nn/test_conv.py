@@ -297,3 +297,11 @@ def test_conv2d_property_matches_torch(case):
     check_op([x, w, (w[0],) if bias else None],
              lambda a, b, c: TF.conv2d(a, b, c, **kwargs),
              lambda a, b, c: EF.conv2d(a, b, c, **kwargs), dtypes=(np.float64,))
+
+
+def test_weight_grad_summed_over_batch_chunks(monkeypatch):
+    # large layers sum the weight gradient over chunks of the batch; force several chunks
+    from ember.nn.functional import conv
+
+    monkeypatch.setattr(conv, "_CHUNK_ELEMENTS", 2 * 4 * 3 * 3 * 3)
+    _run(((5, 3, 6, 6), (4, 3, 3, 3), True, dict(padding=1)), TF.conv2d, EF.conv2d)

@@ -64,6 +64,9 @@ def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]), constant_values=value)
 
 
+_CHUNK_ELEMENTS = 1 << 21  # bound on the batch of weight-gradient products summed at once
+
+
 class Convolution(ArrayFunction):
     """N-d convolution (N = 1, 2) on arrays already in the canonical 4-D layout.
 
@@ -112,8 +115,15 @@ class Convolution(ArrayFunction):
             gx = gxp[:, :, pads[0][0]:pads[0][0] + h, pads[1][0]:pads[1][0] + wd]
             gx = np.ascontiguousarray(gx).reshape(shapes[0])
         if ctx.needs_input_grad[1]:
-            # d w[g] = sum_n g[n, g] @ cols[n, g]^T
-            gw = np.matmul(g, cols.swapaxes(-1, -2)).sum(axis=0).reshape(shapes[1])
+            # d w[g] = sum_n g[n, g] @ cols[n, g]^T, over batch chunks whose per-sample
+            # products (G, Og, K) stay within a few MB
+            per_sample = o * cg * kh * kw
+            step = max(1, _CHUNK_ELEMENTS // max(per_sample, 1))
+            gw = np.matmul(g[:step], cols[:step].swapaxes(-1, -2)).sum(axis=0)
+            for start in range(step, n, step):
+                gw += np.matmul(g[start:start + step],
+                                cols[start:start + step].swapaxes(-1, -2)).sum(axis=0)
+            gw = gw.reshape(shapes[1])
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = g.sum(axis=(0, 3)).reshape(o)
         return gx, gw, gb
