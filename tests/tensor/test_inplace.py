@@ -154,6 +154,18 @@ def test_views_share_storage_and_version():
     both(run)
 
 
+def test_single_element_indexing_gives_a_view():
+    def run(M):
+        x = M.zeros(3)
+        x[1].fill_(5.0)
+        y = M.zeros(2, 2)
+        y[1, 1].add_(3.0)
+        y[0][1].sub_(1.0)
+        return x, y
+
+    both(run)
+
+
 def test_writing_into_an_expanded_view_raises():
     same_error(lambda M: M.ones(1, 3).expand(2, 3).add_(1))
 
@@ -367,3 +379,36 @@ def test_inplace_value_snapshot_unaffected_by_numpy_aliasing():
     y.pow_(3)
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 3 * np.array([1.0, 2.0]) ** 2)
+
+
+VIEWS = {
+    "row": lambda y: y[1],
+    "columns": lambda y: y[:, 1:],
+    "t": lambda y: y.t(),
+    "t_row": lambda y: y.t()[0],
+    "flat_slice": lambda y: y.reshape(-1)[2:5],
+    "view": lambda y: y.view(3, 2),
+    "unsqueeze_index": lambda y: y.unsqueeze(0)[0, 1],
+    "transpose_slice": lambda y: y.transpose(0, 1)[1:],
+    "narrow": lambda y: y.narrow(1, 0, 2),
+    "step_slice": lambda y: y[:, ::2],
+    "negative_index": lambda y: y[-1, -1],
+}
+
+
+@pytest.mark.parametrize("layout", ["c", "f"])
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_inplace_through_each_kind_of_view(name, layout):
+    def run(M):
+        x = M.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]], requires_grad=True)
+        w = M.tensor(1.5, requires_grad=True)
+        # the base is either C-ordered or the F-ordered result of an op on a transpose
+        y = x * 2 if layout == "c" else (x.t() * 2).t()
+        v = VIEWS[name](y)
+        v.mul_(w)
+        v.add_(1.0)
+        out = (y * M.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum() + (v * v).sum()
+        out.backward()
+        return y, v, x.grad, w.grad
+
+    both(run, rtol=1e-5)

@@ -135,6 +135,8 @@ def getitem(input: Tensor, index) -> Tensor:
     idx, basic = _convert_index(index)
     if basic:
         _check_bounds(input._data.shape, idx)
+        if not any(i is Ellipsis for i in idx):
+            idx += (Ellipsis,)  # makes x[0, 0] a 0-d view of x, not a NumPy scalar copy
         return Slice.apply(input, idx)
     _check_masks(input._data.shape, idx)
     try:
