@@ -25,18 +25,18 @@ def _configs():
         out.append(("SGD", dict(lr=0.1, momentum=m, dampening=d, nesterov=nest,
                                 weight_decay=wd, maximize=mx)))
     for cls in ("Adam", "AdamW"):
-        for ams, wd, mx, betas in itertools.product((False, True), (0, 0.1), (False, True),
-                                                    ((0.9, 0.999), (0.3, 0.6))):
+        for ams, wd, mx in itertools.product((False, True), (0, 0.1), (False, True)):
+            betas = (0.3, 0.6) if ams == mx else (0.9, 0.999)  # lerp weight above 0.5 too
             out.append((cls, dict(lr=0.05, amsgrad=ams, weight_decay=wd, maximize=mx,
                                   betas=betas)))
     out.append(("Adam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)))
-    for c, m, wd, mx, alpha in itertools.product((False, True), (0, 0.8), (0, 0.1),
-                                                 (False, True), (0.99, 0.3)):
+    for c, m, wd, (mx, alpha) in itertools.product((False, True), (0, 0.8), (0, 0.1),
+                                                   ((False, 0.99), (True, 0.3))):
         out.append(("RMSprop", dict(lr=0.01, centered=c, momentum=m, weight_decay=wd,
                                     maximize=mx, alpha=alpha)))
-    for lrd, wd, init, mx in itertools.product((0, 0.05), (0, 0.1), (0, 0.5), (False, True)):
+    for lrd, wd, init in itertools.product((0, 0.05), (0, 0.1), (0, 0.5)):
         out.append(("Adagrad", dict(lr=0.1, lr_decay=lrd, weight_decay=wd,
-                                    initial_accumulator_value=init, maximize=mx)))
+                                    initial_accumulator_value=init, maximize=lrd != 0)))
     out.append(("Adagrad", dict(lr=0.1, eps=1e-3)))
     return out
 
