@@ -159,3 +159,10 @@ def test_small_added_ops():
     check_op([(3, 4), (4,)], *fn_pair("clamp_max"))
     assert gradcheck(lambda y, x: ember.atan2(y, x), [(3, 4), (4,)])
     assert gradcheck(lambda a, b: ember.logaddexp(a, b), [(3, 4), (4,)])
+
+
+def test_clamp_gradcheck():
+    assert gradcheck(lambda x: ember.clamp(x, -0.5, 0.7), [(3, 4)])
+    assert gradcheck(lambda x, lo, hi: ember.clamp(x, lo, hi + 1), [(3, 4), (4,), (3, 1)])
+    # crossing bounds: the result is max everywhere, so max gets every gradient
+    assert gradcheck(lambda x, lo, hi: ember.clamp(x, lo + 2, hi - 2), [(3, 4), (4,), (3, 1)])
