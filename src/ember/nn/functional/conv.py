@@ -57,6 +57,20 @@ def col2im_add(target: np.ndarray, cols: np.ndarray, stride: tuple, dilation: tu
             target[:, :, hs, w0:w0 + stride[1] * (wo - 1) + 1:stride[1]] += cols[:, :, i, j]
 
 
+def col2im_add_channels_last(target: np.ndarray, cols: np.ndarray, stride: tuple,
+                             dilation: tuple) -> None:
+    """:func:`col2im_add` for ``target`` ``(N, H, W, *C)`` and ``cols``
+    ``(N, Ho, Wo, *C, kh, kw)``: faster when output rows are short."""
+    ho, wo = cols.shape[1:3]
+    kh, kw = cols.shape[-2:]
+    for i in range(kh):
+        h0 = i * dilation[0]
+        hs = slice(h0, h0 + stride[0] * (ho - 1) + 1, stride[0])
+        for j in range(kw):
+            w0 = j * dilation[1]
+            target[:, hs, w0:w0 + stride[1] * (wo - 1) + 1:stride[1]] += cols[..., i, j]
+
+
 def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
     """Pads the last two axes by ``pads = ((top, bottom), (left, right))`` (no copy if zero)."""
     if not any(pads[0]) and not any(pads[1]):
@@ -65,6 +79,7 @@ def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
 
 
 _CHUNK_ELEMENTS = 1 << 21  # bound on the batch of weight-gradient products summed at once
+_CHANNELS_LAST_BELOW = 16  # output widths under which col2im accumulates channels-last
 
 
 class Convolution(ArrayFunction):
@@ -106,13 +121,23 @@ class Convolution(ArrayFunction):
         if ctx.needs_input_grad[0]:
             # d cols = w^T @ g, then scatter every column back to the pixels it was read from
             wg = w.reshape(groups, o // groups, cg * kh * kw)
-            if o == groups:  # one output per group (depthwise): an outer product, not a GEMM
-                gcols = wg.swapaxes(-1, -2) * g  # (N, G, K, L)
+            top, left = pads[0][0], pads[1][0]
+            if wo >= _CHANNELS_LAST_BELOW:
+                if o == groups:  # one output per group (depthwise): an outer product
+                    gcols = wg.swapaxes(-1, -2) * g  # (N, G, K, L)
+                else:
+                    gcols = np.matmul(wg.swapaxes(-1, -2), g)
+                gxp = np.zeros(padded, dtype=grad.dtype)
+                col2im_add(gxp, gcols.reshape(n, c, kh, kw, ho, wo), stride, dilation)
+                gx = gxp[:, :, top:top + h, left:left + wd]
             else:
-                gcols = np.matmul(wg.swapaxes(-1, -2), g)
-            gxp = np.zeros(padded, dtype=grad.dtype)
-            col2im_add(gxp, gcols.reshape(n, c, kh, kw, ho, wo), stride, dilation)
-            gx = gxp[:, :, pads[0][0]:pads[0][0] + h, pads[1][0]:pads[1][0] + wd]
+                # short rows: accumulate channels-last, so each slice-add runs over (W, C)
+                gt = g.swapaxes(-1, -2)  # (N, G, L, Og)
+                gcols = gt * wg if o == groups else np.matmul(gt, wg)  # (N, G, L, K)
+                gcols = gcols.reshape(n, groups, ho, wo, cg, kh, kw).transpose(0, 2, 3, 1, 4, 5, 6)
+                gxp = np.zeros((n, padded[2], padded[3], groups, cg), dtype=grad.dtype)
+                col2im_add_channels_last(gxp, gcols, stride, dilation)
+                gx = gxp[:, top:top + h, left:left + wd].reshape(n, h, wd, c).transpose(0, 3, 1, 2)
             gx = np.ascontiguousarray(gx).reshape(shapes[0])
         if ctx.needs_input_grad[1]:
             # d w[g] = sum_n g[n, g] @ cols[n, g]^T, over batch chunks whose per-sample
