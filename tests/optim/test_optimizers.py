@@ -376,3 +376,27 @@ def test_non_contiguous_parameter_and_tensor_lr():
             opt.step()
         out.append(to_numpy(p))
     np.testing.assert_allclose(out[0], out[1], rtol=1e-12)
+
+
+def test_step_counts_as_in_place_modification():
+    """A graph that saved a parameter cannot backward after a step changed it (both libs)."""
+    for lib in (ember, torch):
+        p = make_params(lib, initial_values())[0]
+        loss = (p * p).sum()
+        opt = lib.optim.SGD([p], lr=0.1)
+        p.grad = p.detach() * 0 + 1
+        opt.step()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
+
+
+def test_step_hooks():
+    calls = []
+    p = make_params(ember, initial_values())[0]
+    opt = ember.optim.SGD([p], lr=0.1)
+    h1 = opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", o is opt)))
+    opt.register_step_post_hook(lambda o, a, k: calls.append(("post", o is opt)))
+    opt.step()
+    h1.remove()
+    opt.step()
+    assert calls == [("pre", True), ("post", True), ("post", True)]
