@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -323,7 +324,7 @@ class Module:
 
     def _apply_to_tensors(self, convert: Callable[[Tensor], Tensor]) -> Module:
         for mod in self.modules():
-            for name, p in mod._parameters.items():
+            for p in mod._parameters.values():
                 if p is None:
                     continue
                 with no_grad():
