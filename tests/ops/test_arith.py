@@ -5,7 +5,7 @@ import operator
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import check_error, check_op, gradcheck
+from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 import ember
 
@@ -144,3 +144,25 @@ def test_errors():
 ])
 def test_gradcheck(fn):
     assert gradcheck(fn, [(3, 4), (4,)])
+
+
+def test_rounding_division_and_modulus_gradients():
+    # floor/trunc division: zero gradient, still recorded; modulus: d/da = 1,
+    # d/db = -floor(a / b) (remainder) or -trunc(a / b) (fmod)
+    check_op([(3, 4), (4,)], lambda a, b: a // b, low=0.3, high=3, grad=False)  # torch: no
+    check_op([(3, 4), (4,)], lambda a, b: torch.div(a, b, rounding_mode="floor"),
+             lambda a, b: ember.div(a, b, rounding_mode="floor"), low=-3, high=3)
+    check_op([(3, 4), (4,)], lambda a, b: torch.div(a, b, rounding_mode="trunc"),
+             lambda a, b: ember.div(a, b, rounding_mode="trunc"), low=-3, high=3)
+    check_op([(3, 4), (4,)], lambda a, b: a % b, low=0.3, high=3)
+    check_op([(3, 4)], lambda b: 2.5 % b, low=0.3, high=3, grad=False)  # torch: no backward
+    assert gradcheck(lambda b: 2.5 % b, [(3, 4)], low=0.3, high=3)
+    check_op([(3, 4), (4,)], lambda a, b: torch.fmod(a, b), lambda a, b: ember.fmod(a, b),
+             low=-3, high=3)
+    check_op([(3, 4)], lambda a: torch.fmod(a, -0.3), lambda a: ember.fmod(a, -0.3))
+    assert gradcheck(lambda a, b: a % b, [(3, 4), (4,)], low=0.3, high=3)
+    assert gradcheck(lambda a, b: ember.fmod(a, b), [(3, 4), (4,)], low=0.3, high=3)
+    ints = np.array([7, -7, 5])
+    check_error(lambda a: a // 0, inputs=[ints], words=("ZeroDivisionError",))
+    check_error(lambda a: a % 0, inputs=[ints], words=("ZeroDivisionError",))
+    check_op([Const(np.array([1.0, -2.0, 0.0]))], lambda a: (a // 0, a % 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import apply_binary, operands, promote, reduce_grad
+from ember.ops._util import apply_binary, broadcast_error, operands, promote, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = [
@@ -128,6 +128,61 @@ class Pow(ArrayFunction):
         return ga, gb
 
 
+class RoundedDiv(ArrayFunction):
+    """Division rounded toward -inf ('floor') or 0 ('trunc'): piecewise constant, so its
+    gradient is zero (still recorded, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        ctx.metas = (_meta(a), _meta(b))
+        if mode == "floor":  # NumPy's floor_divide has Python's (and PyTorch's) semantics
+            return np.floor_divide(a, b)
+        if np.result_type(a, b).kind == "f":
+            return np.trunc(np.true_divide(a, b))
+        return _int_trunc_div(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = np.zeros((), dtype=grad.dtype)
+        return (*(None if m is None or not ctx.needs_input_grad[i] else
+                  reduce_grad(np.broadcast_to(zero, grad.shape), *m)
+                  for i, m in enumerate(ctx.metas)), None)
+
+
+class Remainder(ArrayFunction):
+    """Python-style modulus ``a - floor(a / b) * b`` (the sign of the divisor)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.metas = (_meta(a), _meta(b))
+        ctx.save_for_backward(a, b)
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        gb = _grad_for(ctx, 1, -grad * np.floor_divide(a, b)) if ctx.needs_input_grad[1] \
+            else None
+        return _grad_for(ctx, 0, grad), gb
+
+
+class Fmod(ArrayFunction):
+    """C-style modulus ``a - trunc(a / b) * b`` (the sign of the dividend)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.metas = (_meta(a), _meta(b))
+        ctx.save_for_backward(a, b)
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        gb = _grad_for(ctx, 1, -grad * np.trunc(np.true_divide(a, b))) \
+            if ctx.needs_input_grad[1] else None
+        return _grad_for(ctx, 0, grad), gb
+
+
 class Neg(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -218,19 +273,15 @@ def mul(input, other, *, out=None) -> Tensor:
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """Elementwise true division (or ``rounding_mode`` 'trunc' / 'floor', not differentiable)."""
     if rounding_mode is not None:
-        a, b, dt = operands(input, other)
-        aa = a._data if isinstance(a, Tensor) else a
-        bb = b._data if isinstance(b, Tensor) else b
-        if rounding_mode == "floor":
-            res = np.floor_divide(aa, bb) if dt.kind != "f" else np.floor(aa / bb)
-        elif rounding_mode == "trunc":
-            res = np.trunc(np.true_divide(aa, bb)) if dt.kind == "f" else _int_trunc_div(aa, bb)
-        else:
+        if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError(
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"'{rounding_mode}'"
             )
-        return _maybe_out(Tensor._make(np.asarray(res).astype(dt, copy=False)), out)
+        a, b, dt = operands(input, other)
+        _check_int_division(a, b, dt)
+        res = _apply_typed(RoundedDiv, a, b, dt, rounding_mode)
+        return _maybe_out(res, out)
     a, b, _ = operands(input, other, floating=True)
     return _maybe_out(apply_binary(Div, a, b), out)
 
@@ -286,21 +337,40 @@ def _no_grad_binary(fn, a, b) -> Tensor:
 
 
 def floor_divide(input, other) -> Tensor:
-    """Elementwise floor division (not differentiable)."""
+    """Elementwise floor division (zero gradient)."""
     return div(input, other, rounding_mode="floor")
 
 
 def remainder(input, other) -> Tensor:
-    """Python-style modulus (sign of the divisor); differentiable w.r.t. ``input``."""
+    """Python-style modulus (the sign of the divisor), differentiable in both arguments."""
     a, b, dt = operands(input, other)
-    if dt.kind == "f" and isinstance(a, Tensor) and a.requires_grad:
-        return sub(a, mul(floor_divide(a.detach(), b), b if isinstance(b, Tensor) else b))
-    return _no_grad_binary(np.remainder, a, b)
+    _check_int_division(a, b, dt)
+    return _apply_typed(Remainder, a, b, dt)
 
 
 def fmod(input, other) -> Tensor:
-    """C-style modulus (sign of the dividend)."""
-    return _no_grad_binary(np.fmod, input, other)
+    """C-style modulus (the sign of the dividend), differentiable in both arguments."""
+    a, b, dt = operands(input, other)
+    _check_int_division(a, b, dt)
+    return _apply_typed(Fmod, a, b, dt)
+
+
+def _check_int_division(a, b, dt) -> None:
+    if dt.kind in "iub":
+        bb = b._data if isinstance(b, Tensor) else np.asarray(b)
+        if np.any(bb == 0):
+            raise RuntimeError("ZeroDivisionError")
+
+
+def _apply_typed(cls, a, b, dt, *extra) -> Tensor:
+    """``cls.apply(a, b, *extra)`` with torch's broadcast error and the result in ``dt``."""
+    try:
+        out = cls.apply(a, b, *extra)
+    except ValueError:
+        raise broadcast_error(a, b) from None
+    if out._data.dtype != dt:  # NumPy may widen a Python scalar operand's result
+        out._data = out._data.astype(dt)
+    return out
 
 
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
