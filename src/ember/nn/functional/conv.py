@@ -149,7 +149,7 @@ class Convolution(ArrayFunction):
                 gw += np.matmul(g[start:start + step],
                                 cols[start:start + step].swapaxes(-1, -2)).sum(axis=0)
             gw = gw.reshape(shapes[1])
-        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+        if ctx.needs_input_grad[2]:
             gb = g.sum(axis=(0, 3)).reshape(o)
         return gx, gw, gb
 
