@@ -364,6 +364,12 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, *, alpha: b
         bits = np.packbits(keep.reshape(-1), bitorder="little")
     record = _state.enabled and input._requires_grad
     if inplace and record:
+        if input._base is not None:
+            # A view of a tensor that requires grad: the Tensor's in-place machinery owns the
+            # view/base history rules (it runs the out-of-place op on a snapshot).
+            return input._inplace(lambda t: _dropout(
+                t, p, True, False, alpha=alpha, bdims=bdims, feature=feature,
+                generator=generator, keep=keep))
         input._check_inplace()
     if inner is None and fast:
         result = NativeDropout.apply(input, spec=spec, generator=gen, record=record,
