@@ -207,3 +207,15 @@ def test_indexing_gradchecks():
                      [(3, 4), ()])
     assert gradcheck(lambda x, s: x.scatter(1, ember.tensor([[0, 1], [3, 2], [1, 0]]), s),
                      [(3, 4), (3, 2)])
+
+
+def test_setitem_into_a_tensor_without_grad():
+    def fn(v):
+        lib = torch if isinstance(v, torch.Tensor) else ember
+        y = lib.zeros(3, 4, dtype=v.dtype)
+        y[1] = v[0]
+        y[:, 2] = v[:, 1] * 2
+        y[lib.tensor([0, 2]), lib.tensor([3, 0])] = v[2, :2]
+        return y * 3
+
+    check_op([(3, 4)], fn)
