@@ -576,9 +576,21 @@ class Tensor:
     def __pos__(self): return self
     def __abs__(self): return _ops.abs(self)
     def __invert__(self): return _ops.bitwise_not(self)
-    def __and__(self, other): return _ops.logical_and(self, other) if _is_bool(self, other) else _ops.bitwise_and(self, other)
-    def __or__(self, other): return _ops.logical_or(self, other) if _is_bool(self, other) else _ops.bitwise_or(self, other)
-    def __xor__(self, other): return _ops.logical_xor(self, other) if _is_bool(self, other) else _ops.bitwise_xor(self, other)
+    def __and__(self, other):
+        if _is_bool(self, other):
+            return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
+
+    def __or__(self, other):
+        if _is_bool(self, other):
+            return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
+
+    def __xor__(self, other):
+        if _is_bool(self, other):
+            return _ops.logical_xor(self, other)
+        return _ops.bitwise_xor(self, other)
+
     __rand__ = __and__
     __ror__ = __or__
     __rxor__ = __xor__
@@ -1453,11 +1465,11 @@ def _format(t: Tensor) -> str:
     return prefix + body + "".join(", " + e for e in extras) + ")"
 
 
+from ember import ops as _ops  # noqa: E402
+from ember.autograd.function import ArrayFunction, _sum_to_shape  # noqa: E402
 from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
 from ember.autograd.grad_mode import enable_grad as _enable_grad  # noqa: E402
 from ember.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
-from ember.autograd.function import ArrayFunction, _sum_to_shape  # noqa: E402
-from ember import ops as _ops  # noqa: E402
 
 
 class Fill(ArrayFunction):

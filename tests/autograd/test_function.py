@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from tests.tensor.compare import both, same_error
 
 import ember
-from tests.tensor.compare import both, same_error
 
 
 def define(M):
@@ -375,3 +375,17 @@ def test_gradcheck_of_a_custom_function():
 
     with pytest.raises(ember.autograd.GradcheckError):
         ember.autograd.gradcheck(WrongCube.apply, (x,))
+
+
+def test_gradcheck_with_an_output_that_needs_no_grad_first():
+    # outputs that do not require grad must not shift which cotangent meets which output
+    def f(x):
+        return ember.ones(2, dtype=ember.float64), x ** 2
+
+    x = ember.tensor([0.3, -0.7], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(f, (x,))
+
+    def g(x):
+        return ember.ones(2, dtype=ember.float64), x ** 2 + ember.ones(2, dtype=ember.float64)
+
+    assert ember.autograd.gradcheck(g, (x,))

@@ -24,7 +24,7 @@ def assert_same(t_value, e_value, rtol=1e-6, atol=1e-6) -> None:
     t_value, e_value = to_numpy(t_value), to_numpy(e_value)
     if isinstance(t_value, (tuple, list)):
         assert isinstance(e_value, (tuple, list)) and len(e_value) == len(t_value)
-        for t, e in zip(t_value, e_value):
+        for t, e in zip(t_value, e_value, strict=True):
             assert_same(t, e, rtol, atol)
         return
     if t_value is None or isinstance(t_value, (bool, int, float, str)):

@@ -88,7 +88,8 @@ def test_item_and_python_numbers():
         t, e = torch.tensor(data), ember.tensor(data)
         assert type(e.item()) is type(t.item()) and e.item() == t.item()
         assert float(e) == float(t) and int(e) == int(t) and bool(e) == bool(t)
-    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"):
+    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to "
+                                           "Scalar"):
         ember.tensor([1.0, 2.0]).item()
     with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is "
                                            "ambiguous"):

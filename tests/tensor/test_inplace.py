@@ -4,9 +4,9 @@ and the gradients of in-place changes to non-leaf tensors and to views (against 
 import numpy as np
 import pytest
 import torch
+from tests.tensor.compare import both, same_error
 
 import ember
-from tests.tensor.compare import both, same_error
 
 
 def base(M, dtype=None):

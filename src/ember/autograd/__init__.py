@@ -2,7 +2,6 @@
 
 from ember.autograd.engine import backward, grad
 from ember.autograd.function import ArrayFunction, Function, FunctionCtx, once_differentiable
-from ember.autograd.gradcheck import GradcheckError, gradcheck
 from ember.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -10,6 +9,7 @@ from ember.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ember.autograd.gradcheck import GradcheckError, gradcheck
 
 __all__ = [
     "Function", "ArrayFunction", "FunctionCtx", "once_differentiable", "backward", "grad",

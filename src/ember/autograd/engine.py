@@ -40,7 +40,7 @@ def _root_grads(tensors, grad_tensors, create_graph_hint: str) -> list:
     from ember.tensor import Size
 
     grads = []
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors, strict=True)):
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -114,7 +114,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
     edges = _root_edges(tensors)
     grads = _root_grads(tensors, grad_tensors, "")
     buffers: dict = {}
-    for (node, nr), g in zip(edges, grads):
+    for (node, nr), g in zip(edges, grads, strict=True):
         _accumulate(buffers, node, nr, g)
     captured = None
     capture_at = None
@@ -155,12 +155,15 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
                 in_grads = (None,) * len(node.next_functions)
             else:
                 in_grads = node._apply(slots)
+                if len(in_grads) < len(node.next_functions):  # trailing Nones left out
+                    in_grads = tuple(in_grads) + (None,) * (
+                        len(node.next_functions) - len(in_grads))
                 if node._post_hooks:
                     for hook in node._post_hooks:
                         hook(in_grads, slots)
             if not retain_graph:
                 node._release()
-            for edge, g in zip(node.next_functions, in_grads):
+            for edge, g in zip(node.next_functions, in_grads, strict=False):
                 if edge is None:
                     continue
                 child, nr = edge
@@ -216,7 +219,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         captured = run_backward(tensors, grad_tensors, bool(retain_graph), capture=inputs)
-        for t, g in zip(inputs, captured):
+        for t, g in zip(inputs, captured, strict=True):
             if g is None:
                 continue
             if t.grad is None:
@@ -254,7 +257,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     captured = run_backward(outputs, grad_outputs, bool(retain_graph), capture=inputs)
     result = []
-    for i, (t, g) in enumerate(zip(inputs, captured)):
+    for i, (t, g) in enumerate(zip(inputs, captured, strict=True)):
         if g is None:
             if not allow_unused:
                 raise RuntimeError(

@@ -273,11 +273,16 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
 
     vjp = backward
 
@@ -298,7 +303,9 @@ class Function(metaclass=_FunctionMeta):
         is_tuple = isinstance(outputs, tuple)
         outs = outputs if is_tuple else (outputs,)
         ctx.needs_input_grad = needs
-        ctx.next_functions = tuple(_edge_of(a) if n else None for a, n in zip(args, needs))
+        ctx.next_functions = tuple(
+            _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
+        )
         ctx._in_meta = tuple(_input_meta(a) for a in args)
         non_diff = getattr(ctx, "_non_differentiable", ())
         wrapped = []
@@ -333,7 +340,7 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def _run_backward(cls, ctx, grads: list) -> tuple:
         grad_tensors = []
-        for g, meta in zip(grads, ctx._out_meta):
+        for g, meta in zip(grads, ctx._out_meta, strict=False):
             if g is None and meta is not None and ctx._materialize_grads:
                 g = np.zeros(meta[0], dtype=meta[1])
             grad_tensors.append(None if g is None else _wrap(g))
@@ -351,7 +358,7 @@ class Function(metaclass=_FunctionMeta):
                     f"(expected {n_inputs}, got {len(result)})"
                 )
         arrays = []
-        for i, (g, meta) in enumerate(zip(result, ctx._in_meta)):
+        for i, (g, meta) in enumerate(zip(result, ctx._in_meta, strict=True)):
             if g is None or ctx.next_functions[i] is None:
                 arrays.append(None)
                 continue
@@ -408,7 +415,9 @@ class ArrayFunction(Function):
             result = _wrap(out)
         else:
             ctx.needs_input_grad = needs
-            ctx.next_functions = tuple(_edge_of(a) if n else None for a, n in zip(args, needs))
+            ctx.next_functions = tuple(
+            _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
+        )
             ctx._out_meta = ((out.shape, out.dtype),)
             if out.dtype.kind == "f" and not hasattr(ctx, "_non_differentiable"):
                 result = _wrap(out, True, ctx, 0)
@@ -427,7 +436,9 @@ class ArrayFunction(Function):
         results = []
         if record:
             ctx.needs_input_grad = needs
-            ctx.next_functions = tuple(_edge_of(a) if n else None for a, n in zip(args, needs))
+            ctx.next_functions = tuple(
+            _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
+        )
             ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
         for i, o in enumerate(outs):
             diff = record and o.dtype.kind == "f" and not any(o is n for n in non_diff)
@@ -440,7 +451,8 @@ class ArrayFunction(Function):
     def _run_backward(cls, ctx, grads: list) -> tuple:
         if ctx._materialize_grads:
             grads = [
-                np.zeros(m[0], dtype=m[1]) if g is None else g for g, m in zip(grads, ctx._out_meta)
+                np.zeros(m[0], dtype=m[1]) if g is None else g
+                for g, m in zip(grads, ctx._out_meta, strict=False)
             ]
         result = cls.backward(ctx, *grads)
         if type(result) is not tuple:

@@ -55,8 +55,9 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
                 "This check will likely fail if all the inputs are not of double precision "
                 "floating point.", stacklevel=2
             )
-    outputs = _as_tuple(func(*inputs))
-    outputs = [o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
+    all_outputs = _as_tuple(func(*inputs))
+    kept = [k for k, o in enumerate(all_outputs) if isinstance(o, Tensor) and o.requires_grad]
+    outputs = [all_outputs[k] for k in kept]
     rng = np.random.default_rng(seed)
     cotangents = [rng.standard_normal(o.shape).astype(o._data.dtype) for o in outputs]
     if not outputs:
@@ -67,9 +68,9 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     )
 
     def projected(values) -> float:
-        outs = _as_tuple(func(*values))
-        outs = [o for o in outs if isinstance(o, Tensor) and o.dtype.is_floating_point]
-        return sum(float(np.sum(o._data.astype(np.float64) * c)) for o, c in zip(outs, cotangents))
+        outs = _as_tuple(func(*values))  # under no_grad: pick the same outputs by position
+        return sum(float(np.sum(outs[k]._data.astype(np.float64) * c))
+                   for k, c in zip(kept, cotangents, strict=True))
 
     ok = True
     message = ""
