@@ -179,8 +179,14 @@ def _scatter_to_argmax(grad, idx, x_shape, shape4):
     """Sums each output gradient into the input position its index names."""
     n, c, h, w = shape4
     plane = h * w
+    weights = grad.reshape(-1)
+    if idx.size and idx.max() >= plane:
+        # a dilated window made only of padding reports index ``plane`` or more, as PyTorch
+        # does; it has no input element, so its gradient is dropped
+        outside = idx >= plane
+        idx, weights = np.where(outside, 0, idx), np.where(outside.ravel(), 0, weights)
     flat = idx.reshape(n * c, -1) + (np.arange(n * c, dtype=np.int64) * plane)[:, None]
-    gx = np.bincount(flat.ravel(), weights=grad.reshape(-1), minlength=n * c * plane)
+    gx = np.bincount(flat.ravel(), weights=weights, minlength=n * c * plane)
     return gx.astype(grad.dtype, copy=False).reshape(x_shape)
 
 
