@@ -412,3 +412,46 @@ def test_inplace_through_each_kind_of_view(name, layout):
         return y, v, x.grad, w.grad
 
     both(run, rtol=1e-5)
+
+
+# -- random programs of views and in-place ops, run on both libraries -----------------------
+
+FUZZ_VIEWS = [
+    lambda y: y[1], lambda y: y[:, 1:], lambda y: y.t(), lambda y: y.reshape(-1)[1:5],
+    lambda y: y[0:1], lambda y: y.transpose(0, 1)[2], lambda y: y[:, ::2], lambda y: y,
+]
+FUZZ_OPS = [
+    lambda v, w: v.mul_(w),
+    lambda v, w: v.add_(w * 2),
+    lambda v, w: v.sub_(1.5),
+    lambda v, w: v.clamp_(-1, 1),
+    lambda v, w: v.copy_(w.expand_as(v)),
+    lambda v, w: v.zero_(),
+    lambda v, w: v.div_(w + 3),
+    lambda v, w: v.__setitem__(Ellipsis, w),
+]
+
+
+def _fuzz_program(M, seed):
+    import random
+
+    r = random.Random(seed)
+    x = M.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]], dtype=M.float64, requires_grad=True)
+    w = M.tensor(0.7, dtype=M.float64, requires_grad=True)
+    y = x * 2 if r.random() < 0.5 else (x.t() * 2).t()
+    kept = []
+    for _ in range(r.randint(1, 4)):
+        v = r.choice(FUZZ_VIEWS)(y)
+        r.choice(FUZZ_OPS)(v, w)
+        if r.random() < 0.5:
+            kept.append(v)
+    out = (y * M.arange(6.0, dtype=M.float64).reshape(2, 3)).sum()
+    for v in kept:
+        out = out + (v * v).sum()
+    out.backward()
+    return y, x.grad, w.grad
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_programs_of_views_and_inplace_ops(seed):
+    both(lambda M: _fuzz_program(M, seed), rtol=1e-10)
