@@ -80,6 +80,8 @@ def test_gradcheck_passes_a_right_backward_and_catches_permuted_gradients():
 
 
 # -- hypothesis: random broadcastable shapes ------------------------------------------------
+# derandomized: the examples are drawn from a fixed seed, so the suite is reproducible; a
+# failure found while developing is best pinned as an explicit test.
 
 dims = st.integers(min_value=1, max_value=4)
 shapes = st.lists(dims, min_size=0, max_size=4).map(tuple)
@@ -106,7 +108,7 @@ BINARY = {
 }
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(pair=broadcastable_pair(), name=st.sampled_from(sorted(BINARY)),
        dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16))
 def test_binary_ops_on_random_broadcastable_shapes(pair, name, dtype, seed):
@@ -126,13 +128,13 @@ REDUCTIONS = {
     "sum": lambda x, d, k: x.sum(d, keepdim=k), "mean": lambda x, d, k: x.mean(d, keepdim=k),
     "amax": lambda x, d, k: x.amax(d, keepdim=k), "logsumexp": lambda x, d, k: x.logsumexp(
         d, keepdim=k), "var": lambda x, d, k: x.var(d, keepdim=k, correction=0),
-    "norm": lambda x, d, k: x.norm(dim=d, keepdim=k),
+    "norm": lambda x, d, k: x.norm(2, dim=d, keepdim=k),  # 'fro' takes at most 2 dims
     "max_dim": lambda x, d, k: x.max(d[0], keepdim=k), "prod": lambda x, d, k: x.prod(d[0], k),
     "softmax": lambda x, d, k: x.softmax(d[0]), "cumsum": lambda x, d, k: x.cumsum(d[0]),
 }
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(sd=shape_and_dims(), name=st.sampled_from(sorted(REDUCTIONS)), keepdim=st.booleans(),
        dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16))
 def test_reductions_on_random_shapes(sd, name, keepdim, dtype, seed):
