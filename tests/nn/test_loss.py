@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 import ember
@@ -78,8 +80,12 @@ def test_cross_entropy_class_probabilities(reduction, smoothing):
 
 
 def test_cross_entropy_all_targets_ignored_is_nan_like_torch():
+    # the loss is nan and the gradient 0
     t = np.full(4, -100, dtype=np.int64)
-    check_op([(4, 3), t], TF.cross_entropy, EF.cross_entropy, grad=False)
+    check_op([(4, 3), t], TF.cross_entropy, EF.cross_entropy)
+    check_op([(4, 3), t], TF.nll_loss, EF.nll_loss)
+    check_op([(4, 3), t], lambda a, b: TF.cross_entropy(a, b, label_smoothing=0.2),
+             lambda a, b: EF.cross_entropy(a, b, label_smoothing=0.2))
 
 
 def test_cross_entropy_stable_for_huge_logits():
@@ -418,3 +424,19 @@ def test_legacy_size_average_reduce_flags_warn_and_map_like_torch():
             warnings.simplefilter("ignore")
             t_mod = torch.nn.MSELoss(size_average=size_average, reduce=reduce)
         assert e_mod.reduction == t_mod.reduction
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 4), c=st.integers(1, 5), spatial=st.lists(st.integers(1, 3), max_size=2),
+       reduction=st.sampled_from(REDUCTIONS), smoothing=st.sampled_from([0.0, 0.15]),
+       ignore=st.booleans(), seed=st.integers(0, 2**16))
+def test_cross_entropy_property_random_shapes(n, c, spatial, reduction, smoothing, ignore, seed):
+    r = np.random.default_rng(seed)
+    x = r.normal(0, 3, (n, c, *spatial))
+    t = r.integers(0, c, (n, *spatial))
+    if ignore:
+        t.reshape(-1)[0] = -100
+    w = r.uniform(0.5, 2.0, c)
+    fn = lambda F: lambda a, b, w_: F.cross_entropy(  # noqa: E731
+        a, b, w_, reduction=reduction, label_smoothing=smoothing)
+    check_op([x, t, Const(w)], fn(TF), fn(EF), dtypes=(np.float64,))

@@ -126,6 +126,11 @@ def _mean(total, denom, dtype):
     return np.asarray(total / denom, dtype=dtype)
 
 
+def _mean_grad(grad, denom):
+    """Gradient of a weighted mean: 0 (not nan) when every target is ignored, as PyTorch."""
+    return grad / denom if denom != 0 else np.zeros_like(grad)
+
+
 class CrossEntropyLoss(ArrayFunction):
     """``log_softmax`` over the class dim followed by ``nll_loss``, as one node.
 
@@ -172,7 +177,7 @@ class CrossEntropyLoss(ArrayFunction):
         if reduction == "none":
             g = grad.reshape(-1)
         else:
-            g = grad / ctx.denom if reduction == "mean" else grad
+            g = _mean_grad(grad, ctx.denom) if reduction == "mean" else grad
         rows = np.arange(m)
         # d loss / d x = softmax * sum_c(coefficients) - coefficients, per row
         if wt is None and eps == 0:  # the common case: a scalar or per-row g only
@@ -220,7 +225,7 @@ class NllLoss(ArrayFunction):
         shape, dtype, reduction = ctx.args
         m = t.shape[0]
         g = grad.reshape(-1) if reduction == "none" else (
-            grad / ctx.denom if reduction == "mean" else grad)
+            _mean_grad(grad, ctx.denom) if reduction == "mean" else grad)
         c = shape[0] if len(shape) == 1 else shape[1]
         gx = np.zeros((m, c), dtype=dtype)
         gx[np.arange(m), t] = -g if wt is None else -g * wt
