@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.ops.helpers import Const, check_error, check_op, gradcheck
 
 import ember
@@ -245,3 +247,21 @@ def test_instance_norm_modules_train_then_eval(cls, shape, kw):
         t_mod.eval()
         e_mod.eval()
         _step(t_mod, e_mod, rng.normal(size=shape), dtype, 5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=4), k=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_layer_and_batch_norm_property_random_shapes(shape, k, seed):
+    shape = tuple(shape)
+    k = min(k, len(shape))
+    x = np.random.default_rng(seed).normal(1.0, 2.0, shape)
+    norm = shape[len(shape) - k:]
+    check_op([x, norm, norm], lambda a, w, b: TF.layer_norm(a, norm, w, b),
+             lambda a, w, b: EF.layer_norm(a, norm, w, b), dtypes=(np.float64,), rtol=1e-6,
+             atol=1e-8)
+    c = shape[1]
+    if int(np.prod(shape)) // c > 1:
+        check_op([x, (c,), (c,)], lambda a, w, b: TF.batch_norm(a, None, None, w, b, True),
+                 lambda a, w, b: EF.batch_norm(a, None, None, w, b, True),
+                 dtypes=(np.float64,), rtol=1e-6, atol=1e-8)
