@@ -32,7 +32,8 @@ def test_every_example_is_covered():
 
 
 def test_cnn_digits_learns():
-    out = run_example("cnn_digits.py", "--epochs", "4")
+    out = run_example("cnn_digits.py", "--epochs", "6")
+    # chance is 0.1; six epochs reach about 0.95 on the held-out digits
     assert last_accuracy(out, r"test acc (\d\.\d+)") > 0.9
 
 
