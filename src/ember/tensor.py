@@ -144,9 +144,25 @@ class Tensor:
         return self._version_counter.value
 
     def _set_history(self, node, output_nr: int) -> None:
+        retain = self.__dict__.get("_retain_hook")
+        if retain is not None:
+            self._detach_retain_hook(retain)
         self.grad_fn = node
         self._output_nr = output_nr
         self._requires_grad = True
+        if retain is not None:  # retain_grad follows the tensor to its new history
+            self._attach_retain_hook(retain)
+
+    def _detach_retain_hook(self, keep) -> None:
+        pre = self.grad_fn._pre_hooks if self.grad_fn is not None else None
+        hooks = pre.get(self._output_nr) if pre else None
+        if hooks and keep in hooks:
+            hooks.remove(keep)
+
+    def _attach_retain_hook(self, keep) -> None:
+        """(Re)adds the retain_grad hook last, so that it sees what the other hooks made."""
+        self._detach_retain_hook(keep)
+        self.grad_fn._add_pre_hook(self._output_nr, keep)
 
     def _grad_accumulator(self):
         if self._accumulator is None:
@@ -216,8 +232,7 @@ class Tensor:
         base = self._base
         base._set_history(CopySlices(base, self._view_steps, node, output_nr), 0)
         fresh = self._replay_view(base)
-        self.grad_fn, self._output_nr = fresh.grad_fn, fresh._output_nr
-        self._requires_grad = True
+        self._set_history(fresh.grad_fn, fresh._output_nr)
         self._view_version = self._version_counter.value
 
     def _type_name(self) -> str:
@@ -243,7 +258,8 @@ class Tensor:
                 else:
                     t.grad._data = t.grad._data + grad._data
 
-        self.grad_fn._add_pre_hook(self._output_nr, keep)
+        self._retain_hook = keep
+        self._attach_retain_hook(keep)
         self._retains_grad = True
 
     @property
@@ -255,7 +271,11 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            return self.grad_fn._add_pre_hook(self._output_nr, hook)
+            handle = self.grad_fn._add_pre_hook(self._output_nr, hook)
+            retain = self.__dict__.get("_retain_hook")
+            if retain is not None:
+                self._attach_retain_hook(retain)
+            return handle
         from ember.autograd.function import _RemovableHandle
 
         if self._hooks is None:

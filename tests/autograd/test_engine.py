@@ -166,6 +166,23 @@ def test_retain_grad_keeps_non_leaf_grads():
     both(run)
 
 
+def test_retain_grad_follows_in_place_changes_and_runs_after_hooks():
+    def run(M):
+        x = M.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.mul_(3)  # y.grad is the gradient of the new y
+        (y * y).sum().backward()
+        x2 = M.tensor([1.0, 2.0], requires_grad=True)
+        z = x2 * 2
+        z.retain_grad()
+        z.register_hook(lambda g: g * 10)  # registered later, still runs before retain_grad
+        z.sum().backward()
+        return y.grad, x.grad, z.grad, x2.grad
+
+    both(run)
+
+
 def test_hooks_on_non_leaf_and_leaf_and_removal():
     def run(M):
         x = M.tensor([1.0, 2.0], requires_grad=True)
