@@ -42,8 +42,14 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function without overflow (exp of non-positive arguments only)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    r = e + 1
+    np.reciprocal(r, out=r)  # sigmoid(|x|)
+    e *= r  # sigmoid(-|x|)
+    np.copyto(e, r, where=x >= 0)
+    return e
 
 
 def _apply(fn, input: Tensor, inplace: bool) -> Tensor:
@@ -96,10 +102,20 @@ class Gelu(ArrayFunction):
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
         if approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            t = x * x
+            t *= 0.044715
+            t += 1
+            t *= x
+            t *= _SQRT_2_OVER_PI
+            np.tanh(t, out=t)
             ctx.save_for_backward(x, t)
-            return 0.5 * x * (1 + t)
-        cdf = 0.5 * (1 + _erf(x * _INV_SQRT_2))
+            out = t + 1
+            out *= x
+            out *= 0.5
+            return out
+        cdf = _erf(x * _INV_SQRT_2)
+        cdf += 1
+        cdf *= 0.5
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
@@ -107,10 +123,26 @@ class Gelu(ArrayFunction):
     def backward(ctx, grad):
         x, c = ctx.saved_tensors
         if ctx.approximate == "tanh":
-            dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return grad * (0.5 * (1 + c) + 0.5 * x * (1 - c * c) * dinner), None
+            # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+            d = x * x
+            d *= 3 * 0.044715
+            d += 1
+            d *= x
+            d *= 1 - c * c
+            d *= 0.5 * _SQRT_2_OVER_PI
+            d += 0.5
+            d += 0.5 * c
+            d *= grad
+            return d, None
         # d/dx x * Phi(x) = Phi(x) + x * phi(x)
-        return grad * (c + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x)), None
+        d = x * x
+        d *= -0.5
+        np.exp(d, out=d)
+        d *= x
+        d *= _INV_SQRT_2PI
+        d += c
+        d *= grad
+        return d, None
 
 
 class Silu(ArrayFunction):
@@ -123,7 +155,12 @@ class Silu(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         x, s = ctx.saved_tensors
-        return grad * s * (1 + x * (1 - s))
+        d = 1 - s  # s (1 + x (1 - s))
+        d *= x
+        d += 1
+        d *= s
+        d *= grad
+        return d
 
 
 class Mish(ArrayFunction):

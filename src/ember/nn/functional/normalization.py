@@ -20,9 +20,12 @@ def _norm_backward(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray, axes: t
                    centered: bool = True) -> np.ndarray:
     """Gradient of ``x`` from that of ``xhat = (x - mean) * invstd`` (means over ``axes``)."""
     proj = np.mean(gh * xhat, axis=axes, keepdims=True)
+    out = xhat * proj
+    np.subtract(gh, out, out=out)
     if centered:
-        return invstd * (gh - np.mean(gh, axis=axes, keepdims=True) - xhat * proj)
-    return invstd * (gh - xhat * proj)
+        out -= np.mean(gh, axis=axes, keepdims=True)
+    out *= invstd
+    return out
 
 
 def _affine_grads(ctx, g, xhat, axes, shape, offset=None):
@@ -85,14 +88,16 @@ class LayerNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        xc = x - mean
-        var = np.mean(xc * xc, axis=axes, keepdims=True)
+        xhat = x - x.mean(axis=axes, keepdims=True)
+        var = np.mean(np.square(xhat), axis=axes, keepdims=True)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat = xc * invstd
+        xhat *= invstd
         out = xhat if weight is None else xhat * weight
         if bias is not None:
-            out = out + bias
+            if out is xhat:
+                out = xhat + bias
+            else:
+                out += bias
         ctx.save_for_backward(xhat, invstd, weight)
         ctx.axes = axes
         return out

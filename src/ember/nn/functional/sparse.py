@@ -32,7 +32,12 @@ class Embedding(ArrayFunction):
             counts = np.bincount(flat, minlength=shape[0])
             rows = rows / counts[flat][:, None]
         gw = np.zeros(shape, dtype=dtype)
-        np.add.at(gw, flat, rows)
+        if flat.size:
+            # sum the rows of each index: sort once, then one reduceat (faster than add.at)
+            order = np.argsort(flat, kind="stable")
+            ids = flat[order]
+            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+            gw[ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
         if padding_idx is not None:
             gw[padding_idx] = 0
         return gw, None
