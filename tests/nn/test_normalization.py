@@ -265,3 +265,10 @@ def test_layer_and_batch_norm_property_random_shapes(shape, k, seed):
         check_op([x, (c,), (c,)], lambda a, w, b: TF.batch_norm(a, None, None, w, b, True),
                  lambda a, w, b: EF.batch_norm(a, None, None, w, b, True),
                  dtypes=(np.float64,), rtol=1e-6, atol=1e-8)
+
+
+def test_batch_norm_running_stats_both_or_neither():
+    check_error(lambda x: TF.batch_norm(x, None, torch.ones(3), training=True),
+                lambda x: EF.batch_norm(x, None, ember.ones(3), training=True), inputs=[(5, 3)],
+                words=["running_mean and running_var must either both be None or neither be "
+                       "None"])

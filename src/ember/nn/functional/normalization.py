@@ -51,23 +51,26 @@ class BatchNorm(ArrayFunction):
         bshape = (1, -1) + (1,) * (x.ndim - 2)
         if training:
             mean = x.mean(axis=axes, keepdims=True)
-            xc = x - mean
-            var = np.mean(xc * xc, axis=axes, keepdims=True)
+            xhat = x - mean
+            var = np.mean(np.square(xhat), axis=axes, keepdims=True)
+            n = x.size // x.shape[1]
             if running_mean is not None:
-                n = x.size // x.shape[1]
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean.reshape(-1)
             if running_var is not None:
                 running_var *= 1 - momentum
                 running_var += (momentum * n / max(n - 1, 1)) * var.reshape(-1)
         else:
-            xc = x - running_mean.reshape(bshape)
+            xhat = x - running_mean.reshape(bshape)
             var = running_var.reshape(bshape)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat = xc * invstd
+        xhat *= invstd
         out = xhat if weight is None else xhat * weight.reshape(bshape)
         if bias is not None:
-            out = out + bias.reshape(bshape)
+            if out is xhat:
+                out = xhat + bias.reshape(bshape)
+            else:
+                out += bias.reshape(bshape)
         ctx.save_for_backward(xhat, invstd, weight)
         ctx.args = (axes, bshape, training)
         return out.astype(x.dtype, copy=False)
@@ -190,6 +193,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         momentum: weight of the new batch in the running statistics.
         eps: added to the variance.
     """
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be "
+                         "None")
     if input.ndim < 2:
         raise ValueError(f"Expected 2D or higher input (got {input.ndim}D input)")
     c = input.shape[1]
