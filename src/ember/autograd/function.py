@@ -406,6 +406,8 @@ class ArrayFunction(Function):
         if _state.enabled:
             needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
             record = True in needs
+        # known before forward, so a forward can skip saving what no gradient will need
+        ctx.needs_input_grad = needs if record else _no_grads(len(args))
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is tuple:
             return cls._finish_many(ctx, args, out, record, needs if record else ())
@@ -414,10 +416,9 @@ class ArrayFunction(Function):
         if not record:
             result = _wrap(out)
         else:
-            ctx.needs_input_grad = needs
             ctx.next_functions = tuple(
-            _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
-        )
+                _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
+            )
             ctx._out_meta = ((out.shape, out.dtype),)
             if out.dtype.kind == "f" and not hasattr(ctx, "_non_differentiable"):
                 result = _wrap(out, True, ctx, 0)
@@ -435,10 +436,9 @@ class ArrayFunction(Function):
         non_diff = getattr(ctx, "_non_differentiable", ())
         results = []
         if record:
-            ctx.needs_input_grad = needs
             ctx.next_functions = tuple(
-            _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
-        )
+                _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
+            )
             ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
         for i, o in enumerate(outs):
             diff = record and o.dtype.kind == "f" and not any(o is n for n in non_diff)
@@ -458,6 +458,17 @@ class ArrayFunction(Function):
         if type(result) is not tuple:
             result = (result,)
         return result
+
+
+_NO_GRADS: dict = {}
+
+
+def _no_grads(n: int) -> tuple:
+    """``(False,) * n``, cached (the value of needs_input_grad when nothing is recorded)."""
+    t = _NO_GRADS.get(n)
+    if t is None:
+        t = _NO_GRADS[n] = (False,) * n
+    return t
 
 
 def _record_versions(ctx, args, outputs) -> None:
