@@ -1300,6 +1300,63 @@ class Tensor:
         return _ops.nan_to_num(self, *args, **kwargs)
 
 
+    def absolute(self, *args, **kwargs):
+        return _ops.absolute(self, *args, **kwargs)
+
+    def addmm(self, *args, **kwargs):
+        return _ops.addmm(self, *args, **kwargs)
+
+    def arctan2(self, *args, **kwargs):
+        return _ops.arctan2(self, *args, **kwargs)
+
+    def atan2(self, *args, **kwargs):
+        return _ops.atan2(self, *args, **kwargs)
+
+    def bernoulli(self, *args, **kwargs):
+        return _ops.bernoulli(self, *args, **kwargs)
+
+    def broadcast_to(self, *args, **kwargs):
+        return _ops.broadcast_to(self, *args, **kwargs)
+
+    def clamp_max(self, *args, **kwargs):
+        return _ops.clamp_max(self, *args, **kwargs)
+
+    def clamp_min(self, *args, **kwargs):
+        return _ops.clamp_min(self, *args, **kwargs)
+
+    def cosh(self, *args, **kwargs):
+        return _ops.cosh(self, *args, **kwargs)
+
+    def diag(self, *args, **kwargs):
+        return _ops.diag(self, *args, **kwargs)
+
+    def logaddexp(self, *args, **kwargs):
+        return _ops.logaddexp(self, *args, **kwargs)
+
+    def multinomial(self, *args, **kwargs):
+        return _ops.multinomial(self, *args, **kwargs)
+
+    def ravel(self, *args, **kwargs):
+        return _ops.ravel(self, *args, **kwargs)
+
+    def repeat_interleave(self, *args, **kwargs):
+        return _ops.repeat_interleave(self, *args, **kwargs)
+
+    def select(self, *args, **kwargs):
+        return _ops.select(self, *args, **kwargs)
+
+    def sinh(self, *args, **kwargs):
+        return _ops.sinh(self, *args, **kwargs)
+
+    def trace(self, *args, **kwargs):
+        return _ops.trace(self, *args, **kwargs)
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
+
     def where(self, condition, other):
         return _ops.where(condition, self, other)
 
