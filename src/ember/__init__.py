@@ -39,6 +39,21 @@ from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, se
 from ember import utils  # noqa: E402
 from ember import datasets  # noqa: E402
 from ember.serialization import load, save  # noqa: E402
+from ember.nn.functional import (  # noqa: E402  (the functional ops torch.* also exposes)
+    adaptive_avg_pool1d,
+    avg_pool1d,
+    batch_norm,
+    celu,
+    conv1d,
+    conv2d,
+    embedding,
+    group_norm,
+    layer_norm,
+    max_pool1d,
+    max_pool2d,
+    prelu,
+    selu,
+)
 
 __version__ = "0.1.0"
 
