@@ -5,8 +5,8 @@ B = 256 x (784-512-512-10) with Dropout(0.5) after each hidden ReLU, SGD lr 0.1.
 A step is zero_grad, forward, cross-entropy, backward, optimizer step.
 
 Each thread count runs in a fresh subprocess, because OpenBLAS (NumPy's matmul) fixes its
-thread count when it starts. Prints medians of interleaved repeats and the ratio
-ember/torch (goal: <= 0.8).
+thread count when it starts, under both OpenMP wait policies. Prints medians of interleaved
+repeats and the ratio ember/torch (goal: <= 0.8).
 
     python bench/train_step.py            # 1 and 2 threads
     python bench/train_step.py --threads 1
@@ -75,7 +75,8 @@ def run(threads: int, rounds: int) -> None:
             for k, s in steps.items():
                 times[k].append(time_steps(s, n))
         t = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-        print(f"| {name} | {threads} | {t['torch']:.3f} | {t['ember']:.3f} | "
+        policy = os.environ.get("BENCH_POLICY", "default")
+        print(f"| {name} | {threads} | {policy} | {t['torch']:.3f} | {t['ember']:.3f} | "
               f"{t['ember'] / t['torch']:.2f} |", flush=True)
 
 
@@ -87,14 +88,20 @@ def main() -> None:
     if args.threads is not None:
         run(args.threads, args.rounds)
         return
-    print("| model | threads | torch ms/step | ember ms/step | ember/torch |")
-    print("|---|---|---|---|---|", flush=True)
-    for threads in (1, 2):
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-                   MKL_NUM_THREADS=str(threads), NUMBA_NUM_THREADS="2")
-        subprocess.run([sys.executable, __file__, "--threads", str(threads),
-                        "--rounds", str(args.rounds)], env=env, check=True)
-
+    print("| model | threads | OMP_WAIT_POLICY | torch ms/step | ember ms/step | ember/torch |")
+    print("|---|---|---|---|---|---|", flush=True)
+    for policy in ("default", "PASSIVE"):
+        for threads in (1, 2):
+            # default: idle OpenMP workers spin (fast hand-offs, but they steal cores from the
+            # other library in the same process); PASSIVE: they sleep
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads),
+                       OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+                       NUMBA_NUM_THREADS="2", BENCH_POLICY=policy)
+            env.pop("OMP_WAIT_POLICY", None)
+            if policy == "PASSIVE":
+                env["OMP_WAIT_POLICY"] = "PASSIVE"
+            subprocess.run([sys.executable, __file__, "--threads", str(threads),
+                            "--rounds", str(args.rounds)], env=env, check=True)
 
 if __name__ == "__main__":
     main()
