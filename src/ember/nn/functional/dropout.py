@@ -456,6 +456,17 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                     broadcast_dims), feature=True, generator=generator)
 
 
+def _warn_deprecated_rank(name: str, spatial: int, d: int) -> None:
+    """PyTorch's warning for a channel dropout given a rank it no longer supports."""
+    warnings.warn(
+        f"{name}: Received a {d}-D input to {name}, which is deprecated and will result in an "
+        "error in a future release. To retain the behavior and silence this warning, please "
+        f"use dropout instead. Note that {name} exists to provide channel-wise dropout on "
+        f"inputs with {spatial} spatial dimensions, a channel dimension, and an optional batch "
+        f"dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3,
+    )
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
               generator: Generator | None = None, broadcast_dims=None) -> Tensor:
     """Zeroes whole channels of a ``(N, C, H, W)`` input (one decision per ``(n, c)``).
@@ -474,13 +485,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     _check_p(p)
     d = input.dim()
     if d not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {d}-D input to dropout2d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout2d exists to provide "
-            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
-            "an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2,
-        )
+        _warn_deprecated_rank("dropout2d", 2, d)
     if d == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
@@ -512,13 +517,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     _check_p(p)
     d = input.dim()
     if d not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {d}-D input to dropout3d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout3d exists to provide "
-            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
-            "an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2,
-        )
+        _warn_deprecated_rank("dropout3d", 3, d)
     first = 2 if d == 5 else 1  # unbatched: torch unsqueezes a batch dim of 1
     return _dropout(input, p, training, inplace, alpha=False, bdims=_channel_dims(d, first,
                     broadcast_dims), feature=d == 0, generator=generator)
