@@ -1,6 +1,6 @@
 """Seed 000: a user's custom dropout ``autograd.Function`` and ``nn.Module``, written for
-PyTorch, must run unchanged on Ember. The code below is the seed's, verbatim, except for the
-three import lines (``import ember as torch`` ...)."""
+PyTorch, must run unchanged on Ember. The code is read from the user's document
+(``shared/seeds/000_*.txt``) and run as written, ``import torch`` resolving to Ember."""
 
 import math
 
@@ -8,74 +8,17 @@ import numpy as np
 import pytest
 
 import ember as torch
-import ember.nn as nn
-from ember.autograd import Function
+from seed_docs import markdown_code_blocks, run_seed_code
 
-
-# ---- the seed's code, as written ----------------------------------------------------------
-class DropoutFunction(Function):
-    @staticmethod
-    def forward(ctx, input, p=0.5, training=True):
-        if not 0.0 <= p < 1.0:
-            raise ValueError("p must be in the interval [0, 1).")
-        ctx.p = p
-        ctx.training = bool(training)
-        # If not training or p == 0, no mask is needed.
-        if (not ctx.training) or p == 0.0:
-            # Save nothing for backward
-            ctx.save_for_backward()
-            return input.clone()
-        prob = 1.0 - p
-        # Sample mask on the same device/dtype as input and scale by 1/prob (inverted dropout)
-        mask = (torch.rand_like(input) < prob).to(input.dtype) / prob
-        ctx.save_for_backward(mask)
-        return input * mask
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        # If no tensors were saved, dropout was inactive -> pass gradient through
-        if len(ctx.saved_tensors) == 0:
-            return grad_output, None, None
-        mask, = ctx.saved_tensors
-        grad_input = grad_output * mask
-        # Return gradient for input; non-tensor args (p, training) get None
-        return grad_input, None, None
-
-
-class CustomDropout(nn.Module):
-    def __init__(self, p=0.5):
-        super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError("p must be in the interval [0, 1).")
-        self.p = p
-
-    def forward(self, x):
-        return DropoutFunction.apply(x, self.p, self.training)
-# ---- end of the seed's code ---------------------------------------------------------------
+# the seed's two code blocks, read from the user's document and run as written
+SEED_DEFINITIONS, SEED_USAGE = markdown_code_blocks("000")
+_seed, _ = run_seed_code(SEED_DEFINITIONS)
+DropoutFunction, CustomDropout = _seed["DropoutFunction"], _seed["CustomDropout"]
 
 
 def test_seed_usage_example_as_written():
-    # CPU example
-    m = CustomDropout(p=0.25)
-    m.train()
-    torch.manual_seed(42)
-    x = torch.randn(3, requires_grad=True)
-    # make the RNG deterministic for the test
-    torch.manual_seed(42)
-    y = m(x)            # forward (training)
-    y.sum().backward()  # backward
-
-    # Recompute the mask deterministically to verify gradient
-    torch.manual_seed(42)
-    prob = 1.0 - 0.25
-    mask = (torch.rand_like(x) < prob).to(x.dtype) / prob
-    assert torch.allclose(x.grad, mask), "Gradient does not match expected masked gradient"
-
-    # In eval mode the module is passthrough
-    m.eval()
-    x2 = torch.randn(3, requires_grad=True)
-    out_eval = m(x2)
-    assert torch.allclose(out_eval, x2)
+    ns, _ = run_seed_code(SEED_USAGE, dict(_seed))  # the seed's own asserts run here
+    x, y, mask, prob = ns["x"], ns["y"], ns["mask"], ns["prob"]
 
     # beyond the seed's own checks: the forward used that same mask, and the values are exact
     np.testing.assert_array_equal(y.detach().numpy(), (x * mask).detach().numpy())
