@@ -17,6 +17,23 @@ __all__ = [
 ]
 
 
+def _register_affine(module: Module, shape: tuple, affine: bool, bias: bool, dtype, device) -> None:
+    """Registers ``weight`` and ``bias`` of ``shape`` (or None placeholders when not affine)."""
+    weight = Parameter(ops.empty(*shape, dtype=dtype, device=device)) if affine else None
+    module.register_parameter("weight", weight)
+    with_bias = affine and bias
+    module.register_parameter(
+        "bias", Parameter(ops.empty(*shape, dtype=dtype, device=device)) if with_bias else None)
+
+
+def _reset_affine(module: Module) -> None:
+    """Weight 1, bias 0 (where they exist)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """Shared by BatchNorm1d/2d/3d, which differ only in the input dims they accept."""
 
@@ -32,15 +49,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         kw = dict(dtype=dtype, device=device)
-        if affine:
-            self.weight = Parameter(ops.empty(num_features, **kw))
-            if bias:
-                self.bias = Parameter(ops.empty(num_features, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_features,), affine, bias, dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean", ops.zeros(num_features, **kw))
             self.register_buffer("running_var", ops.ones(num_features, **kw))
@@ -61,10 +70,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Resets the running statistics and sets weight to 1, bias to 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.ndim not in self._expected_dims:
@@ -282,24 +288,12 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        kw = dict(dtype=dtype, device=device)
-        if elementwise_affine:
-            self.weight = Parameter(ops.empty(*self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(ops.empty(*self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight 1, bias 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -337,24 +331,12 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        kw = dict(dtype=dtype, device=device)
-        if affine:
-            self.weight = Parameter(ops.empty(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(ops.empty(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_channels,), affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight 1, bias 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
