@@ -8,6 +8,7 @@ accumulators run as soon as they are ready.
 from __future__ import annotations
 
 import heapq
+import sys
 
 import numpy as np
 
@@ -179,7 +180,38 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
                 if left == 0:
                     heappush(ready, (-child._seq, order, child))
                     order += 1
+            in_grads = g = None  # hold no gradient past its node, so a leaf can take it over
     return captured
+
+
+def _engine_owns(grad: np.ndarray) -> bool:
+    """True if only the engine references ``grad``, so ``.grad`` may take it without a copy.
+
+    From ``_accumulate_into_leaf`` the references are the engine's slot list and the two
+    frames' arguments (measured once by ``_calibrate_owned_refs``; one fewer for an array the
+    caller made); any other holder (a user's gradient tensor, another leaf's slot, a saved
+    array) adds one.
+    The array must also own its memory (not a view or a broadcast) and be writable.
+    """
+    return (grad.base is None and grad.flags.writeable and grad.flags.c_contiguous
+            and sys.getrefcount(grad) <= _OWNED_REFS)
+
+
+def _calibrate_owned_refs() -> int:
+    """The reference count an engine-owned array shows in ``_engine_owns``, measured through
+    the same call shape (a list slot, two frames), so it holds on any Python version."""
+
+    def owns(arr):
+        return sys.getrefcount(arr)
+
+    def accumulate(arr):
+        return owns(arr)
+
+    slots = [np.empty(1)]
+    return accumulate(slots[0])
+
+
+_OWNED_REFS = _calibrate_owned_refs()
 
 
 def _accumulate_into_leaf(node: AccumulateGrad, grad) -> None:
@@ -188,12 +220,16 @@ def _accumulate_into_leaf(node: AccumulateGrad, grad) -> None:
     leaf = node.variable
     if leaf is None:
         return
-    if leaf._hooks:
+    hooked = bool(leaf._hooks)
+    if hooked:
         grad = _call_hooks(leaf._hooks, grad)
     if grad.dtype != leaf._data.dtype:
         grad = grad.astype(leaf._data.dtype)
     if leaf.grad is None:
-        leaf.grad = Tensor._make(np.array(grad, copy=True, order="C"))
+        if not hooked and _engine_owns(grad):
+            leaf.grad = Tensor._make(grad)  # take the buffer over, as PyTorch does
+        else:
+            leaf.grad = Tensor._make(np.array(grad, copy=True, order="C"))
     else:
         leaf.grad._data += grad
         leaf.grad._version_counter.value += 1
