@@ -177,6 +177,7 @@ def _subprocess_median(code: str, runs: int) -> list[float]:
 
 
 def main() -> None:
+    global P
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--sizes", default="1M,16M,64M")
@@ -184,7 +185,6 @@ def main() -> None:
     ap.add_argument("--p", type=float, default=P,
                     help="drop probability (non-dyadic p such as 0.1 exercises the tie refinement)")
     args = ap.parse_args()
-    global P
     P = args.p
     sizes = [_parse_size(s) for s in args.sizes.split(",")]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
