@@ -1,7 +1,8 @@
 """Benchmark of Ember's dropout through the Tensor API, side by side with the limit, torch, NumPy.
 
 For 1M, 16M and 64M float32 elements and 1 and 2 threads, in one process (medians of
-interleaved repeats, p = 0.5):
+interleaved repeats, p = 0.5 unless ``--p`` is given; a non-dyadic p such as 0.1 also pays
+the tie refinement of the byte decisions on about 1 element in 256):
 
 * ``limit``: a Numba parallel one-pass ``out = a * x`` into a preallocated ``out`` (the
   machine's limit for an elementwise pass, from ``bench/kernels.py``); ``limit+alloc``: the
@@ -49,7 +50,7 @@ import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
 from kernels import _cpu, _parse_size, _scale_limit  # noqa: E402
 
-P = 0.5
+P = 0.5  # drop probability; --p overrides it
 
 
 def _time(fn) -> float:
@@ -176,11 +177,15 @@ def _subprocess_median(code: str, runs: int) -> list[float]:
 
 
 def main() -> None:
+    global P
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--sizes", default="1M,16M,64M")
     ap.add_argument("--markdown", default=None, help="also write the table to this file")
+    ap.add_argument("--p", type=float, default=P,
+                    help="drop probability (non-dyadic p such as 0.1 exercises the tie refinement)")
     args = ap.parse_args()
+    P = args.p
     sizes = [_parse_size(s) for s in args.sizes.split(",")]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
     lines = []

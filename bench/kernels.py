@@ -12,7 +12,10 @@ For 1M, 16M and 64M float32 elements and 1 and 2 threads, measured side by side 
 
 Prints ns/element and ratios: limit_time / kernel_time and torch_time / ember_time.
 
-Usage: ``PYTHONPATH=src python bench/kernels.py [--repeats 7] [--sizes 1M,16M,64M]``
+Usage: ``PYTHONPATH=src python bench/kernels.py [--repeats 7] [--sizes 1M,16M,64M] [--p 0.5]``
+
+A dyadic ``p`` (0.5, 0.25, ...) never needs the tie refinement of the byte decisions; a
+non-dyadic one (0.1, 0.2) refines about 1 element in 256 with a scalar Philox call.
 """
 
 from __future__ import annotations
@@ -56,8 +59,7 @@ def _parse_size(s: str) -> int:
     return int(s.rstrip("KM")) * mult
 
 
-def bench(n: int, threads: int, repeats: int) -> dict[str, float]:
-    p = 0.5
+def bench(n: int, threads: int, repeats: int, p: float = 0.5) -> dict[str, float]:
     thr = D.keep_threshold(p)
     scale = np.float32(1 / (1 - p))
     x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
@@ -107,6 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--sizes", default="1M,16M,64M")
+    ap.add_argument("--p", type=float, default=0.5, help="drop probability")
     args = ap.parse_args()
     sizes = [_parse_size(s) for s in args.sizes.split(",")]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
@@ -116,11 +119,11 @@ def main() -> None:
            f"{'torch/ember: fwd':>16} {'bwd_m':>6}")
     print(f"{_cpu()}; numba {numba.__version__}, numpy {np.__version__}, "
           f"torch {torch.__version__ if torch else 'absent'}; "
-          f"load average {os.getloadavg()[0]:.2f} (others' work skews the timings)")
+          f"load average {os.getloadavg()[0]:.2f} (others' work skews the timings); p = {args.p}")
     print(hdr)
     for n in sizes:
         for threads in range(1, max_threads + 1):
-            t = bench(n, threads, args.repeats)
+            t = bench(n, threads, args.repeats, args.p)
             ns = {k: v / n * 1e9 for k, v in t.items()}
             tf = ns.get("torch_fwd", float("nan"))
             tb = ns.get("torch_bwd", float("nan"))

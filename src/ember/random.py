@@ -94,8 +94,18 @@ class Generator:
         """Reserves the stream range for ``n_words`` 32-bit words; returns ``(seed, offset)``."""
         from ember.kernels.philox import blocks_for
 
+        return self.take_blocks(blocks_for(n_words))
+
+    def take_blocks(self, n_blocks: int) -> tuple[int, int]:
+        """Reserves ``n_blocks`` Philox blocks of the stream; returns ``(seed, offset)``.
+
+        Dropout reserves ``blocks_for_decisions(n)`` blocks (one byte per decision).
+        """
+        n_blocks = int(n_blocks)
+        if n_blocks < 0:
+            raise ValueError(f"block count must be non-negative, got {n_blocks}")
         offset = self._offset
-        self._offset = (offset + blocks_for(n_words)) & _MASK64
+        self._offset = (offset + n_blocks) & _MASK64
         return self._seed, offset
 
     def __repr__(self) -> str:

@@ -8,7 +8,8 @@ import pytest
 
 import ember
 import ember.nn.functional as F
-from ember.kernels.philox import PARALLEL_THRESHOLD, blocks_for, reference_words
+from ember.kernels.dropout import blocks_for_decisions, reference_keep
+from ember.kernels.philox import PARALLEL_THRESHOLD
 
 
 def _threshold(p: float) -> int:
@@ -25,19 +26,19 @@ def test_mask_and_values_equal_the_numpy_reference_stream(n, dtype, itype):
     rng = np.random.default_rng(n)
     x = (rng.random(n) + 0.5).astype(dtype)
     y = F.dropout(ember.tensor(x), p, True, generator=g).numpy()
-    keep = reference_words(seed, offset, n) < _threshold(p)
+    keep = reference_keep(seed, offset, _threshold(p), n)
     scale = dtype(1) / dtype(1 - p)  # torch's rounding (see test_vs_torch)
     expected = x * np.where(keep, scale, dtype(0))
     assert np.array_equal(y.view(itype), expected.view(itype))
-    assert g.get_offset() == offset + blocks_for(n)
+    assert g.get_offset() == offset + blocks_for_decisions(n)
 
 
 def test_channel_decisions_equal_the_reference_stream():
     g = ember.Generator().manual_seed(99)
     y = F.dropout2d(ember.ones(3, 5, 4, 4), 0.5, True, generator=g).numpy()
-    keep = reference_words(99, 0, 15) < _threshold(0.5)
+    keep = reference_keep(99, 0, _threshold(0.5), 15)
     assert np.array_equal(y[:, :, 0, 0].reshape(-1) != 0, keep)
-    assert g.get_offset() == blocks_for(15)
+    assert g.get_offset() == blocks_for_decisions(15)
 
 
 @pytest.mark.parametrize("name", ["dropout", "alpha_dropout", "dropout2d"])
@@ -115,7 +116,7 @@ def test_per_call_generator_does_not_advance_the_default():
     F.dropout2d(ember.ones(4, 4, 3, 3), 0.5, generator=ember.Generator())
     assert ember.default_generator.get_offset() == before
     F.dropout(ember.ones(1000), 0.5)
-    assert ember.default_generator.get_offset() == before + blocks_for(1000)
+    assert ember.default_generator.get_offset() == before + blocks_for_decisions(1000)
 
 
 def test_eval_and_p_one_consume_no_random_numbers():
@@ -129,3 +130,16 @@ def test_eval_and_p_one_consume_no_random_numbers():
 def test_generator_type_is_checked():
     with pytest.raises(TypeError, match="Generator"):
         F.dropout(ember.ones(3), 0.5, generator=np.random.default_rng(0))
+
+
+def test_consecutive_calls_take_disjoint_block_ranges():
+    # 17 decisions take ceil(17 / 16) = 2 blocks; the next call starts on block 2.
+    g = ember.Generator().manual_seed(5)
+    p = 0.3
+    y1 = F.dropout(ember.ones(17), p, True, generator=g).numpy()
+    y2 = F.dropout(ember.ones(40), p, True, generator=g).numpy()
+    assert np.array_equal(y1 != 0, reference_keep(5, 0, _threshold(p), 17))
+    assert np.array_equal(y2 != 0, reference_keep(5, 2, _threshold(p), 40))
+    assert g.get_offset() == 2 + 3
+    seed, offset = g.take_blocks(4)
+    assert (seed, offset, g.get_offset()) == (5, 5, 9)

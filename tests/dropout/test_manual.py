@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import ember
-from ember.kernels.philox import reference_words
+from ember.kernels.dropout import reference_keep
 from ember.manual import DropoutLayer, Linear, ReLU, SoftmaxCrossEntropy
 
 
@@ -30,7 +30,7 @@ def test_mask_follows_the_reference_stream_and_p_is_the_drop_probability():
     layer = DropoutLayer(0.8, generator=g)
     x = np.ones((300, 300), dtype=np.float32)
     out = layer.forward(x)
-    keep = reference_words(10, 0, x.size).reshape(x.shape) < round(0.2 * 2**32)
+    keep = reference_keep(10, 0, round(0.2 * 2**32), x.size).reshape(x.shape)
     assert np.array_equal(layer.mask, keep)
     assert np.array_equal(out, np.where(keep, np.float32(1) / np.float32(0.2), np.float32(0)))
     # p drops: about 80% zeros, within 6 binomial standard deviations

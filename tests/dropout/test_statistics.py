@@ -18,7 +18,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
-from ember.kernels.philox import reference_words
+from ember.kernels.dropout import reference_keep
 
 Z = 6.0
 SELU_SAT = 1.7580993408473766
@@ -128,7 +128,7 @@ def test_broadcast_dims_share_decisions_exactly(shape, bdims, alpha):
     nd = len(shape)
     noise_shape = tuple(1 if (d in bdims or d - nd in bdims) else s for d, s in enumerate(shape))
     thr = min(round((1 - p) * 2**32), 2**32 - 1)
-    keep = (reference_words(seed, offset, math.prod(noise_shape)) < thr).reshape(noise_shape)
+    keep = reference_keep(seed, offset, thr, math.prod(noise_shape)).reshape(noise_shape)
     keep = np.broadcast_to(keep, shape)
     if alpha:
         a = 1 / math.sqrt((SELU_SAT**2 * p + 1) * (1 - p))

@@ -16,7 +16,7 @@ except ImportError:  # package not installed: import from the source tree
 
 import numba
 
-SIZES = [0, 1, 3, 4, 5, 31, 32, 33, 63, 64, 65, 1000, 70_000, 1 << 20]
+SIZES = [0, 1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 4096, 4097, 70_000, 1 << 20]
 DTYPES = [np.float32, np.float64]
 UINT = {np.float32: np.uint32, np.float64: np.uint64}
 
@@ -34,7 +34,7 @@ def make_input(n, dtype, seed=0):
 
 
 def ref_keep(seed, offset, n, threshold):
-    return P.reference_words(seed, offset, n) < np.uint32(threshold)
+    return D.reference_keep(seed, offset, threshold, n)
 
 
 def ref_scaled(x, keep, scale):
@@ -63,6 +63,70 @@ def alpha_constants(p, dtype):
     return dtype(a), dtype(b), dtype(a * alpha_p + b)
 
 
+def test_blocks_for_decisions():
+    assert [D.blocks_for_decisions(n) for n in (0, 1, 15, 16, 17, 32, 33)] == [0, 1, 1, 1, 2, 2, 3]
+    with pytest.raises(ValueError):
+        D.blocks_for_decisions(-1)
+
+
+def _w_stream(seed, offset, n):
+    """The 32-bit W_i of the decision rule, computed directly from the Philox reference."""
+    nb = (n + 15) // 16
+    blocks = np.arange(nb, dtype=np.uint64) + np.uint64(offset)
+    key = np.array([seed & 0xFFFFFFFF, seed >> 32], dtype=np.uint32)
+    ctr = np.zeros((nb, 4), dtype=np.uint32)
+    ctr[:, 0] = (blocks & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    ctr[:, 1] = (blocks >> np.uint64(32)).astype(np.uint32)
+    main = P.philox4x32_10_reference(ctr, key).reshape(-1)  # words 0 .. 4*nb-1
+    i = np.arange(n)
+    byte = (main[i // 4] >> (8 * (i % 4)).astype(np.uint32)) & np.uint32(0xFF)
+    rb = np.arange((n + 3) // 4, dtype=np.uint64) + np.uint64(offset)
+    rctr = np.zeros((rb.size, 4), dtype=np.uint32)
+    rctr[:, 0] = (rb & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    rctr[:, 1] = (rb >> np.uint64(32)).astype(np.uint32)
+    rctr[:, 2] = 1
+    refine = P.philox4x32_10_reference(rctr, key)[i // 4, i % 4]
+    return (byte << np.uint32(24)) | (refine >> np.uint32(8)), byte
+
+
+def test_reference_keep_is_w_below_threshold_with_ties_both_ways():
+    seed, offset, n = 2**40 + 3, 2**64 - 5, 200_000  # block index wraps
+    thr = D.keep_threshold(0.3)
+    assert thr & 0xFFFFFF  # the refinement is needed
+    w, byte = _w_stream(seed, offset, n)
+    keep = D.reference_keep(seed, offset, thr, n)
+    np.testing.assert_array_equal(keep, w < np.uint32(thr))
+    tie = byte == thr >> 24
+    assert 400 < tie.sum() < 1200  # about n / 256
+    assert keep[tie].any() and not keep[tie].all()  # ties refined both ways
+    np.testing.assert_array_equal(keep[~tie], byte[~tie] < thr >> 24)
+    # the kernels agree, including on the tied elements
+    bits = D.decisions_bits(seed, offset, thr, n)
+    np.testing.assert_array_equal(D.unpack_bits(bits, n), keep)
+
+
+def test_dyadic_threshold_drops_ties():
+    seed, offset, n = 9, 0, 100_000
+    for p in (0.5, 0.25, 0.75):
+        thr = D.keep_threshold(p)
+        assert thr & 0xFFFFFF == 0
+        w, byte = _w_stream(seed, offset, n)
+        keep = D.reference_keep(seed, offset, thr, n)
+        np.testing.assert_array_equal(keep, byte < thr >> 24)
+        np.testing.assert_array_equal(keep, w < np.uint32(thr))
+        np.testing.assert_array_equal(
+            D.unpack_bits(D.decisions_bits(seed, offset, thr, n), n), keep)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.5, 0.9, 1e-9, 1 - 1e-9])
+def test_reference_keep_fraction(p):
+    n = 1_000_000
+    thr = D.keep_threshold(p)
+    q = thr / 2**32
+    kept = int(D.reference_keep(123, 456, thr, n).sum())
+    assert abs(kept - n * q) <= 5 * np.sqrt(n * q * (1 - q)) + 1
+
+
 def test_keep_threshold():
     assert D.keep_threshold(0.5) == 2**31
     assert D.keep_threshold(0.25) == 3 * 2**30
@@ -72,10 +136,11 @@ def test_keep_threshold():
             D.keep_threshold(p)
 
 
+@pytest.mark.parametrize("p", [0.3, 0.5])  # tie refinement (T_lo != 0) and dyadic (T_lo == 0)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)
-def test_forward_and_backwards_bit_exact(n, dtype):
-    seed, offset, p = 0xABCDEF0123456789, 2**32 - 7, 0.3
+def test_forward_and_backwards_bit_exact(n, dtype, p):
+    seed, offset = 0xABCDEF0123456789, 2**32 - 7
     thr = D.keep_threshold(p)
     scale = dtype(1 / (1 - p))
     x = make_input(n, dtype)
@@ -204,8 +269,10 @@ def test_thread_count_invariance():
             D.dropout_forward(x, out, seed, offset, thr, scale, mask)
             dx = np.empty_like(x)
             D.dropout_backward_from_mask(x, dx, mask, scale)
+            dx2 = np.empty_like(x)
+            D.dropout_backward_regenerate(x, dx2, seed, offset, thr, scale)
             bits = D.decisions_bits(seed, offset, thr, n)
-            results.append((out, mask, dx, bits, P.random_words(seed, offset, n)))
+            results.append((out, mask, dx, dx2, bits, P.random_words(seed, offset, n)))
     finally:
         numba.set_num_threads(old)
     for got in results[1:]:

@@ -2,10 +2,21 @@
 
 Semantics follow PyTorch: ``out = x * noise`` with ``noise = scale`` for kept elements and ``0``
 for dropped ones, one multiplication in the array's dtype (NaN/inf inputs give NaN when dropped,
-negative inputs give -0.0). Element ``i`` (flat C-order index) is kept iff stream word ``i`` of
-``(seed, offset)`` (see ``ember.kernels.philox``) is below ``threshold``; the keep probability is
-``threshold / 2**32`` (see ``keep_threshold``). A forward over ``n`` elements consumes
-``blocks_for(n)`` blocks of the stream.
+negative inputs give -0.0).
+
+Decisions (one byte of the stream per element, 16 per Philox block). Let ``T = threshold``,
+``T_hi = T >> 24`` and ``T_lo = T & 0xFFFFFF``. Element ``i`` (flat C-order index) is kept iff
+``byte_i < T_hi`` or (``byte_i == T_hi`` and ``r_i < T_lo``), where ``byte_i`` is byte ``i``
+(little-endian) of the ``(seed, offset)`` word stream (see ``ember.kernels.philox``), i.e.
+``(word[i // 4] >> 8 * (i % 4)) & 0xFF``, and ``r_i`` is the top 24 bits of lane ``i % 4`` of
+Philox for the counter ``(lo32(offset + i // 4), hi32(offset + i // 4), 1, 0)``: the same
+block index in the disjoint counter space ``c2 = 1``. That is exactly ``W_i < T`` for the
+uniform 32-bit ``W_i = byte_i << 24 | r_i``, so the keep probability is exactly ``T / 2**32``
+(see ``keep_threshold``). Ties have probability 1/256; for dyadic ``p`` (``T_lo == 0``) they
+are dropped and the refinement is never computed. A call over ``n`` elements consumes
+``blocks_for_decisions(n) = ceil(n / 16)`` blocks of the main stream. ``reference_keep`` is the
+pure-NumPy definition; every kernel (forward, regenerating backward, alpha variants,
+``decisions_bits``) uses the same rule, so regenerated decisions equal stored bits.
 
 Bit-packed masks: bit ``i`` is the keep decision of element ``i``, stored as ``ceil(n / 8)`` uint8
 bytes equal to ``np.packbits(keep, bitorder="little")``; pad bits are 0.
@@ -19,10 +30,15 @@ only in their innermost loop: the plain path cannot be written as alpha with ``b
 Work is split into chunks of 2**14 elements (a multiple of 64, so no two threads write the same
 mask byte) run with ``prange`` from ``PARALLEL_THRESHOLD`` (2**15) elements on, serially below: a
 parallel launch costs about 2-3 us here and two chunks already pay for it (measured on 2 cores).
-Each chunk walks tiles of 1024 elements: Philox words for the tile (4 per block, rounds
-amortized over 4 elements), then one contiguous loop that compares, scales and writes ``out``
-(and a 0/1 byte per decision when a mask is wanted), then a packing loop turning 8 decision
-bytes into one mask byte with a multiply.
+Each chunk walks tiles of 4096 elements: Philox words for the tile (256 blocks, rounds
+amortized over 16 elements); only when ``T_lo != 0``, a tie scan that finds bytes equal to
+``T_hi`` (an exact SWAR zero-byte test per 8 bytes, vectorized and OR-ed per 64 bytes, then a
+walk over the flagged groups), refines all ties with independent Philox calls, recording the
+kept ties with their input (before ``out`` is written, since ``out`` may be ``x``); then one
+contiguous loop that compares bytes with ``T_hi``, scales and writes ``out`` (and a 0/1 byte
+per decision when a mask is wanted), treating ties as dropped; then the recorded kept ties are
+written; then a packing loop turns 8 decision bytes into one mask byte with a multiply. Tiles
+of 1024 elements measured the same or slightly slower (16M, p = 0.1 and 0.5, 1 and 2 threads).
 """
 
 from __future__ import annotations
@@ -30,7 +46,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .philox import PARALLEL_THRESHOLD, TILE_BLOCKS, blocks_for, gen_tile, split_seed
+from .philox import (
+    PARALLEL_THRESHOLD,
+    TILE_BLOCKS,
+    blocks_for,
+    gen_tile,
+    philox4x32_10_reference,
+    philox10,
+    reference_words,
+    split_seed,
+)
 
 __all__ = [
     "keep_threshold",
@@ -46,6 +71,8 @@ __all__ = [
     "apply_row_mask",
     "apply_row_mask_alpha",
     "blocks_for",
+    "blocks_for_decisions",
+    "reference_keep",
     "PARALLEL_THRESHOLD",
 ]
 
@@ -57,8 +84,19 @@ _U7 = np.uint64(7)
 _U8 = np.uint64(8)
 _U56 = np.uint64(56)
 _U64 = np.uint64(64)
+_U4 = np.uint64(4)
+_U15 = np.uint64(15)
+_U24 = np.uint64(24)
+_U32 = np.uint64(32)
+_L32 = np.uint64(0xFFFFFFFF)
 _PACK_MAGIC = np.uint64(0x0102040810204080)
-_TILE = np.uint64(TILE_BLOCKS * 4)
+_BYTES_01 = np.uint64(0x0101010101010101)
+_BYTES_7F = np.uint64(0x7F7F7F7F7F7F7F7F)
+# (1 << 8j) * _BYTE_INDEX >> 56 == j for j < 8.
+_BYTE_INDEX = np.uint64(0x0001020304050607)
+#: Elements per tile: one byte per element, 16 per Philox block.
+TILE_ELEMS = TILE_BLOCKS * 16
+_TILE = np.uint64(TILE_ELEMS)
 _CHUNK = np.uint64(1 << 14)
 _SHORT_ROW = np.uint64(32)
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -71,9 +109,9 @@ _MODE_MASK_ONLY = 2
 def keep_threshold(p: float) -> int:
     """uint32 threshold for drop probability ``p``: ``min(round((1 - p) * 2**32), 2**32 - 1)``.
 
-    An element is kept iff its stream word is ``< threshold``, so the keep probability is exactly
-    ``threshold / 2**32`` (within 2**-33 of ``1 - p``). ``p == 0`` and ``p == 1`` are never passed
-    to the kernels: callers short-circuit them.
+    An element is kept iff its 32-bit ``W_i`` (see the module docstring) is ``< threshold``, so
+    the keep probability is exactly ``threshold / 2**32`` (within 2**-33 of ``1 - p``).
+    ``p == 0`` and ``p == 1`` are never passed to the kernels: callers short-circuit them.
 
     Args:
         p: drop probability, ``0 < p < 1``.
@@ -85,6 +123,57 @@ def keep_threshold(p: float) -> int:
     if not 0.0 < p < 1.0:
         raise ValueError(f"keep_threshold expects 0 < p < 1 (callers handle 0 and 1), got {p}")
     return min(round((1.0 - p) * 2.0**32), 2**32 - 1)
+
+
+def blocks_for_decisions(n: int) -> int:
+    """Blocks of the main stream consumed by ``n`` decisions (one byte each): ``ceil(n / 16)``.
+
+    The tie refinements use the same block indices with counter word ``c2 = 1``, a disjoint
+    counter space, so reserving ``blocks_for_decisions(n)`` blocks reserves both.
+    """
+    if n < 0:
+        raise ValueError(f"decision count must be non-negative, got {n}")
+    return (int(n) + 15) // 16
+
+
+def reference_keep(seed: int, offset: int, threshold: int, n: int) -> np.ndarray:
+    """Keep decisions ``0..n-1`` of the (seed, offset) stream in pure NumPy (the reference).
+
+    Element ``i`` is kept iff ``W_i < threshold`` with ``W_i = byte_i << 24 | r_i``: ``byte_i``
+    is byte ``i`` (little-endian) of the word stream, ``r_i`` the top 24 bits of lane ``i % 4``
+    of Philox for the counter ``(lo32(offset + i // 4), hi32(offset + i // 4), 1, 0)``. Only
+    ties ``byte_i == threshold >> 24`` need ``r_i``.
+
+    Args:
+        seed: 64-bit stream key.
+        offset: 64-bit index of the first block.
+        threshold: uint32 threshold (``keep_threshold(p)``).
+        n: number of decisions.
+
+    Returns:
+        ``(n,)`` bool array.
+    """
+    thr = int(_check_threshold(threshold))
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"n must be non-negative, got {n}")
+    thi, tlo = thr >> 24, thr & 0xFFFFFF
+    words = reference_words(seed, offset, (n + 3) // 4).astype("<u4")
+    byts = words.view(np.uint8)[:n]
+    keep = byts < thi
+    if tlo:
+        tie = np.flatnonzero(byts == thi).astype(np.uint64)
+        if tie.size:
+            k0, k1, off = split_seed(seed, offset)
+            blocks = tie // np.uint64(4) + off  # wraps modulo 2**64
+            ctr = np.zeros((tie.size, 4), dtype=np.uint32)
+            ctr[:, 0] = (blocks & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            ctr[:, 1] = (blocks >> np.uint64(32)).astype(np.uint32)
+            ctr[:, 2] = 1
+            ref = philox4x32_10_reference(ctr, np.array([k0, k1], dtype=np.uint32))
+            r = ref[np.arange(tie.size), (tie % np.uint64(4)).astype(np.intp)] >> np.uint32(8)
+            keep[tie.astype(np.intp)] = r < tlo
+    return keep
 
 
 def mask_nbytes(n: int) -> int:
@@ -123,63 +212,148 @@ def _pack_tile(mask, byte0, keep_bytes, m):
 
 
 @njit(inline="always")
-def _forward_range(x, out, mask, start, stop, k0, k1, offset, thr, a, b_keep, b_drop, zero,
-                   mode, write_mask, words, planar, keep_bytes):
+def _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x, with_x):
+    # Rare path (a tie has probability 1/256 per element), before the main loop writes out
+    # (out may be x). 1) Ties: bytes equal to T_hi, found eight at a time with an exact SWAR
+    # zero-byte test of byte ^ T_hi, and walked lowest first. 2) Refinement words of all ties
+    # (independent Philox calls, lane i % 4 of the block of element i, counter c2 = 1).
+    # 3) Keep the ties with W_i < T and their input values. The main loop drops every tie.
+    b64 = byts.view(np.uint64)
+    pat = np.uint64(thi) * _BYTES_01
+    nq = (m + _U7) >> _U3
+    # Zero-byte words in a branch-free, vectorized loop, OR-ed per group of 64 bytes (a group
+    # holds a tie with probability 22%); zs and gz are scratch parts of tie_w.
+    zs = tie_w
+    ng = (nq + _U7) >> _U3
+    gz = tie_w[_TILE:]
+    for q in range(nq, ng * _U8):
+        zs[q] = _U0
+    for q in range(nq):
+        v = b64[q] ^ pat
+        zs[q] = ~((((v & _BYTES_7F) + _BYTES_7F) | v) | _BYTES_7F)  # 0x80 exactly at ties
+    for g in range(ng):
+        acc = _U0
+        for j in range(_U8):
+            acc |= zs[g * _U8 + j]
+        gz[g] = acc
+    nt = 0
+    for g in range(ng):
+        if gz[g] == _U0:
+            continue
+        for q in range(g * _U8, g * _U8 + _U8):
+            z = zs[q]
+            while z:
+                low = z & (_U0 - z)
+                k = q * _U8 + (((low >> _U7) * _BYTE_INDEX) >> _U56)
+                if k < m:
+                    tie_k[nt] = k
+                    nt += 1
+                z ^= low
+    for t in range(nt):
+        e = i + tie_k[t]
+        blk = offset + (e >> _U2)
+        r0, r1, r2, r3 = philox10(blk & _L32, blk >> _U32, _U1, _U0, k0, k1)
+        lane = e & _U3
+        w = r0 if lane == _U0 else (r1 if lane == _U1 else (r2 if lane == _U2 else r3))
+        tie_w[t] = ((w & _L32) >> _U8)
+    nk = 0
+    for t in range(nt):
+        if tie_w[t] < tlo:
+            k = tie_k[t]
+            tie_k[nk] = k
+            if with_x:
+                tie_x[nk] = x[i + k]
+            nk += 1
+    return nk
+
+
+@njit(inline="always")
+def _apply_kept_ties(out, i, nt, tie_k, tie_x, keep_bytes, a, b_keep, mode, write_mask):
+    for t in range(nt):
+        k = tie_k[t]
+        if mode == _MODE_PLAIN:
+            out[i + k] = tie_x[t] * a
+        elif mode == _MODE_ALPHA:
+            out[i + k] = tie_x[t] * a + b_keep
+        if write_mask:
+            keep_bytes[k] = 1
+
+
+@njit(inline="always")
+def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
+                   mode, write_mask, words, planar, keep_bytes, tie_k, tie_w, tie_x):
     # start is a multiple of 64, so tiles line up with whole mask bytes of the global mask.
+    # Element i uses byte i of the word stream (16 per block); it is kept iff byte < T_hi, or
+    # byte == T_hi and the 24-bit refinement < T_lo (the fix-up, only when T_lo != 0).
     # Separate loops per (mode, write_mask): each vectorizes without dead work.
+    byts = words.view(np.uint8)
+    with_x = mode != _MODE_MASK_ONLY
     i = start
     while i < stop:
         m = min(_TILE, stop - i)
-        gen_tile(words, planar, offset + (i >> _U2), (m + _U3) >> _U2, k0, k1)
+        gen_tile(words, planar, offset + (i >> _U4), (m + _U15) >> _U4, k0, k1)
+        nt = 0
+        if tlo != 0:
+            nt = _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x,
+                                 with_x)
         if mode == _MODE_PLAIN:
             if write_mask:
                 for k in range(m):
-                    keep = words[k] < thr
+                    keep = byts[k] < thi
                     out[i + k] = x[i + k] * (a if keep else zero)
                     keep_bytes[k] = np.uint8(keep)
             else:
                 for k in range(m):
-                    out[i + k] = x[i + k] * (a if words[k] < thr else zero)
+                    out[i + k] = x[i + k] * (a if byts[k] < thi else zero)
         elif mode == _MODE_ALPHA:
             if write_mask:
                 for k in range(m):
-                    keep = words[k] < thr
+                    keep = byts[k] < thi
                     out[i + k] = x[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
                     keep_bytes[k] = np.uint8(keep)
             else:
                 for k in range(m):
-                    keep = words[k] < thr
+                    keep = byts[k] < thi
                     out[i + k] = x[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
         else:
             for k in range(m):
-                keep_bytes[k] = np.uint8(words[k] < thr)
+                keep_bytes[k] = np.uint8(byts[k] < thi)
+        if nt:
+            _apply_kept_ties(out, i, nt, tie_k, tie_x, keep_bytes, a, b_keep, mode, write_mask)
         if write_mask:
             _pack_tile(mask, i >> _U3, keep_bytes, m)
         i += m
 
 
 @njit(cache=True)
-def _forward_serial(x, out, mask, k0, k1, offset, thr, a, b_keep, b_drop, zero, mode,
+def _forward_serial(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, mode,
                     write_mask, n):
     words = np.empty(TILE_BLOCKS * 4, np.uint32)
     planar = np.empty((4, TILE_BLOCKS), np.uint32)
-    keep_bytes = np.empty(TILE_BLOCKS * 4, np.uint8)
-    _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thr, a, b_keep, b_drop,
-                   zero, mode, write_mask, words, planar, keep_bytes)
+    keep_bytes = np.empty(TILE_ELEMS, np.uint8)
+    tie_k = np.empty(TILE_ELEMS, np.uint64)
+    tie_w = np.empty(TILE_ELEMS + TILE_ELEMS // 64, np.uint64)
+    tie_x = np.empty(TILE_ELEMS, x.dtype)
+    _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                   zero, mode, write_mask, words, planar, keep_bytes, tie_k, tie_w, tie_x)
 
 
 @njit(cache=True, parallel=True)
-def _forward_parallel(x, out, mask, k0, k1, offset, thr, a, b_keep, b_drop, zero, mode,
+def _forward_parallel(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, mode,
                       write_mask, n):
     n = np.uint64(n)
     nchunks = (n + _CHUNK - _U1) // _CHUNK
     for c in prange(nchunks):
         words = np.empty(TILE_BLOCKS * 4, np.uint32)
         planar = np.empty((4, TILE_BLOCKS), np.uint32)
-        keep_bytes = np.empty(TILE_BLOCKS * 4, np.uint8)
+        keep_bytes = np.empty(TILE_ELEMS, np.uint8)
+        tie_k = np.empty(TILE_ELEMS, np.uint64)
+        tie_w = np.empty(TILE_ELEMS + TILE_ELEMS // 64, np.uint64)
+        tie_x = np.empty(TILE_ELEMS, x.dtype)
         s = np.uint64(c) * _CHUNK
-        _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thr, a, b_keep,
-                       b_drop, zero, mode, write_mask, words, planar, keep_bytes)
+        _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thi, tlo, a, b_keep,
+                       b_drop, zero, mode, write_mask, words, planar, keep_bytes, tie_k, tie_w,
+                       tie_x)
 
 
 @njit(inline="always")
@@ -355,8 +529,11 @@ def _forward(x, out, seed, offset, threshold, a, b_keep, b_drop, mode, mask_bits
     write = mask_bits is not None
     mask = mask_bits if write else _EMPTY_MASK
     t = x.dtype.type
+    thi = np.uint8(int(thr) >> 24)
+    tlo = np.uint64(int(thr) & 0xFFFFFF)
     kernel = _forward_parallel if n >= PARALLEL_THRESHOLD else _forward_serial
-    kernel(x, out, mask, k0, k1, off, thr, t(a), t(b_keep), t(b_drop), t(0), mode, write, n)
+    kernel(x, out, mask, k0, k1, off, thi, tlo, t(a), t(b_keep), t(b_drop), t(0), mode, write,
+           n)
 
 
 def dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int, threshold: int,
@@ -368,8 +545,10 @@ def dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int, thre
         out: output of the same shape and dtype; may be ``x`` itself (in place), must not
             partially overlap it.
         seed: 64-bit stream key.
-        offset: 64-bit first block of the stream; the call consumes ``blocks_for(x.size)``.
-        threshold: ``keep_threshold(p)``; element ``i`` is kept iff word ``i`` < threshold.
+        offset: 64-bit first block of the stream; the call consumes
+            ``blocks_for_decisions(x.size)`` blocks.
+        threshold: ``keep_threshold(p)``; element ``i`` is kept iff ``W_i < threshold`` (see
+            the module docstring and ``reference_keep``).
         scale: ``1 / (1 - p)`` already rounded to the dtype.
         mask_bits: optional uint8 array of ``ceil(n / 8)`` bytes receiving the packed decisions.
 
@@ -427,7 +606,7 @@ def alpha_dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int
         x: C-contiguous 1-D float32/float64 input.
         out: output of the same shape and dtype; may be ``x``.
         seed: 64-bit stream key.
-        offset: 64-bit first block; the call consumes ``blocks_for(x.size)`` blocks.
+        offset: 64-bit first block; the call consumes ``blocks_for_decisions(x.size)`` blocks.
         threshold: ``keep_threshold(p)``.
         a: multiplier, rounded to the dtype.
         b_keep: additive term of kept elements (torch: ``b``), rounded to the dtype.
@@ -451,11 +630,11 @@ def alpha_dropout_backward_regenerate(grad: np.ndarray, out: np.ndarray, seed: i
 
 
 def decisions_bits(seed: int, offset: int, threshold: int, n_decisions: int) -> np.ndarray:
-    """Packed keep decisions ``word_i < threshold`` for ``i < n_decisions`` (channel dropout).
+    """Packed keep decisions ``W_i < threshold`` for ``i < n_decisions`` (channel dropout).
 
     Args:
         seed: 64-bit stream key.
-        offset: 64-bit first block; consumes ``blocks_for(n_decisions)`` blocks.
+        offset: 64-bit first block; consumes ``blocks_for_decisions(n_decisions)`` blocks.
         threshold: ``keep_threshold(p)``.
         n_decisions: number of decisions (e.g. ``N * C``).
 

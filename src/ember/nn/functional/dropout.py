@@ -1,10 +1,15 @@
 """The dropout family: element, channel and alpha dropout with PyTorch's exact semantics.
 
 Every keep/drop decision comes from the counter-based Philox stream of a generator: decision
-``i`` (flat C-order index over the *noise shape*) is kept iff stream word ``i`` of the call's
-``(seed, offset)`` is below ``keep_threshold(p)``. The noise shape is the input's shape with
-the broadcast dims set to 1 (channel variants broadcast over the spatial dims), so a mask is a
-pure function of (seed, offset, shape): the same whatever the thread count, and rebuildable.
+``i`` (flat C-order index over the *noise shape*) is kept iff ``W_i < keep_threshold(p)`` for
+the uniform 32-bit ``W_i = byte_i << 24 | r_i``, where ``byte_i`` is byte ``i`` of the call's
+``(seed, offset)`` word stream (16 decisions per Philox block) and ``r_i``, needed only on a
+tie ``byte_i == threshold >> 24`` (probability 1/256), comes from the same block in the
+disjoint counter space ``c2 = 1`` (see ``ember.kernels.dropout``). A call on ``n`` decisions
+reserves ``blocks_for_decisions(n) = ceil(n / 16)`` blocks. The noise shape is the input's
+shape with the broadcast dims set to 1 (channel variants broadcast over the spatial dims), so a
+mask is a pure function of (seed, offset, shape): the same whatever the thread count, and
+rebuildable.
 
 Arithmetic matches PyTorch's CPU kernels bit for bit for the same mask:
 
@@ -240,7 +245,7 @@ class NativeDropout(ArrayFunction):
                 k.dropout_backward_from_mask(xc, res, bits, spec.mul)
             seed = offset = None
         else:
-            seed, offset = generator.take(n)
+            seed, offset = generator.take_blocks(k.blocks_for_decisions(n))
             if record and _mask_storage == "bits":
                 bits = np.zeros(k.mask_nbytes(n), dtype=np.uint8)
             if spec.alpha:
@@ -283,7 +288,7 @@ class FeatureDropout(ArrayFunction):
         n_dec = math.prod(noise_shape)
         seed = offset = None
         if bits is None:
-            seed, offset = generator.take(n_dec)
+            seed, offset = generator.take_blocks(k.blocks_for_decisions(n_dec))
             bits = k.decisions_bits(seed, offset, spec.threshold, n_dec)
         if inner is not None and inner >= 0:  # rows path: (rows, inner) row masks
             xc = _flat(x)
