@@ -2,10 +2,10 @@
 
 | file | what it holds |
 |---|---|
-| linear.py | linear, bilinear-free affine maps |
+| linear.py | linear (affine maps) |
+| dropout.py | dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout; mask storage switch |
 | conv.py | conv1d, conv2d (im2col on strided views + matmul) |
 | pooling.py | max/avg/adaptive pooling, 1-D and 2-D |
-| dropout.py | dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout; mask storage switch |
 | activation.py | relu family, gelu, silu, softplus, softmax, log_softmax, glu, prelu |
 | loss.py | cross_entropy (fused), nll_loss, mse/l1/smooth_l1/huber, bce (+ with logits), kl_div |
 | normalization.py | batch_norm, layer_norm, group_norm, rms_norm, normalize |
