@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import sys
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+def _find_seeds() -> Path:
+    """``$EMBER_SEEDS_DIR``, else the first ``shared/seeds`` beside the repository or above it."""
+    if os.environ.get("EMBER_SEEDS_DIR"):
+        return Path(os.environ["EMBER_SEEDS_DIR"])
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "shared" / "seeds"
+        if candidate.is_dir():
+            return candidate
+    return here.parents[2] / "shared" / "seeds"
+
+
+SEEDS = _find_seeds()
 
 
 def seed_text(prefix: str) -> str:
