@@ -90,17 +90,8 @@ class Tensor:
     def _make(cls, arr, requires_grad=False, grad_fn=None, output_nr=0) -> Tensor:
         """Wraps a backend array without copying (the fast path every op uses)."""
         t = object.__new__(cls)
-        if type(arr) is not np.ndarray:
-            arr = np.asarray(arr)
-        t._data = arr
-        t._requires_grad = requires_grad
-        t.grad = None
-        t.grad_fn = grad_fn
-        t._output_nr = output_nr
-        t._version_counter = _Version()
-        t._base = None
-        t._hooks = None
-        t._accumulator = None
+        t._init(arr if type(arr) is np.ndarray else np.asarray(arr), requires_grad, grad_fn,
+                output_nr)
         return t
 
     # -- autograd metadata -----------------------------------------------------------------
