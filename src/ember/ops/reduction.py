@@ -452,8 +452,10 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p == 0:  # the number of non-zeros: a zero gradient, still recorded as in PyTorch
         count = sum((input != 0).to(input.dtype), dim, keepdim)
         return count + sum(input * 0.0, dim, keepdim) if input.requires_grad else count
-    if p < 0:
-        raise NotImplementedError("norm with a negative finite p is not supported")
+    if p < 0:  # (sum |x|^p)^(1/p): small elements dominate; a zero makes the norm 0
+        from ember.ops.arith import pow as _pow
+
+        return _pow(sum(_pow(_abs(input), float(p)), dim, keepdim), 1.0 / p)
     return Norm.apply(input, float(p), canon_dims(dim, input._data.ndim), keepdim)
 
 

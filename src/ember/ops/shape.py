@@ -533,10 +533,69 @@ def atleast_1d(input: Tensor) -> Tensor:
     return reshape(input, (1,)) if input.ndim == 0 else input
 
 
+class PadIndexed(ArrayFunction):
+    """Reflect / replicate / circular padding: a gather through an index map, so the backward
+    adds each output gradient into the element it was copied from."""
+
+    @staticmethod
+    def forward(ctx, x, widths, np_mode):
+        index = np.pad(np.arange(x.size).reshape(x.shape), widths, mode=np_mode)
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        ctx.save_for_backward(index)
+        return np.pad(x, widths, mode=np_mode)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        size = int(np.prod(ctx.shape))
+        g = np.bincount(index.reshape(-1), weights=grad.reshape(-1), minlength=size)
+        return g.astype(ctx.dtype).reshape(ctx.shape), None, None
+
+
+_NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
+    n, k = input._data.ndim, len(pad) // 2
+    if len(pad) % 2 or k not in (1, 2, 3) or n not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {n}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    widths = [(0, 0)] * n
+    for i in range(k):
+        d = n - 1 - i
+        lo, hi = int(pad[2 * i]), int(pad[2 * i + 1])
+        size = input._data.shape[d]
+        if lo < 0 or hi < 0:
+            raise NotImplementedError(f"negative padding is not supported for mode '{mode}'")
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(
+                "Argument #4: Padding size should be less than the corresponding input dimension, "
+                f"but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{list(input._data.shape)}"
+            )
+        if mode == "circular" and (lo > size or hi > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        widths[d] = (lo, hi)
+    return PadIndexed.apply(input, tuple(widths), _NUMPY_PAD_MODES[mode])
+
+
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
-    """Pads the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``."""
+    """Pads the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``.
+
+    ``mode`` is ``'constant'`` (with ``value``), ``'reflect'``, ``'replicate'`` or
+    ``'circular'``; the last three pad 1-3 trailing dims of a batched or unbatched input.
+    """
+    if mode in _NUMPY_PAD_MODES:
+        return _pad_indexed(input, pad, mode)
     if mode != "constant":
-        raise NotImplementedError(f"pad mode '{mode}' is not supported; only 'constant'")
+        raise NotImplementedError(
+            f"Unrecognised padding mode {mode}"
+        )
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     n = input._data.ndim

@@ -20,3 +20,4 @@ from ember.nn.functional.activation import *  # noqa: F401,F403
 from ember.nn.functional.loss import *  # noqa: F401,F403
 from ember.nn.functional.normalization import *  # noqa: F401,F403
 from ember.nn.functional.sparse import *  # noqa: F401,F403
+from ember.ops.shape import pad  # F.pad: the same op as ember.pad

@@ -52,11 +52,6 @@ class _ConvNd(Module):
                 "padding_mode must be one of {'circular', 'reflect', 'replicate', 'zeros'}, "
                 f"but got padding_mode='{padding_mode}'"
             )
-        if padding_mode != "zeros":
-            raise NotImplementedError(
-                f"padding_mode='{padding_mode}' is not supported by Ember yet; only "
-                "padding_mode='zeros' is"
-            )
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -103,6 +98,30 @@ class _ConvNd(Module):
         return s
 
 
+    def _mode_padding(self) -> tuple:
+        """``F.pad``'s argument for padding by ``padding_mode``: last dim first, (left, right)."""
+        pads = []
+        for i in reversed(range(self._nd)):
+            if self.padding == "same":
+                total = self.dilation[i] * (self.kernel_size[i] - 1)
+                pads += [total // 2, total - total // 2]
+            elif self.padding == "valid":
+                pads += [0, 0]
+            else:
+                pads += [self.padding[i], self.padding[i]]
+        return tuple(pads)
+
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._mode_padding(), mode=self.padding_mode)
+            return self._conv(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return self._conv(input, weight, bias, self.stride, self.padding, self.dilation,
+                          self.groups)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.weight, self.bias)
+
+
 class Conv1d(_ConvNd):
     """1-D convolution over an input of several planes (see :func:`ember.nn.functional.conv1d`).
 
@@ -115,7 +134,7 @@ class Conv1d(_ConvNd):
         dilation: spacing between kernel taps.
         groups: independent channel groups (must divide both channel counts).
         bias: learn an additive bias.
-        padding_mode: only ``'zeros'``.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
 
     Shape:
         Input ``(N, C_in, L)`` or ``(C_in, L)``, output ``(N, C_out, L_out)``.
@@ -128,12 +147,7 @@ class Conv1d(_ConvNd):
 
     _nd = 1
 
-    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        return F.conv1d(input, weight, bias, self.stride, self.padding, self.dilation,
-                        self.groups)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return self._conv_forward(input, self.weight, self.bias)
+    _conv = staticmethod(F.conv1d)
 
 
 class Conv2d(_ConvNd):
@@ -148,7 +162,7 @@ class Conv2d(_ConvNd):
         dilation: spacing between kernel taps (int or pair).
         groups: independent channel groups (``groups == in_channels`` is depthwise).
         bias: learn an additive bias.
-        padding_mode: only ``'zeros'``.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
 
     Shape:
         Input ``(N, C_in, H, W)`` or ``(C_in, H, W)``, output ``(N, C_out, H_out, W_out)``.
@@ -161,9 +175,4 @@ class Conv2d(_ConvNd):
 
     _nd = 2
 
-    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
-                        self.groups)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return self._conv_forward(input, self.weight, self.bias)
+    _conv = staticmethod(F.conv2d)
