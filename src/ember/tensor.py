@@ -1372,11 +1372,9 @@ class Tensor:
         return self
 
     def resize_(self, *size):
-        n = 1
-        for s in (size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size):
-            n *= s
-        self._data = np.resize(self._data, size[0] if len(size) == 1 and isinstance(
-            size[0], (tuple, list)) else size)
+        """Gives the tensor a new shape in place (elements beyond the old ones are unspecified)."""
+        shape = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        self._data = np.resize(self._data, tuple(shape))
         return self
 
     def index_fill_(self, dim, index, value):

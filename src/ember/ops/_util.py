@@ -138,8 +138,6 @@ def operands(a, b, floating: bool = False):
         a = cast(a, dt)
     if tb and b._data.dtype != dt:
         b = cast(b, dt)
-    if not ta and dt.kind != "f" and isinstance(a, float):
-        a = a
     return a, b, dt
 
 
