@@ -649,10 +649,15 @@ class Tensor:
                 self._set_history(result.grad_fn, result._output_nr)
         return self
 
-    def _check_inplace(self) -> None:
+    def _check_inplace(self, by_mark_dirty: bool = False) -> None:
+        """Raises PyTorch's errors for modifying a leaf (or a view of one) that requires grad.
+
+        ``mark_dirty`` in a custom Function words the leaf error as PyTorch does there.
+        """
         if self.grad_fn is None and self._requires_grad:
+            verb = "has been" if by_mark_dirty else "is being"
             raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
+                f"a leaf Variable that requires grad {verb} used in an in-place operation."
             )
         base = self._base
         if base is not None and base.grad_fn is None and base._requires_grad and \

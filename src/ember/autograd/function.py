@@ -511,17 +511,7 @@ def _edge_of(tensor) -> tuple:
 
 def _check_inplace_allowed(tensor) -> None:
     """The check ``mark_dirty`` makes, in PyTorch's words."""
-    if tensor.grad_fn is None and tensor._requires_grad:
-        raise RuntimeError(
-            "a leaf Variable that requires grad has been used in an in-place operation."
-        )
-    base = tensor._base
-    if base is not None and base.grad_fn is None and base._requires_grad and \
-            tensor._is_differentiable_view():
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place "
-            "operation."
-        )
+    tensor._check_inplace(by_mark_dirty=True)
 
 
 def _sum_to_shape(arr, shape):
