@@ -24,6 +24,7 @@ from ember.random import (
     set_rng_state,
 )
 from ember import cuda
+from ember import memory
 from ember import nn  # noqa: E402
 from ember import optim  # noqa: E402
 from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, seed 003)

@@ -9,10 +9,13 @@ kernels) asks :func:`get_backend` for the device's backend. Only ``cpu`` exists 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
+
+from ember import memory
 
 __all__ = ["Backend", "device", "get_backend", "CPU"]
 
@@ -49,18 +52,23 @@ class device:
 
 @dataclass(frozen=True)
 class Backend:
-    """What a device needs from an array library: its module and its device."""
+    """What a device needs from an array library: its module, its device, its allocator."""
 
     name: str
     xp: ModuleType
     device: device
+    allocate: Callable  # (shape, dtype) -> uninitialised C-contiguous array
+
+    def empty(self, shape, dtype):
+        """An uninitialised array on this device (large CPU ones are cached, see ember.memory)."""
+        return self.allocate(shape, dtype)
 
     def asarray(self, data, dtype=None):
         """Makes a backend array from array-like data."""
         return self.xp.asarray(data, dtype=dtype)
 
 
-CPU = Backend("cpu", np, device("cpu"))
+CPU = Backend("cpu", np, device("cpu"), memory.empty)
 _BACKENDS = {"cpu": CPU}
 
 

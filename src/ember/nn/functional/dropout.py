@@ -50,6 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ember import memory
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
 from ember.random import Generator, _gen
@@ -223,7 +224,7 @@ def _target(x: np.ndarray, xc: np.ndarray, inplace: bool) -> np.ndarray:
     """Where a kernel writes: ``x``'s own storage in place (when contiguous), else a new array."""
     if inplace and np.may_share_memory(xc, x):
         return xc
-    return np.empty_like(xc)
+    return memory.empty_like(xc)
 
 
 class NativeDropout(ArrayFunction):
@@ -265,7 +266,7 @@ class NativeDropout(ArrayFunction):
         k = _kernels()
         spec = ctx.spec
         g = _flat(grad)
-        out = np.empty_like(g)
+        out = memory.empty_like(g)
         if ctx.stored:
             (bits,) = ctx.saved_tensors
             k.dropout_backward_from_mask(g, out, bits, spec.mul)
@@ -323,7 +324,7 @@ class FeatureDropout(ArrayFunction):
             bits = k.decisions_bits(ctx.seed, ctx.offset, spec.threshold, n_dec)
         if ctx.inner is not None and ctx.inner >= 0:
             g = _flat(grad)
-            out = np.empty_like(g)
+            out = memory.empty_like(g)
             k.apply_row_mask(g, out, bits, ctx.inner, spec.mul)
             return out.reshape(grad.shape)
         keep = k.unpack_bits(bits, n_dec).reshape(ctx.noise_shape)
