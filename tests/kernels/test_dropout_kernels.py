@@ -33,6 +33,27 @@ def make_input(n, dtype, seed=0):
     return x
 
 
+def aligned_empty_like(x, align=64):
+    raw = np.empty(x.nbytes + align, dtype=np.uint8)
+    start = -raw.ctypes.data % align
+    return raw[start:start + x.nbytes].view(x.dtype)
+
+
+@pytest.fixture(params=["normal", "streaming"])
+def new_out(request, monkeypatch):
+    """Output allocator; 'streaming' makes every aligned output take the streaming-store path."""
+    if request.param == "normal":
+        return np.empty_like
+    monkeypatch.setattr(D, "STREAM_BYTES", 0)
+
+    def make(x):
+        out = aligned_empty_like(x)
+        assert x.size == 0 or D._streams(x, out)
+        return out
+
+    return make
+
+
 def ref_keep(seed, offset, n, threshold):
     return D.reference_keep(seed, offset, threshold, n)
 
@@ -139,7 +160,7 @@ def test_keep_threshold():
 @pytest.mark.parametrize("p", [0.3, 0.5])  # tie refinement (T_lo != 0) and dyadic (T_lo == 0)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)
-def test_forward_and_backwards_bit_exact(n, dtype, p):
+def test_forward_and_backwards_bit_exact(n, dtype, p, new_out):
     seed, offset = 0xABCDEF0123456789, 2**32 - 7
     thr = D.keep_threshold(p)
     scale = dtype(1 / (1 - p))
@@ -147,46 +168,46 @@ def test_forward_and_backwards_bit_exact(n, dtype, p):
     keep = ref_keep(seed, offset, n, thr)
     expected = ref_scaled(x, keep, scale)
 
-    out = np.empty_like(x)
+    out = new_out(x)
     mask = np.full(D.mask_nbytes(n), 0xFF, dtype=np.uint8)  # pad bits must be cleared
     D.dropout_forward(x, out, seed, offset, thr, scale, mask)
     assert_bits_equal(out, expected)
     np.testing.assert_array_equal(mask, np.packbits(keep, bitorder="little"))
     np.testing.assert_array_equal(D.unpack_bits(mask, n), keep)
 
-    out2 = np.empty_like(x)
+    out2 = new_out(x)
     D.dropout_forward(x, out2, seed, offset, thr, scale)  # without mask
     assert_bits_equal(out2, expected)
 
     g = make_input(n, dtype, seed=1)
     expected_g = ref_scaled(g, keep, scale)
-    dx = np.empty_like(g)
+    dx = new_out(g)
     D.dropout_backward_from_mask(g, dx, mask, scale)
     assert_bits_equal(dx, expected_g)
-    dx2 = np.empty_like(g)
+    dx2 = new_out(g)
     D.dropout_backward_regenerate(g, dx2, seed, offset, thr, scale)
     assert_bits_equal(dx2, expected_g)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", [0, 1, 5, 33, 64, 1000, 70_000])
-def test_alpha_bit_exact(n, dtype):
+def test_alpha_bit_exact(n, dtype, new_out):
     seed, offset, p = 77, 123, 0.2
     thr = D.keep_threshold(p)
     a, b_keep, b_drop = alpha_constants(p, dtype)
     x = make_input(n, dtype)
     keep = ref_keep(seed, offset, n, thr)
-    out = np.empty_like(x)
+    out = new_out(x)
     mask = np.zeros(D.mask_nbytes(n), dtype=np.uint8)
     D.alpha_dropout_forward(x, out, seed, offset, thr, a, b_keep, b_drop, mask)
     assert_bits_equal(out, ref_alpha(x, keep, a, b_keep, b_drop))
     np.testing.assert_array_equal(mask, np.packbits(keep, bitorder="little"))
 
     g = make_input(n, dtype, seed=2)
-    dx = np.empty_like(g)
+    dx = new_out(g)
     D.alpha_dropout_backward_from_mask(g, dx, mask, a)
     assert_bits_equal(dx, ref_scaled(g, keep, a))
-    dx2 = np.empty_like(g)
+    dx2 = new_out(g)
     D.alpha_dropout_backward_regenerate(g, dx2, seed, offset, thr, a)
     assert_bits_equal(dx2, ref_scaled(g, keep, a))
 
@@ -205,7 +226,8 @@ def test_alpha_has_no_fused_multiply_add():
 
 
 @pytest.mark.parametrize("n", [5, 1000, 70_000])
-def test_in_place(n):
+def test_in_place(n, monkeypatch):
+    monkeypatch.setattr(D, "STREAM_BYTES", 0)  # in place never streams, whatever the size
     seed, offset, p = 3, 4, 0.6
     thr = D.keep_threshold(p)
     scale = np.float32(1 / (1 - p))
@@ -232,7 +254,7 @@ def test_in_place(n):
 @pytest.mark.parametrize("rows,inner", [(0, 5), (1, 1), (3, 7), (13, 64), (70_001, 1), (20_000, 5),
                                         (3_000, 31), (1_000, 33),
                                         (2, 100_000), (600, 300)])
-def test_row_mask(rows, inner, dtype):
+def test_row_mask(rows, inner, dtype, new_out):
     seed, offset, p = 1234, 2**32 - 1, 0.5
     thr = D.keep_threshold(p)
     keep_rows = ref_keep(seed, offset, rows, thr)
@@ -243,7 +265,7 @@ def test_row_mask(rows, inner, dtype):
     x = make_input(rows * inner, dtype)
     keep = np.repeat(keep_rows, inner)
     scale = dtype(2.0)
-    out = np.empty_like(x)
+    out = new_out(x)
     D.apply_row_mask(x, out, bits, inner, scale)
     assert_bits_equal(out, ref_scaled(x, keep, scale))
     a, b_keep, b_drop = alpha_constants(p, dtype)
@@ -308,3 +330,14 @@ def test_type_and_shape_errors():
                           2**31, 2.0)
     with pytest.raises(ValueError):
         D.apply_row_mask(x32, x32, np.zeros(1, np.uint8), 3, 2.0)
+
+
+def test_streaming_stores_only_for_large_aligned_separate_outputs(monkeypatch):
+    x = np.zeros(1 << 10, dtype=np.float32)
+    aligned = aligned_empty_like(x)
+    misaligned = aligned_empty_like(np.zeros(x.size + 1, dtype=np.float32))[1:]
+    assert not D._streams(x, aligned)  # 4 KiB: below STREAM_BYTES
+    monkeypatch.setattr(D, "STREAM_BYTES", 0)
+    assert D._streams(x, aligned)
+    assert not D._streams(x, misaligned)
+    assert not D._streams(aligned, aligned)  # in place
