@@ -120,3 +120,27 @@ def test_dropout_outputs_come_from_the_cache():
     y.backward(ember.ones_like(y))
     keep = y.detach().numpy() != 0
     np.testing.assert_array_equal(x.grad.numpy() != 0, keep)
+
+
+def test_exclusive_view():
+    base = np.empty(100)
+    view = base[10:]
+    assert not memory.is_exclusive_view(view)  # `base` is still referenced here
+    del base
+    assert memory.is_exclusive_view(view)
+    assert not memory.is_exclusive_view(np.empty(3))  # no base at all
+    cached = memory.empty(BIG, np.float32)
+    assert memory.is_exclusive_view(cached)
+    other = cached.reshape(2, -1)
+    assert not memory.is_exclusive_view(cached) and not memory.is_exclusive_view(other)
+
+
+def test_leaf_gradient_takes_the_cached_buffer_over():
+    x = ember.randn(BIG, requires_grad=True)
+    y = ember.nn.functional.dropout(x, 0.5)
+    y.backward(ember.ones_like(y))
+    del y
+    # the gradient block is x.grad's own (no copy): the only cached block still in use
+    assert memory.memory_allocated() == x.grad.numpy().nbytes
+    x.grad = None
+    assert memory.memory_allocated() == 0

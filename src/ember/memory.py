@@ -27,6 +27,7 @@ __all__ = [
     "empty",
     "empty_like",
     "empty_cache",
+    "is_exclusive_view",
     "memory_reserved",
     "memory_allocated",
     "set_cache_limit",
@@ -51,6 +52,34 @@ def _refcounts(blocks: list[np.ndarray]) -> list[int]:
 
 # The count of a block that only ``_blocks`` refers to, measured through the same code path.
 _FREE_REFS = _refcounts([np.empty(1, np.uint8)])[0]
+
+
+def _base_refs(array: np.ndarray) -> int:
+    base = array.base
+    return sys.getrefcount(base)
+
+
+def _calibrate_exclusive_refs() -> int:
+    """The count ``_base_refs`` shows for a base only one view refers to."""
+    view = np.empty(8, np.uint8)[2:]
+    return _base_refs(view)
+
+
+_EXCLUSIVE_REFS = _calibrate_exclusive_refs()
+
+
+def is_exclusive_view(array: np.ndarray) -> bool:
+    """Whether nothing but ``array`` (and this cache) refers to the ndarray ``array.base``.
+
+    Whoever holds the only reference to such an ``array`` owns its memory (the autograd
+    engine then hands the buffer to ``.grad`` instead of copying it).
+    """
+    base = array.base
+    if not isinstance(base, np.ndarray):
+        return False
+    cached = any(block is base for block in _blocks)
+    del base
+    return _base_refs(array) <= _EXCLUSIVE_REFS + cached
 
 
 def _free_indices() -> list[int]:

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from ember import memory
 from ember.autograd.function import AccumulateGrad, _edge_of
 from ember.autograd.grad_mode import no_grad
 
@@ -191,10 +192,12 @@ def _engine_owns(grad: np.ndarray) -> bool:
     frames' arguments (measured once by ``_calibrate_owned_refs``; one fewer for an array the
     caller made); any other holder (a user's gradient tensor, another leaf's slot, a saved
     array) adds one.
-    The array must also own its memory (not a view or a broadcast) and be writable.
+    The array must also own its memory, alone or as the only view of a base nothing else
+    holds (``ember.memory.is_exclusive_view``; not a broadcast), and be writable.
     """
-    return (grad.base is None and grad.flags.writeable and grad.flags.c_contiguous
-            and sys.getrefcount(grad) <= _OWNED_REFS)
+    return (grad.flags.writeable and grad.flags.c_contiguous
+            and sys.getrefcount(grad) <= _OWNED_REFS
+            and (grad.base is None or memory.is_exclusive_view(grad)))
 
 
 def _calibrate_owned_refs() -> int:
