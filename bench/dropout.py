@@ -6,7 +6,10 @@ the tie refinement of the byte decisions on about 1 element in 256):
 
 * ``limit``: a Numba parallel one-pass ``out = a * x`` into a preallocated ``out`` (the
   machine's limit for an elementwise pass, from ``bench/kernels.py``); ``limit+alloc``: the
-  same into a freshly allocated ``out``, which is what any out-of-place op pays;
+  same into a freshly allocated ``out``, which is what any out-of-place op pays unless its
+  allocator reuses memory (Ember's does for large outputs, see ``ember.memory``);
+  ``slimit``: the pass with streaming stores into an aligned ``out`` (``bench/kernels.py``),
+  the bound for a kernel that streams its output as Ember's do above ``STREAM_BYTES``;
 * Ember ``F.dropout`` forward on a tensor that requires grad, in both mask storage modes
   (``'regenerate'``: no mask written; ``'bits'``: 1 bit/element written), the backward node
   alone (``grad -> grad_input``), and forward + ``y.backward(g)`` through the engine;
@@ -48,7 +51,7 @@ import torch  # noqa: E402
 
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
-from kernels import _cpu, _parse_size, _scale_limit  # noqa: E402
+from kernels import _cpu, _parse_size, _scale_limit, _scale_limit_stream, aligned_empty  # noqa: E402,E501
 
 P = 0.5  # drop probability; --p overrides it
 
@@ -72,6 +75,7 @@ def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, list], dict[str
     xa = rng.standard_normal(n, dtype=np.float32)
     ga = rng.standard_normal(n, dtype=np.float32)
     out = np.empty_like(xa)
+    sout = aligned_empty(n)
     two = np.float32(2.0)
     x = ember.tensor(xa, requires_grad=True)
     g = ember.tensor(ga)
@@ -113,6 +117,10 @@ def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, list], dict[str
 
     ty = torch.nn.functional.dropout(tx, P)
 
+    def torch_bwd():  # a fresh gradient, as Ember's node returns (no accumulation pass)
+        tx.grad = None
+        ty.backward(tg, retain_graph=True)
+
     def numpy_fwd():
         mask = np_rng.random(n, dtype=np.float32) < keep
         return xa * mask / np.float32(keep), mask
@@ -126,6 +134,7 @@ def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, list], dict[str
     cases = {
         "limit": lambda: _scale_limit(xa, out, two),
         "limit+alloc": lambda: _scale_limit(xa, np.empty_like(xa), two),
+        "slimit": lambda: _scale_limit_stream(xa, sout, two),
         "fwd_regen": ember_fwd("regenerate"),
         "fwd_bits": ember_fwd("bits"),
         "bwd_regen": ember_bwd("regenerate"),
@@ -133,7 +142,7 @@ def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, list], dict[str
         "both_regen": ember_both("regenerate"),
         "both_bits": ember_both("bits"),
         "torch_fwd": lambda: torch.nn.functional.dropout(tx, P),
-        "torch_bwd": lambda: ty.backward(tg, retain_graph=True),
+        "torch_bwd": torch_bwd,
         "torch_both": torch_both,
         "numpy_fwd": numpy_fwd,
         "numpy_bwd": lambda: ga * np_mask / np.float32(keep),
@@ -209,21 +218,22 @@ def main() -> None:
              "Ember time (>= 1 is at the limit), torch time / Ember time, NumPy time / Ember "
              f"time, for Ember's default mask storage ({F.get_dropout_mask_storage()!r}).")
         emit()
-        emit("| n | thr | limit | limit+alloc | fwd regen | fwd bits | bwd regen | bwd bits | "
-             "fwd+bwd regen | fwd+bwd bits | torch fwd | torch bwd | torch f+b | numpy fwd | "
-             "numpy f+b | fwd vs limit | fwd vs limit+alloc | bwd vs limit | fwd vs torch | "
-             "f+b vs torch | fwd vs numpy |")
-        emit("|" + "---|" * 21)
+        emit("| n | thr | limit | limit+alloc | slimit | fwd regen | fwd bits | bwd regen | "
+             "bwd bits | fwd+bwd regen | fwd+bwd bits | torch fwd | torch bwd | torch f+b | "
+             "numpy fwd | numpy f+b | fwd vs limit | fwd vs slimit | bwd vs limit | "
+             "bwd vs slimit | fwd vs torch | f+b vs torch | fwd vs numpy |")
+        emit("|" + "---|" * 23)
         for (n, threads), times in results.items():
             t = {k: float(reduce(v)) for k, v in times.items()}
             ns = {k: v / n * 1e9 for k, v in t.items()}
             row = [f"{n >> 20}M", str(threads)] + [f"{ns[k]:.3f}" for k in (
-                "limit", "limit+alloc", "fwd_regen", "fwd_bits", "bwd_regen", "bwd_bits",
+                "limit", "limit+alloc", "slimit", "fwd_regen", "fwd_bits", "bwd_regen", "bwd_bits",
                 "both_regen", "both_bits", "torch_fwd", "torch_bwd", "torch_both",
                 "numpy_fwd", "numpy_both")] + [
                 f"{t['limit'] / t['fwd_' + d]:.2f}x",
-                f"{t['limit+alloc'] / t['fwd_' + d]:.2f}x",
+                f"{t['slimit'] / t['fwd_' + d]:.2f}x",
                 f"{t['limit'] / t['bwd_' + d]:.2f}x",
+                f"{t['slimit'] / t['bwd_' + d]:.2f}x",
                 f"{t['torch_fwd'] / t['fwd_' + d]:.1f}x",
                 f"{t['torch_both'] / t['both_' + d]:.1f}x",
                 f"{t['numpy_fwd'] / t['fwd_' + d]:.1f}x",

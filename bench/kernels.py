@@ -3,7 +3,11 @@
 For 1M, 16M and 64M float32 elements and 1 and 2 threads, measured side by side in one process
 (median of interleaved repeats):
 
-* limit: a Numba parallel one-pass ``out = a * x`` into a preallocated ``out``;
+* limit: a Numba parallel one-pass ``out = a * x`` into a preallocated ``out`` (ordinary stores,
+  what Numba and torch emit: the limit the goals refer to);
+* slimit: the same pass with streaming stores into a 64-byte aligned ``out`` (no read of the
+  output's lines before writing them), the bound for kernels that stream their output, as
+  Ember's do for outputs of ``STREAM_BYTES`` or more (allocated aligned by ``ember.memory``);
 * ember forward (with packed mask), backward from the mask, backward regenerating the mask;
 * rng: ``decisions_bits`` alone (Philox words + compare + 1 bit/element written): the cost of
   the random numbers themselves, which bounds the forward on a CPU without AVX-512;
@@ -33,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numba  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
+from ember import memory  # noqa: E402
 from ember.kernels import dropout as D  # noqa: E402
+from ember.kernels.simd import apply8_stream, store_fence  # noqa: E402
 
 try:
     import torch
@@ -45,6 +51,26 @@ except ImportError:  # torch is optional here
 def _scale_limit(x, out, a):
     for i in prange(x.size):
         out[i] = x[i] * a
+
+
+_CHUNK = 1 << 14
+
+
+@njit(parallel=True, cache=True)
+def _scale_limit_stream(x, out, a):
+    # out must be 32-byte aligned and x.size a multiple of 8 (true of the sizes benchmarked).
+    for c in prange((x.size + _CHUNK - 1) // _CHUNK):
+        for i in range(c * _CHUNK, min((c + 1) * _CHUNK, x.size), 8):
+            apply8_stream(x, out, i, np.uint64(255), a)
+        store_fence()
+
+
+def aligned_empty(n: int, dtype=np.float32) -> np.ndarray:
+    """A 64-byte aligned uninitialised array (for the streaming limit at any size)."""
+    itemsize = np.dtype(dtype).itemsize
+    raw = np.empty(n * itemsize + 64, dtype=np.uint8)
+    start = -raw.ctypes.data % 64
+    return raw[start:start + n * itemsize].view(dtype)
 
 
 def _time(fn) -> float:
@@ -63,12 +89,15 @@ def bench(n: int, threads: int, repeats: int, p: float = 0.5) -> dict[str, float
     thr = D.keep_threshold(p)
     scale = np.float32(1 / (1 - p))
     x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
-    out = np.empty_like(x)
-    dx = np.empty_like(x)
+    out = memory.empty_like(x)  # what the Tensor API writes into
+    dx = memory.empty_like(x)
+    lim = np.empty_like(x)
+    slim = aligned_empty(n)
     mask = np.zeros(D.mask_nbytes(n), dtype=np.uint8)
     a = np.float32(2.0)
     cases = {
-        "limit": lambda: _scale_limit(x, out, a),
+        "limit": lambda: _scale_limit(x, lim, a),
+        "slimit": lambda: _scale_limit_stream(x, slim, a),
         "fwd": lambda: D.dropout_forward(x, out, 1, 0, thr, scale, mask),
         "bwd_mask": lambda: D.dropout_backward_from_mask(x, dx, mask, scale),
         "bwd_regen": lambda: D.dropout_backward_regenerate(x, dx, 1, 0, thr, scale),
@@ -113,7 +142,8 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [_parse_size(s) for s in args.sizes.split(",")]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
-    hdr = (f"{'n':>5} {'thr':>3} | {'ns/el: limit':>12} {'fwd':>6} {'bwd_m':>6} {'bwd_r':>6} "
+    hdr = (f"{'n':>5} {'thr':>3} | {'ns/el: limit':>12} {'slimit':>6} {'fwd':>6} {'bwd_m':>6} "
+           f"{'bwd_r':>6} "
            f"{'rng':>6} "
            f"{'t_fwd':>6} {'t_bwd':>6} | {'limit/kernel: fwd':>17} {'bwd_m':>6} {'bwd_r':>6} | "
            f"{'torch/ember: fwd':>16} {'bwd_m':>6}")
@@ -127,7 +157,8 @@ def main() -> None:
             ns = {k: v / n * 1e9 for k, v in t.items()}
             tf = ns.get("torch_fwd", float("nan"))
             tb = ns.get("torch_bwd", float("nan"))
-            print(f"{n >> 20:>4}M {threads:>3} | {ns['limit']:>12.3f} {ns['fwd']:>6.3f} "
+            print(f"{n >> 20:>4}M {threads:>3} | {ns['limit']:>12.3f} {ns['slimit']:>6.3f} "
+                  f"{ns['fwd']:>6.3f} "
                   f"{ns['bwd_mask']:>6.3f} {ns['bwd_regen']:>6.3f} {ns['rng']:>6.3f} "
                   f"{tf:>6.2f} {tb:>6.3f} | "
                   f"{t['limit'] / t['fwd']:>17.2f} {t['limit'] / t['bwd_mask']:>6.2f} "
