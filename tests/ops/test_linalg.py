@@ -71,6 +71,10 @@ EINSUM = [
     ("ij->", [(3, 4)]), ("ij,jk", [(3, 4), (4, 5)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
     ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]),
     ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]), ("ij,j->i", [(3, 4), (4,)]),
+    # size-1 dimensions broadcast, under '...' and named alike
+    ("...ij,...jk->...ik", [(1, 2, 3), (5, 3, 4)]), ("...ij,...jk", [(2, 1, 2, 3), (4, 3, 4)]),
+    ("...j,...j->...", [(1, 3), (4, 3)]), ("a...,a...->...", [(2, 3, 1), (2, 1, 4)]),
+    ("bij,bjk->bik", [(1, 2, 3), (5, 3, 4)]), ("i,i->", [(1,), (4,)]), ("i,ii->i", [(1,), (3, 3)]),
 ]
 
 
@@ -94,6 +98,14 @@ def test_einsum_spaces_and_errors():
                 inputs=[(3, 4)], words=("einsum(): output subscript k",))
     check_error(lambda a: torch.einsum("ij->i", a), lambda a: ember.einsum("ij->i", a),
                 inputs=[(3, 4, 5)], words=("einsum(): the number of subscripts",))
+    check_error(lambda a: torch.einsum("ii->i", a), lambda a: ember.einsum("ii->i", a),
+                inputs=[(1, 4)], words=("einsum(): subscript i is repeated for operand 0",))
+    check_error(lambda a, b: torch.einsum("...ij,...jk", a, b),
+                lambda a, b: ember.einsum("...ij,...jk", a, b), inputs=[(3, 2, 3), (2, 3, 4)],
+                words=("einsum(): dimension 0 covered by ellipsis in operand 1has size 2",))
+    check_error(lambda a, b: torch.einsum("i,i->i", a, b),
+                lambda a, b: ember.einsum("i,i->i", a, b), inputs=[(3,), (4,)],
+                words=("einsum(): subscript i has size 4 for operand 1",))
 
 
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES[:9], ids=str)

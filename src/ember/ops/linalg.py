@@ -113,10 +113,12 @@ class Einsum(ArrayFunction):
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _explicit_equation(equation: str, shapes) -> str:
+def _explicit_equation(equation: str, shapes) -> tuple[str, list[tuple[int, ...]]]:
     """Rewrites an einsum equation with an explicit output and without ``'...'``.
 
-    Checks it against the operand shapes, raising PyTorch's errors.
+    Checks it against the operand shapes, raising PyTorch's errors, and returns it with the
+    shape each operand broadcasts to: as in PyTorch, a dimension of size 1 (named or under
+    ``'...'``) broadcasts against the size its subscript has in the other operands.
     """
     eq = equation.replace(" ", "")
     lhs, arrow, out = eq.partition("->")
@@ -151,23 +153,43 @@ def _explicit_equation(equation: str, shapes) -> str:
         letters = "".join(new_terms)
         out = ell + "".join(sorted(ch for ch in set(letters) if letters.count(ch) == 1
                                    and ch not in ell))
-    sizes = {}
-    for k, (t, shape) in enumerate(zip(new_terms, shapes, strict=True)):
-        for ch, n in zip(t, shape, strict=True):
-            if sizes.setdefault(ch, n) != n:
-                if ch in ell and 1 in (n, sizes[ch]):
-                    raise NotImplementedError("einsum with broadcasting inside '...'")
-                raise RuntimeError(
-                    f"einsum(): subscript {ch} has size {n} for operand {k} which does not "
-                    f"broadcast with previously seen size {sizes[ch]}"
-                )
+    sizes = _subscript_sizes(new_terms, shapes, ell)
     for ch in out:
         if ch not in sizes:
             raise RuntimeError(
                 f"einsum(): output subscript {ch} does not appear in the equation for any "
                 "input operand"
             )
-    return ",".join(new_terms) + "->" + out
+    targets = [tuple(sizes[ch] for ch in t) for t in new_terms]
+    return ",".join(new_terms) + "->" + out, targets
+
+
+def _subscript_sizes(terms, shapes, ell: str) -> dict[str, int]:
+    """The size of every subscript after broadcasting, with PyTorch's errors."""
+    sizes: dict[str, int] = {}
+    for k, (t, shape) in enumerate(zip(terms, shapes, strict=True)):
+        own: dict[str, int] = {}
+        for ch, n in zip(t, shape, strict=True):
+            if own.setdefault(ch, n) != n:
+                raise RuntimeError(f"einsum(): subscript {ch} is repeated for operand {k} but "
+                                   f"the sizes don't match, {own[ch]} != {n}")
+        for d, (ch, n) in enumerate(zip(t, shape, strict=True)):
+            seen = sizes.setdefault(ch, n)
+            if seen == n or n == 1:
+                continue
+            if seen != 1:
+                if ch in ell:
+                    raise RuntimeError(
+                        f"einsum(): dimension {d} covered by ellipsis in operand {k}has size "
+                        f"{n} which does not broadcast with previously seen ellipsis with size "
+                        f"{seen} for the respective dimension"
+                    )
+                raise RuntimeError(
+                    f"einsum(): subscript {ch} has size {n} for operand {k} which does not "
+                    f"broadcast with previously seen size {seen}"
+                )
+            sizes[ch] = n
+    return sizes
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -277,7 +299,9 @@ def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    eq = _explicit_equation(equation, [o.shape for o in operands])
+    eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in operands])
     dt = promote(*operands)
     operands = [o if o._data.dtype == dt else o.to(dt) for o in operands]
+    operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,
+                                                                          strict=True)]
     return Einsum.apply(eq, *operands)
