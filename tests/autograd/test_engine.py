@@ -428,3 +428,19 @@ def test_detach_and_requires_grad_errors():
         return x.grad, d.requires_grad, d.grad_fn is None
 
     both(run)
+
+
+def test_backward_gives_nan_for_inf_times_zero_without_warnings():
+    import warnings
+
+    x = ember.tensor([np.inf, 1.0], requires_grad=True)
+    w = ember.tensor([2.0, 3.0], requires_grad=True)
+    y = x * w
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y.backward(ember.tensor([0.0, 1.0]))  # dw = g * x has 0 * inf
+    tx = torch.tensor([np.inf, 1.0], requires_grad=True)
+    tw = torch.tensor([2.0, 3.0], requires_grad=True)
+    (tx * tw).backward(torch.tensor([0.0, 1.0]))
+    np.testing.assert_array_equal(w.grad.numpy(), tw.grad.numpy())  # [nan, 1]
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

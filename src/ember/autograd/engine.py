@@ -101,7 +101,9 @@ def _call_hooks(hooks, grad):
 
 
 def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> list | None:
-    """Runs backward from ``tensors``.
+    """Runs backward from ``tensors``, without NumPy's floating-point warnings.
+
+    As in PyTorch, an ``inf * 0`` in a gradient formula gives NaN silently.
 
     Args:
         tensors: output tensors to differentiate.
@@ -113,6 +115,11 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
     Returns:
         The captured gradients as arrays (None where none arrived), or None.
     """
+    with np.errstate(all="ignore"):
+        return _run_backward(tensors, grad_tensors, retain_graph, capture)
+
+
+def _run_backward(tensors, grad_tensors, retain_graph: bool, capture) -> list | None:
     edges = _root_edges(tensors)
     grads = _root_grads(tensors, grad_tensors, "")
     buffers: dict = {}
