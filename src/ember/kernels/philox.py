@@ -25,8 +25,8 @@ it, delete the ``__pycache__`` Numba cache files (``*.nbi``/``*.nbc``), which ar
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from .jit import njit, prange
 from .reference import (
     _MASK32,
     PHILOX_M0,
