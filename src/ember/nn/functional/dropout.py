@@ -52,6 +52,8 @@ import numpy as np
 
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
+from ember.kernels.loader import dropout_kernels
+from ember.kernels.reference import keep_threshold
 from ember.random import Generator, _gen
 from ember.tensor import Tensor
 
@@ -83,19 +85,6 @@ SELU_SATURATION = 1.7580993408473766
 
 _STORAGE_MODES = ("regenerate", "bits")
 _mask_storage = "bits"
-
-_KERNELS = None
-
-
-def _kernels():
-    """``ember.kernels.dropout``, imported on first use so ``import ember`` skips Numba."""
-    global _KERNELS
-    if _KERNELS is None:
-        from ember.kernels import dropout as kernels
-
-        _KERNELS = kernels
-    return _KERNELS
-
 
 def set_dropout_mask_storage(mode: str) -> None:
     """Chooses what a dropout call keeps for its backward pass.
@@ -148,7 +137,7 @@ def _spec(p: float, dtype: np.dtype, alpha: bool) -> _Spec:
     dtype(alpha' a p)`` rounded in the dtype; ``noise * a`` is ``dtype(a)`` for kept elements.
     """
     t = dtype.type
-    thr = _kernels().keep_threshold(p)
+    thr = keep_threshold(p)
     zero = t(0)
     if not alpha:
         return _Spec(False, thr, t(1) / t(1.0 - p), zero, zero, zero)
@@ -234,7 +223,7 @@ class NativeDropout(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, *, spec, generator, record, inplace=False, bits=None):
-        k = _kernels()
+        k = dropout_kernels(x.size)
         xc = _flat(x)
         n = xc.size
         res = _target(x, xc, inplace)
@@ -262,7 +251,7 @@ class NativeDropout(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        k = _kernels()
+        k = dropout_kernels(grad.size)
         spec = ctx.spec
         g = _flat(grad)
         out = np.empty_like(g)
@@ -284,7 +273,7 @@ class FeatureDropout(ArrayFunction):
     @staticmethod
     def forward(ctx, x, *, spec, generator, record, noise_shape, inner, inplace=False,
                 bits=None):
-        k = _kernels()
+        k = dropout_kernels(x.size)
         n_dec = math.prod(noise_shape)
         seed = offset = None
         if bits is None:
@@ -314,7 +303,7 @@ class FeatureDropout(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        k = _kernels()
+        k = dropout_kernels(grad.size)
         spec = ctx.spec
         n_dec = math.prod(ctx.noise_shape)
         if ctx.stored:
