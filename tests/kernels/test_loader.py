@@ -1,50 +1,12 @@
 """Dispatch between the Numba kernels and the NumPy path, each case in a fresh process."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-PRELUDE = r"""
-import json, sys, threading, time
-import numpy as np
-"""
-
-# Holds the import of numba in any thread but the main one until released; records who asked.
-GATE = r"""
-release = threading.Event()
-importers = []
-
-class Gate:
-    def find_spec(self, name, path=None, target=None):
-        if name == "numba":
-            importers.append(threading.current_thread().name)
-            if threading.current_thread() is not threading.main_thread():
-                release.wait(120)
-        return None
-
-sys.meta_path.insert(0, Gate())
-"""
-
-
-def run(code: str, **env_overrides) -> dict:
-    """Runs ``code`` in a fresh interpreter on this source tree; returns its printed JSON."""
-    env = {k: v for k, v in os.environ.items() if k != "EMBER_BACKGROUND_LOAD"}
-    env.update(PYTHONPATH=str(SRC), **env_overrides)
-    proc = subprocess.run([sys.executable, "-c", PRELUDE + code], env=env, capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == "", proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+from tests.kernels.helpers import IMPORT_GATE, run
 
 
 def test_first_small_calls_run_before_numba_is_imported_and_match_the_kernels():
-    state = run(GATE + r"""
+    state = run(IMPORT_GATE + r"""
+gate = ImportGate("numba")
 import ember
 import ember.nn.functional as F
 from ember.kernels import loader
@@ -56,9 +18,9 @@ y = F.dropout(x, 0.3, generator=g)
 y.sum().backward()
 u_offset = g.get_offset()
 u = ember.rand(100, generator=g)
-state = {"numba_imported": "numba" in sys.modules, "loaded": loader.is_loaded()}
+state = {"numba_imported": gate.done.is_set(), "loaded": loader.is_loaded()}
 
-release.set()
+gate.release.set()
 loader.ensure_loaded()
 from ember.kernels import dropout as D, philox as P
 
@@ -72,7 +34,8 @@ state["forward_equal"] = y.detach().numpy().tobytes() == expected.tobytes()
 state["backward_equal"] = x.grad.numpy().tobytes() == expected_grad.tobytes()
 state["uniform_equal"] = u.numpy().tobytes() == P.uniform(7, u_offset, 100).tobytes()
 state["dispatch_after_load"] = [loader.dropout_kernels(1) is D, loader.philox_kernels(1) is P]
-state["importers"] = importers
+state["importers"] = gate.importers
+state["timed_out"] = gate.timed_out
 print(json.dumps(state))
 """)
     assert state["numba_imported"] is False
@@ -80,6 +43,7 @@ print(json.dumps(state))
     assert state["forward_equal"] and state["backward_equal"] and state["uniform_equal"]
     assert state["dispatch_after_load"] == [True, True]
     assert state["importers"] == ["ember-kernel-loader"]  # never the main thread
+    assert state["timed_out"] is False  # the main thread never waited for numba
 
 
 def test_large_first_call_loads_numba_synchronously_without_a_thread():
