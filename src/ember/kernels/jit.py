@@ -15,7 +15,8 @@ short-circuited only for the importing thread, by wrapping ``numba.np.linalg.ens
 ``cython_blas``) would fail. Nothing is patched when SciPy's BLAS or ``numba.np.arraymath`` is
 already imported.
 
-Kernel modules take ``njit``, ``prange`` and ``vectorize`` from here instead of from ``numba``.
+``philox``, ``optim`` and ``special`` take ``njit``, ``prange`` and ``vectorize`` from here;
+``dropout`` imports ``philox`` before it compiles or loads anything.
 """
 
 from __future__ import annotations
