@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.kernels.loader import dropout_kernels
+from ember.kernels.reference import mask_nbytes, unpack_bits
 from ember.random import Generator, _gen
 
 __all__ = ["DropoutLayer", "Linear", "ReLU", "SoftmaxCrossEntropy"]
@@ -80,7 +82,6 @@ class DropoutLayer:
         Returns:
             An array of ``x``'s shape.
         """
-        from ember.kernels import dropout as kernels
         from ember.nn.functional.dropout import _spec
 
         x = _as_float(x, "x")
@@ -97,8 +98,9 @@ class DropoutLayer:
         spec = _spec(self.p, x.dtype, False)
         xc = np.ascontiguousarray(x).reshape(-1)
         out = np.empty_like(xc)
-        self._bits = np.zeros(kernels.mask_nbytes(xc.size), dtype=np.uint8)
+        self._bits = np.zeros(mask_nbytes(xc.size), dtype=np.uint8)
         seed, offset = _gen(self.generator).take(xc.size)
+        kernels = dropout_kernels(xc.size)
         kernels.dropout_forward(xc, out, seed, offset, spec.threshold, spec.mul, self._bits)
         self._scale = spec.mul
         self._mode = "mask"
@@ -120,11 +122,9 @@ class DropoutLayer:
             return g.copy()
         if self._mode == "zero":
             return g * g.dtype.type(0)
-        from ember.kernels import dropout as kernels
-
         gc = np.ascontiguousarray(g).reshape(-1)
         out = np.empty_like(gc)
-        kernels.dropout_backward_from_mask(gc, out, self._bits, self._scale)
+        dropout_kernels(gc.size).dropout_backward_from_mask(gc, out, self._bits, self._scale)
         return out.reshape(self._shape)
 
     @property
@@ -132,9 +132,7 @@ class DropoutLayer:
         """The last training forward's keep decisions as a bool array (None otherwise)."""
         if self._mode != "mask":
             return None
-        from ember.kernels import dropout as kernels
-
-        return kernels.unpack_bits(self._bits, int(np.prod(self._shape))).reshape(self._shape)
+        return unpack_bits(self._bits, int(np.prod(self._shape))).reshape(self._shape)
 
 
 class Linear:

@@ -13,6 +13,9 @@ import os
 
 import numpy as np
 
+from ember.kernels.loader import philox_kernels
+from ember.kernels.reference import blocks_for
+
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
     "set_rng_state", "fork_rng",
@@ -92,8 +95,6 @@ class Generator:
 
     def take(self, n_words: int) -> tuple[int, int]:
         """Reserves the stream range for ``n_words`` 32-bit words; returns ``(seed, offset)``."""
-        from ember.kernels.philox import blocks_for
-
         return self.take_blocks(blocks_for(n_words))
 
     def take_blocks(self, n_blocks: int) -> tuple[int, int]:
@@ -173,22 +174,18 @@ def _numel(shape) -> int:
 
 def words(n: int, generator: Generator | None = None) -> np.ndarray:
     """``n`` raw 32-bit words from the generator's stream."""
-    from ember.kernels.philox import random_words
-
     s, off = _gen(generator).take(n)
-    return random_words(s, off, n)
+    return philox_kernels(n).random_words(s, off, n)
 
 
 def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray:
     """Uniform samples on ``[low, high)`` in ``dtype`` (float32 from 24 bits, float64 from 53)."""
-    from ember.kernels.philox import uniform
-
     dtype = np.dtype(dtype)
     n = _numel(shape)
     sample_dtype = np.float64 if dtype == np.float64 else np.float32
     per = 2 if sample_dtype == np.float64 else 1
     s, off = _gen(generator).take(n * per)
-    u = uniform(s, off, n, sample_dtype).reshape(shape)
+    u = philox_kernels(n).uniform(s, off, n, sample_dtype).reshape(shape)
     if low != 0.0 or high != 1.0:
         u = (u * sample_dtype(high - low) + sample_dtype(low)).astype(sample_dtype, copy=False)
     return u.astype(dtype, copy=False)
@@ -196,12 +193,10 @@ def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray
 
 def normal_array(shape, dtype, mean=0.0, std=1.0, generator=None) -> np.ndarray:
     """Normal samples by the Box-Muller transform (computed in float64, then cast)."""
-    from ember.kernels.philox import uniform
-
     n = _numel(shape)
     pairs = (n + 1) // 2
     s, off = _gen(generator).take(4 * pairs)
-    u = uniform(s, off, 2 * pairs, np.float64)
+    u = philox_kernels(2 * pairs).uniform(s, off, 2 * pairs, np.float64)
     u1, u2 = 1.0 - u[:pairs], u[pairs:]  # u1 in (0, 1], so log(u1) is finite
     r = np.sqrt(-2.0 * np.log(u1))
     theta = 2.0 * np.pi * u2

@@ -1,11 +1,16 @@
 """Compiled hot loops for Ember (Numba), operating on plain NumPy arrays, never on Tensors.
 
 Among them:
-    philox: the Philox4x32-10 counter-based generator behind every random op (NumPy reference
-        and Numba kernels; the (seed, offset) stream contract lives there).
+    philox: the Philox4x32-10 counter-based generator behind every random op (Numba kernels;
+        the (seed, offset) stream contract lives there).
     dropout: fused dropout kernels (forward, backward from a 1-bit mask or regenerated, alpha,
         channel/row masks) built on ``philox``.
+    reference: the pure-NumPy definitions both build on (Philox reference, keep decisions,
+        argument checks).
+    numpy_path: NumPy twins of the ``dropout`` and ``philox`` wrappers, bit-identical.
+    loader: picks Numba or the NumPy twins for each call, loading Numba in the background.
+    jit: Numba as the kernel modules import it (without its SciPy BLAS probe).
 
-Nothing here is imported eagerly: Numba loads only when a kernel module is imported, so
-``import ember`` stays cheap.
+Nothing here is imported eagerly, and ``reference``, ``numpy_path`` and ``loader`` never import
+Numba: ``import ember`` stays cheap, and so do the first small dropout and sampling calls.
 """

@@ -48,15 +48,19 @@ import numpy as np
 from numba import njit, prange
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from .philox import (
-    PARALLEL_THRESHOLD,
-    TILE_BLOCKS,
+from .philox import PARALLEL_THRESHOLD, TILE_BLOCKS, gen_tile, philox10
+from .reference import (
+    _check_mask,
+    _check_pair,
+    _check_rows,
+    _check_threshold,
     blocks_for,
-    gen_tile,
-    philox4x32_10_reference,
-    philox10,
-    reference_words,
+    blocks_for_decisions,
+    keep_threshold,
+    mask_nbytes,
+    reference_keep,
     split_seed,
+    unpack_bits,
 )
 from .simd import (
     apply8_alpha_store,
@@ -115,86 +119,6 @@ _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 _MODE_PLAIN = 0
 _MODE_ALPHA = 1
 _MODE_MASK_ONLY = 2
-
-
-def keep_threshold(p: float) -> int:
-    """uint32 threshold for drop probability ``p``: ``min(round((1 - p) * 2**32), 2**32 - 1)``.
-
-    An element is kept iff its 32-bit ``W_i`` (see the module docstring) is ``< threshold``, so
-    the keep probability is exactly ``threshold / 2**32`` (within 2**-33 of ``1 - p``).
-    ``p == 0`` and ``p == 1`` are never passed to the kernels: callers short-circuit them.
-
-    Args:
-        p: drop probability, ``0 < p < 1``.
-
-    Returns:
-        The threshold as a Python int in ``[0, 2**32 - 1]``.
-    """
-    p = float(p)
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"keep_threshold expects 0 < p < 1 (callers handle 0 and 1), got {p}")
-    return min(round((1.0 - p) * 2.0**32), 2**32 - 1)
-
-
-def blocks_for_decisions(n: int) -> int:
-    """Blocks of the main stream consumed by ``n`` decisions (one byte each): ``ceil(n / 16)``.
-
-    The tie refinements use the same block indices with counter word ``c2 = 1``, a disjoint
-    counter space, so reserving ``blocks_for_decisions(n)`` blocks reserves both.
-    """
-    if n < 0:
-        raise ValueError(f"decision count must be non-negative, got {n}")
-    return (int(n) + 15) // 16
-
-
-def reference_keep(seed: int, offset: int, threshold: int, n: int) -> np.ndarray:
-    """Keep decisions ``0..n-1`` of the (seed, offset) stream in pure NumPy (the reference).
-
-    Element ``i`` is kept iff ``W_i < threshold`` with ``W_i = byte_i << 24 | r_i``: ``byte_i``
-    is byte ``i`` (little-endian) of the word stream, ``r_i`` the top 24 bits of lane ``i % 4``
-    of Philox for the counter ``(lo32(offset + i // 4), hi32(offset + i // 4), 1, 0)``. Only
-    ties ``byte_i == threshold >> 24`` need ``r_i``.
-
-    Args:
-        seed: 64-bit stream key.
-        offset: 64-bit index of the first block.
-        threshold: uint32 threshold (``keep_threshold(p)``).
-        n: number of decisions.
-
-    Returns:
-        ``(n,)`` bool array.
-    """
-    thr = int(_check_threshold(threshold))
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"n must be non-negative, got {n}")
-    thi, tlo = thr >> 24, thr & 0xFFFFFF
-    words = reference_words(seed, offset, (n + 3) // 4).astype("<u4")
-    byts = words.view(np.uint8)[:n]
-    keep = byts < thi
-    if tlo:
-        tie = np.flatnonzero(byts == thi).astype(np.uint64)
-        if tie.size:
-            k0, k1, off = split_seed(seed, offset)
-            blocks = tie // np.uint64(4) + off  # wraps modulo 2**64
-            ctr = np.zeros((tie.size, 4), dtype=np.uint32)
-            ctr[:, 0] = (blocks & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-            ctr[:, 1] = (blocks >> np.uint64(32)).astype(np.uint32)
-            ctr[:, 2] = 1
-            ref = philox4x32_10_reference(ctr, np.array([k0, k1], dtype=np.uint32))
-            r = ref[np.arange(tie.size), (tie % np.uint64(4)).astype(np.intp)] >> np.uint32(8)
-            keep[tie.astype(np.intp)] = r < tlo
-    return keep
-
-
-def mask_nbytes(n: int) -> int:
-    """Bytes of a bit-packed mask for ``n`` elements: ``ceil(n / 8)``."""
-    return (int(n) + 7) // 8
-
-
-def unpack_bits(mask_bits: np.ndarray, n: int) -> np.ndarray:
-    """Decode a bit-packed mask into a bool array of ``n`` keep decisions."""
-    return np.unpackbits(mask_bits, count=int(n), bitorder="little").view(np.bool_)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -490,47 +414,6 @@ def _rows_parallel(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_dtype(arr: np.ndarray, name: str) -> np.dtype:
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(arr).__name__}")
-    if arr.dtype != np.float32 and arr.dtype != np.float64:
-        raise TypeError(f"dropout kernels support float32 and float64 only; {name} has dtype "
-                        f"{arr.dtype}")
-    return arr.dtype
-
-
-def _check_pair(x: np.ndarray, out: np.ndarray, xname: str = "x") -> np.dtype:
-    dt = _check_dtype(x, xname)
-    _check_dtype(out, "out")
-    if out.dtype != dt:
-        raise TypeError(f"out must have the dtype of {xname} ({dt}), got {out.dtype}")
-    for arr, name in ((x, xname), (out, "out")):
-        if arr.ndim != 1 or not arr.flags.c_contiguous:
-            raise ValueError(f"{name} must be a C-contiguous 1-D array (ravel() it first)")
-    if out.shape != x.shape:
-        raise ValueError(f"out has shape {out.shape}, expected {x.shape}")
-    if not out.flags.writeable:
-        raise ValueError("out must be writeable")
-    return dt
-
-
-def _check_mask(mask_bits: np.ndarray, n: int) -> None:
-    if not isinstance(mask_bits, np.ndarray) or mask_bits.dtype != np.uint8:
-        raise TypeError("mask_bits must be a uint8 numpy.ndarray")
-    if mask_bits.ndim != 1 or not mask_bits.flags.c_contiguous:
-        raise ValueError("mask_bits must be a C-contiguous 1-D array")
-    if mask_bits.size != mask_nbytes(n):
-        raise ValueError(f"mask_bits must have ceil(n / 8) = {mask_nbytes(n)} bytes for "
-                         f"n = {n}, got {mask_bits.size}")
-
-
-def _check_threshold(threshold: int) -> np.uint32:
-    threshold = int(threshold)
-    if not 0 <= threshold < 2**32:
-        raise ValueError(f"threshold must be in [0, 2**32), got {threshold}")
-    return np.uint32(threshold)
-
-
 _EMPTY_MASK = np.zeros(1, dtype=np.uint8)
 
 #: Outputs of at least this many bytes are written with streaming stores (see
@@ -681,12 +564,7 @@ def decisions_bits(seed: int, offset: int, threshold: int, n_decisions: int) -> 
 def _rows(x, out, mask_bits, inner, a, b_keep, b_drop, alpha):
     n = x.size
     inner = int(inner)
-    if inner <= 0 or n % inner:
-        if n == 0 and inner >= 0:
-            return
-        raise ValueError(f"inner ({inner}) must be positive and divide x.size ({n})")
-    rows = n // inner
-    _check_mask(mask_bits, rows)
+    rows = _check_rows(n, mask_bits, inner)
     if n == 0:
         return
     t = x.dtype.type

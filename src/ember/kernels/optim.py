@@ -7,7 +7,8 @@ same order, same dtype; no fused multiply-add), so both give bit-identical resul
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .jit import njit
 
 
 @njit(cache=True, error_model="numpy")

@@ -10,7 +10,8 @@ The stream contract used by every Ember kernel:
   Generator) advances its offset by that amount so that the next call starts on a fresh block.
 
 Every word is a pure function of (seed, offset, i), so results do not depend on thread count,
-chunking or call order.
+chunking or call order. The NumPy reference of the stream (``philox4x32_10_reference``,
+``reference_words``) lives in ``ember.kernels.reference`` and is re-exported here.
 
 The Numba kernels keep the Philox state in 64-bit lanes whose upper halves may hold garbage:
 the 32x32->64 multiply (``vpmuludq``) reads only the low halves, so no masking is needed between
@@ -24,7 +25,20 @@ it, delete the ``__pycache__`` Numba cache files (``*.nbi``/``*.nbc``), which ar
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+from .jit import njit, prange
+from .reference import (
+    _MASK32,
+    PHILOX_M0,
+    PHILOX_M1,
+    PHILOX_W0,
+    PHILOX_W1,
+    blocks_for,
+    philox4x32_10_reference,
+    reference_words,
+    split_seed,
+    uniform_words_per_value,
+)
 
 __all__ = [
     "PHILOX_M0",
@@ -41,16 +55,8 @@ __all__ = [
     "split_seed",
 ]
 
-PHILOX_M0 = 0xD2511F53
-PHILOX_M1 = 0xCD9E8D57
-PHILOX_W0 = 0x9E3779B9
-PHILOX_W1 = 0xBB67AE85
-
 #: Element count from which kernels use the parallel (prange) version.
 PARALLEL_THRESHOLD = 1 << 15
-
-_MASK32 = 0xFFFFFFFF
-_MASK64 = (1 << 64) - 1
 
 # Typed constants: Numba would turn uint64-with-int64 arithmetic into float64.
 _U0 = np.uint64(0)
@@ -68,85 +74,6 @@ _W1 = np.uint64(PHILOX_W1)
 #: Blocks generated per inner tile of the Numba kernels (4 words each).
 TILE_BLOCKS = 256
 _TB = np.uint64(TILE_BLOCKS)
-
-
-def blocks_for(n: int) -> int:
-    """Number of Philox blocks (counter increments) consumed by ``n`` words: ``ceil(n / 4)``."""
-    if n < 0:
-        raise ValueError(f"word count must be non-negative, got {n}")
-    return (int(n) + 3) // 4
-
-
-def split_seed(seed: int, offset: int) -> tuple[np.uint64, np.uint64, np.uint64]:
-    """Validate a 64-bit ``seed`` and ``offset``; return (key0, key1, offset) as ``np.uint64``."""
-    seed = int(seed)
-    offset = int(offset)
-    if not 0 <= seed <= _MASK64:
-        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
-    if not 0 <= offset <= _MASK64:
-        raise ValueError(f"offset must be in [0, 2**64), got {offset}")
-    return np.uint64(seed & _MASK32), np.uint64(seed >> 32), np.uint64(offset)
-
-
-# ------------------------------------------------------------------------------------------------
-# Pure NumPy reference
-# ------------------------------------------------------------------------------------------------
-
-
-def philox4x32_10_reference(counter: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Philox4x32-10 in vectorized NumPy (the reference implementation).
-
-    Args:
-        counter: ``(n, 4)`` uint32 counters.
-        key: ``(2,)`` uint32 key.
-
-    Returns:
-        ``(n, 4)`` uint32 outputs, one Philox block per counter row.
-    """
-    ctr = np.asarray(counter)
-    if ctr.ndim != 2 or ctr.shape[1] != 4:
-        raise ValueError(f"counter must have shape (n, 4), got {ctr.shape}")
-    key = np.asarray(key)
-    if key.shape != (2,):
-        raise ValueError(f"key must have shape (2,), got {key.shape}")
-    c = [ctr[:, j].astype(np.uint64) for j in range(4)]
-    k0 = np.uint64(int(key[0]) & _MASK32)
-    k1 = np.uint64(int(key[1]) & _MASK32)
-    mask = np.uint64(_MASK32)
-    for r in range(10):
-        if r:
-            k0 = np.uint64((int(k0) + PHILOX_W0) & _MASK32)
-            k1 = np.uint64((int(k1) + PHILOX_W1) & _MASK32)
-        p0 = c[0] * _M0  # exact: 32 x 32 -> 64 bits
-        p1 = c[2] * _M1
-        c = [
-            (p1 >> _U32) ^ c[1] ^ k0,
-            p1 & mask,
-            (p0 >> _U32) ^ c[3] ^ k1,
-            p0 & mask,
-        ]
-    return np.stack(c, axis=1).astype(np.uint32)
-
-
-def reference_words(seed: int, offset: int, n: int) -> np.ndarray:
-    """Words ``0..n-1`` of the (seed, offset) stream, computed with the NumPy reference.
-
-    Args:
-        seed: 64-bit stream key.
-        offset: 64-bit index of the first block.
-        n: number of 32-bit words.
-
-    Returns:
-        ``(n,)`` uint32 array.
-    """
-    k0, k1, off = split_seed(seed, offset)
-    nb = blocks_for(n)
-    blocks = (np.arange(nb, dtype=np.uint64) + off)  # wraps modulo 2**64
-    ctr = np.zeros((nb, 4), dtype=np.uint32)
-    ctr[:, 0] = (blocks & np.uint64(_MASK32)).astype(np.uint32)
-    ctr[:, 1] = (blocks >> _U32).astype(np.uint32)
-    key = np.array([k0, k1], dtype=np.uint32)
-    return philox4x32_10_reference(ctr, key).reshape(-1)[:n].copy()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -348,12 +275,9 @@ def uniform(seed: int, offset: int, n: int, dtype=np.float32) -> np.ndarray:
     Returns:
         ``(n,)`` array of ``dtype``.
     """
-    dt = np.dtype(dtype)
-    if dt != np.float32 and dt != np.float64:
-        raise TypeError(f"uniform: expected dtype float32 or float64, got {dt}")
-    words_per_value = 1 if dt == np.float32 else 2
+    words_per_value = uniform_words_per_value(dtype)
     w = random_words(seed, offset, words_per_value * int(n))
-    out = np.empty(int(n), dtype=dt)
+    out = np.empty(int(n), dtype=dtype)
     if n >= PARALLEL_THRESHOLD:
         _to_float_parallel(w, out, words_per_value)
     elif n:

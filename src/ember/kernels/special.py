@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
+from .jit import vectorize
 
-@numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
+
+@vectorize(["float32(float32)", "float64(float64)"], cache=True)
 def _erf(x):
     return math.erf(x)
 

@@ -53,6 +53,8 @@ import numpy as np
 from ember import memory
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
+from ember.kernels.loader import dropout_kernels
+from ember.kernels.reference import keep_threshold
 from ember.random import Generator, _gen
 from ember.tensor import Tensor
 
@@ -84,19 +86,6 @@ SELU_SATURATION = 1.7580993408473766
 
 _STORAGE_MODES = ("regenerate", "bits")
 _mask_storage = "bits"
-
-_KERNELS = None
-
-
-def _kernels():
-    """``ember.kernels.dropout``, imported on first use so ``import ember`` skips Numba."""
-    global _KERNELS
-    if _KERNELS is None:
-        from ember.kernels import dropout as kernels
-
-        _KERNELS = kernels
-    return _KERNELS
-
 
 def set_dropout_mask_storage(mode: str) -> None:
     """Chooses what a dropout call keeps for its backward pass.
@@ -149,7 +138,7 @@ def _spec(p: float, dtype: np.dtype, alpha: bool) -> _Spec:
     dtype(alpha' a p)`` rounded in the dtype; ``noise * a`` is ``dtype(a)`` for kept elements.
     """
     t = dtype.type
-    thr = _kernels().keep_threshold(p)
+    thr = keep_threshold(p)
     zero = t(0)
     if not alpha:
         return _Spec(False, thr, t(1) / t(1.0 - p), zero, zero, zero)
@@ -235,7 +224,7 @@ class NativeDropout(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, *, spec, generator, record, inplace=False, bits=None):
-        k = _kernels()
+        k = dropout_kernels(x.size)
         xc = _flat(x)
         n = xc.size
         res = _target(x, xc, inplace)
@@ -263,7 +252,7 @@ class NativeDropout(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        k = _kernels()
+        k = dropout_kernels(grad.size)
         spec = ctx.spec
         g = _flat(grad)
         out = memory.empty_like(g)
@@ -285,7 +274,7 @@ class FeatureDropout(ArrayFunction):
     @staticmethod
     def forward(ctx, x, *, spec, generator, record, noise_shape, inner, inplace=False,
                 bits=None):
-        k = _kernels()
+        k = dropout_kernels(x.size)
         n_dec = math.prod(noise_shape)
         seed = offset = None
         if bits is None:
@@ -315,7 +304,7 @@ class FeatureDropout(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        k = _kernels()
+        k = dropout_kernels(grad.size)
         spec = ctx.spec
         n_dec = math.prod(ctx.noise_shape)
         if ctx.stored:

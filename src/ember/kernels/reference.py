@@ -1,0 +1,285 @@
+"""The pure-NumPy definitions behind Ember's kernels: stream geometry, Philox, decisions, checks.
+
+Everything here imports NumPy only, never Numba, so it is cheap to import: the Numba kernels
+(``ember.kernels.philox`` and ``ember.kernels.dropout``) and their NumPy twins
+(``ember.kernels.numpy_path``) both build on it. The contracts themselves are documented in
+the docstrings of ``ember.kernels.philox`` (the word stream) and ``ember.kernels.dropout`` (the
+keep decisions, masks and arithmetic).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "PHILOX_M0",
+    "PHILOX_M1",
+    "PHILOX_W0",
+    "PHILOX_W1",
+    "blocks_for",
+    "blocks_for_decisions",
+    "keep_threshold",
+    "mask_nbytes",
+    "philox4x32_10_reference",
+    "reference_keep",
+    "reference_words",
+    "split_seed",
+    "uniform_words_per_value",
+    "unpack_bits",
+]
+
+PHILOX_M0 = 0xD2511F53
+PHILOX_M1 = 0xCD9E8D57
+PHILOX_W0 = 0x9E3779B9
+PHILOX_W1 = 0xBB67AE85
+
+_MASK32 = 0xFFFFFFFF
+_MASK64 = (1 << 64) - 1
+_U32 = np.uint64(32)
+_L32 = np.uint64(_MASK32)
+
+
+# ------------------------------------------------------------------------------------------------
+# Stream geometry
+# ------------------------------------------------------------------------------------------------
+
+
+def blocks_for(n: int) -> int:
+    """Number of Philox blocks (counter increments) consumed by ``n`` words: ``ceil(n / 4)``."""
+    if n < 0:
+        raise ValueError(f"word count must be non-negative, got {n}")
+    return (int(n) + 3) // 4
+
+
+def blocks_for_decisions(n: int) -> int:
+    """Blocks of the main stream consumed by ``n`` decisions (one byte each): ``ceil(n / 16)``.
+
+    The tie refinements use the same block indices with counter word ``c2 = 1``, a disjoint
+    counter space, so reserving ``blocks_for_decisions(n)`` blocks reserves both.
+    """
+    if n < 0:
+        raise ValueError(f"decision count must be non-negative, got {n}")
+    return (int(n) + 15) // 16
+
+
+def split_seed(seed: int, offset: int) -> tuple[np.uint64, np.uint64, np.uint64]:
+    """Validate a 64-bit ``seed`` and ``offset``; return (key0, key1, offset) as ``np.uint64``."""
+    seed = int(seed)
+    offset = int(offset)
+    if not 0 <= seed <= _MASK64:
+        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    if not 0 <= offset <= _MASK64:
+        raise ValueError(f"offset must be in [0, 2**64), got {offset}")
+    return np.uint64(seed & _MASK32), np.uint64(seed >> 32), np.uint64(offset)
+
+
+def mask_nbytes(n: int) -> int:
+    """Bytes of a bit-packed mask for ``n`` elements: ``ceil(n / 8)``."""
+    return (int(n) + 7) // 8
+
+
+def uniform_words_per_value(dtype) -> int:
+    """Stream words per uniform value: 1 for float32 (24 bits), 2 for float64 (53 bits).
+
+    Raises:
+        TypeError: for any other dtype.
+    """
+    dt = np.dtype(dtype)
+    if dt != np.float32 and dt != np.float64:
+        raise TypeError(f"uniform: expected dtype float32 or float64, got {dt}")
+    return 1 if dt == np.float32 else 2
+
+
+# ------------------------------------------------------------------------------------------------
+# Philox4x32-10
+# ------------------------------------------------------------------------------------------------
+
+
+def philox4x32_10_reference(counter: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Philox4x32-10 in vectorized NumPy (the reference implementation).
+
+    Args:
+        counter: ``(n, 4)`` uint32 counters.
+        key: ``(2,)`` uint32 key.
+
+    Returns:
+        ``(n, 4)`` uint32 outputs, one Philox block per counter row.
+    """
+    ctr = np.asarray(counter)
+    if ctr.ndim != 2 or ctr.shape[1] != 4:
+        raise ValueError(f"counter must have shape (n, 4), got {ctr.shape}")
+    key = np.asarray(key)
+    if key.shape != (2,):
+        raise ValueError(f"key must have shape (2,), got {key.shape}")
+    c = [ctr[:, j].astype(np.uint64) for j in range(4)]
+    k0 = np.uint64(int(key[0]) & _MASK32)
+    k1 = np.uint64(int(key[1]) & _MASK32)
+    m0 = np.uint64(PHILOX_M0)
+    m1 = np.uint64(PHILOX_M1)
+    for r in range(10):
+        if r:
+            k0 = np.uint64((int(k0) + PHILOX_W0) & _MASK32)
+            k1 = np.uint64((int(k1) + PHILOX_W1) & _MASK32)
+        p0 = c[0] * m0  # exact: 32 x 32 -> 64 bits
+        p1 = c[2] * m1
+        c = [
+            (p1 >> _U32) ^ c[1] ^ k0,
+            p1 & _L32,
+            (p0 >> _U32) ^ c[3] ^ k1,
+            p0 & _L32,
+        ]
+    return np.stack(c, axis=1).astype(np.uint32)
+
+
+def _counters(blocks: np.ndarray, c2: int) -> np.ndarray:
+    """``(n, 4)`` uint32 counters ``(lo32(block), hi32(block), c2, 0)`` for uint64 ``blocks``."""
+    ctr = np.zeros((blocks.size, 4), dtype=np.uint32)
+    ctr[:, 0] = (blocks & _L32).astype(np.uint32)
+    ctr[:, 1] = (blocks >> _U32).astype(np.uint32)
+    ctr[:, 2] = c2
+    return ctr
+
+
+def reference_words(seed: int, offset: int, n: int) -> np.ndarray:
+    """Words ``0..n-1`` of the (seed, offset) stream, computed with the NumPy reference.
+
+    Args:
+        seed: 64-bit stream key.
+        offset: 64-bit index of the first block.
+        n: number of 32-bit words.
+
+    Returns:
+        ``(n,)`` uint32 array.
+    """
+    k0, k1, off = split_seed(seed, offset)
+    blocks = np.arange(blocks_for(n), dtype=np.uint64) + off  # wraps modulo 2**64
+    key = np.array([k0, k1], dtype=np.uint32)
+    return philox4x32_10_reference(_counters(blocks, 0), key).reshape(-1)[:n].copy()
+
+
+# ------------------------------------------------------------------------------------------------
+# Keep decisions and masks
+# ------------------------------------------------------------------------------------------------
+
+
+def keep_threshold(p: float) -> int:
+    """uint32 threshold for drop probability ``p``: ``min(round((1 - p) * 2**32), 2**32 - 1)``.
+
+    An element is kept iff its 32-bit ``W_i`` (see ``ember.kernels.dropout``) is
+    ``< threshold``, so the keep probability is exactly ``threshold / 2**32`` (within 2**-33 of
+    ``1 - p``). ``p == 0`` and ``p == 1`` are never passed to the kernels: callers short-circuit
+    them.
+
+    Args:
+        p: drop probability, ``0 < p < 1``.
+
+    Returns:
+        The threshold as a Python int in ``[0, 2**32 - 1]``.
+    """
+    p = float(p)
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"keep_threshold expects 0 < p < 1 (callers handle 0 and 1), got {p}")
+    return min(round((1.0 - p) * 2.0**32), 2**32 - 1)
+
+
+def reference_keep(seed: int, offset: int, threshold: int, n: int) -> np.ndarray:
+    """Keep decisions ``0..n-1`` of the (seed, offset) stream in pure NumPy (the reference).
+
+    Element ``i`` is kept iff ``W_i < threshold`` with ``W_i = byte_i << 24 | r_i``: ``byte_i``
+    is byte ``i`` (little-endian) of the word stream, ``r_i`` the top 24 bits of lane ``i % 4``
+    of Philox for the counter ``(lo32(offset + i // 4), hi32(offset + i // 4), 1, 0)``. Only
+    ties ``byte_i == threshold >> 24`` need ``r_i``.
+
+    Args:
+        seed: 64-bit stream key.
+        offset: 64-bit index of the first block.
+        threshold: uint32 threshold (``keep_threshold(p)``).
+        n: number of decisions.
+
+    Returns:
+        ``(n,)`` bool array.
+    """
+    thr = int(_check_threshold(threshold))
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"n must be non-negative, got {n}")
+    thi, tlo = thr >> 24, thr & 0xFFFFFF
+    words = reference_words(seed, offset, (n + 3) // 4).astype("<u4")
+    byts = words.view(np.uint8)[:n]
+    keep = byts < thi
+    if tlo:
+        tie = np.flatnonzero(byts == thi).astype(np.uint64)
+        if tie.size:
+            k0, k1, off = split_seed(seed, offset)
+            blocks = tie // np.uint64(4) + off  # wraps modulo 2**64
+            ref = philox4x32_10_reference(_counters(blocks, 1),
+                                          np.array([k0, k1], dtype=np.uint32))
+            r = ref[np.arange(tie.size), (tie % np.uint64(4)).astype(np.intp)] >> np.uint32(8)
+            keep[tie.astype(np.intp)] = r < tlo
+    return keep
+
+
+def unpack_bits(mask_bits: np.ndarray, n: int) -> np.ndarray:
+    """Decode a bit-packed mask into a bool array of ``n`` keep decisions."""
+    return np.unpackbits(mask_bits, count=int(n), bitorder="little").view(np.bool_)
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks shared by the Numba wrappers and the NumPy path
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_dtype(arr: np.ndarray, name: str) -> np.dtype:
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(arr).__name__}")
+    if arr.dtype != np.float32 and arr.dtype != np.float64:
+        raise TypeError(f"dropout kernels support float32 and float64 only; {name} has dtype "
+                        f"{arr.dtype}")
+    return arr.dtype
+
+
+def _check_pair(x: np.ndarray, out: np.ndarray, xname: str = "x") -> np.dtype:
+    dt = _check_dtype(x, xname)
+    _check_dtype(out, "out")
+    if out.dtype != dt:
+        raise TypeError(f"out must have the dtype of {xname} ({dt}), got {out.dtype}")
+    for arr, name in ((x, xname), (out, "out")):
+        if arr.ndim != 1 or not arr.flags.c_contiguous:
+            raise ValueError(f"{name} must be a C-contiguous 1-D array (ravel() it first)")
+    if out.shape != x.shape:
+        raise ValueError(f"out has shape {out.shape}, expected {x.shape}")
+    if not out.flags.writeable:
+        raise ValueError("out must be writeable")
+    return dt
+
+
+def _check_mask(mask_bits: np.ndarray, n: int) -> None:
+    if not isinstance(mask_bits, np.ndarray) or mask_bits.dtype != np.uint8:
+        raise TypeError("mask_bits must be a uint8 numpy.ndarray")
+    if mask_bits.ndim != 1 or not mask_bits.flags.c_contiguous:
+        raise ValueError("mask_bits must be a C-contiguous 1-D array")
+    if mask_bits.size != mask_nbytes(n):
+        raise ValueError(f"mask_bits must have ceil(n / 8) = {mask_nbytes(n)} bytes for "
+                         f"n = {n}, got {mask_bits.size}")
+
+
+def _check_threshold(threshold: int) -> np.uint32:
+    threshold = int(threshold)
+    if not 0 <= threshold < 2**32:
+        raise ValueError(f"threshold must be in [0, 2**32), got {threshold}")
+    return np.uint32(threshold)
+
+
+def _check_rows(n: int, mask_bits: np.ndarray, inner) -> int:
+    """Validate a row-mask call on ``n`` elements in rows of ``inner``; return the row count.
+
+    Returns 0 without checking the mask when ``n == 0`` and ``inner`` is 0 (nothing to do).
+    """
+    inner = int(inner)
+    if inner <= 0 or n % inner:
+        if n == 0 and inner >= 0:
+            return 0
+        raise ValueError(f"inner ({inner}) must be positive and divide x.size ({n})")
+    rows = n // inner
+    _check_mask(mask_bits, rows)
+    return rows
