@@ -45,9 +45,9 @@ slower (16M, p = 0.1 and 0.5, 1 and 2 threads).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 from numba.cpython.unsafe.numbers import trailing_zeros
 
+from .jit import njit, prange
 from .philox import PARALLEL_THRESHOLD, TILE_BLOCKS, gen_tile, philox10
 from .reference import (
     _check_mask,
