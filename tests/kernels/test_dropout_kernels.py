@@ -157,7 +157,9 @@ def test_keep_threshold():
             D.keep_threshold(p)
 
 
-@pytest.mark.parametrize("p", [0.3, 0.5])  # tie refinement (T_lo != 0) and dyadic (T_lo == 0)
+# 0.3: ties refined (T_lo != 0); 0.5: dyadic (T_lo == 0); 0.999: T_hi == 0, kept ties are
+# patched after the main loop; 0.001: T_hi == 255.
+@pytest.mark.parametrize("p", [0.3, 0.5, 0.999, 0.001])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)
 def test_forward_and_backwards_bit_exact(n, dtype, p, new_out):
@@ -225,10 +227,11 @@ def test_alpha_has_no_fused_multiply_add():
     assert out[0] == dtype(2**-22)  # the FMA result would be 2**-22 + 2**-46
 
 
+@pytest.mark.parametrize("p", [0.6, 0.999])
 @pytest.mark.parametrize("n", [5, 1000, 70_000])
-def test_in_place(n, monkeypatch):
+def test_in_place(n, p, monkeypatch):
     monkeypatch.setattr(D, "STREAM_BYTES", 0)  # in place never streams, whatever the size
-    seed, offset, p = 3, 4, 0.6
+    seed, offset = 3, 4
     thr = D.keep_threshold(p)
     scale = np.float32(1 / (1 - p))
     x = make_input(n, np.float32)
