@@ -158,8 +158,21 @@ def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, list], dict[str
     return times, saved
 
 
-# The input is built without Ember's RNG so that the timed call pays every lazy import it
-# triggers (the cached dropout kernels; Numba itself unless ``import ember`` loaded it).
+# The inputs are built without Ember's RNG so that the timed call pays every lazy import it
+# triggers. A small first call runs the NumPy twins of the kernels while Numba loads in the
+# background; a large one (from loader.SYNC_LOAD_THRESHOLD elements on) loads Numba at once.
+_FIRST_LARGE_CALL = """
+import time, numpy as np, ember, sys
+import ember.nn.functional as F
+x = ember.tensor(np.linspace(-1, 1, 1 << 24, dtype=np.float32), requires_grad=True)
+t = time.perf_counter()
+y = F.dropout(x, 0.5)
+t1 = time.perf_counter()
+y.sum().backward()
+t2 = time.perf_counter()
+print(t1 - t, t2 - t)
+"""
+
 _FIRST_CALL = """
 import time, numpy as np, ember, sys
 import ember.nn.functional as F
@@ -175,8 +188,10 @@ print(t1 - t, t2 - t)
 _IMPORT = "import time; t = time.perf_counter(); import ember; print(time.perf_counter() - t)"
 
 
-def _subprocess_median(code: str, runs: int) -> list[float]:
+def _subprocess_median(code: str, runs: int, bytecode_cache: bool = False) -> list[float]:
     env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+    if bytecode_cache:  # as a normal install runs: compiled modules cached in __pycache__
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     rows = []
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -245,11 +260,20 @@ def main() -> None:
          "(its float noise).")
     _subprocess_median(_FIRST_CALL, 1)  # warm the Numba cache
     first_fwd, first_both = _subprocess_median(_FIRST_CALL, 5)
+    large_fwd, large_both = _subprocess_median(_FIRST_LARGE_CALL, 5)
     (imp,) = _subprocess_median(_IMPORT, 7)
+    _subprocess_median(_IMPORT, 1, bytecode_cache=True)  # writes the bytecode cache
+    (imp_cached,) = _subprocess_median(_IMPORT, 7, bytecode_cache=True)
     emit(f"Load average at the end: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} CPUs).")
     emit(f"First dropout call in a fresh process (warm cache): forward {first_fwd:.3f} s, "
-         f"forward + backward {first_both:.3f} s (medians of 5 processes).")
-    emit(f"`import ember`: {imp:.3f} s (median of 7 processes).")
+         f"forward + backward {first_both:.3f} s (medians of 5 processes), on 1000 elements "
+         "(the NumPy path while Numba loads in the background); on 16M elements, which load "
+         f"the Numba kernels first: forward {large_fwd:.3f} s, forward + backward "
+         f"{large_both:.3f} s.")
+    no_pyc = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
+    emit(f"`import ember`: {imp_cached:.3f} s with Python's bytecode cache, {imp:.3f} s "
+         f"compiling every module (PYTHONDONTWRITEBYTECODE={no_pyc!r} here) (medians of 7 "
+         "processes).")
     if args.markdown:
         Path(args.markdown).write_text("\n".join(lines) + "\n")
 
