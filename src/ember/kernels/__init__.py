@@ -4,7 +4,9 @@ Among them:
     philox: the Philox4x32-10 counter-based generator behind every random op (Numba kernels;
         the (seed, offset) stream contract lives there).
     dropout: fused dropout kernels (forward, backward from a 1-bit mask or regenerated, alpha,
-        channel/row masks) built on ``philox``.
+        channel/row masks) built on ``philox`` and ``simd``.
+    simd: eight-lane steps written in LLVM IR (decisions packed into a mask byte, streaming
+        stores) that Numba loops cannot be led to emit.
     reference: the pure-NumPy definitions both build on (Philox reference, keep decisions,
         argument checks).
     numpy_path: NumPy twins of the ``dropout`` and ``philox`` wrappers, bit-identical.
