@@ -141,3 +141,23 @@ print(json.dumps({{"loaded": loader.is_loaded()}}))
 """)  # run() checks the exit status and that nothing was written to stderr
     if delay == 0.0:
         assert state == {"loaded": False}
+
+
+def test_fork_waits_for_the_background_load():
+    # The child must not inherit a half-done load (import locks of a thread it does not have).
+    state = run(r"""
+import os
+import ember
+import ember.nn.functional as F
+from ember.kernels import loader
+
+F.dropout(ember.ones(10), 0.5)  # starts the background load
+started = not loader.is_loaded()
+pid = os.fork()
+if pid == 0:
+    ok = loader.is_loaded() and F.dropout(ember.ones(1 << 21), 0.5).shape == (1 << 21,)
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({"started": started, "child": os.waitstatus_to_exitcode(status)}))
+""")
+    assert state == {"started": True, "child": 0}

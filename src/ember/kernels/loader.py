@@ -16,9 +16,9 @@ large calls, after the thread has been joined. The thread's completion, never th
 ``numba`` in ``sys.modules``, tells the dispatch that the modules are complete.
 
 Set the environment variable ``EMBER_BACKGROUND_LOAD=0`` to turn the thread off: every call
-then runs Numba, loading it in the calling thread on first use. Do so in programs that fork
-while the first kernel call may still be loading (the child would inherit import locks held by
-the thread), or to time kernels from the first call on.
+then runs Numba, loading it in the calling thread on first use (to time kernels from the first
+call on, say). A ``fork`` waits for a load in progress (``os.register_at_fork``), so that the
+child never inherits import locks held by a thread that does not exist in it.
 """
 
 from __future__ import annotations
@@ -100,9 +100,34 @@ def _start_background() -> None:
     global _thread
     with _start_lock:
         if _thread is None:
+            _wait_for_load_at_fork()
             _thread = threading.Thread(target=_load, kwargs={"warm": True},
                                        name="ember-kernel-loader", daemon=True)
             _thread.start()
+
+
+def _wait_for_load_at_fork() -> None:
+    """Makes ``os.fork`` wait for the background load first.
+
+    Numba's import takes logging's lock, and logging holds that lock across a fork (its own
+    before-fork handler). Before-fork handlers run last registered first, so logging is
+    imported before ours is registered: ours then runs, and the load finishes, before
+    logging takes its lock.
+    """
+    import logging  # noqa: F401
+
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(before=_finish_before_fork)
+
+
+def _finish_before_fork() -> None:
+    thread = _thread
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(timeout=_FORK_WAIT_SECONDS)
+
+
+#: Longest wait for the background load before a fork (a cold Numba cache compiles for seconds).
+_FORK_WAIT_SECONDS = 60.0
 
 
 def _load(warm: bool) -> None:
