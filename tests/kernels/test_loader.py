@@ -161,3 +161,25 @@ _, status = os.waitpid(pid, 0)
 print(json.dumps({"started": started, "child": os.waitstatus_to_exitcode(status)}))
 """)
     assert state == {"started": True, "child": 0}
+
+
+def test_optimizer_steps_before_numba_is_loaded_run_numpy_and_start_the_load():
+    state = run(r"""
+import ember
+from ember.kernels import loader
+
+
+def one_adam_step():
+    p = ember.nn.Parameter(ember.linspace(-1, 1, 10))
+    opt = ember.optim.Adam([p], lr=0.1)
+    (p * p).sum().backward()
+    opt.step()
+    return p.detach().numpy().tolist()
+
+
+before = one_adam_step()  # the NumPy update
+first = {"loaded": loader.is_loaded(), "thread": loader._thread is not None}
+loader.ensure_loaded()
+print(json.dumps({**first, "same_as_fused": before == one_adam_step()}))
+""")
+    assert state == {"loaded": False, "thread": True, "same_as_fused": True}

@@ -32,6 +32,7 @@ import numpy as np
 from . import numpy_path
 
 __all__ = [
+    "use_numba",
     "SYNC_LOAD_THRESHOLD",
     "dropout_kernels",
     "philox_kernels",
@@ -66,13 +67,13 @@ def dropout_kernels(n: int) -> ModuleType:
     ``ember.kernels.dropout`` (Numba) once loaded or when ``n >= SYNC_LOAD_THRESHOLD`` (loading
     it first), else ``ember.kernels.numpy_path``; both expose the same functions.
     """
-    return _modules[0] if _use_numba(n) else numpy_path
+    return _modules[0] if use_numba(n) else numpy_path
 
 
 def philox_kernels(n: int) -> ModuleType:
     """``random_words`` and ``uniform`` for ``n`` values: ``ember.kernels.philox`` or the NumPy
     path, chosen as in :func:`dropout_kernels`."""
-    return _modules[1] if _use_numba(n) else numpy_path
+    return _modules[1] if use_numba(n) else numpy_path
 
 
 def ensure_loaded() -> None:
@@ -85,7 +86,12 @@ def ensure_loaded() -> None:
     _load(warm=False)
 
 
-def _use_numba(n: int) -> bool:
+def use_numba(n: int) -> bool:
+    """Whether a call on ``n`` elements should run Numba code (see :func:`dropout_kernels`).
+
+    For callers whose NumPy fallback lives elsewhere (the optimizers' update loops): False
+    starts the background load, as a NumPy-path call of ``dropout_kernels`` does.
+    """
     if _loaded.is_set():
         return True
     if n >= SYNC_LOAD_THRESHOLD or os.environ.get("EMBER_BACKGROUND_LOAD") == "0":

@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.kernels import loader
+
 __all__ = ["ENABLED", "eligible", "sgd_", "sgd_momentum_", "adam_", "rmsprop_", "adagrad_"]
 
 ENABLED = True  # tests switch this off to check the NumPy path against the kernels
 
 
 def eligible(*arrays: np.ndarray) -> bool:
-    """True when the kernels apply: fused path on, one float dtype, all C-contiguous."""
+    """True when the kernels apply: fused path on, one float dtype, all C-contiguous, and Numba
+    loaded (or worth loading now for arrays this large, see ``ember.kernels.loader``)."""
     if not ENABLED:
         return False
     dt = arrays[0].dtype
     if dt != np.float32 and dt != np.float64:
         return False
-    return all(a.dtype == dt and a.flags.c_contiguous for a in arrays)
+    return (all(a.dtype == dt and a.flags.c_contiguous for a in arrays)
+            and loader.use_numba(arrays[0].size))
 
 
 def _loops():
