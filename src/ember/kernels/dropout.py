@@ -130,7 +130,8 @@ _MODE_MASK_ONLY = 2
 
 
 @njit(inline="always")
-def _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x, with_x):
+def _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x, with_x,
+                    tie_r):
     # Rare path (a tie has probability 1/256 per element), before the main loop writes out
     # (out may be x). 1) Ties: bytes equal to T_hi, found 32 at a time by a vector compare
     # into a bit mask (bytes past m are stale and skipped). 2) Refinement words of all ties
@@ -145,13 +146,16 @@ def _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x
                 tie_k[nt] = k
                 nt += 1
             z &= z - _U1
-    for t in range(nt):
-        e = i + tie_k[t]
-        blk = offset + (e >> _U2)
+    nt = np.uint64(nt)
+    for t in range(nt):  # vectorized across ties (planar stores, as gen_tile across blocks)
+        blk = offset + ((i + tie_k[t]) >> _U2)
         r0, r1, r2, r3 = philox10(blk & _L32, blk >> _U32, _U1, _U0, k0, k1)
-        lane = e & _U3
-        w = r0 if lane == _U0 else (r1 if lane == _U1 else (r2 if lane == _U2 else r3))
-        tie_w[t] = ((w & _L32) >> _U8)
+        tie_r[0, t] = np.uint32(r0 & _L32)
+        tie_r[1, t] = np.uint32(r1 & _L32)
+        tie_r[2, t] = np.uint32(r2 & _L32)
+        tie_r[3, t] = np.uint32(r3 & _L32)
+    for t in range(nt):
+        tie_w[t] = np.uint64(tie_r[(i + tie_k[t]) & _U3, t] >> np.uint32(8))
     nk = 0
     for t in range(nt):
         if tie_w[t] < tlo:
@@ -192,7 +196,7 @@ def _tile_tail(x, out, i, full, m, byts, thi, a, b_keep, b_drop, zero, mode):
 
 @njit(inline="always")
 def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
-                   mode, write_mask, stream, words, planar, tie_k, tie_w, tie_x):
+                   mode, write_mask, stream, words, planar, tie_k, tie_w, tie_x, tie_r):
     # start is a multiple of 64, so tiles line up with whole mask bytes of the global mask.
     # Element i uses byte i of the word stream (16 per block); it is kept iff byte < T_hi, or
     # byte == T_hi and the 24-bit refinement < T_lo (the fix-up, only when T_lo != 0). Eight
@@ -209,7 +213,7 @@ def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_kee
         nt = 0
         if tlo != 0:
             nt = _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x,
-                                 with_x)
+                                 with_x, tie_r)
             if lower_ties:
                 for t in range(nt):
                     byts[tie_k[t]] = thi - np.uint8(1)
@@ -262,8 +266,9 @@ def _forward_serial(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, z
     tie_k = np.empty(TILE_ELEMS, np.uint64)
     tie_w = np.empty(TILE_ELEMS, np.uint64)
     tie_x = np.empty(TILE_ELEMS, x.dtype)
+    tie_r = np.empty((4, TILE_ELEMS), np.uint32)
     _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                   zero, mode, write_mask, stream, words, planar, tie_k, tie_w, tie_x)
+                   zero, mode, write_mask, stream, words, planar, tie_k, tie_w, tie_x, tie_r)
 
 
 @njit(cache=True, parallel=True)
@@ -277,10 +282,11 @@ def _forward_parallel(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
         tie_k = np.empty(TILE_ELEMS, np.uint64)
         tie_w = np.empty(TILE_ELEMS, np.uint64)
         tie_x = np.empty(TILE_ELEMS, x.dtype)
+        tie_r = np.empty((4, TILE_ELEMS), np.uint32)
         s = np.uint64(c) * _CHUNK
         _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thi, tlo, a, b_keep,
                        b_drop, zero, mode, write_mask, stream, words, planar, tie_k, tie_w,
-                       tie_x)
+                       tie_x, tie_r)
 
 
 @njit(inline="always")
