@@ -28,6 +28,25 @@ def test_pad_modes_match_torch(mode, shape, pad):
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+# Negative pads crop: reflect and replicate crop the padded dim, circular wraps within the
+# cropped one (so it needs pads no larger than what is kept).
+NEGATIVE = [((1, 1, 10), (-8, 3)), ((1, 1, 10), (3, -8)), ((1, 1, 10), (-3, -3)),
+            ((1, 2, 5, 6), (-2, 1, 2, -3)), ((2, 1, 4, 5, 6), (1, -1, -2, 0, 0, -3))]
+NEGATIVE_CIRCULAR = [((1, 1, 10), (-2, 1)), ((1, 1, 10), (1, -2)), ((1, 1, 10), (-2, 3)),
+                     ((1, 1, 10), (-3, -3)), ((1, 2, 5, 6), (-2, 1, 2, -3))]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+@pytest.mark.parametrize("shape, pad", NEGATIVE)
+def test_negative_pads_crop_as_in_torch(mode, shape, pad):
+    test_pad_modes_match_torch(mode, shape, pad)
+
+
+@pytest.mark.parametrize("shape, pad", NEGATIVE_CIRCULAR)
+def test_negative_circular_pads_as_in_torch(shape, pad):
+    test_pad_modes_match_torch("circular", shape, pad)
+
+
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 def test_pad_modes_gradcheck(mode):
     x = ember.randn(1, 2, 3, 4, dtype=ember.float64, requires_grad=True)
@@ -39,6 +58,9 @@ def test_pad_modes_gradcheck(mode):
     ((3,), (1, 1), "circular"),           # 2 pads need a 2-D or 3-D input
     ((1, 2, 3), (3, 3), "reflect"),       # reflect needs pad < size
     ((1, 2, 3), (4, 0), "circular"),      # circular wraps at most once
+    ((1, 1, 10), (-10, 0), "replicate"),  # nothing left
+    ((1, 1, 10), (-11, 0), "reflect"),
+    ((1, 2, 4, 5, 6), (0, 0, 0, 0, -5, 0), "replicate"),
 ])
 def test_pad_mode_errors_match_torch(shape, pad, mode):
     with pytest.raises(Exception) as expected:
@@ -46,6 +68,18 @@ def test_pad_mode_errors_match_torch(shape, pad, mode):
     with pytest.raises(type(expected.value)) as got:
         EF.pad(ember.zeros(*shape), pad, mode=mode)
     assert str(got.value).split("\n")[0][:40] == str(expected.value).split("\n")[0][:40]
+
+
+@pytest.mark.parametrize("shape, pad, mode", [
+    ((1, 1, 10), (-7, 4), "circular"),       # torch: an aliasing error
+    ((1, 1, 10), (3, -8), "circular"),
+    ((1, 1, 3, 4), (0, 0, -4, 0), "reflect"),  # torch: "numel: integer multiplication overflow"
+])
+def test_pad_errors_where_torch_fails_internally(shape, pad, mode):
+    with pytest.raises(RuntimeError):
+        TF.pad(torch.zeros(shape), pad, mode=mode)
+    with pytest.raises(RuntimeError, match="wrapping around|negative dimension -1"):
+        EF.pad(ember.zeros(*shape), pad, mode=mode)
 
 
 @pytest.mark.parametrize("nd", [1, 2])

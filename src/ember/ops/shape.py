@@ -534,25 +534,35 @@ def atleast_1d(input: Tensor) -> Tensor:
 
 
 class PadIndexed(ArrayFunction):
-    """Reflect / replicate / circular padding: a gather through an index map, so the backward
-    adds each output gradient into the element it was copied from."""
+    """Reflect / replicate / circular padding: a gather through one index map per dim, so the
+    backward adds each output gradient into the element it was copied from."""
 
     @staticmethod
-    def forward(ctx, x, widths, np_mode):
-        index = np.pad(np.arange(x.size).reshape(x.shape), widths, mode=np_mode)
+    def forward(ctx, x, maps):
+        grid = np.ix_(*maps)
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        ctx.save_for_backward(index)
-        return np.pad(x, widths, mode=np_mode)
+        ctx.save_for_backward(np.arange(x.size).reshape(x.shape)[grid])
+        return x[grid]
 
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
         size = int(np.prod(ctx.shape))
         g = np.bincount(index.reshape(-1), weights=grad.reshape(-1), minlength=size)
-        return g.astype(ctx.dtype).reshape(ctx.shape), None, None
+        return g.astype(ctx.dtype).reshape(ctx.shape), None
 
 
 _NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_map(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """Source index of each output position along one dim (negative pads crop, as in torch:
+    reflect and replicate crop the padded dim, circular wraps within the cropped one)."""
+    grow = (max(lo, 0), max(hi, 0))
+    if mode == "circular":
+        return np.pad(np.arange(max(-lo, 0), size - max(-hi, 0)), grow, mode="wrap")
+    padded = np.pad(np.arange(size), grow, mode=_NUMPY_PAD_MODES[mode])
+    return padded[max(-lo, 0):grow[0] + size + hi]
 
 
 def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
@@ -565,23 +575,29 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
-    widths = [(0, 0)] * n
+    maps = [np.arange(s) for s in input._data.shape]
     for i in range(k):
         d = n - 1 - i
         lo, hi = int(pad[2 * i]), int(pad[2 * i + 1])
         size = input._data.shape[d]
-        if lo < 0 or hi < 0:
-            raise NotImplementedError(f"negative padding is not supported for mode '{mode}'")
+        out = size + lo + hi
+        if i == 0 and out <= 0:
+            raise RuntimeError(f"input (W: {size}) is too small. Calculated output W: {out}")
+        if out < 0:
+            shape = list(input._data.shape)
+            shape[d] = out
+            raise RuntimeError(f"Trying to create tensor with negative dimension {out}: {shape}")
         if mode == "reflect" and (lo >= size or hi >= size):
             raise RuntimeError(
                 "Argument #4: Padding size should be less than the corresponding input dimension, "
                 f"but got: padding ({lo}, {hi}) at dimension {d} of input "
                 f"{list(input._data.shape)}"
             )
-        if mode == "circular" and (lo > size or hi > size):
+        kept = size + min(lo, 0) + min(hi, 0)
+        if mode == "circular" and (lo > kept or hi > kept):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        widths[d] = (lo, hi)
-    return PadIndexed.apply(input, tuple(widths), _NUMPY_PAD_MODES[mode])
+        maps[d] = _pad_map(size, lo, hi, mode)
+    return PadIndexed.apply(input, tuple(maps))
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
