@@ -162,10 +162,10 @@ def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, list], dict[str
 # The inputs are built without Ember's RNG so that the timed call pays every lazy import it
 # triggers. A small first call runs the NumPy twins of the kernels while Numba loads in the
 # background; a large one (from loader.SYNC_LOAD_THRESHOLD elements on) loads Numba at once.
-_FIRST_LARGE_CALL = """
+_FIRST_CALL_OF = """
 import time, numpy as np, ember, sys
 import ember.nn.functional as F
-x = ember.tensor(np.linspace(-1, 1, 1 << 24, dtype=np.float32), requires_grad=True)
+x = ember.tensor(np.linspace(-1, 1, {n}, dtype=np.float32), requires_grad=True)
 t = time.perf_counter()
 y = F.dropout(x, 0.5)
 t1 = time.perf_counter()
@@ -173,18 +173,8 @@ y.sum().backward()
 t2 = time.perf_counter()
 print(t1 - t, t2 - t)
 """
-
-_FIRST_CALL = """
-import time, numpy as np, ember, sys
-import ember.nn.functional as F
-x = ember.tensor(np.linspace(-1, 1, 1000, dtype=np.float32), requires_grad=True)
-t = time.perf_counter()
-y = F.dropout(x, 0.5)
-t1 = time.perf_counter()
-y.sum().backward()
-t2 = time.perf_counter()
-print(t1 - t, t2 - t)
-"""
+_FIRST_CALL = _FIRST_CALL_OF.format(n=1000)
+_FIRST_LARGE_CALL = _FIRST_CALL_OF.format(n=1 << 24)
 
 _IMPORT = "import time; t = time.perf_counter(); import ember; print(time.perf_counter() - t)"
 
