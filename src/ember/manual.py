@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember import memory
 from ember.kernels.loader import dropout_kernels
 from ember.kernels.reference import mask_nbytes, unpack_bits
 from ember.random import Generator, _gen
@@ -97,7 +98,7 @@ class DropoutLayer:
             self._dtype = x.dtype
         spec = _spec(self.p, x.dtype, False)
         xc = np.ascontiguousarray(x).reshape(-1)
-        out = np.empty_like(xc)
+        out = memory.empty_like(xc)
         self._bits = np.zeros(mask_nbytes(xc.size), dtype=np.uint8)
         seed, offset = _gen(self.generator).take(xc.size)
         kernels = dropout_kernels(xc.size)
@@ -123,7 +124,7 @@ class DropoutLayer:
         if self._mode == "zero":
             return g * g.dtype.type(0)
         gc = np.ascontiguousarray(g).reshape(-1)
-        out = np.empty_like(gc)
+        out = memory.empty_like(gc)
         dropout_kernels(gc.size).dropout_backward_from_mask(gc, out, self._bits, self._scale)
         return out.reshape(self._shape)
 
