@@ -4,14 +4,22 @@ Among them:
     philox: the Philox4x32-10 counter-based generator behind every random op (Numba kernels;
         the (seed, offset) stream contract lives there).
     dropout: fused dropout kernels (forward, backward from a 1-bit mask or regenerated, alpha,
-        channel/row masks) built on ``philox`` and ``simd``.
-    simd: eight-lane steps written in LLVM IR (decisions packed into a mask byte, streaming
-        stores) that Numba loops cannot be led to emit.
+        channel/row masks) built on ``dropout_steps`` and ``simd``.
+    dropout_steps: 128-element forward steps in LLVM IR (Philox in vector registers,
+        decisions, tie refinements, outputs, packed decision bits).
+    simd: LLVM IR helpers and eight-lane steps (a mask byte applied to eight elements,
+        streaming stores) that Numba loops cannot be led to emit.
     reference: the pure-NumPy definitions both build on (Philox reference, keep decisions,
         argument checks).
     numpy_path: NumPy twins of the ``dropout`` and ``philox`` wrappers, bit-identical.
     loader: picks Numba or the NumPy twins for each call, loading Numba in the background.
     jit: Numba as the kernel modules import it (without its SciPy BLAS probe).
+
+Note (Numba cache): Numba invalidates a cached kernel when the file that defines it changes,
+not when a helper it inlines from another file does (``dropout_steps``, ``simd``). After
+editing one of those, delete the cache files (``*.nbi``/``*.nbc``; ``python -m ember info``
+prints where they are). An installed release is unaffected: installing it
+rewrites every file.
 
 Nothing here is imported eagerly, and ``reference``, ``numpy_path`` and ``loader`` never import
 Numba: ``import ember`` stays cheap, and so do the first small dropout and sampling calls.

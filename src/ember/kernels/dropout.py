@@ -23,35 +23,27 @@ bytes equal to ``np.packbits(keep, bitorder="little")``; pad bits are 0.
 
 Alpha dropout: ``out = x * (a if kept else 0) + (b_keep if kept else b_drop)``, a multiply then a
 separately rounded add (no FMA), as torch computes it; its backward is ``grad * (a or 0)``, i.e.
-the plain backward with ``scale = a``. Plain and alpha forwards share the tile driver and differ
-only in their innermost loop: the plain path cannot be written as alpha with ``b = 0`` because
+the plain backward with ``scale = a``. Plain and alpha forwards share the step driver and differ
+only in the steps' arithmetic: the plain path cannot be written as alpha with ``b = 0`` because
 ``-0.0 + 0.0`` is ``+0.0``.
 
-Work is split into chunks of 2**14 elements (a multiple of 64, so no two threads write the same
+Work is split into chunks of 2**14 elements (a multiple of 128, so no two threads write the same
 mask byte) run with ``prange`` from ``PARALLEL_THRESHOLD`` (2**15) elements on, serially below: a
 parallel launch costs about 2-3 us here and two chunks already pay for it (measured on 2 cores).
-Each chunk walks tiles of 4096 elements: Philox words for the tile (256 blocks, rounds
-amortized over 16 elements); only when ``T_lo != 0``, a tie scan (a vector compare of 32 bytes
-with ``T_hi`` into a bit mask, walked lowest bit first) and the refinement of all ties with
-independent Philox calls, after which each kept tie's byte is lowered to ``T_hi - 1``; then one
-loop of eight-element steps (``ember.kernels.simd``) that compare bytes with ``T_hi``, scale,
-write ``out`` and return the eight decisions as one mask byte. (Only when ``T_hi == 0``,
-p > 255/256, are kept ties written after that loop instead, from inputs read before it since
-``out`` may be ``x``.) Lowering the bytes keeps the tie path out of memory: reading a tie's input
-before the loop streams it in is a cache miss, and writing it after a streaming store is
-another; at p = 0.1 those misses cost 0.2-0.3 ns/element.
+Each chunk runs steps of 128 elements (``ember.kernels.dropout_steps``): Philox for the step's
+eight blocks, decisions, tie refinements (only when ``T_lo != 0`` and the step has a tie) and
+the scaled outputs, all in registers, returning the decisions as two words of the packed mask.
 Outputs of ``STREAM_BYTES`` or more that are 32-byte aligned (``ember.memory`` allocates them
-so) are written with streaming stores. Tiles of 1024 elements measured the same or slightly
-slower (16M, p = 0.1 and 0.5, 1 and 2 threads).
+so) are written with streaming stores.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba.cpython.unsafe.numbers import trailing_zeros
 
+from .dropout_steps import STEP, decide_step, dropout_step, store_u64
 from .jit import njit, prange
-from .philox import PARALLEL_THRESHOLD, TILE_BLOCKS, gen_tile, philox10
+from .philox import PARALLEL_THRESHOLD
 from .reference import (
     _check_mask,
     _check_pair,
@@ -70,12 +62,6 @@ from .simd import (
     apply8_alpha_stream,
     apply8_store,
     apply8_stream,
-    equal32,
-    keep8_alpha_store,
-    keep8_alpha_stream,
-    keep8_bits,
-    keep8_store,
-    keep8_stream,
     store_fence,
 )
 
@@ -100,21 +86,14 @@ __all__ = [
 
 _U0 = np.uint64(0)
 _U1 = np.uint64(1)
-_U2 = np.uint64(2)
 _U3 = np.uint64(3)
 _U7 = np.uint64(7)
 _U8 = np.uint64(8)
+_U63 = np.uint64(63)
 _U64 = np.uint64(64)
-_U4 = np.uint64(4)
-_U15 = np.uint64(15)
-_U32 = np.uint64(32)
-_L32 = np.uint64(0xFFFFFFFF)
-_U5 = np.uint64(5)
-_U31 = np.uint64(31)
 _U255 = np.uint64(255)
-#: Elements per tile: one byte per element, 16 per Philox block.
-TILE_ELEMS = TILE_BLOCKS * 16
-_TILE = np.uint64(TILE_ELEMS)
+_STEP = np.uint64(STEP)
+_STEP_MASK = np.uint64(STEP - 1)
 _CHUNK = np.uint64(1 << 14)
 _SHORT_ROW = np.uint64(32)
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -130,130 +109,97 @@ _MODE_MASK_ONLY = 2
 
 
 @njit(inline="always")
-def _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x, with_x,
-                    tie_r):
-    # Rare path (a tie has probability 1/256 per element), before the main loop writes out
-    # (out may be x). 1) Ties: bytes equal to T_hi, found 32 at a time by a vector compare
-    # into a bit mask (bytes past m are stale and skipped). 2) Refinement words of all ties
-    # (independent Philox calls, lane i % 4 of the block of element i, counter c2 = 1).
-    # 3) Keep the ties with W_i < T and their input values. The main loop drops every tie.
-    nt = 0
-    for g in range((m + _U31) >> _U5):
-        z = equal32(byts, g << _U5, thi)
-        while z:
-            k = (g << _U5) + np.uint64(trailing_zeros(z))
-            if k < m:
-                tie_k[nt] = k
-                nt += 1
-            z &= z - _U1
-    nt = np.uint64(nt)
-    for t in range(nt):  # vectorized across ties (planar stores, as gen_tile across blocks)
-        blk = offset + ((i + tie_k[t]) >> _U2)
-        r0, r1, r2, r3 = philox10(blk & _L32, blk >> _U32, _U1, _U0, k0, k1)
-        tie_r[0, t] = np.uint32(r0 & _L32)
-        tie_r[1, t] = np.uint32(r1 & _L32)
-        tie_r[2, t] = np.uint32(r2 & _L32)
-        tie_r[3, t] = np.uint32(r3 & _L32)
-    for t in range(nt):
-        tie_w[t] = np.uint64(tie_r[(i + tie_k[t]) & _U3, t] >> np.uint32(8))
-    nk = 0
-    for t in range(nt):
-        if tie_w[t] < tlo:
-            k = tie_k[t]
-            tie_k[nk] = k
-            if with_x:
-                tie_x[nk] = x[i + k]
-            nk += 1
-    return nk
-
-
-@njit(inline="always")
-def _apply_kept_ties(out, mask, i, nt, tie_k, tie_x, a, b_keep, mode, write_mask):
-    for t in range(nt):
-        e = i + tie_k[t]
-        if mode == _MODE_PLAIN:
-            out[e] = tie_x[t] * a
-        elif mode == _MODE_ALPHA:
-            out[e] = tie_x[t] * a + b_keep
+def _steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, write_mask,
+           alpha, stream, refine):
+    # Whole steps from start (a multiple of STEP) to stop; alpha, stream and refine are
+    # literals, so that each combination compiles to its own loop with no branch on them.
+    for i in range(start, stop, _STEP):
+        lo, hi = dropout_step(x, out, i, k0, k1, offset, thi, tlo, a, b_keep, b_drop, alpha,
+                              stream, refine)
         if write_mask:
-            mask[e >> _U3] |= np.uint8(1) << np.uint8(e & _U7)
+            store_u64(mask, i >> _U3, lo)
+            store_u64(mask, (i >> _U3) + _U8, hi)
 
 
 @njit(inline="always")
-def _tile_tail(x, out, i, full, m, byts, thi, a, b_keep, b_drop, zero, mode):
-    # Elements full .. m-1 of a tile (fewer than 8, at the end of the array), one at a time.
-    bits = _U0
-    for k in range(full, m):
-        keep = byts[k] < thi
+def _decide_steps(mask, start, stop, k0, k1, offset, thi, tlo, refine):
+    for i in range(start, stop, _STEP):
+        lo, hi = decide_step(i, k0, k1, offset, thi, tlo, refine)
+        store_u64(mask, i >> _U3, lo)
+        store_u64(mask, (i >> _U3) + _U8, hi)
+
+
+@njit(inline="always")
+def _forward_tail(x, out, mask, i, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, mode,
+                  write_mask):
+    # The last, partial step (fewer than STEP elements, at the end of the array), one element
+    # at a time from the step's decisions. Decisions past the end are computed but never used.
+    if tlo == 0:
+        lo, hi = decide_step(i, k0, k1, offset, thi, tlo, False)
+    else:
+        lo, hi = decide_step(i, k0, k1, offset, thi, tlo, True)
+    m = stop - i
+    for k in range(m):
+        keep = ((lo if k < _U64 else hi) >> (k & _U63)) & _U1
         if mode == _MODE_PLAIN:
             out[i + k] = x[i + k] * (a if keep else zero)
         elif mode == _MODE_ALPHA:
             out[i + k] = x[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
-        if keep:
-            bits |= _U1 << (k - full)
-    return bits
+    if write_mask:
+        if m < _U64:
+            lo &= (_U1 << m) - _U1
+            hi = _U0
+        else:
+            hi &= (_U1 << (m - _U64)) - _U1
+        for j in range((m + _U7) >> _U3):
+            word = lo if j < _U8 else hi
+            mask[(i >> _U3) + j] = np.uint8((word >> ((j & _U7) << _U3)) & _U255)
 
 
 @njit(inline="always")
 def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
-                   mode, write_mask, stream, words, planar, tie_k, tie_w, tie_x, tie_r):
-    # start is a multiple of 64, so tiles line up with whole mask bytes of the global mask.
-    # Element i uses byte i of the word stream (16 per block); it is kept iff byte < T_hi, or
-    # byte == T_hi and the 24-bit refinement < T_lo (the fix-up, only when T_lo != 0). Eight
-    # elements per step: their decisions come back as one mask byte (see ember.kernels.simd).
-    # A kept tie has its byte lowered to T_hi - 1 so that the main loop keeps it; only with
-    # T_hi == 0 (p > 255/256) is it patched after the main loop, from its input read before.
-    byts = words.view(np.uint8)
-    lower_ties = thi != 0
-    with_x = mode != _MODE_MASK_ONLY and not lower_ties
-    i = start
-    while i < stop:
-        m = min(_TILE, stop - i)
-        gen_tile(words, planar, offset + (i >> _U4), (m + _U15) >> _U4, k0, k1)
-        nt = 0
-        if tlo != 0:
-            nt = _find_kept_ties(x, i, m, byts, k0, k1, offset, thi, tlo, tie_k, tie_w, tie_x,
-                                 with_x, tie_r)
-            if lower_ties:
-                for t in range(nt):
-                    byts[tie_k[t]] = thi - np.uint8(1)
-                nt = 0
-        full = m & ~_U7
-        mb = i >> _U3
-        if mode == _MODE_PLAIN:
-            if stream:
-                for q in range(full >> _U3):
-                    bits = keep8_stream(x, out, i + (q << _U3), byts, q << _U3, thi, a)
-                    if write_mask:
-                        mask[mb + q] = np.uint8(bits)
-            else:
-                for q in range(full >> _U3):
-                    bits = keep8_store(x, out, i + (q << _U3), byts, q << _U3, thi, a)
-                    if write_mask:
-                        mask[mb + q] = np.uint8(bits)
-        elif mode == _MODE_ALPHA:
-            if stream:
-                for q in range(full >> _U3):
-                    bits = keep8_alpha_stream(x, out, i + (q << _U3), byts, q << _U3, thi, a,
-                                              b_keep, b_drop)
-                    if write_mask:
-                        mask[mb + q] = np.uint8(bits)
-            else:
-                for q in range(full >> _U3):
-                    bits = keep8_alpha_store(x, out, i + (q << _U3), byts, q << _U3, thi, a,
-                                             b_keep, b_drop)
-                    if write_mask:
-                        mask[mb + q] = np.uint8(bits)
+                   mode, write_mask, stream):
+    # start is a multiple of STEP, so steps line up with whole bytes of the global mask. Each
+    # step generates, decides, refines its ties and applies 128 elements in registers
+    # (ember.kernels.dropout_steps). One loop per combination of mode, streaming stores and
+    # tie refinement (a non-dyadic p), chosen here once per chunk.
+    full = start + ((stop - start) & ~_STEP_MASK)
+    dyadic = tlo == 0
+    if mode == _MODE_MASK_ONLY:
+        if dyadic:
+            _decide_steps(mask, start, full, k0, k1, offset, thi, tlo, False)
         else:
-            for q in range(full >> _U3):
-                mask[mb + q] = np.uint8(keep8_bits(byts, q << _U3, thi))
-        if full < m:
-            bits = _tile_tail(x, out, i, full, m, byts, thi, a, b_keep, b_drop, zero, mode)
-            if write_mask:
-                mask[mb + (full >> _U3)] = np.uint8(bits)
-        if nt:
-            _apply_kept_ties(out, mask, i, nt, tie_k, tie_x, a, b_keep, mode, write_mask)
-        i += m
+            _decide_steps(mask, start, full, k0, k1, offset, thi, tlo, True)
+    elif mode == _MODE_PLAIN:
+        if stream:
+            if dyadic:
+                _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                       write_mask, False, True, False)
+            else:
+                _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                       write_mask, False, True, True)
+        elif dyadic:
+            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                   write_mask, False, False, False)
+        else:
+            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                   write_mask, False, False, True)
+    elif stream:
+        if dyadic:
+            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                   write_mask, True, True, False)
+        else:
+            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                   write_mask, True, True, True)
+    elif dyadic:
+        _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+               write_mask, True, False, False)
+    else:
+        _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+               write_mask, True, False, True)
+    if full < stop:
+        _forward_tail(x, out, mask, full, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                      zero, mode, write_mask)
     if stream:
         store_fence()
 
@@ -261,14 +207,8 @@ def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_kee
 @njit(cache=True)
 def _forward_serial(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, mode,
                     write_mask, stream, n):
-    words = np.empty(TILE_BLOCKS * 4, np.uint32)
-    planar = np.empty((4, TILE_BLOCKS), np.uint32)
-    tie_k = np.empty(TILE_ELEMS, np.uint64)
-    tie_w = np.empty(TILE_ELEMS, np.uint64)
-    tie_x = np.empty(TILE_ELEMS, x.dtype)
-    tie_r = np.empty((4, TILE_ELEMS), np.uint32)
     _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                   zero, mode, write_mask, stream, words, planar, tie_k, tie_w, tie_x, tie_r)
+                   zero, mode, write_mask, stream)
 
 
 @njit(cache=True, parallel=True)
@@ -277,16 +217,9 @@ def _forward_parallel(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
     n = np.uint64(n)
     nchunks = (n + _CHUNK - _U1) // _CHUNK
     for c in prange(nchunks):
-        words = np.empty(TILE_BLOCKS * 4, np.uint32)
-        planar = np.empty((4, TILE_BLOCKS), np.uint32)
-        tie_k = np.empty(TILE_ELEMS, np.uint64)
-        tie_w = np.empty(TILE_ELEMS, np.uint64)
-        tie_x = np.empty(TILE_ELEMS, x.dtype)
-        tie_r = np.empty((4, TILE_ELEMS), np.uint32)
         s = np.uint64(c) * _CHUNK
         _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thi, tlo, a, b_keep,
-                       b_drop, zero, mode, write_mask, stream, words, planar, tie_k, tie_w,
-                       tie_x, tie_r)
+                       b_drop, zero, mode, write_mask, stream)
 
 
 @njit(inline="always")
