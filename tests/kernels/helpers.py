@@ -56,14 +56,15 @@ class _HeldLoader:
 '''
 
 
-def run(code: str, **env_overrides) -> dict:
-    """Runs ``code`` in a fresh interpreter on this source tree; returns the JSON it printed last.
+def run(code: str, src: Path = SRC, **env_overrides) -> dict:
+    """Runs ``code`` in a fresh interpreter on the source tree ``src`` (by default this one);
+    returns the JSON it printed last.
 
     Fails on a non-zero exit status or on any output to stderr. ``EMBER_BACKGROUND_LOAD`` is
     not inherited.
     """
     env = {k: v for k, v in os.environ.items() if k != "EMBER_BACKGROUND_LOAD"}
-    env.update(PYTHONPATH=str(SRC), **env_overrides)
+    env.update(PYTHONPATH=str(src), **env_overrides)
     prelude = "import json, sys, threading, time\nimport numpy as np\n"
     proc = subprocess.run([sys.executable, "-c", prelude + code], env=env, capture_output=True,
                           text=True, timeout=300)

@@ -14,12 +14,10 @@ Among them:
     numpy_path: NumPy twins of the ``dropout`` and ``philox`` wrappers, bit-identical.
     loader: picks Numba or the NumPy twins for each call, loading Numba in the background.
     jit: Numba as the kernel modules import it (without its SciPy BLAS probe).
+    cache: where compiled kernels are kept, stamped with all of this package's sources.
 
-Note (Numba cache): Numba invalidates a cached kernel when the file that defines it changes,
-not when a helper it inlines from another file does (``dropout_steps``, ``simd``). After
-editing one of those, delete the cache files (``*.nbi``/``*.nbc``; ``python -m ember info``
-prints where they are). An installed release is unaffected: installing it
-rewrites every file.
+Compiled kernels are cached on disk (``cache``); a change to any file of this package
+recompiles them all, since kernels inline code from other files of it.
 
 Nothing here is imported eagerly, and ``reference``, ``numpy_path`` and ``loader`` never import
 Numba: ``import ember`` stays cheap, and so do the first small dropout and sampling calls.

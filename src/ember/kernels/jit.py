@@ -16,7 +16,8 @@ short-circuited only for the importing thread, by wrapping ``numba.np.linalg.ens
 already imported.
 
 ``philox``, ``optim`` and ``special`` take ``njit``, ``prange`` and ``vectorize`` from here;
-``dropout`` imports ``philox`` before it compiles or loads anything.
+``dropout`` imports ``philox`` before it compiles or loads anything. Importing this module
+also installs ``ember.kernels.cache``'s cache locator, before any kernel is defined.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import sys
 import threading
 
 from numba import njit, prange, vectorize
+
+from .cache import install_kernel_locator
 
 __all__ = ["njit", "prange", "vectorize"]
 
@@ -55,3 +58,4 @@ def _import_arraymath_without_blas_probe() -> None:
 
 
 _import_arraymath_without_blas_probe()
+install_kernel_locator()
