@@ -30,6 +30,7 @@ __all__ = [
     "apply8_alpha_store",
     "apply8_alpha_stream",
     "masked_value",
+    "prefetch",
     "splat",
     "store_fence",
     "store_vector",
@@ -55,6 +56,15 @@ def vector_ptr(context, builder, aryty, ary, index, lanes=LANES):
     data = context.make_array(aryty)(context, builder, ary).data
     elt = context.get_data_type(aryty.dtype)
     return builder.bitcast(builder.gep(data, [index]), ir.VectorType(elt, lanes).as_pointer())
+
+
+def prefetch(builder, ptr):
+    """Hint that the line holding ``ptr`` will be read soon (never faults, even past an end)."""
+    i8p = ir.IntType(8).as_pointer()
+    fnty = ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32])
+    fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], fnty)
+    read, keep_in_all_levels, data = (ir.Constant(_I32, v) for v in (0, 3, 1))
+    builder.call(fn, [builder.bitcast(ptr, i8p), read, keep_in_all_levels, data])
 
 
 def store_vector(builder, value, ptr, stream):
