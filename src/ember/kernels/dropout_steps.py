@@ -86,10 +86,11 @@ def _philox10(builder, ctr, k0, k1, c2):
 def _stream_bytes(builder, k0, k1, block0):
     """The 64 stream bytes of blocks ``block0 .. block0+3`` in stream order, ``<64 x i8>``."""
     ctr = builder.add(splat(builder, block0, 4), ir.Constant(ir.VectorType(_I64, 4), [0, 1, 2, 3]))
-    words = [builder.trunc(w, ir.VectorType(_I32, 4))
+    # Word j of block b is the low half of lane b of words[j]: pick the low halves of two
+    # words at once (dwords 2b of each) instead of truncating every vector first.
+    words = [builder.bitcast(w, ir.VectorType(_I32, 8))
              for w in _philox10(builder, ctr, k0, k1, 0)]
-    # words[j] holds word j of the four blocks; stream order is block-major.
-    pairs = ir.Constant(ir.VectorType(_I32, 8), [0, 4, 1, 5, 2, 6, 3, 7])
+    pairs = ir.Constant(ir.VectorType(_I32, 8), [0, 8, 2, 10, 4, 12, 6, 14])
     w01 = builder.shuffle_vector(words[0], words[1], pairs)
     w23 = builder.shuffle_vector(words[2], words[3], pairs)
     order = ir.Constant(ir.VectorType(_I32, 16),
