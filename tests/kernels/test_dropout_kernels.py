@@ -157,8 +157,8 @@ def test_keep_threshold():
             D.keep_threshold(p)
 
 
-# 0.3: ties refined (T_lo != 0); 0.5: dyadic (T_lo == 0); 0.999: T_hi == 0, kept ties are
-# patched after the main loop; 0.001: T_hi == 255.
+# 0.3: ties refined (T_lo != 0); 0.5: dyadic (T_lo == 0); 0.999: T_hi == 0, only refined ties
+# are kept; 0.001: T_hi == 255.
 @pytest.mark.parametrize("p", [0.3, 0.5, 0.999, 0.001])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)

@@ -157,6 +157,30 @@ def _forward_tail(x, out, mask, i, stop, k0, k1, offset, thi, tlo, a, b_keep, b_
 
 
 @njit(inline="always")
+def _refining_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                    write_mask, alpha, stream):
+    # alpha and stream are literals; so becomes the need for tie refinement (a non-dyadic p).
+    if tlo == 0:
+        _steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+               write_mask, alpha, stream, False)
+    else:
+        _steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+               write_mask, alpha, stream, True)
+
+
+@njit(inline="always")
+def _apply_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                 write_mask, alpha, stream):
+    # alpha is a literal; so becomes stream (streaming stores).
+    if stream:
+        _refining_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                        write_mask, alpha, True)
+    else:
+        _refining_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                        write_mask, alpha, False)
+
+
+@njit(inline="always")
 def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
                    mode, write_mask, stream):
     # start is a multiple of STEP, so steps line up with whole bytes of the global mask. Each
@@ -164,39 +188,17 @@ def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_kee
     # (ember.kernels.dropout_steps). One loop per combination of mode, streaming stores and
     # tie refinement (a non-dyadic p), chosen here once per chunk.
     full = start + ((stop - start) & ~_STEP_MASK)
-    dyadic = tlo == 0
     if mode == _MODE_MASK_ONLY:
-        if dyadic:
+        if tlo == 0:
             _decide_steps(mask, start, full, k0, k1, offset, thi, tlo, False)
         else:
             _decide_steps(mask, start, full, k0, k1, offset, thi, tlo, True)
     elif mode == _MODE_PLAIN:
-        if stream:
-            if dyadic:
-                _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                       write_mask, False, True, False)
-            else:
-                _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                       write_mask, False, True, True)
-        elif dyadic:
-            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                   write_mask, False, False, False)
-        else:
-            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                   write_mask, False, False, True)
-    elif stream:
-        if dyadic:
-            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                   write_mask, True, True, False)
-        else:
-            _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                   write_mask, True, True, True)
-    elif dyadic:
-        _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-               write_mask, True, False, False)
+        _apply_steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                     write_mask, False, stream)
     else:
-        _steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-               write_mask, True, False, True)
+        _apply_steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
+                     write_mask, True, stream)
     if full < stop:
         _forward_tail(x, out, mask, full, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
                       zero, mode, write_mask)
