@@ -118,7 +118,7 @@ def empty(shape, dtype=np.float32) -> np.ndarray:
         A new array; at least ``MIN_CACHED_BYTES`` large ones are 64-byte aligned views of a
         cached block.
     """
-    shape = (int(shape),) if np.isscalar(shape) else tuple(int(s) for s in shape)
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < MIN_CACHED_BYTES:
@@ -138,6 +138,8 @@ def empty(shape, dtype=np.float32) -> np.ndarray:
 
 def empty_like(array: np.ndarray) -> np.ndarray:
     """:func:`empty` with the shape and dtype of ``array`` (always C-contiguous)."""
+    if array.nbytes < MIN_CACHED_BYTES:  # the common small case, without empty()'s checks
+        return np.empty(array.shape, array.dtype)
     return empty(array.shape, array.dtype)
 
 
