@@ -16,7 +16,8 @@ except ImportError:  # package not installed: import from the source tree
 
 import numba
 
-SIZES = [0, 1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 4096, 4097, 70_000, 1 << 20]
+SIZES = [0, 1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200, 1000, 4096, 4097,
+         70_000, 1 << 20]
 DTYPES = [np.float32, np.float64]
 UINT = {np.float32: np.uint32, np.float64: np.uint64}
 
