@@ -41,8 +41,8 @@ __all__ = ["STEP", "decide_step", "dropout_step", "store_u64"]
 
 #: Elements per step: eight Philox blocks of 16 one-byte decisions.
 STEP = 128
-#: Elements ahead of a streaming step whose input lines it prefetches (8-12% faster at 16M-64M
-#: float32 on one thread; the hardware prefetcher alone falls behind while the core computes).
+#: Elements ahead of a streaming step whose input lines it prefetches (about 5% faster at
+#: 16M-64M float32 on one thread: the hardware prefetcher falls behind while the core computes).
 _PREFETCH_AHEAD = 512
 _GROUPS = 2  # groups of four blocks (64 elements): the two Philox chains interleave
 _I8 = ir.IntType(8)
