@@ -155,9 +155,9 @@ def _decide(builder, i, k0, k1, offset, thi, tlo, refine, apply):
     for g in range(_GROUPS):
         byts = _stream_bytes(builder, k0, k1, builder.add(block0, ir.Constant(_I64, 4 * g)))
         keeps.append(builder.icmp_unsigned("<", byts, t_hi))
-        tie_bits.append(builder.bitcast(builder.icmp_unsigned("==", byts, t_hi), _I64))
+        if refine:
+            tie_bits.append(builder.bitcast(builder.icmp_unsigned("==", byts, t_hi), _I64))
     bits = [builder.bitcast(k, _I64) for k in keeps]
-
     masks = [builder.sext(k, ir.VectorType(_I8, 64)) for k in keeps]  # 0 / -1 bytes
 
     def lanes_of(k):
