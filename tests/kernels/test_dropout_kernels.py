@@ -345,3 +345,16 @@ def test_streaming_stores_only_for_large_aligned_separate_outputs(monkeypatch):
     assert D._streams(x, aligned)
     assert not D._streams(x, misaligned)
     assert not D._streams(aligned, aligned)  # in place
+
+
+def test_one_thread_runs_the_serial_kernels():
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert not P.runs_parallel(1 << 24)
+        if numba.config.NUMBA_NUM_THREADS >= 2:
+            numba.set_num_threads(2)
+            assert P.runs_parallel(P.PARALLEL_THRESHOLD)
+            assert not P.runs_parallel(P.PARALLEL_THRESHOLD - 1)
+    finally:
+        numba.set_num_threads(old)

@@ -30,6 +30,7 @@ only in the steps' arithmetic: the plain path cannot be written as alpha with ``
 Work is split into chunks of 2**14 elements (a multiple of 128, so no two threads write the same
 mask byte) run with ``prange`` from ``PARALLEL_THRESHOLD`` (2**15) elements on, serially below: a
 parallel launch costs about 2-3 us here and two chunks already pay for it (measured on 2 cores).
+With one thread the serial kernels run at every size (``runs_parallel``).
 Each chunk runs steps of 128 elements (``ember.kernels.dropout_steps``): Philox for the step's
 eight blocks, decisions, tie refinements (only when ``T_lo != 0`` and the step has a tie) and
 the scaled outputs, all in registers, returning the decisions as two words of the packed mask.
@@ -43,7 +44,7 @@ import numpy as np
 
 from .dropout_steps import STEP, decide_step, dropout_step, store_u64
 from .jit import njit, prange
-from .philox import PARALLEL_THRESHOLD
+from .philox import PARALLEL_THRESHOLD, runs_parallel
 from .reference import (
     _check_mask,
     _check_pair,
@@ -394,7 +395,7 @@ def _forward(x, out, seed, offset, threshold, a, b_keep, b_drop, mode, mask_bits
     t = x.dtype.type
     thi = np.uint8(int(thr) >> 24)
     tlo = np.uint64(int(thr) & 0xFFFFFF)
-    kernel = _forward_parallel if n >= PARALLEL_THRESHOLD else _forward_serial
+    kernel = _forward_parallel if runs_parallel(n) else _forward_serial
     kernel(x, out, mask, k0, k1, off, thi, tlo, t(a), t(b_keep), t(b_drop), t(0), mode, write,
            _streams(x, out), n)
 
@@ -438,7 +439,7 @@ def dropout_backward_from_mask(grad: np.ndarray, out: np.ndarray, mask_bits: np.
     if n == 0:
         return
     t = grad.dtype.type
-    kernel = _from_mask_parallel if n >= PARALLEL_THRESHOLD else _from_mask_serial
+    kernel = _from_mask_parallel if runs_parallel(n) else _from_mask_serial
     kernel(grad, out, mask_bits, t(scale), t(0), t(0), t(0), False, _streams(grad, out))
 
 
@@ -521,10 +522,10 @@ def _rows(x, out, mask_bits, inner, a, b_keep, b_drop, alpha):
         return
     t = x.dtype.type
     if inner == 1:  # one decision per element: the vectorized mask kernel
-        kernel = _from_mask_parallel if n >= PARALLEL_THRESHOLD else _from_mask_serial
+        kernel = _from_mask_parallel if runs_parallel(n) else _from_mask_serial
         kernel(x, out, mask_bits, t(a), t(b_keep), t(b_drop), t(0), alpha, _streams(x, out))
         return
-    kernel = _rows_parallel if n >= PARALLEL_THRESHOLD else _rows_serial
+    kernel = _rows_parallel if runs_parallel(n) else _rows_serial
     kernel(x, out, mask_bits, rows, inner, t(a), t(b_keep), t(b_drop), t(0), alpha)
 
 

@@ -15,9 +15,9 @@ short-circuited only for the importing thread, by wrapping ``numba.np.linalg.ens
 ``cython_blas``) would fail. Nothing is patched when SciPy's BLAS or ``numba.np.arraymath`` is
 already imported.
 
-``philox``, ``optim`` and ``special`` take ``njit``, ``prange`` and ``vectorize`` from here;
-``dropout`` imports ``philox`` before it compiles or loads anything. Importing this module
-also installs ``ember.kernels.cache``'s cache locator, before any kernel is defined.
+``philox``, ``optim`` and ``special`` take ``njit``, ``prange``, ``vectorize`` and
+``get_num_threads`` from here; ``dropout`` imports ``philox`` before it compiles or loads
+anything. Importing this module also installs ``ember.kernels.cache``'s cache locator, before any kernel is defined.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import importlib.util
 import sys
 import threading
 
-from numba import njit, prange, vectorize
+from numba import get_num_threads, njit, prange, vectorize
 
 from .cache import install_kernel_locator
 
-__all__ = ["njit", "prange", "vectorize"]
+__all__ = ["get_num_threads", "njit", "prange", "vectorize"]
 
 
 def _import_arraymath_without_blas_probe() -> None:
