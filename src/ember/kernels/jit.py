@@ -17,7 +17,8 @@ already imported.
 
 ``philox``, ``optim`` and ``special`` take ``njit``, ``prange``, ``vectorize`` and
 ``get_num_threads`` from here; ``dropout`` imports ``philox`` before it compiles or loads
-anything. Importing this module also installs ``ember.kernels.cache``'s cache locator, before any kernel is defined.
+anything. Importing this module also installs ``ember.kernels.cache``'s cache locator, before
+any kernel is defined.
 """
 
 from __future__ import annotations
