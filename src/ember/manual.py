@@ -99,7 +99,7 @@ class DropoutLayer:
         spec = _spec(self.p, x.dtype, False)
         xc = np.ascontiguousarray(x).reshape(-1)
         out = memory.empty_like(xc)
-        self._bits = np.zeros(mask_nbytes(xc.size), dtype=np.uint8)
+        self._bits = np.empty(mask_nbytes(xc.size), dtype=np.uint8)  # all written
         seed, offset = _gen(self.generator).take(xc.size)
         kernels = dropout_kernels(xc.size)
         kernels.dropout_forward(xc, out, seed, offset, spec.threshold, spec.mul, self._bits)

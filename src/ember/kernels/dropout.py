@@ -508,7 +508,7 @@ def decisions_bits(seed: int, offset: int, threshold: int, n_decisions: int) -> 
     n = int(n_decisions)
     if n < 0:
         raise ValueError(f"n_decisions must be non-negative, got {n}")
-    mask = np.zeros(mask_nbytes(n), dtype=np.uint8)
+    mask = np.empty(mask_nbytes(n), dtype=np.uint8)  # every byte is written
     dummy = np.empty(0, dtype=np.float32)
     _forward(dummy, dummy, seed, offset, threshold, 0, 0, 0, _MODE_MASK_ONLY, mask, n)
     return mask

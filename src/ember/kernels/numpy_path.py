@@ -147,7 +147,7 @@ def decisions_bits(seed: int, offset: int, threshold: int, n_decisions: int) -> 
     n = int(n_decisions)
     if n < 0:
         raise ValueError(f"n_decisions must be non-negative, got {n}")
-    mask = np.zeros(mask_nbytes(n), dtype=np.uint8)
+    mask = np.empty(mask_nbytes(n), dtype=np.uint8)  # every byte is written
     _decisions(seed, offset, threshold, n, mask)
     return mask
 

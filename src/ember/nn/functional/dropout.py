@@ -237,7 +237,7 @@ class NativeDropout(ArrayFunction):
         else:
             seed, offset = generator.take_blocks(k.blocks_for_decisions(n))
             if record and _mask_storage == "bits":
-                bits = np.zeros(k.mask_nbytes(n), dtype=np.uint8)
+                bits = np.empty(k.mask_nbytes(n), dtype=np.uint8)  # every byte is written
             if spec.alpha:
                 k.alpha_dropout_forward(xc, res, seed, offset, spec.threshold, spec.mul,
                                         spec.b_keep, spec.b_drop, bits)
