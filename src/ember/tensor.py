@@ -283,9 +283,7 @@ class Tensor:
             create_graph: not supported.
             inputs: leaves to accumulate into (all leaves by default).
         """
-        from ember.autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        _engine_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """Returns a tensor sharing storage with this one but outside the graph."""
@@ -1537,6 +1535,7 @@ def _format(t: Tensor) -> str:
 
 
 from ember import ops as _ops  # noqa: E402
+from ember.autograd.engine import backward as _engine_backward  # noqa: E402
 from ember.autograd.function import ArrayFunction, _sum_to_shape  # noqa: E402
 from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
 from ember.autograd.grad_mode import enable_grad as _enable_grad  # noqa: E402

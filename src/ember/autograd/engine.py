@@ -39,8 +39,6 @@ def _root_grads(tensors, grad_tensors, create_graph_hint: str) -> list:
         raise RuntimeError(
             f"got {len(grad_tensors)} tensors and {len(tensors)} gradients"
         )
-    from ember.tensor import Size
-
     grads = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors, strict=True)):
         if g is None:
@@ -91,8 +89,6 @@ def _accumulate(buffers: dict, node, nr: int, grad) -> None:
 
 
 def _call_hooks(hooks, grad):
-    from ember.tensor import Tensor
-
     for hook in list(hooks):
         result = hook(Tensor._make(grad))
         if result is not None:
@@ -225,8 +221,6 @@ _OWNED_REFS = _calibrate_owned_refs()
 
 
 def _accumulate_into_leaf(node: AccumulateGrad, grad) -> None:
-    from ember.tensor import Tensor
-
     leaf = node.variable
     if leaf is None:
         return
@@ -257,8 +251,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """
     if create_graph:
         raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
-    from ember.tensor import Tensor
-
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     tensors = list(tensors)
@@ -295,8 +287,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
     if is_grads_batched:
         raise NotImplementedError("is_grads_batched=True is not supported")
-    from ember.tensor import Tensor
-
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if allow_unused is None:
@@ -314,3 +304,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             result.append(Tensor._make(np.array(g, copy=True)))
     return tuple(result)
+
+
+# Imported last and once (tensor.py imports this module): an import inside the functions ran
+# on every backward.
+from ember.tensor import Size, Tensor  # noqa: E402

@@ -40,6 +40,9 @@ so) are written with streaming stores.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 from .dropout_steps import STEP, decide_step, dropout_step, store_u64
@@ -383,21 +386,42 @@ def _streams(src: np.ndarray, out: np.ndarray) -> bool:
     return address % 32 == 0 and address != src.ctypes.data
 
 
+def _scalars(dtype: np.dtype, a, b_keep, b_drop) -> tuple:
+    """The kernels' arithmetic arguments ``a, b_keep, b_drop, zero`` rounded to ``dtype``.
+
+    Cached, like ``_threshold_parts``: a NumPy scalar costs about 0.6 us to make, and a model
+    calls with the same few constants again and again. The signs are part of the key because
+    ``0.0 == -0.0`` (and the two hash alike) while ``x * 0.0 + b`` depends on the sign of ``b``.
+    """
+    signs = (math.copysign(1.0, a), math.copysign(1.0, b_keep), math.copysign(1.0, b_drop))
+    return _rounded_scalars(dtype, a, b_keep, b_drop, signs)
+
+
+@functools.lru_cache(maxsize=256)
+def _rounded_scalars(dtype: np.dtype, a, b_keep, b_drop, signs) -> tuple:
+    t = dtype.type
+    return t(a), t(b_keep), t(b_drop), t(0)
+
+
+@functools.lru_cache(maxsize=256)
+def _threshold_parts(threshold: int) -> tuple[np.uint8, np.uint64]:
+    """``T_hi`` (the byte compared) and ``T_lo`` (the 24 bits refining ties) of a threshold."""
+    thr = int(_check_threshold(threshold))
+    return np.uint8(thr >> 24), np.uint64(thr & 0xFFFFFF)
+
+
 def _forward(x, out, seed, offset, threshold, a, b_keep, b_drop, mode, mask_bits, n):
     k0, k1, off = split_seed(seed, offset)
-    thr = _check_threshold(threshold)
+    thi, tlo = _threshold_parts(int(threshold))
     if mask_bits is not None:
         _check_mask(mask_bits, n)
     if n == 0:
         return
     write = mask_bits is not None
     mask = mask_bits if write else _EMPTY_MASK
-    t = x.dtype.type
-    thi = np.uint8(int(thr) >> 24)
-    tlo = np.uint64(int(thr) & 0xFFFFFF)
     kernel = _forward_parallel if runs_parallel(n) else _forward_serial
-    kernel(x, out, mask, k0, k1, off, thi, tlo, t(a), t(b_keep), t(b_drop), t(0), mode, write,
-           _streams(x, out), n)
+    kernel(x, out, mask, k0, k1, off, thi, tlo, *_scalars(x.dtype, a, b_keep, b_drop), mode,
+           write, _streams(x, out), n)
 
 
 def dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int, threshold: int,
@@ -438,9 +462,8 @@ def dropout_backward_from_mask(grad: np.ndarray, out: np.ndarray, mask_bits: np.
     _check_mask(mask_bits, n)
     if n == 0:
         return
-    t = grad.dtype.type
     kernel = _from_mask_parallel if runs_parallel(n) else _from_mask_serial
-    kernel(grad, out, mask_bits, t(scale), t(0), t(0), t(0), False, _streams(grad, out))
+    kernel(grad, out, mask_bits, *_scalars(grad.dtype, scale, 0, 0), False, _streams(grad, out))
 
 
 def dropout_backward_regenerate(grad: np.ndarray, out: np.ndarray, seed: int, offset: int,
@@ -520,13 +543,13 @@ def _rows(x, out, mask_bits, inner, a, b_keep, b_drop, alpha):
     rows = _check_rows(n, mask_bits, inner)
     if n == 0:
         return
-    t = x.dtype.type
+    scalars = _scalars(x.dtype, a, b_keep, b_drop)
     if inner == 1:  # one decision per element: the vectorized mask kernel
         kernel = _from_mask_parallel if runs_parallel(n) else _from_mask_serial
-        kernel(x, out, mask_bits, t(a), t(b_keep), t(b_drop), t(0), alpha, _streams(x, out))
+        kernel(x, out, mask_bits, *scalars, alpha, _streams(x, out))
         return
     kernel = _rows_parallel if runs_parallel(n) else _rows_serial
-    kernel(x, out, mask_bits, rows, inner, t(a), t(b_keep), t(b_drop), t(0), alpha)
+    kernel(x, out, mask_bits, rows, inner, *scalars, alpha)
 
 
 def apply_row_mask(x: np.ndarray, out: np.ndarray, mask_bits: np.ndarray, inner: int,
