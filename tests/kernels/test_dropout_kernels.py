@@ -358,3 +358,19 @@ def test_one_thread_runs_the_serial_kernels():
             assert not P.runs_parallel(P.PARALLEL_THRESHOLD - 1)
     finally:
         numba.set_num_threads(old)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_signed_zero_constants_are_not_confused(dtype):
+    # The wrappers cache the rounded constants; 0.0 == -0.0, yet x * a + b keeps the sign of b
+    # when x * a is -0.0, so a call with -0.0 after one with +0.0 must not reuse +0.0.
+    x = np.full(256, -0.0, dtype=dtype)
+    thr = D.keep_threshold(0.5)
+    results = []
+    for b in (0.0, -0.0, 0.0):
+        out = np.empty_like(x)
+        D.alpha_dropout_forward(x, out, 3, 0, thr, 1.0, b, b)
+        results.append(np.signbit(out))
+    assert not results[0].any()
+    assert results[1].all()
+    assert not results[2].any()
