@@ -13,8 +13,9 @@ import os
 
 import numpy as np
 
-from ember.kernels.loader import philox_kernels
+from ember.kernels.loader import is_loaded, philox_kernels
 from ember.kernels.reference import blocks_for
+from ember.kernels.threads import get_num_threads, run_split
 
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
@@ -191,20 +192,63 @@ def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray
     return u.astype(dtype, copy=False)
 
 
+#: Pairs per chunk of ``normal_array``: a chunk's float64 temporaries (about 40 bytes a pair)
+#: stay in the L2 cache, and its uniforms (two words each, fewer than the kernels'
+#: ``PARALLEL_THRESHOLD``) come from the serial kernels, which threads may call at once (two
+#: threads must never launch parallel kernels at once: Numba's workqueue layer aborts).
+_NORMAL_CHUNK = 1 << 13
+
+
 def normal_array(shape, dtype, mean=0.0, std=1.0, generator=None) -> np.ndarray:
-    """Normal samples by the Box-Muller transform (computed in float64, then cast)."""
+    """Normal samples by the Box-Muller transform (computed in float64, then cast).
+
+    ``n`` samples take ``pairs = ceil(n / 2)`` pairs of float64 uniforms ``u``: pair ``k``
+    turns ``r = sqrt(-2 log(1 - u[k]))`` and ``theta = 2 pi u[pairs + k]`` into samples ``2k``
+    (``r cos theta``) and ``2k + 1`` (``r sin theta``), each then ``* std + mean`` and rounded
+    to ``dtype``. The work runs in cache-sized chunks, split over the kernel threads once the
+    Numba kernels are loaded (NumPy's ufuncs run outside the interpreter lock); the values do
+    not depend on the chunking.
+    """
     n = _numel(shape)
     pairs = (n + 1) // 2
-    s, off = _gen(generator).take(4 * pairs)
-    u = philox_kernels(2 * pairs).uniform(s, off, 2 * pairs, np.float64)
-    u1, u2 = 1.0 - u[:pairs], u[pairs:]  # u1 in (0, 1], so log(u1) is finite
-    r = np.sqrt(-2.0 * np.log(u1))
-    theta = 2.0 * np.pi * u2
-    z = np.empty(2 * pairs)
-    z[0::2] = r * np.cos(theta)
-    z[1::2] = r * np.sin(theta)
-    z = z[:n].reshape(shape)
-    return (z * std + mean).astype(dtype, copy=False)
+    seed, offset = _gen(generator).take(4 * pairs)
+    kernels = philox_kernels(2 * pairs)
+    out = np.empty(shape, dtype=dtype)
+    flat = out.reshape(-1)  # an odd n drops the sine of the last pair
+
+    def fill(first: int, last: int) -> None:
+        for a in range(first, last, _NORMAL_CHUNK):
+            b = min(a + _NORMAL_CHUNK, last)
+            u1 = _uniform_slice(kernels, seed, offset, a, b)
+            np.subtract(1.0, u1, out=u1)  # in (0, 1], so the log is finite
+            theta = _uniform_slice(kernels, seed, offset, pairs + a, pairs + b)
+            theta *= 2.0 * np.pi
+            r = np.log(u1, out=u1)
+            r *= -2.0
+            np.sqrt(r, out=r)
+            z = np.cos(theta)
+            z *= r
+            z *= std
+            z += mean
+            flat[2 * a:2 * b:2] = z
+            z = np.sin(theta, out=theta)
+            z *= r
+            z *= std
+            z += mean
+            odd = flat[2 * a + 1:2 * b:2]
+            odd[...] = z[:odd.size]
+
+    parts = 1
+    if pairs >= 4 * _NORMAL_CHUNK and is_loaded():
+        parts = get_num_threads()
+    run_split(fill, pairs, parts)
+    return out
+
+
+def _uniform_slice(kernels, seed: int, offset: int, i: int, j: int) -> np.ndarray:
+    """Float64 uniforms ``i .. j-1`` of the stream from block ``offset`` (two per block)."""
+    u = kernels.uniform(seed, offset + i // 2, j - i + i % 2, np.float64)
+    return u[i % 2:]
 
 
 def randint_array(low: int, high: int, shape, generator=None) -> np.ndarray:

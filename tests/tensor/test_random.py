@@ -177,6 +177,44 @@ def test_normal_moments_and_tails(how):
     assert abs(np.mean(x > mean) - 0.5) < Z * math.sqrt(0.25 / N)
 
 
+CHUNK = 1 << 13  # pairs per chunk of ember.random.normal_array
+
+
+def test_normal_chunks_run_serial_kernels():
+    # normal_array's threads call the uniform kernels at once: only serial ones may run so
+    from ember import random as R
+    from ember.kernels.philox import PARALLEL_THRESHOLD
+
+    assert R._NORMAL_CHUNK == CHUNK
+    assert 2 * (R._NORMAL_CHUNK + 1) < PARALLEL_THRESHOLD
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 2 * CHUNK - 1, 2 * CHUNK + 3, 8 * CHUNK + 5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normal_is_box_muller_of_the_stream_whatever_the_chunks(n, dtype):
+    # One-shot Box-Muller from the NumPy reference of the uniform stream; the sampler works
+    # in chunks (the last size spans several, split over threads once Numba is loaded).
+    from ember import random as R
+    from ember.kernels import loader, numpy_path
+
+    loader.ensure_loaded()
+    mean, std = -0.25, 1.75
+    g = ember.Generator().manual_seed(123)
+    g.set_offset(5)  # an odd block offset: pair k's uniforms straddle blocks
+    got = R.normal_array((n,), dtype, mean, std, generator=g)
+    pairs = (n + 1) // 2
+    assert g.get_offset() == 5 + pairs
+    u = numpy_path.uniform(123, 5, 2 * pairs, np.float64)
+    r = np.sqrt(-2.0 * np.log(1.0 - u[:pairs]))
+    theta = 2.0 * np.pi * u[pairs:]
+    z = np.empty(2 * pairs)
+    z[0::2] = r * np.cos(theta)
+    z[1::2] = r * np.sin(theta)
+    expected = (z[:n] * std + mean).astype(dtype)
+    assert got.dtype == dtype and got.shape == (n,)
+    np.testing.assert_array_equal(got.view(np.uint8), expected.view(np.uint8))
+
+
 def test_normal_with_tensor_mean_and_std():
     means = ember.tensor([-5.0, 0.0, 10.0], dtype=ember.float64)
     stds = ember.tensor([0.5, 1.0, 3.0], dtype=ember.float64)

@@ -7,8 +7,9 @@ through threadpoolctl, since OpenBLAS otherwise fixes its thread count at start-
 from __future__ import annotations
 
 import functools
+import threading
 
-__all__ = ["get_num_threads", "set_num_threads", "max_threads", "set_blas_threads"]
+__all__ = ["get_num_threads", "set_num_threads", "max_threads", "set_blas_threads", "run_split"]
 
 
 def max_threads() -> int:
@@ -48,3 +49,31 @@ def set_num_threads(n: int) -> None:
         raise ValueError(f"number of threads must be between 1 and {max_threads()}, got {n}")
     numba.set_num_threads(n)
     set_blas_threads(n)
+
+
+def run_split(work, n: int, parts: int) -> None:
+    """Runs ``work(start, stop)`` over ``[0, n)`` in ``parts`` contiguous shares at once.
+
+    One Python thread per share but the last, which the caller runs. Meant for work that
+    spends its time outside the interpreter lock (NumPy ufuncs on arrays of thousands of
+    elements). The first exception of any share is raised here once all shares have ended.
+    """
+    parts = max(1, min(int(parts), n))
+    bounds = [n * k // parts for k in range(parts + 1)]
+    errors: list[BaseException] = []
+
+    def share(start: int, stop: int) -> None:
+        try:
+            work(start, stop)
+        except BaseException as exc:  # handed to the caller below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=share, args=(bounds[k], bounds[k + 1]), daemon=True)
+               for k in range(parts - 1)]
+    for t in threads:
+        t.start()
+    share(bounds[-2], bounds[-1])
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
