@@ -31,6 +31,17 @@ def test_large_blocks_are_aligned_and_shaped():
     assert memory.memory_allocated() == a.nbytes == memory.memory_reserved()
 
 
+def test_large_arrays_start_half_a_page_from_numpy_arrays():
+    # NumPy's large arrays start 16 bytes into a page; an output 1-64 bytes after its input
+    # in the page stalls loads on stores (4K aliasing), so cached arrays start at PAGE_OFFSET.
+    x = np.empty(BIG, np.float32)
+    a = memory.empty(BIG, np.float32)
+    b = memory.empty(BIG // 2, np.float64)  # another block, another size
+    assert a.ctypes.data % 4096 == b.ctypes.data % 4096 == memory.PAGE_OFFSET
+    assert memory.PAGE_OFFSET % 64 == 0
+    assert (a.ctypes.data - x.ctypes.data) % 4096 >= 1024
+
+
 def test_a_block_is_reused_only_when_nothing_refers_to_it():
     a = memory.empty(BIG, np.float32)
     a[:] = 1.0
