@@ -260,6 +260,35 @@ def test_random_inplace_ranges():
     assert b.dtype == np.bool_ and 0 < b.mean() < 1
 
 
+@pytest.mark.parametrize("case", ["random", "high_bit_ties", "duplicates", "many_ties"])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 100, 5000])
+def test_stable_argsort_of_keys_is_numpys(case, n):
+    from ember.random import _stable_argsort_u64
+
+    rng = np.random.default_rng(n)
+    keys = rng.integers(0, 2**64, n, dtype=np.uint64)
+    if case == "high_bit_ties":  # few distinct high parts: runs fixed up by whole key, index
+        keys = (keys % np.uint64(6)) << np.uint64(61) | (keys % np.uint64(3))
+    elif case == "duplicates":
+        keys[: n // 2] = keys[n // 3] if n else keys[: n // 2]
+    elif case == "many_ties":  # more tied neighbours than the fix-up takes: NumPy's argsort
+        keys = keys % np.uint64(2)
+    got = _stable_argsort_u64(keys)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, np.argsort(keys, kind="stable"))
+
+
+def test_randperm_is_the_stable_argsort_of_the_key_stream():
+    from ember.kernels import numpy_path
+
+    n = 3000
+    g = ember.Generator().manual_seed(9)
+    got = ember.randperm(n, generator=g).numpy()
+    w = numpy_path.random_words(9, 0, 2 * n).astype(np.uint64)
+    keys = (w[0::2] << np.uint64(32)) | w[1::2]
+    np.testing.assert_array_equal(got, np.argsort(keys, kind="stable"))
+
+
 def test_randperm_is_a_uniform_permutation():
     ember.manual_seed(6)
     for n in (0, 1, 2, 17, 1000):
