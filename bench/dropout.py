@@ -33,7 +33,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # Idle OpenMP workers must sleep, not spin: with torch's and Numba's pools in one process on 2
@@ -52,15 +51,10 @@ import torch  # noqa: E402
 
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
-from kernels import _cpu, _parse_size, _scale_limit, _scale_limit_stream, aligned_empty  # noqa: E402,E501
+from common import parse_size, time_call  # noqa: E402
+from kernels import _cpu, _scale_limit, _scale_limit_stream, aligned_empty  # noqa: E402
 
 P = 0.5  # drop probability; --p overrides it
-
-
-def _time(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def _saved_bytes(node) -> int:
@@ -154,7 +148,7 @@ def bench(n: int, threads: int, repeats: int) -> tuple[dict[str, list], dict[str
     times: dict[str, list[float]] = {k: [] for k in cases}
     for _ in range(repeats):
         for k, fn in cases.items():
-            times[k].append(_time(fn))
+            times[k].append(time_call(fn))
     F.set_dropout_mask_storage(default)
     return times, saved
 
@@ -208,7 +202,7 @@ def main() -> None:
                     help="drop probability (non-dyadic p such as 0.1 exercises the tie refinement)")
     args = ap.parse_args()
     P = args.p
-    sizes = [_parse_size(s) for s in args.sizes.split(",")]
+    sizes = [parse_size(s) for s in args.sizes.split(",")]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
     lines = []
 

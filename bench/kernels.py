@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import numba  # noqa: E402
+from common import interleaved_medians, parse_size  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
 from ember import memory  # noqa: E402
@@ -78,18 +78,6 @@ def aligned_empty(n: int, dtype=np.float32) -> np.ndarray:
     return raw[start:start + n * itemsize].view(dtype)
 
 
-def _time(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
-
-
-def _parse_size(s: str) -> int:
-    s = s.strip().upper()
-    mult = {"K": 1 << 10, "M": 1 << 20}.get(s[-1], 1)
-    return int(s.rstrip("KM")) * mult
-
-
 def bench(n: int, threads: int, repeats: int, p: float = 0.5) -> dict[str, float]:
     thr = D.keep_threshold(p)
     scale = np.float32(1 / (1 - p))
@@ -119,11 +107,7 @@ def bench(n: int, threads: int, repeats: int, p: float = 0.5) -> dict[str, float
     numba.set_num_threads(threads)
     for fn in cases.values():  # warm-up (compilation, page faults)
         fn()
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeats):
-        for k, fn in cases.items():
-            times[k].append(_time(fn))
-    return {k: float(np.median(v)) for k, v in times.items()}
+    return interleaved_medians(cases, repeats)
 
 
 def _cpu() -> str:
@@ -145,7 +129,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="1M,16M,64M")
     ap.add_argument("--p", type=float, default=0.5, help="drop probability")
     args = ap.parse_args()
-    sizes = [_parse_size(s) for s in args.sizes.split(",")]
+    sizes = [parse_size(s) for s in args.sizes.split(",")]
     max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
     hdr = (f"{'n':>5} {'thr':>3} | {'ns/el: limit':>12} {'slimit':>6} {'fwd':>6} {'bwd_m':>6} "
            f"{'bwd_r':>6} "

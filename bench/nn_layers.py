@@ -8,7 +8,6 @@ and prints the median time per call and the ratio ember/torch (lower is better f
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
@@ -17,6 +16,7 @@ import torch.nn.functional as TF
 
 import ember
 import ember.nn.functional as EF
+from common import interleaved_medians
 
 
 def cases():
@@ -85,11 +85,8 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, arrays, fn in cases():
         t_step, e_step = runner(torch, TF, arrays, fn), runner(ember, EF, arrays, fn)
-        ts, es = [], []
-        for _ in range(5):  # interleaved repeats
-            ts.append(measure(t_step))
-            es.append(measure(e_step))
-        t, e = statistics.median(ts) * 1e6, statistics.median(es) * 1e6
+        med = interleaved_medians({"torch": t_step, "ember": e_step}, 5, timer=measure)
+        t, e = med["torch"] * 1e6, med["ember"] * 1e6
         print(f"| {name} | {t:.1f} | {e:.1f} | {e / t:.2f} |")
 
 

@@ -14,23 +14,16 @@ Usage: ``python bench/samplers.py [--repeats 5] [--sizes 1M,16M] [--threads 1]``
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import torch  # noqa: E402
+from common import interleaved_medians, parse_size  # noqa: E402
 
 import ember  # noqa: E402
 from ember.kernels import loader  # noqa: E402
-
-
-def _parse_size(s: str) -> int:
-    s = s.strip().upper()
-    mult = {"K": 1 << 10, "M": 1 << 20}.get(s[-1], 1)
-    return int(s.rstrip("KM")) * mult
 
 
 def samplers(lib, n: int) -> dict:
@@ -46,12 +39,6 @@ def samplers(lib, n: int) -> dict:
     }
 
 
-def _time(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -64,16 +51,13 @@ def main() -> None:
     print(f"threads {args.threads}, medians of {args.repeats} interleaved repeats")
     print("| sampler | n | ember ms | torch ms | ember/torch |")
     print("|---|---|---|---|---|")
-    for n in (_parse_size(s) for s in args.sizes.split(",")):
+    for n in (parse_size(s) for s in args.sizes.split(",")):
         pairs = {name: (fn, samplers(torch, n)[name])
                  for name, fn in samplers(ember, n).items()}
         for name, (ember_fn, torch_fn) in pairs.items():
             ember_fn(), torch_fn()  # warm-up
-            te, tt = [], []
-            for _ in range(args.repeats):
-                te.append(_time(ember_fn))
-                tt.append(_time(torch_fn))
-            e, t = statistics.median(te) * 1e3, statistics.median(tt) * 1e3
+            med = interleaved_medians({"ember": ember_fn, "torch": torch_fn}, args.repeats)
+            e, t = med["ember"] * 1e3, med["torch"] * 1e3
             print(f"| {name} | {n >> 20}M | {e:.1f} | {t:.1f} | {e / t:.2f} |")
 
 
