@@ -48,10 +48,10 @@ sys.path.insert(0, str(HERE))
 
 import numba  # noqa: E402
 import torch  # noqa: E402
+from common import parse_size, time_call  # noqa: E402
 
 import ember  # noqa: E402
 import ember.nn.functional as F  # noqa: E402
-from common import parse_size, time_call  # noqa: E402
 from kernels import _cpu, _scale_limit, _scale_limit_stream, aligned_empty  # noqa: E402
 
 P = 0.5  # drop probability; --p overrides it

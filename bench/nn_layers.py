@@ -13,10 +13,10 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as TF
+from common import interleaved_medians
 
 import ember
 import ember.nn.functional as EF
-from common import interleaved_medians
 
 
 def cases():

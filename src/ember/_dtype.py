@@ -6,7 +6,13 @@ import builtins
 
 import numpy as np
 
-__all__ = ["dtype", "to_numpy_dtype", "from_numpy_dtype", "get_default_dtype", "set_default_dtype"]
+__all__ = ["dtype", "to_numpy_dtype", "from_numpy_dtype", "get_default_dtype", "set_default_dtype",
+           "SCALAR_TYPE_NAMES"]
+
+#: PyTorch's names of the scalar types, by NumPy dtype name, as its error messages print them.
+SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                     "bool": "Bool"}
 
 
 class dtype:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import canon_dim
 from ember.tensor import Tensor
 
 __all__ = ["softmax", "log_softmax"]
-
-_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-               "uint8": "Byte", "bool": "Bool"}
-
 
 class Softmax(ArrayFunction):
     @staticmethod
@@ -49,7 +46,7 @@ def _prepare(input: Tensor, dim, dtype, name: str) -> tuple:
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind != "f":
-        type_name = _TYPE_NAMES[input._data.dtype.name]
+        type_name = SCALAR_TYPE_NAMES[input._data.dtype.name]
         raise NotImplementedError(f'"{name}" not implemented for \'{type_name}\'')
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1

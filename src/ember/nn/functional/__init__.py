@@ -10,6 +10,7 @@
 | loss.py | cross_entropy (fused), nll_loss, mse/l1/smooth_l1/huber, bce (+ with logits), kl_div |
 | normalization.py | batch_norm, layer_norm, group_norm, rms_norm, normalize |
 | sparse.py | embedding, one_hot |
+| attention.py | scaled_dot_product_attention |
 """
 
 from ember.nn.functional.linear import *  # noqa: F401,F403
@@ -20,4 +21,5 @@ from ember.nn.functional.activation import *  # noqa: F401,F403
 from ember.nn.functional.loss import *  # noqa: F401,F403
 from ember.nn.functional.normalization import *  # noqa: F401,F403
 from ember.nn.functional.sparse import *  # noqa: F401,F403
+from ember.nn.functional.attention import *  # noqa: F401,F403
 from ember.ops.shape import pad  # F.pad: the same op as ember.pad
