@@ -981,6 +981,12 @@ class Tensor:
     def norm(self, *args, **kwargs):
         return _ops.norm(self, *args, **kwargs)
 
+    def dist(self, *args, **kwargs):
+        return _ops.dist(self, *args, **kwargs)
+
+    def diff(self, *args, **kwargs):
+        return _ops.diff(self, *args, **kwargs)
+
     def cumsum(self, *args, **kwargs):
         return _ops.cumsum(self, *args, **kwargs)
 

@@ -11,11 +11,13 @@
 | softmax.py | softmax, log_softmax |
 | compare.py | comparisons and logical ops (no gradient) |
 | creation.py | tensors from data, filled, ranges, random |
+| distance.py | diff, dist, cdist (composed of the ops above) |
 """
 
 from ember.ops.arith import *  # noqa: F401,F403
 from ember.ops.compare import *  # noqa: F401,F403
 from ember.ops.creation import *  # noqa: F401,F403
+from ember.ops.distance import *  # noqa: F401,F403
 from ember.ops.indexing import *  # noqa: F401,F403
 from ember.ops.linalg import *  # noqa: F401,F403
 from ember.ops.pointwise import *  # noqa: F401,F403

@@ -11,6 +11,7 @@
 | normalization.py | batch_norm, layer_norm, group_norm, rms_norm, normalize |
 | sparse.py | embedding, one_hot |
 | attention.py | scaled_dot_product_attention |
+| distance.py | cosine_similarity, pairwise_distance |
 """
 
 from ember.nn.functional.linear import *  # noqa: F401,F403
@@ -22,4 +23,5 @@ from ember.nn.functional.loss import *  # noqa: F401,F403
 from ember.nn.functional.normalization import *  # noqa: F401,F403
 from ember.nn.functional.sparse import *  # noqa: F401,F403
 from ember.nn.functional.attention import *  # noqa: F401,F403
+from ember.nn.functional.distance import *  # noqa: F401,F403
 from ember.ops.shape import pad  # F.pad: the same op as ember.pad
