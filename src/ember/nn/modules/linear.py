@@ -11,7 +11,7 @@ from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
 
-__all__ = ["Linear", "Identity"]
+__all__ = ["Linear", "Identity", "NonDynamicallyQuantizableLinear"]
 
 
 class Identity(Module):
@@ -67,3 +67,7 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (same layer)."""
