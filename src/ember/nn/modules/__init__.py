@@ -13,3 +13,4 @@ from ember.nn.modules.normalization import *  # noqa: F401,F403
 from ember.nn.modules.sparse import *  # noqa: F401,F403
 from ember.nn.modules.distance import *  # noqa: F401,F403
 from ember.nn.modules.attention import *  # noqa: F401,F403
+from ember.nn.modules.transformer import *  # noqa: F401,F403

@@ -131,6 +131,24 @@ class ModuleList(Module):
     def __iadd__(self, modules):
         return self.extend(modules)
 
+    def __repr__(self) -> str:
+        """PyTorch's form: a run of identical modules is one line, ``(i-j): n x module``."""
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, m in enumerate(self._modules.values()):
+            text = repr(m)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return self._get_name() + "()"
+        lines = []
+        for first, last, text in runs:
+            head = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            sep = ":" if first == last else ""
+            lines.append(f"{head}{sep} {text}".replace("\n", "\n  "))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class ModuleDict(Module):
     """A dict of modules, registered so their parameters are found."""
