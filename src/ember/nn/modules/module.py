@@ -88,7 +88,7 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    f"cannot assign '{_typename(value)}' as parameter '{name}' "
                     "(ember.nn.Parameter or None expected)"
                 )
             self.register_parameter(name, None)
@@ -144,8 +144,9 @@ class Module:
     def _check_name(self, name: str, kind: str) -> None:
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
-        if "." in name:
-            raise KeyError(f'{kind} name can\'t contain "."')
+        if "." in name:  # PyTorch names the culprit for modules only
+            got = f", got: {name}" if kind == "module" else ""
+            raise KeyError(f'{kind} name can\'t contain "."{got}')
         if name == "":
             raise KeyError(f'{kind} name can\'t be empty string ""')
 
@@ -525,6 +526,16 @@ class Module:
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
+
+
+def _typename(value) -> str:
+    """How PyTorch names a value's type in errors: ``ember.FloatTensor``, ``numpy.ndarray``."""
+    if isinstance(value, Tensor):
+        return value.type()
+    cls = type(value)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _size_str(shape) -> str:
