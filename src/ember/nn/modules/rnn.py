@@ -1,0 +1,350 @@
+"""Recurrent layers as PyTorch defines them: ``RNN``, ``LSTM``, ``GRU`` and their cells.
+
+Composed of differentiable ops, one time step at a time (the input projections of a whole
+sequence are one matrix product per layer and direction). Parameter names, shapes, gate
+order (LSTM: input, forget, cell, output; GRU: reset, update, new) and initialisation
+(uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``) are PyTorch's, so state_dicts
+load either way. Packed sequences are not supported.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ember import ops
+from ember.nn import functional as F
+from ember.nn import init
+from ember.nn.modules.module import Module
+from ember.nn.parameter import Parameter
+from ember.tensor import Tensor
+
+__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _rnn_step(mode: str, gi: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
+    """One step of a plain RNN cell from its input projection ``gi`` (bias included)."""
+    pre = gi + F.linear(h, w_hh, b_hh)
+    return ops.tanh(pre) if mode == "RNN_TANH" else F.relu(pre)
+
+
+def _lstm_step(gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh, w_hr):
+    i, f, g, o = (gi + F.linear(h, w_hh, b_hh)).chunk(4, -1)
+    c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+    h = ops.sigmoid(o) * ops.tanh(c)
+    if w_hr is not None:
+        h = F.linear(h, w_hr)
+    return h, c
+
+
+def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
+    r_i, z_i, n_i = gi.chunk(3, -1)
+    r_h, z_h, n_h = F.linear(h, w_hh, b_hh).chunk(3, -1)
+    r = ops.sigmoid(r_i + r_h)
+    z = ops.sigmoid(z_i + z_h)
+    n = ops.tanh(n_i + r * n_h)
+    return (1 - z) * n + z * h
+
+
+class RNNBase(Module):
+    """The stacked, optionally bidirectional recurrent layer behind RNN, LSTM and GRU."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        if not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1 \
+                or isinstance(dropout, bool):
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if not isinstance(hidden_size, int):
+            raise TypeError(f"hidden_size should be of type int, got: "
+                            f"{type(hidden_size).__name__}")
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        directions = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size if proj_size > 0 else hidden_size
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            for direction in range(directions):
+                layer_input = input_size if layer == 0 else real_hidden * directions
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes = [("weight_ih", (gate_size, layer_input)),
+                          ("weight_hh", (gate_size, real_hidden))]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size > 0:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
+                for name, shape in shapes:
+                    setattr(self, name + suffix, Parameter(ops.empty(shape, dtype=dtype)))
+                    self._flat_weights_names.append(name + suffix)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            text += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if self.batch_first is not False:
+            text += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            text += f", bidirectional={self.bidirectional}"
+        return text
+
+    def _weights(self, layer: int, direction: int):
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        get = lambda name: getattr(self, name + suffix, None)  # noqa: E731
+        return (get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"),
+                get("weight_hr"))
+
+    def _initial_state(self, x: Tensor, hx, batch: int, batched: bool):
+        directions = 2 if self.bidirectional else 1
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        shapes = [(self.num_layers * directions, batch, real_hidden)]
+        if self.mode == "LSTM":
+            shapes.append((self.num_layers * directions, batch, self.hidden_size))
+        if hx is None:
+            return [ops.zeros(s, dtype=x.dtype) for s in shapes]
+        states = list(hx) if self.mode == "LSTM" else [hx]
+        if self.mode == "LSTM" and (not isinstance(hx, tuple) or len(hx) != 2):
+            raise RuntimeError("LSTM expects hx as a tuple (h_0, c_0)")
+        out = []
+        for state, shape, name in zip(states, shapes, ("hidden", "cell"), strict=False):
+            if not batched:
+                if state.dim() != 2:
+                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but "
+                                       f"got {state.dim()}-D tensor")
+                state = state.unsqueeze(1)
+            elif state.dim() != 3:
+                raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
+                                   f"{state.dim()}-D tensor")
+            if tuple(state.shape) != shape:
+                label = "hidden[0]" if self.mode == "LSTM" and name == "hidden" else (
+                    "hidden[1]" if name == "cell" else "hidden")
+                raise RuntimeError(f"Expected {label} size {shape}, got {list(state.shape)}")
+            out.append(state)
+        return out
+
+    def forward(self, input: Tensor, hx=None):
+        """Runs the sequence; returns ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``)."""
+        if input.dim() not in (2, 3):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
+                             f"{input.dim()}D instead")
+        batched = input.dim() == 3
+        x = input if batched else input.unsqueeze(1)
+        if batched and self.batch_first:
+            x = x.transpose(0, 1)
+        if x.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {x.shape[-1]}")
+        steps, batch = x.shape[0], x.shape[1]
+        if steps == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        states = self._initial_state(x, hx, batch, batched)
+        directions = 2 if self.bidirectional else 1
+        final_h, final_c = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
+                gi_all = F.linear(x, w_ih, b_ih)  # (steps, batch, gates): one matmul
+                h = states[0][index]
+                c = states[1][index] if self.mode == "LSTM" else None
+                order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
+                hs = [None] * steps
+                for t in order:
+                    if self.mode == "LSTM":
+                        h, c = _lstm_step(gi_all[t], h, c, w_hh, b_hh, w_hr)
+                    elif self.mode == "GRU":
+                        h = _gru_step(gi_all[t], h, w_hh, b_hh)
+                    else:
+                        h = _rnn_step(self.mode, gi_all[t], h, w_hh, b_hh)
+                    hs[t] = h
+                outputs.append(ops.stack(hs))
+                final_h.append(h)
+                if c is not None:
+                    final_c.append(c)
+            x = outputs[0] if directions == 1 else ops.cat(outputs, -1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        output = x
+        h_n = ops.stack(final_h)
+        c_n = ops.stack(final_c) if self.mode == "LSTM" else None
+        if batched and self.batch_first:
+            output = output.transpose(0, 1)
+        if not batched:
+            output, h_n = output.squeeze(1), h_n.squeeze(1)
+            c_n = None if c_n is None else c_n.squeeze(1)
+        return output, ((h_n, c_n) if self.mode == "LSTM" else h_n)
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
+
+    Args:
+        input_size, hidden_size: feature sizes.
+        num_layers: stacked layers.
+        nonlinearity: ``'tanh'`` or ``'relu'``.
+        bias: use ``b_ih`` and ``b_hh``.
+        batch_first: (N, L, H) instead of (L, N, H) for input and output.
+        dropout: dropout on each layer's output but the last, in training.
+        bidirectional: also run the sequence backwards (outputs concatenated).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             "'relu'.")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
+                         hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory; returns ``(output, (h_n, c_n))``. ``proj_size > 0`` projects
+    each hidden state to that size with ``weight_hr`` (arguments as ``RNN`` otherwise)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, proj_size, dtype=dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit (arguments as ``RNN``, without ``nonlinearity``)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device=None, dtype=None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, dtype=dtype)
+
+
+class _CellBase(Module):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int,
+                 dtype=None) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        self.weight_ih = Parameter(ops.empty((gates * hidden_size, input_size), dtype=dtype))
+        self.weight_hh = Parameter(ops.empty((gates * hidden_size, hidden_size), dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(ops.empty(gates * hidden_size, dtype=dtype))
+            self.bias_hh = Parameter(ops.empty(gates * hidden_size, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        return text
+
+    def _batched(self, input: Tensor, hx):
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got "
+                             f"{input.dim()}D instead")
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        states = []
+        for h in (hx if isinstance(hx, tuple) else (hx,)):
+            if h is None:
+                h = ops.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
+            elif not batched:
+                h = h.unsqueeze(0)
+            states.append(h)
+        return batched, x, states
+
+
+class RNNCell(_CellBase):
+    """One step of ``RNN``: ``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        super().__init__(input_size, hidden_size, bias, 1, dtype)
+        self.nonlinearity = nonlinearity
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        if self.nonlinearity != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
+
+    def forward(self, input: Tensor, hx=None) -> Tensor:
+        batched, x, (h,) = self._batched(input, hx)
+        mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
+        h = _rnn_step(mode, F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
+                      self.bias_hh)
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(_CellBase):
+    """One step of ``LSTM``; ``hx`` is ``(h, c)``, returns ``(h', c')``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, dtype)
+
+    def forward(self, input: Tensor, hx=None):
+        batched, x, states = self._batched(input, (None, None) if hx is None else tuple(hx))
+        h, c = _lstm_step(F.linear(x, self.weight_ih, self.bias_ih), states[0], states[1],
+                          self.weight_hh, self.bias_hh, None)
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(_CellBase):
+    """One step of ``GRU``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, dtype)
+
+    def forward(self, input: Tensor, hx=None) -> Tensor:
+        batched, x, (h,) = self._batched(input, hx)
+        h = _gru_step(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
+                      self.bias_hh)
+        return h if batched else h.squeeze(0)
