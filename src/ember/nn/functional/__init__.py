@@ -12,6 +12,7 @@
 | sparse.py | embedding, one_hot |
 | attention.py | scaled_dot_product_attention |
 | distance.py | cosine_similarity, pairwise_distance |
+| interpolate.py | interpolate (nearest, linear family, bicubic, area) and upsample aliases |
 """
 
 from ember.nn.functional.linear import *  # noqa: F401,F403
@@ -24,4 +25,5 @@ from ember.nn.functional.normalization import *  # noqa: F401,F403
 from ember.nn.functional.sparse import *  # noqa: F401,F403
 from ember.nn.functional.attention import *  # noqa: F401,F403
 from ember.nn.functional.distance import *  # noqa: F401,F403
+from ember.nn.functional.interpolate import *  # noqa: F401,F403
 from ember.ops.shape import pad  # F.pad: the same op as ember.pad
