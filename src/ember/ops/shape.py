@@ -14,7 +14,7 @@ __all__ = [
     "chunk", "flip", "roll", "cat", "concat", "concatenate", "stack", "pad", "movedim",
     "swapaxes", "unbind", "tile", "view_as", "reshape_as", "hstack", "vstack", "tril", "triu",
     "diagonal", "atleast_1d", "ravel", "select", "broadcast_tensors", "broadcast_shapes",
-    "meshgrid", "diag", "trace", "repeat_interleave",
+    "meshgrid", "diag", "trace", "repeat_interleave", "pixel_shuffle", "pixel_unshuffle",
 ]
 
 
@@ -754,3 +754,43 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         k = max(min(rows + offset, cols), 0)
         r, c = np.arange(k) - offset, np.arange(k)
     return getitem(moved, (Ellipsis, Tensor._make(r), Tensor._make(c)))
+
+
+def _check_pixel_factor(name: str, input: Tensor, factor: int, what: str) -> None:
+    if input.dim() < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input "
+                           f"with {input.dim()} dimension(s)")
+    if factor <= 0:
+        raise RuntimeError(f"{name} expects a positive {what}, but got {factor}")
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each group of r^2 channels becomes an r x r
+    block of pixels (sub-pixel convolution's rearrangement)."""
+    r = int(upscale_factor)
+    _check_pixel_factor("pixel_shuffle", input, r, "upscale_factor")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be "
+                           "divisible by the square of upscale_factor, but input.size(-3)="
+                           f"{c} is not divisible by {r * r}")
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of :func:`pixel_shuffle`."""
+    r = int(downscale_factor)
+    _check_pixel_factor("pixel_unshuffle", input, r, "downscale_factor")
+    *lead, c, h, w = input.shape
+    for what, size, dim in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {what} to be divisible by "
+                               f"downscale_factor, but input.size({dim})={size} is not "
+                               f"divisible by {r}")
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)

@@ -26,4 +26,4 @@ from ember.nn.functional.sparse import *  # noqa: F401,F403
 from ember.nn.functional.attention import *  # noqa: F401,F403
 from ember.nn.functional.distance import *  # noqa: F401,F403
 from ember.nn.functional.interpolate import *  # noqa: F401,F403
-from ember.ops.shape import pad  # F.pad: the same op as ember.pad
+from ember.ops.shape import pad, pixel_shuffle, pixel_unshuffle  # the same ops as ember.*
