@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import as_strided
 from ember.autograd.function import ArrayFunction
 from ember.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 _SCALAR_NAMES = {
     "float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -151,6 +151,65 @@ class Convolution(ArrayFunction):
             gw = gw.reshape(shapes[1])
         if ctx.needs_input_grad[2]:
             gb = g.sum(axis=(0, 3)).reshape(o)
+        return gx, gw, gb
+
+
+class TransposedConvolution(ArrayFunction):
+    """The transposed 2-D convolution (the adjoint of :class:`Convolution` in its input).
+
+    ``x`` ``(N, C_in, H, W)``, ``w`` ``(C_in, C_out/G, kh, kw)``, ``b`` ``(C_out,)`` or None.
+    Every input pixel scatters ``w``-weighted copies of itself into a full output of
+    ``(H - 1) stride + d (kh - 1) + 1 + output_padding`` rows (col2im), of which
+    ``pads[0][0]`` rows are cut at the top (and ``pads[0][1]`` at the bottom); the same for
+    columns. Backward gathers the gradient back through the same windows.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, *, stride, pads, dilation, groups, output_padding, shapes):
+        x4, w4 = x.reshape(shapes[2]), w.reshape(shapes[3])
+        n, c_in, h, wd = x4.shape
+        _, og, kh, kw = w4.shape
+        c_out = og * groups
+        full = tuple((size - 1) * s + d * (k - 1) + 1 + op for size, s, d, k, op in zip(
+            (h, wd), stride, dilation, (kh, kw), output_padding, strict=True))
+        wg = w4.reshape(groups, c_in // groups, og * kh * kw)
+        xg = x4.reshape(n, groups, c_in // groups, h * wd)
+        cols = np.matmul(wg.swapaxes(-1, -2), xg)  # (N, G, Og*kh*kw, H*W)
+        target = np.zeros((n, c_out) + full, dtype=x.dtype)
+        col2im_add(target, cols.reshape(n, c_out, kh, kw, h, wd), stride, dilation)
+        (top, bottom), (left, right) = pads
+        out = target[:, :, top:full[0] - bottom, left:full[1] - right]
+        if b is not None:
+            out = out + b.reshape(1, c_out, 1, 1)
+        ctx.geometry = (full, stride, pads, dilation, groups, shapes)
+        ctx.save_for_backward(x, w)
+        spatial = out.shape[2:] if len(shapes[1]) == 4 else out.shape[3:]
+        lead = () if len(shapes[0]) == len(shapes[1]) - 1 else (n,)
+        return np.ascontiguousarray(out).reshape(lead + (c_out,) + tuple(spatial))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        full, stride, pads, dilation, groups, shapes = ctx.geometry
+        n, c_in, h, wd = shapes[2]
+        _, og, kh, kw = shapes[3]
+        c_out = og * groups
+        (top, _), (left, _) = pads
+        g4 = grad.reshape((n, c_out) + tuple(grad.shape[-2:]) if len(shapes[1]) == 4
+                          else (n, c_out, 1, grad.shape[-1]))
+        gfull = np.zeros((n, c_out) + full, dtype=grad.dtype)
+        gfull[:, :, top:top + g4.shape[2], left:left + g4.shape[3]] = g4
+        windows = sliding_windows(gfull, (kh, kw), stride, dilation, (h, wd))
+        windows = windows.reshape(n, groups, og * kh * kw, h * wd)  # the im2col copy
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            wg = w.reshape(groups, c_in // groups, og * kh * kw)
+            gx = np.matmul(wg, windows).reshape(shapes[0])
+        if ctx.needs_input_grad[1]:
+            xg = x.reshape(n, groups, c_in // groups, h * wd)
+            gw = np.matmul(xg, windows.swapaxes(-1, -2)).sum(axis=0).reshape(shapes[1])
+        if ctx.needs_input_grad[2]:
+            gb = g4.sum(axis=(0, 2, 3))
         return gx, gw, gb
 
 
@@ -307,3 +366,96 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         ember.Size([1, 8, 32, 32])
     """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def _conv_transpose(input: Tensor, weight: Tensor, bias, stride, padding, output_padding,
+                    groups, dilation, nd: int):
+    """Validates the arguments as PyTorch does and applies :class:`TransposedConvolution`."""
+    name = f"conv_transpose{nd}d"
+    xs, ws = tuple(input.shape), tuple(weight.shape)
+    if len(xs) not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(xs)}")
+    batched = xs if len(xs) == nd + 2 else (1,) + xs
+    if len(ws) != nd + 2:
+        raise RuntimeError(f"weight should have {nd + 2} dimensions, got {len(ws)}")
+    stride = _expand(stride, nd, "stride")
+    dilation = _expand(dilation, nd, "dilation")
+    padding = _expand(padding, nd, "padding")
+    output_padding = _expand(output_padding, nd, "output_padding")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation,
+                                                    strict=True)):
+        axes = ("height", "width") if nd == 2 else ("width",)
+        parts = [f"output_padding_{a}: {v}" for a, v in zip(axes, output_padding, strict=True)]
+        parts += [f"stride_{a}: {v}" for a, v in zip(axes, stride, strict=True)]
+        parts += [f"dilation_{a}: {v}" for a, v in zip(axes, dilation, strict=True)]
+        raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                           f"but got {' '.join(parts)}")
+    if ws[0] % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "
+            f"0, but got weight of size [{list(ws)}] instead")
+    if batched[1] != ws[0]:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(ws)}, expected input{list(batched)} to "
+            f"have {ws[0]} channels, but got {batched[1]} channels instead")
+    c_out = ws[1] * groups
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != c_out):
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(ws)}, expected bias to be 1-dimensional "
+            f"with {c_out} elements, but got bias of size {list(bias.shape)} instead")
+    sizes = [(i - 1) * s - 2 * p + d * (k - 1) + op + 1 for i, s, p, d, k, op in zip(
+        batched[2:], stride, padding, dilation, ws[2:], output_padding, strict=True)]
+    if any(size <= 0 for size in sizes):
+        raise RuntimeError(f"Given input size per channel: {list(batched[2:])}. Calculated "
+                           f"output size per channel: {sizes}. Output size is too small")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_scalar_name(input._data.dtype)} but found "
+            f"{_scalar_name(weight._data.dtype)}")
+    pads = tuple((p, p) for p in padding)
+    if nd == 1:  # a 1-D transposed convolution is a 2-D one over a height of 1
+        x4, w4 = batched[:2] + (1,) + batched[2:], ws[:2] + (1,) + ws[2:]
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        output_padding = (0,) + output_padding
+    else:
+        x4, w4 = batched, ws
+    return TransposedConvolution.apply(
+        input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups,
+        output_padding=output_padding, shapes=(xs, ws, x4, w4))
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """1-D transposed convolution ("deconvolution"), the adjoint of :func:`conv1d`.
+
+    Args:
+        input: ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
+        weight: ``(C_in, C_out / groups, k)``.
+        bias: optional ``(C_out,)``.
+        stride, padding, dilation, groups: those of the convolution this undoes.
+        output_padding: extra size added to one side of the output (less than the stride or
+            the dilation), to pick among the lengths a strided convolution maps to one size.
+
+    Returns:
+        ``(N, C_out, L_out)`` with ``L_out = (L - 1) stride - 2p + d (k - 1) + op + 1``.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution, the adjoint of :func:`conv2d` (see
+    :func:`conv_transpose1d`; ``weight`` is ``(C_in, C_out / groups, kh, kw)``)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2)

@@ -1,4 +1,5 @@
-"""Convolution layers: Conv1d and Conv2d over :mod:`ember.nn.functional.conv`."""
+"""Convolution layers: Conv1d, Conv2d and the transposed ConvTranspose1d, ConvTranspose2d over
+:mod:`ember.nn.functional.conv`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
-from ember.tensor import Tensor
+from ember.tensor import Size, Tensor
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -29,7 +30,8 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, *, transposed: bool = False,
+                 output_padding=0) -> None:
         super().__init__()
         nd = self._nd
         if groups <= 0:
@@ -58,12 +60,13 @@ class _ConvNd(Module):
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
-        self.transposed = False
-        self.output_padding = (0,) * nd
+        self.transposed = transposed
+        self.output_padding = _ntuple(output_padding, nd)
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(ops.empty(out_channels, in_channels // groups, *kernel_size,
-                                          dtype=dtype, device=device))
+        shape = ((in_channels, out_channels // groups) if transposed
+                 else (out_channels, in_channels // groups))
+        self.weight = Parameter(ops.empty(*shape, *kernel_size, dtype=dtype, device=device))
         if bias:
             self.bias = Parameter(ops.empty(out_channels, dtype=dtype, device=device))
         else:
@@ -176,3 +179,64 @@ class Conv2d(_ConvNd):
     _nd = 2
 
     _conv = staticmethod(F.conv2d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: zero padding only, ``output_size``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(
+                f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype, transposed=True,
+                         output_padding=output_padding)
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple:
+        """The ``output_padding`` that yields ``output_size`` (PyTorch's rule and message)."""
+        if output_size is None:
+            return self.output_padding
+        nd = self._nd
+        output_size = list(output_size)[-nd:]
+        if len(output_size) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {input.dim()}D input, output_size must "
+                             f"have {nd} or {nd + 2} elements (got {len(output_size)})")
+        spatial = input.shape[-nd:]
+        smallest = [(spatial[d] - 1) * self.stride[d] - 2 * self.padding[d]
+                    + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(nd)]
+        largest = [smallest[d] + self.stride[d] - 1 for d in range(nd)]
+        for d in range(nd):
+            if not smallest[d] <= output_size[d] <= largest[d]:
+                raise ValueError(
+                    f"requested an output size of {tuple(output_size)}, but valid sizes range "
+                    f"from {smallest} to {largest} (for an input of {Size(spatial)!r})")
+        return tuple(output_size[d] - smallest[d] for d in range(nd))
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return self._conv_transpose(input, self.weight, self.bias, self.stride, self.padding,
+                                    self._output_padding(input, output_size), self.groups,
+                                    self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (see :func:`ember.nn.functional.conv_transpose1d`).
+
+    Args:
+        in_channels, out_channels, kernel_size, stride, padding, groups, bias, dilation: as in
+            :class:`Conv1d`; the weight is ``(in_channels, out_channels / groups, k)``.
+        output_padding: extra length added to one end of the output.
+        padding_mode: only ``'zeros'``.
+    """
+
+    _nd = 1
+    _conv_transpose = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (see :func:`ember.nn.functional.conv_transpose2d`); the
+    weight is ``(in_channels, out_channels / groups, kh, kw)``."""
+
+    _nd = 2
+    _conv_transpose = staticmethod(F.conv_transpose2d)
