@@ -387,6 +387,36 @@ class Tensor:
     def mT(self) -> Tensor:
         return _ops.transpose(self, -2, -1)
 
+    @property
+    def H(self) -> Tensor:
+        """The conjugate transpose of a matrix (the transpose: Ember's tensors are real)."""
+        if self._data.ndim not in (0, 2):
+            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self._data.ndim}-D tensor.")
+        return _ops.transpose(self, 0, 1) if self._data.ndim == 2 else self
+
+    def sum_to_size(self, *size) -> Tensor:
+        """Sums this tensor down to ``size``, which it must be expandable from."""
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        shape = tuple(self._data.shape)
+        lead = len(shape) - len(size)
+        if lead < 0 or any(s != 1 and s != n for s, n in zip(size, shape[lead:], strict=True)):
+            raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
+                               f"{{{list(shape)}}}.")
+        out = self.sum(dim=tuple(range(lead))) if lead else self
+        kept = tuple(i for i, s in enumerate(size) if s == 1 and shape[lead + i] != 1)
+        return out.sum(dim=kept, keepdim=True) if kept else out
+
+    def argwhere(self) -> Tensor:
+        return _ops.argwhere(self)
+
+    def kron(self, other) -> Tensor:
+        return _ops.kron(self, other)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
     # -- conversion ------------------------------------------------------------------------
     def numpy(self, force: bool = False) -> np.ndarray:
         """Returns the NumPy array behind this tensor (shares memory)."""
@@ -1531,7 +1561,9 @@ def _format(t: Tensor) -> str:
         fmt = _Formatter(_summarize(arr) if summarize else arr)
         body = _array_str(arr, len(prefix), summarize, fmt)
     default_float = _dtype.get_default_dtype().numpy
-    if t._data.dtype not in (default_float, np.dtype(np.int64), np.dtype(np.bool_)):
+    implied = (default_float,) if arr.size == 0 else (  # nothing shows an empty one's type
+        default_float, np.dtype(np.int64), np.dtype(np.bool_))
+    if t._data.dtype not in implied:
         extras.append(f"dtype={_dtype.from_numpy_dtype(t._data.dtype)!r}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -11,7 +11,7 @@ __all__ = [
     "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
     "logical_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal", "sort",
     "argsort", "topk", "unique", "isin", "greater", "less", "greater_equal", "less_equal",
-    "not_equal", "clamp_min_", "signbit", "isneginf", "isposinf",
+    "not_equal", "clamp_min_", "signbit", "isneginf", "isposinf", "searchsorted", "bucketize",
 ]
 
 
@@ -182,3 +182,50 @@ def isin(elements, test_elements) -> Tensor:
 def clamp_min_(input: Tensor, min) -> Tensor:
     """In-place ``clamp(min=min)``."""
     return input.clamp_(min=min)
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
+                 side=None, sorter=None) -> Tensor:
+    """Where each value of ``input`` would go in the sorted last dim of ``sorted_sequence``.
+
+    The index ``i`` with ``seq[i-1] < v <= seq[i]`` (``seq[i-1] <= v < seq[i]`` with
+    ``right=True`` or ``side='right'``). A 1-D sequence serves every value; an N-D one must
+    share its first N-1 dims with ``input``, row by row. ``sorter`` gives the order that
+    sorts an unsorted sequence. ``input`` may be a number (a 0-d result).
+    """
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError("torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to "
+                               "opposites, got side of left while right was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    values = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._data, axis=-1)
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, values, side=how)
+    else:
+        if seq.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError(
+                "torch.searchsorted(): boundaries tensor should be 1 dimension or the first "
+                "N-1 dimensions of boundaries tensor and input value tensor must match, but we "
+                f"got boundaries tensor {list(seq.shape)} and input value tensor "
+                f"{list(values.shape)}")
+        rows_seq = seq.reshape(-1, seq.shape[-1])
+        rows_val = values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(a, v, side=how)
+                        for a, v in zip(rows_seq, rows_val, strict=True)]).reshape(values.shape)
+    return Tensor._make(np.asarray(out, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False,
+              right: bool = False) -> Tensor:
+    """The bucket of each value among the 1-D sorted ``boundaries`` (``searchsorted`` with the
+    arguments swapped)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)

@@ -12,7 +12,7 @@ from ember.tensor import Tensor
 
 __all__ = [
     "getitem", "setitem", "index_select", "gather", "scatter", "scatter_add", "masked_fill",
-    "masked_select", "take_along_dim", "nonzero", "index_add", "take",
+    "masked_select", "take_along_dim", "nonzero", "argwhere", "index_add", "take",
 ]
 
 
@@ -365,9 +365,19 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     return getitem(expand(input, shape), expand(mask, shape)._data.copy())
 
 
+def argwhere(input: Tensor) -> Tensor:
+    """Indices of the non-zero elements as an (n, ndim) tensor (``nonzero(input)``)."""
+    return nonzero(input)
+
+
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements, as an (n, ndim) tensor or a tuple of 1-D tensors."""
-    idx = np.nonzero(input._data)
+    data = input._data
+    if data.ndim == 0:  # PyTorch: a scalar has n = 0 or 1 rows and no columns
+        if as_tuple:
+            return (Tensor._make(np.zeros(int(bool(data)), np.int64)),)
+        return Tensor._make(np.zeros((int(bool(data)), 0), np.int64))
+    idx = np.nonzero(data)
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
     return Tensor._make(np.stack(idx, axis=1).astype(np.int64) if idx else

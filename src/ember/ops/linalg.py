@@ -1,14 +1,17 @@
-"""Matrix products: matmul (``@``), mm, bmm, dot, mv, outer, einsum, linear."""
+"""Matrix products: matmul (``@``), mm, bmm, dot, mv, outer, einsum, linear, addmm, baddbmm,
+tensordot, kron."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import broadcast_error, operands, promote, reduce_grad
 from ember.tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner"]
+__all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner",
+           "baddbmm", "tensordot", "kron"]
 
 
 class MatMul(ArrayFunction):
@@ -279,9 +282,75 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     return matmul(input.reshape(-1, 1), vec2.reshape(1, -1))
 
 
+def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
+    """``beta * input + alpha * product``, ``input`` broadcast to the product's shape. With
+    ``beta == 0`` the input is not read, so its NaN and inf do not propagate (as in PyTorch).
+    """
+    input.expand(*product.shape)  # PyTorch's error if the input does not broadcast
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return out
+    return (input if beta == 1 else input * beta) + out
+
+
+def _type_name(t: Tensor) -> str:
+    return SCALAR_TYPE_NAMES[t._data.dtype.name]
+
+
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """``beta * input + alpha * mat1 @ mat2``."""
-    return input * beta + matmul(mat1, mat2) * alpha
+    """``beta * input + alpha * mat1 @ mat2`` (``input`` ignored when ``beta == 0``)."""
+    for name, t in (("mat1", mat1), ("self", input)):
+        if t._data.dtype != mat2._data.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{_type_name(t)} and {_type_name(mat2)}")
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)`` (``input`` ignored when ``beta == 0``)."""
+    for t in (batch1, batch2):
+        if t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected scalar type {_type_name(input)} but found "
+                               f"{_type_name(t)}")
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """Sums the products of ``a`` and ``b`` over the given dims: the last ``dims`` of ``a``
+    with the first ``dims`` of ``b`` (an int), or ``dims = (dims_a, dims_b)``."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        axes_a, axes_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        axes_a, axes_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(axes_a) != len(axes_b):
+            raise RuntimeError("both dimension lists should have same length")
+    axes_a = [d % a.ndim for d in axes_a] if a.ndim else axes_a
+    axes_b = [d % b.ndim for d in axes_b] if b.ndim else axes_b
+    for da, db in zip(axes_a, axes_b, strict=True):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a.shape[da]} in dim "
+                f"{da} and second has size {b.shape[db]} in dim {db}")
+    free_a = [d for d in range(a.ndim) if d not in axes_a]
+    free_b = [d for d in range(b.ndim) if d not in axes_b]
+    inner_size = int(np.prod([a.shape[d] for d in axes_a]))
+    left = a.permute(*free_a, *axes_a).reshape(-1, inner_size)
+    right = b.permute(*axes_b, *free_b).reshape(inner_size, -1)
+    return matmul(left, right).reshape(*(a.shape[d] for d in free_a),
+                                       *(b.shape[d] for d in free_b))
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: block ``(i, j, ...)`` of the result is ``input[i, j, ...] *
+    other`` (the operands' shapes padded with leading ones to the same length)."""
+    n = max(input.ndim, other.ndim)
+    sa = (1,) * (n - input.ndim) + tuple(input.shape)
+    sb = (1,) * (n - other.ndim) + tuple(other.shape)
+    left = input.reshape(*(v for d in sa for v in (d, 1)))
+    right = other.reshape(*(v for d in sb for v in (1, d)))
+    return (left * right).reshape(*(x * y for x, y in zip(sa, sb, strict=True)))
 
 
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ember.ops.linalg import linear_raw
+from ember.ops.linalg import einsum, linear_raw
 from ember.tensor import Tensor
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -16,3 +16,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         ``(out_features,)``, output ``(*, out_features)``.
     """
     return linear_raw(input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None):
+    """``y_k = input1 @ weight[k] @ input2 + bias_k``.
+
+    Shape:
+        input1 ``(*, in1)``, input2 ``(*, in2)``, weight ``(out, in1, in2)``, bias ``(out,)``,
+        output ``(*, out)``.
+    """
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias

@@ -11,7 +11,7 @@ from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
 
-__all__ = ["Linear", "Identity", "NonDynamicallyQuantizableLinear"]
+__all__ = ["Linear", "Identity", "NonDynamicallyQuantizableLinear", "Bilinear"]
 
 
 class Identity(Module):
@@ -71,3 +71,35 @@ class Linear(Module):
 
 class NonDynamicallyQuantizableLinear(Linear):
     """``Linear`` under the name PyTorch gives ``MultiheadAttention.out_proj`` (same layer)."""
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b`` (see ``F.bilinear``), initialised as PyTorch does: weight and bias
+    uniform on ``[-1/sqrt(in1_features), 1/sqrt(in1_features)]``."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(ops.empty(out_features, in1_features, in2_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(ops.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Re-draws weight and bias uniformly on ``[-1/sqrt(in1), 1/sqrt(in1)]``."""
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
