@@ -36,11 +36,17 @@ NEAREST_CASES = [
 @pytest.mark.parametrize("shape, resize", NEAREST_CASES)
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "area"])
 def test_nearest_and_area(mode, shape, resize):
-    if mode == "area" and len(shape) == 5:  # Ember's area mode covers 3-D and 4-D input
-        shape = shape[:-1]
-        resize = {k: (v[:-1] if isinstance(v, tuple) else v) for k, v in resize.items()}
     check_op([shape], lambda x: TF.interpolate(x, mode=mode, **resize),
              lambda x: EF.interpolate(x, mode=mode, **resize))
+
+
+@pytest.mark.parametrize("resize", [{"size": (4, 5)}, {"scale_factor": 0.37}, {"size": (20, 7)},
+                                    {"scale_factor": 0.5, "align_corners": True},
+                                    {"scale_factor": 2.5}])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_antialias(mode, resize):
+    check_op([(2, 3, 9, 13)], lambda x: TF.interpolate(x, mode=mode, antialias=True, **resize),
+             lambda x: EF.interpolate(x, mode=mode, antialias=True, **resize))
 
 
 def test_gradcheck():
@@ -49,6 +55,9 @@ def test_gradcheck():
     assert gradcheck(lambda x: EF.interpolate(x, size=5, mode="linear", align_corners=True),
                      [(1, 2, 3)])
     assert gradcheck(lambda x: EF.interpolate(x, size=(2, 5), mode="nearest"), [(1, 1, 3, 4)])
+    assert gradcheck(lambda x: EF.interpolate(x, size=(2, 3), mode="bicubic", antialias=True),
+                     [(1, 1, 5, 7)])
+    assert gradcheck(lambda x: EF.interpolate(x, size=(2, 2, 3), mode="area"), [(1, 1, 3, 5, 4)])
 
 
 @pytest.mark.parametrize("kw, shape, words", [
@@ -60,6 +69,10 @@ def test_gradcheck():
     ({"size": 3}, (4,), ["Only 3D, 4D and 5D input Tensors supported (got 1D)"]),
     ({"size": (3, 4)}, (1, 1, 4), ["Input and output must have the same number of spatial"]),
     ({"scale_factor": (2, 3)}, (1, 1, 4), ["Input and scale_factor must have the same number"]),
+    ({"size": 2, "mode": "linear", "antialias": True}, (1, 1, 4),
+     ["Anti-alias option is restricted to bilinear, bicubic"]),
+    ({"size": 2, "mode": "area", "antialias": True}, (1, 1, 4, 4),
+     ["Anti-alias option is restricted to bilinear, bicubic"]),
 ])
 def test_errors_match_torch(kw, shape, words):
     check_error(lambda x: TF.interpolate(x, **kw), lambda x: EF.interpolate(x, **kw),

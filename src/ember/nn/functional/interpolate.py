@@ -13,7 +13,13 @@ comes from those ops. The source coordinates and weights follow PyTorch's CPU ke
 
 ``scale`` is ``1 / scale_factor`` when a scale factor is given (and not recomputed), else
 ``n_in / n_out``; it is computed in the input's dtype (in float32 for the nearest modes, as
-PyTorch does). ``'area'`` is adaptive average pooling.
+PyTorch does).
+
+``'area'`` (adaptive average pooling: output ``j`` averages inputs ``floor(j n_in / n_out)`` to
+``ceil((j + 1) n_in / n_out)``) and ``antialias=True`` (bilinear and bicubic on 4-D input:
+when shrinking, the triangle or cubic (``A = -0.5``) filter is stretched by ``scale``, so each
+output averages every input it covers; weights normalised to sum 1) are also linear maps per
+dim; they are applied as a (n_out, n_in) matrix.
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ import math
 import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
-from ember.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from ember.tensor import Tensor
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
@@ -98,6 +103,50 @@ def _taps(mode: str, n_in: int, n_out: int, scale, align_corners: bool, dtype):
     return indices, weights
 
 
+def _area_matrix(n_in: int, n_out: int, dtype) -> np.ndarray:
+    """Adaptive average pooling along one dim as a (n_out, n_in) matrix."""
+    m = np.zeros((n_out, n_in), dtype=dtype)
+    for j in range(n_out):
+        start, stop = (j * n_in) // n_out, -((-(j + 1) * n_in) // n_out)
+        m[j, start:stop] = 1.0 / (stop - start)
+    return m
+
+
+def _antialias_matrix(mode: str, n_in: int, n_out: int, scale, align_corners: bool,
+                      dtype) -> np.ndarray:
+    """The anti-aliased bilinear/bicubic resampling of one dim as a (n_out, n_in) matrix."""
+    if align_corners:
+        s = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        s = scale if scale is not None else n_in / n_out
+    taps = 2 if mode == "bilinear" else 4
+    support = taps * 0.5 * s if s >= 1.0 else taps * 0.5
+    inverse = 1.0 / s if s >= 1.0 else 1.0
+
+    def kernel(d):
+        d = np.abs(d)
+        if mode == "bilinear":
+            return np.where(d < 1, 1 - d, 0.0)
+        a = -0.5
+        return np.where(d < 1, ((a + 2) * d - (a + 3)) * d * d + 1,
+                        np.where(d < 2, (((d - 5) * d + 8) * d - 4) * a, 0.0))
+
+    m = np.zeros((n_out, n_in))
+    for j in range(n_out):
+        center = s * (j + 0.5)
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), n_in)
+        w = kernel((np.arange(lo, hi) - center + 0.5) * inverse)
+        total = w.sum()
+        m[j, lo:hi] = w / total if total != 0 else w
+    return m.astype(dtype)
+
+
+def _matrix_dim(x: Tensor, dim: int, matrix: np.ndarray) -> Tensor:
+    """Applies ``matrix`` (n_out, n_in) along ``dim`` of ``x``."""
+    return (x.movedim(dim, -1) @ Tensor._make(np.ascontiguousarray(matrix.T))).movedim(-1, dim)
+
+
 def _resample_dim(x: Tensor, dim: int, indices, weights) -> Tensor:
     shape = [1] * x.dim()
     shape[dim] = -1
@@ -119,12 +168,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         size: output spatial size(s).
         scale_factor: multiplier(s) of the spatial size (output ``floor(d * factor)``).
         mode: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D input), ``'bilinear'``
-            and ``'bicubic'`` (4-D), ``'trilinear'`` (5-D) or ``'area'`` (3-D and 4-D).
+            and ``'bicubic'`` (4-D), ``'trilinear'`` (5-D) or ``'area'``.
         align_corners: for the interpolating modes: map the corner pixels' centres onto each
             other (default False).
         recompute_scale_factor: compute the coordinate scale from the sizes even when a
             scale factor is given.
-        antialias: must be False (anti-aliased downsampling is not implemented).
+        antialias: anti-aliased downsampling (``'bilinear'`` and ``'bicubic'``, 4-D input).
     """
     if input.dim() not in (3, 4, 5) or mode not in (*_LINEAR_DIMS, "nearest",
                                                      "nearest-exact", "area"):
@@ -138,27 +187,30 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     elif _LINEAR_DIMS[mode] != input.dim() - 2:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{_LINEAR_DIMS[mode] + 2}D input")
-    if antialias:
-        raise NotImplementedError("antialias=True is not supported by Ember's interpolate")
+    if antialias and (mode not in ("bilinear", "bicubic") or input.dim() != 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
     spatial = list(input.shape[2:])
     sizes, factors = _output_sizes(spatial, size, scale_factor)
     if input._data.dtype.kind != "f":
         kind = "nearest" if mode.startswith("nearest") else "linear"
         raise NotImplementedError(f'"compute_indices_weights_{kind}" not implemented for '
                                   f"'{SCALAR_TYPE_NAMES[input._data.dtype.name]}'")
-    if mode == "area":
-        if input.dim() == 5:
-            raise NotImplementedError("mode='area' supports 3-D and 4-D input here")
-        pool = adaptive_avg_pool1d if input.dim() == 3 else adaptive_avg_pool2d
-        return pool(input, sizes if input.dim() == 4 else sizes[0])
     align = bool(align_corners)
+    dtype = input._data.dtype
     out = input
     for k, (n_in, n_out) in enumerate(zip(spatial, sizes, strict=True)):
         scale = None
         if factors is not None and not recompute_scale_factor and not align:
             scale = 1.0 / factors[k]
-        indices, weights = _taps(mode, n_in, n_out, scale, align, input._data.dtype)
-        out = _resample_dim(out, 2 + k, indices, weights)
+        if mode == "area":
+            out = _matrix_dim(out, 2 + k, _area_matrix(n_in, n_out, dtype))
+        elif antialias:
+            out = _matrix_dim(out, 2 + k, _antialias_matrix(mode, n_in, n_out, scale, align,
+                                                            dtype))
+        else:
+            indices, weights = _taps(mode, n_in, n_out, scale, align, dtype)
+            out = _resample_dim(out, 2 + k, indices, weights)
     return out
 
 
