@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
@@ -13,6 +15,7 @@ from ember.tensor import Tensor
 __all__ = [
     "getitem", "setitem", "index_select", "gather", "scatter", "scatter_add", "masked_fill",
     "masked_select", "take_along_dim", "nonzero", "argwhere", "index_add", "take",
+    "index_copy", "index_fill",
 ]
 
 
@@ -205,95 +208,220 @@ class IndexSelect(ArrayFunction):
         return out, None, None
 
 
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """Picks the entries of ``dim`` listed in ``index`` (1-D, or 0-d for one entry).
+
+    Example:
+        >>> ember.tensor([[1., 2, 3], [4, 5, 6]]).index_select(1, ember.tensor([2, 0]))
+        tensor([[3., 1.],
+                [6., 4.]])
+    """
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    idx = idx.reshape(-1).astype(np.int64, copy=False)
+    if input._data.ndim == 0:
+        if idx.size != 1:
+            raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                               f"{idx.size} value(s)")
+        if idx[0] != 0:
+            raise IndexError("index out of range in self")
+        return IndexSelect.apply(input.reshape(1), 0, idx).reshape(())
+    d = canon_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    bad = idx[(idx < 0) | (idx >= n)]
+    if bad.size:
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} "
+                           f"axis_dim={n}")
+    return IndexSelect.apply(input, d, idx)
+
+
+def _region(index: np.ndarray, dim: int) -> tuple:
+    """The slices of an array that ``index`` covers outside ``dim`` (gather and scatter read
+    and write only there: the index may be smaller than the tensor in every dim)."""
+    return tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
+
+
+def _along(index: np.ndarray, dim: int) -> tuple:
+    """The advanced index that puts ``index`` in ``dim`` and the identity elsewhere."""
+    idx = list(np.indices(index.shape, sparse=True))
+    idx[dim] = index
+    return tuple(idx)
+
+
 class Gather(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dtype, ctx.dim = x.shape, x.dtype, dim
         ctx.save_for_backward(index)
-        return np.take_along_axis(x, index, axis=dim)
+        if index.size == 0:
+            return np.empty(index.shape, dtype=x.dtype)
+        return np.take_along_axis(x[_region(index, dim)], index, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
-        _scatter_add_into(out, ctx.dim, index, grad)
+        if index.size:
+            np.add.at(out, _along(index, ctx.dim), grad)
         return out, None, None
 
 
-def _scatter_add_into(out, dim, index, src) -> None:
-    idx = list(np.indices(index.shape, sparse=True))
-    idx[dim] = index
-    np.add.at(out, tuple(idx), src[tuple(slice(0, n) for n in index.shape)])
-
-
 class Scatter(ArrayFunction):
+    """``out = x.clone()`` then ``src`` (an array or a number) written (``reduce=None``), added
+    or multiplied into ``out`` at ``index`` along ``dim``; src is read only where the index is.
+    """
+
     @staticmethod
     def forward(ctx, x, dim, index, src, reduce):
-        ctx.dim = dim
+        ctx.dim, ctx.reduce = dim, reduce
         ctx.smeta = (src.shape, src.dtype) if isinstance(src, np.ndarray) else None
         ctx.save_for_backward(index)
         out = x.copy()
-        idx = list(np.indices(index.shape, sparse=True))
-        idx[dim] = index
-        idx = tuple(idx)
-        values = src[tuple(slice(0, n) for n in index.shape)] if isinstance(src, np.ndarray) \
-            else src
+        if index.size == 0:
+            return out
+        idx = _along(index, dim)
+        values = src[tuple(slice(0, n) for n in index.shape)] if ctx.smeta else src
         if reduce == "add":
             np.add.at(out, idx, values)
         elif reduce == "multiply":
             np.multiply.at(out, idx, values)
         else:
             out[idx] = values
-        ctx.reduce, ctx.idx = reduce, idx
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        gx = grad.copy()
-        if ctx.reduce is None:
-            gx[ctx.idx] = 0
+        # written entries lose their old value (torch: grad.scatter(dim, index, 0)); every src
+        # entry the index reads gets the gradient of its target, duplicates included
+        if ctx.reduce == "multiply" or (ctx.reduce == "add" and ctx.smeta is None):
+            raise RuntimeError("derivative for aten::scatter is not implemented")
+        (index,) = ctx.saved_tensors
+        idx = _along(index, ctx.dim) if index.size else None
+        gx = grad
+        if ctx.reduce is None and idx is not None:
+            gx = grad.copy()
+            gx[idx] = 0
         gs = None
         if ctx.smeta is not None and ctx.needs_input_grad[3]:
             gs = np.zeros(*ctx.smeta)
-            gs[tuple(slice(0, n) for n in ctx.idx[ctx.dim].shape)] = grad[ctx.idx]
+            if idx is not None:
+                gs[tuple(slice(0, n) for n in index.shape)] = grad[idx]
         return gx, None, None, gs, None
 
 
-def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """Picks entries of ``dim`` listed in the 1-D ``index``."""
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.ndim > 1:
-        raise IndexError("index_select(): Index is supposed to be a vector")
-    return IndexSelect.apply(input, canon_dim(dim, input._data.ndim), idx.astype(np.int64))
+def _type_name(dtype) -> str:
+    from ember._dtype import SCALAR_TYPE_NAMES
+
+    return SCALAR_TYPE_NAMES[dtype.name]
 
 
-def _gather_index(input: Tensor, dim: int, index) -> np.ndarray:
+def _index_array(index, what: str) -> np.ndarray:
+    """The array of an index argument, checked to be an integer (int32/int64) array."""
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
-        raise RuntimeError("gather(): Expected dtype int64 for index")
-    if idx.ndim != input._data.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    n = input._data.shape[dim]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index")
+    return idx
+
+
+def _gather_index(x: np.ndarray, dim: int, index, what: str = "gather", src=None) -> np.ndarray:
+    """Checks an index for gather / scatter against ``x`` (and ``src``) as PyTorch does.
+
+    Returns the index as int64, reshaped to ``x``'s rank (0-d and 1-d are interchangeable).
+    """
+    idx = _index_array(index, what)
+    rank = max(x.ndim, 1)
+    if max(idx.ndim, 1) != rank:
+        name = "input" if what == "gather" else "self"
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {name} "
+                           "tensor")
+    if src is not None and max(src.ndim, 1) < rank and dim >= max(src.ndim, 1):
+        n = max(src.ndim, 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    if src is not None and max(src.ndim, 1) != rank:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    idx = idx.reshape(idx.shape or (1,))
+    if idx.size == 0:
+        return idx.astype(np.int64, copy=False)
+    shape = x.shape or (1,)
+    sshape = None if src is None else (src.shape or (1,))
+    for d in range(rank):
+        if d != dim and idx.shape[d] > shape[d] or sshape is not None and \
+                idx.shape[d] > sshape[d]:
+            if what == "gather":
+                raise RuntimeError(
+                    f"Size does not match at dimension {d} expected index {list(idx.shape)} to "
+                    f"be no larger than self {list(shape)} apart from dimension {dim}")
+            tail = "" if sshape is None else f" and to be no larger size than src {list(sshape)}"
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                               f"{list(shape)} apart from dimension {dim}{tail}")
+    n = shape[dim]
+    lo, hi = int(idx.min()), int(idx.max())
+    if lo < 0 or hi >= n:
         raise RuntimeError(
-            f"index {int(idx.max() if idx.max() >= n else idx.min())} is out of bounds for "
-            f"dimension {dim} with size {n}"
-        )
+            f"index {hi if hi >= n else lo} is out of bounds for dimension {dim} with size {n}")
     return idx.astype(np.int64, copy=False)
 
 
+def _as_1d(t: Tensor) -> Tensor:
+    return t.reshape(1) if t._data.ndim == 0 else t
+
+
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
-    """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and so on for other dims)."""
+    """Picks values along ``dim`` at ``index``: ``out[i][j] = input[index[i][j]][j]`` for dim 0.
+
+    The output has the shape of ``index``, which may be smaller than ``input`` in every dim
+    but ``dim``.
+
+    Args:
+        input: the source tensor.
+        dim: the dimension to index along.
+        index: int64 (or int32) tensor with as many dims as ``input``.
+        sparse_grad: accepted for PyTorch compatibility (the gradient is dense).
+
+    Returns:
+        A tensor shaped like ``index``.
+
+    Example:
+        >>> ember.tensor([[1., 2, 3], [4, 5, 6]]).gather(1, ember.tensor([[0, 2]]))
+        tensor([[1., 3.]])
+    """
     d = canon_dim(dim, input._data.ndim)
-    return Gather.apply(input, d, _gather_index(input, d, index))
+    idx = _gather_index(input._data, d, index)
+    out = Gather.apply(_as_1d(input), d, idx)
+    return out.reshape(()) if _is_0d(index) else out
+
+
+def _is_0d(index) -> bool:
+    return np.ndim(index._data if isinstance(index, Tensor) else index) == 0
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
-    """``gather`` with broadcasting of ``indices`` (flattened input when dim is None)."""
+    """``gather`` with ``indices`` and ``input`` broadcast against each other outside ``dim``
+    (the flattened input when ``dim`` is None)."""
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    return gather(input, dim, indices)
+    from ember.ops._util import broadcast_error
 
+    d = canon_dim(dim, input._data.ndim)
+    if indices._data.ndim != input._data.ndim:
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {input._data.ndim} dimensions for "
+                           f"input, and {indices._data.ndim} dimensions for indices")
+    si, sx = list(indices.shape), list(input.shape)
+    si[d] = sx[d] = 1
+    try:
+        shape = np.broadcast_shapes(tuple(si), tuple(sx))
+    except ValueError:
+        raise broadcast_error(Tensor._make(np.empty(sx)), Tensor._make(np.empty(si))) from None
+    xs, is_ = list(shape), list(shape)
+    xs[d], is_[d] = input.shape[d], indices.shape[d]
+    x = input if list(xs) == list(input.shape) else input.expand(*xs)
+    i = indices if list(is_) == list(indices.shape) else indices.expand(*is_)
+    return gather(x, d, i)
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
@@ -301,28 +429,255 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     return getitem(input.reshape(-1), index)
 
 
+def _scatter(input: Tensor, dim: int, index, src, reduce) -> Tensor:
+    d = canon_dim(dim, input._data.ndim)
+    s = src._data if isinstance(src, Tensor) else None
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    idx = _gather_index(input._data, d, index, "scatter", s)
+    if s is not None and s.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if s is None:
+        src = np.asarray(src, dtype=input._data.dtype)[()]
+    elif s.ndim == 0:
+        src = src.reshape(1)
+    out = Scatter.apply(_as_1d(input), d, idx, src, reduce)
+    return out.reshape(()) if input._data.ndim == 0 else out
+
+
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None):
-    """Writes ``src`` (a tensor or number) into a copy of ``input`` at ``index`` along ``dim``."""
+    """Writes ``src`` (a tensor or a number) into a copy of ``input`` at ``index`` along ``dim``.
+
+    Args:
+        input: the tensor to copy and write into.
+        dim: the dimension ``index`` addresses.
+        index: int64 tensor with as many dims as ``input``, no larger than ``input`` outside
+            ``dim`` and no larger than ``src`` anywhere.
+        src: the values (only the region the index covers is read), or a number.
+        value: a number, instead of ``src``.
+        reduce: ``'add'`` or ``'multiply'`` to combine with the old values (no gradient).
+
+    Returns:
+        A new tensor shaped like ``input``.
+
+    Example:
+        >>> ember.zeros(2, 3).scatter(1, ember.tensor([[0, 2]]), 5.0)
+        tensor([[5., 0., 5.],
+                [0., 0., 0.]])
+    """
     if src is None:
         src = value
-    d = canon_dim(dim, input._data.ndim)
-    return Scatter.apply(input, d, _gather_index(input, d, index), src, reduce)
+    out = _scatter(input, dim, index, src, reduce)
+    if reduce is not None and isinstance(src, Tensor):
+        warnings.warn(
+            "The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+            "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+            "reduction options.", UserWarning, stacklevel=2)
+    return out
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """Adds ``src`` into a copy of ``input`` at ``index`` along ``dim``."""
+    """Adds ``src`` into a copy of ``input`` at ``index`` along ``dim`` (see :func:`scatter`)."""
+    return _scatter(input, dim, index, src, "add")
+
+
+class IndexAdd(ArrayFunction):
+    """``out = x.clone(); out.index_add_(dim, index, source, alpha=alpha)``."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, source, alpha):
+        ctx.dim, ctx.alpha = dim, alpha
+        ctx.save_for_backward(index)
+        out = x.copy()
+        np.add.at(np.moveaxis(out, dim, 0), index,
+                  np.moveaxis(source if alpha == 1 else source * alpha, dim, 0))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        gs = None
+        if ctx.needs_input_grad[3]:
+            gs = np.take(grad, index, axis=ctx.dim)
+            if ctx.alpha != 1:
+                gs = gs * grad.dtype.type(ctx.alpha)
+        return grad, None, None, gs, None
+
+
+class IndexCopy(ArrayFunction):
+    """``out = x.clone(); out.index_copy_(dim, index, source)``."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, source):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        out = x.copy()
+        np.moveaxis(out, dim, 0)[index] = np.moveaxis(source, dim, 0)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        gx = grad.copy()
+        np.moveaxis(gx, ctx.dim, 0)[index] = 0
+        gs = np.take(grad, index, axis=ctx.dim) if ctx.needs_input_grad[3] else None
+        return gx, None, None, gs
+
+
+class IndexFill(ArrayFunction):
+    """``out = x.clone(); out.index_fill_(dim, index, value)``; a 0-d tensor value gets the
+    sum of the gradient over the filled entries."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, value):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        out = x.copy()
+        np.moveaxis(out, dim, 0)[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        gx = grad.copy()
+        np.moveaxis(gx, ctx.dim, 0)[index] = 0
+        gv = None
+        if ctx.needs_input_grad[3]:
+            rows = np.moveaxis(grad, ctx.dim, 0)[np.unique(index)]
+            gv = np.asarray(rows.sum(), dtype=grad.dtype)
+        return gx, None, None, gv
+
+
+def _index_vector(index, what: str) -> np.ndarray:
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError(f"{what}(): Index is supposed to be a vector, but got dim: {idx.ndim} "
+                         f"with type: {_type_name(idx.dtype)} and size: {list(idx.shape)}")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index but got: "
+                           f"{_type_name(idx.dtype)}")
+    return idx.reshape(-1).astype(np.int64, copy=False)
+
+
+def _index_args(input: Tensor, dim, index, source: Tensor, what: str):
+    """Checks the arguments of index_add / index_copy as PyTorch does; returns the dim, the
+    1-D int64 index and the (at least 1-d) input and source."""
     d = canon_dim(dim, input._data.ndim)
-    return Scatter.apply(input, d, _gather_index(input, d, index), src, "add")
+    x, s = input._data, source._data
+    if what == "index_copy_":
+        idx = _index_copy_checks(x, d, index, s)
+    else:
+        idx = _index_vector(index, what)
+        if s.dtype != x.dtype:
+            raise RuntimeError(f"{what}(): self ({_type_name(x.dtype)}) and source "
+                               f"({_type_name(s.dtype)}) must have the same scalar type")
+        if x.shape[:d] + x.shape[d + 1:] != s.shape[:d] + s.shape[d + 1:] or x.ndim != s.ndim:
+            raise RuntimeError("source tensor shape must match self tensor shape, excluding "
+                               f"the specified dimension. Got self.shape = {list(x.shape)} "
+                               f"source.shape = {list(s.shape)}")
+    n_src = s.shape[d] if s.ndim else 1
+    if idx.size != n_src:
+        if what == "index_copy_":
+            raise IndexError(f"{what}(): Number of indices ({idx.size}) should be equal to "
+                             f"source.size(dim) ({n_src})")
+        raise RuntimeError(f"{what}(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({n_src}), for dim: {d}")
+    _check_index_bounds(idx, x.shape[d] if x.ndim else 1, d, what)
+    return d, idx, _as_1d(input), _as_1d(source)
+
+
+def _index_copy_checks(x: np.ndarray, d: int, index, s: np.ndarray) -> np.ndarray:
+    """index_copy's own checks and words (they differ from index_add's)."""
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
+    if idx.dtype != np.int64:
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got "
+                           f"{_type_name(idx.dtype)}")
+    if s.dtype != x.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but "
+                           f"got (self) {_type_name(x.dtype)} and (source) {_type_name(s.dtype)}")
+    if x.ndim and s.ndim and x.ndim != s.ndim:
+        raise IndexError("index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({s.ndim}), "
+                         f"destination dimensionality ({x.ndim})")
+    xs = [n for k, n in enumerate(x.shape) if k != d]
+    ss = [n for k, n in enumerate(s.shape) if k != d]
+    if x.ndim and s.ndim and xs != ss:
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {' '.join(map(str, xs))} at dimension {d} and source slice shape: "
+            f"{' '.join(map(str, ss))} at dimension 0.")
+    return idx.reshape(-1)
+
+
+def _check_index_bounds(idx: np.ndarray, n: int, dim: int, what: str) -> None:
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = int(idx.max() if idx.max() >= n else idx.min())
+        prefix = f"{what}(): " if what == "index_copy_" else ""
+        err = IndexError if what == "index_copy_" else RuntimeError
+        raise err(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {n}")
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
-    """Adds slices of ``source`` into a copy of ``input`` at ``index`` along ``dim``."""
+    """Adds ``alpha`` times the slices of ``source`` into a copy of ``input`` at the entries
+    of ``dim`` listed in ``index`` (repeated entries accumulate).
+
+    Example:
+        >>> ember.zeros(2, 3).index_add(1, ember.tensor([0, 2, 2]), ember.ones(2, 3))
+        tensor([[1., 0., 2.],
+                [1., 0., 2.]])
+    """
+    d, idx, x, s = _index_args(input, dim, index, source, "index_add_")
+    out = IndexAdd.apply(x, d, idx, s, alpha)
+    return out.reshape(()) if input._data.ndim == 0 else out
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """Copies the slices of ``source`` into a copy of ``input`` at the entries of ``dim``
+    listed in ``index``.
+
+    Example:
+        >>> ember.zeros(2, 3).index_copy(1, ember.tensor([0, 2]), ember.ones(2, 2))
+        tensor([[1., 0., 1.],
+                [1., 0., 1.]])
+    """
+    d, idx, x, s = _index_args(input, dim, index, source, "index_copy_")
+    out = IndexCopy.apply(x, d, idx, s)
+    return out.reshape(()) if input._data.ndim == 0 else out
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at the entries of ``dim``
+    listed in ``index``.
+
+    Example:
+        >>> ember.zeros(2, 3).index_fill(1, ember.tensor([0, 2]), 4.0)
+        tensor([[4., 0., 4.],
+                [4., 0., 4.]])
+    """
     d = canon_dim(dim, input._data.ndim)
-    idx = index._data.astype(np.int64)
-    shape = [1] * input.ndim
-    shape[d] = idx.size
-    full = np.broadcast_to(idx.reshape(shape), source.shape)
-    return scatter_add(input, d, Tensor._make(np.ascontiguousarray(full)), source * alpha)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    if idx.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    idx = idx.reshape(-1).astype(np.int64, copy=False)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.max() if idx.max() >= n else idx.min())
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    idx = np.where(idx < 0, idx + n, idx)
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value._data.ndim} dimension(s).")
+        if value._data.dtype != input._data.dtype:
+            value = value.to(input.dtype)
+    else:
+        value = np.asarray(value, dtype=input._data.dtype)[()]
+    out = IndexFill.apply(_as_1d(input), d, idx, value)
+    return out.reshape(()) if input._data.ndim == 0 else out
 
 
 class MaskedFill(ArrayFunction):
