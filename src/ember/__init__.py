@@ -59,6 +59,7 @@ from ember.nn.functional import (  # noqa: E402  (the functional ops torch.* als
 __version__ = "0.1.0"
 
 float16 = half = _dtype.float16
+bfloat16 = _dtype.bfloat16
 float32 = float = _dtype.float32
 float64 = double = _dtype.float64
 uint8 = _dtype.uint8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 
+import ml_dtypes
 import numpy as np
 
 __all__ = ["dtype", "to_numpy_dtype", "from_numpy_dtype", "get_default_dtype", "set_default_dtype",
@@ -12,7 +13,7 @@ __all__ = ["dtype", "to_numpy_dtype", "from_numpy_dtype", "get_default_dtype", "
 #: PyTorch's names of the scalar types, by NumPy dtype name, as its error messages print them.
 SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                     "bool": "Bool"}
+                     "bool": "Bool", "bfloat16": "BFloat16"}
 
 
 class dtype:
@@ -20,12 +21,13 @@ class dtype:
 
     __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "is_complex")
 
-    def __init__(self, name: str, numpy_dtype: type) -> None:
+    def __init__(self, name: str, numpy_dtype: type, kind: str | None = None) -> None:
         self.name = name
         self.numpy = np.dtype(numpy_dtype)
-        self.is_floating_point = self.numpy.kind == "f"
-        self.is_complex = self.numpy.kind == "c"
-        self.is_signed = self.numpy.kind in "fic"
+        kind = kind or self.numpy.kind  # ml_dtypes' floats have NumPy kind 'V': they pass "f"
+        self.is_floating_point = kind == "f"
+        self.is_complex = kind == "c"
+        self.is_signed = kind in "fic"
         self.itemsize = self.numpy.itemsize
 
     def __repr__(self) -> str:
@@ -40,6 +42,7 @@ class dtype:
 
 
 float16 = dtype("float16", np.float16)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, kind="f")
 float32 = dtype("float32", np.float32)
 float64 = dtype("float64", np.float64)
 uint8 = dtype("uint8", np.uint8)
@@ -49,7 +52,7 @@ int32 = dtype("int32", np.int32)
 int64 = dtype("int64", np.int64)
 bool_ = dtype("bool", np.bool_)
 
-ALL_DTYPES = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+ALL_DTYPES = (float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64, bool_)
 _FROM_NUMPY = {d.numpy: d for d in ALL_DTYPES}
 _FROM_NAME = {d.name: d for d in ALL_DTYPES}
 _FROM_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
