@@ -299,8 +299,12 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """A detached tensor sharing storage with this one (assignable, as in PyTorch)."""
-        return self._alias()
+        """A detached tensor sharing storage with this one (assignable, as in PyTorch).
+
+        As in PyTorch it is the escape hatch from autograd's checks: it has a version counter
+        of its own, so changes made through it are not seen by the graph.
+        """
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -658,6 +662,7 @@ class Tensor:
         if not recording:
             with _no_grad():
                 result = op(self, *args, **kwargs)
+            self._check_inplace_result(result._data)
             self._write(result._data)
             return self
         self._check_inplace()
@@ -669,13 +674,33 @@ class Tensor:
         if snapshot.grad_fn is None and snapshot._requires_grad:
             snapshot._accumulator = self._grad_accumulator()
         result = op(snapshot, *args, **kwargs)
+        self._check_inplace_result(result._data)
         self._write(result._data)
-        if result.grad_fn is not None:
+        node = result.grad_fn
+        if node is not None:
+            _adopt_saved_output(node, result, self)
             if view:
-                self._rebase_view(result.grad_fn, result._output_nr)
+                self._rebase_view(node, result._output_nr)
             else:
-                self._set_history(result.grad_fn, result._output_nr)
+                self._set_history(node, result._output_nr)
         return self
+
+    def _check_inplace_result(self, values: np.ndarray) -> None:
+        """Raises PyTorch's errors when an in-place result cannot be stored in self: a dtype
+        self cannot hold (float into an integer tensor, anything but bool into bool) or a
+        shape that broadcasting would grow."""
+        dst = self._data.dtype
+        src = values.dtype
+        if src != dst and not _can_cast(src, dst):
+            raise RuntimeError(
+                f"result type {_SCALAR_NAMES[src.name]} can't be cast to the desired "
+                f"output type {_SCALAR_NAMES[dst.name]}"
+            )
+        if values.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(values.shape)}"
+            )
 
     def _check_inplace(self, by_mark_dirty: bool = False) -> None:
         """Raises PyTorch's errors for modifying a leaf (or a view of one) that requires grad.
@@ -736,11 +761,13 @@ class Tensor:
             return False
         if alpha is not None and alpha != 1:
             o = o * alpha
-        if self._data.dtype.kind != "f" and (isinstance(o, float) or np.result_type(
-                self._data, o).kind == "f"):
-            return False
+        if self._data.dtype.kind != "f" and (
+                ufunc is np.true_divide or self._data.dtype.kind == "b"
+                or isinstance(o, float) or np.result_type(self._data, o).kind == "f"):
+            return False  # the general path applies PyTorch's promotion and cast checks
         try:
-            ufunc(self._data, o, out=self._data, casting="unsafe")
+            with np.errstate(all="ignore"):
+                ufunc(self._data, o, out=self._data, casting="unsafe")
         except ValueError:
             self._raise_if_unwritable()
             raise
@@ -1447,6 +1474,17 @@ class Size(tuple):
         return n
 
 
+_SCALAR_NAMES = _dtype.SCALAR_TYPE_NAMES
+
+
+def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
+    """PyTorch's rule for writing a result into an existing tensor: no floating point into an
+    integer tensor, nothing but bool into a bool tensor (narrowing is allowed otherwise)."""
+    if dst.kind == "b":
+        return src.kind == "b"
+    return not (src.kind in "fcV" and dst.kind in "iu")
+
+
 def _canon_dim(dim: int, ndim: int) -> int:
     n = max(ndim, 1)
     if not -n <= dim < n:
@@ -1575,6 +1613,7 @@ def _format(t: Tensor) -> str:
 from ember import ops as _ops  # noqa: E402
 from ember.autograd.engine import backward as _engine_backward  # noqa: E402
 from ember.autograd.function import ArrayFunction, _sum_to_shape  # noqa: E402
+from ember.autograd.function import adopt_saved_output as _adopt_saved_output  # noqa: E402
 from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
 from ember.autograd.grad_mode import enable_grad as _enable_grad  # noqa: E402
 from ember.autograd.grad_mode import no_grad as _no_grad  # noqa: E402

@@ -56,28 +56,6 @@ def _root_grads(tensors, grad_tensors, create_graph_hint: str) -> list:
     return grads
 
 
-def _dependencies(root_nodes) -> dict:
-    """Counts, for every node reachable from the roots, the edges that point into it."""
-    deps = {}
-    stack = []
-    for node in root_nodes:
-        if node not in deps:
-            deps[node] = 0
-            stack.append(node)
-    while stack:
-        node = stack.pop()
-        for edge in node.next_functions:
-            if edge is None:
-                continue
-            child = edge[0]
-            if child in deps:
-                deps[child] += 1
-            else:
-                deps[child] = 1
-                stack.append(child)
-    return deps
-
-
 def _accumulate(buffers: dict, node, nr: int, grad) -> None:
     slots = buffers.get(node)
     if slots is None:
@@ -96,7 +74,110 @@ def _call_hooks(hooks, grad):
     return grad
 
 
-def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> list | None:
+def _walk(root_nodes) -> tuple[dict, dict]:
+    """Counts, for every node reachable from the roots, the edges that point into it, and
+    lists each node's parents (the nodes whose edges point into it)."""
+    deps: dict = {}
+    parents: dict = {}
+    stack = []
+    for node in root_nodes:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_functions:
+            if edge is None:
+                continue
+            child = edge[0]
+            parents.setdefault(child, []).append(node)
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
+                stack.append(child)
+    return deps, parents
+
+
+def _needed(targets, parents) -> set:
+    """The nodes that lie on a path from a root to one of ``targets`` (targets included)."""
+    needed = set()
+    stack = list(targets)
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        stack.extend(parents.get(node, ()))
+    return needed
+
+
+def _prune(deps: dict, needed: set) -> dict:
+    """The dependency counts of the subgraph of ``needed`` nodes."""
+    pruned = dict.fromkeys(needed, 0)
+    for node in needed:
+        for edge in node.next_functions:
+            if edge is not None and edge[0] in pruned:
+                pruned[edge[0]] += 1
+    return pruned
+
+
+def _shape_error(node, index: int, got: tuple, expected: tuple) -> RuntimeError:
+    return RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {index} - got "
+        f"{list(got)} but expected shape compatible with {list(expected)}"
+    )
+
+
+def _expected_meta(child, nr: int):
+    """``(shape, dtype)`` of the tensor whose gradient flows into ``(child, nr)``."""
+    if type(child) is AccumulateGrad:
+        leaf = child.variable
+        return None if leaf is None else (leaf._data.shape, leaf._data.dtype)
+    meta = child._out_meta
+    return meta[nr] if nr < len(meta) else None
+
+
+def _checked(node, index: int, grad, child, nr: int):
+    """``grad`` as the gradient of the tensor behind ``(child, nr)``: exactly its shape (a
+    wrong one is an error naming ``node``), cast to its dtype."""
+    meta = _expected_meta(child, nr)
+    if meta is None:
+        return grad
+    shape, dtype = meta
+    if grad.shape != shape:
+        raise _shape_error(node, index, grad.shape, shape)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+def _run_node(node, slots: list) -> tuple:
+    """Runs ``node``'s backward on its output gradients; one gradient (or None) per edge."""
+    n_edges = len(node.next_functions)
+    if all(g is None for g in slots):
+        return (None,) * n_edges
+    in_grads = node._apply(slots)
+    if len(in_grads) < n_edges:  # trailing Nones left out
+        in_grads = tuple(in_grads) + (None,) * (n_edges - len(in_grads))
+    if node._post_hooks:
+        for hook in node._post_hooks:
+            hook(in_grads, slots)
+    return in_grads
+
+
+def _capture_targets(capture) -> dict:
+    """``{(node, output_nr): [indices into capture]}`` for ``autograd.grad`` / ``inputs=``."""
+    capture_at: dict = {}
+    for i, t in enumerate(capture):
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        capture_at.setdefault(_edge_of(t), []).append(i)
+    return capture_at
+
+
+def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None,
+                 run_captured: bool = False) -> list | None:
     """Runs backward from ``tensors``, without NumPy's floating-point warnings.
 
     As in PyTorch, an ``inf * 0`` in a gradient formula gives NaN silently.
@@ -105,37 +186,42 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None) -> lis
         tensors: output tensors to differentiate.
         grad_tensors: their gradients (None for implicit ones of scalars).
         retain_graph: keep saved values so the graph can be run again.
-        capture: for ``autograd.grad``, the tensors whose gradients to return instead of
-            accumulating into leaves' ``.grad``.
+        capture: for ``autograd.grad`` and ``backward(inputs=...)``, the tensors whose
+            gradients to return instead of accumulating into leaves' ``.grad``; only the part
+            of the graph that leads to them runs.
+        run_captured: also run the nodes of captured non-leaf tensors, as PyTorch's
+            ``backward(inputs=...)`` does (``autograd.grad`` does not).
 
     Returns:
         The captured gradients as arrays (None where none arrived), or None.
     """
     with np.errstate(all="ignore"):
-        return _run_backward(tensors, grad_tensors, retain_graph, capture)
+        return _run_backward(tensors, grad_tensors, retain_graph, capture, run_captured)
 
 
-def _run_backward(tensors, grad_tensors, retain_graph: bool, capture) -> list | None:
+def _run_backward(tensors, grad_tensors, retain_graph: bool, capture,
+                  run_captured: bool) -> list | None:
     edges = _root_edges(tensors)
     grads = _root_grads(tensors, grad_tensors, "")
     buffers: dict = {}
     for (node, nr), g in zip(edges, grads, strict=True):
         _accumulate(buffers, node, nr, g)
-    captured = None
-    capture_at = None
+    deps, parents = _walk([e[0] for e in edges])
+    captured = capture_at = None
+    execute = None  # every node runs, unless only some gradients are wanted
     if capture is not None:
         captured = [None] * len(capture)
-        capture_at = {}
-        for i, t in enumerate(capture):
-            if not t.requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-            capture_at.setdefault(_edge_of(t), []).append(i)
+        capture_at = _capture_targets(capture)
+        needed = _needed({node for node, _ in capture_at}, parents) & deps.keys()
+        deps = _prune(deps, needed)
+        # a captured node runs only if a gradient is wanted further down its graph
+        execute = needed if run_captured else {n for n in needed if any(
+            e is not None and e[0] in needed for e in n.next_functions)}
 
-    deps = _dependencies([e[0] for e in edges])
     ready = []
     order = 0
     for node in {e[0]: None for e in edges}:
-        if deps[node] == 0:
+        if deps.get(node) == 0:
             heapq.heappush(ready, (-node._seq, order, node))
             order += 1
 
@@ -152,36 +238,32 @@ def _run_backward(tensors, grad_tensors, retain_graph: bool, capture) -> list | 
                 for nr, g in enumerate(slots):
                     for i in capture_at.get((node, nr), ()):
                         captured[i] = g
+                if node not in execute:
+                    continue
             if type(node) is AccumulateGrad:
                 if capture is None and slots[0] is not None:
                     _accumulate_into_leaf(node, slots[0])
                 continue
-            if (slots[0] is None and len(slots) == 1) or all(g is None for g in slots):
-                in_grads = (None,) * len(node.next_functions)
-            else:
-                in_grads = node._apply(slots)
-                if len(in_grads) < len(node.next_functions):  # trailing Nones left out
-                    in_grads = tuple(in_grads) + (None,) * (
-                        len(node.next_functions) - len(in_grads))
-                if node._post_hooks:
-                    for hook in node._post_hooks:
-                        hook(in_grads, slots)
+            in_grads = _run_node(node, slots)
             if not retain_graph:
                 node._release()
-            for edge, g in zip(node.next_functions, in_grads, strict=False):
+            for i, (edge, g) in enumerate(zip(node.next_functions, in_grads, strict=False)):
                 if edge is None:
                     continue
                 child, nr = edge
+                left = deps.get(child)
+                if left is None:
+                    continue  # not on a path to a wanted gradient
                 if g is not None:
+                    g = _checked(node, i, g, child, nr)
                     child_slots = buffers.get(child)
                     if child_slots is not None and nr < len(child_slots):
                         prev = child_slots[nr]
                         child_slots[nr] = g if prev is None else prev + g
                     else:
                         _accumulate(buffers, child, nr, g)
-                left = deps[child] - 1
-                deps[child] = left
-                if left == 0:
+                deps[child] = left - 1
+                if left == 1:
                     heappush(ready, (-child._seq, order, child))
                     order += 1
             in_grads = g = None  # hold no gradient past its node, so a leaf can take it over
@@ -256,10 +338,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = list(tensors)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        captured = run_backward(tensors, grad_tensors, bool(retain_graph), capture=inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        captured = run_backward(tensors, grad_tensors, bool(retain_graph), capture=inputs,
+                                run_captured=True)
         for t, g in zip(inputs, captured, strict=True):
-            if g is None:
-                continue
+            if g is None or (t.grad_fn is not None and t.retains_grad):
+                continue  # a retained non-leaf got its gradient from its hook already
             if t.grad is None:
                 t.grad = Tensor._make(np.array(g, copy=True))
             else:

@@ -102,10 +102,9 @@ class Node:
         """What ``save_for_backward`` saved, checked against in-place changes since."""
         if self._freed:
             raise RuntimeError(_FREED_MESSAGE)
-        for counter, version, value, fn, index in self._saved_versions:
+        for counter, version, (shape, dtype), fn, index in self._saved_versions:
             if counter.value != version:
-                shape = ", ".join(map(str, value.shape))
-                dtype = value.dtype if isinstance(value, np.ndarray) else value._data.dtype
+                shape = ", ".join(map(str, shape))
                 from ember.tensor import _TYPE_NAMES
 
                 what = f"[ember.{_TYPE_NAMES[dtype.name]} [{shape}]]"
@@ -333,7 +332,7 @@ class Function(metaclass=_FunctionMeta):
         saved = ctx._saved
         if saved:
             ctx._saved_versions = tuple(
-                _version_entry(ctx, t, t) for t in saved if isinstance(t, Tensor)
+                _version_entry(ctx, t) for t in saved if isinstance(t, Tensor)
             )
         return tuple(wrapped) if is_tuple else wrapped[0]
 
@@ -365,7 +364,7 @@ class Function(metaclass=_FunctionMeta):
             if not isinstance(g, Tensor):
                 raise TypeError(
                     f"function {ctx.name()} returned a gradient of type {type(g).__name__} at "
-                    "index {i}; expected a Tensor or None"
+                    f"index {i}; expected a Tensor or None"
                 )
             arr = g._data
             shape, dtype = meta
@@ -472,31 +471,65 @@ def _no_grads(n: int) -> tuple:
 
 
 def _record_versions(ctx, args, outputs) -> None:
-    """Ties each saved array that belongs to an input or output to that tensor's version."""
+    """Ties each saved array that shares memory with an input or output to that tensor's
+    version, so an in-place change of the tensor is seen through any view of it (a saved
+    ``out.reshape(...)`` or a keepdim twin of a squeezed output included)."""
     owners = [a for a in args if isinstance(a, Tensor)]
     owners.extend(outputs)
     entries = []
     for arr in ctx._saved:
-        for t in owners:
-            if t._data is arr:
-                entries.append(_version_entry(ctx, t, arr))
-                break
+        if type(arr) is not np.ndarray:
+            continue
+        owner = _owner_of(arr, owners)
+        if owner is not None:
+            entries.append(_version_entry(ctx, owner))
     ctx._saved_versions = tuple(entries)
+
+
+def _owner_of(arr, owners):
+    """The first tensor among ``owners`` whose memory ``arr`` is or overlaps, else None."""
+    for t in owners:
+        if t._data is arr:
+            return t
+    for t in owners:
+        if np.may_share_memory(arr, t._data):
+            return t
+    return None
+
+
+def adopt_saved_output(node, result, target) -> None:
+    """After an in-place op ran out of place as ``result`` and was written into ``target``,
+    makes what ``node`` saved of ``result`` refer to ``target`` (its storage and version), so
+    a later in-place change of ``target`` is caught as PyTorch catches it (``y.exp_();
+    y.add_(1)`` invalidates the saved result of ``exp_``)."""
+    if not node._saved_versions:
+        return
+    counter = result._version_counter
+    saved = list(node._saved)
+    entries = []
+    for entry in node._saved_versions:
+        if entry[0] is counter:
+            saved = [target._data if s is result._data else s for s in saved]
+            entry = (target._version_counter, target._version_counter.value) + entry[2:]
+        entries.append(entry)
+    node._saved = tuple(saved)
+    node._saved_versions = tuple(entries)
 
 
 _THIS_NODE = object()  # stands for the saving node itself (no reference cycle through it)
 
 
-def _version_entry(ctx, tensor, saved) -> tuple:
+def _version_entry(ctx, tensor) -> tuple:
     """What ``saved_tensors`` needs to check, and describe, an in-place change of ``tensor``.
 
     A saved output is described as an output of this node; a saved input by its history at
     the time of the error (as PyTorch does), so the input is kept by a weak reference.
     """
     counter = tensor._version_counter
+    meta = (tensor._data.shape, tensor._data.dtype)
     if tensor.grad_fn is ctx:
-        return (counter, counter.value, saved, _THIS_NODE, tensor._output_nr)
-    return (counter, counter.value, saved, weakref.ref(tensor), 0)
+        return (counter, counter.value, meta, _THIS_NODE, tensor._output_nr)
+    return (counter, counter.value, meta, weakref.ref(tensor), 0)
 
 
 def _edge_of(tensor) -> tuple:

@@ -1,0 +1,372 @@
+"""In-place changes, root checks and gradient delivery, each compared with torch.
+
+Each case is a program run unchanged on both libraries (``lib`` is ``ember`` or ``torch``); the
+outcome (the values it returns, or the error it raises) must be the same.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.autograd.function import ArrayFunction
+
+
+def outcome(program, lib):
+    """``("ok", [arrays])`` or ``("error", type name, message)`` of ``program(lib)``."""
+    try:
+        result = program(lib)
+    except (RuntimeError, ValueError, TypeError, IndexError) as e:
+        return ("error", type(e).__name__, str(e))
+    values = result if isinstance(result, tuple) else (result,)
+    return ("ok", [None if v is None else np.asarray(v.detach().numpy()) for v in values])
+
+
+def assert_same_outcome(program, words=None):
+    got, want = outcome(program, ember), outcome(program, torch)
+    assert got[0] == want[0], (got, want)
+    if got[0] == "error":
+        assert got[1] == want[1], (got, want)
+        expected = words if words is not None else want[2].split(":")[0]
+        assert expected in got[2], (got[2], want[2])
+        return
+    assert len(got[1]) == len(want[1])
+    for g, w in zip(got[1], want[1], strict=True):
+        if w is None:
+            assert g is None
+        else:
+            assert g.shape == w.shape and g.dtype == w.dtype, (g, w)
+            np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
+
+
+def leaf(lib, values=((1.0, 2.0, 3.0),)):
+    return lib.tensor(values, requires_grad=True)
+
+
+# -- saved values seen through views -----------------------------------------------------------
+def edited_output_of_logsumexp(lib):
+    x = leaf(lib)
+    y = lib.logsumexp(x, 1)
+    y.add_(1)
+    y.sum().backward()
+    return x.grad
+
+
+def edited_output_of_norm(lib):
+    x = leaf(lib)
+    y = x.norm()
+    y.mul_(2)
+    y.backward()
+    return x.grad
+
+
+def edited_result_of_inplace_exp(lib):
+    x = leaf(lib)
+    y = x * 1
+    y.exp_()  # exp_ saves its result, which is y itself
+    y.add_(1)
+    y.sum().backward()
+    return x.grad
+
+
+def unedited_result_of_inplace_exp(lib):
+    x = leaf(lib)
+    y = x * 1
+    y.exp_()
+    (y * 2).sum().backward()
+    return x.grad
+
+
+def edited_data_is_not_tracked(lib):
+    x = leaf(lib)
+    y = x.exp()
+    y.data.add_(1)  # .data is the documented escape hatch: no version check
+    y.sum().backward()
+    return x.grad
+
+
+def edited_data_of_input(lib):
+    x = leaf(lib)
+    h = x * 1
+    y = h.sin()
+    h.data.mul_(0)
+    y.sum().backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("program", [
+    edited_output_of_logsumexp, edited_output_of_norm, edited_result_of_inplace_exp,
+    unedited_result_of_inplace_exp, edited_data_is_not_tracked, edited_data_of_input,
+])
+def test_saved_values_and_inplace_edits(program):
+    assert_same_outcome(program, words="modified by an inplace operation"
+                        if outcome(program, torch)[0] == "error" else None)
+
+
+def test_inplace_error_names_the_saved_tensor_as_torch_does():
+    with pytest.raises(RuntimeError) as e:
+        edited_output_of_logsumexp(ember)
+    assert "[ember.FloatTensor [1]], which is output 0 of" in str(e.value)
+    assert "is at version 1; expected version 0 instead" in str(e.value)
+
+
+# -- in-place results that the destination cannot hold ---------------------------------------
+def _inplace(edit):
+    def program(lib):
+        return edit(lib)
+    program.__name__ = edit.__name__
+    return program
+
+
+def int_add_float(lib):
+    t = lib.tensor([1, 2])
+    t.add_(lib.tensor([0.5, 0.5]))
+    return t
+
+
+def int_iadd_python_float(lib):
+    t = lib.tensor([1, 2])
+    t += 0.5
+    return t
+
+
+def int_div(lib):
+    t = lib.tensor([1, 2])
+    t.div_(2)
+    return t
+
+
+def int_itruediv(lib):
+    t = lib.tensor([4, 2])
+    t /= 2
+    return t
+
+
+def int_mul_float(lib):
+    t = lib.tensor([1, 2])
+    t.mul_(1.5)
+    return t
+
+
+def int_clamp_float_bounds(lib):
+    t = lib.tensor([1, 2])
+    t.clamp_(-0.5, 0.5)
+    return t
+
+
+def bool_add_int(lib):
+    t = lib.tensor([True, False])
+    t.add_(lib.tensor([1, 1]))
+    return t
+
+
+def int_sub_float_requiring_grad(lib):
+    t = lib.tensor([1, 2])
+    t.sub_(lib.tensor([0.5, 0.5], requires_grad=True))
+    return t
+
+
+def float_add_double_narrows(lib):
+    t = lib.tensor([1.0, 2.0])
+    t.add_(lib.tensor([0.25, 0.5], dtype=lib.float64))
+    return t
+
+
+def int_add_int_ok(lib):
+    t = lib.tensor([1, 2], dtype=lib.int32)
+    t.add_(lib.tensor([3, 4]))
+    return t
+
+
+def bool_or_bool_ok(lib):
+    t = lib.tensor([True, False])
+    t.add_(lib.tensor([False, False]))
+    return t
+
+
+def broadcast_grows_destination(lib):
+    t = lib.zeros(3)
+    t += lib.ones(1, 3)
+    return t
+
+
+def broadcast_grows_recorded_destination(lib):
+    t = lib.zeros(3, requires_grad=True) * 1
+    t.mul_(lib.ones(2, 3))
+    return t
+
+
+def broadcast_fits_destination(lib):
+    t = lib.zeros(2, 3)
+    t += lib.ones(3)
+    return t
+
+
+@pytest.mark.parametrize("program", [
+    int_add_float, int_iadd_python_float, int_div, int_itruediv, int_mul_float,
+    int_clamp_float_bounds, bool_add_int, int_sub_float_requiring_grad,
+    float_add_double_narrows, int_add_int_ok, bool_or_bool_ok, broadcast_grows_destination,
+    broadcast_grows_recorded_destination, broadcast_fits_destination,
+])
+def test_inplace_result_must_fit_the_destination(program):
+    want = outcome(program, torch)
+    # torch words clamp_'s cast error in C++ type names ("long int"); the rest of it is shared
+    words = "can't be cast to the desired output type" if "be cast" in str(want) else None
+    assert_same_outcome(program, words=words)
+
+
+def test_unchanged_destination_after_a_refused_inplace_op():
+    t = ember.tensor([1, 2])
+    with pytest.raises(RuntimeError):
+        t.add_(ember.tensor([0.5, 0.5]))
+    assert t.tolist() == [1, 2] and t._version == 0
+
+
+# -- roots and inputs= --------------------------------------------------------------------------
+def retained_nonleaf_as_input(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    (h * h).sum().backward(inputs=[h])
+    return h.grad, x.grad
+
+
+def nonleaf_input_without_retain(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    (h * h).sum().backward(inputs=[h])
+    return h.grad, x.grad
+
+
+def inputs_stop_before_a_freed_part(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    h.sum().backward(retain_graph=True)  # frees nothing yet
+    y = (h * h).sum()
+    x.sum().backward()  # an unrelated backward
+    h.sum().backward()  # frees exp's saved result
+    y.backward(inputs=[h])  # needs only MulBackward: torch never runs exp's backward again
+    return h.grad, x.grad
+
+
+def inputs_twice_accumulate(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    for _ in range(2):
+        (x * w).sum().backward(inputs=[x])
+    return x.grad, w.grad
+
+
+def empty_inputs(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    x.sum().backward(inputs=[])
+    return x.grad
+
+
+@pytest.mark.parametrize("program", [
+    retained_nonleaf_as_input, nonleaf_input_without_retain, inputs_stop_before_a_freed_part,
+    inputs_twice_accumulate, empty_inputs,
+])
+def test_backward_inputs(program):
+    assert_same_outcome(program)
+
+
+def test_grad_runs_only_the_part_that_leads_to_its_inputs():
+    ran = []
+
+    class Spy(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            ran.append(True)
+            return g
+
+    x = ember.ones(2, requires_grad=True)
+    h = Spy.apply(x)
+    y = (h * 2).sum()
+    (g,) = ember.autograd.grad(y, [h])
+    assert g.tolist() == [2.0, 2.0] and ran == []
+
+
+# -- gradients of exactly the input's shape ---------------------------------------------------
+class WrongShape(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(1, -1)
+
+
+def test_builtin_backward_of_a_wrong_shape_is_an_error():
+    x = ember.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"WrongShapeBackward0 returned an invalid gradient "
+                                           r"at index 0 - got \[1, 3\] but expected shape "
+                                           r"compatible with \[3\]"):
+        WrongShape.apply(x).sum().backward()
+
+
+def custom_function_with_wrong_shape(lib):
+    class Bad(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g[:1]
+
+    x = lib.ones(3, requires_grad=True)
+    Bad.apply(x).sum().backward()
+    return x.grad
+
+
+def custom_function_with_broadcast_gradient(lib):
+    class Wide(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.expand(4, 3)  # torch sums a gradient that expands the input's shape
+
+    x = lib.ones(3, requires_grad=True)
+    Wide.apply(x).sum().backward()
+    return x.grad
+
+
+def zero_dim_leaf_through_reshape(lib):
+    x = lib.tensor(2.0, requires_grad=True)
+    (x.reshape(1, 1) * lib.ones(1, 1)).sum().backward()
+    return x.grad
+
+
+def zero_dim_leaf_through_expand(lib):
+    x = lib.tensor(2.0, requires_grad=True)
+    (x.expand(2, 3) * lib.ones(2, 3)).sum().backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("program", [
+    custom_function_with_wrong_shape, custom_function_with_broadcast_gradient,
+    zero_dim_leaf_through_reshape, zero_dim_leaf_through_expand,
+])
+def test_gradient_shapes(program):
+    assert_same_outcome(program, words="returned an invalid gradient at index 0"
+                        if outcome(program, torch)[0] == "error" else None)
+
+
+def test_fast_inplace_path_prints_no_numpy_warning():
+    t = ember.tensor([1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t /= 0
+        t.mul_(float("inf"))
+    assert np.isnan(t.numpy()[1]) and np.isinf(t.numpy()[0])
