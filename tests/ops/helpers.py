@@ -199,3 +199,50 @@ def gradcheck(fn, specs, *, low=-2.0, high=2.0, seed=SEED) -> bool:
     """Runs ``ember.autograd.gradcheck`` on float64 inputs built from ``specs``."""
     _, e_args, _, _ = make_inputs(specs, np.float64, low=low, high=high, seed=seed)
     return ember.autograd.gradcheck(fn, tuple(e_args))
+
+
+def check_special(data, torch_fn, ember_fn=None, *, grads=None, dtype=np.float64,
+                  rtol=1e-7, atol=1e-9) -> None:
+    """Checks an op on given data (NaN, inf, zeros, ties allowed) against torch.
+
+    Unlike :func:`check_op`, NaN must match NaN (same positions), and a gradient that torch
+    leaves as None must be None in Ember too (not zeros).
+
+    Args:
+        data: one array-like per argument; each becomes a leaf that requires grad.
+        torch_fn: the reference, called with torch tensors.
+        ember_fn: called with Ember tensors (``torch_fn`` when omitted).
+        grads: the cotangent(s) for the outputs (NaN allowed); ones when None.
+        dtype: floating dtype of the leaves.
+    """
+    ember_fn = torch_fn if ember_fn is None else ember_fn
+    arrays = [np.asarray(d, dtype=dtype) for d in data]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    e_in = [ember.tensor(a.copy(), requires_grad=True) for a in arrays]
+    t_out, e_out = _flat(torch_fn(*t_in)), _flat(ember_fn(*e_in))
+    assert len(e_out) == len(t_out)
+    t_diff, e_diff, t_cot, e_cot = [], [], [], []
+    cots = grads if isinstance(grads, (list, tuple)) else [grads] * len(t_out)
+    for k, (e, t) in enumerate(zip(e_out, t_out, strict=True)):
+        if not isinstance(t, torch.Tensor):
+            continue
+        assert_same(e, t, rtol, atol, what=f"output {k}")
+        if t.requires_grad:
+            assert e.requires_grad, f"output {k}: torch's requires grad, Ember's does not"
+            c = np.ones(tuple(t.shape)) if cots[k] is None else np.broadcast_to(
+                np.asarray(cots[k], dtype=np.float64), tuple(t.shape))
+            c = np.array(c, dtype=t.detach().numpy().dtype)
+            t_diff.append(t)
+            e_diff.append(e)
+            t_cot.append(torch.from_numpy(c.copy()))
+            e_cot.append(ember.from_numpy(c.copy()))
+    if not t_diff:
+        return
+    torch.autograd.backward(t_diff, t_cot)
+    ember.autograd.backward(e_diff, e_cot)
+    for k, (e, t) in enumerate(zip(e_in, t_in, strict=True)):
+        if t.grad is None:
+            assert e.grad is None, f"grad {k}: torch has None, Ember {e.grad}"
+            continue
+        assert e.grad is not None, f"grad {k}: Ember has None, torch {t.grad}"
+        assert_same(e.grad, t.grad, rtol, atol, what=f"grad of input {k}")

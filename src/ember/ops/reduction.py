@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -113,23 +114,72 @@ class Prod(ArrayFunction):
         return g * others, None, None
 
 
+def _variance(x: np.ndarray, axes, correction, keepdim: bool, name: str):
+    """``(variance, n - correction)`` with PyTorch's warning when ``n - correction <= 0``."""
+    n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    dof = n - correction
+    if dof <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=4)
+    if n == 0:
+        shape = np.sum(x, axis=axes, keepdims=keepdim).shape
+        return np.full(shape, np.nan, dtype=x.dtype), dof
+    centered = x - np.mean(x, axis=axes, keepdims=True)
+    centered *= centered
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.sum(centered, axis=axes, keepdims=keepdim) / x.dtype.type(builtins.max(dof, 0))
+    return np.asarray(out, dtype=x.dtype), dof
+
+
+def _variance_backward(grad, x, axes, keepdim: bool, dof) -> np.ndarray:
+    """d var / dx = 2 (x - mean) / (n - correction), times the incoming gradient.
+
+    Without degrees of freedom, PyTorch's full reduction gives inf (nan where x is the mean);
+    along dims it keeps ``2 / (n - correction)`` as it is (inf at 0, finite below).
+    """
+    g = _expand_back(grad, x.shape, axes, keepdim)
+    centered = x - np.mean(x, axis=axes, keepdims=True) if x.size else x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if axes is None and dof <= 0:
+            out = g * np.where(centered == 0, np.nan, np.inf)
+        else:
+            out = g * (2 / np.asarray(dof, dtype=x.dtype)) * centered
+    return out.astype(x.dtype, copy=False)
+
+
 class Var(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, axes, correction, keepdim):
-        ctx.axes, ctx.keepdim, ctx.correction = axes, keepdim, correction
+    def forward(ctx, x, axes, correction, keepdim, name="var"):
+        ctx.axes, ctx.keepdim = axes, keepdim
         ctx.save_for_backward(x)
-        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        ctx.denom = builtins.max(n - correction, 0)
-        return np.var(x, axis=axes, ddof=correction, keepdims=keepdim)
+        out, ctx.dof = _variance(x, axes, correction, keepdim, name)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
-        centered = x - np.mean(x, axis=ctx.axes, keepdims=True)
+        return _variance_backward(grad, x, ctx.axes, ctx.keepdim, ctx.dof), None, None, None, \
+            None
+
+
+class Std(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim, name="std"):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        var, ctx.dof = _variance(x, axes, correction, keepdim, name)
+        out = np.sqrt(var)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d std = d var / (2 std), taken as 0 where std == 0 (a constant slice), as PyTorch
+        x, out = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = g * (2 / np.asarray(ctx.denom, dtype=x.dtype)) * centered
-        return out.astype(x.dtype, copy=False), None, None, None
+            gvar = np.where(out == 0, 0, grad / (2 * out)).astype(x.dtype, copy=False)
+        return _variance_backward(gvar, x, ctx.axes, ctx.keepdim, ctx.dof), None, None, None, \
+            None
 
 
 class MaxMinAll(ArrayFunction):
@@ -216,42 +266,48 @@ class LogSumExp(ArrayFunction):
 
 
 class Norm(ArrayFunction):
-    """Vector p-norm ``sum(|x|^p)^(1/p)`` for finite ``p > 0``."""
+    """Vector p-norm ``sum(|x|^p)^(1/p)`` for finite ``p != 0`` (a negative ``p`` included:
+    a zero element makes the norm 0); ``p == 0`` counts the non-zeros and has no gradient."""
 
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
         a = np.abs(x)
-        if p == 1:
-            out = np.sum(a, axis=axes, keepdims=True)
-        elif p == 2:
-            out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
-        else:
-            out = np.power(np.sum(np.power(a, p), axis=axes, keepdims=True), 1.0 / p)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            if p == 0:
+                out = np.sum(x != 0, axis=axes, keepdims=True, dtype=x.dtype)
+            elif p == 1:
+                out = np.sum(a, axis=axes, keepdims=True)
+            elif p == 2:
+                out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+            else:
+                out = np.power(np.sum(np.power(a, p), axis=axes, keepdims=True), 1.0 / p)
         out = out.astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        if p != 0:
+            ctx.save_for_backward(x, out)
         if keepdim:
             return out
         return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
 
     @staticmethod
     def backward(ctx, grad):
-        # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1), taken as 0 where the norm is 0
-        x, norm = ctx.saved_tensors
+        # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1), taken as 0 where the norm is 0; for
+        # p < 1 written as sign(x) |x|^(p-1) |x|_p^(1-p), 0 where x is 0 (PyTorch's forms)
         p = ctx.p
+        if p == 0:
+            return None, None, None, None
+        x, norm = ctx.saved_tensors
         g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
         if p == 1:
             return np.sign(x) * g, None, None, None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = g / (norm if p == 2 else np.power(norm, p - 1))
-            scale = np.where(norm == 0, 0, scale)
-            if p == 2:
-                out = x * scale
-            elif p < 1:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p < 1:
                 mag = np.where(x == 0, 0, np.power(np.abs(x), p - 1))
                 out = np.sign(x) * mag * g * np.power(norm, 1 - p)
             else:
-                out = np.sign(x) * np.power(np.abs(x), p - 1) * scale
+                scale = g / (norm if p == 2 else np.power(norm, p - 1))
+                scale = np.where(norm == 0, 0, scale)
+                out = x * scale if p == 2 else np.sign(x) * np.power(np.abs(x), p - 1) * scale
         return out.astype(x.dtype, copy=False), None, None, None
 
 
@@ -344,33 +400,42 @@ def _correction(unbiased, correction) -> int:
     return 1 if unbiased else 0
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default)."""
+def _var_args(input: Tensor, dim, unbiased, correction) -> tuple:
     if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
         dim, unbiased = unbiased, None
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    return Var.apply(input, canon_dims(dim, input._data.ndim), _correction(unbiased, correction),
-                     keepdim)
+    return canon_dims(dim, input._data.ndim), _correction(unbiased, correction)
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default).
+
+    Warns, as PyTorch, when ``n - correction <= 0`` (the result is then inf or nan).
+    """
+    axes, corr = _var_args(input, dim, unbiased, correction)
+    return Var.apply(input, axes, corr, keepdim)
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default)."""
-    from ember.ops.pointwise import sqrt
+    """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default).
 
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    The gradient of a constant slice (std 0) is 0, as in PyTorch.
+    """
+    axes, corr = _var_args(input, dim, unbiased, correction)
+    return Std.apply(input, axes, corr, keepdim)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    axes, corr = _var_args(input, dim, unbiased, correction)
+    return Var.apply(input, axes, corr, keepdim, "var_mean"), mean(input, axes, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    axes, corr = _var_args(input, dim, unbiased, correction)
+    return Std.apply(input, axes, corr, keepdim, "std_mean"), mean(input, axes, keepdim)
 
 
 def _max_min(input, dim, keepdim, is_max, other):
@@ -449,13 +514,6 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         return amax(_abs(input), () if dim is None else dim, keepdim)
     if p == float("-inf"):
         return amin(_abs(input), () if dim is None else dim, keepdim)
-    if p == 0:  # the number of non-zeros: a zero gradient, still recorded as in PyTorch
-        count = sum((input != 0).to(input.dtype), dim, keepdim)
-        return count + sum(input * 0.0, dim, keepdim) if input.requires_grad else count
-    if p < 0:  # (sum |x|^p)^(1/p): small elements dominate; a zero makes the norm 0
-        from ember.ops.arith import pow as _pow
-
-        return _pow(sum(_pow(_abs(input), float(p)), dim, keepdim), 1.0 / p)
     return Norm.apply(input, float(p), canon_dims(dim, input._data.ndim), keepdim)
 
 
