@@ -1,6 +1,6 @@
-"""``ember.save`` / ``ember.load``: checkpoints in the safetensors layout, never pickled.
+"""``ember.save`` / ``ember.load``: checkpoints in the safetensors format, never pickled.
 
-A checkpoint file is a safetensors file, byte for byte:
+A checkpoint file is a safetensors file, written and parsed by the ``safetensors`` library:
 
 * 8 bytes: ``N``, the header length, a little-endian unsigned 64-bit integer;
 * ``N`` bytes: a JSON object (UTF-8, padded with spaces to a multiple of 8 bytes) mapping each
@@ -12,26 +12,36 @@ Ember puts the saved object's structure in ``__metadata__["ember.structure"]``: 
 containers and non-JSON values are tagged (``{"T": "dict", "items": [[key, value], ...]}``
 keeps key types and order, so an optimizer state's int keys stay ints) and tensors are
 ``{"T": "tensor", "name": ...}`` references to header entries. ``__metadata__["ember.crc32"]``
-checks the header and the data. A tensor's name is its path in the object (``"fc.weight"``,
+is the CRC-32 of the header (without that entry, as sorted compact JSON) followed by the data
+section. A tensor's name is its path in the object (``"fc.weight"``,
 ``"optimizer.state.0.exp_avg"``), so a saved ``state_dict`` is also a plain safetensors file
 any safetensors reader opens; a plain safetensors file without Ember's metadata loads as a
 ``{name: tensor}`` dict.
 
 Loading parses JSON and copies bytes, nothing else: no pickle, no imports named by the file,
-no code runs, whatever the file holds.
+no code runs, whatever the file holds. Ember checks the header itself first, so that a foreign,
+truncated or corrupted file gets a :class:`CheckpointError` saying what is wrong, before the
+library reads it.
 """
 
 from __future__ import annotations
 
 import base64
+import errno
 import io
 import json
 import math
 import os
+import re
+import socket
+import stat
+import time
 import zlib
 from collections import OrderedDict
 
+import ml_dtypes
 import numpy as np
+import safetensors
 
 from ember import _dtype
 from ember.backend import device as _device
@@ -43,14 +53,22 @@ __all__ = ["save", "load", "CheckpointError"]
 FORMAT_VERSION = "1"
 _MAX_HEADER = 100_000_000  # the safetensors limit on the header size
 _MAX_DEPTH = 512  # nesting levels load accepts (recursion stays far below Python's limit)
+_MAX_INDEX = 2 ** 63 - 1  # NumPy's largest size: bounds every dimension and element count
 
+#: safetensors dtype codes and the NumPy dtypes Ember stores them as (``TensorSpec`` takes the
+#: NumPy name: ``"float32"``, ``"bfloat16"``).
 _CODES = {
-    "BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "I16": np.int16, "I32": np.int32,
-    "I64": np.int64, "F16": np.float16, "F32": np.float32, "F64": np.float64,
+    "BOOL": np.dtype(np.bool_), "U8": np.dtype(np.uint8), "I8": np.dtype(np.int8),
+    "I16": np.dtype(np.int16), "I32": np.dtype(np.int32), "I64": np.dtype(np.int64),
+    "F16": np.dtype(np.float16), "BF16": np.dtype(ml_dtypes.bfloat16),
+    "F32": np.dtype(np.float32), "F64": np.dtype(np.float64),
 }
-_CODE_OF = {np.dtype(v): k for k, v in _CODES.items()}
-_UNSUPPORTED = {"BF16", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3",
-                "F6_E3M2", "C64", "C128"}
+_CODE_OF = {v: k for k, v in _CODES.items()}
+_UNSUPPORTED = {"U16", "U32", "U64", "F8_E4M3", "F8_E4M3FNUZ", "F8_E5M2", "F8_E5M2FNUZ",
+                "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64", "C128"}
+#: device types a checkpoint may name (PyTorch's list); Ember itself runs only on the CPU.
+_DEVICE = re.compile(r"(cpu|cuda|ipu|xpu|mkldnn|opengl|opencl|ideep|hip|ve|fpga|maia|xla|lazy|"
+                     r"vulkan|mps|meta|hpu|mtia|privateuseone)(?::(0|[1-9][0-9]{0,8}))?")
 
 
 class CheckpointError(RuntimeError, ValueError):
@@ -81,7 +99,7 @@ class _Encoder:
         if np.dtype(arr.dtype).newbyteorder("=") not in _CODE_OF:
             raise TypeError(f"ember.save: cannot save an array of dtype {arr.dtype} at {where}; "
                             "supported dtypes: bool, uint8, int8, int16, int32, int64, float16, "
-                            "float32, float64")
+                            "bfloat16, float32, float64")
         name = self._name(path)
         if not arr.flags.c_contiguous:  # (np.ascontiguousarray would make 0-d arrays 1-d)
             arr = arr.copy(order="C")
@@ -193,48 +211,73 @@ def _canonical(header: dict) -> bytes:
                       allow_nan=False).encode("ascii")
 
 
-def _serialize(obj) -> tuple[bytes, list[np.ndarray]]:
-    """The header bytes (length prefix included) and the arrays to write after it."""
-    enc = _Encoder()
-    structure = enc.encode(obj, [])
-    header: dict = {"__metadata__": {"ember.format_version": FORMAT_VERSION,
-                                     "ember.structure": _dumps(structure)}}
-    offset = 0
-    for name, arr in enc.arrays:
-        header[name] = {"dtype": _CODE_OF[arr.dtype.newbyteorder("=")],
-                        "shape": [int(s) for s in arr.shape],
-                        "data_offsets": [offset, offset + arr.nbytes]}
-        offset += arr.nbytes
-    crc = zlib.crc32(_canonical(header))
-    for _, arr in enc.arrays:
-        if arr.nbytes:
-            crc = zlib.crc32(_bytes_view(arr), crc)
-    header["__metadata__"]["ember.crc32"] = f"{crc:08x}"
-    text = _dumps(header).encode("ascii")
-    text += b" " * (-(8 + len(text)) % 8)  # data starts 8-byte aligned, as safetensors pads
-    return len(text).to_bytes(8, "little") + text, [a for _, a in enc.arrays]
 
 
 def _bytes_view(arr: np.ndarray) -> np.ndarray:
     return arr.reshape(-1).view(np.uint8)
 
 
-def _write_all(f, head: bytes, arrays: list[np.ndarray]) -> None:
-    f.write(head)
-    for arr in arrays:
-        if arr.nbytes:
-            f.write(_bytes_view(arr))
+_CRC_KEY = "ember.crc32"
+_CRC_SLOT = b'"ember.crc32":"00000000"'  # as the library writes the placeholder into the header
+
+
+def _prepare(obj) -> tuple[dict, dict, dict[str, np.ndarray]]:
+    """The library's arguments for ``obj``: tensor specs, metadata (CRC still a placeholder),
+    and the arrays the specs point into, which must stay alive until the bytes are written."""
+    enc = _Encoder()
+    structure = enc.encode(obj, [])
+    meta = {"ember.format_version": FORMAT_VERSION, "ember.structure": _dumps(structure),
+            _CRC_KEY: "00000000"}
+    arrays = dict(enc.arrays)
+    specs = {name: safetensors.TensorSpec(dtype=arr.dtype.name, shape=list(arr.shape),
+                                          data_ptr=arr.ctypes.data, data_len=arr.nbytes)
+             for name, arr in arrays.items()}
+    return specs, meta, arrays
+
+
+def _crc_patch(head: bytes, arrays: dict[str, np.ndarray], size: int) -> tuple[int, bytes]:
+    """Where the CRC placeholder is in a file the library wrote, and the CRC to put there.
+
+    ``head`` is the file's first ``8 + N`` bytes and ``size`` its length. The library chooses
+    the order of the tensors, so the CRC is computed once their offsets are known.
+    """
+    n = int.from_bytes(head[:8], "little")
+    header = json.loads(head[8:8 + n])
+    order = sorted(arrays, key=lambda k: header[k]["data_offsets"])
+    if size != 8 + n + sum(a.nbytes for a in arrays.values()):
+        raise RuntimeError(f"ember.save: safetensors {safetensors.__version__} laid the data out "
+                           "with gaps, which Ember's loader refuses")
+    crc = zlib.crc32(_canonical(header))
+    for name in order:
+        crc = zlib.crc32(_bytes_view(arrays[name]), crc)
+    at = head.find(_CRC_SLOT, 8)
+    if at < 0 or head.find(_CRC_SLOT, at + 1) >= 0:
+        raise RuntimeError("ember.save: cannot find the CRC placeholder in the header the "
+                           f"safetensors {safetensors.__version__} library wrote")
+    return at + len(_CRC_SLOT) - 9, f"{crc:08x}".encode("ascii")
+
+
+def _write_stream(f, specs: dict, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+    raw = safetensors.serialize(specs, metadata=meta)
+    at, crc = _crc_patch(raw, arrays, len(raw))
+    view = memoryview(raw)
+    f.write(view[:at])
+    f.write(crc)
+    f.write(view[at + len(crc):])
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None,
          _use_new_zipfile_serialization: bool = True) -> None:
     """Saves a state dict (or any nesting of tensors and plain values) to a checkpoint file.
 
-    The file uses the safetensors layout (see :mod:`ember.serialization`) and holds no pickle.
-    Saving to a path is atomic: the bytes go to a temporary file in the same directory, which
-    is flushed, ``fsync``-ed and renamed over ``f`` (then the directory is ``fsync``-ed), so a
-    crash or kill mid-save leaves the previous file intact (and, at worst, a stray
-    ``.<name>.<pid>.<random>.tmp`` next to it).
+    The file is a safetensors file (see :mod:`ember.serialization`) and holds no pickle.
+    Saving to a path is atomic: the checkpoint is written into a temporary directory beside the
+    file (named ``.<file name>.ember-save-<host>-<pid>-<random>.tmp``), flushed to disk, then
+    renamed over the file, so a crash leaves either the old file or the new one, never a mix.
+    An existing file's permission bits are kept. A temporary directory that a killed save left
+    behind is removed by the next save to the same path once it is stale: its process is gone
+    (same host) or nothing in it has been written for an hour. A path that names a device or a
+    FIFO is written through, as ``open(path, "wb")`` would.
 
     Args:
         obj: tensors (``requires_grad`` and ``Parameter`` are kept), NumPy arrays and scalars,
@@ -252,36 +295,165 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
 
     Raises:
         TypeError: for an object that cannot be stored, naming where it is in ``obj``.
+        RuntimeError: if the path cannot be written (empty, a directory, no parent directory,
+            no permission, disk full), as PyTorch raises; the message names the path.
 
     Example:
         >>> ember.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
         ...             "rng": ember.get_rng_state(), "epoch": 3}, "ckpt.safetensors")
     """
-    head, arrays = _serialize(obj)
     if not isinstance(f, (str, bytes, os.PathLike)):
         if isinstance(f, io.TextIOBase):
             raise TypeError("ember.save needs a binary file object (open the file with 'wb')")
-        _write_all(f, head, arrays)
+        _write_stream(f, *_prepare(obj))
         if hasattr(f, "flush"):
             f.flush()
         return
-    path = os.path.realpath(os.fspath(f) if not isinstance(f, bytes) else os.fsdecode(f))
-    directory, base = os.path.split(path)
-    tmp = os.path.join(directory, f".{base}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    user = os.fsdecode(os.fspath(f))
+    if not user:
+        raise RuntimeError("ember.save: invalid file name: '' (the path is empty)")
+    specs, meta, arrays = _prepare(obj)  # before touching the file system: TypeErrors first
+    path = os.path.realpath(user)  # a symlink's target is replaced, not the link
     try:
-        with os.fdopen(fd, "wb") as out:
-            _write_all(out, head, arrays)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise _save_error(user, e) from None
+    if user.endswith(("/", os.sep)) or (st is not None and stat.S_ISDIR(st.st_mode)):
+        raise RuntimeError(f"ember.save: cannot write '{user}': it is a directory")
+    directory, base = os.path.split(path)
+    if not os.path.isdir(directory):
+        raise RuntimeError(f"ember.save: cannot write '{user}': parent directory "
+                           f"{directory} does not exist")
+    if st is not None and not stat.S_ISREG(st.st_mode):
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+            with open(path, "wb") as out:
+                _write_stream(out, specs, meta, arrays)
+        except OSError as e:
+            raise _save_error(user, e) from None
+        return
+    prefix = _tmp_prefix(base)
+    _remove_stale(directory, prefix)
+    tmpdir = os.path.join(directory, f"{prefix}{_host_tag()}-{os.getpid()}-"
+                                     f"{os.urandom(4).hex()}.tmp")
+    try:
+        os.mkdir(tmpdir, 0o700)
+    except OSError as e:
+        raise _save_error(user, e) from None
+    try:
+        _write_replace(os.path.join(tmpdir, "data"), path, st, specs, meta, arrays)
+    except BaseException as e:
+        _remove_tmpdir(tmpdir)
+        if isinstance(e, (OSError, safetensors.SafetensorError)):
+            raise _save_error(user, e) from None
         raise
+    _remove_tmpdir(tmpdir)
     _fsync_dir(directory)
+
+
+def _write_replace(data: str, path: str, st: os.stat_result | None, specs, meta, arrays) -> None:
+    if st is None:  # a new file gets open()'s mode, 0o666 less the umask: let the OS apply it
+        os.close(os.open(data, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        mode = stat.S_IMODE(os.stat(data).st_mode)
+    else:
+        mode = stat.S_IMODE(st.st_mode)
+    # The library writes a file of its own beside ``data`` and renames it to ``data``; both
+    # stay inside the temporary directory until the final rename.
+    safetensors.serialize_file(specs, data, metadata=meta)
+    with open(data, "r+b") as out:
+        head = out.read(8)
+        head += out.read(int.from_bytes(head, "little"))
+        at, crc = _crc_patch(head, arrays, os.fstat(out.fileno()).st_size)
+        out.seek(at)
+        out.write(crc)
+        out.flush()
+        if hasattr(os, "fchmod"):
+            os.fchmod(out.fileno(), mode)
+        else:
+            os.chmod(data, mode)
+        os.fsync(out.fileno())
+    os.replace(data, path)
+
+
+def _save_error(user: str, e: BaseException) -> RuntimeError:
+    """PyTorch's RuntimeError for a file that cannot be written, naming the user's path (never
+    the temporary one)."""
+    if isinstance(e, OSError) and e.errno:
+        reason = f"[Errno {e.errno}] {os.strerror(e.errno)}"
+    else:
+        found = re.search(r"os error (\d+)", str(e))
+        reason = (f"[Errno {found[1]}] {os.strerror(int(found[1]))}" if found
+                  else re.sub(r" at path .*", "", str(e)))
+    return RuntimeError(f"ember.save: cannot write '{user}': {reason}")
+
+
+def _tmp_prefix(base: str) -> str:
+    """How the names of the temporary directories of saves to a file named ``base`` begin."""
+    if len(os.fsencode(base)) > 200:  # keep the whole name within the usual 255-byte limit
+        base = f"{zlib.crc32(os.fsencode(base)):08x}"
+    return f".{base}.ember-save-"
+
+
+_TMP_SUFFIX = re.compile(r"([0-9a-f]{8})-([0-9]{1,10})-[0-9a-f]{8}\.tmp")
+_STALE_AFTER = 3600.0  # seconds without a write after which another host's save counts as dead
+
+
+def _host_tag() -> str:
+    """Names this host (and PID namespace): a PID in a temporary name is only checked here."""
+    ident = socket.gethostname()
+    try:
+        ident += os.readlink("/proc/self/ns/pid")  # containers on one host reuse PIDs
+    except OSError:
+        pass
+    return f"{zlib.crc32(ident.encode('utf-8', 'replace')):08x}"
+
+
+def _process_gone(pid: int) -> bool:
+    if os.name != "posix" or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):  # PermissionError: alive, owned by another user
+        return False
+    return False
+
+
+def _remove_stale(directory: str, prefix: str) -> None:
+    """Removes the temporary directories that killed saves to the same file left behind."""
+    try:
+        entries = [e for e in os.scandir(directory) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        found = _TMP_SUFFIX.fullmatch(entry.name[len(prefix):])
+        if found is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        if found[1] == _host_tag() and _process_gone(int(found[2])):
+            _remove_tmpdir(entry.path)
+            continue
+        try:
+            newest = max([entry.stat(follow_symlinks=False).st_mtime]
+                         + [e.stat(follow_symlinks=False).st_mtime
+                            for e in os.scandir(entry.path)])
+        except OSError:
+            continue
+        if time.time() - newest > _STALE_AFTER:
+            _remove_tmpdir(entry.path)
+
+
+def _remove_tmpdir(tmpdir: str) -> None:
+    """Removes a save's temporary directory: files only, one level (never follows links)."""
+    try:
+        for entry in os.scandir(tmpdir):
+            if entry.is_dir(follow_symlinks=False):
+                return  # not something save made: leave it alone
+            os.unlink(entry.path)
+        os.rmdir(tmpdir)
+    except OSError:
+        pass
 
 
 def _fsync_dir(directory: str) -> None:
@@ -300,25 +472,28 @@ def _fsync_dir(directory: str) -> None:
 
 # -- loading -----------------------------------------------------------------------------------
 
+_TORCH_HINT = ("ember.load reads only safetensors files and never unpickles (unpickling runs "
+               "whatever code the file names). Convert it in PyTorch, from a source you trust: "
+               "safetensors.torch.save_file(torch.load(path, weights_only=True), new_path) for "
+               "a state dict of tensors")
 _SIGNATURES = (
-    (b"PK\x03\x04", "a zip archive, such as a PyTorch torch.save checkpoint (.pt/.pth)"),
-    (b"\x80", "a pickle stream, such as a legacy PyTorch checkpoint"),
-    (b"\x93NUMPY", "a NumPy .npy file"),
-    (b"\x1f\x8b", "a gzip file"),
-    (b"\x89HDF", "an HDF5 file"),
+    (b"PK\x03\x04", "a zip archive, such as a PyTorch checkpoint written by torch.save "
+                    "(.pt/.pth: a pickle inside a zip)", _TORCH_HINT),
+    (b"\x80", "a pickle stream, such as a legacy PyTorch checkpoint", _TORCH_HINT),
+    (b"\x93NUMPY", "a NumPy .npy file", "load it with numpy.load"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", ""),
+    (b"\xff\xd8\xff", "a JPEG image", ""),
+    (b"\x1f\x8b", "a gzip file", "decompress it first"),
+    (b"\x89HDF", "an HDF5 file", ""),
 )
 
 
-def _reject_foreign(prefix: bytes) -> None:
+def _foreign(prefix: bytes) -> str:
     """Names the format of a file that is not safetensors, if its first bytes tell."""
-    for sig, what in _SIGNATURES:
+    for sig, what, hint in _SIGNATURES:
         if prefix.startswith(sig):
-            raise CheckpointError(
-                f"not an Ember checkpoint: the file is {what}. ember.load reads only the "
-                "safetensors format that ember.save writes and never unpickles; convert a "
-                "PyTorch checkpoint in PyTorch with "
-                "safetensors.torch.save_file(torch.load(path), new_path)"
-            )
+            return f"not an Ember/safetensors file: it is {what}" + (f". {hint}" if hint else "")
+    return ""
 
 
 def _no_duplicates(pairs):
@@ -346,73 +521,76 @@ def _parse_json(text: bytes | str, what: str):
 
 
 class _Reader:
-    """Reads exact byte counts from a file object, with a clear error at a premature end."""
+    """Reads exact byte counts from a binary file object, knowing how many remain if it can."""
 
     def __init__(self, f) -> None:
         self.f = f
-        self.remaining = None
+        self.start = self.remaining = None
         try:
-            pos = f.tell()
+            self.start = f.tell()
             end = f.seek(0, io.SEEK_END)
-            f.seek(pos)
-            self.remaining = end - pos
+            f.seek(self.start)
+            self.remaining = end - self.start
         except (AttributeError, OSError, ValueError):
-            pass
+            self.start = None
 
-    def read_into(self, buf: memoryview, what: str) -> None:
-        filled, n = 0, len(buf)
-        readinto = getattr(self.f, "readinto", None)
-        while filled < n:
-            if readinto is not None:
-                got = readinto(buf[filled:])
-            else:
-                chunk = self.f.read(n - filled)
-                got = len(chunk) if chunk else 0
-                buf[filled:filled + got] = chunk
-            if not got:
-                raise CheckpointError(f"truncated checkpoint: the file ends inside {what} "
-                                      f"({filled} of {n} bytes present)")
-            filled += got
+    def read_upto(self, n: int) -> bytes:
+        """Up to ``n`` bytes: fewer only at the end of the file."""
+        parts, got = [], 0
+        while got < n:
+            chunk = self.f.read(min(n - got, 1 << 24))
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
         if self.remaining is not None:
-            self.remaining -= n
+            self.remaining -= got
+        return b"".join(parts)
 
     def read(self, n: int, what: str) -> bytes:
-        buf = bytearray(n)
-        self.read_into(memoryview(buf), what)
-        return bytes(buf)
+        data = self.read_upto(n)
+        if len(data) < n:
+            raise CheckpointError(f"truncated checkpoint: the file ends inside {what} "
+                                  f"({len(data)} of {n} bytes present)")
+        return data
 
 
-def _read_header(reader: _Reader) -> dict:
-    if reader.remaining is not None and reader.remaining < 8:
-        raise CheckpointError(f"not an Ember checkpoint: the file has {reader.remaining} bytes, "
-                              "fewer than the 8-byte header length of the safetensors format")
-    prefix = reader.read(8, "the 8-byte header length")
-    n = int.from_bytes(prefix, "little")
-    too_long = reader.remaining is not None and n > reader.remaining
-    if too_long or not 2 <= n <= _MAX_HEADER:
-        _reject_foreign(prefix)
-        if too_long:
-            raise CheckpointError(f"truncated or corrupted checkpoint: the header length is {n} "
-                                  f"bytes but only {reader.remaining} bytes follow it")
-        raise CheckpointError(f"not an Ember checkpoint: header length {n} is out of range "
-                              f"[2, {_MAX_HEADER}]")
+def _read_header(reader: _Reader) -> tuple[bytes, dict]:
+    """The file's first ``8 + N`` bytes and its header, with the reason if it has none."""
+    first = reader.read_upto(9)  # the header length and the '{' a JSON header starts with
+    if not first:
+        raise CheckpointError("not an Ember/safetensors file: the file is empty")
+    if len(first) < 9 or first[8:9] != b"{":
+        foreign = _foreign(first)
+        if foreign:
+            raise CheckpointError(foreign)
+        if len(first) < 9:
+            raise CheckpointError(f"not an Ember/safetensors file: it has only {len(first)} "
+                                  "bytes, too few for the 8-byte header length and the JSON "
+                                  "header of the safetensors format")
+        raise CheckpointError("not an Ember/safetensors file: a safetensors file starts with "
+                              "an 8-byte header length and a JSON header opening with '{'; "
+                              f"this file starts with {first!r}")
+    n = int.from_bytes(first[:8], "little")
+    if n > _MAX_HEADER:
+        raise CheckpointError(f"not an Ember/safetensors file, or corrupted: header length {n} "
+                              f"exceeds the safetensors limit of {_MAX_HEADER} bytes (the header "
+                              "was not read)")
+    if n < 2:
+        raise CheckpointError(f"corrupted checkpoint: header length {n} is too small for a JSON "
+                              "object")
+    if reader.remaining is not None and n - 1 > reader.remaining:
+        raise CheckpointError(f"truncated or corrupted checkpoint: the header length is {n} "
+                              f"bytes but only {reader.remaining + 1} bytes follow it")
+    raw = first + reader.read(n - 1, "the JSON header")
     try:
-        raw = reader.read(n, "the JSON header")
-    except CheckpointError:
-        _reject_foreign(prefix)
-        raise
-    if not raw.startswith(b"{"):
-        _reject_foreign(prefix)
-        raise CheckpointError("not an Ember checkpoint: the header does not start with '{' "
-                              "(not the safetensors format)")
-    try:
-        text = raw.decode("utf-8")
+        text = raw[8:].decode("utf-8")
     except UnicodeDecodeError:
         raise CheckpointError("corrupted checkpoint: the header is not UTF-8") from None
     header = _parse_json(text, "header")
     if not isinstance(header, dict):
         raise CheckpointError("corrupted checkpoint: the header is not a JSON object")
-    return header
+    return raw, header
 
 
 def _is_int(x) -> bool:
@@ -433,18 +611,22 @@ def _validate(header: dict) -> tuple[dict, list[tuple[str, np.dtype, tuple, int,
             raise CheckpointError(f"corrupted checkpoint: tensor {name!r} needs exactly dtype, "
                                   f"shape and data_offsets, got {e!r}"[:300])
         code, shape, offsets = e["dtype"], e["shape"], e["data_offsets"]
-        if code not in _CODES:
+        if not isinstance(code, str) or code not in _CODES:
             why = "Ember has no such dtype" if code in _UNSUPPORTED else "unknown dtype"
             raise CheckpointError(f"cannot load tensor {name!r}: dtype {code!r} is not "
-                                  f"supported ({why}; supported: {', '.join(_CODES)})")
+                                  f"supported ({why}; supported: {', '.join(_CODES)})"[:300])
         if not isinstance(shape, list) or not all(_is_int(s) and s >= 0 for s in shape):
             raise CheckpointError(f"corrupted checkpoint: tensor {name!r} has an invalid shape "
-                                  f"{shape!r}")
+                                  f"{shape!r} (a list of non-negative integers expected)"[:300])
+        if math.prod(s for s in shape if s) * _CODES[code].itemsize > _MAX_INDEX:
+            raise CheckpointError(f"corrupted checkpoint: tensor {name!r} has an absurd shape "
+                                  f"{shape} (more than {_MAX_INDEX} bytes)"[:300])
         if (not isinstance(offsets, list) or len(offsets) != 2 or not all(map(_is_int, offsets))
                 or not 0 <= offsets[0] <= offsets[1]):
             raise CheckpointError(f"corrupted checkpoint: tensor {name!r} has invalid "
-                                  f"data_offsets {offsets!r}")
-        dt = np.dtype(_CODES[code])
+                                  f"data_offsets {offsets!r} (two integers 0 <= begin <= end "
+                                  "expected)"[:300])
+        dt = _CODES[code]
         nbytes = math.prod(shape) * dt.itemsize
         if offsets[1] - offsets[0] != nbytes:
             raise CheckpointError(f"corrupted checkpoint: tensor {name!r} of dtype {code} and "
@@ -462,31 +644,45 @@ def _validate(header: dict) -> tuple[dict, list[tuple[str, np.dtype, tuple, int,
     return meta, entries
 
 
-def _read_tensors(reader: _Reader, entries, crc: int | None) -> tuple[dict, int | None]:
+def _read_file(reader: _Reader, whole_file: bool) -> tuple[bytes, dict, dict, list]:
+    """One checkpoint's bytes, checked: (bytes, header, metadata, entries in data order)."""
+    head, header = _read_header(reader)
+    meta, entries = _validate(header)
     total = entries[-1][4] if entries else 0
     if reader.remaining is not None:
-        available = reader.remaining
-        if available < total:
+        if reader.remaining < total:
             raise CheckpointError(f"truncated checkpoint: the tensor data needs {total} bytes but "
-                                  f"the file has {available} after the header (data offsets "
-                                  "out of range)")
+                                  f"the file has {reader.remaining} after the header (data "
+                                  "offsets out of range)")
+        if whole_file and reader.remaining > total:
+            raise CheckpointError(f"corrupted checkpoint: {reader.remaining - total} unexpected "
+                                  f"bytes after the tensor data (expected {total} data bytes)")
+    if reader.start is not None:  # read the file in one piece: no copy to join the parts
+        reader.f.seek(reader.start)
+        reader.remaining += len(head)
+        return reader.read(len(head) + total, "the tensor data"), header, meta, entries
+    return head + reader.read(total, "the tensor data"), header, meta, entries
+
+
+def _arrays(raw: bytes, n: int, entries) -> dict[str, np.ndarray]:
+    """The tensors of a checked file, as the safetensors library reads them."""
+    try:
+        tensors = dict(safetensors.deserialize(raw))
+    except safetensors.SafetensorError as e:
+        raise CheckpointError(f"corrupted checkpoint: the safetensors library refuses it "
+                              f"({e})") from None
     arrays = {}
-    for name, dt, shape, begin, stop in entries:
-        try:
-            arr = np.empty(shape, dtype=dt.newbyteorder("<"))
-        except MemoryError:
-            raise CheckpointError(f"cannot load tensor {name!r}: shape {list(shape)} does not "
-                                  "fit in memory") from None
-        if stop > begin:
-            view = _bytes_view(arr)
-            reader.read_into(memoryview(view), f"the data of tensor {name!r}")
-            if crc is not None:
-                crc = zlib.crc32(view, crc)
-            if dt == np.bool_ and view.max() > 1:
-                raise CheckpointError(f"corrupted checkpoint: bool tensor {name!r} holds bytes "
-                                      "other than 0 and 1")
+    for name, dt, shape, _, _ in entries:
+        t = tensors.get(name)
+        if t is None or t["dtype"] != _CODE_OF[dt] or tuple(t["shape"]) != shape:
+            raise CheckpointError(f"corrupted checkpoint: the safetensors library reads tensor "
+                                  f"{name!r} differently")
+        arr = np.frombuffer(t["data"], dtype=dt.newbyteorder("<")).reshape(shape)
+        if dt == np.bool_ and arr.view(np.uint8).max(initial=0) > 1:
+            raise CheckpointError(f"corrupted checkpoint: bool tensor {name!r} holds bytes "
+                                  "other than 0 and 1")
         arrays[name] = arr.astype(dt, copy=False)  # native byte order
-    return arrays, crc
+    return arrays
 
 
 class _Decoder:
@@ -520,6 +716,10 @@ class _Decoder:
             if tag == "size":
                 from ember.tensor import Size
 
+                if not all(_is_int(v) and 0 <= v <= _MAX_INDEX for v in values):
+                    raise CheckpointError("corrupted checkpoint: a size holds a value that is "
+                                          "not a dimension")
+
                 return Size(values)
             return tuple(values)
         if tag in ("dict", "odict"):
@@ -549,16 +749,20 @@ class _Decoder:
             return arr[()]
         if tag == "float" and node.get("v") in ("nan", "inf", "-inf"):
             return float(node["v"])
-        if tag == "dtype" and node.get("v") in _dtype._FROM_NAME:
+        if tag == "dtype" and isinstance(node.get("v"), str) and node["v"] in _dtype._FROM_NAME:
             return _dtype.as_dtype(node["v"])
         if tag == "device" and isinstance(node.get("v"), str):
+            if not _DEVICE.fullmatch(node["v"]):
+                raise CheckpointError(f"corrupted checkpoint: unknown device "
+                                      f"{node['v']!r}"[:200])
             return _device(node["v"])
         if tag == "bytes" and isinstance(node.get("v"), str):
             try:
                 return base64.b64decode(node["v"], validate=True)
             except ValueError:
                 raise CheckpointError("corrupted checkpoint: invalid base64 bytes") from None
-        if tag == "generator" and _is_int(node.get("seed")) and _is_int(node.get("offset")):
+        if tag == "generator" and all(_is_int(node.get(k)) and 0 <= node[k] < 2 ** 64
+                                      for k in ("seed", "offset")):
             from ember.random import Generator
 
             g = Generator()
@@ -582,7 +786,7 @@ class _Decoder:
         elif cls is None:
             t = Tensor._make(arr)
             if requires_grad:
-                if arr.dtype.kind != "f":
+                if not _dtype.from_numpy_dtype(arr.dtype).is_floating_point:
                     raise CheckpointError(f"corrupted checkpoint: tensor {name!r} of dtype "
                                           f"{arr.dtype} cannot require grad")
                 t.requires_grad_(True)
@@ -592,16 +796,34 @@ class _Decoder:
         return t
 
 
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _check_regular(st: os.stat_result, user: str) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), user)
+    if not stat.S_ISREG(st.st_mode):
+        what = next((w for test, w in _NOT_REGULAR if test(st.st_mode)), "not a regular file")
+        raise CheckpointError(f"cannot load '{user}': it is {what}, not a regular file; "
+                              "ember.load opens only regular files (to read a stream, pass an "
+                              "open binary file object)")
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
          mmap: bool | None = None, **pickle_load_args):
     """Loads what :func:`save` saved (or any safetensors file) without running any code.
 
-    The file is parsed as data: a JSON header checked entry by entry (dtypes, shapes, offsets
-    that tile the data exactly, a CRC-32 over header and data), then raw bytes copied into new
-    arrays. Nothing is unpickled and nothing named by the file is imported or called, so an
-    untrusted file cannot execute code; ``weights_only`` is accepted for PyTorch compatibility
-    and changes nothing. A safetensors file written by another library, without Ember's
-    metadata, loads as a ``{name: tensor}`` dict.
+    The file is parsed as data: Ember checks the JSON header entry by entry (dtypes, shapes,
+    offsets that tile the data exactly, a CRC-32 over header and data), then the
+    ``safetensors`` library reads the tensors' bytes into new arrays. Nothing is unpickled and
+    nothing named by the file is imported or called, so an untrusted file cannot execute code;
+    ``weights_only`` is accepted for PyTorch compatibility and changes nothing. A safetensors
+    file written by another library, without Ember's metadata, loads as a ``{name: tensor}``
+    dict (``BF16`` tensors load as ``ember.bfloat16``). A path must name a regular file: a FIFO
+    or a device is refused without being opened for reading, so that nothing blocks.
 
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object, read from its position.
@@ -617,9 +839,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
 
     Raises:
         CheckpointError: (a ``RuntimeError`` and ``ValueError``) for a foreign file (such as a
-            PyTorch ``.pt`` zip or pickle), a truncated or corrupted file, offsets out of range,
-            or an unsupported dtype; the message names the problem.
+            PyTorch ``.pt`` zip or pickle), an empty, truncated or corrupted file, offsets out of
+            range, an unsupported dtype, or a path that is not a regular file; the message
+            names the file and the problem.
         FileNotFoundError: if the path does not exist.
+        IsADirectoryError: if the path is a directory.
 
     Example:
         >>> ckpt = ember.load("ckpt.safetensors")
@@ -628,33 +852,44 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
     if map_location is not None and not callable(map_location) and not isinstance(
             map_location, dict):
         get_backend(map_location)
-    if isinstance(f, (str, bytes, os.PathLike)):
-        with open(f, "rb") as fh:
-            return _load_from(fh, whole_file=True)
-    if isinstance(f, io.TextIOBase):
-        raise TypeError("ember.load needs a binary file object (open the file with 'rb')")
-    return _load_from(f, whole_file=False)
+    if not isinstance(f, (str, bytes, os.PathLike)):
+        if isinstance(f, io.TextIOBase):
+            raise TypeError("ember.load needs a binary file object (open the file with 'rb')")
+        name = getattr(f, "name", None)
+        where = f"'{name}'" if isinstance(name, str) else f"a {type(f).__name__} file object"
+        return _load_from(f, where, whole_file=False)
+    user = os.fsdecode(os.fspath(f))
+    _check_regular(os.stat(user), user)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(user, flags)  # O_NONBLOCK: a FIFO swapped in after the stat cannot block
+    with os.fdopen(fd, "rb") as fh:
+        _check_regular(os.fstat(fd), user)
+        return _load_from(fh, f"'{user}'", whole_file=True)
 
 
-def _load_from(fh, whole_file: bool):
-    reader = _Reader(fh)
-    header = _read_header(reader)
-    meta, entries = _validate(header)
+def _load_from(fh, where: str, whole_file: bool):
+    try:
+        return _decode_file(_Reader(fh), whole_file)
+    except CheckpointError as e:
+        raise CheckpointError(f"cannot load {where}: {e}") from None
+
+
+def _decode_file(reader: _Reader, whole_file: bool):
+    raw, header, meta, entries = _read_file(reader, whole_file)
+    n = int.from_bytes(raw[:8], "little")
     is_ember = any(k.startswith("ember.") for k in meta)
-    missing = [k for k in ("ember.format_version", "ember.structure", "ember.crc32")
-               if k not in meta]
+    missing = [k for k in ("ember.format_version", "ember.structure", _CRC_KEY) if k not in meta]
     if is_ember and missing:
         raise CheckpointError(f"corrupted checkpoint: Ember metadata without {missing[0]!r}")
-    expected_crc = meta.get("ember.crc32")
-    crc = zlib.crc32(_canonical(header)) if expected_crc is not None else None
-    total = entries[-1][4] if entries else 0
-    if whole_file and reader.remaining is not None and reader.remaining > total:
-        raise CheckpointError(f"corrupted checkpoint: {reader.remaining - total} unexpected bytes "
-                              f"after the tensor data (expected {total} data bytes)")
-    arrays, crc = _read_tensors(reader, entries, crc)
-    if expected_crc is not None and f"{crc:08x}" != expected_crc:
-        raise CheckpointError(f"corrupted checkpoint: CRC-32 mismatch (stored {expected_crc}, "
-                              f"computed {crc:08x}); the header or tensor data were altered")
+    expected_crc = meta.get(_CRC_KEY)
+    if expected_crc is not None:
+        crc = zlib.crc32(memoryview(raw)[8 + n:], zlib.crc32(_canonical(header)))
+        if f"{crc:08x}" != expected_crc:
+            raise CheckpointError(f"corrupted checkpoint: CRC-32 mismatch (stored "
+                                  f"{expected_crc}, computed {crc:08x}); the header or tensor "
+                                  "data were altered")
+    arrays = _arrays(raw, n, entries)
+    del raw
     if "ember.structure" not in meta:
         dec = _Decoder(arrays)
         return {name: dec._tensor({"T": "tensor", "name": name}) for name in header
@@ -664,4 +899,10 @@ def _load_from(fh, whole_file: bool):
         raise CheckpointError(f"unsupported Ember checkpoint format version {version!r} "
                               f"(this Ember reads version {FORMAT_VERSION})")
     structure = _parse_json(meta["ember.structure"], "structure metadata")
-    return _Decoder(arrays).decode(structure)
+    try:
+        return _Decoder(arrays).decode(structure)
+    except CheckpointError:
+        raise
+    except (TypeError, ValueError, KeyError, OverflowError, RuntimeError) as e:
+        raise CheckpointError(f"corrupted checkpoint: the structure metadata cannot be rebuilt "
+                              f"({type(e).__name__}: {e})"[:300]) from None
