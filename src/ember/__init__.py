@@ -25,6 +25,9 @@ from ember.random import (
 )
 from ember import cuda
 from ember import memory
+from ember import backends
+from ember import accelerator
+from ember import jit
 from ember import nn  # noqa: E402
 from ember import optim  # noqa: E402
 from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, seed 003)
@@ -38,6 +41,16 @@ from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, se
     feature_dropout_,
 )
 from ember import utils  # noqa: E402
+from ember import amp  # noqa: E402
+from ember import compiler  # noqa: E402
+from ember.compiler import compile  # noqa: E402
+from ember.settings import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from ember import datasets  # noqa: E402
 from ember.serialization import load, save  # noqa: E402
 from ember.nn.functional import (  # noqa: E402  (the functional ops torch.* also exposes)

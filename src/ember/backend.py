@@ -80,6 +80,8 @@ def get_backend(dev=None) -> Backend:
     try:
         return _BACKENDS[dev.type]
     except KeyError:
+        if dev.type == "cuda":  # PyTorch's CPU-only build raises this for any CUDA use
+            raise AssertionError("Torch not compiled with CUDA enabled") from None
         raise RuntimeError(
             f"Device '{dev}' is not available: this build of Ember has only the 'cpu' backend"
         ) from None

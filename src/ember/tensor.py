@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from ember import _dtype
-from ember.backend import CPU, device
+from ember.backend import CPU, device, get_backend
 
 __all__ = ["Tensor"]
 
@@ -463,8 +463,6 @@ class Tensor:
             elif a is not None:
                 dtype = a
         if dev is not None:
-            from ember.backend import get_backend
-
             get_backend(dev)
         if dtype is None:
             return self.clone() if copy else self
@@ -510,9 +508,17 @@ class Tensor:
         return self
 
     def cuda(self, *args, **kwargs):
-        from ember.backend import get_backend
-
+        """Raises ``AssertionError``, as PyTorch's CPU-only build does: Ember has no CUDA."""
         get_backend("cuda")
+
+    def pin_memory(self, device=None) -> Tensor:
+        """Raises ``RuntimeError`` as PyTorch's CPU-only build does: pinned (page-locked)
+        memory is for copies to an accelerator, and there is none."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None) -> bool:
+        """False: Ember's CPU tensors are never in pinned memory."""
+        return False
 
     def clone(self, memory_format=None) -> Tensor:
         """A copy that stays in the graph."""

@@ -1,0 +1,14 @@
+"""``ember.backends.cpu``: what the CPU backend offers."""
+
+
+def get_cpu_capability() -> str:
+    """The widest SIMD extension of this CPU that Ember's compiled kernels can use, named as
+    PyTorch names its CPU capability ("AVX512", "AVX2" or "DEFAULT")."""
+    from llvmlite import binding
+
+    features = binding.get_host_cpu_features()
+    if features.get("avx512f"):
+        return "AVX512"
+    if features.get("avx2"):
+        return "AVX2"
+    return "DEFAULT"
