@@ -138,6 +138,12 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     idx = np.argsort(-x if descending and x.dtype.kind != "b" else x, axis=dim, kind="stable")
     if descending and x.dtype.kind == "b":
         idx = np.flip(idx, axis=dim)
+    elif descending and x.dtype.kind == "f":
+        # NaN counts as the largest value: first in a descending sort (NumPy puts it last)
+        nan_last = np.isnan(np.take_along_axis(x, idx, axis=dim))
+        if nan_last.any():
+            idx = np.take_along_axis(idx, np.argsort(~nan_last, axis=dim, kind="stable"),
+                                     axis=dim)
     idx_t = Tensor._make(idx.astype(np.int64))
     return MaxMin(gather(input, dim, idx_t), idx_t)
 

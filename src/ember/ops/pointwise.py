@@ -13,7 +13,7 @@ __all__ = [
     "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp", "clip", "maximum", "minimum",
     "where", "floor", "ceil", "round", "trunc", "frac", "erf", "atan", "asin", "acos", "sgn",
     "absolute", "nan_to_num", "logit", "softplus_raw", "sinh", "cosh", "atan2", "arctan2",
-    "logaddexp", "clamp_min", "clamp_max",
+    "logaddexp", "clamp_min", "clamp_max", "fmax", "fmin",
 ]
 
 
@@ -138,8 +138,9 @@ class Abs(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        # grad * sgn(x), with PyTorch's sgn (0 at 0 and at NaN)
         (x,) = ctx.saved_tensors
-        return grad * np.sign(x)
+        return grad * _sign_float(x)
 
 
 class Sin(ArrayFunction):
@@ -310,8 +311,9 @@ class Relu(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        # a selection, not a product: a NaN gradient stays where the input was clipped
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return np.where(out <= 0, np.zeros((), grad.dtype), grad)
 
 
 class Erf(ArrayFunction):
@@ -375,6 +377,18 @@ class Clamp(ArrayFunction):
         return np.where(inside, grad, zero), glo, ghi
 
 
+def _select_grads(ctx, grad, a, b, a_loses, b_loses):
+    """Gradients of a two-way selection: each side gets the gradient where it does not lose,
+    halved where the sides tie (PyTorch's rule; NaN compares false, so both get it)."""
+    zero = np.zeros((), dtype=grad.dtype)
+    shared = np.where(a == b, grad / 2, grad)
+    ga = reduce_grad(np.where(a_loses, zero, shared), a.shape, a.dtype) \
+        if ctx.needs_input_grad[0] else None
+    gb = reduce_grad(np.where(b_loses, zero, shared), b.shape, b.dtype) \
+        if ctx.needs_input_grad[1] else None
+    return ga, gb
+
+
 class Maximum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -384,11 +398,7 @@ class Maximum(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        # ties split the gradient evenly, as PyTorch does
-        share = np.where(a == b, 0.5, (a > b).astype(grad.dtype)).astype(grad.dtype)
-        ga = reduce_grad(grad * share, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
-        gb = reduce_grad(grad * (1 - share), b.shape, b.dtype) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        return _select_grads(ctx, grad, a, b, a < b, a > b)
 
 
 class Minimum(ArrayFunction):
@@ -400,10 +410,29 @@ class Minimum(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share = np.where(a == b, 0.5, (a < b).astype(grad.dtype)).astype(grad.dtype)
-        ga = reduce_grad(grad * share, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
-        gb = reduce_grad(grad * (1 - share), b.shape, b.dtype) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        return _select_grads(ctx, grad, a, b, a > b, a < b)
+
+
+class FMaxMin(ArrayFunction):
+    """fmax / fmin: NaN is ignored unless both are NaN. ``a`` gets the gradient where it is
+    kept (``a >= b`` for fmax, or ``b`` is NaN), ``b`` everywhere else (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, a, b, is_max):
+        ctx.is_max = is_max
+        ctx.save_for_backward(a, b)
+        return np.fmax(a, b) if is_max else np.fmin(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        keep_a = ((a >= b) if ctx.is_max else (a <= b)) | np.isnan(b)
+        zero = np.zeros((), dtype=grad.dtype)
+        ga = reduce_grad(np.where(keep_a, grad, zero), a.shape, a.dtype) \
+            if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(np.where(keep_a, zero, grad), b.shape, b.dtype) \
+            if ctx.needs_input_grad[1] else None
+        return ga, gb, None
 
 
 class Where(ArrayFunction):
@@ -495,10 +524,28 @@ def sign(input: Tensor) -> Tensor:
     if x.dtype == np.bool_:
         out = x.copy()
     elif x.dtype.kind == "f":
-        out = ((x > 0).astype(x.dtype) - (x < 0)).astype(x.dtype, copy=False)
+        out = _sign_float(x)
     else:
         out = np.sign(x)
     return _zero_grad_result(input, out)
+
+
+def _sign_float(x: np.ndarray) -> np.ndarray:
+    """PyTorch's sign of a floating array: -1, 0 or 1, and 0 for NaN."""
+    return ((x > 0).astype(x.dtype) - (x < 0)).astype(x.dtype, copy=False)
+
+
+class ZeroGrad(ArrayFunction):
+    """A piecewise-constant result: recorded, with a zero gradient (not ``0 * grad``)."""
+
+    @staticmethod
+    def forward(ctx, x, out):
+        ctx.meta = (x.shape, x.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros(*ctx.meta), None
 
 
 sgn = sign
@@ -507,9 +554,7 @@ sgn = sign
 def _zero_grad_result(input: Tensor, out) -> Tensor:
     """A result whose gradient is zero everywhere (still recorded, as in PyTorch)."""
     if input.requires_grad and out.dtype.kind == "f":
-        from ember.ops.arith import mul
-
-        return mul(input, 0.0) + Tensor._make(out)
+        return ZeroGrad.apply(input, out)
     return Tensor._make(out)
 
 
@@ -680,6 +725,24 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     return apply_binary(Minimum, a, b)
 
 
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    a, b, _ = operands(input, other)
+    try:
+        return FMaxMin.apply(a, b, True)
+    except ValueError:
+        raise broadcast_error(a, b) from None
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    a, b, _ = operands(input, other)
+    try:
+        return FMaxMin.apply(a, b, False)
+    except ValueError:
+        raise broadcast_error(a, b) from None
+
+
 def where(condition, input=None, other=None) -> Tensor:
     """Picks ``input`` where ``condition`` holds and ``other`` elsewhere (with broadcasting).
 
@@ -697,6 +760,22 @@ def where(condition, input=None, other=None) -> Tensor:
         raise broadcast_error(cond, a, b) from None
 
 
+class NanToNum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the gradient passes where x was finite and stops where it was replaced
+        (x,) = ctx.saved_tensors
+        return np.where(np.isfinite(x), grad, np.zeros((), grad.dtype)), None, None, None
+
+
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
-    """Replaces NaN and infinities with finite numbers (not differentiable)."""
-    return Tensor._make(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+    """Replaces NaN by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (the dtype's
+    largest / lowest finite values by default); the gradient flows to finite elements only."""
+    if input._data.dtype.kind != "f":
+        return Tensor._make(input._data.copy())
+    return NanToNum.apply(input, nan, posinf, neginf)

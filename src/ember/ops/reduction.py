@@ -183,11 +183,13 @@ class Std(ArrayFunction):
 
 
 class MaxMinAll(ArrayFunction):
-    """max()/min() over all elements; the gradient is shared evenly among ties."""
+    """amax/amin over ``axes``, and max()/min() over all elements: the gradient is shared
+    evenly among the elements equal to the result. max()/min() count NaNs as equal to a NaN
+    result; amax/amin do not, so a slice with a NaN gets NaN gradients (both as PyTorch)."""
 
     @staticmethod
-    def forward(ctx, x, is_max, axes, keepdim):
-        ctx.axes, ctx.keepdim = axes, keepdim
+    def forward(ctx, x, is_max, axes, keepdim, nan_ties=False):
+        ctx.axes, ctx.keepdim, ctx.nan_ties = axes, keepdim, nan_ties
         if x.size == 0:
             raise RuntimeError(
                 "max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
@@ -202,9 +204,12 @@ class MaxMinAll(ArrayFunction):
         x, out = ctx.saved_tensors
         o = _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
         g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
-        hit = (x == o) | (np.isnan(x) & np.isnan(o))
+        hit = x == o
+        if ctx.nan_ties:
+            hit |= np.isnan(x) & np.isnan(o)
         count = np.sum(hit, axis=ctx.axes, keepdims=True)
-        return (g * hit / count).astype(x.dtype), None, None, None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (g * hit / count).astype(x.dtype), None, None, None, None
 
 
 class MaxMinDim(ArrayFunction):
@@ -309,6 +314,34 @@ class Norm(ArrayFunction):
                 scale = np.where(norm == 0, 0, scale)
                 out = x * scale if p == 2 else np.sign(x) * np.power(np.abs(x), p - 1) * scale
         return out.astype(x.dtype, copy=False), None, None, None
+
+
+class NormInf(ArrayFunction):
+    """max(|x|) (``p = inf``) or min(|x|) (``p = -inf``): the gradient ``sign(x)`` is shared
+    among the elements whose |x| equals the norm or is NaN (PyTorch's rule, where the sign of
+    NaN is 0 and the gradient is multiplied by the mask, so a NaN gradient fills its slice)."""
+
+    @staticmethod
+    def forward(ctx, x, is_max, axes, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        a = np.abs(x)
+        out = (np.max if is_max else np.min)(a, axis=axes, keepdims=True)
+        ctx.save_for_backward(x, out)
+        if keepdim:
+            return out
+        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, norm = ctx.saved_tensors
+        g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
+        a = np.abs(x)
+        hit = (a == norm) | np.isnan(a)
+        count = np.sum(hit, axis=ctx.axes, keepdims=True)
+        sign = (x > 0).astype(x.dtype) - (x < 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = sign * (g / count * hit)
+        return share.astype(x.dtype, copy=False), None, None, None
 
 
 class CumSum(ArrayFunction):
@@ -446,7 +479,7 @@ def _max_min(input, dim, keepdim, is_max, other):
 
         return (maximum if is_max else minimum)(input, other)
     if dim is None:
-        return MaxMinAll.apply(input, is_max, None, False)
+        return MaxMinAll.apply(input, is_max, None, False, True)
     values, indices = MaxMinDim.apply(input, is_max, canon_dim(dim, input._data.ndim), keepdim)
     return MaxMin(values, indices)
 
@@ -499,8 +532,6 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
-    from ember.ops.pointwise import abs as _abs
-
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
@@ -510,10 +541,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         )
     if p == "fro" or p is None:
         p = 2
-    if p == float("inf"):
-        return amax(_abs(input), () if dim is None else dim, keepdim)
-    if p == float("-inf"):
-        return amin(_abs(input), () if dim is None else dim, keepdim)
+    if p in (float("inf"), float("-inf")):
+        return NormInf.apply(input, p > 0, canon_dims(dim, input._data.ndim), keepdim)
     return Norm.apply(input, float(p), canon_dims(dim, input._data.ndim), keepdim)
 
 
@@ -549,9 +578,11 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     """Lower median, over all elements or ``(values, indices)`` along ``dim``."""
     x = input._data
     if dim is None:
-        flat = np.sort(x.reshape(-1))
+        flat = x.reshape(-1)
         k = (flat.size - 1) // 2
-        idx = int(np.argsort(x.reshape(-1), kind="stable")[k])
+        nan = np.flatnonzero(np.isnan(flat)) if flat.dtype.kind == "f" else ()
+        # a NaN anywhere makes the median NaN (the first one), as in PyTorch
+        idx = int(nan[0]) if len(nan) else int(np.argsort(flat, kind="stable")[k])
         from ember.ops.indexing import getitem
 
         return getitem(input.reshape(-1), idx)
@@ -559,6 +590,10 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     k = (x.shape[d] - 1) // 2
     order = np.argsort(x, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)
+    if x.dtype.kind == "f":
+        isnan = np.isnan(x)
+        has_nan = isnan.any(axis=d, keepdims=True)
+        idx = np.where(has_nan, np.argmax(isnan, axis=d, keepdims=True), idx)
     from ember.ops.indexing import gather
 
     values = gather(input, d, Tensor._make(idx.astype(np.int64)))

@@ -217,7 +217,7 @@ class Hardtanh(ArrayFunction):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
         # no gradient at the bounds themselves, as PyTorch's hardtanh_backward
-        return grad * ((x > lo) & (x < hi)), None, None
+        return np.where((x > lo) & (x < hi), grad, np.zeros((), grad.dtype)), None, None
 
 
 class Hardsigmoid(ArrayFunction):
@@ -229,7 +229,7 @@ class Hardsigmoid(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * ((x > -3) & (x < 3)) / 6
+        return np.where((x > -3) & (x < 3), grad / 6, np.zeros((), grad.dtype))
 
 
 class Hardswish(ArrayFunction):
@@ -241,9 +241,9 @@ class Hardswish(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        # PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above 3
+        # PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3] (and at NaN), 1 above 3
         mid = grad * (x / 3 + 0.5)
-        return np.where(x < -3, 0, np.where(x <= 3, mid, grad)).astype(grad.dtype, copy=False)
+        return np.where(x < -3, 0, np.where(x > 3, grad, mid)).astype(grad.dtype, copy=False)
 
 
 class Threshold(ArrayFunction):
@@ -251,12 +251,12 @@ class Threshold(ArrayFunction):
     def forward(ctx, x, threshold, value):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return np.where(x > threshold, x, np.asarray(value, dtype=x.dtype))
+        return np.where(x <= threshold, np.asarray(value, dtype=x.dtype), x)  # NaN stays NaN
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (x > ctx.threshold), None, None
+        return np.where(x <= ctx.threshold, np.zeros((), grad.dtype), grad), None, None
 
 
 class Shrink(ArrayFunction):
@@ -266,15 +266,16 @@ class Shrink(ArrayFunction):
     def forward(ctx, x, lambd, soft):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        keep = (x > lambd) | (x < -lambd)
+        inside = (x >= -lambd) & (x <= lambd)  # NaN is outside: it stays NaN
         if soft:
-            return np.where(keep, x - np.sign(x) * lambd, 0).astype(x.dtype, copy=False)
-        return np.where(keep, x, 0).astype(x.dtype, copy=False)
+            return np.where(inside, 0, x - np.sign(x) * lambd).astype(x.dtype, copy=False)
+        return np.where(inside, 0, x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * ((x > ctx.lambd) | (x < -ctx.lambd)), None, None
+        keep = (x > ctx.lambd) | (x < -ctx.lambd)  # NaN gets no gradient, as in PyTorch
+        return np.where(keep, grad, np.zeros((), grad.dtype)), None, None
 
 
 class Prelu(ArrayFunction):
