@@ -3,32 +3,69 @@
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import sys
+import tempfile
 from pathlib import Path
+
+from ember.training import MODELS, RESUMED_SETTINGS, TrainConfig
 
 __all__ = ["main"]
 
+# what a run writes into --out
+_OUTPUTS = ("checkpoint.safetensors", "curves.png", "history.json")
+
+
+_MAX_SEED = 2**64 - 2  # the data generator is seeded with seed + 1, at most 2**64 - 1
+
 
 def _probability(text: str) -> float:
-    p = float(text)
+    try:
+        p = float(text)
+    except ValueError:
+        p = math.nan
     if not 0.0 <= p < 1.0:
-        raise argparse.ArgumentTypeError(f"dropout must be in [0, 1), got {p}")
+        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1), got '{text}'")
     return p
 
 
 def _positive_int(text: str) -> int:
-    n = int(text)
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {n}")
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got '{text}'")
     return n
 
 
 def _positive_float(text: str) -> float:
-    x = float(text)
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {x}")
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not 0.0 < x < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got '{text}'")
     return x
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to {_MAX_SEED}, got '{text}'")
+    return n
+
+
+# argparse names the type in some messages (e.g. for a missing value): readable names
+_probability.__name__ = "probability"
+_positive_int.__name__ = "positive whole number"
+_positive_float.__name__ = "positive number"
+_seed.__name__ = "seed"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,17 +77,22 @@ def _parser() -> argparse.ArgumentParser:
     tr = sub.add_parser(
         "train", help="train a dropout network on the bundled 8x8 digits",
         description="Train a dropout MLP or CNN on the 8x8 handwritten digits (UCI optdigits, "
-                    "bundled). Writes a checkpoint and a PNG of the curves into --out.",
+                    "bundled). Writes a checkpoint and a PNG of the curves into --out. A run "
+                    "resumed with --resume keeps the checkpoint's --model, --lr, --batch-size, "
+                    "--dropout and --seed, so it is bit-identical to an uninterrupted run.",
     )
-    tr.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="network (mlp)")
-    tr.add_argument("--epochs", type=_positive_int, default=30, help="epochs in total (30)")
-    tr.add_argument("--lr", type=_positive_float, default=1e-3, help="Adam learning rate (1e-3)")
-    tr.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (64)")
-    tr.add_argument("--dropout", type=_probability, default=0.2, help="dropout p (0.2)")
-    tr.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    # settings default to None so that a resumed run can tell which ones were given
+    d = TrainConfig()
+    tr.add_argument("--model", choices=MODELS, help=f"network ({d.model})")
+    tr.add_argument("--epochs", type=_positive_int,
+                    help=f"epochs in total ({d.epochs}; when resuming, the earlier run's total)")
+    tr.add_argument("--lr", type=_positive_float, help=f"Adam learning rate ({d.lr:g})")
+    tr.add_argument("--batch-size", type=_positive_int, help=f"batch size ({d.batch_size})")
+    tr.add_argument("--dropout", type=_probability, help=f"dropout p ({d.dropout})")
+    tr.add_argument("--seed", type=_seed, help=f"random seed ({d.seed})")
     tr.add_argument("--out", default=None, help="output directory (runs/digits-MODEL)")
     tr.add_argument("--resume", default=None, metavar="CHECKPOINT",
-                    help="continue from a checkpoint written by an earlier run")
+                    help="continue from the checkpoint.safetensors of an earlier run")
     tr.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     sub.add_parser("info", help="versions, threads and the kernel cache location")
     return parser
@@ -73,27 +115,142 @@ def _info() -> int:
     return 0
 
 
-def _train(args) -> int:
-    from ember.training import TrainConfig, train
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
-    config = TrainConfig(model=args.model, epochs=args.epochs, lr=args.lr,
-                         batch_size=args.batch_size, dropout=args.dropout, seed=args.seed,
-                         progress=not args.no_progress)
-    out = Path(args.out) if args.out else Path("runs") / f"digits-{args.model}"
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())
+
+
+def _read_checkpoint(path: str) -> tuple[dict | None, str | None]:
+    """The checkpoint at ``path``, or why it cannot be resumed from."""
+    from ember.serialization import CheckpointError
+    from ember.training import load_checkpoint
+
     try:
-        history = train(config, out, resume=args.resume)
-    except FileNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        return load_checkpoint(path), None
+    except FileNotFoundError:
+        return None, f"no checkpoint to resume from at '{path}': the file does not exist"
+    except IsADirectoryError:
+        inside = Path(path) / "checkpoint.safetensors"
+        hint = f" (did you mean --resume {inside}?)" if inside.is_file() else ""
+        return None, (f"--resume '{path}' is a directory; give the checkpoint.safetensors file "
+                      f"a training run wrote{hint}")
+    except OSError as e:
+        return None, f"cannot read --resume '{path}': {e.strerror or _one_line(e)}"
+    except (CheckpointError, ValueError) as e:
+        return None, f"cannot resume from '{path}': {_one_line(e)}"
+
+
+def _settings(args, state: dict | None) -> tuple[TrainConfig, list[str]]:
+    """The run's settings (given, else from the checkpoint, else the defaults), and a note
+    for each option given with a value that the checkpoint overrides."""
+    if state is None:
+        given = {k: v for k, v in vars(args).items()
+                 if k in RESUMED_SETTINGS + ("epochs",) and v is not None}
+        return TrainConfig(progress=not args.no_progress, **given), []
+    saved = state["config"]
+    notes = []
+    for name in RESUMED_SETTINGS:
+        value = getattr(args, name)
+        if value is not None and value != saved[name]:
+            option = "--" + name.replace("_", "-")
+            notes.append(f"using the checkpoint's {option} {saved[name]}, not {value}: a resumed "
+                         "run keeps the settings it started with")
+    epochs = args.epochs if args.epochs is not None else saved.get("epochs", TrainConfig.epochs)
+    config = TrainConfig(**{k: saved[k] for k in RESUMED_SETTINGS}, epochs=epochs,
+                         progress=not args.no_progress)
+    return config, notes
+
+
+def _output_problem(out: Path) -> str | None:
+    """Why the output directory cannot be created or written, or None if it can."""
+    where = f"the output directory '{out}' (--out)"
+    if out.exists() and not out.is_dir():
+        return f"{where} is an existing file; give a directory (it is created if missing)"
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return f"cannot create {where}: '{blocking}' is a file, not a directory"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"cannot create {where}: {e.strerror or _one_line(e)}"
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        return f"cannot write into {where}: {e.strerror or _one_line(e)}"
+    for name in _OUTPUTS:
+        if (out / name).is_dir():
+            return f"cannot write '{out / name}': it is a directory"
+    return None
+
+
+def _train(args) -> int:
+    from ember.serialization import CheckpointError
+    from ember.training import train
+
+    state = None
+    if args.resume is not None:
+        state, problem = _read_checkpoint(args.resume)
+        if problem:
+            return _error(problem)
+    config, notes = _settings(args, state)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if state is not None and config.epochs <= state["epoch"]:
+        done = state["epoch"]
+        has = f"the checkpoint already has {done} epoch{'s' if done != 1 else ''}"
+        if args.epochs is None:
+            return _error(f"{has}, all that its run asked for; pass --epochs {done + 1} or more "
+                          "(the total to reach) to train further")
+        return _error(f"{has} and --epochs {args.epochs} is the total to reach, not epochs to "
+                      f"add; pass --epochs {done + 1} or more to train further")
+    out = Path(args.out) if args.out else Path("runs") / f"digits-{config.model}"
+    problem = _output_problem(out)
+    if problem:
+        return _error(problem)
+    checkpoint = out / "checkpoint.safetensors"
+    try:
+        history = train(config, out, resume=state)
+    except CheckpointError as e:
+        return _error(f"cannot resume from '{args.resume}': {_one_line(e)}")
+    except OSError as e:
+        if e.filename is None:
+            return _error(_one_line(e))
+        return _error(f"{e.filename}: {e.strerror}")
+    except KeyboardInterrupt:
+        saved = (f"; the last finished epoch is saved, continue with --resume {checkpoint}"
+                 if checkpoint.is_file() else "")
+        print(f"interrupted{saved}", file=sys.stderr)
+        return 130
     print(f"final test accuracy {history['test_acc'][-1]:.3f}")
-    print(f"checkpoint: {out / 'checkpoint.safetensors'}")
+    print(f"checkpoint: {checkpoint}")
     print(f"curves:     {out / 'curves.png'}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the command line; returns the exit status."""
+    """Runs the command line.
+
+    Args:
+        argv: the arguments after ``python -m ember`` (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 2 for a usage error (a one-line ``error: ...`` on
+        stderr), 130 if interrupted with Ctrl-C.
+
+    Example:
+        >>> main(["train", "--epochs", "3", "--out", "runs/demo"])
+        0
+    """
     args = _parser().parse_args(argv)
-    if args.command == "info":
-        return _info()
-    return _train(args)
+    try:
+        if args.command == "info":
+            return _info()
+        return _train(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
