@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -11,7 +12,7 @@ from ember.tensor import Tensor, _canon_dim
 
 __all__ = [
     "reduce_grad", "promote", "operands", "canon_dim", "canon_dims", "as_tensor_arg",
-    "broadcast_error", "apply_binary",
+    "broadcast_error", "apply_binary", "quiet",
 ]
 
 canon_dim = _canon_dim
@@ -168,3 +169,19 @@ def cast(t: Tensor, dtype) -> Tensor:
     from ember.ops.arith import cast as _cast
 
     return _cast(t, dtype)
+
+
+def quiet(cls):
+    """Class decorator: an op's ``forward`` and ``backward`` run with NumPy's floating-point
+    warnings off, since inf and NaN are results in PyTorch, which prints nothing for
+    ``exp(1000)``, ``log(0)``, ``1 / 0`` or ``sqrt(-1)``."""
+    for name in ("forward", "backward"):
+        fn = cls.__dict__[name].__func__
+
+        @functools.wraps(fn)
+        def silenced(*args, _fn=fn, **kwargs):
+            with np.errstate(all="ignore"):
+                return _fn(*args, **kwargs)
+
+        setattr(cls, name, staticmethod(silenced))
+    return cls

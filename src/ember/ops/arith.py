@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import apply_binary, broadcast_error, operands, promote, reduce_grad
+from ember.ops._util import apply_binary, broadcast_error, operands, promote, quiet, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = [
@@ -28,6 +28,7 @@ def _grad_for(ctx, i, g):
     return reduce_grad(g, *meta)
 
 
+@quiet
 class Cast(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dtype):
@@ -49,6 +50,7 @@ class Clone(ArrayFunction):
         return grad
 
 
+@quiet
 class Add(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -60,6 +62,7 @@ class Add(ArrayFunction):
         return _grad_for(ctx, 0, grad), _grad_for(ctx, 1, grad)
 
 
+@quiet
 class Sub(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -72,6 +75,7 @@ class Sub(ArrayFunction):
         return _grad_for(ctx, 0, grad), None if gb is None else -gb
 
 
+@quiet
 class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -87,6 +91,7 @@ class Mul(ArrayFunction):
         return ga, gb
 
 
+@quiet
 class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -102,6 +107,7 @@ class Div(ArrayFunction):
         return ga, gb
 
 
+@quiet
 class Pow(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -128,6 +134,7 @@ class Pow(ArrayFunction):
         return ga, gb
 
 
+@quiet
 class RoundedDiv(ArrayFunction):
     """Division rounded toward -inf ('floor') or 0 ('trunc'): piecewise constant, so its
     gradient is zero (still recorded, as in PyTorch)."""
@@ -149,6 +156,7 @@ class RoundedDiv(ArrayFunction):
                   for i, m in enumerate(ctx.metas)), None)
 
 
+@quiet
 class Remainder(ArrayFunction):
     """Python-style modulus ``a - floor(a / b) * b`` (the sign of the divisor)."""
 
@@ -166,6 +174,7 @@ class Remainder(ArrayFunction):
         return _grad_for(ctx, 0, grad), gb
 
 
+@quiet
 class Fmod(ArrayFunction):
     """C-style modulus ``a - trunc(a / b) * b`` (the sign of the dividend)."""
 

@@ -7,13 +7,14 @@ import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import broadcast_error, operands, promote, reduce_grad
+from ember.ops._util import broadcast_error, operands, promote, quiet, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner",
            "baddbmm", "tensordot", "kron"]
 
 
+@quiet
 class MatMul(ArrayFunction):
     """``a @ b`` with NumPy's (= PyTorch's) rules for 1-D operands and batch broadcasting."""
 
@@ -46,6 +47,7 @@ class MatMul(ArrayFunction):
         return ga, gb
 
 
+@quiet
 class Linear(ArrayFunction):
     """``x @ w.T + b`` in one node (the hot path of every MLP)."""
 
@@ -72,6 +74,7 @@ class Linear(ArrayFunction):
         return gx, gw, gb
 
 
+@quiet
 class Einsum(ArrayFunction):
     """Einstein summation; ``equation`` is explicit (``'ij,jk->ik'``, no ``'...'``)."""
 

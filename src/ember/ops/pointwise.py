@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import apply_binary, broadcast_error, cast, operands, promote, reduce_grad
+from ember.ops._util import (
+    apply_binary,
+    broadcast_error,
+    cast,
+    operands,
+    promote,
+    quiet,
+    reduce_grad,
+)
 from ember.tensor import Tensor
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
 ]
 
 
+@quiet
 class Exp(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -30,6 +39,7 @@ class Exp(ArrayFunction):
         return grad * out
 
 
+@quiet
 class Exp2(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -43,6 +53,7 @@ class Exp2(ArrayFunction):
         return grad * out * np.log(2.0).astype(out.dtype)
 
 
+@quiet
 class Expm1(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -56,6 +67,7 @@ class Expm1(ArrayFunction):
         return grad * (out + 1)
 
 
+@quiet
 class Log(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -68,6 +80,7 @@ class Log(ArrayFunction):
         return grad / x
 
 
+@quiet
 class Log2(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -80,6 +93,7 @@ class Log2(ArrayFunction):
         return grad / (x * np.log(2.0).astype(x.dtype))
 
 
+@quiet
 class Log10(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -92,6 +106,7 @@ class Log10(ArrayFunction):
         return grad / (x * np.log(10.0).astype(x.dtype))
 
 
+@quiet
 class Log1p(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -104,6 +119,7 @@ class Log1p(ArrayFunction):
         return grad / (x + 1)
 
 
+@quiet
 class Sqrt(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -117,6 +133,7 @@ class Sqrt(ArrayFunction):
         return grad / (2 * out)
 
 
+@quiet
 class Rsqrt(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -143,6 +160,7 @@ class Abs(ArrayFunction):
         return grad * _sign_float(x)
 
 
+@quiet
 class Sin(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -155,6 +173,7 @@ class Sin(ArrayFunction):
         return grad * np.cos(x)
 
 
+@quiet
 class Cos(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -167,6 +186,7 @@ class Cos(ArrayFunction):
         return -grad * np.sin(x)
 
 
+@quiet
 class Tan(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -180,6 +200,7 @@ class Tan(ArrayFunction):
         return grad * (1 + out * out)
 
 
+@quiet
 class Atan(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -192,6 +213,7 @@ class Atan(ArrayFunction):
         return grad / (1 + x * x)
 
 
+@quiet
 class Asin(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -204,6 +226,7 @@ class Asin(ArrayFunction):
         return grad / np.sqrt(1 - x * x)
 
 
+@quiet
 class Acos(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -216,6 +239,7 @@ class Acos(ArrayFunction):
         return -grad / np.sqrt(1 - x * x)
 
 
+@quiet
 class Sinh(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -228,6 +252,7 @@ class Sinh(ArrayFunction):
         return grad * np.cosh(x)
 
 
+@quiet
 class Cosh(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -240,6 +265,7 @@ class Cosh(ArrayFunction):
         return grad * np.sinh(x)
 
 
+@quiet
 class Atan2(ArrayFunction):
     @staticmethod
     def forward(ctx, y, x):
@@ -250,12 +276,14 @@ class Atan2(ArrayFunction):
     def backward(ctx, grad):
         # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
         y, x = ctx.saved_tensors
-        scale = grad / (x * x + y * y)
+        r2 = x * x + y * y
+        scale = np.where(r2 == 0, np.zeros((), grad.dtype), grad / r2)  # 0 at the origin
         gy = reduce_grad(scale * x, y.shape, y.dtype) if ctx.needs_input_grad[0] else None
         gx = reduce_grad(-scale * y, x.shape, x.dtype) if ctx.needs_input_grad[1] else None
         return gy, gx
 
 
+@quiet
 class LogAddExp(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -274,6 +302,7 @@ class LogAddExp(ArrayFunction):
         return ga, gb
 
 
+@quiet
 class Tanh(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -287,6 +316,7 @@ class Tanh(ArrayFunction):
         return grad * (1 - out * out)
 
 
+@quiet
 class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -316,6 +346,7 @@ class Relu(ArrayFunction):
         return np.where(out <= 0, np.zeros((), grad.dtype), grad)
 
 
+@quiet
 class Erf(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -328,6 +359,7 @@ class Erf(ArrayFunction):
         return grad * (2 / np.sqrt(np.pi)) * np.exp(-x * x)
 
 
+@quiet
 class Passthrough(ArrayFunction):
     """frac(x) = x - trunc(x): gradient 1."""
 
@@ -340,6 +372,7 @@ class Passthrough(ArrayFunction):
         return grad
 
 
+@quiet
 class Clamp(ArrayFunction):
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -389,6 +422,7 @@ def _select_grads(ctx, grad, a, b, a_loses, b_loses):
     return ga, gb
 
 
+@quiet
 class Maximum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
@@ -401,6 +435,7 @@ class Maximum(ArrayFunction):
         return _select_grads(ctx, grad, a, b, a < b, a > b)
 
 
+@quiet
 class Minimum(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim, canon_dims
+from ember.ops._util import canon_dim, canon_dims, quiet
 from ember.tensor import Tensor
 
 __all__ = [
@@ -52,6 +52,7 @@ def _sum(x: np.ndarray, axes, keepdim: bool) -> np.ndarray:
     return out
 
 
+@quiet
 class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
@@ -67,13 +68,14 @@ class Sum(ArrayFunction):
         return g if g.dtype == ctx.in_dtype else g.astype(ctx.in_dtype), None, None, None
 
 
+@quiet
 class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        if ctx.count == 0:
-            return np.mean(x, axis=axes, keepdims=keepdim)
+        if ctx.count == 0:  # 0 / 0, without NumPy's "Mean of empty slice" warning
+            return np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, np.nan, x.dtype)
         out = _sum(x, axes, keepdim)
         return np.divide(out, ctx.count, out=out) if out.ndim else out / x.dtype.type(ctx.count)
 
@@ -83,6 +85,7 @@ class Mean(ArrayFunction):
         return np.broadcast_to(g, ctx.shape), None, None
 
 
+@quiet
 class Prod(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axis, keepdim):
@@ -148,6 +151,7 @@ def _variance_backward(grad, x, axes, keepdim: bool, dof) -> np.ndarray:
     return out.astype(x.dtype, copy=False)
 
 
+@quiet
 class Var(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim, name="var"):
@@ -163,6 +167,7 @@ class Var(ArrayFunction):
             None
 
 
+@quiet
 class Std(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim, name="std"):
@@ -252,6 +257,7 @@ class MaxMinDim(ArrayFunction):
         return out.reshape(ctx.in_shape), None, None, None
 
 
+@quiet
 class LogSumExp(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -270,6 +276,7 @@ class LogSumExp(ArrayFunction):
         return g * np.exp(x - out), None, None
 
 
+@quiet
 class Norm(ArrayFunction):
     """Vector p-norm ``sum(|x|^p)^(1/p)`` for finite ``p != 0`` (a negative ``p`` included:
     a zero element makes the norm 0); ``p == 0`` counts the non-zeros and has no gradient."""
@@ -344,6 +351,7 @@ class NormInf(ArrayFunction):
         return share.astype(x.dtype, copy=False), None, None, None
 
 
+@quiet
 class CumSum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, dtype):
@@ -361,6 +369,7 @@ class CumSum(ArrayFunction):
         return np.flip(np.cumsum(np.flip(grad, d), axis=d), d), None, None
 
 
+@quiet
 class CumProd(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim, dtype):

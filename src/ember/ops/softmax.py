@@ -6,15 +6,19 @@ import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim
+from ember.ops._util import canon_dim, quiet
 from ember.tensor import Tensor
 
 __all__ = ["softmax", "log_softmax"]
 
+@quiet
 class Softmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            return x.copy()
         e = np.exp(x - np.max(x, axis=dim, keepdims=True))
         out = e / np.sum(e, axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -27,10 +31,14 @@ class Softmax(ArrayFunction):
         return out * (grad - np.sum(grad * out, axis=ctx.dim, keepdims=True)), None
 
 
+@quiet
 class LogSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            return x.copy()
         shifted = x - np.max(x, axis=dim, keepdims=True)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.save_for_backward(out)

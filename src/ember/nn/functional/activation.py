@@ -14,7 +14,7 @@ import numpy as np
 
 from ember import ops
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim
+from ember.ops._util import canon_dim, quiet
 from ember.ops.pointwise import _erf, softplus_raw
 from ember.tensor import Tensor
 
@@ -61,6 +61,7 @@ def _apply(fn, input: Tensor, inplace: bool) -> Tensor:
 
 # -- Functions: forward and backward side by side ----------------------------------------------
 
+@quiet
 class LeakyRelu(ArrayFunction):
     @staticmethod
     def forward(ctx, x, negative_slope):
@@ -74,6 +75,7 @@ class LeakyRelu(ArrayFunction):
         return np.where(x > 0, grad, grad * ctx.slope), None
 
 
+@quiet
 class Elu(ArrayFunction):
     """``scale * x`` for x > 0, else ``scale * alpha * (exp(input_scale * x) - 1)``.
 
@@ -97,6 +99,7 @@ class Elu(ArrayFunction):
             None, None, None
 
 
+@quiet
 class Gelu(ArrayFunction):
     @staticmethod
     def forward(ctx, x, approximate):
@@ -145,6 +148,7 @@ class Gelu(ArrayFunction):
         return d, None
 
 
+@quiet
 class Silu(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -163,6 +167,7 @@ class Silu(ArrayFunction):
         return d
 
 
+@quiet
 class Mish(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -176,6 +181,7 @@ class Mish(ArrayFunction):
         return grad * (t + x * _sigmoid(x) * (1 - t * t))
 
 
+@quiet
 class Softplus(ArrayFunction):
     @staticmethod
     def forward(ctx, x, beta, threshold):
@@ -193,6 +199,7 @@ class Softplus(ArrayFunction):
         return np.where(bx > threshold, grad, grad * _sigmoid(bx)), None, None
 
 
+@quiet
 class LogSigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -232,6 +239,7 @@ class Hardsigmoid(ArrayFunction):
         return np.where((x > -3) & (x < 3), grad / 6, np.zeros((), grad.dtype))
 
 
+@quiet
 class Hardswish(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -259,6 +267,7 @@ class Threshold(ArrayFunction):
         return np.where(x <= ctx.threshold, np.zeros((), grad.dtype), grad), None, None
 
 
+@quiet
 class Shrink(ArrayFunction):
     """softshrink (``soft=True``: moves values toward 0 by lambd) and hardshrink."""
 
@@ -278,6 +287,7 @@ class Shrink(ArrayFunction):
         return np.where(keep, grad, np.zeros((), grad.dtype)), None, None
 
 
+@quiet
 class Prelu(ArrayFunction):
     """``max(0, x) + weight * min(0, x)``, weight broadcast along dim 1 (channels)."""
 
