@@ -108,7 +108,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     what = "a checkpoint of python -m ember train"
     try:
         state = ember.load(path)
-    except CheckpointError as e:
+    except ValueError as e:  # CheckpointError, or a parse error of a foreign file
         raise CheckpointError(f"the file is not {what}: {e}") from e
     if isinstance(state, dict) and state and all(isinstance(v, ember.Tensor)
                                                  for v in state.values()):
