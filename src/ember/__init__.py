@@ -44,6 +44,19 @@ from ember import utils  # noqa: E402
 from ember import amp  # noqa: E402
 from ember import compiler  # noqa: E402
 from ember.compiler import compile  # noqa: E402
+from ember._typeinfo import finfo, iinfo  # noqa: E402
+from ember._legacy import (  # noqa: E402
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from ember.settings import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
@@ -102,29 +115,6 @@ def numel(input: Tensor) -> "builtins.int":  # noqa: F821
 def is_nonzero(input: Tensor) -> "builtins.bool":  # noqa: F821
     """The truth value of a one-element tensor."""
     return input.__bool__()
-
-
-class finfo:
-    """Machine limits of a floating-point dtype, as ``torch.finfo``."""
-
-    def __init__(self, type=None) -> None:
-        import numpy as _np
-
-        info = _np.finfo(_dtype.to_numpy_dtype(type or get_default_dtype()))
-        self.bits, self.eps, self.max, self.min = info.bits, float(info.eps), float(info.max), \
-            float(info.min)
-        self.tiny = self.smallest_normal = float(info.tiny)
-        self.resolution = float(info.resolution)
-
-
-class iinfo:
-    """Machine limits of an integer dtype, as ``torch.iinfo``."""
-
-    def __init__(self, type) -> None:
-        import numpy as _np
-
-        info = _np.iinfo(_dtype.to_numpy_dtype(type))
-        self.bits, self.max, self.min = info.bits, int(info.max), int(info.min)
 
 
 def get_num_threads() -> "builtins.int":  # noqa: F821

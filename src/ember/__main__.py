@@ -2,6 +2,11 @@
 
 import sys
 
-from ember.cli import main
+try:
+    from ember.cli import main
 
-sys.exit(main())
+    status = main()
+except KeyboardInterrupt:  # Ctrl-C while Ember is still loading: no traceback
+    print("interrupted", file=sys.stderr)
+    status = 130
+sys.exit(status)

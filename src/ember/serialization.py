@@ -851,6 +851,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
     """
     if map_location is not None and not callable(map_location) and not isinstance(
             map_location, dict):
+        if str(map_location).startswith("cuda"):
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but ember.cuda.is_available() "
+                "is False. If you are running on a CPU-only machine, please use ember.load with "
+                "map_location=ember.device('cpu') to map your storages to the CPU."
+            )
         get_backend(map_location)
     if not isinstance(f, (str, bytes, os.PathLike)):
         if isinstance(f, io.TextIOBase):

@@ -24,7 +24,7 @@ class _Version:
 _TYPE_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
-    "uint8": "ByteTensor", "bool": "BoolTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor", "bfloat16": "BFloat16Tensor",
 }
 
 
@@ -45,10 +45,30 @@ def _to_array(data, dtype=None) -> np.ndarray:
         elif arr.dtype.kind not in "biuf":
             raise TypeError(f"can't convert data of type {arr.dtype} to a tensor")
     if dtype is not None:
-        arr = arr.astype(_dtype.to_numpy_dtype(dtype), copy=False)
+        target = _dtype.to_numpy_dtype(dtype)
+        if not isinstance(data, (Tensor, np.ndarray)):
+            _check_overflow(arr, target)
+        arr = arr.astype(target, copy=False)
     else:
         _dtype.from_numpy_dtype(arr.dtype)
     return arr
+
+
+def _check_overflow(values: np.ndarray, target: np.dtype) -> None:
+    """PyTorch's check on Python numbers stored into an integer dtype: a float (NaN and inf
+    included) must lie in the dtype's range; an integer too, except that unsigned dtypes
+    accept negatives down to -max (they wrap, as in PyTorch)."""
+    if target.kind not in "iu" or values.size == 0 or values.dtype.kind not in "iuf":
+        return
+    info = np.iinfo(target)
+    with np.errstate(invalid="ignore"):
+        if values.dtype.kind == "f":
+            ok = bool(np.all((values >= info.min) & (values <= info.max)))
+        else:
+            low = -int(info.max) if target.kind == "u" else int(info.min)
+            ok = int(values.min()) >= low and int(values.max()) <= int(info.max)
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
 
 
 class Tensor:
@@ -472,10 +492,18 @@ class Tensor:
         return _ops.cast(self, target)
 
     def type(self, dtype=None):
-        """Returns the type name, or a cast copy when a dtype is given."""
+        """Returns the type name, or a cast copy when a dtype is given (a dtype, a legacy
+        type such as ``ember.LongTensor``, or its name ``"torch.LongTensor"``)."""
         if dtype is None:
             return f"ember.{_TYPE_NAMES[self._data.dtype.name]}"
-        return self.to(dtype)
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            from ember._legacy import LEGACY_TYPES
+
+            name = dtype.rpartition(".")[2]
+            if name not in LEGACY_TYPES:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = LEGACY_TYPES[name]
+        return self.to(getattr(dtype, "dtype", dtype) if isinstance(dtype, type) else dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
@@ -544,6 +572,13 @@ class Tensor:
         return _format(self)
 
     __str__ = __repr__
+
+    def __format__(self, format_spec: str) -> str:
+        """Formats a 0-d tensor as its Python number (``f"{loss:.4f}"``); other tensors only
+        with an empty spec, as PyTorch does."""
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:

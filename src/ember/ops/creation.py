@@ -26,7 +26,12 @@ def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def _size(size) -> tuple:
+def _size(size, keyword=None, name: str = "") -> tuple:
+    """The shape given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, checked."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     out = []
@@ -84,22 +89,32 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._make(ndarray)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    """A tensor of zeros."""
+def zeros(*size_args, size=None, dtype=None, device=None, requires_grad: bool = False,
+          out=None) -> Tensor:
+    """A tensor of zeros (``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``); with
+    ``out``, a tensor of that shape, filled with zeros in place and returned."""
     get_backend(device)
-    return _new(np.zeros(_size(size), _float(dtype)), requires_grad)
+    shape = _size(size_args, size, "zeros")
+    if out is not None:
+        if tuple(out.shape) != shape:
+            raise RuntimeError(
+                f"zeros(out=...): out has shape {list(out.shape)}, expected {list(shape)}"
+            )
+        return out.zero_()
+    return _new(np.zeros(shape, _float(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones(*size_args, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
     get_backend(device)
-    return _new(np.ones(_size(size), _float(dtype)), requires_grad)
+    return _new(np.ones(_size(size_args, size, "ones"), _float(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def empty(*size_args, size=None, dtype=None, device=None, requires_grad: bool = False,
+          **kwargs) -> Tensor:
     """An uninitialised tensor."""
     get_backend(device)
-    return _new(np.empty(_size(size), _float(dtype)), requires_grad)
+    return _new(np.empty(_size(size_args, size, "empty"), _float(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -199,17 +214,21 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=
     return _new(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*size_args, size=None, generator=None, dtype=None, device=None,
+         requires_grad=False) -> Tensor:
     """Uniform samples on ``[0, 1)``."""
     get_backend(device)
-    arr = _random.uniform_array(_size(size), _float(dtype), 0.0, 1.0, generator)
+    arr = _random.uniform_array(_size(size_args, size, "rand"), _float(dtype), 0.0, 1.0,
+                                generator)
     return _new(arr, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size_args, size=None, generator=None, dtype=None, device=None,
+          requires_grad=False) -> Tensor:
     """Standard normal samples."""
     get_backend(device)
-    return _new(_random.normal_array(_size(size), _float(dtype), 0.0, 1.0, generator),
+    return _new(_random.normal_array(_size(size_args, size, "randn"), _float(dtype), 0.0, 1.0,
+                                   generator),
                 requires_grad)
 
 

@@ -1,0 +1,109 @@
+"""Legacy typed constructors, finfo/iinfo, ``size=`` keywords and ``Tensor.__format__``,
+each compared with torch."""
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+
+def outcome(fn):
+    try:
+        value = fn()
+    except Exception as e:  # noqa: BLE001  (the raised type is part of what is compared)
+        return ("error", type(e).__name__)
+    if isinstance(value, (ember.Tensor, torch.Tensor)):
+        return ("tensor", str(value.dtype).split(".")[1], tuple(value.shape))
+    return ("value", value)
+
+
+def same(expr, data=False):
+    e = outcome(lambda: eval(expr, {"lib": ember}))
+    t = outcome(lambda: eval(expr, {"lib": torch}))
+    assert e == t, (expr, e, t)
+    if data and e[0] == "tensor":
+        np.testing.assert_array_equal(eval(expr, {"lib": ember}).numpy(),
+                                      eval(expr, {"lib": torch}).float().numpy()
+                                      if "BFloat16" in expr else eval(expr, {"lib": torch}).numpy())
+
+
+LEGACY = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor",
+          "CharTensor", "ShortTensor", "IntTensor", "LongTensor", "BoolTensor"]
+
+
+@pytest.mark.parametrize("name", LEGACY)
+@pytest.mark.parametrize("args", ["2, 3", "", "lib.Size([2, 3])", "[1, 0, 2]", "(2, 3)",
+                                  "[[1.7, -2.2]]", "[]"])
+def test_legacy_constructors(name, args):
+    same(f"lib.{name}({args})", data=args.startswith(("[", "(")) and name != "BFloat16Tensor")
+
+
+@pytest.mark.parametrize("name", LEGACY)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool", "uint8"])
+def test_legacy_isinstance_and_tensor_argument(name, dtype):
+    same(f"isinstance(lib.zeros(2, dtype=lib.{dtype}), lib.{name})")
+    same(f"lib.{name}(lib.zeros(2, dtype=lib.{dtype}))")
+    same(f"issubclass(lib.{name}, lib.Tensor)")
+
+
+def test_legacy_tensor_argument_shares_storage():
+    t = ember.zeros(3)
+    u = ember.FloatTensor(t)
+    u[0] = 5
+    assert t[0].item() == 5
+
+
+@pytest.mark.parametrize("target", ["lib.LongTensor", "'torch.LongTensor'", "lib.float64",
+                                    "'torch.DoubleTensor'"])
+def test_type_conversion(target):
+    same(f"lib.ones(2).type({target})")
+    assert eval(f"ember.ones(2).type({target})", {"ember": ember, "lib": ember}).tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.finfo(lib.float32).eps", "lib.finfo(lib.float64).max", "lib.finfo(lib.float16).tiny",
+    "lib.finfo(lib.bfloat16).eps", "lib.finfo(lib.bfloat16).resolution", "lib.finfo().bits",
+    "lib.finfo(lib.float32).resolution", "lib.finfo(lib.float64).resolution",
+    "lib.finfo(lib.float16).smallest_normal", "lib.finfo(lib.bfloat16).max",
+    "lib.iinfo(lib.int64).max", "lib.iinfo(lib.uint8).max", "lib.iinfo(lib.int8).min",
+    "lib.iinfo(lib.int32).bits", "lib.finfo(lib.int32)", "lib.iinfo(lib.float32)",
+    "repr(lib.finfo(lib.float32))", "repr(lib.finfo(lib.bfloat16))",
+    "repr(lib.iinfo(lib.int16))", "lib.finfo(lib.float32).dtype",
+])
+def test_finfo_iinfo(expr):
+    same(expr)
+
+
+@pytest.mark.parametrize("fn", ["empty", "zeros", "ones", "rand", "randn"])
+@pytest.mark.parametrize("call", ["size=(3, 4)", "size=[2]", "size=()", "2, size=(3,)",
+                                  "size=(2, 3), dtype=lib.float64"])
+def test_size_keyword(fn, call):
+    same(f"lib.{fn}({call})")
+
+
+def test_zeros_out():
+    out = ember.ones(2, 3)
+    assert ember.zeros(2, 3, out=out) is out and out.sum().item() == 0
+
+
+@pytest.mark.parametrize("expr", [
+    "f'{lib.tensor(3.14159):.2f}'", "'{:+.2f}'.format(lib.tensor(2.5))",
+    "f'{lib.tensor(3):>5}'", "f'{lib.tensor(7):d}'", "f'{lib.tensor(True)}'",
+    "f'{lib.tensor(0.5, dtype=lib.float64):e}'", "f'{lib.tensor([1.0, 2.0]):.2f}'",
+    "f'{lib.tensor(1.5, requires_grad=True):.1f}'",
+])
+def test_format(expr):
+    same(expr)
+
+
+@pytest.mark.parametrize("data", ["[300]", "[-1]", "[-256]", "[255.9]", "[-0.5]", "[1e20]",
+                                  "[float('nan')]", "[2**40]", "[float('inf')]", "[1.5, 2]"])
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int8", "int64", "bool"])
+def test_python_numbers_that_overflow_an_integer_dtype(data, dtype):
+    same(f"lib.tensor({data}, dtype=lib.{dtype})", data=True)
+
+
+def test_format_without_spec_is_str():
+    t = ember.tensor([1.0, 2.0])
+    assert f"{t}" == str(t)
