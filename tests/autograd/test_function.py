@@ -389,3 +389,18 @@ def test_gradcheck_with_an_output_that_needs_no_grad_first():
         return ember.ones(2, dtype=ember.float64), x ** 2 + ember.ones(2, dtype=ember.float64)
 
     assert ember.autograd.gradcheck(g, (x,))
+
+
+def test_observe_ops_sees_each_builtin_op_with_its_tensors():
+    from ember.autograd.function import observe_ops
+
+    seen = []
+    x = ember.ones(2, 3)
+    with observe_ops(lambda cls, args, kwargs, out: seen.append((cls.__name__, args, out))):
+        y = x.exp()
+        values, indices = y.max(1)
+    z = y.exp()  # outside the context: not seen
+    assert [name for name, _, _ in seen] == ["Exp", "MaxMinDim"]
+    assert seen[0][1][0] is x and seen[0][2] is y
+    assert seen[1][2] == (values, indices) or seen[1][2][0] is values
+    assert z is not None

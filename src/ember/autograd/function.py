@@ -25,7 +25,7 @@ from ember.autograd.grad_mode import _state, no_grad
 
 __all__ = [
     "Function", "ArrayFunction", "Node", "FunctionCtx", "AccumulateGrad", "CopySlices",
-    "once_differentiable",
+    "once_differentiable", "observe_ops",
 ]
 
 _sequence = itertools.count()
@@ -409,7 +409,7 @@ class ArrayFunction(Function):
         ctx.needs_input_grad = needs if record else _no_grads(len(args))
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is tuple:
-            return cls._finish_many(ctx, args, out, record, needs if record else ())
+            return cls._finish_many(ctx, args, out, record, needs if record else (), kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if not record:
@@ -427,10 +427,12 @@ class ArrayFunction(Function):
             result._make_view_of(args[0], (cls, args[1:], kwargs))
         if ctx._saved:
             _record_versions(ctx, args, (result,))
+        if _OBSERVERS:
+            _notify(cls, args, kwargs, result)
         return result
 
     @classmethod
-    def _finish_many(cls, ctx, args, outs, record, needs):
+    def _finish_many(cls, ctx, args, outs, record, needs, kwargs):
         outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
         non_diff = getattr(ctx, "_non_differentiable", ())
         results = []
@@ -444,7 +446,10 @@ class ArrayFunction(Function):
             results.append(_wrap(o, True, ctx, i) if diff else _wrap(o))
         if ctx._saved:
             _record_versions(ctx, args, results)
-        return tuple(results)
+        results = tuple(results)
+        if _OBSERVERS:
+            _notify(cls, args, kwargs, results)
+        return results
 
     @classmethod
     def _run_backward(cls, ctx, grads: list) -> tuple:
@@ -457,6 +462,36 @@ class ArrayFunction(Function):
         if type(result) is not tuple:
             result = (result,)
         return result
+
+
+_OBSERVERS: list = []
+
+
+def _notify(cls, args, kwargs, outputs) -> None:
+    for observer in _OBSERVERS:
+        observer(cls, args, kwargs, outputs)
+
+
+class observe_ops:
+    """Calls ``observer(function_class, args, kwargs, outputs)`` after every built-in op
+    (:class:`ArrayFunction`) while the context is active: how exporters and profilers see
+    the ops a model runs, with the tensors that flowed through them.
+
+    Example:
+        >>> seen = []
+        >>> with observe_ops(lambda cls, args, kwargs, out: seen.append(cls.__name__)):
+        ...     ember.ones(2).exp()
+    """
+
+    def __init__(self, observer) -> None:
+        self._observer = observer
+
+    def __enter__(self):
+        _OBSERVERS.append(self._observer)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _OBSERVERS.remove(self._observer)
 
 
 _NO_GRADS: dict = {}
