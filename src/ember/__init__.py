@@ -42,6 +42,7 @@ from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, se
 )
 from ember import utils  # noqa: E402
 from ember import amp  # noqa: E402
+from ember.amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from ember import compiler  # noqa: E402
 from ember.compiler import compile  # noqa: E402
 from ember._typeinfo import finfo, iinfo  # noqa: E402

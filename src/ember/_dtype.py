@@ -7,6 +7,8 @@ import builtins
 import ml_dtypes
 import numpy as np
 
+from ember._precision import BF16, note_bfloat16
+
 __all__ = ["dtype", "to_numpy_dtype", "from_numpy_dtype", "get_default_dtype", "set_default_dtype",
            "SCALAR_TYPE_NAMES"]
 
@@ -76,6 +78,13 @@ def set_default_dtype(d) -> None:
 
 def as_dtype(d) -> dtype:
     """Converts an Ember dtype, NumPy dtype, Python type or dtype name to an Ember dtype."""
+    result = _as_dtype(d)
+    if result is bfloat16:
+        note_bfloat16()
+    return result
+
+
+def _as_dtype(d) -> dtype:
     if isinstance(d, dtype):
         return d
     if d is builtins.float:
@@ -98,12 +107,15 @@ def as_dtype(d) -> dtype:
 def from_numpy_dtype(npd: np.dtype) -> dtype:
     """Returns the Ember dtype for a NumPy dtype, raising TypeError for unsupported ones."""
     try:
-        return _FROM_NUMPY[npd]
+        result = _FROM_NUMPY[npd]
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type {npd}. The only supported types are: "
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
         ) from None
+    if result is bfloat16:
+        note_bfloat16()
+    return result
 
 
 def to_numpy_dtype(d) -> np.dtype:
@@ -114,6 +126,26 @@ def to_numpy_dtype(d) -> np.dtype:
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
+
+def is_floating(npd: np.dtype) -> bool:
+    """True for NumPy's floating dtypes and bfloat16."""
+    return npd.kind == "f" or npd == BF16
+
+
 def category(npd: np.dtype) -> int:
     """0 for bool, 1 for integers, 2 for floating point (PyTorch's promotion categories)."""
-    return _CATEGORY[npd.kind]
+    return 2 if npd == BF16 else _CATEGORY[npd.kind]
+
+
+def result_type(*dtypes: np.dtype) -> np.dtype:
+    """The promoted dtype of dtypes of one category, as PyTorch promotes: bfloat16 with
+    float16 gives float32 (neither holds the other), otherwise NumPy's rule."""
+    if BF16 in dtypes:
+        others = {d for d in dtypes if d != BF16}
+        if not others:
+            return BF16
+        wide = np.result_type(*others)
+        if wide.kind != "f":
+            return BF16
+        return np.dtype(np.float32) if wide == np.float16 else wide
+    return np.result_type(*dtypes)

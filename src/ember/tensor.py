@@ -129,7 +129,7 @@ class Tensor:
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if value and self._data.dtype.kind != "f":
+        if value and not _dtype.is_floating(self._data.dtype):
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients"
             )
@@ -391,7 +391,7 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return _dtype.is_floating(self._data.dtype)
 
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
@@ -463,10 +463,13 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
             )
-        return self._data.reshape(()).item()
+        value = self._data.reshape(())
+        return (value.astype(np.float32) if value.dtype == _dtype.BF16 else value).item()
 
     def tolist(self):
         """Returns the data as (nested) Python lists."""
+        if self._data.dtype == _dtype.BF16:
+            return self._data.astype(np.float32).tolist()
         return self._data.tolist()
 
     def to(self, *args, **kwargs) -> Tensor:
@@ -802,7 +805,7 @@ class Tensor:
             return False
         if alpha is not None and alpha != 1:
             o = o * alpha
-        if self._data.dtype.kind != "f" and (
+        if not _dtype.is_floating(self._data.dtype) and (
                 ufunc is np.true_divide or self._data.dtype.kind == "b"
                 or isinstance(o, float) or np.result_type(self._data, o).kind == "f"):
             return False  # the general path applies PyTorch's promotion and cast checks
@@ -1514,6 +1517,26 @@ class Size(tuple):
             n *= s
         return n
 
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            "ember.Size")
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
+
 
 _SCALAR_NAMES = _dtype.SCALAR_TYPE_NAMES
 
@@ -1627,7 +1650,7 @@ def _array_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -
 def _format(t: Tensor) -> str:
     """``repr(t)`` as PyTorch prints it, with ``ember.`` for ``torch.``."""
     arr = t._data
-    if arr.dtype == np.float16:
+    if arr.dtype == np.float16 or arr.dtype == _dtype.BF16:
         arr = arr.astype(np.float32)
     prefix = "tensor("
     extras = []

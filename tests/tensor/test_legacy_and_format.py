@@ -107,3 +107,19 @@ def test_python_numbers_that_overflow_an_integer_dtype(data, dtype):
 def test_format_without_spec_is_str():
     t = ember.tensor([1.0, 2.0])
     assert f"{t}" == str(t)
+
+
+@pytest.mark.parametrize("expr", [
+    "type(lib.Size([2, 3, 4])[1:]).__name__", "type(lib.Size([2, 3]) + (5,)).__name__",
+    "type((1,) + lib.Size([2, 3])).__name__", "type(lib.Size([2]) * 2).__name__",
+    "lib.Size([2, 3, 4])[1:]", "lib.Size([2, 3]) + (5,)", "(1,) + lib.Size([2])",
+    "lib.Size([2]) * 3", "2 * lib.Size([2])", "type(lib.Size([2, 3])[0]).__name__",
+    "lib.Size([2]) + [5]",
+])
+def test_size_keeps_its_type(expr):
+    e = outcome(lambda: eval(expr, {"lib": ember}))
+    t = outcome(lambda: eval(expr, {"lib": torch}))
+    if e[0] == "value" and isinstance(e[1], tuple):
+        assert tuple(e[1]) == tuple(t[1])
+    else:
+        assert e == t, (e, t)

@@ -1,5 +1,14 @@
-"""``ember.amp``: mixed-precision helpers, as ``torch.amp`` (the gradient scaler)."""
+"""``ember.amp``: mixed precision, as ``torch.amp``: autocast and the gradient scaler."""
 
+from ember.amp.autocast_mode import (
+    autocast,
+    get_autocast_dtype,
+    is_autocast_available,
+    is_autocast_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
 from ember.amp.grad_scaler import GradScaler
 
-__all__ = ["GradScaler"]
+__all__ = ["GradScaler", "autocast", "is_autocast_available", "is_autocast_enabled",
+           "get_autocast_dtype", "set_autocast_enabled", "set_autocast_dtype"]

@@ -21,6 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from ember._dtype import is_floating as _is_floating
+from ember._precision import BF16 as _BF16
+from ember._precision import STATE as _LOW_PRECISION
 from ember.autograd.grad_mode import _state, no_grad
 
 __all__ = [
@@ -319,7 +322,8 @@ class Function(metaclass=_FunctionMeta):
                 result = out._alias()
             else:
                 result = out
-            differentiable = result._data.dtype.kind == "f" and not any(out is n for n in non_diff)
+            differentiable = _is_floating(result._data.dtype) and not any(
+                out is n for n in non_diff)
             if differentiable:
                 if is_dirty and result._is_differentiable_view():
                     result._rebase_view(ctx, i)
@@ -399,6 +403,13 @@ class ArrayFunction(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if _LOW_PRECISION.active:
+            return _apply_low_precision(cls, args, kwargs)
+        return cls._record(*args, **kwargs)
+
+    @classmethod
+    def _record(cls, *args, **kwargs):
+        """Runs ``forward`` on the arguments' arrays and records the call when needed."""
         ctx = cls._node_class()
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         record = False
@@ -419,7 +430,7 @@ class ArrayFunction(Function):
                 _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
             )
             ctx._out_meta = ((out.shape, out.dtype),)
-            if out.dtype.kind == "f" and not hasattr(ctx, "_non_differentiable"):
+            if _is_floating(out.dtype) and not hasattr(ctx, "_non_differentiable"):
                 result = _wrap(out, True, ctx, 0)
             else:
                 result = _wrap(out)
@@ -442,7 +453,7 @@ class ArrayFunction(Function):
             )
             ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
         for i, o in enumerate(outs):
-            diff = record and o.dtype.kind == "f" and not any(o is n for n in non_diff)
+            diff = record and _is_floating(o.dtype) and not any(o is n for n in non_diff)
             results.append(_wrap(o, True, ctx, i) if diff else _wrap(o))
         if ctx._saved:
             _record_versions(ctx, args, results)
@@ -462,6 +473,61 @@ class ArrayFunction(Function):
         if type(result) is not tuple:
             result = (result,)
         return result
+
+
+def _apply_low_precision(cls, args, kwargs):
+    """``cls.apply`` while bfloat16 or autocast is in play (see :mod:`ember._precision`).
+
+    Autocast first casts the inputs its policy names. Then, unless the op handles bfloat16
+    itself (views, casts), bfloat16 inputs are cast to float32, the op runs, and float32
+    results are rounded back to bfloat16 when every floating input was bfloat16 and no
+    ``dtype=`` asked otherwise, as PyTorch's CPU computes bfloat16. The casts are recorded,
+    so gradients flow back through them in the inputs' dtypes.
+    """
+    state = _LOW_PRECISION
+    if state.autocast:
+        target = state.autocast.get("cpu")
+        policy = None
+        if target is not None:
+            for klass in cls.__mro__:
+                policy = state.policies.get(klass)
+                if policy is not None:
+                    break
+        if policy is not None:
+            args = _autocast_inputs(args, policy, target)
+    if not state.bfloat16_seen or cls.is_view or cls in state.native:
+        return cls._record(*args, **kwargs)
+    floats = [a._data.dtype for a in args
+              if isinstance(a, Tensor) and _is_floating(a._data.dtype)]
+    if _BF16 not in floats:
+        return cls._record(*args, **kwargs)
+    cast, f32 = state.cast, np.dtype(np.float32)
+    wide = tuple(cast(a, f32) if isinstance(a, Tensor) and a._data.dtype == _BF16 else a
+                 for a in args)
+    result = cls._record(*wide, **kwargs)
+    if any(d != _BF16 for d in floats) or kwargs.get("dtype") is not None:
+        return result
+
+    def narrow(out):
+        return cast(out, _BF16) if isinstance(out, Tensor) and out._data.dtype == f32 else out
+
+    return tuple(narrow(o) for o in result) if type(result) is tuple else narrow(result)
+
+
+def _autocast_inputs(args, policy: str, target: np.dtype) -> tuple:
+    """The inputs as autocast hands them to an op: float32 tensors cast to ``target`` for a
+    "lower" op, lower-precision ones cast to float32 for an "fp32" op (float64 untouched)."""
+    cast, f32 = _LOW_PRECISION.cast, np.dtype(np.float32)
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            dt = a._data.dtype
+            if policy == "lower" and dt == f32:
+                a = cast(a, target)
+            elif policy == "fp32" and dt in (_BF16, np.float16):
+                a = cast(a, f32)
+        out.append(a)
+    return tuple(out)
 
 
 _OBSERVERS: list = []

@@ -105,7 +105,7 @@ def promote(*values) -> np.dtype:
     for i in (0, 1):
         members = [d for d in groups[i] if _dtype.category(d) == best]
         if members:
-            return np.result_type(*members) if len(members) > 1 else members[0]
+            return _dtype.result_type(*members) if len(members) > 1 else members[0]
     if best == 2:
         return _dtype.get_default_dtype().numpy
     return np.dtype(np.int64) if best == 1 else np.dtype(np.bool_)
@@ -133,7 +133,7 @@ def operands(a, b, floating: bool = False):
         dt = b._data.dtype if _kind_rank(a) <= _dtype.category(b._data.dtype) else promote(a, b)
     else:
         raise TypeError("expected at least one tensor operand")
-    if floating and dt.kind != "f":
+    if floating and not _dtype.is_floating(dt):
         dt = _dtype.get_default_dtype().numpy
     if ta and a._data.dtype != dt:
         a = cast(a, dt)
@@ -156,7 +156,7 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
         return x
     dt = None if like is None else like._data.dtype
     if isinstance(x, numbers.Number) and like is not None:
-        if isinstance(x, float) and dt.kind != "f":
+        if isinstance(x, float) and not _dtype.is_floating(dt):
             dt = _dtype.get_default_dtype().numpy
         return Tensor._make(np.asarray(x, dtype=dt))
     from ember.tensor import _to_array

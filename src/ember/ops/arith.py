@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember import _dtype, _precision
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import apply_binary, broadcast_error, operands, promote, quiet, reduce_grad
 from ember.tensor import Tensor
@@ -37,7 +38,7 @@ class Cast(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.astype(ctx.in_dtype) if ctx.in_dtype.kind == "f" else None, None
+        return grad.astype(ctx.in_dtype) if _dtype.is_floating(ctx.in_dtype) else None, None
 
 
 class Clone(ArrayFunction):
@@ -228,6 +229,11 @@ def can_cast(from_, to) -> bool:
 def cast(input: Tensor, dtype) -> Tensor:
     """Converts to ``dtype`` (differentiable between floating dtypes)."""
     return Cast.apply(input, np.dtype(dtype))
+
+
+# bfloat16 computes through float32 by way of this cast, which itself sees bfloat16 arrays
+_precision.STATE.cast = cast
+_precision.STATE.native.add(Cast)
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
