@@ -141,11 +141,24 @@ def test_custom_collate_and_batch_sampler_match_torch():
     assert list(ours) == list(theirs) == [[40, 10], [0], [20, 30, 50], [50, 50]]
 
 
-def test_in_order_false_returns_every_batch_once():
-    loader = eud.DataLoader(eud.TensorDataset(ember.arange(12)), batch_size=2, num_workers=2,
-                            in_order=False)
-    got = sorted(b[0].tolist() for b in loader)
-    assert got == [[i, i + 1] for i in range(0, 12, 2)]
+class SlowFirst(eud.Dataset):
+    """Sample 0 takes half a second: worker 1's samples are ready before it."""
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        if i == 0:
+            time.sleep(0.5)
+        return i
+
+
+def test_results_wait_for_their_turn_unless_in_order_is_false():
+    ordered = [int(x) for x in eud.DataLoader(SlowFirst(), batch_size=None, num_workers=2)]
+    assert ordered == list(range(6))
+    unordered = [int(x) for x in eud.DataLoader(SlowFirst(), batch_size=None, num_workers=2,
+                                                in_order=False)]
+    assert sorted(unordered) == list(range(6)) and unordered[0] != 0
 
 
 # -- IterableDataset ------------------------------------------------------------------------------
@@ -292,6 +305,19 @@ def test_worker_exception_is_reraised_with_the_worker_traceback():
                                       "Original Traceback (most recent call last):"]
     assert ours[-1] == theirs[-1] == "ValueError: bad index 4"
     assert any("in __getitem__" in line for line in ours)
+
+
+def failing_init(worker_id):
+    raise KeyError(f"no shard for worker {worker_id}")
+
+
+def test_worker_init_fn_exception_is_reraised():
+    loader = eud.DataLoader(range(4), batch_size=2, num_workers=1, worker_init_fn=failing_init)
+    with pytest.raises(KeyError) as info:
+        next(iter(loader))
+    text = str(info.value)  # KeyError shows its message as is, not its repr
+    assert text.startswith("Caught KeyError in DataLoader worker process 0.\nOriginal Traceback")
+    assert text.endswith("KeyError: 'no shard for worker 0'\n")
 
 
 class Unpicklable(eud.Dataset):
