@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.distributions as T
 
 import ember
 import ember.distributions as D
-import torch.distributions as T
 
 DTYPES = {np.float64: (ember.float64, torch.float64), np.float32: (ember.float32, torch.float32)}
 

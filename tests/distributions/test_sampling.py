@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 import torch
 from scipy import special, stats
+from tests.distributions.helpers import pair, to_np
 
 import ember
 import ember.distributions as D
 from ember.distributions._ops import dirichlet_grad, standard_gamma_grad
-
-from tests.distributions.helpers import pair, to_np
 
 N = 20000
 Z = 5.0  # standard errors allowed

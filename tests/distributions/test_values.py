@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.distributions as T
+from tests.distributions.helpers import assert_close, assert_grads, build, pair, to_np
 
 import ember
 import ember.distributions as D
-import torch.distributions as T
-
-from tests.distributions.helpers import assert_close, assert_grads, build, pair, to_np
 
 # name, params (broadcast batch shapes), values for log_prob / cdf (broadcast against the batch)
 CASES = [

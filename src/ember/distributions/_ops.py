@@ -8,12 +8,23 @@ candidates for ``ember.special`` / ``ember.linalg``; until then only this packag
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import reduce_grad
 from ember.random import normal_array, uniform_array
 from ember.tensor import Tensor
+
+
+class _LazySpecial:
+    """``scipy.special``, imported on first use (it would add ~0.8 s to ``import ember``)."""
+
+    def __getattr__(self, name):
+        from scipy import special as module
+
+        return getattr(module, name)
+
+
+special = _LazySpecial()
 
 __all__ = [
     "lgamma", "digamma", "polygamma", "erfinv", "xlogy", "cholesky", "solve_triangular",
