@@ -20,12 +20,18 @@ class MatMul(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # each operand is saved for the other's gradient only (as torch's mm)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.shapes = (a.shape, b.shape)
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        a = np.empty(sa, grad.dtype) if a is None else a  # shape only: its gradient is not needed
+        b = np.empty(sb, grad.dtype) if b is None else b
         if a.ndim == 1 and b.ndim == 1:
             return grad * b if ctx.needs_input_grad[0] else None, \
                 grad * a if ctx.needs_input_grad[1] else None

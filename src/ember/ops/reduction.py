@@ -173,7 +173,7 @@ class Std(ArrayFunction):
     def forward(ctx, x, axes, correction, keepdim, name="std"):
         ctx.axes, ctx.keepdim = axes, keepdim
         var, ctx.dof = _variance(x, axes, correction, keepdim, name)
-        out = np.sqrt(var)
+        out = np.asarray(np.sqrt(var))  # an array, not a NumPy scalar: it is the output
         ctx.save_for_backward(x, out)
         return out
 
