@@ -73,7 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", action="store_true", help="print counts per op")
     parser.add_argument("--xfail-table", action="store_true",
                         help="print {seed: finding} for the mismatching seeds and stop")
+    parser.add_argument("--battery-table", action="store_true",
+                        help="print the failing cases of the in-place battery and stop")
     args = parser.parse_args(argv)
+    if args.battery_table:
+        from tests.fuzz.test_inplace_battery import XFAIL, failing_cases  # noqa: PLC0415
+
+        for case in failing_cases():
+            reason = XFAIL.get(case, "finding ?")
+            print(f'    ("{case[0]}", "{case[1]}", "{case[2]}"): "{reason}",')
+        return 0
     if args.xfail_table:
         table = {}
         for seed in range(args.start, args.start + args.programs):
