@@ -294,13 +294,20 @@ class TorchFaulty(tud.Dataset):
 
 
 def test_worker_exception_is_reraised_with_the_worker_traceback():
-    def failure(lib, ds):
-        loader = lib.DataLoader(ds, batch_size=2, num_workers=2)
-        with pytest.raises(ValueError) as info:
-            list(loader)
-        return str(info.value).splitlines()
+    def epoch(lib, ds):
+        """The batches and errors of one epoch: the iterator goes on after an error."""
+        it = iter(lib.DataLoader(ds, batch_size=2, num_workers=2))
+        batches, errors = [], []
+        while True:
+            try:
+                batches.append(next(it).tolist())
+            except StopIteration:
+                return batches, errors
+            except ValueError as e:
+                errors.append(str(e).splitlines())
 
-    ours, theirs = failure(eud, Faulty()), failure(tud, TorchFaulty())
+    (ours_b, (ours,)), (theirs_b, (theirs,)) = epoch(eud, Faulty()), epoch(tud, TorchFaulty())
+    assert ours_b == theirs_b == [[0, 1], [2, 3]]
     assert ours[:2] == theirs[:2] == ["Caught ValueError in DataLoader worker process 0.",
                                       "Original Traceback (most recent call last):"]
     assert ours[-1] == theirs[-1] == "ValueError: bad index 4"
@@ -395,6 +402,16 @@ def test_no_worker_left_after_exhaustion_or_deletion():
     gc.collect()
     assert wait_gone([pid]) == []
     assert pid not in [p.pid for p in multiprocessing.active_children()]
+
+    # freed by the garbage collector together with its queues, whose sending threads are then
+    # stopped before the iterator's final messages go out: the workers see the shutdown anyway
+    it = iter(eud.DataLoader(WorkerReport(4), batch_size=None, num_workers=2))
+    pids = {s["pid"] for s in report([next(it), next(it)])}
+    cycle = [it]
+    cycle.append(cycle)
+    del it, cycle
+    gc.collect()
+    assert wait_gone(pids) == []
 
 
 _EXIT_SCRIPT = """

@@ -103,7 +103,12 @@ class _ExceptionWrapper:
             exc = self.exc_type(msg)
         except Exception:  # a type that does not take one message
             raise RuntimeError(msg) from None
-        raise exc
+        try:
+            raise exc
+        finally:
+            # no cycle exception -> traceback -> this frame -> exception: the iterator in the
+            # frames below is then freed (and its workers stopped) as soon as it is unused
+            del exc
 
 
 class _KeyErrorMessage(str):
@@ -222,6 +227,11 @@ def _worker_loop(is_iterable: bool, dataset, index_queue, result_queue, done_eve
             try:
                 task = index_queue.get(timeout=_STATUS_CHECK_INTERVAL)
             except queue.Empty:
+                # The main process may be shutting down without a final None reaching us:
+                # when the iterator and its queues are freed together by the garbage
+                # collector, the queue's sending thread may be stopped before the None is put.
+                if done_event.is_set():
+                    break
                 continue
             if task is None:
                 break

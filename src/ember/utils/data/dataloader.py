@@ -663,8 +663,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             for worker_id in range(len(self._workers)):
                 if self._persistent_workers or self._workers_status[worker_id]:
                     self._mark_worker_unavailable(worker_id)
+            # idle workers exit at once, or within one status check if the None got lost
+            deadline = time.monotonic() + 2 * _STATUS_CHECK_INTERVAL
             for worker in self._workers:
-                worker.join(timeout=_STATUS_CHECK_INTERVAL)
+                worker.join(timeout=max(0.0, deadline - time.monotonic()))
             for index_queue in self._index_queues:
                 index_queue.close()
         finally:
