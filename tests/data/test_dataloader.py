@@ -241,15 +241,6 @@ def test_iterable_dataset_rejects_shuffle_and_frozen_attributes():
         loader.batch_size = 3
 
 
-def test_num_workers_runs_in_process_with_same_batches():
-    ds, _ = tensor_datasets()
-    a = list(eud.DataLoader(ds, batch_size=4, num_workers=3, persistent_workers=True,
-                            prefetch_factor=2, pin_memory=True))
-    b = list(eud.DataLoader(ds, batch_size=4))
-    assert len(a) == len(b) and all(canon(x) == canon(y) for x, y in zip(a, b, strict=True))
-    assert eud.get_worker_info() is None
-
-
 # -- shuffling ---------------------------------------------------------------------------------
 
 def epoch_order(loader):

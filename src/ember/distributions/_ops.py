@@ -8,12 +8,23 @@ candidates for ``ember.special`` / ``ember.linalg``; until then only this packag
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import reduce_grad
 from ember.random import normal_array, uniform_array
 from ember.tensor import Tensor
+
+
+class _LazySpecial:
+    """``scipy.special``, imported on first use (it would add ~0.8 s to ``import ember``)."""
+
+    def __getattr__(self, name):
+        from scipy import special as module
+
+        return getattr(module, name)
+
+
+special = _LazySpecial()
 
 __all__ = [
     "lgamma", "digamma", "polygamma", "erfinv", "xlogy", "cholesky", "solve_triangular",
@@ -79,7 +90,10 @@ class Xlogy(ArrayFunction):
         x, y = ctx.saved_tensors
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            gx = reduce_grad(grad * special.xlogy(x != 0, y), x.shape, x.dtype)
+            # log(y), except where x = 0 and y <= 0 (PyTorch's choice there: 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gx = np.where((x == 0) & (y <= 0), 0.0, grad * np.log(y))
+            gx = reduce_grad(gx, x.shape, x.dtype)
         if ctx.needs_input_grad[1]:
             gy = reduce_grad(grad * x / y, y.shape, y.dtype)
         return gx, gy
@@ -296,25 +310,26 @@ def _five_point(fn, s: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 def dirichlet_grad(x: np.ndarray, alpha: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """``d x / d alpha`` of a Beta(alpha, total - alpha) sample at a fixed CDF level.
+    """PyTorch's ``_dirichlet_grad``: the Dirichlet's implicit reparameterisation factor.
 
-    The Dirichlet's reparameterisation (as PyTorch's ``_dirichlet_grad``): each coordinate
-    ``x_i`` is Beta(alpha_i, total - alpha_i) distributed, and implicit differentiation of its
-    CDF ``I_x(alpha, total - alpha) = u`` with ``total`` held fixed gives
-    ``-(dI/dalpha) / (dI/dx)``.
+    Each coordinate ``x_i`` of a Dirichlet draw is Beta(alpha_i, b_i) distributed with
+    ``b_i = total - alpha_i``. Implicit differentiation of that marginal CDF
+    ``I_x(alpha, b) = u`` with ``b`` held fixed gives ``dx/dalpha = -(dI/dalpha) / (dI/dx)``;
+    the factor returned is that derivative divided by ``1 - x``, which the backward of
+    :class:`DirichletSample` spreads over the simplex.
     """
     x, a, t = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (x, alpha, total)))
     b = t - a
     upper = special.betainc(a, b, x) > 0.5
-    h = 1e-3 * np.minimum(a, b)
+    h = 1e-3 * a
 
     def level(s):
-        return np.where(upper, -special.betaincc(s, t - s, x), special.betainc(s, t - s, x))
+        return np.where(upper, -special.betaincc(s, b, x), special.betainc(s, b, x))
 
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         dfda = _five_point(level, a, h)
         log_pdf = special.xlogy(a - 1, x) + special.xlog1py(b - 1, -x) - special.betaln(a, b)
-        grad = -dfda / np.exp(log_pdf)
+        grad = -dfda / np.exp(log_pdf) / (1 - x)
     return np.where(np.isfinite(grad), grad, 0.0)
 
 
@@ -335,8 +350,8 @@ class DirichletSample(ArrayFunction):
         alpha, x = ctx.saved_tensors
         total = np.broadcast_to(alpha.sum(-1, keepdims=True), alpha.shape)
         dx = dirichlet_grad(x, alpha, total)
-        # x_j depends on alpha_i through the shared normaliser: the simplex's tangent
-        # direction gives d x_j / d alpha_i = dx_i (delta_ij - x_j).
+        # the velocity of x when alpha_i moves is dx_i (e_i - x): it stays on the simplex,
+        # and its coordinate i is the marginal's implicit derivative dx_i (1 - x_i)
         return (dx * (grad - (x * grad).sum(-1, keepdims=True))).astype(alpha.dtype)
 
 

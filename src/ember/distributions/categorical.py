@@ -119,7 +119,7 @@ class Categorical(Distribution):
         return log_pmf.gather(-1, value[..., :1]).squeeze(-1)
 
     def entropy(self):
-        min_real = float(np.finfo(self.logits.numpy().dtype).min)
+        min_real = float(np.finfo(ember._dtype.to_numpy_dtype(self.logits.dtype)).min)
         logits = ember.clamp(self.logits, min=min_real)
         return -(logits * self.probs).sum(-1)
 

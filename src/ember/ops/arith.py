@@ -80,8 +80,11 @@ class Sub(ArrayFunction):
 class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
+        # as torch, each operand is saved only for the other's gradient (a Python scalar
+        # operand saves nothing of the tensor)
         ctx.metas = (_meta(a), _meta(b))
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     @staticmethod
@@ -96,8 +99,10 @@ class Mul(ArrayFunction):
 class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
+        # torch saves the divisor for a's gradient, and both for b's
         ctx.metas = (_meta(a), _meta(b))
-        ctx.save_for_backward(a, b)
+        need_b = ctx.needs_input_grad[1]
+        ctx.save_for_backward(a if need_b else None, b)
         return a / b
 
     @staticmethod
@@ -109,12 +114,28 @@ class Div(ArrayFunction):
 
 
 @quiet
+class Reciprocal(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.reciprocal(x)
+        ctx.save_for_backward(out)  # torch saves the result
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return -grad * out * out
+
+
+@quiet
 class Pow(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
+        # torch saves the base for a scalar exponent, the exponent and the result for a scalar
+        # base, all three when both are tensors
         ctx.metas = (_meta(a), _meta(b))
         out = np.power(a, b)
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
@@ -123,13 +144,11 @@ class Pow(ArrayFunction):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d(a^b)/da = b * a^(b-1); written so that b == 0 gives 0, not nan, at a == 0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ga = np.where(np.asarray(b == 0), 0.0, grad * b * np.power(a, b - 1))
+            ga = np.where(np.asarray(b == 0), 0.0, grad * b * np.power(a, b - 1))
             ga = _grad_for(ctx, 0, ga.astype(grad.dtype, copy=False))
         if ctx.needs_input_grad[1]:
             # d(a^b)/db = a^b * log(a), taken as 0 where a == 0 and b >= 0 (PyTorch's choice)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = grad * out * np.log(a)
+            gb = grad * out * np.log(a)
             gb = np.where(np.asarray((a == 0) & (np.asarray(b) >= 0)), 0.0, gb)
             gb = _grad_for(ctx, 1, gb.astype(grad.dtype, copy=False))
         return ga, gb
@@ -297,6 +316,10 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         _check_int_division(a, b, dt)
         res = _apply_typed(RoundedDiv, a, b, dt, rounding_mode)
         return _maybe_out(res, out)
+    if isinstance(other, Tensor) and not isinstance(input, Tensor) and \
+            other._data.dtype.kind == "f" and isinstance(input, (int, float)):
+        # number / tensor is reciprocal(tensor) * number in torch (what it saves, its rounding)
+        return _maybe_out(mul(reciprocal(other), input), out)
     a, b, _ = operands(input, other, floating=True)
     return _maybe_out(apply_binary(Div, a, b), out)
 
@@ -340,8 +363,12 @@ def square(input: Tensor) -> Tensor:
 
 
 def reciprocal(input: Tensor) -> Tensor:
-    """``1 / input``."""
-    return div(1.0, input)
+    """``1 / input`` (integers give the default float dtype)."""
+    if input._data.dtype.kind != "f":
+        from ember import _dtype
+
+        input = cast(input, _dtype.get_default_dtype().numpy)
+    return Reciprocal.apply(input)
 
 
 def _no_grad_binary(fn, a, b) -> Tensor:

@@ -135,6 +135,12 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     from ember.ops.reduction import MaxMin
 
     x = input._data
+    if x.ndim == 0:  # dim 0 or -1 of a scalar: itself, at index 0
+        from ember.ops._util import canon_dim
+
+        canon_dim(dim, 0)
+        zero = Tensor._make(np.zeros((), np.int64))
+        return MaxMin(gather(input, 0, zero), zero)
     idx = np.argsort(-x if descending and x.dtype.kind != "b" else x, axis=dim, kind="stable")
     if descending and x.dtype.kind == "b":
         idx = np.flip(idx, axis=dim)
@@ -159,6 +165,10 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     from ember.ops.reduction import MaxMin
     from ember.ops.shape import narrow
 
+    if input._data.ndim == 0:
+        if k not in (0, 1):
+            raise RuntimeError("selected index k out of range")
+        return sort(input, dim)  # torch gives the scalar for k = 0 too
     s = sort(input, dim, descending=largest)
     idx = narrow(s.indices, dim, 0, k)
     return MaxMin(gather(input, dim, idx.contiguous()), idx)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import broadcast_error, operands, promote, quiet, reduce_grad
+from ember.ops._util import broadcast_error, quiet, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner",
@@ -20,12 +20,18 @@ class MatMul(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # each operand is saved for the other's gradient only (as torch's mm)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.shapes = (a.shape, b.shape)
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        a = np.empty(sa, grad.dtype) if a is None else a  # shape only: its gradient is not needed
+        b = np.empty(sb, grad.dtype) if b is None else b
         if a.ndim == 1 and b.ndim == 1:
             return grad * b if ctx.needs_input_grad[0] else None, \
                 grad * a if ctx.needs_input_grad[1] else None
@@ -205,11 +211,34 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             "both arguments to matmul need to be at least 1D, but they are "
             f"{input.ndim}D and {other.ndim}D"
         )
-    a, b, _ = operands(input, other)
+    if input._data.dtype != other._data.dtype:
+        raise _matmul_dtype_error(input, other)
+    a, b = input, other
     try:
         return MatMul.apply(a, b)
     except ValueError:
         raise _matmul_error(tuple(input.shape), tuple(other.shape)) from None
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _matmul_dtype_error(a: Tensor, b: Tensor) -> RuntimeError:
+    """PyTorch's error for matmul operands of different dtypes (no promotion), worded by the
+    kernel the operand ranks lead to."""
+    da, db = a._data.dtype, b._data.dtype
+    if a.ndim == 1 and b.ndim == 1:
+        return RuntimeError("dot : expected both vectors to have same dtype, but found "
+                            f"{_type_name(a)} and {_type_name(b)}")
+    if b.ndim == 1:
+        return RuntimeError("addmv input tensors must have the same dtype, but got "
+                            f"{_type_name(b)}, {_type_name(a)}, and {_type_name(b)}")
+    if b.ndim == 2:
+        return RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                            f"{_C_NAMES.get(da.name, da.name)} != {_C_NAMES.get(db.name, db.name)}")
+    return RuntimeError(f"expected scalar type {_type_name(a)} but found {_type_name(b)}")
 
 
 def _matmul_error(sa: tuple, sb: tuple) -> RuntimeError:
@@ -253,6 +282,9 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
+    if input._data.dtype != mat2._data.dtype:
+        raise RuntimeError(f"expected scalar type {_type_name(input)} but found "
+                           f"{_type_name(mat2)}")
     if tuple(mat2.shape[:2]) != (input.shape[0], input.shape[2]):
         raise RuntimeError(
             "Expected size for first two dimensions of batch2 tensor to be: "
@@ -302,7 +334,7 @@ def _type_name(t: Tensor) -> str:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * mat1 @ mat2`` (``input`` ignored when ``beta == 0``)."""
-    for name, t in (("mat1", mat1), ("self", input)):
+    for name, t in (("self", input), ("mat1", mat1)):
         if t._data.dtype != mat2._data.dtype:
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
                                f"{_type_name(t)} and {_type_name(mat2)}")
@@ -336,6 +368,8 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {a.shape[da]} in dim "
                 f"{da} and second has size {b.shape[db]} in dim {db}")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
     free_a = [d for d in range(a.ndim) if d not in axes_a]
     free_b = [d for d in range(b.ndim) if d not in axes_b]
     inner_size = int(np.prod([a.shape[d] for d in axes_a]))
@@ -357,7 +391,14 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
 
 
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias`` as one recorded op."""
+    """``input @ weight.T + bias`` as one recorded op (same dtypes required, as PyTorch)."""
+    dx, dw = input._data.dtype, weight._data.dtype
+    if dx != dw:
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAMES.get(dx.name, dx.name)} != {_C_NAMES.get(dw.name, dw.name)}")
+    if bias is not None and bias._data.dtype != dw:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "
+                           f"and {_type_name(weight)}")
     if input.shape[-1] != weight.shape[-1]:
         sa = "x".join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))
         raise RuntimeError(
@@ -372,8 +413,10 @@ def einsum(equation: str, *operands) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in operands])
-    dt = promote(*operands)
-    operands = [o if o._data.dtype == dt else o.to(dt) for o in operands]
+    for o in operands[1:]:
+        if o._data.dtype != operands[0]._data.dtype:
+            raise RuntimeError(f"expected scalar type {_type_name(operands[0])} but found "
+                               f"{_type_name(o)}")
     operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,
                                                                           strict=True)]
     return Einsum.apply(eq, *operands)

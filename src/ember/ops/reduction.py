@@ -173,7 +173,7 @@ class Std(ArrayFunction):
     def forward(ctx, x, axes, correction, keepdim, name="std"):
         ctx.axes, ctx.keepdim = axes, keepdim
         var, ctx.dof = _variance(x, axes, correction, keepdim, name)
-        out = np.sqrt(var)
+        out = np.asarray(np.sqrt(var))  # an array, not a NumPy scalar: it is the output
         ctx.save_for_backward(x, out)
         return out
 
@@ -431,6 +431,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if dtype is not None:
         input = input.to(dtype)
     axis = None if dim is None else canon_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # its one "dim" is all of it
+        axis, keepdim = None, False
     return Prod.apply(input, axis, keepdim)
 
 
@@ -515,6 +517,13 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
 def _arg(input, dim, keepdim, fn):
     x = input._data
+    name = "argmax" if fn is np.argmax else "argmin"
+    if x.size == 0 and dim is None:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0.")
+    if x.size == 0 and x.ndim and x.shape[canon_dim(dim, x.ndim)] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {canon_dim(dim, x.ndim)} to have "
+                         "non-zero size.")
     if dim is None:
         return Tensor._make(np.asarray(fn(x.reshape(-1)), dtype=np.int64))
     d = canon_dim(dim, x.ndim)
@@ -596,6 +605,11 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
 
         return getitem(input.reshape(-1), idx)
     d = canon_dim(dim, x.ndim)
+    if x.ndim == 0:
+        from ember.ops.indexing import gather
+
+        zero = Tensor._make(np.zeros((), np.int64))
+        return MaxMin(gather(input, 0, zero), zero)
     k = (x.shape[d] - 1) // 2
     order = np.argsort(x, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)

@@ -449,7 +449,8 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 def flip(input: Tensor, dims) -> Tensor:
     """Reverses the order along ``dims``."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(input, tuple(canon_dim(d, input._data.ndim) for d in dims))
+    axes = tuple(canon_dim(d, input._data.ndim) for d in dims)
+    return Flip.apply(input, axes if input._data.ndim else ())  # a 0-d tensor is its own flip
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:

@@ -42,6 +42,8 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function without overflow (exp of non-positive arguments only)."""
+    if x.ndim == 0:  # written in place below, which a 0-d NumPy result cannot take
+        return _sigmoid(x.reshape(1)).reshape(())
     e = np.abs(x)
     np.negative(e, out=e)
     np.exp(e, out=e)
@@ -387,17 +389,31 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
+    if input.ndim == 0:  # the kernels write in place, which a 0-d NumPy result cannot take
+        return Gelu.apply(input.reshape(1), approximate).reshape(())
     return Gelu.apply(input, approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish) ``x * sigmoid(x)``."""
-    return _apply(Silu.apply, input, inplace)
+    return _apply(_silu, input, inplace)
+
+
+def _silu(t: Tensor) -> Tensor:
+    if t.ndim == 0:  # the kernels write in place, which a 0-d NumPy result cannot take
+        return Silu.apply(t.reshape(1)).reshape(())
+    return Silu.apply(t)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
-    return _apply(Mish.apply, input, inplace)
+    return _apply(_mish, input, inplace)
+
+
+def _mish(t: Tensor) -> Tensor:
+    if t.ndim == 0:  # its backward's sigmoid writes in place, which a 0-d result cannot take
+        return Mish.apply(t.reshape(1)).reshape(())
+    return Mish.apply(t)
 
 
 def sigmoid(input: Tensor) -> Tensor:

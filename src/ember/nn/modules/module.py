@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import numpy as np
-
 from ember.autograd.grad_mode import no_grad
-from ember.nn.parameter import Parameter
+from ember.nn.parameter import Buffer, Parameter
 from ember.tensor import Tensor
 
 __all__ = ["Module"]
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the keys it missed and the keys it did not expect."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 class Module:
@@ -36,6 +46,8 @@ class Module:
 
     training: bool
 
+    _version: int = 1
+
     def __init__(self, *args, **kwargs) -> None:
         if args or kwargs:
             raise TypeError(
@@ -47,8 +59,7 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        _init_hook_dicts(self)
 
     forward: Callable[..., Any]
 
@@ -57,33 +68,122 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
 
+    # -- hooks and calling ---------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        for hook in self._forward_pre_hooks.values():
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
-        for hook in self._forward_hooks.values():
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
-        return out
+        if not (self._forward_hooks or self._forward_pre_hooks):
+            return self.forward(*args, **kwargs)
+        result = None
+        called = set()
+        try:
+            for hook_id, hook in self._forward_pre_hooks.items():
+                if hook_id in self._forward_pre_hooks_with_kwargs:
+                    new = hook(self, args, kwargs)
+                    if new is not None:
+                        if not (isinstance(new, tuple) and len(new) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                               f"(new_args, new_kwargs), but got {new}.")
+                        args, kwargs = new
+                else:
+                    new = hook(self, args)
+                    if new is not None:
+                        args = new if isinstance(new, tuple) else (new,)
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in self._forward_hooks.items():
+                if hook_id in self._forward_hooks_always_called:
+                    called.add(hook_id)
+                new = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                if new is not None:
+                    result = new
+            return result
+        except Exception:
+            # hooks registered with always_call=True run even when forward (or a hook) raised
+            for hook_id, hook in self._forward_hooks.items():
+                if hook_id not in self._forward_hooks_always_called or hook_id in called:
+                    continue
+                try:
+                    new = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                    if new is not None:
+                        result = new
+                except Exception as exc:  # noqa: BLE001  (silenced as torch does)
+                    warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                  "exception that was silenced as another error was raised in "
+                                  f"forward: {exc}", stacklevel=2)
+            raise
 
-    def register_forward_hook(self, hook):
-        """Registers ``hook(module, args, output)`` to run after ``forward``."""
-        return _Handle(self._forward_hooks, hook)
+    def _run_forward_hook(self, hook_id, hook, args, kwargs, result):
+        if hook_id in self._forward_hooks_with_kwargs:
+            return hook(self, args, kwargs, result)
+        return hook(self, args, result)
 
-    def register_forward_pre_hook(self, hook):
-        """Registers ``hook(module, args)`` to run before ``forward``."""
-        return _Handle(self._forward_pre_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Registers a hook that runs after ``forward``.
+
+        Args:
+            hook: ``hook(module, args, output)``, or ``hook(module, args, kwargs, output)`` with
+                ``with_kwargs``; a non-None return value replaces the output.
+            prepend: run it before the hooks already registered.
+            with_kwargs: pass the keyword arguments of the call too.
+            always_call: run it even when ``forward`` raises.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Example:
+            >>> seen = []
+            >>> h = lin.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+            >>> h.remove()
+        """
+        handle = RemovableHandle(self._forward_hooks, extra_dict=[
+            self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Registers a hook that runs before ``forward``.
+
+        Args:
+            hook: ``hook(module, args)`` returning None or new args (a non-tuple is wrapped in
+                one); with ``with_kwargs``, ``hook(module, args, kwargs)`` returning None or
+                ``(new_args, new_kwargs)``.
+            prepend: run it before the hooks already registered.
+            with_kwargs: pass (and allow replacing) the keyword arguments.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Example:
+            >>> h = lin.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+            >>> h.remove()
+        """
+        handle = RemovableHandle(self._forward_pre_hooks,
+                                 extra_dict=self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     # -- registration ------------------------------------------------------------------
+    # Re-assigning an existing name of the same kind writes the dict entry in place, so the
+    # name keeps its position in named_parameters(), children() and state_dict(); a name that
+    # changes kind is removed from its old dict and appended to the new one (torch's order).
     def __setattr__(self, name: str, value) -> None:
-        params = self.__dict__.get("_parameters")
+        d = self.__dict__
+        params = d.get("_parameters")
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._drop(name)
+            self._remove_from(name, d, self._buffers, self._modules,
+                              self._non_persistent_buffers_set)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -91,35 +191,46 @@ class Module:
                     f"cannot assign '{_typename(value)}' as parameter '{name}' "
                     "(ember.nn.Parameter or None expected)"
                 )
-            self.register_parameter(name, None)
-        elif isinstance(value, Module):
-            modules = self.__dict__.get("_modules")
-            if modules is None:
-                raise AttributeError("cannot assign module before Module.__init__() call")
-            self._drop(name)
-            modules[name] = value
-        elif self.__dict__.get("_modules") is not None and name in self._modules:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(ember.nn.Module or None expected)"
-                )
-            self._modules[name] = None
-        elif self.__dict__.get("_buffers") is not None and name in self._buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    "(ember.Tensor or None expected)"
-                )
-            self._buffers[name] = value
+            self.register_parameter(name, value)
         else:
-            object.__setattr__(self, name, value)
+            modules = d.get("_modules")
+            if isinstance(value, Module):
+                if modules is None:
+                    raise AttributeError("cannot assign module before Module.__init__() call")
+                self._remove_from(name, d, self._parameters, self._buffers,
+                                  self._non_persistent_buffers_set)
+                modules[name] = value
+            elif modules is not None and name in modules:
+                if value is not None:
+                    raise TypeError(
+                        f"cannot assign '{_typename(value)}' as child module '{name}' "
+                        "(ember.nn.Module or None expected)"
+                    )
+                modules[name] = value
+            else:
+                buffers = d.get("_buffers")
+                if isinstance(value, Buffer) or (buffers is not None and name in buffers):
+                    if value is not None and not isinstance(value, Tensor):
+                        raise TypeError(
+                            f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                            "(ember.nn.Buffer, ember.Tensor or None expected)"
+                        )
+                    if isinstance(value, Buffer):
+                        persistent = value.persistent
+                    else:
+                        persistent = name not in self._non_persistent_buffers_set
+                    self.register_buffer(name, value, persistent)
+                else:
+                    object.__setattr__(self, name, value)
 
-    def _drop(self, name: str) -> None:
-        for store in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[store].pop(name, None)
-        self.__dict__.pop(name, None)
-        self._non_persistent_buffers_set.discard(name)
+    @staticmethod
+    def _remove_from(name: str, *dicts_or_sets) -> None:
+        for store in dicts_or_sets:
+            if name in store:
+                if isinstance(store, dict):
+                    del store[name]
+                else:
+                    store.discard(name)
 
     def __getattr__(self, name: str):
         d = self.__dict__
@@ -130,56 +241,82 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
-        for store in ("_parameters", "_buffers", "_modules"):
-            if name in self.__dict__[store]:
-                del self.__dict__[store][name]
-                self._non_persistent_buffers_set.discard(name)
-                return
-        object.__delattr__(self, name)
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
-                      | set(self._modules))
-
-    def _check_name(self, name: str, kind: str) -> None:
-        if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
-        if "." in name:  # PyTorch names the culprit for modules only
-            got = f", got: {name}" if kind == "module" else ""
-            raise KeyError(f'{kind} name can\'t contain "."{got}')
-        if name == "":
-            raise KeyError(f'{kind} name can\'t be empty string ""')
+        keys = (dir(type(self)) + list(self.__dict__) + list(self._parameters)
+                + list(self._modules) + list(self._buffers))
+        return sorted(key for key in keys if not key[0].isdigit())
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Adds a parameter (or a None placeholder) under ``name``."""
+        """Adds a parameter (or a None placeholder) under ``name``.
+
+        An existing parameter of that name is replaced in place (it keeps its position).
+
+        Args:
+            name: the attribute name (no dots, not empty).
+            param: a :class:`Parameter`, or None for an optional parameter that is absent.
+
+        Example:
+            >>> m.register_parameter("scale", ember.nn.Parameter(ember.ones(1)))
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_name(name, "parameter")
+        if not isinstance(name, str):
+            raise TypeError(f"parameter name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError('parameter name can\'t contain "."')
+        if name == "":
+            raise KeyError('parameter name can\'t be empty string ""')
         if hasattr(self, name) and name not in self._parameters:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                 "(ember.nn.Parameter or None required)"
             )
         if param is not None and param.grad_fn is not None:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
-                "created explicitly. To express '{name}' as a function of another Tensor, compute "
-                "the value in the forward() method."
+                f"created explicitly. To express '{name}' as a function of another Tensor, "
+                "compute the value in the forward() method."
             )
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Adds a buffer: state that is saved in ``state_dict`` (if persistent) but not trained."""
+        """Adds a buffer: state saved in ``state_dict`` (if persistent) but not trained.
+
+        An existing buffer of that name is replaced in place (it keeps its position).
+
+        Args:
+            name: the attribute name (no dots, not empty).
+            tensor: the buffer, or None.
+            persistent: whether ``state_dict`` includes it.
+
+        Example:
+            >>> m.register_buffer("running_mean", ember.zeros(4))
+        """
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_name(name, "buffer")
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                 "(ember Tensor or None required)"
             )
         self._buffers[name] = tensor
@@ -189,63 +326,154 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Adds a submodule under ``name``."""
+        """Adds a submodule under ``name`` (replacing one of that name in place).
+
+        Args:
+            name: the attribute name (no dots, not empty).
+            module: the child module, or None.
+
+        Example:
+            >>> seq.add_module("act", ember.nn.ReLU())
+        """
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._check_name(name, "module")
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {_typename(name)}")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
-    register_module = add_module
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias of :meth:`add_module`."""
+        self.add_module(name, module)
 
     def get_submodule(self, target: str) -> Module:
-        """The submodule at a dotted path such as ``'features.0'``."""
-        mod = self
+        """The submodule at a dotted path such as ``'features.0'`` (``''`` is self).
+
+        Raises:
+            AttributeError: when a step of the path is missing or not a Module.
+
+        Example:
+            >>> net.get_submodule("features.0")
+        """
         if target == "":
-            return mod
+            return self
+        mod = self
         for item in target.split("."):
-            if item not in mod._modules:
-                raise AttributeError(f"{type(mod).__name__} has no attribute `{item}`")
-            mod = mod._modules[item]
+            if not hasattr(mod, item):
+                raise AttributeError(f"{mod._get_name()} has no attribute `{item}`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
         return mod
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Replaces (or, unless ``strict``, adds) the submodule at a dotted path.
+
+        Args:
+            target: the dotted path, e.g. ``'features.0'``.
+            module: the new submodule.
+            strict: only replace an existing submodule.
+
+        Raises:
+            ValueError: for an empty target or a ``module`` that is not a Module.
+            AttributeError: when the parent path is missing, or the target exists and is not
+                a Module (or, with ``strict``, does not exist).
+
+        Example:
+            >>> net.set_submodule("features.0", ember.nn.Linear(3, 4))
+        """
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        atoms = target.split(".")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent = self if len(atoms) == 1 else self.get_submodule(".".join(atoms[:-1]))
+        if strict and not hasattr(parent, atoms[-1]):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{atoms[-1]}`")
+        if hasattr(parent, atoms[-1]) and not isinstance(getattr(parent, atoms[-1]), Module):
+            raise AttributeError(f"`{atoms[-1]}` is not an nn.Module")
+        setattr(parent, atoms[-1], module)
+
     def get_parameter(self, target: str) -> Parameter:
-        """The parameter at a dotted path such as ``'fc.weight'``."""
+        """The parameter at a dotted path such as ``'fc.weight'``.
+
+        Raises:
+            AttributeError: when the path is missing or does not name a Parameter.
+
+        Example:
+            >>> net.get_parameter("fc.weight")
+        """
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        if not hasattr(mod, name):
+            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
+        param = getattr(mod, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path such as ``'bn.running_mean'``.
+
+        Raises:
+            AttributeError: when the path is missing or does not name a buffer.
+
+        Example:
+            >>> net.get_buffer("bn.running_mean")
+        """
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
+        buffer = getattr(mod, name)
+        if name not in mod._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return buffer
 
     # -- traversal ----------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """Yields ``(dotted_name, module)`` for this module and all below it, each once."""
+        """Yields ``(dotted_name, module)`` for this module and all below it, depth first.
+
+        Args:
+            memo: modules to skip (filled as modules are yielded when ``remove_duplicate``).
+            prefix: prepended to every name.
+            remove_duplicate: yield a module reached by several paths only once.
+
+        Example:
+            >>> [name for name, _ in net.named_modules()]
+            ['', 'fc', 'act']
+        """
+        if memo is None:
+            memo = set()
         stack = [(prefix, self)]
-        seen = set() if memo is None else memo
         while stack:
             name, mod = stack.pop()
+            if mod in memo:
+                continue
             if remove_duplicate:
-                if id(mod) in seen:
-                    continue
-                seen.add(id(mod))
+                memo.add(mod)
             yield name, mod
             children = [(f"{name}.{k}" if name else k, m) for k, m in mod._modules.items()
                         if m is not None]
             stack.extend(reversed(children))
 
-    def modules(self) -> Iterator[Module]:
-        """Yields this module and all below it."""
-        for _, m in self.named_modules():
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
+        """Yields this module and all below it (see :meth:`named_modules`)."""
+        for _, m in self.named_modules(remove_duplicate=remove_duplicate):
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Yields ``(name, module)`` for the direct submodules."""
+        """Yields ``(name, module)`` for the direct submodules, each module once."""
         seen = set()
         for name, m in self._modules.items():
-            if m is not None and id(m) not in seen:
-                seen.add(id(m))
+            if m is not None and m not in seen:
+                seen.add(m)
                 yield name, m
 
     def children(self) -> Iterator[Module]:
@@ -255,20 +483,25 @@ class Module:
 
     def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
         for mod_prefix, mod in mods:
             for name, value in getattr(mod, store).items():
-                if value is None:
+                if value is None or id(value) in seen:
                     continue
                 if remove_duplicate:
-                    if id(value) in seen:
-                        continue
                     seen.add(id(value))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """Yields ``(dotted_name, parameter)``, each shared parameter once."""
+        """Yields ``(dotted_name, parameter)``, a shared parameter once unless told otherwise.
+
+        Args:
+            prefix: prepended to every name.
+            recurse: include the submodules' parameters.
+            remove_duplicate: yield a shared parameter (or module) only once.
+        """
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -278,7 +511,7 @@ class Module:
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """Yields ``(dotted_name, buffer)``."""
+        """Yields ``(dotted_name, buffer)``; arguments as :meth:`named_parameters`."""
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
@@ -288,11 +521,20 @@ class Module:
 
     # -- modes and bulk changes ------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Sets training mode (dropout active, batch-norm batch statistics) on all modules."""
+        """Sets training mode on this module, then calls ``train(mode)`` on each child.
+
+        Args:
+            mode: True for training (dropout active, batch-norm batch statistics), False for
+                evaluation.
+
+        Returns:
+            self.
+        """
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -300,7 +542,7 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Sets ``requires_grad`` on every parameter."""
+        """Sets ``requires_grad`` on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -313,40 +555,67 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.detach_()
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
                 p.grad.zero_()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
-        """Calls ``fn`` on every submodule (children first) and then on self."""
+        """Calls ``fn`` on every submodule (children first) and then on self; returns self.
+
+        Example:
+            >>> net.apply(lambda m: print(type(m).__name__))
+        """
         for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
-    def _apply_to_tensors(self, convert: Callable[[Tensor], Tensor]) -> Module:
-        for mod in self.modules():
-            for p in mod._parameters.values():
-                if p is None:
-                    continue
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Converts every parameter, gradient and buffer with ``fn``, children first.
+
+        Parameters keep their identity (their data is swapped in), so optimizers built
+        before the conversion still hold them; buffers are replaced by ``fn``'s result.
+        """
+        if recurse:
+            for child in self.children():
+                child._apply(fn)
+        for p in self._parameters.values():
+            if p is None:
+                continue
+            with no_grad():
+                new = fn(p)
+            if new is not p:
+                p._data = new._data
+            if p.grad is not None:
                 with no_grad():
-                    new = convert(p)
-                if new is not p:
-                    p._data = new._data
-                if p.grad is not None:
-                    g = convert(p.grad)
-                    if g is not p.grad:
-                        p.grad._data = g._data
-            for name, b in mod._buffers.items():
-                if b is not None:
-                    mod._buffers[name] = convert(b)
+                    g = fn(p.grad)
+                if g is not p.grad:
+                    p.grad._data = g._data
+        for name, b in self._buffers.items():
+            if b is not None:
+                self._buffers[name] = fn(b)
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """Casts floating-point parameters and buffers to a dtype (devices: only cpu)."""
+        """Casts floating-point parameters and buffers to a dtype (the only device is cpu).
+
+        Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` and the
+        keywords ``dtype`` / ``device`` / ``non_blocking``. Integer buffers keep their dtype.
+
+        Returns:
+            self (converted in place).
+
+        Example:
+            >>> net.to(ember.float64)
+        """
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
+            elif isinstance(a, bool):  # non_blocking passed positionally
+                continue
             elif a is not None and not isinstance(a, str) and type(a).__name__ != "device":
                 dtype = a
             elif a is not None:
@@ -363,57 +632,93 @@ class Module:
 
         target = _dtype.as_dtype(dtype)
         if not target.is_floating_point:
-            raise TypeError(
-                f"nn.Module.to only accepts floating point dtypes, but got desired dtype={target}"
-            )
-        return self._apply_to_tensors(lambda t: t.to(target) if t.is_floating_point() else t)
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={target}")
+        return self._apply(lambda t: t.to(target) if t.is_floating_point() else t)
+
+    def _cast_floating(self, name: str) -> Module:
+        from ember import _dtype
+
+        target = getattr(_dtype, name)
+        return self._apply(lambda t: t.to(target) if t.is_floating_point() else t)
 
     def float(self) -> Module:
-        from ember import _dtype
-
-        return self.to(_dtype.float32)
+        """Casts floating-point parameters and buffers to float32; returns self."""
+        return self._cast_floating("float32")
 
     def double(self) -> Module:
-        from ember import _dtype
-
-        return self.to(_dtype.float64)
+        """Casts floating-point parameters and buffers to float64; returns self."""
+        return self._cast_floating("float64")
 
     def half(self) -> Module:
-        from ember import _dtype
+        """Casts floating-point parameters and buffers to float16; returns self."""
+        return self._cast_floating("float16")
 
-        return self.to(_dtype.float16)
+    def bfloat16(self) -> Module:
+        """Casts floating-point parameters and buffers to bfloat16; returns self."""
+        return self._cast_floating("bfloat16")
 
     def cpu(self) -> Module:
+        """Returns self: every tensor already lives on the cpu."""
         return self
 
     def cuda(self, device=None) -> Module:
+        """Raises: Ember has no CUDA backend (the error names what is available)."""
         from ember.backend import get_backend
 
         get_backend("cuda")
         return self
 
     def type(self, dst_type) -> Module:
-        return self.to(dst_type)
+        """Casts every parameter and buffer (integer ones too) to ``dst_type``; returns self.
+
+        Example:
+            >>> net.type(ember.float64)
+        """
+        return self._apply(lambda t: t.type(dst_type))
 
     # -- state -------------------------------------------------------------------------
-    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        """An ordered dict of parameters and persistent buffers by dotted name (PyTorch's keys).
-
-        Values are detached tensors sharing memory with the module unless ``keep_vars``.
-        """
-        if args:
-            destination = args[0]
-        if destination is None:
-            destination = OrderedDict()
+    def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
         for name, p in self._parameters.items():
             if p is not None:
                 destination[prefix + name] = p if keep_vars else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
-        extra = getattr(type(self), "get_extra_state", None)
-        if extra is not None and extra is not Module.get_extra_state:
-            destination[prefix + "_extra_state"] = self.get_extra_state()
+        if getattr(type(self), "get_extra_state", Module.get_extra_state) \
+                is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
+
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
+        """An ordered dict of parameters and persistent buffers by dotted name (torch's keys).
+
+        Args:
+            destination: a dict to fill and return instead of a new OrderedDict.
+            prefix: prepended to every key.
+            keep_vars: keep the tensors themselves (else detached views sharing memory).
+
+        Returns:
+            The dict; a new one carries ``_metadata`` (each module's ``version``) as torch's.
+
+        Example:
+            >>> list(ember.nn.Linear(2, 3).state_dict())
+            ['weight', 'bias']
+        """
+        if args:
+            warnings.warn("Positional args are being deprecated, use kwargs instead.",
+                          FutureWarning, stacklevel=2)
+            if destination is None:
+                destination = args[0]
+            if len(args) > 1 and prefix == "":
+                prefix = args[1]
+            if len(args) > 2 and keep_vars is False:
+                keep_vars = args[2]
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = dict(version=self._version)
+        self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=prefix + name + ".",
@@ -430,59 +735,111 @@ class Module:
         raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
                            "called.")
 
+    def _load_from_state_dict(self, state_dict, prefix: str, local_metadata: dict, strict: bool,
+                              missing_keys: list, unexpected_keys: list,
+                              error_msgs: list) -> None:
+        """Loads this module's own entries (not its children's); subclasses may override."""
+        local_state = {k: v for k, v in self._parameters.items() if v is not None}
+        local_state.update((k, v) for k, v in self._buffers.items()
+                           if v is not None and k not in self._non_persistent_buffers_set)
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        for name, param in local_state.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                error_msgs.append(f'While copying the parameter named "{key}", expected '
+                                  "ember.Tensor or Tensor-like object from checkpoint but "
+                                  f"received {type(value)}")
+                continue
+            if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
+                value = value[0]
+            if value.shape != param.shape:
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
+                                  f"{value.shape} from checkpoint, the shape in current model "
+                                  f"is {param.shape}.")
+                continue
+            try:
+                with no_grad():
+                    if not assign:
+                        param.copy_(value)
+                    elif isinstance(param, Parameter):
+                        if isinstance(value, Parameter):
+                            value.requires_grad_(param.requires_grad)
+                        else:
+                            value = Parameter(value, requires_grad=param.requires_grad)
+                        setattr(self, name, value)
+                    else:
+                        setattr(self, name, value)
+            except Exception as exc:  # noqa: BLE001  (reported with the others, as torch)
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
+                                  f"in the model are {param.size()} and whose dimensions in the "
+                                  f"checkpoint are {value.size()}, an exception occurred : "
+                                  f"{exc.args}.")
+        extra_key = prefix + _EXTRA_STATE
+        if getattr(type(self), "set_extra_state", Module.set_extra_state) \
+                is not Module.set_extra_state:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra_key:
+                    head = key[len(prefix):].split(".", 1)
+                    if len(head) > 1:
+                        if head[0] not in self._modules:
+                            unexpected_keys.append(key)
+                    elif head[0] not in local_state:
+                        unexpected_keys.append(key)
+
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copies parameters and buffers from ``state_dict`` into this module.
+        """Copies parameters and buffers from ``state_dict`` into this module and below.
 
         Args:
-            state_dict: a mapping from dotted names to tensors (or arrays).
-            strict: require the keys to match exactly.
-            assign: not supported beyond copying (kept for signature compatibility).
+            state_dict: a mapping from dotted names to tensors.
+            strict: raise when keys are missing or unexpected.
+            assign: put the state dict's tensors in the module (parameters wrapped in
+                Parameter, keeping the module's ``requires_grad``) instead of copying.
 
         Returns:
-            ``(missing_keys, unexpected_keys)``.
+            ``_IncompatibleKeys(missing_keys, unexpected_keys)`` (filled even when not strict).
 
         Raises:
             RuntimeError: on missing/unexpected keys (strict) or shape mismatches, listing all.
+
+        Example:
+            >>> result = net.load_state_dict(other.state_dict())
+            >>> result.missing_keys, result.unexpected_keys
+            ([], [])
         """
-        if not hasattr(state_dict, "keys"):
+        if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
-        expected = {}
-        for mod_name, mod in self.named_modules():
-            prefix = mod_name + "." if mod_name else ""
-            for name, p in mod._parameters.items():
-                if p is not None:
-                    expected[prefix + name] = (mod, p)
-            for name, b in mod._buffers.items():
-                if b is not None and name not in mod._non_persistent_buffers_set:
-                    expected[prefix + name] = (mod, b)
-            extra = getattr(type(mod), "get_extra_state", None)
-            if extra is not None and extra is not Module.get_extra_state:
-                key = prefix + "_extra_state"
-                if key in state_dict:
-                    mod.set_extra_state(state_dict[key])
-                    expected[key] = None
-                else:
-                    missing.append(key)
-        for key, entry in expected.items():
-            if entry is None:
-                continue
-            if key not in state_dict:
-                missing.append(key)
-                continue
-            _, target = entry
-            value = state_dict[key]
-            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
-            if arr.shape != target._data.shape:
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape "
-                    f"{_size_str(arr.shape)} from checkpoint, the shape in current model is "
-                    f"{_size_str(target._data.shape)}."
-                )
-                continue
-            np.copyto(target._data, arr, casting="unsafe")
-            target._version_counter.value += 1
-        unexpected = [k for k in state_dict.keys() if k not in expected]
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        # Children are loaded by walking _modules (not named_modules), so a module shared
+        # under two names is loaded from both prefixes, as its state_dict lists both.
+        stack = [(self, state_dict, "")]
+        while stack:
+            module, local_state, prefix = stack.pop()
+            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            module._load_from_state_dict(local_state, prefix, local_metadata, True, missing,
+                                         unexpected, errors)
+            children = []
+            for name, child in module._modules.items():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    children.append((child, {k: v for k, v in local_state.items()
+                                             if k.startswith(child_prefix)}, child_prefix))
+            stack.extend(reversed(children))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " +
@@ -522,14 +879,28 @@ class Module:
         return main + ")"
 
     def __getstate__(self):
-        return self.__dict__
+        return self.__dict__.copy()
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
+        _init_hook_dicts(self, missing_only=True)
+
+
+_EXTRA_STATE = "_extra_state"
+
+
+def _init_hook_dicts(module: Module, missing_only: bool = False) -> None:
+    for name in _HOOK_DICTS:
+        if not (missing_only and name in module.__dict__):
+            object.__setattr__(module, name, OrderedDict())
+
+
+_HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+               "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs")
 
 
 def _typename(value) -> str:
-    """How PyTorch names a value's type in errors: ``ember.FloatTensor``, ``numpy.ndarray``."""
+    """How torch names a value's type in errors: ``ember.FloatTensor``, ``numpy.ndarray``."""
     if isinstance(value, Tensor):
         return value.type()
     cls = type(value)
@@ -538,18 +909,32 @@ def _typename(value) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _size_str(shape) -> str:
-    return f"ember.Size({list(shape)})"
+class RemovableHandle:
+    """Returned by hook registration; ``remove()`` (or leaving a ``with`` block) unregisters.
 
+    Attributes:
+        id: the hook's key in the module's hook dict (unique in the process).
+    """
 
-class _Handle:
-    _next_id = 0
+    next_id: int = 0
 
-    def __init__(self, store: OrderedDict, hook) -> None:
-        _Handle._next_id += 1
-        self.id = _Handle._next_id
-        self._store = store
-        store[self.id] = hook
+    def __init__(self, hooks_dict: OrderedDict, *, extra_dict=None) -> None:
+        self.hooks_dict_ref = hooks_dict
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        if extra_dict is None:
+            extra_dict = []
+        elif isinstance(extra_dict, dict):
+            extra_dict = [extra_dict]
+        self.extra_dict_ref = tuple(extra_dict)
 
     def remove(self) -> None:
-        self._store.pop(self.id, None)
+        """Unregisters the hook (a second call does nothing)."""
+        for store in (self.hooks_dict_ref, *self.extra_dict_ref):
+            store.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import atexit
 import collections.abc
 import copy
+import itertools
+import multiprocessing
+import os
+import queue
 import re
+import time
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from ember.tensor import Tensor
-from ember.utils.data.dataset import IterableDataset, _collated_fetcher
+from ember.utils.data._fetch import make_fetcher
+from ember.utils.data._worker import (
+    _STATUS_CHECK_INTERVAL,
+    _ExceptionWrapper,
+    _IterableEnd,
+    _ResultQueue,
+    _Resume,
+    _worker_loop,
+    get_worker_info,
+)
+from ember.utils.data.dataset import IterableDataset
 from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = [
@@ -23,11 +40,6 @@ _default_collate_err_msg_format = (
     "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
     "found {}"
 )
-
-
-def get_worker_info():
-    """Always ``None``: Ember loads data in the main process (see :class:`DataLoader`)."""
-    return None
 
 
 def _numpy_to_tensor(data) -> Tensor:
@@ -199,11 +211,14 @@ class _InfiniteConstantSampler(Sampler):
 class DataLoader:
     """Iterates over a dataset in batches, as ``torch.utils.data.DataLoader``.
 
-    Ember loads data in the main process. ``num_workers``, ``pin_memory``, ``timeout``,
-    ``worker_init_fn``, ``multiprocessing_context``, ``prefetch_factor`` and
-    ``persistent_workers`` are checked as PyTorch checks them, then ignored: with
-    ``num_workers > 0`` the batches are the same, in the same order, but are computed
-    in-process (``worker_init_fn`` is not called and :func:`get_worker_info` returns ``None``).
+    With ``num_workers > 0`` the batches are made in that many worker processes (started with
+    ``multiprocessing``, ``fork`` by default on Linux, as PyTorch), each holding a copy of the
+    dataset and fetching whole batches. For a map-style dataset the batches come back in the
+    sampler's order, equal to those of ``num_workers=0``. Each worker of an
+    :class:`IterableDataset` iterates its own copy (shard it with :func:`get_worker_info`) and
+    the batches come from the workers in turn. Worker ``i`` seeds ``random``, ``numpy.random``
+    and Ember's default generator from ``base_seed + i``, where ``base_seed`` is drawn from
+    ``generator`` (or the default generator) once per iterator.
 
     Args:
         dataset: a map-style :class:`Dataset` (or any object with ``__getitem__`` and
@@ -214,16 +229,24 @@ class DataLoader:
         sampler: the index order (an iterable of indices); excludes ``shuffle``.
         batch_sampler: an iterable of index lists; excludes ``batch_size``, ``shuffle``,
             ``sampler`` and ``drop_last``.
-        num_workers: accepted for compatibility; loading happens in-process.
+        num_workers: worker processes; 0 loads in the main process.
         collate_fn: turns a list of samples into a batch (:func:`default_collate`).
-        pin_memory: ignored (CPU only).
+        pin_memory: has no effect without an accelerator (a warning says so, as PyTorch).
         drop_last: drop the last batch if it has fewer than ``batch_size`` samples.
-        generator: the generator the shuffling draws from. Without one, each epoch draws a new
-            seed from the default generator, so ``ember.manual_seed`` fixes the order.
+        timeout: seconds to wait for a batch from the workers before raising (0: no limit).
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after seeding.
+        multiprocessing_context: ``'fork'``, ``'spawn'``, ``'forkserver'`` or a context
+            object of :mod:`multiprocessing`; ``None`` is the default start method.
+        generator: the generator the shuffling and ``base_seed`` draw from. Without one, each
+            epoch draws from the default generator, so ``ember.manual_seed`` fixes both.
+        prefetch_factor: batches loaded in advance per worker (2 when ``num_workers > 0``).
+        persistent_workers: keep the workers (and their dataset copies) from epoch to epoch.
+        pin_memory_device: deprecated in PyTorch; only warned about.
+        in_order: with ``False``, a batch is returned as soon as it is ready.
 
     Example:
         >>> ds = TensorDataset(ember.randn(100, 3), ember.randint(0, 2, (100,)))
-        >>> loader = DataLoader(ds, batch_size=32, shuffle=True,
+        >>> loader = DataLoader(ds, batch_size=32, shuffle=True, num_workers=2,
         ...                     generator=ember.Generator().manual_seed(0))
         >>> for x, y in loader:
         ...     pass
@@ -248,6 +271,10 @@ class DataLoader:
             raise ValueError("prefetch_factor option could only be specified in "
                              "multiprocessing.let num_workers > 0 to enable multiprocessing, "
                              "otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
 
@@ -302,13 +329,40 @@ class DataLoader:
         if collate_fn is None:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
+        self._iterator = None  # the persistent workers' iterator, reused from epoch to epoch
         self._initialized = True
+        _warn_if_too_many_workers(num_workers)
 
     def __setattr__(self, attr, val) -> None:
         if self.__dict__.get("_initialized") and attr in self._FROZEN:
             raise ValueError(f"{attr} attribute should not be set after "
                              f"{type(self).__name__} is initialized")
         super().__setattr__(attr, val)
+
+    @property
+    def multiprocessing_context(self):
+        """The :mod:`multiprocessing` context the workers start in (``None``: the default)."""
+        return self._multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, context) -> None:
+        if context is not None:
+            if self.num_workers == 0:
+                raise ValueError("multiprocessing_context can only be used with multi-process "
+                                 "loading (num_workers > 0), but got "
+                                 f"num_workers={self.num_workers}")
+            if isinstance(context, str):
+                methods = multiprocessing.get_all_start_methods()
+                if context not in methods:
+                    raise ValueError("multiprocessing_context option should specify a valid "
+                                     f"start method in {methods!r}, but got "
+                                     f"multiprocessing_context={context!r}")
+                context = multiprocessing.get_context(context)
+            if not isinstance(context, multiprocessing.context.BaseContext):
+                raise TypeError("multiprocessing_context option should be a valid context "
+                                "object or a string specifying the start method, but got "
+                                f"multiprocessing_context={context}")
+        self._multiprocessing_context = context
 
     @property
     def _auto_collation(self) -> bool:
@@ -318,8 +372,20 @@ class DataLoader:
     def _index_sampler(self):
         return self.batch_sampler if self._auto_collation else self.sampler
 
-    def __iter__(self) -> _DataLoaderIter:
-        return _DataLoaderIter(self)
+    def _get_iterator(self) -> _BaseDataLoaderIter:
+        if self.num_workers == 0:
+            return _SingleProcessDataLoaderIter(self)
+        _warn_if_too_many_workers(self.num_workers)
+        return _MultiProcessingDataLoaderIter(self)
+
+    def __iter__(self) -> _BaseDataLoaderIter:
+        if self.persistent_workers and self.num_workers > 0:
+            if self._iterator is None:
+                self._iterator = self._get_iterator()
+            else:
+                self._iterator._reset()
+            return self._iterator
+        return self._get_iterator()
 
     def __len__(self) -> int:
         if self._is_iterable:
@@ -330,52 +396,287 @@ class DataLoader:
         return len(self._index_sampler)
 
 
-class _DataLoaderIter:
-    """One pass over a DataLoader (the single-process iterator)."""
+def _warn_if_too_many_workers(num_workers: int) -> None:
+    """PyTorch's warning when there are more workers than CPUs this process may run on."""
+    if num_workers == 0:
+        return
+    has_affinity = hasattr(os, "sched_getaffinity")
+    cpus = len(os.sched_getaffinity(0)) if has_affinity else os.cpu_count()
+    if cpus is not None and num_workers <= cpus:
+        return
+    if cpus is None:
+        suggestion = ("DataLoader is not able to compute a suggested max number of worker in "
+                      "current system.")
+    else:
+        cpuset = "" if has_affinity else " (`cpuset` is not taken into account)"
+        suggestion = (f"Our suggested max number of worker in current system is {cpus}{cpuset}, "
+                      "which is smaller than what this DataLoader is going to create.")
+    warnings.warn(f"This DataLoader will create {num_workers} worker processes in total. "
+                  f"{suggestion} Please be aware that excessive worker creation might get "
+                  "DataLoader running slow or even freeze, lower the worker number to avoid "
+                  "potential slowness/freeze if necessary.", stacklevel=3)
+
+
+class _BaseDataLoaderIter:
+    """One pass (or, with persistent workers, every pass) over a DataLoader.
+
+    It holds the loader's settings, not the loader, so that the loader (which keeps a
+    persistent iterator) and the iterator form no cycle and are freed as soon as unused.
+    """
 
     def __init__(self, loader: DataLoader) -> None:
-        self._loader = loader
-        self._dataset = loader.dataset
-        self._collate_fn = loader.collate_fn
-        self._auto = loader._auto_collation
-        self._fast_fetch = None
-        if self._auto and loader.collate_fn is default_collate and not loader._is_iterable:
-            self._fast_fetch = _collated_fetcher(loader.dataset)
-        if loader._is_iterable:
-            self._data_iter = iter(loader.dataset)
-            self._ended = False
-        self._sampler_iter = iter(loader._index_sampler)
+        from ember.ops.creation import empty
 
-    def __iter__(self) -> _DataLoaderIter:
+        self._dataset = loader.dataset
+        self._is_iterable = loader._is_iterable
+        self._auto_collation = loader._auto_collation
+        self._drop_last = loader.drop_last
+        self._index_sampler = loader._index_sampler
+        self._collate_fn = loader.collate_fn
+        self._fast_path = loader.collate_fn is default_collate
+        self._num_workers = loader.num_workers
+        self._timeout = loader.timeout
+        self._persistent_workers = loader.persistent_workers
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used "
+                          f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
+                          stacklevel=3)
+        if loader.pin_memory:  # Ember has no accelerator, so no pinned memory either
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=3)
+        self._sampler_iter = iter(self._index_sampler)
+        # drawn whether or not there are workers, so that both draw the same shuffle order
+        self._base_seed = int(empty((), dtype="int64").random_(generator=loader.generator)
+                              .item())
+
+    def __iter__(self) -> _BaseDataLoaderIter:
         return self
 
     def __len__(self) -> int:
-        return len(self._loader)
+        return len(self._index_sampler)
 
     def __next__(self):
-        index = next(self._sampler_iter)
-        if self._loader._is_iterable:
-            return self._next_iterable(index)
-        if not self._auto:
-            return self._collate_fn(self._dataset[index])
-        if self._fast_fetch is not None:
-            return self._fast_fetch(list(index))
-        getitems = getattr(self._dataset, "__getitems__", None)
-        data = getitems(index) if getitems else [self._dataset[i] for i in index]
-        return self._collate_fn(data)
+        return self._next_data()
 
-    def _next_iterable(self, index):
-        if self._ended:
-            raise StopIteration
-        if not self._auto:
-            return self._collate_fn(next(self._data_iter))
-        data = []
-        for _ in index:
+    def _next_data(self):
+        raise NotImplementedError
+
+
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
+    """Loads each batch in the main process when it is asked for."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        super().__init__(loader)
+        if self._timeout != 0:
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
+        self._fetcher = make_fetcher(self._is_iterable, self._dataset, self._auto_collation,
+                                     self._collate_fn, self._drop_last, self._fast_path)
+
+    def _next_data(self):
+        return self._fetcher.fetch(next(self._sampler_iter))
+
+
+#: True once the interpreter is exiting: ``multiprocessing`` then terminates the (daemonic)
+#: workers itself, and an iterator freed at that point must not touch its queues.
+_python_exiting = False
+
+
+def _set_python_exiting() -> None:
+    global _python_exiting
+    _python_exiting = True
+
+
+atexit.register(_set_python_exiting)
+
+
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
+    """Loads batches in worker processes.
+
+    Task ``k`` is the ``k``-th entry of the index sampler. Tasks go to the workers in turn,
+    ``prefetch_factor`` per worker ahead of the one being waited for; results arriving out of
+    order wait in ``_task_info`` until their turn. ``_task_info[k]`` is ``(worker,)`` while
+    task ``k`` is out and ``(worker, data)`` once its result is in. A worker whose
+    IterableDataset is exhausted stops taking tasks (``_workers_status``); the tasks it was
+    given are skipped.
+    """
+
+    def __init__(self, loader: DataLoader) -> None:
+        super().__init__(loader)
+        self._prefetch_factor = loader.prefetch_factor
+        self._in_order = loader.in_order
+        if self._prefetch_factor <= 0:
+            raise AssertionError("prefetch_factor must be greater than 0 for "
+                                 "MultiProcessingDataLoaderIter")
+        context = loader.multiprocessing_context or multiprocessing.get_context()
+        self._owner_pid = os.getpid()
+        self._workers: list = []
+        self._index_queues: list = []
+        self._workers_status: list[bool] = []
+        self._result_queue = _ResultQueue(ctx=context)
+        self._done_event = context.Event()
+        self._shutdown = False
+        try:
+            for worker_id in range(self._num_workers):
+                index_queue = context.Queue()
+                # a dead worker leaves tasks in its queue: do not wait to flush them at exit
+                index_queue.cancel_join_thread()
+                worker = context.Process(
+                    target=_worker_loop, daemon=True,
+                    args=(self._is_iterable, self._dataset, index_queue, self._result_queue,
+                          self._done_event, self._auto_collation, self._collate_fn,
+                          self._drop_last, self._fast_path, self._base_seed,
+                          loader.worker_init_fn, worker_id, self._num_workers))
+                worker.start()
+                self._index_queues.append(index_queue)
+                self._workers.append(worker)
+                self._workers_status.append(True)
+        except BaseException:
+            self._shutdown_workers()
+            raise
+        self._reset(first_epoch=True)
+
+    def _reset(self, first_epoch: bool = False) -> None:
+        """Starts a pass: a new sampler iterator, and (persistent workers) resumed workers."""
+        if not first_epoch:
+            self._sampler_iter = iter(self._index_sampler)
+        self._send_idx = 0  # the next task to send
+        self._rcvd_idx = 0  # the next task to return
+        self._task_info: dict[int, tuple] = {}
+        self._tasks_outstanding = 0
+        self._workers_status = [True] * self._num_workers
+        self._workers_num_tasks = [0] * self._num_workers
+        self._worker_cycle = itertools.cycle(range(self._num_workers))
+        if not first_epoch:
+            # Each worker answers its last epoch's tasks before the resume request: drop those
+            # results until every worker has acknowledged.
+            for index_queue in self._index_queues:
+                index_queue.put(_Resume())
+            pending = self._num_workers
+            while pending > 0:
+                idx, _ = self._get_data()
+                if isinstance(idx, _Resume):
+                    pending -= 1
+        for _ in range(self._prefetch_factor * self._num_workers):
+            self._try_put_index()
+
+    def _get_data(self):
+        """The next result from any worker; raises if a worker died or ``timeout`` passed."""
+        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
+        while True:
+            wait = _STATUS_CHECK_INTERVAL
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - time.monotonic()))
             try:
-                data.append(next(self._data_iter))
-            except StopIteration:
-                self._ended = True
+                return self._result_queue.get(timeout=wait)
+            except queue.Empty:
+                pass
+            failed = [w for i, w in enumerate(self._workers)
+                      if self._workers_status[i] and not w.is_alive()]
+            if failed:
+                for i, w in enumerate(self._workers):
+                    if w in failed:
+                        self._mark_worker_unavailable(i)
+                pids = ", ".join(str(w.pid) for w in failed)
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+
+    def _next_data(self):
+        while True:
+            # skip the tasks of workers that stopped (exhausted IterableDataset) without result
+            while self._rcvd_idx < self._send_idx:
+                info = self._task_info.get(self._rcvd_idx)
+                if info is not None:
+                    if len(info) == 2 or self._workers_status[info[0]]:
+                        break
+                    del self._task_info[self._rcvd_idx]
+                self._rcvd_idx += 1
+            else:
+                if not self._persistent_workers:
+                    self._shutdown_workers()
+                raise StopIteration
+            if len(self._task_info[self._rcvd_idx]) == 2:  # arrived earlier, out of order
+                worker_id, data = self._task_info.pop(self._rcvd_idx)
+                self._rcvd_idx += 1
+                return self._process_data(data, worker_id)
+
+            idx, data = self._get_data()
+            self._tasks_outstanding -= 1
+            if isinstance(data, _IterableEnd):
+                if self._persistent_workers:
+                    self._workers_status[data.worker_id] = False
+                else:
+                    self._mark_worker_unavailable(data.worker_id)
+                self._try_put_index()
+                continue
+            if idx != self._rcvd_idx:
+                if not self._in_order:
+                    worker_id = self._task_info.pop(idx)[0]
+                    return self._process_data(data, worker_id)
+                self._task_info[idx] += (data,)
+            else:
+                worker_id = self._task_info.pop(idx)[0]
+                self._rcvd_idx += 1
+                return self._process_data(data, worker_id)
+
+    def _try_put_index(self) -> None:
+        """Sends the sampler's next entry to the next worker still taking tasks."""
+        max_tasks = self._prefetch_factor * self._num_workers
+        try:
+            index = next(self._sampler_iter)
+        except StopIteration:
+            return
+        for _ in range(self._num_workers):
+            worker_id = next(self._worker_cycle)
+            if not self._workers_status[worker_id]:
+                continue
+            if self._in_order or (self._workers_num_tasks[worker_id]
+                                  < max_tasks // sum(self._workers_status)):
                 break
-        if not data or (self._loader.drop_last and len(data) < len(index)):
-            raise StopIteration
-        return self._collate_fn(data)
+        else:
+            return
+        self._index_queues[worker_id].put((self._send_idx, index))
+        self._task_info[self._send_idx] = (worker_id,)
+        self._workers_num_tasks[worker_id] += 1
+        self._tasks_outstanding += 1
+        self._send_idx += 1
+
+    def _process_data(self, data, worker_id: int):
+        self._workers_num_tasks[worker_id] -= 1
+        self._try_put_index()
+        if isinstance(data, _ExceptionWrapper):
+            data.reraise()
+        return data
+
+    def _mark_worker_unavailable(self, worker_id: int) -> None:
+        """Tells a worker to exit (its IterableDataset ended, or shutdown) and stops using it."""
+        self._index_queues[worker_id].put(None)
+        self._workers_status[worker_id] = False
+
+    def _shutdown_workers(self) -> None:
+        """Stops the workers: ask, wait a little, then terminate those still running."""
+        if _python_exiting or self._shutdown or os.getpid() != self._owner_pid:
+            return
+        self._shutdown = True
+        try:
+            self._done_event.set()  # workers skip their remaining tasks
+            for worker_id in range(len(self._workers)):
+                if self._persistent_workers or self._workers_status[worker_id]:
+                    self._mark_worker_unavailable(worker_id)
+            # idle workers exit at once, or within one status check if the None got lost
+            deadline = time.monotonic() + 2 * _STATUS_CHECK_INTERVAL
+            for worker in self._workers:
+                worker.join(timeout=max(0.0, deadline - time.monotonic()))
+            for index_queue in self._index_queues:
+                index_queue.close()
+        finally:
+            for worker in self._workers:
+                if worker.is_alive():
+                    worker.terminate()
+                    worker.join(timeout=_STATUS_CHECK_INTERVAL)
+            self._result_queue.cancel_join_thread()
+            self._result_queue.close()
+
+    def __del__(self) -> None:
+        if hasattr(self, "_shutdown"):
+            self._shutdown_workers()

@@ -1,0 +1,8 @@
+"""Export of Ember models to ONNX, as ``torch.onnx.export``.
+
+The ``onnx`` package is needed only when exporting: ``pip install "ember[onnx]"``.
+"""
+
+from ember.onnx.export import export
+
+__all__ = ["export"]

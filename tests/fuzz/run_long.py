@@ -1,0 +1,127 @@
+"""Long fuzzing runs: ``python -m tests.fuzz.run_long --programs 20000``.
+
+Runs the programs of seeds ``start .. start + programs - 1`` and prints a summary: how often
+each op was generated, the mismatches grouped by (kind, op) with a minimized repro for the
+first seed of each group, and the throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+
+from tests.fuzz.programs import run_seed
+from tests.fuzz.specs import MISSING, OPS, missing
+
+# (pattern over "kind op message ops-of-the-program", finding number in
+# /work/briefs/fuzz_findings.md); the first match wins.
+RULES = [
+    (r"bitwise|ufunc 'bitwise", 21),
+    (r"must be Tensor, not|permute\(\) missing", 23),
+    (r"derivative for aten::floor_divide", 8),
+    (r"return arrays must be of ArrayType", 13),
+    (r"Output \d of (Split|Unbind|Chunk)|multiple views", 4),
+    (r"(%=|//=|\*\*=|&=|\|=|\^=)", 2),
+    (r"(unsqueeze_|squeeze_|t_)\b", 1),
+    (r"MaskedFillBackward", 7),
+    (r"median_all|median\(", 5),
+    (r"^final_requires_grad|does not require grad and does not have a grad_fn", 6),
+    (r"ember_no_raise backward .*modified by an inplace|ember_raises backward .*modified by an"
+     r" inplace", 3),
+    (r"not implemented for|only support floating point|not supported for|does not support bool"
+     r"|Integer division with addcdiv|Expected a floating point|UFuncTypeError", 22),
+    (r"^dtype|addcmul_ Ember raises RuntimeError: result type", 15),
+    (r"cannot reshape array of size", 30),
+    (r"^nan torch\.(std|var)|^nan Tensor\.(std|var)", 29),
+    (r"ember_no_raise backward .*result type Float can't be cast", 28),
+    (r"shape mismatch: value array", 24),
+    (r"(topk|sort|flip|median_dim|argmax_dim|argmin_dim|vstack|hstack|movedim)", 12),
+    (r"(narrow|split|chunk|tril|triu|mT|flatten|argmax|argmin|logical_)", 24),
+    (r"^shape (torch|Tensor)\.(all|any)|logsumexp torch raises RuntimeError: output with", 16),
+    (r"arrays used as indices must be", 17),
+    (r"numpy boolean subtract", 18),
+    (r"lerp", 19),
+    (r"logit", 20),
+    (r"Index put requires|expected dtype .* for `end`", 25),
+    (r"soft_margin_loss", 27),
+    (r"pow|\*\*", 14),
+]
+
+
+def classify(result) -> int | None:
+    """The finding number that explains a mismatching program (None if no rule fits)."""
+    m = result.mismatch
+    text = f"{m.kind} {m.op} {m.message}"
+    if m.op in ("backward", "final") or "view of a leaf" in m.message:
+        text += " " + " ".join(line.op for line in result.lines)
+    for pattern, finding in RULES:
+        if re.search(pattern, text):
+            return finding
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the fuzzer; returns the number of mismatching programs (capped at 255)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--programs", type=int, default=2000)
+    parser.add_argument("--start", type=int, default=0, help="first seed")
+    parser.add_argument("--repros", type=int, default=1, help="repros printed per group")
+    parser.add_argument("--quiet", action="store_true", help="no repros, only the summary")
+    parser.add_argument("--ops", action="store_true", help="print counts per op")
+    parser.add_argument("--xfail-table", action="store_true",
+                        help="print {seed: finding} for the mismatching seeds and stop")
+    parser.add_argument("--battery-table", action="store_true",
+                        help="print the failing cases of the in-place battery and stop")
+    args = parser.parse_args(argv)
+    if args.battery_table:
+        from tests.fuzz.test_inplace_battery import XFAIL, failing_cases  # noqa: PLC0415
+
+        for case in failing_cases():
+            reason = XFAIL.get(case, "finding ?")
+            print(f'    ("{case[0]}", "{case[1]}", "{case[2]}"): "{reason}",')
+        return 0
+    if args.xfail_table:
+        table = {}
+        for seed in range(args.start, args.start + args.programs):
+            result = run_seed(seed, shrink=False)
+            if result.mismatch is not None:
+                table[seed] = classify(run_seed(seed))
+        print("KNOWN = {" + ", ".join(f"{k}: {v}" for k, v in table.items()) + "}")
+        return 0
+
+    counts: Counter[str] = Counter()
+    groups: dict[tuple[str, str], list] = {}
+    t0 = time.perf_counter()
+    for seed in range(args.start, args.start + args.programs):
+        result = run_seed(seed, shrink=False)
+        counts.update(result.ops)
+        if result.mismatch is not None:
+            groups.setdefault(result.mismatch.signature, []).append(seed)
+    elapsed = time.perf_counter() - t0
+
+    bad = sum(len(v) for v in groups.values())
+    print(f"{args.programs} programs in {elapsed:.1f} s ({args.programs / elapsed:.1f}/s); "
+          f"{len(OPS)} op forms, {len(MISSING)} missing in Ember; "
+          f"{bad} mismatching programs in {len(groups)} groups")
+    if args.ops:
+        print("\nop counts:")
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"  {n:6d}  {name}")
+        never = sorted({o.name for o in OPS} - set(counts))
+        if never:
+            print(f"  never generated: {', '.join(never)}")
+    print("\nmissing in Ember: " + "; ".join(missing()))
+    for sig, seeds in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        print(f"\n=== {sig[0]} in {sig[1]}: {len(seeds)} programs, seeds {seeds[:8]}")
+        if args.quiet:
+            continue
+        for seed in seeds[: args.repros]:
+            print(run_seed(seed).report())
+    return min(bad, 255)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
