@@ -53,3 +53,10 @@ def note_bfloat16() -> None:
     if not STATE.bfloat16_seen:
         STATE.bfloat16_seen = True
         STATE.refresh()
+
+
+def autocast_lower(npd: np.dtype) -> np.dtype:
+    """The dtype an op on autocast's lower-precision list sees for an input of dtype ``npd``
+    (for dtype checks made before the op runs: autocast casts float32 first)."""
+    target = STATE.autocast.get("cpu")
+    return target if target is not None and npd == np.float32 else npd

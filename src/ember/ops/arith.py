@@ -317,7 +317,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
         res = _apply_typed(RoundedDiv, a, b, dt, rounding_mode)
         return _maybe_out(res, out)
     if isinstance(other, Tensor) and not isinstance(input, Tensor) and \
-            other._data.dtype.kind == "f" and isinstance(input, (int, float)):
+            _dtype.is_floating(other._data.dtype) and isinstance(input, (int, float)):
         # number / tensor is reciprocal(tensor) * number in torch (what it saves, its rounding)
         return _maybe_out(mul(reciprocal(other), input), out)
     a, b, _ = operands(input, other, floating=True)
@@ -364,9 +364,7 @@ def square(input: Tensor) -> Tensor:
 
 def reciprocal(input: Tensor) -> Tensor:
     """``1 / input`` (integers give the default float dtype)."""
-    if input._data.dtype.kind != "f":
-        from ember import _dtype
-
+    if not _dtype.is_floating(input._data.dtype):
         input = cast(input, _dtype.get_default_dtype().numpy)
     return Reciprocal.apply(input)
 
@@ -432,7 +430,7 @@ def lerp(input, end, weight) -> Tensor:
 
 def bitwise_not(input: Tensor) -> Tensor:
     """Bitwise (or, for bool, logical) not."""
-    if input._data.dtype.kind == "f":
+    if _dtype.is_floating(input._data.dtype):
         raise TypeError("bitwise_not is only supported for integer and boolean tensors")
     return Tensor._make(np.invert(input._data))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember import _dtype
 from ember.ops._util import broadcast_error, operands
 from ember.tensor import Tensor
 
@@ -144,7 +145,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     idx = np.argsort(-x if descending and x.dtype.kind != "b" else x, axis=dim, kind="stable")
     if descending and x.dtype.kind == "b":
         idx = np.flip(idx, axis=dim)
-    elif descending and x.dtype.kind == "f":
+    elif descending and _dtype.is_floating(x.dtype):
         # NaN counts as the largest value: first in a descending sort (NumPy puts it last)
         nan_last = np.isnan(np.take_along_axis(x, idx, axis=dim))
         if nan_last.any():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember import _dtype
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.ops._util import canon_dim
 from ember.ops.reduction import norm
@@ -56,14 +57,15 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
                            f"X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
-    if x1._data.dtype != x2._data.dtype and x1._data.dtype.kind == x2._data.dtype.kind == "f":
+    if x1._data.dtype != x2._data.dtype and _dtype.is_floating(x1._data.dtype) and \
+            _dtype.is_floating(x2._data.dtype):
         raise RuntimeError(f"expected scalar type {SCALAR_TYPE_NAMES[x1._data.dtype.name]} but "
                            f"found {SCALAR_TYPE_NAMES[x2._data.dtype.name]}")
     if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                             "donot_use_mm_for_euclid_dist"):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, x in (("X1", x1), ("X2", x2)):
-        if x._data.dtype.kind != "f":
+        if not _dtype.is_floating(x._data.dtype):
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{SCALAR_TYPE_NAMES[x._data.dtype.name]}")
     return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
+from ember._precision import autocast_lower
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import broadcast_error, quiet, reduce_grad
 from ember.tensor import Tensor
@@ -211,7 +212,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             "both arguments to matmul need to be at least 1D, but they are "
             f"{input.ndim}D and {other.ndim}D"
         )
-    if input._data.dtype != other._data.dtype:
+    if autocast_lower(input._data.dtype) != autocast_lower(other._data.dtype):
         raise _matmul_dtype_error(input, other)
     a, b = input, other
     try:
@@ -282,7 +283,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    if input._data.dtype != mat2._data.dtype:
+    if autocast_lower(input._data.dtype) != autocast_lower(mat2._data.dtype):
         raise RuntimeError(f"expected scalar type {_type_name(input)} but found "
                            f"{_type_name(mat2)}")
     if tuple(mat2.shape[:2]) != (input.shape[0], input.shape[2]):
@@ -335,7 +336,7 @@ def _type_name(t: Tensor) -> str:
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * mat1 @ mat2`` (``input`` ignored when ``beta == 0``)."""
     for name, t in (("self", input), ("mat1", mat1)):
-        if t._data.dtype != mat2._data.dtype:
+        if autocast_lower(t._data.dtype) != autocast_lower(mat2._data.dtype):
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
                                f"{_type_name(t)} and {_type_name(mat2)}")
     return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
@@ -344,7 +345,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)`` (``input`` ignored when ``beta == 0``)."""
     for t in (batch1, batch2):
-        if t._data.dtype != input._data.dtype:
+        if autocast_lower(t._data.dtype) != autocast_lower(input._data.dtype):
             raise RuntimeError(f"expected scalar type {_type_name(input)} but found "
                                f"{_type_name(t)}")
     return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
@@ -393,10 +394,10 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` as one recorded op (same dtypes required, as PyTorch)."""
     dx, dw = input._data.dtype, weight._data.dtype
-    if dx != dw:
+    if autocast_lower(dx) != autocast_lower(dw):
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{_C_NAMES.get(dx.name, dx.name)} != {_C_NAMES.get(dw.name, dw.name)}")
-    if bias is not None and bias._data.dtype != dw:
+    if bias is not None and autocast_lower(bias._data.dtype) != autocast_lower(dw):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "
                            f"and {_type_name(weight)}")
     if input.shape[-1] != weight.shape[-1]:
@@ -414,7 +415,7 @@ def einsum(equation: str, *operands) -> Tensor:
         operands = tuple(operands[0])
     eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in operands])
     for o in operands[1:]:
-        if o._data.dtype != operands[0]._data.dtype:
+        if autocast_lower(o._data.dtype) != autocast_lower(operands[0]._data.dtype):
             raise RuntimeError(f"expected scalar type {_type_name(operands[0])} but found "
                                f"{_type_name(o)}")
     operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import (
     apply_binary,
@@ -490,8 +491,7 @@ class Where(ArrayFunction):
 
 
 def _float_input(x: Tensor) -> Tensor:
-    if x._data.dtype.kind != "f":
-        from ember import _dtype
+    if not _dtype.is_floating(x._data.dtype):
         from ember.ops.arith import cast
 
         return cast(x, _dtype.get_default_dtype().numpy)
@@ -545,7 +545,7 @@ def rsqrt(input: Tensor) -> Tensor:
 
 def abs(input: Tensor) -> Tensor:
     """Elementwise absolute value (gradient ``sign(x)``, 0 at 0)."""
-    if input._data.dtype.kind != "f":
+    if not _dtype.is_floating(input._data.dtype):
         return Tensor._make(np.abs(input._data))
     return Abs.apply(input)
 
@@ -558,7 +558,7 @@ def sign(input: Tensor) -> Tensor:
     x = input._data
     if x.dtype == np.bool_:
         out = x.copy()
-    elif x.dtype.kind == "f":
+    elif _dtype.is_floating(x.dtype):
         out = _sign_float(x)
     else:
         out = np.sign(x)
@@ -588,7 +588,7 @@ sgn = sign
 
 def _zero_grad_result(input: Tensor, out) -> Tensor:
     """A result whose gradient is zero everywhere (still recorded, as in PyTorch)."""
-    if input.requires_grad and out.dtype.kind == "f":
+    if input.requires_grad and _dtype.is_floating(out.dtype):
         return ZeroGrad.apply(input, out)
     return Tensor._make(out)
 
@@ -811,6 +811,6 @@ class NanToNum(ArrayFunction):
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
     """Replaces NaN by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (the dtype's
     largest / lowest finite values by default); the gradient flows to finite elements only."""
-    if input._data.dtype.kind != "f":
+    if not _dtype.is_floating(input._data.dtype):
         return Tensor._make(input._data.copy())
     return NanToNum.apply(input, nan, posinf, neginf)

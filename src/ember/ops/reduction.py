@@ -231,7 +231,7 @@ class MaxMinDim(ArrayFunction):
                 "size."
             )
         idx = np.argmax(x, axis=dim) if is_max else np.argmin(x, axis=dim)
-        nan_rows = np.isnan(x).any(axis=dim) if x.dtype.kind == "f" else None
+        nan_rows = np.isnan(x).any(axis=dim) if _dtype.is_floating(x.dtype) else None
         if nan_rows is not None and nan_rows.any():
             first_nan = np.argmax(np.isnan(x), axis=dim)
             idx = np.where(nan_rows, first_nan, idx)
@@ -418,7 +418,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Arithmetic mean over ``dim`` (floating dtypes only, as in PyTorch)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not _dtype.is_floating(input._data.dtype):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}"
@@ -552,7 +552,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not _dtype.is_floating(input._data.dtype):
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
             f"{_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}"
@@ -598,7 +598,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     if dim is None:
         flat = x.reshape(-1)
         k = (flat.size - 1) // 2
-        nan = np.flatnonzero(np.isnan(flat)) if flat.dtype.kind == "f" else ()
+        nan = np.flatnonzero(np.isnan(flat)) if _dtype.is_floating(flat.dtype) else ()
         # a NaN anywhere makes the median NaN (the first one), as in PyTorch
         idx = int(nan[0]) if len(nan) else int(np.argsort(flat, kind="stable")[k])
         from ember.ops.indexing import getitem
@@ -613,7 +613,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     k = (x.shape[d] - 1) // 2
     order = np.argsort(x, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)
-    if x.dtype.kind == "f":
+    if _dtype.is_floating(x.dtype):
         isnan = np.isnan(x)
         has_nan = isnan.any(axis=d, keepdims=True)
         idx = np.where(has_nan, np.argmax(isnan, axis=d, keepdims=True), idx)

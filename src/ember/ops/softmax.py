@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember import _dtype
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import canon_dim, quiet
@@ -53,7 +54,7 @@ class LogSoftmax(ArrayFunction):
 def _prepare(input: Tensor, dim, dtype, name: str) -> tuple:
     if dtype is not None:
         input = input.to(dtype)
-    elif input._data.dtype.kind != "f":
+    elif not _dtype.is_floating(input._data.dtype):
         type_name = SCALAR_TYPE_NAMES[input._data.dtype.name]
         raise NotImplementedError(f'"{name}" not implemented for \'{type_name}\'')
     if dim is None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ember import _dtype
 from ember.autograd.grad_mode import enable_grad, no_grad
 from ember.tensor import Tensor
 
@@ -313,7 +314,8 @@ class Optimizer:
             if isinstance(value, Tensor) or (hasattr(value, "detach") and
                                              hasattr(value, "numpy")):
                 arr = _to_array(value)
-                if key != "step" and arr.dtype.kind == "f" and param._data.dtype.kind == "f":
+                if key != "step" and _dtype.is_floating(arr.dtype) and \
+                        _dtype.is_floating(param._data.dtype):
                     arr = arr.astype(param._data.dtype)
                 return Tensor._make(np.array(arr, copy=True))
             if isinstance(value, np.ndarray):

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ember import ops
+from ember import _dtype, ops
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.nn.functional.activation import softmax
 from ember.nn.functional.dropout import dropout
@@ -41,7 +41,7 @@ def _check_inputs(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
             f"{_C_NAMES[q.name]} key.dtype: {_C_NAMES[k.name]} and value.dtype: "
             f"{_C_NAMES[v.name]} instead.")
-    if q.kind != "f":
+    if not _dtype.is_floating(q):
         raise RuntimeError(f"expected scalar type Float but found {SCALAR_TYPE_NAMES[q.name]}")
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(
@@ -128,7 +128,7 @@ def _canonical_mask(mask, name: str, dtype) -> Tensor | None:
     kind = mask._data.dtype
     if kind == np.bool_:
         return ops.zeros(mask.shape, dtype=dtype).masked_fill(mask, float("-inf"))
-    if kind.kind != "f":
+    if not _dtype.is_floating(kind):
         raise AssertionError(f"only bool and floating types of {name} are supported")
     return mask
 

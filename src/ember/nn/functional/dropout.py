@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ember import memory
+from ember import _dtype, memory
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
 from ember.kernels.loader import dropout_kernels
@@ -344,7 +344,7 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, *, alpha: b
     x = input._data
     if feature and x.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    if x.dtype.kind != "f":
+    if not _dtype.is_floating(x.dtype):
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type "
             f"{_INT_NAMES.get(x.dtype.name, x.dtype.name)}"

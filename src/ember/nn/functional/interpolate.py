@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from ember import _dtype
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.tensor import Tensor
 
@@ -192,7 +193,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                          "modes and requires a 4-D tensor as input")
     spatial = list(input.shape[2:])
     sizes, factors = _output_sizes(spatial, size, scale_factor)
-    if input._data.dtype.kind != "f":
+    if not _dtype.is_floating(input._data.dtype):
         kind = "nearest" if mode.startswith("nearest") else "linear"
         raise NotImplementedError(f'"compute_indices_weights_{kind}" not implemented for '
                                   f"'{SCALAR_TYPE_NAMES[input._data.dtype.name]}'")

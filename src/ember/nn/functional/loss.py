@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ember import ops
+from ember import _dtype, ops
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import operands, reduce_grad
@@ -314,10 +314,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     x, t = input._data, target._data
-    if x.dtype.kind != "f":
+    if not _dtype.is_floating(x.dtype):
         raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
                            f"'{_TORCH_NAMES.get(x.dtype.name)}'")
-    if t.dtype.kind == "f" and t.shape == x.shape:
+    if _dtype.is_floating(t.dtype) and t.shape == x.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_class_input(input, target, weight)
     return CrossEntropyLoss.apply(input, target, _weight_array(weight, input._data.dtype),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ember import ops
+from ember import _dtype, ops
 from ember.autograd.function import ArrayFunction
 from ember.tensor import Tensor
 
@@ -210,7 +210,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"size {input.shape}")
     elif running_mean is None or running_var is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
-    if input._data.dtype.kind != "f":
+    if not _dtype.is_floating(input._data.dtype):
         raise RuntimeError(f'"batch_norm" not implemented for {input.dtype}')
     rm = None if running_mean is None else running_mean._data
     rv = None if running_var is None else running_var._data
