@@ -67,6 +67,8 @@ from ember.settings import (  # noqa: E402
 )
 from ember import datasets  # noqa: E402
 from ember import distributions  # noqa: E402
+from ember import sparse  # noqa: E402  (sparse COO tensors)
+from ember.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided  # noqa: E402
 from ember import onnx  # noqa: E402
 from ember.serialization import load, save  # noqa: E402
 from ember.nn.functional import (  # noqa: E402  (the functional ops torch.* also exposes)

@@ -440,10 +440,10 @@ class _BaseDataLoaderIter:
         if loader.pin_memory and loader.pin_memory_device:
             warnings.warn("pin_memory_device is deprecated, the current accelerator will be used "
                           f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
-                          stacklevel=3)
+                          stacklevel=5)
         if loader.pin_memory:  # Ember has no accelerator, so no pinned memory either
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
-                          "then device pinned memory won't be used.", stacklevel=3)
+                          "then device pinned memory won't be used.", stacklevel=5)
         self._sampler_iter = iter(self._index_sampler)
         # drawn whether or not there are workers, so that both draw the same shuffle order
         self._base_seed = int(empty((), dtype="int64").random_(generator=loader.generator)
@@ -507,6 +507,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if self._prefetch_factor <= 0:
             raise AssertionError("prefetch_factor must be greater than 0 for "
                                  "MultiProcessingDataLoaderIter")
+        # The platform's default start method, as PyTorch: "fork" on Linux up to Python 3.13.
+        # Forking a process that ran Numba's threads is safe here: Ember's kernel loader waits
+        # for its background import before a fork, and workers run the serial kernels only
+        # (see _worker._limit_threads).
         context = loader.multiprocessing_context or multiprocessing.get_context()
         self._owner_pid = os.getpid()
         self._workers: list = []
@@ -542,7 +546,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._send_idx = 0  # the next task to send
         self._rcvd_idx = 0  # the next task to return
         self._task_info: dict[int, tuple] = {}
-        self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
         self._workers_num_tasks = [0] * self._num_workers
         self._worker_cycle = itertools.cycle(range(self._num_workers))
@@ -601,7 +604,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 return self._process_data(data, worker_id)
 
             idx, data = self._get_data()
-            self._tasks_outstanding -= 1
             if isinstance(data, _IterableEnd):
                 if self._persistent_workers:
                     self._workers_status[data.worker_id] = False
@@ -638,7 +640,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues[worker_id].put((self._send_idx, index))
         self._task_info[self._send_idx] = (worker_id,)
         self._workers_num_tasks[worker_id] += 1
-        self._tasks_outstanding += 1
         self._send_idx += 1
 
     def _process_data(self, data, worker_id: int):

@@ -1,0 +1,33 @@
+"""Sparse COO tensors (``ember.sparse``), as ``torch.sparse`` on a CPU.
+
+| file | what |
+|---|---|
+| layout.py | ``ember.strided``, ``ember.sparse_coo`` |
+| coo.py | :class:`SparseTensor`, :func:`sparse_coo_tensor`, invariant checks |
+| functional.py | to_sparse, coalesce, to_dense, mm / spmm, sum, softmax, log_softmax |
+
+Example:
+    >>> a = ember.sparse_coo_tensor([[0, 1, 1], [1, 0, 2]], [1.0, 2.0, 3.0], (2, 3))
+    >>> ember.sparse.mm(a, ember.ones(3, 2))
+    tensor([[1., 1.],
+            [5., 5.]])
+"""
+
+from ember.sparse.layout import layout, sparse_coo, strided
+from ember.sparse.coo import SparseTensor, check_sparse_tensor_invariants, sparse_coo_tensor
+from ember.sparse.functional import (
+    coalesce,
+    log_softmax,
+    mm,
+    softmax,
+    spmm,
+    sum,
+    to_dense,
+    to_sparse,
+)
+
+__all__ = [
+    "SparseTensor", "sparse_coo_tensor", "check_sparse_tensor_invariants", "layout", "strided",
+    "sparse_coo", "to_sparse", "to_dense", "coalesce", "mm", "spmm", "sum", "softmax",
+    "log_softmax",
+]
