@@ -638,9 +638,11 @@ class Tensor:
         return new
 
     def __reduce_ex__(self, protocol):
-        raise TypeError(
-            "Ember tensors are not pickled; save them with ember.save (safetensors format)"
-        )
+        """Pickles the values (a copy of the array), ``requires_grad`` and any attributes, as
+        PyTorch pickles a tensor (a non-leaf comes back as a leaf; ``.grad`` is not kept)."""
+        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        arr = self._data if self._data.flags.c_contiguous else self._data.copy(order="C")
+        return (_rebuild_tensor, (type(self), arr, self._requires_grad, state))
 
     # -- arithmetic operators --------------------------------------------------------------
     def __add__(self, other): return _ops.add(self, other)
@@ -1536,6 +1538,14 @@ class Size(tuple):
         return Size(tuple(self) * n)
 
     __rmul__ = __mul__
+
+
+def _rebuild_tensor(cls, array: np.ndarray, requires_grad: bool, state: dict) -> Tensor:
+    """Unpickles what :meth:`Tensor.__reduce_ex__` pickled."""
+    t = object.__new__(cls)
+    Tensor._init(t, array, bool(requires_grad))
+    t.__dict__.update(state)
+    return t
 
 
 _SCALAR_NAMES = _dtype.SCALAR_TYPE_NAMES
