@@ -612,7 +612,8 @@ def _validate(header: dict) -> tuple[dict, list[tuple[str, np.dtype, tuple, int,
                                   f"shape and data_offsets, got {e!r}"[:300])
         code, shape, offsets = e["dtype"], e["shape"], e["data_offsets"]
         if not isinstance(code, str) or code not in _CODES:
-            why = "Ember has no such dtype" if code in _UNSUPPORTED else "unknown dtype"
+            known = isinstance(code, str) and code in _UNSUPPORTED
+            why = "Ember has no such dtype" if known else "unknown dtype"
             raise CheckpointError(f"cannot load tensor {name!r}: dtype {code!r} is not "
                                   f"supported ({why}; supported: {', '.join(_CODES)})"[:300])
         if not isinstance(shape, list) or not all(_is_int(s) and s >= 0 for s in shape):
