@@ -48,13 +48,27 @@ def assert_close(got, expected, rtol=1e-5, atol=1e-5) -> None:
         np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
 
 
+def fresh_like(args) -> tuple:
+    """Other inputs of the same shapes: new normal floats, integers shuffled."""
+    rng = np.random.default_rng(123)
+    out = []
+    for a in args:
+        if isinstance(a, ember.Tensor) and a.is_floating_point():
+            a = ember.tensor(rng.standard_normal(tuple(a.shape)), dtype=a.dtype)
+        elif isinstance(a, ember.Tensor):
+            a = ember.tensor(rng.permutation(a.numpy().reshape(-1)).reshape(a.shape))
+        out.append(a)
+    return tuple(out)
+
+
 def check_export(model, args, tmp_path, *, others=(), rtol=1e-5, atol=1e-5, **kwargs):
-    """Exports ``model`` on ``args``; onnxruntime must match Ember on ``args`` and on each
-    tuple of ``others`` (other inputs, other batch sizes with dynamic_axes)."""
+    """Exports ``model`` on ``args``; onnxruntime must match Ember on ``args``, on new inputs
+    of the same shapes (so that nothing computed from the example was frozen) and on each
+    tuple of ``others`` (other batch sizes with dynamic_axes)."""
     if hasattr(model, "eval"):
         model.eval()
     path = tmp_path / "model.onnx"
     ember.onnx.export(model, args, path, **kwargs)
-    for inputs in (args, *others):
+    for inputs in (args, fresh_like(args), *others):
         assert_close(run_onnx(path, inputs), ember_outputs(model, inputs), rtol, atol)
     return path

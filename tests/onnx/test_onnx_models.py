@@ -102,8 +102,8 @@ def test_embedding_text_classifier(tmp_path):
 
 def test_multihead_attention(tmp_path):
     mha = nn.MultiheadAttention(16, 4)
-    q, k = ember.randn(5, 2, 16), ember.randn(6, 2, 16)
-    check_export(mha, (q, k, k), tmp_path, atol=2e-5,
+    q, k, v = ember.randn(5, 2, 16), ember.randn(6, 2, 16), ember.randn(6, 2, 16)
+    check_export(mha, (q, k, v), tmp_path, atol=2e-5,
                  output_names=["out", "weights"])
 
 

@@ -125,6 +125,9 @@ class GraphBuilder:
         """
         names = [self.fresh(op_type) for _ in range(n_out)]
         attrs = {k: v for k, v in attrs.items() if v is not None}
+        inputs = list(inputs)
+        while inputs and inputs[-1] is None:  # trailing optional inputs are left out
+            inputs.pop()
         node = self.onnx.helper.make_node(op_type, ["" if i is None else i for i in inputs],
                                           names, name=self.fresh("node_" + op_type), **attrs)
         self.nodes.append(node)
@@ -459,7 +462,8 @@ class _Tracer:
         return poison
 
     def add_input(self, tensor: Tensor, name: str) -> None:
-        self.bind(tensor, name)
+        if id(tensor) not in self.values:  # a tensor passed twice is its first input
+            self.bind(tensor, name)
         self.g.dtypes[name] = tensor._data.dtype
 
     # the observer ------------------------------------------------------------------------
@@ -755,7 +759,7 @@ def _export(onnx, symbolics, model, args, kwargs, f, entries, in_names, output_n
     proto.ir_version = min(proto.ir_version, _IR_FOR_OPSET.get(opset, 8))
     onnx.checker.check_model(proto)
     if verbose:
-        print(helper.printable_graph(proto.graph))
+        print(onnx.printer.to_text(proto.graph))
     if f is not None:
         data = proto.SerializeToString()
         if isinstance(f, (str, os.PathLike)):

@@ -93,6 +93,23 @@ def _rsqrt(g, call):
     return g.op("Reciprocal", g.op("Sqrt", g.cast(call.inputs[0], _dtype(call))))
 
 
+@register(arith.Reciprocal)
+def _reciprocal(g, call):
+    return g.op("Reciprocal", g.cast(call.inputs[0], _dtype(call)))
+
+
+@register(pointwise.NanToNum)
+def _nan_to_num(g, call):
+    x, nan, posinf, neginf = call.inputs[0], *call.args[1:4]
+    dt = _dtype(call)
+    info = np.finfo(dt)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = g.op("Where", g.op("IsNaN", x), g.const(nan, dt), x)
+    out = g.op("Where", g.op("IsInf", x, detect_negative=0), g.const(posinf, dt), out)
+    return g.op("Where", g.op("IsInf", x, detect_positive=0), g.const(neginf, dt), out)
+
+
 @register(pointwise.Log1p)
 def _log1p(g, call):
     x = g.cast(call.inputs[0], _dtype(call))
