@@ -157,7 +157,7 @@ class SparseTensor:
 
     is_sparse = True
     layout = sparse_coo
-    device = CPU
+    device = CPU.device
     is_cuda = False
     __array_priority__ = 1001
 
@@ -281,7 +281,8 @@ class SparseTensor:
             raise RuntimeError("assigned grad has data of a different size")
         # store what each of our entries receives: the gradient at its position
         dense = value.detach().to_dense()._data
-        lead = dense.reshape((-1,) + dense.shape[self.sparse_dim():])
+        sd = self.sparse_dim()
+        lead = dense.reshape((int(np.prod(dense.shape[:sd])),) + dense.shape[sd:])
         self._vals.grad = Tensor._make(lead[_flat_index(self._idx, self._shape)].copy())
 
     def detach(self) -> SparseTensor:
@@ -532,14 +533,15 @@ def _as_values(values, dtype) -> Tensor:
     return values
 
 
-def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
+def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=None,
                       pin_memory: bool = False, requires_grad: bool = False,
                       check_invariants: bool | None = None,
                       is_coalesced: bool | None = None) -> SparseTensor:
     """A sparse COO tensor with ``values`` at ``indices``, as ``torch.sparse_coo_tensor``.
 
     Duplicate indices are allowed (they add up); the tensor is marked coalesced only when
-    it has at most one entry or ``is_coalesced=True`` says so.
+    it has at most one entry or ``is_coalesced=True`` says so. ``sparse_coo_tensor(size)``
+    makes an empty sparse tensor of that size.
 
     Args:
         indices: integer array-like of shape ``(sparse_dim, nnz)``.
@@ -565,6 +567,10 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
     """
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"Ember tensors live on the CPU; got device {device}")
+    if values is None and size is None:  # the (size) overload: no entries
+        size = tuple(int(n) for n in indices)
+        indices = np.zeros((len(size), 0), dtype=np.int64)
+        values = np.zeros(0, dtype=_dtype.as_dtype(dtype or _dtype.get_default_dtype()).numpy)
     idx = _as_index_array(indices)
     vals = _as_values(values, dtype)
     if vals.ndim == 0:

@@ -91,7 +91,8 @@ class ToDense(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape((-1,) + grad.shape[ctx.sparse_dim:])[ctx.flat]
+        lead = int(np.prod(grad.shape[:ctx.sparse_dim]))
+        return grad.reshape((lead,) + grad.shape[ctx.sparse_dim:])[ctx.flat]
 
 
 def to_dense(input: SparseTensor) -> Tensor:
@@ -113,7 +114,7 @@ class ToSparse(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, flat, sparse_dim):
-        lead = x.reshape((-1,) + x.shape[sparse_dim:])
+        lead = x.reshape((int(np.prod(x.shape[:sparse_dim])),) + x.shape[sparse_dim:])
         ctx.flat, ctx.shape, ctx.lead_shape = flat, x.shape, lead.shape
         return lead[flat]
 
@@ -165,11 +166,13 @@ def to_sparse(input, sparse_dim: int | None = None, *, layout=None, blocksize=No
                            "self.dim()>0")
     data = input._data
     shape = tuple(data.shape)
-    nonzero = (data != 0).reshape((-1,) + shape[sd:])
-    if nonzero.ndim > 1:
-        nonzero = nonzero.reshape(nonzero.shape[0], -1).any(axis=1)
-    flat = np.flatnonzero(nonzero)
-    indices = np.array(np.unravel_index(flat, shape[:sd]), dtype=np.int64).reshape(sd, -1)
+    lead = int(np.prod(shape[:sd]))
+    tail = int(np.prod(shape[sd:]))
+    flat = np.flatnonzero((data != 0).reshape(lead, tail).any(axis=1))
+    if sd:
+        indices = np.array(np.unravel_index(flat, shape[:sd]), dtype=np.int64)
+    else:
+        indices = np.zeros((0, flat.size), dtype=np.int64)
     values = ToSparse.apply(input, flat=flat, sparse_dim=sd)
     return SparseTensor._make(indices, values, shape, True, True)
 
@@ -185,7 +188,7 @@ def _csr(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple):
 _SCIPY_UNSUPPORTED = ("float16", "bfloat16")
 
 
-class SparseMM(ArrayFunction):
+class SparseAddmm(ArrayFunction):
     """``A @ D`` (``left``) or ``D @ A`` for a sparse matrix ``A`` given by ``values`` at
     ``(rows, cols)`` and a dense matrix ``D``."""
 
@@ -252,11 +255,17 @@ def _type_name(dtype) -> str:
 
 
 def _check_matrix(s: SparseTensor) -> None:
-    if s.dense_dim() > 0:
-        raise RuntimeError(f"addmm: matrices expected, got {s.dense_dim() + 1}D tensor")
+    if s.ndim < 2:
+        n = max(s.ndim, 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         "but got -2)")
+
+
+def _check_layout(s: SparseTensor) -> None:
     if s.sparse_dim() != 2:
-        raise IndexError(f"Dimension out of range (expected to be in range of "
-                         f"[{-max(s.ndim, 1)}, {max(s.ndim, 1) - 1}], but got -2)")
+        raise RuntimeError(f"addmm: matrices expected, got {s.sparse_dim()}D tensor")
+    if s.dense_dim():
+        raise RuntimeError(f"addmm: scalar values expected, got {s.dense_dim()}D values")
     s._validate()
 
 
@@ -305,6 +314,7 @@ def mm(mat1, mat2):
     if s1:
         _check_matrix(mat1)
         _check_dense(mat2, 1)
+        _check_layout(mat1)
         _check_dtypes(mat1, mat2)
         if mat2.shape[0] != mat1.shape[1]:
             raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size "
@@ -313,19 +323,21 @@ def mm(mat1, mat2):
     else:
         _check_dense(mat1, -2)
         _check_matrix(mat2)
+        _check_layout(mat2)
         _check_dtypes(mat2, mat1)
         if mat1.shape[1] != mat2.shape[0]:
             raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size "
                                f"{mat2.shape[0]}, got {mat1.shape[1]}")
         sparse, dense = mat2, mat1
     rows, cols = sparse._idx
-    return SparseMM.apply(sparse._vals, dense, rows=rows, cols=cols, shape=sparse._shape,
+    return SparseAddmm.apply(sparse._vals, dense, rows=rows, cols=cols, shape=sparse._shape,
                           left=s1)
 
 
 def _sparse_sparse_mm(a: SparseTensor, b: SparseTensor) -> SparseTensor:
-    _check_matrix(a)
-    _check_matrix(b)
+    for s in (a, b):
+        _check_matrix(s)
+        _check_layout(s)
     _check_dtypes(a, b)
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x"
