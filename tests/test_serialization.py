@@ -17,16 +17,19 @@ import time
 import zlib
 from collections import OrderedDict
 
+import ml_dtypes
 import numpy as np
 import pytest
+import safetensors
 
 import ember
 from ember.serialization import CheckpointError
 
 NUMPY_DTYPES = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16,
-                np.float32, np.float64]
+                ml_dtypes.bfloat16, np.float32, np.float64]
 CODES = {np.bool_: "BOOL", np.uint8: "U8", np.int8: "I8", np.int16: "I16", np.int32: "I32",
-         np.int64: "I64", np.float16: "F16", np.float32: "F32", np.float64: "F64"}
+         np.int64: "I64", np.float16: "F16", ml_dtypes.bfloat16: "BF16", np.float32: "F32",
+         np.float64: "F64"}
 
 
 def random_array(dtype, shape, rng):
@@ -123,6 +126,72 @@ def test_plain_safetensors_file_loads_as_dict(tmp_path):
     assert same_bits(out["a"].numpy(), a) and same_bits(out["b"].numpy(), b)
 
 
+def test_the_safetensors_library_writes_and_reads_the_container(tmp_path, monkeypatch):
+    calls = []
+
+    def spy(name):
+        real = getattr(safetensors, name)
+
+        def call(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+        return call
+
+    for name in ("serialize", "serialize_file", "deserialize"):
+        monkeypatch.setattr(safetensors, name, spy(name))
+    w = ember.randn(3, 4)
+    ember.save({"w": w}, tmp_path / "c")
+    assert same_bits(ember.load(tmp_path / "c")["w"].numpy(), w.numpy())
+    out, raw = roundtrip({"w": w})
+    assert calls == ["serialize_file", "deserialize", "serialize", "deserialize"]
+    # and the library's own NumPy reader reads Ember's files
+    from safetensors.numpy import load as np_load
+
+    assert same_bits(np_load(raw)["w"], w.numpy())
+
+
+def bf16_values(torch):
+    """bfloat16 test values from torch: normal, huge, subnormal, signed zeros, inf and nan."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(40, generator=g) * torch.logspace(-30, 30, 40)
+    special = torch.tensor([0.0, -0.0, math.inf, -math.inf, math.nan, 1e-40, -9.2e-41, 3.38e38])
+    return torch.cat([x, special]).to(torch.bfloat16)
+
+
+def test_torch_bfloat16_checkpoint_loads_as_bfloat16():
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save as torch_save
+
+    w = bf16_values(torch)
+    tensors = {"w": w.reshape(6, 8), "scalar": w[3].clone(), "empty": w[:0].reshape(0, 2)}
+    out = ember.load(io.BytesIO(torch_save(tensors)))
+    assert set(out) == set(tensors)
+    for k, t in tensors.items():
+        assert out[k].dtype == ember.bfloat16 and out[k].dtype.is_floating_point
+        assert tuple(out[k].shape) == tuple(t.shape)
+        ours, theirs = out[k].float().numpy(), t.float().numpy()
+        assert ours.dtype == np.float32 and np.array_equal(ours.view(np.uint32),
+                                                           theirs.view(np.uint32))
+
+
+def test_bfloat16_saves_as_bf16_that_torch_reads():
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load as torch_load
+
+    bits = bf16_values(torch).view(torch.int16).numpy()
+    w = ember.from_numpy(bits.view(ml_dtypes.bfloat16).reshape(8, 6))
+    made = ember.tensor([1.0, -2.5, 1e-3]).to(ember.bfloat16)
+    out, raw = roundtrip({"w": w, "made": made, "dtype": ember.bfloat16})
+    header, _, _ = parse(raw)
+    assert header["w"]["dtype"] == header["made"]["dtype"] == "BF16"
+    assert out["dtype"] is ember.bfloat16 and out["w"].dtype == ember.bfloat16
+    theirs = torch_load(raw)
+    assert theirs["w"].dtype == torch.bfloat16 and tuple(theirs["w"].shape) == (8, 6)
+    assert np.array_equal(theirs["w"].view(torch.int16).numpy().reshape(-1), bits)
+    assert theirs["made"].float().tolist() == torch.tensor([1.0, -2.5, 1e-3]).to(
+        torch.bfloat16).float().tolist()
+
+
 def test_nested_structures_and_plain_values():
     obj = {
         "none": None, "true": True, "false": False, "int": -7, "big": 2 ** 100, "str": "é\u2603",
@@ -130,13 +199,14 @@ def test_nested_structures_and_plain_values():
         "tuple": (1, (2.5, "x"), []), "empty": {}, "bytes": b"\x00\xff",
         "odict": OrderedDict([("z", 1), ("a", 2)]),
         "dtype": ember.float16, "device": ember.device("cpu"), "size": ember.Size([2, 3]),
+        "bf16": ember.bfloat16, "cuda_device": ember.device("cuda:1"),
         "np": np.arange(4, dtype=np.int16), "np_scalar": np.float32(1.5),
         "deep": [[[[{"x": [ember.tensor([1, 2])]}]]]],
     }
     out, _ = roundtrip(obj)
     assert out.keys() == obj.keys()
     for k in ("none", "true", "false", "int", "big", "str", "tuple", "empty", "bytes", "dtype",
-              "device", "size"):
+              "device", "size", "bf16", "cuda_device"):
         assert out[k] == obj[k] and type(out[k]) is type(obj[k]), k
     assert [math.copysign(1, x) for x in out["floats"]] == [math.copysign(1, x)
                                                             for x in obj["floats"]]

@@ -424,7 +424,8 @@ def _process_gone(pid: int) -> bool:
 def _remove_stale(directory: str, prefix: str) -> None:
     """Removes the temporary directories that killed saves to the same file left behind."""
     try:
-        entries = [e for e in os.scandir(directory) if e.name.startswith(prefix)]
+        with os.scandir(directory) as it:
+            entries = [e for e in it if e.name.startswith(prefix)]
     except OSError:
         return
     for entry in entries:
@@ -435,9 +436,9 @@ def _remove_stale(directory: str, prefix: str) -> None:
             _remove_tmpdir(entry.path)
             continue
         try:
-            newest = max([entry.stat(follow_symlinks=False).st_mtime]
-                         + [e.stat(follow_symlinks=False).st_mtime
-                            for e in os.scandir(entry.path)])
+            with os.scandir(entry.path) as it:
+                newest = max([entry.stat(follow_symlinks=False).st_mtime]
+                             + [e.stat(follow_symlinks=False).st_mtime for e in it])
         except OSError:
             continue
         if time.time() - newest > _STALE_AFTER:
@@ -447,9 +448,11 @@ def _remove_stale(directory: str, prefix: str) -> None:
 def _remove_tmpdir(tmpdir: str) -> None:
     """Removes a save's temporary directory: files only, one level (never follows links)."""
     try:
-        for entry in os.scandir(tmpdir):
-            if entry.is_dir(follow_symlinks=False):
-                return  # not something save made: leave it alone
+        with os.scandir(tmpdir) as it:
+            entries = list(it)
+        if any(e.is_dir(follow_symlinks=False) for e in entries):
+            return  # not something save made: leave it alone
+        for entry in entries:
             os.unlink(entry.path)
         os.rmdir(tmpdir)
     except OSError:
