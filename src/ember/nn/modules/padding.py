@@ -1,5 +1,5 @@
-"""Padding layers (zero, constant, reflection, replication, circular; 1-3 dims) and the pixel
-shuffles: each is a docstring and one call into ``ember.nn.functional``."""
+"""Padding layers (zero, constant, reflection, replication, circular; 1-3 dims): each is a
+docstring and one call into ``ember.nn.functional``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from ember.tensor import Tensor
 __all__ = [
     "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
-    "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
-    "PixelShuffle", "PixelUnshuffle",
+    "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"
 ]
 
 
@@ -142,31 +141,3 @@ class CircularPad3d(_PadNd):
     """Pads the last three dims by wrapping around."""
 
     dims, mode = 3, "circular"
-
-
-class PixelShuffle(Module):
-    """(*, C r^2, H, W) -> (*, C, H r, W r) with ``r = upscale_factor``."""
-
-    def __init__(self, upscale_factor: int) -> None:
-        super().__init__()
-        self.upscale_factor = upscale_factor
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.pixel_shuffle(input, self.upscale_factor)
-
-    def extra_repr(self) -> str:
-        return f"upscale_factor={self.upscale_factor}"
-
-
-class PixelUnshuffle(Module):
-    """(*, C, H r, W r) -> (*, C r^2, H, W) with ``r = downscale_factor``."""
-
-    def __init__(self, downscale_factor: int) -> None:
-        super().__init__()
-        self.downscale_factor = downscale_factor
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.pixel_unshuffle(input, self.downscale_factor)
-
-    def extra_repr(self) -> str:
-        return f"downscale_factor={self.downscale_factor}"

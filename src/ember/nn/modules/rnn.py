@@ -18,7 +18,7 @@ from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
 
-__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -84,6 +84,7 @@ class RNNBase(Module):
         gate_size = _GATES[mode] * hidden_size
         real_hidden = proj_size if proj_size > 0 else hidden_size
         self._flat_weights_names = []
+        self._all_weights = []
         for layer in range(num_layers):
             for direction in range(directions):
                 layer_input = input_size if layer == 0 else real_hidden * directions
@@ -97,7 +98,22 @@ class RNNBase(Module):
                 for name, shape in shapes:
                     setattr(self, name + suffix, Parameter(ops.empty(shape, dtype=dtype)))
                     self._flat_weights_names.append(name + suffix)
+                self._all_weights.append([name + suffix for name, _ in shapes])
         self.reset_parameters()
+
+    def flatten_parameters(self) -> None:
+        """Does nothing: torch packs the weights into one cuDNN buffer here; on the cpu (and
+        in Ember) there is nothing to pack, so parameters keep their identity and values.
+
+        Example:
+            >>> lstm.flatten_parameters()  # in a forward() written for torch's cuDNN path
+        """
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters per layer and direction, in torch's order (weight_ih, weight_hh,
+        bias_ih, bias_hh, weight_hr)."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def reset_parameters(self) -> None:
         """Every weight and bias uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``."""
@@ -257,13 +273,16 @@ class GRU(RNNBase):
                          dropout, bidirectional, dtype=dtype)
 
 
-class _CellBase(Module):
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int,
-                 dtype=None) -> None:
+class RNNCellBase(Module):
+    """The weights shared by RNNCell, LSTMCell and GRUCell: ``num_chunks`` gates per cell."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device=None, dtype=None) -> None:
         super().__init__()
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
+        gates = num_chunks
         self.weight_ih = Parameter(ops.empty((gates * hidden_size, input_size), dtype=dtype))
         self.weight_hh = Parameter(ops.empty((gates * hidden_size, hidden_size), dtype=dtype))
         if bias:
@@ -298,14 +317,14 @@ class _CellBase(Module):
         return batched, x, states
 
 
-class RNNCell(_CellBase):
+class RNNCell(RNNCellBase):
     """One step of ``RNN``: ``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__(input_size, hidden_size, bias, 1, dtype)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
     def extra_repr(self) -> str:
@@ -322,12 +341,12 @@ class RNNCell(_CellBase):
         return h if batched else h.squeeze(0)
 
 
-class LSTMCell(_CellBase):
+class LSTMCell(RNNCellBase):
     """One step of ``LSTM``; ``hx`` is ``(h, c)``, returns ``(h', c')``."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, 4, dtype)
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input: Tensor, hx=None):
         batched, x, states = self._batched(input, (None, None) if hx is None else tuple(hx))
@@ -336,12 +355,12 @@ class LSTMCell(_CellBase):
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
-class GRUCell(_CellBase):
+class GRUCell(RNNCellBase):
     """One step of ``GRU``."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, 3, dtype)
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input: Tensor, hx=None) -> Tensor:
         batched, x, (h,) = self._batched(input, hx)

@@ -17,7 +17,7 @@ from ember import ops
 from ember._dtype import get_default_dtype
 from ember.nn import functional as F
 from ember.nn import init
-from ember.nn.modules.attention import MultiheadAttention
+from ember.nn.modules.activation import MultiheadAttention
 from ember.nn.modules.container import ModuleList
 from ember.nn.modules.dropout import Dropout
 from ember.nn.modules.linear import Linear
