@@ -38,6 +38,18 @@ RULES = [
     (r"^nan torch\.(std|var)|^nan Tensor\.(std|var)", 29),
     (r"ember_no_raise backward .*result type Float can't be cast", 28),
     (r"shape mismatch: value array", 24),
+    (r"^shape getitem", 31),
+    (r"same dtype, but got|expected scalar type", 32),
+    (r"Expected reduction dim to be specified|Expected reduction dim -?\d to have", 33),
+    (r"cannot rebase this view's history", 34),
+    (r"boolean array indexing assignment", 39),
+    (r"^requires_grad", 6),
+    (r"einsum|gaussian_nll_loss|celu", 37),
+    (r"could not be broadcast together|objects cannot be broadcast", 35),
+    (r"did not match|Autograd not support dtype|alpha must not be a floating|should be between"
+     r"|without overflow|invalid combination of arguments|ZeroDivisionError", 36),
+    (r"Long can't be cast to the desired output type Bool", 38),
+    (r"read-only|refers to a single memory location", 10),
     (r"(topk|sort|flip|median_dim|argmax_dim|argmin_dim|vstack|hstack|movedim)", 12),
     (r"(narrow|split|chunk|tril|triu|mT|flatten|argmax|argmin|logical_)", 24),
     (r"^shape (torch|Tensor)\.(all|any)|logsumexp torch raises RuntimeError: output with", 16),
@@ -55,7 +67,8 @@ def classify(result) -> int | None:
     """The finding number that explains a mismatching program (None if no rule fits)."""
     m = result.mismatch
     text = f"{m.kind} {m.op} {m.message}"
-    if m.op in ("backward", "final") or "view of a leaf" in m.message:
+    if (m.op in ("backward", "final") or "view of a leaf" in m.message
+            or m.kind in ("value", "requires_grad")):
         text += " " + " ".join(line.op for line in result.lines)
     for pattern, finding in RULES:
         if re.search(pattern, text):
@@ -119,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.quiet:
             continue
         for seed in seeds[: args.repros]:
-            print(run_seed(seed).report())
+            result = run_seed(seed)
+            print(f"(finding {classify(result)}) " + result.report())
     return min(bad, 255)
 
 

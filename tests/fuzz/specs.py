@@ -283,13 +283,13 @@ for _fn in ("addcmul", "addcdiv"):
 
 # ----------------------------------------------------------------------------- reductions
 
-def _dims(g: Gen, v, allow_tuple: bool = True) -> str:
+def _dims(g: Gen, v, allow_tuple: bool = True, allow_empty: bool = True) -> str:
     nd = v.dim()
     if allow_tuple and nd >= 2 and g.coin(0.25):
         a, b = (int(d) for d in g.rng.permutation(nd)[:2])
         return f"({a}, {b - nd if g.coin(0.5) else b})"
-    if allow_tuple and g.coin(0.05):
-        return "()"
+    if allow_tuple and allow_empty and g.coin(0.05):
+        return "()"  # all dims for sum/mean, none for all/any (torch's own rules)
     return str(g.dim(nd))
 
 
@@ -302,7 +302,10 @@ def _red(name: str, form: str, extra: Callable | None = None, dim: str = "opt",
         v = g.val(x)
         args = []
         if dim == "req" or (dim == "opt" and g.coin(0.6)):
-            args.append(f"dim={_dims(g, v, name not in ('logsumexp_',))}")
+            # dim=() is left out where torch disagrees with itself: std/var reduce all
+            # dims forward but backpropagate as if none; logsumexp raises.
+            empty_ok = name not in ("logsumexp", "std", "var")
+            args.append(f"dim={_dims(g, v, allow_empty=empty_ok)}")
             if g.coin(0.5):
                 args.append(f"keepdim={g.coin()}")
         if extra is not None:
