@@ -3,6 +3,6 @@
 The ``onnx`` package is needed only when exporting: ``pip install "ember[onnx]"``.
 """
 
-from ember.onnx.export import export
+from ember.onnx.export import TrainingMode, UnsupportedOperatorError, export
 
-__all__ = ["export"]
+__all__ = ["export", "TrainingMode", "UnsupportedOperatorError"]

@@ -318,16 +318,18 @@ def _check_options(opset_version, training, operator_export_type, custom_opsets,
 
 # -- altered inputs ------------------------------------------------------------------------
 def _alter(array: np.ndarray, axes, rng) -> np.ndarray:
-    """Other values of the same kind; sizes doubled along ``axes`` (by tiling)."""
+    """The same values shuffled (floats also slightly moved); sizes doubled along ``axes``
+    (by tiling). Shuffling keeps the inputs valid (token ids stay ids, positive stays
+    positive) while any value computed from them outside traced ops changes."""
     for a in axes:
         array = np.concatenate([array, array], axis=a)
     if array.size == 0:
         return array.copy()
-    if array.dtype.kind == "f":
-        scale = float(np.std(array)) if np.isfinite(array).all() else 1.0
-        noise = rng.standard_normal(array.shape) * (0.1 * scale + 0.01)
-        return (array + noise).astype(array.dtype)
-    return np.roll(array.reshape(-1), 1).reshape(array.shape)  # same values, other places
+    out = rng.permutation(array.reshape(-1)).reshape(array.shape)
+    if array.dtype.kind == "f" and np.isfinite(array).all():
+        noise = rng.standard_normal(array.shape) * (0.01 * float(np.std(array)) + 1e-3)
+        out = (out + noise).astype(array.dtype)
+    return out
 
 
 def _altered_args(args, kwargs, entries, dyn_axes_by_input, rng) -> tuple[tuple, dict]:
@@ -450,14 +452,17 @@ class _Tracer:
         current = tensor._data
         for out, name in reversed(self.recent):
             data = out._data
+            if np.may_share_memory(data, current):  # changed along with it
+                continue
             if data.shape == current.shape and data.dtype == current.dtype and np.array_equal(
                     data, current, equal_nan=data.dtype.kind == "f"):
                 self.bind(tensor, name)
                 return name
         poison = _Poison(UnsupportedOperatorError(
             f"ember.onnx.export: {where} was modified in place in a way the exporter cannot "
-            "follow (only in-place ops that write a whole tensor, such as relu_ or add_, are "
-            "supported)"))
+            "follow: in-place activations (relu_, nn.ReLU(inplace=True)) are followed, but "
+            "in-place arithmetic (y += 1, add_, writes into slices) is not traced; write "
+            "y = y + 1 instead"))
         self.bind(tensor, poison)
         return poison
 
