@@ -1,6 +1,8 @@
 """sparse_coo_tensor, the SparseTensor's metadata, coalesce, to_dense and to_sparse against
 torch: printed forms, stored indices and values, flags, errors and gradients."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -42,6 +44,7 @@ def test_metadata_matches_torch():
     assert (e.dim(), e.ndim, e.numel(), len(e)) == (t.dim(), t.ndim, t.numel(), len(t))
     assert e.is_sparse and e.layout is ember.sparse_coo and repr(e.layout) == "ember.sparse_coo"
     assert repr(ember.strided) == "ember.strided" and ember.strided is not ember.sparse_coo
+    assert pickle.loads(pickle.dumps(ember.sparse_coo)) is ember.sparse_coo
     assert e.device.type == "cpu"
     for args, kw in ((((2, 3),), {}), (([2, 3],), {"dtype": "float64"})):
         t_kw = {k: getattr(torch, v) for k, v in kw.items()}
@@ -257,3 +260,15 @@ def test_transpose_and_scalar_arithmetic_match_torch():
     _both(lambda lib: lib.sparse_coo_tensor([[0], [1], [2]], [1.0]).t())
     with pytest.raises(TypeError):
         e2 * "x"
+
+
+@pytest.mark.skipif(not hasattr(ember.Tensor, "to_sparse"),
+                    reason="Tensor.to_sparse / layout / is_sparse not added to tensor.py yet")
+def test_dense_tensor_sparse_methods_match_torch():
+    x = np.array([[0.0, 2.0, 0.0], [3.0, 0.0, 4.0]], np.float32)
+    t, e = torch.tensor(x), ember.tensor(x)
+    assert e.is_sparse is False and e.layout is ember.strided and e.to_dense() is e
+    assert repr(e.to_sparse()) == ember_repr(t.to_sparse())
+    assert repr(e.to_sparse(1)) == ember_repr(t.to_sparse(1))
+    assert repr(e.to_sparse(layout=ember.sparse_coo)) == ember_repr(
+        t.to_sparse(layout=torch.sparse_coo))

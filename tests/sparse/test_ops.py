@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from tests.sparse.helpers import assert_same_sparse, pair, random_coo
+from tests.sparse.helpers import assert_same_sparse, ember_repr, pair, random_coo
 
 import ember
 import ember.nn.functional as EF
@@ -110,6 +110,17 @@ def test_sparse_sparse_product_matches_torch():
                                outs[0].values().detach().numpy(), rtol=1e-12)
     for g, w in zip(grads[1], grads[0], strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+
+
+def test_sparse_sparse_edge_cases_match_torch():
+    for lib_pair in ([[0, 0], [0, 1]], np.float32([1, -1]), (2, 2)), (np.zeros((2, 0), np.int64),
+                                                             np.zeros(0, np.float32), (2, 2)):
+        t, e = pair(*lib_pair)
+        u, f = pair([[0, 1], [0, 0]], np.float32([1, 1]), (2, 2))
+        # a product that cancels to zero keeps its entry, as torch's does
+        assert repr(ember.sparse.mm(e, f)) == ember_repr(torch.sparse.mm(t, u))
+    _both(lambda lib: lib.sparse.mm(lib.sparse_coo_tensor([[0], [0]], [1.0], (2, 2)),
+                                    lib.sparse_coo_tensor([[0], [0]], [1.0], (3, 2))))
 
 
 def test_integer_and_half_products_match_torch():

@@ -2,7 +2,7 @@
 
 | file | what |
 |---|---|
-| layout.py | ``ember.strided``, ``ember.sparse_coo`` |
+| layouts.py | ``ember.strided``, ``ember.sparse_coo`` |
 | coo.py | :class:`SparseTensor`, :func:`sparse_coo_tensor`, invariant checks |
 | functional.py | to_sparse, coalesce, to_dense, mm / spmm, sum, softmax, log_softmax |
 
@@ -13,7 +13,7 @@ Example:
             [5., 5.]])
 """
 
-from ember.sparse.layout import layout, sparse_coo, strided
+from ember.sparse.layouts import layout, sparse_coo, strided
 from ember.sparse.coo import SparseTensor, check_sparse_tensor_invariants, sparse_coo_tensor
 from ember.sparse.functional import (
     coalesce,

@@ -17,7 +17,7 @@ import numpy as np
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.backend import CPU
-from ember.sparse.layout import sparse_coo
+from ember.sparse.layouts import sparse_coo
 from ember.tensor import (
     _LINEWIDTH,
     _THRESHOLD,

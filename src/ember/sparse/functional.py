@@ -143,11 +143,11 @@ def to_sparse(input, sparse_dim: int | None = None, *, layout=None, blocksize=No
         A coalesced :class:`SparseTensor`, differentiable w.r.t. ``input``.
 
     Example:
-        >>> ember.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse().indices()
+        >>> ember.sparse.to_sparse(ember.tensor([[0.0, 2.0], [3.0, 0.0]])).indices()
         tensor([[0, 1],
                 [1, 0]])
     """
-    from ember.sparse.layout import sparse_coo
+    from ember.sparse.layouts import sparse_coo
 
     if layout not in (None, sparse_coo) or blocksize is not None or dense_dim is not None:
         raise NotImplementedError("Ember's only sparse layout is ember.sparse_coo")
@@ -227,6 +227,21 @@ class SparseAddmm(ArrayFunction):
         return gv, gd
 
 
+def _entries(m, rows: np.ndarray, cols: np.ndarray, dtype) -> np.ndarray:
+    """The entries of a scipy sparse matrix at ``(rows, cols)`` (zero where none is stored)."""
+    m = m.tocoo()
+    keys = m.row.astype(np.int64) * m.shape[1] + m.col
+    order = np.argsort(keys, kind="stable")
+    keys, data = keys[order], m.data[order]
+    out = np.zeros(rows.shape, dtype=dtype)
+    if keys.size:
+        want = rows * m.shape[1] + cols
+        pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+        hit = keys[pos] == want
+        out[hit] = data[pos[hit]]
+    return out
+
+
 class SparseSparseMM(ArrayFunction):
     """Values of ``A @ B`` for sparse matrices, at the product's coalesced ``pattern``."""
 
@@ -236,7 +251,7 @@ class SparseSparseMM(ArrayFunction):
         ctx.entries = (a_entries, b_entries, out_entries)
         a, b = _csr(a_values, ra, ca, sa), _csr(b_values, rb, cb, sb)
         ctx.a, ctx.b = a, b
-        return np.asarray((a @ b)[ro, co], dtype=a_values.dtype).reshape(-1)
+        return _entries(a @ b, ro, co, a_values.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -244,9 +259,9 @@ class SparseSparseMM(ArrayFunction):
         g = _csr(grad, ro, co, (sa[0], sb[1]))
         ga = gb = None
         if ctx.needs_input_grad[0]:  # dA = G B^T, read at A's entries
-            ga = np.asarray((g @ ctx.b.T).tocsr()[ra, ca], dtype=grad.dtype).reshape(-1)
+            ga = _entries(g @ ctx.b.T, ra, ca, grad.dtype)
         if ctx.needs_input_grad[1]:  # dB = A^T G, read at B's entries
-            gb = np.asarray((ctx.a.T @ g).tocsr()[rb, cb], dtype=grad.dtype).reshape(-1)
+            gb = _entries(ctx.a.T @ g, rb, cb, grad.dtype)
         return ga, gb
 
 
