@@ -517,6 +517,9 @@ class Tensor:
     def double(self) -> Tensor:
         return self.to(_dtype.float64)
 
+    def bfloat16(self) -> Tensor:
+        return self.to(_dtype.bfloat16)
+
     def half(self) -> Tensor:
         return self.to(_dtype.float16)
 
@@ -766,8 +769,14 @@ class Tensor:
                 "operation."
             )
 
-    def _write(self, values) -> None:
-        """Copies values into this tensor's storage (casting) and bumps its version."""
+    def _write(self, values, fill: bool = False) -> None:
+        """Copies values into this tensor's storage (casting) and bumps its version.
+
+        Several elements sharing one memory location (an ``expand``-ed tensor) can only be
+        filled with one value, as in PyTorch.
+        """
+        if not fill:
+            _refuse_internal_overlap(self._data)
         try:
             np.copyto(self._data, values, casting="unsafe")
         except ValueError:
@@ -786,11 +795,12 @@ class Tensor:
             )
         raise RuntimeError("cannot write into a tensor whose memory is read-only")
 
-    def _overwrite(self, values) -> Tensor:
-        """Replaces the contents with ``values``; no gradient flows to the old contents."""
+    def _overwrite(self, values, fill: bool = False) -> Tensor:
+        """Replaces the contents with ``values`` (one value if ``fill``); no gradient flows to
+        the old contents."""
         if _state.enabled and self._requires_grad:
             return self._inplace(Fill.apply, values)
-        self._write(values)
+        self._write(values, fill)
         return self
 
     def _fast_inplace(self, ufunc, other, alpha=None) -> bool:
@@ -801,10 +811,13 @@ class Tensor:
         if _state.enabled and (self._requires_grad or (isinstance(other, Tensor) and
                                                        other._requires_grad)):
             return False
+        if _OBSERVERS:  # an exporter or profiler watches the ops: take the recorded path
+            return False
         o = other._data if isinstance(other, Tensor) else other
         if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != \
                 self._data.shape:
             return False
+        _refuse_internal_overlap(self._data)
         if alpha is not None and alpha != 1:
             o = o * alpha
         if not _dtype.is_floating(self._data.dtype) and (
@@ -896,7 +909,7 @@ class Tensor:
             if _state.enabled and value._requires_grad:
                 return self._inplace(Fill.apply, value.reshape(()))
             value = value._data
-        return self._overwrite(value)
+        return self._overwrite(value, fill=np.ndim(value) == 0)
 
     def copy_(self, src, non_blocking=False) -> Tensor:
         """Copies ``src`` (broadcast and cast) into this tensor; differentiable w.r.t. src."""
@@ -1489,12 +1502,17 @@ class Tensor:
         self._data = np.resize(self._data, tuple(shape))
         return self
 
-    def index_fill_(self, dim, index, value):
-        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-        sl = [slice(None)] * self._data.ndim
-        sl[dim] = idx
-        self[tuple(sl)] = value
-        return self
+    def index_fill(self, dim, index, value) -> Tensor:
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value) -> Tensor:
+        return self._inplace(_ops.index_fill, dim, index, value)
+
+    def index_copy(self, dim, index, source) -> Tensor:
+        return _ops.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source) -> Tensor:
+        return self._inplace(_ops.index_copy, dim, index, source)
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         return self._inplace(_ops.scatter, dim, index, src, value=value, reduce=reduce)
@@ -1538,6 +1556,17 @@ class Size(tuple):
         return Size(tuple(self) * n)
 
     __rmul__ = __mul__
+
+
+def _refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> None:
+    """PyTorch's error (or ``message``) for writing into a tensor in which several elements
+    share one memory location (an ``expand``-ed dimension)."""
+    if 0 in arr.strides and any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape,
+                                                                    strict=True)):
+        raise RuntimeError(message or (
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        ))
 
 
 def _rebuild_tensor(cls, array: np.ndarray, requires_grad: bool, state: dict) -> Tensor:
@@ -1686,7 +1715,7 @@ def _format(t: Tensor) -> str:
 
 from ember import ops as _ops  # noqa: E402
 from ember.autograd.engine import backward as _engine_backward  # noqa: E402
-from ember.autograd.function import ArrayFunction, _sum_to_shape  # noqa: E402
+from ember.autograd.function import _OBSERVERS, ArrayFunction, _sum_to_shape  # noqa: E402
 from ember.autograd.function import adopt_saved_output as _adopt_saved_output  # noqa: E402
 from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
 from ember.autograd.grad_mode import enable_grad as _enable_grad  # noqa: E402

@@ -370,3 +370,84 @@ def test_fast_inplace_path_prints_no_numpy_warning():
         t /= 0
         t.mul_(float("inf"))
     assert np.isnan(t.numpy()[1]) and np.isinf(t.numpy()[0])
+
+
+# -- writes into expanded tensors ----------------------------------------------------------------
+def row_of_expanded(lib):
+    x = lib.zeros(3).expand(2, 3)
+    x[0] = 1
+    return x
+
+
+def column_of_expanded(lib):
+    x = lib.zeros(3).expand(2, 3)
+    x[:, 0] = 5
+    return x
+
+
+def all_of_expanded(lib):
+    x = lib.zeros(3).expand(2, 3)
+    x.add_(1)
+    return x
+
+
+def inplace_on_a_row_of_expanded(lib):
+    x = lib.zeros(3).expand(2, 3)
+    x[0].add_(1)
+    return x
+
+
+def fill_expanded(lib):
+    x = lib.zeros(3).expand(2, 3)
+    x.fill_(2)
+    return x
+
+
+def zero_expanded(lib):
+    x = lib.ones(3).expand(2, 3)
+    x.zero_()
+    return x
+
+
+def write_reaches_the_base(lib):
+    x = lib.zeros(3)
+    y = x.expand(2, 3)
+    y[1, 2] = 7
+    return x
+
+
+@pytest.mark.parametrize("program", [
+    row_of_expanded, column_of_expanded, all_of_expanded, inplace_on_a_row_of_expanded,
+    fill_expanded, zero_expanded, write_reaches_the_base,
+])
+def test_writes_into_expanded_tensors(program):
+    assert_same_outcome(program)
+
+
+def test_recorded_assignment_into_expanded_tensor_is_refused_clearly():
+    x = ember.zeros(1, 3, requires_grad=True).clone()
+    with pytest.raises(RuntimeError, match="expanded dimensions only outside autograd"):
+        x.expand(2, 3)[0] = 1
+
+
+class SumSavingItsScalar(ArrayFunction):
+    """A full reduction whose forward returns (and saves) a NumPy scalar."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = x.sum()
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return np.full((3,), grad * 0 + out, dtype=np.float32)
+
+
+def test_a_saved_scalar_output_is_tied_to_the_returned_tensor():
+    x = ember.ones(3, requires_grad=True)
+    y = SumSavingItsScalar.apply(x)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()

@@ -219,3 +219,20 @@ def test_setitem_into_a_tensor_without_grad():
         return y * 3
 
     check_op([(3, 4)], fn)
+
+
+@pytest.mark.parametrize("call", [
+    "x.index_fill(1, lib.tensor([0, 2]), -1.5)", "x.clone().index_fill_(0, lib.tensor([1]), 7)",
+    "x.index_copy(0, lib.tensor([1, 0]), lib.ones(2, 3))",
+    "x.clone().index_copy_(1, lib.tensor([2]), lib.zeros(2, 1))",
+    "x.index_fill(1, lib.tensor([5]), 0)", "x.clone().index_copy_(0, lib.tensor([0]), lib.ones(3))",
+])
+def test_index_fill_and_copy_methods(call):
+    outcomes = []
+    for lib in (ember, torch):
+        x = lib.arange(6.0).reshape(2, 3)
+        try:
+            outcomes.append(eval(call, {"lib": lib, "x": x}).tolist())
+        except (RuntimeError, IndexError) as e:
+            outcomes.append(type(e).__name__)
+    assert outcomes[0] == outcomes[1]

@@ -421,8 +421,8 @@ class ArrayFunction(Function):
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is tuple:
             return cls._finish_many(ctx, args, out, record, needs if record else (), kwargs)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
+        if type(out) is not np.ndarray:  # a NumPy scalar from a full reduction
+            out = _as_array_output(ctx, out)
         if not record:
             result = _wrap(out)
         else:
@@ -444,7 +444,7 @@ class ArrayFunction(Function):
 
     @classmethod
     def _finish_many(cls, ctx, args, outs, record, needs, kwargs):
-        outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
+        outs = tuple(o if type(o) is np.ndarray else _as_array_output(ctx, o) for o in outs)
         non_diff = getattr(ctx, "_non_differentiable", ())
         results = []
         if record:
@@ -473,6 +473,15 @@ class ArrayFunction(Function):
         if type(result) is not tuple:
             result = (result,)
         return result
+
+
+def _as_array_output(ctx, value) -> np.ndarray:
+    """An output returned as a NumPy scalar, as an array; if ``forward`` saved that scalar,
+    the saved value becomes the array too, so in-place changes of the output are seen."""
+    out = np.asarray(value)
+    if ctx._saved and any(s is value for s in ctx._saved):
+        ctx._saved = tuple(out if s is value else s for s in ctx._saved)
+    return out
 
 
 def _apply_low_precision(cls, args, kwargs):

@@ -10,7 +10,7 @@ from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
 from ember.ops._util import canon_dim
 from ember.ops.shape import Slice
-from ember.tensor import Tensor
+from ember.tensor import Tensor, _refuse_internal_overlap
 
 __all__ = [
     "getitem", "setitem", "index_select", "gather", "scatter", "scatter_add", "masked_fill",
@@ -158,6 +158,10 @@ def setitem(input: Tensor, index, value) -> None:
     recording = _state.enabled and (input._requires_grad or (
         isinstance(v, Tensor) and v._requires_grad))
     _check_value_shape(input._data, idx, v)
+    _refuse_internal_overlap(input._data[idx] if basic else input._data)
+    if recording and 0 in input._data.strides:
+        _refuse_internal_overlap(input._data, "Ember records an assignment into a tensor with "
+                                 "expanded dimensions only outside autograd; clone() it first")
     if not recording:
         input._data[idx] = v._data if isinstance(v, Tensor) else v
         input._version_counter.value += 1

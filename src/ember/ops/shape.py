@@ -72,7 +72,11 @@ class Expand(ArrayFunction):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        return np.broadcast_to(x, shape)
+        strides = np.broadcast_to(x, shape).strides  # checks the shape, 0 where broadcast
+        # writable like PyTorch's expand: writes into a row of it are allowed; writes that
+        # would hit one element twice are refused by Tensor's overlap check
+        return np.lib.stride_tricks.as_strided(x, shape, strides,
+                                               writeable=x.flags.writeable)
 
     @staticmethod
     def backward(ctx, grad):

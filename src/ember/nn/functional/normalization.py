@@ -91,7 +91,8 @@ class LayerNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
-        xhat = x - x.mean(axis=axes, keepdims=True)
+        mean = x.mean(axis=axes, keepdims=True)
+        xhat = x - mean
         var = np.mean(np.square(xhat), axis=axes, keepdims=True)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
         xhat *= invstd
@@ -101,13 +102,15 @@ class LayerNorm(ArrayFunction):
                 out = xhat + bias
             else:
                 out += bias
-        ctx.save_for_backward(xhat, invstd, weight)
+        # input, mean and 1/std, as PyTorch saves them: the output stays free to change
+        ctx.save_for_backward(x, mean, invstd, weight)
         ctx.axes = axes
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, weight = ctx.saved_tensors
+        x, mean, invstd, weight = ctx.saved_tensors
+        xhat = (x - mean) * invstd
         axes = ctx.axes
         gh = grad if weight is None else grad * weight
         gx = _norm_backward(gh, xhat, invstd, axes) if ctx.needs_input_grad[0] else None
