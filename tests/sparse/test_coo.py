@@ -272,3 +272,32 @@ def test_dense_tensor_sparse_methods_match_torch():
     assert repr(e.to_sparse(1)) == ember_repr(t.to_sparse(1))
     assert repr(e.to_sparse(layout=ember.sparse_coo)) == ember_repr(
         t.to_sparse(layout=torch.sparse_coo))
+
+
+@pytest.mark.parametrize("dense_shape", [(4, 3, 2), (3, 1), (2,), (4, 1, 1), ()])
+def test_multiplication_by_a_dense_tensor_matches_torch(dense_shape):
+    rng = np.random.default_rng(len(dense_shape))
+    idx, vals = random_coo(rng, (4, 3), 9, (2,))
+    d_arr = rng.standard_normal(dense_shape)
+    cot = rng.standard_normal((4, 3, 2))
+    # torch's backward cannot reach a dense operand that broadcasts (no sparse 'view')
+    d_grad = dense_shape in ((4, 3, 2), ())
+    results = []
+    for lib in (torch, ember):
+        v, d = lib.tensor(vals, requires_grad=True), lib.tensor(d_arr, requires_grad=d_grad)
+        out = lib.sparse_coo_tensor(lib.tensor(idx), v, (4, 3, 2)) * d
+        (out.to_dense() * lib.tensor(cot)).sum().backward()
+        g = d.grad if d_grad else lib.zeros(1)
+        results += [out, v.grad.numpy(), (g.to_dense() if getattr(g, "is_sparse", 0) else g)]
+    assert_same_sparse(results[3], results[0], rtol=1e-12)
+    np.testing.assert_allclose(results[4], results[1], rtol=1e-12)
+    np.testing.assert_allclose(results[5].numpy(), results[2].numpy(), rtol=1e-12, atol=1e-14)
+    v, d = ember.tensor(vals, requires_grad=True), ember.tensor(d_arr, requires_grad=True)
+    assert ember.autograd.gradcheck(
+        lambda v, d: (ember.sparse_coo_tensor(ember.tensor(idx), v, (4, 3, 2)) * d).to_dense(),
+        (v, d))
+
+
+def test_multiplication_errors_match_torch():
+    _both(lambda lib: lib.sparse_coo_tensor(IDX, VALS) * lib.ones(3, 2))
+    _both(lambda lib: lib.sparse_coo_tensor(IDX, VALS) / lib.ones(1))

@@ -17,6 +17,7 @@ import numpy as np
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.backend import CPU
+from ember.backend import device as _Device
 from ember.sparse.layouts import sparse_coo
 from ember.tensor import (
     _LINEWIDTH,
@@ -335,10 +336,14 @@ class SparseTensor:
         """Self (a sparse tensor is already sparse)."""
         return _fn.to_sparse(self, sparse_dim, **kwargs)
 
-    def to(self, dtype) -> SparseTensor:
-        """The same pattern with values converted to ``dtype``."""
-        if isinstance(dtype, (str, Tensor)) or dtype is None:
-            dtype = getattr(dtype, "dtype", None)
+    def to(self, *args, dtype=None, **kwargs) -> SparseTensor:
+        """The same pattern with values converted to ``dtype`` (a dtype or a tensor's; a
+        CPU device argument is accepted)."""
+        for a in args:
+            if isinstance(a, (Tensor, SparseTensor)):
+                dtype = a.dtype
+            elif not isinstance(a, (str, _Device)):
+                dtype = a
         if dtype is None or _dtype.as_dtype(dtype) == self.dtype:
             return self
         return self._with_values(self._vals.to(dtype))
@@ -396,24 +401,25 @@ class SparseTensor:
 
     # -- arithmetic ----------------------------------------------------------------------
     def mul(self, other) -> SparseTensor:
-        """Multiplication by a scalar (a number or a one-element tensor)."""
-        if isinstance(other, Tensor) and other.numel() == 1:
-            other = other.reshape((1,) * self._vals.ndim)
-        elif not isinstance(other, numbers.Number):
-            return NotImplemented
-        return self._with_values(self._vals * other)
+        """Multiplication by a scalar or by a dense tensor that broadcasts to this shape
+        (read at the stored entries, so the pattern is kept)."""
+        return _fn._mul(self, other)
 
-    __mul__ = __rmul__ = mul
+    def __mul__(self, other):
+        if not isinstance(other, (numbers.Number, Tensor, SparseTensor)):
+            return NotImplemented
+        return _fn._mul(self, other)
+
+    __rmul__ = __mul__
 
     def div(self, other) -> SparseTensor:
-        """Division by a scalar (a number or a one-element tensor)."""
-        if isinstance(other, Tensor) and other.numel() == 1:
-            other = other.reshape((1,) * self._vals.ndim)
-        elif not isinstance(other, numbers.Number):
-            return NotImplemented
-        return self._with_values(self._vals / other)
+        """Division by a scalar or by a dense tensor that broadcasts to this shape."""
+        return _fn._mul(self, other, divide=True)
 
-    __truediv__ = div
+    def __truediv__(self, other):
+        if not isinstance(other, (numbers.Number, Tensor)):
+            return NotImplemented
+        return _fn._mul(self, other, divide=True)
 
     def __neg__(self) -> SparseTensor:
         return self._with_values(-self._vals)

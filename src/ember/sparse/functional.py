@@ -11,6 +11,7 @@ import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
+from ember.ops._util import broadcast_error
 from ember.sparse.coo import SparseTensor, _flat_index
 from ember.tensor import Tensor, _canon_dim
 
@@ -175,6 +176,52 @@ def to_sparse(input, sparse_dim: int | None = None, *, layout=None, blocksize=No
         indices = np.zeros((0, flat.size), dtype=np.int64)
     values = ToSparse.apply(input, flat=flat, sparse_dim=sd)
     return SparseTensor._make(indices, values, shape, True, True)
+
+
+# -- elementwise -----------------------------------------------------------------------------
+class GatherAt(ArrayFunction):
+    """``x[index]`` for a tuple of index arrays, repeats allowed: a dense operand read at a
+    sparse tensor's entries."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.shape = index, x.shape
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(out, ctx.index, grad)
+        return out
+
+
+def _mul(input: SparseTensor, other, divide: bool = False) -> SparseTensor:
+    """``input * other`` (or ``/``) for a scalar or a dense tensor that broadcasts to
+    ``input``'s shape; the result keeps ``input``'s pattern."""
+    op = (lambda a, b: a / b) if divide else (lambda a, b: a * b)
+    if not isinstance(other, Tensor):
+        if isinstance(other, SparseTensor):
+            raise NotImplementedError("Ember multiplies sparse tensors only by scalars and "
+                                      "dense tensors")
+        return input._with_values(op(input._vals, other))
+    if divide and other.ndim:
+        raise RuntimeError("Sparse division requires a scalar or zero-dim dense tensor divisor "
+                           f"(got shape {list(other.shape)} for divisor)")
+    shape = input._shape
+    try:
+        full = np.broadcast_shapes(tuple(other.shape), shape)
+    except ValueError:
+        raise broadcast_error(other, np.broadcast_to(0, shape)) from None
+    if full != shape:
+        raise NotImplementedError("Ember multiplies a sparse tensor by a dense one only when "
+                                  "the dense one broadcasts to the sparse one's shape")
+    if other.numel() == 1:
+        return input._with_values(op(input._vals, other.reshape(())))
+    input._validate()
+    aligned = other.reshape((1,) * (len(shape) - other.ndim) + tuple(other.shape))
+    zeros = np.zeros(input._nnz(), dtype=np.int64)
+    index = tuple(row if aligned.shape[d] != 1 else zeros for d, row in enumerate(input._idx))
+    return input._with_values(op(input._vals, GatherAt.apply(aligned, index=index)))
 
 
 # -- products --------------------------------------------------------------------------------
