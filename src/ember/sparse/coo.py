@@ -136,9 +136,9 @@ def _sorted_unique(indices: np.ndarray) -> bool:
         return True
     diff = indices[:, 1:] - indices[:, :-1]
     nonzero = diff != 0
-    first = np.argmax(nonzero, axis=0)
-    if not nonzero.any(axis=0).all():
+    if not nonzero.any(axis=0).all():  # two equal columns
         return False
+    first = np.argmax(nonzero, axis=0)  # the row that decides each consecutive pair
     return bool((diff[first, np.arange(diff.shape[1])] > 0).all())
 
 
