@@ -664,6 +664,8 @@ class Result:
 
     def report(self) -> str:
         m = self.mismatch
+        if m is None:
+            return f"seed {self.seed}: no mismatch\n{source(self.lines)}"
         return (f"seed {self.seed}: {m.kind} in {m.op}: {m.message}\n"
                 f"{source(self.lines)}")
 
