@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from ember import memory
+from ember._fpstate import quiet_region
 from ember.autograd.function import AccumulateGrad, _edge_of
 from ember.autograd.grad_mode import no_grad
 
@@ -195,7 +196,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None,
     Returns:
         The captured gradients as arrays (None where none arrived), or None.
     """
-    with np.errstate(all="ignore"):
+    with quiet_region():
         return _run_backward(tensors, grad_tensors, retain_graph, capture, run_captured)
 
 

@@ -7,6 +7,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ember._fpstate import quiet_region
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Buffer, Parameter
 from ember.tensor import Tensor
@@ -70,6 +71,10 @@ class Module:
 
     # -- hooks and calling ---------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        with quiet_region():  # one switch of NumPy's warning state for the whole forward
+            return self._call(*args, **kwargs)
+
+    def _call(self, *args, **kwargs):
         if not (self._forward_hooks or self._forward_pre_hooks):
             return self.forward(*args, **kwargs)
         result = None
