@@ -32,8 +32,8 @@ def _to_array(data, dtype=None) -> np.ndarray:
     """Converts Python data (possibly holding tensors) to an array with PyTorch's dtype rules."""
     if isinstance(data, Tensor):
         arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data
+    elif isinstance(data, (np.ndarray, np.generic)):  # NumPy scalars keep their dtype
+        arr = np.asarray(data)
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
             data = [np.asarray(x._data) if isinstance(x, Tensor) else x for x in data]
@@ -516,6 +516,26 @@ class Tensor:
 
     def double(self) -> Tensor:
         return self.to(_dtype.float64)
+
+    # -- sparse layouts (ember.sparse) ------------------------------------------------------
+    is_sparse = False
+
+    @property
+    def layout(self):
+        """``ember.strided``: how a dense tensor is stored (sparse tensors are ember.sparse's)."""
+        from ember.sparse import strided
+
+        return strided
+
+    def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+        """This tensor in sparse COO layout (see :func:`ember.sparse.to_sparse`)."""
+        from ember.sparse import to_sparse
+
+        return to_sparse(self, sparse_dim, layout=layout, blocksize=blocksize, dense_dim=dense_dim)
+
+    def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
+        """A dense tensor is its own dense form: self, or a copy in ``dtype``."""
+        return self if dtype is None else self.to(dtype)
 
     def bfloat16(self) -> Tensor:
         return self.to(_dtype.bfloat16)

@@ -262,8 +262,6 @@ def test_transpose_and_scalar_arithmetic_match_torch():
         e2 * "x"
 
 
-@pytest.mark.skipif(not hasattr(ember.Tensor, "to_sparse"),
-                    reason="Tensor.to_sparse / layout / is_sparse not added to tensor.py yet")
 def test_dense_tensor_sparse_methods_match_torch():
     x = np.array([[0.0, 2.0, 0.0], [3.0, 0.0, 4.0]], np.float32)
     t, e = torch.tensor(x), ember.tensor(x)

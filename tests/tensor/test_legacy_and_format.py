@@ -19,13 +19,14 @@ def outcome(fn):
 
 
 def same(expr, data=False):
-    e = outcome(lambda: eval(expr, {"lib": ember}))
-    t = outcome(lambda: eval(expr, {"lib": torch}))
+    e = outcome(lambda: eval(expr, {"lib": ember, "np": np}))
+    t = outcome(lambda: eval(expr, {"lib": torch, "np": np}))
     assert e == t, (expr, e, t)
     if data and e[0] == "tensor":
-        np.testing.assert_array_equal(eval(expr, {"lib": ember}).numpy(),
-                                      eval(expr, {"lib": torch}).float().numpy()
-                                      if "BFloat16" in expr else eval(expr, {"lib": torch}).numpy())
+        np.testing.assert_array_equal(eval(expr, {"lib": ember, "np": np}).numpy(),
+                                      eval(expr, {"lib": torch, "np": np}).float().numpy()
+                                      if "BFloat16" in expr else
+                                      eval(expr, {"lib": torch, "np": np}).numpy())
 
 
 LEGACY = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor",
@@ -123,3 +124,9 @@ def test_size_keeps_its_type(expr):
         assert tuple(e[1]) == tuple(t[1])
     else:
         assert e == t, (e, t)
+
+
+@pytest.mark.parametrize("value", ["np.float64(1.5)", "np.float32(2)", "np.int32(3)",
+                                   "np.bool_(True)", "np.int64(5)", "np.uint8(7)"])
+def test_numpy_scalars_keep_their_dtype(value):
+    same(f"lib.tensor({value})", data=True)

@@ -299,7 +299,9 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 
 def mul(input, other, *, out=None) -> Tensor:
-    """Elementwise product with broadcasting."""
+    """Elementwise product with broadcasting (a sparse operand multiplies itself)."""
+    if getattr(other, "is_sparse", False) and not getattr(input, "is_sparse", False):
+        return other.mul(input)
     a, b, _ = operands(input, other)
     return _maybe_out(apply_binary(Mul, a, b), out)
 

@@ -206,7 +206,12 @@ def _subscript_sizes(terms, shapes, ell: str) -> dict[str, int]:
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Matrix product with broadcasting over batch dims (``@``)."""
+    """Matrix product with broadcasting over batch dims (``@``); a sparse operand goes to
+    :func:`ember.sparse.mm`."""
+    if getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False):
+        from ember.sparse import mm as sparse_mm
+
+        return sparse_mm(input, other)
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(
             "both arguments to matmul need to be at least 1D, but they are "
@@ -270,6 +275,8 @@ def _matmul_error(sa: tuple, sb: tuple) -> RuntimeError:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two matrices."""
+    if getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False):
+        return matmul(input, mat2)
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
