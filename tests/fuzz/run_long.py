@@ -27,7 +27,7 @@ RULES = [
     (r"(%=|//=|\*\*=|&=|\|=|\^=)", 2),
     (r"(unsqueeze_|squeeze_|t_)\b", 1),
     (r"MaskedFillBackward", 7),
-    (r"median_all|median\(", 5),
+    (r"median_all|median\(|median\(\)", 5),
     (r"^final_requires_grad|does not require grad and does not have a grad_fn", 6),
     (r"ember_no_raise backward .*modified by an inplace|ember_raises backward .*modified by an"
      r" inplace", 3),
@@ -44,6 +44,9 @@ RULES = [
     (r"cannot rebase this view's history|expanded dimensions only outside autograd", 34),
     (r"boolean array indexing assignment", 39),
     (r"^requires_grad", 6),
+    (r"some elements of the input tensor and the written-to tensor", 40),
+    (r"^value torch\.addcmul|^value torch\.addcdiv", 41),
+    (r"AxisError", 24),
     (r"einsum|gaussian_nll_loss|celu", 37),
     (r"could not be broadcast together|objects cannot be broadcast", 35),
     (r"did not match|Autograd not support dtype|alpha must not be a floating|should be between"
