@@ -661,11 +661,18 @@ class Tensor:
         return new
 
     def __reduce_ex__(self, protocol):
-        """Pickles the values (a copy of the array), ``requires_grad`` and any attributes, as
-        PyTorch pickles a tensor (a non-leaf comes back as a leaf; ``.grad`` is not kept)."""
-        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        """Pickles the values as raw little-endian bytes with the dtype's name, the shape,
+        ``requires_grad``, the class and the public attributes, as PyTorch pickles a tensor (a
+        non-leaf comes back as a leaf, a view as a tensor of its own; ``.grad`` is not kept).
+        The pickle names no NumPy global, so a weights-only unpickler needs none."""
+        import pickle
+
         arr = self._data if self._data.flags.c_contiguous else self._data.copy(order="C")
-        return (_rebuild_tensor, (type(self), arr, self._requires_grad, state))
+        raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).reshape(-1).view(np.uint8)
+        data = pickle.PickleBuffer(raw) if protocol >= 5 else raw.tobytes()
+        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return (_rebuild_tensor, (type(self), data, _dtype.from_numpy_dtype(arr.dtype).name,
+                                  tuple(arr.shape), self._requires_grad, state))
 
     # -- arithmetic operators --------------------------------------------------------------
     def __add__(self, other): return _ops.add(self, other)
@@ -1589,10 +1596,34 @@ def _refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> Non
         ))
 
 
-def _rebuild_tensor(cls, array: np.ndarray, requires_grad: bool, state: dict) -> Tensor:
-    """Unpickles what :meth:`Tensor.__reduce_ex__` pickled."""
+def _rebuild_tensor(cls, data, dtype: str, shape: tuple, requires_grad: bool,
+                    state: dict) -> Tensor:
+    """Unpickles what :meth:`Tensor.__reduce_ex__` pickled, checking every field first (the
+    pickle may come from an untrusted file)."""
+    import math
+
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"cannot rebuild a tensor as {cls!r}: not a Tensor class")
+    if not isinstance(dtype, str) or dtype not in _dtype._FROM_NAME:
+        raise TypeError(f"cannot rebuild a tensor of unknown dtype {dtype!r}"[:200])
+    if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)):
+        raise TypeError(f"cannot rebuild a tensor of shape {shape!r}: not a tuple of sizes"[:200])
+    if not (type(requires_grad) is bool and type(state) is dict
+            and all(isinstance(k, str) for k in state)):
+        raise TypeError("cannot rebuild a tensor: invalid requires_grad or attributes")
+    npd = _dtype._FROM_NAME[dtype].numpy
+    view = memoryview(data).cast("B")  # bytes, bytearray or an out-of-band buffer
+    if view.nbytes != math.prod(shape) * npd.itemsize:
+        raise ValueError(f"cannot rebuild a tensor of dtype {dtype} and shape {list(shape)} "
+                         f"from {view.nbytes} bytes")
+    arr = np.frombuffer(view, dtype=npd.newbyteorder("<")).reshape(shape)
+    arr = arr.astype(npd, copy=not arr.flags.writeable)  # native order, writable
+    if npd == np.bool_ and arr.view(np.uint8).max(initial=0) > 1:
+        raise ValueError("cannot rebuild a bool tensor from bytes other than 0 and 1")
+    if requires_grad and not _dtype.is_floating(npd):
+        raise RuntimeError("only Tensors of floating point dtype can require gradients")
     t = object.__new__(cls)
-    Tensor._init(t, array, bool(requires_grad))
+    Tensor._init(t, arr, requires_grad)
     t.__dict__.update(state)
     return t
 
