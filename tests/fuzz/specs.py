@@ -957,7 +957,8 @@ def _inplace(name: str, fn) -> None:
         if x is None:
             return None
         src = fn(g, x)
-        return None if src is None else (src, x)
+        # in-place calls return their target itself
+        return None if src is None else (f"assert {src} is {x}", x)
     op(name if "." in name else f"Tensor.{name}", "inplace",
        [INPLACE_NEEDS.get(name, f"Tensor.{name}")], stmt=True,
        smooth=name not in NONSMOOTH_INPLACE)(make)
