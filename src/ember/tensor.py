@@ -117,7 +117,10 @@ class Tensor:
     # -- autograd metadata -----------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        """True if gradients flow to (or through) this tensor."""
+        """True if gradients flow to (or through) this tensor (for a view, also after its base
+        took a gradient-requiring value in place)."""
+        if self._base is not None and "_view_steps" in self.__dict__:
+            self._sync_view_history()
         return self._requires_grad
 
     @requires_grad.setter
@@ -143,6 +146,8 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded operation."""
+        if self._base is not None and "_view_steps" in self.__dict__:
+            self._sync_view_history()
         return self.grad_fn is None
 
     @property
@@ -229,6 +234,11 @@ class Tensor:
         """
         if self._view_version == self._version_counter.value:
             return
+        multi = self.__dict__.get("_multi_output_view")
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[1]} of {multi[0]} is a view and its base or another view of its "
+                "base has been modified inplace. " + _MULTI_VIEW_RULE)
         self._view_version = self._version_counter.value
         if self._base._requires_grad:
             fresh = self._replay_view(self._base)
@@ -787,6 +797,11 @@ class Tensor:
             raise RuntimeError(
                 f"a leaf Variable that requires grad {verb} used in an in-place operation."
             )
+        multi = self.__dict__.get("_multi_output_view")
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. "
+                + _MULTI_VIEW_RULE)
         base = self._base
         if base is not None and base.grad_fn is None and base._requires_grad and \
                 self._is_differentiable_view():
@@ -1658,8 +1673,8 @@ class Size(tuple):
 def _refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> None:
     """PyTorch's error (or ``message``) for writing into a tensor in which several elements
     share one memory location (an ``expand``-ed dimension)."""
-    if 0 in arr.strides and any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape,
-                                                                    strict=True)):
+    if 0 in arr.strides and arr.size > 1 and any(
+            st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape, strict=True)):
         raise RuntimeError(message or (
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
@@ -1675,6 +1690,11 @@ def _rebuild_tensor(cls, array: np.ndarray, requires_grad: bool, state: dict) ->
 
 
 _SCALAR_NAMES = _dtype.SCALAR_TYPE_NAMES
+_MULTI_VIEW_RULE = (
+    "This view is the output of a function that returns multiple views. Such functions do not "
+    "allow the output views to be modified inplace. You should replace the inplace operation "
+    "by an out-of-place one."
+)
 
 
 def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
