@@ -117,7 +117,10 @@ class Tensor:
     # -- autograd metadata -----------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        """True if gradients flow to (or through) this tensor."""
+        """True if gradients flow to (or through) this tensor (for a view, also after its base
+        took a gradient-requiring value in place)."""
+        if self._base is not None and "_view_steps" in self.__dict__:
+            self._sync_view_history()
         return self._requires_grad
 
     @requires_grad.setter
@@ -143,6 +146,8 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded operation."""
+        if self._base is not None and "_view_steps" in self.__dict__:
+            self._sync_view_history()
         return self.grad_fn is None
 
     @property
@@ -229,6 +234,11 @@ class Tensor:
         """
         if self._view_version == self._version_counter.value:
             return
+        multi = self.__dict__.get("_multi_output_view")
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[1]} of {multi[0]} is a view and its base or another view of its "
+                "base has been modified inplace. " + _MULTI_VIEW_RULE)
         self._view_version = self._version_counter.value
         if self._base._requires_grad:
             fresh = self._replay_view(self._base)
@@ -724,6 +734,12 @@ class Tensor:
     def __isub__(self, other): return self.sub_(other)
     def __imul__(self, other): return self.mul_(other)
     def __itruediv__(self, other): return self.div_(other)
+    def __ifloordiv__(self, other): return self.floor_divide_(other)
+    def __imod__(self, other): return self.remainder_(other)
+    def __ipow__(self, other): return self.pow_(other)
+    def __iand__(self, other): return self.bitwise_and_(other)
+    def __ior__(self, other): return self.bitwise_or_(other)
+    def __ixor__(self, other): return self.bitwise_xor_(other)
 
     # -- in-place operations ---------------------------------------------------------------
     def _inplace(self, op, *args, **kwargs) -> Tensor:
@@ -788,6 +804,11 @@ class Tensor:
             raise RuntimeError(
                 f"a leaf Variable that requires grad {verb} used in an in-place operation."
             )
+        multi = self.__dict__.get("_multi_output_view")
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. "
+                + _MULTI_VIEW_RULE)
         base = self._base
         if base is not None and base.grad_fn is None and base._requires_grad and \
                 self._is_differentiable_view():
@@ -912,6 +933,59 @@ class Tensor:
 
     def tanh_(self) -> Tensor:
         return self._inplace(_ops.tanh)
+
+    # the in-place forms of the element-wise ops: ``x.op_(...)`` is ``x.copy_(x.op(...))``
+    # with PyTorch's checks (result dtype and shape must fit x) and x's history updated
+    def floor_(self): return self._inplace(_ops.floor)
+    def ceil_(self): return self._inplace(_ops.ceil)
+    def round_(self, *, decimals=0): return self._inplace(_ops.round, decimals=decimals)
+    def trunc_(self): return self._inplace(_ops.trunc)
+    def frac_(self): return self._inplace(_ops.frac)
+    def sign_(self): return self._inplace(_ops.sign)
+    def sgn_(self): return self._inplace(_ops.sgn)
+    def log_(self): return self._inplace(_ops.log)
+    def log2_(self): return self._inplace(_ops.log2)
+    def log10_(self): return self._inplace(_ops.log10)
+    def log1p_(self): return self._inplace(_ops.log1p)
+    def expm1_(self): return self._inplace(_ops.expm1)
+    def exp2_(self): return self._inplace(_ops.exp2)
+    def sin_(self): return self._inplace(_ops.sin)
+    def cos_(self): return self._inplace(_ops.cos)
+    def tan_(self): return self._inplace(_ops.tan)
+    def asin_(self): return self._inplace(_ops.asin)
+    def acos_(self): return self._inplace(_ops.acos)
+    def atan_(self): return self._inplace(_ops.atan)
+    def sinh_(self): return self._inplace(_ops.sinh)
+    def cosh_(self): return self._inplace(_ops.cosh)
+    def rsqrt_(self): return self._inplace(_ops.rsqrt)
+    def reciprocal_(self): return self._inplace(_ops.reciprocal)
+    def erf_(self): return self._inplace(_ops.erf)
+    def square_(self): return self._inplace(_ops.square)
+    def logit_(self, eps=None): return self._inplace(_ops.logit, eps)
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace(_ops.nan_to_num, nan, posinf, neginf)
+    def remainder_(self, other): return self._inplace(_ops.remainder, other)
+    def fmod_(self, other): return self._inplace(_ops.fmod, other)
+    def floor_divide_(self, other): return self._inplace(_ops.floor_divide, other)
+    def atan2_(self, other): return self._inplace(_ops.atan2, other)
+    def bitwise_and_(self, other): return self._inplace(_ops.bitwise_and, other)
+    def bitwise_or_(self, other): return self._inplace(_ops.bitwise_or, other)
+    def bitwise_xor_(self, other): return self._inplace(_ops.bitwise_xor, other)
+    def bitwise_not_(self): return self._inplace(_ops.bitwise_not)
+    def logical_not_(self): return self._inplace(_ops.logical_not)
+    def logical_and_(self, other): return self._inplace(_ops.logical_and, other)
+    def logical_or_(self, other): return self._inplace(_ops.logical_or, other)
+    def logical_xor_(self, other): return self._inplace(_ops.logical_xor, other)
+    def tril_(self, diagonal=0): return self._inplace(_ops.tril, diagonal)
+    def triu_(self, diagonal=0): return self._inplace(_ops.triu, diagonal)
+    def cumsum_(self, dim, *, dtype=None): return self._inplace(_ops.cumsum, dim, dtype=dtype)
+    def cumprod_(self, dim, *, dtype=None): return self._inplace(_ops.cumprod, dim, dtype=dtype)
+    absolute_ = abs_
+    negative_ = neg_
+    multiply_ = mul_
+    subtract_ = sub_
+    divide_ = true_divide_ = div_
+    arctan2_ = atan2_
 
     def clamp_(self, min=None, max=None) -> Tensor:
         return self._inplace(_ops.clamp, min, max)
@@ -1511,17 +1585,35 @@ class Tensor:
         self._version_counter.value += 1
         return self
 
-    def squeeze_(self, dim=None):
-        self._data = _ops.squeeze(self.detach(), dim)._data
+    def _inplace_view(self, op, *args) -> Tensor:
+        """Gives this tensor the shape of ``op(self, *args)``, a view op, in place: the same
+        memory seen with new metadata, and (when recorded) the view op as its history."""
+        recording = _state.enabled and self._requires_grad
+        if recording:
+            self._check_inplace()
+        view = op(self, *args)
+        self._data = view._data
+        if recording:
+            steps = self.__dict__.get("_view_steps")
+            new_steps = view.__dict__.get("_view_steps")
+            self.grad_fn, self._output_nr = view.grad_fn, view._output_nr
+            if steps is not None and new_steps is not None:
+                self._view_steps = new_steps
         return self
 
-    def unsqueeze_(self, dim):
-        self._data = _ops.unsqueeze(self.detach(), dim)._data
-        return self
+    def squeeze_(self, dim=None) -> Tensor:
+        return self._inplace_view(_ops.squeeze, dim)
 
-    def t_(self):
-        self._data = self._data.T
-        return self
+    def unsqueeze_(self, dim) -> Tensor:
+        return self._inplace_view(_ops.unsqueeze, dim)
+
+    def t_(self) -> Tensor:
+        return self._inplace_view(_ops.t)
+
+    def transpose_(self, dim0, dim1) -> Tensor:
+        return self._inplace_view(_ops.transpose, dim0, dim1)
+
+    swapaxes_ = swapdims_ = transpose_
 
     def resize_(self, *size):
         """Gives the tensor a new shape in place (elements beyond the old ones are unspecified)."""
@@ -1588,8 +1680,8 @@ class Size(tuple):
 def _refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> None:
     """PyTorch's error (or ``message``) for writing into a tensor in which several elements
     share one memory location (an ``expand``-ed dimension)."""
-    if 0 in arr.strides and any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape,
-                                                                    strict=True)):
+    if 0 in arr.strides and arr.size > 1 and any(
+            st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape, strict=True)):
         raise RuntimeError(message or (
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
@@ -1629,6 +1721,11 @@ def _rebuild_tensor(cls, data, dtype: str, shape: tuple, requires_grad: bool,
 
 
 _SCALAR_NAMES = _dtype.SCALAR_TYPE_NAMES
+_MULTI_VIEW_RULE = (
+    "This view is the output of a function that returns multiple views. Such functions do not "
+    "allow the output views to be modified inplace. You should replace the inplace operation "
+    "by an out-of-place one."
+)
 
 
 def _can_cast(src: np.dtype, dst: np.dtype) -> bool:

@@ -451,3 +451,66 @@ def test_a_saved_scalar_output_is_tied_to_the_returned_tensor():
     y.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+# -- views returned together by split / chunk / unbind ----------------------------------------
+def _grad_matrix(lib):
+    return lib.tensor([[0.5, 0.6], [0.3, 0.4]], requires_grad=True) * 1
+
+
+@pytest.mark.parametrize("make", ["x.unbind(0)[1]", "x.split(1)[0]", "x.chunk(2, 1)[0]",
+                                  "x.split([1, 1])[1]"])
+def test_multi_output_views_refuse_inplace_as_torch(make):
+    def edited(lib):
+        x = _grad_matrix(lib)
+        eval(make, {"x": x}).add_(1)
+        return x
+
+    def base_edited(lib):
+        x = _grad_matrix(lib)
+        v = eval(make, {"x": x})
+        x.add_(1)
+        return v.sum()
+
+    def without_grad(lib):
+        x = lib.tensor([[0.5, 0.6], [0.3, 0.4]])
+        eval(make, {"x": x}).add_(1)
+        return x
+
+    assert_same_outcome(edited)
+    assert_same_outcome(base_edited)
+    assert_same_outcome(without_grad)
+
+
+def base_takes_a_gradient_value_in_place(lib):
+    x = lib.zeros(2)
+    v = x[0:1]
+    y = lib.tensor([3.0], requires_grad=True)
+    x += y * 1
+    assert v.requires_grad and not v.is_leaf
+    (v * 5).sum().backward()
+    return y.grad
+
+
+def inplace_on_a_view_of_an_empty_tensor(lib):
+    x = lib.zeros(0, requires_grad=True)
+    y = x + 0
+    v = y.squeeze()
+    v.clamp_(0, 1)
+    y.sum().backward()
+    return x.grad
+
+
+def assignment_into_an_empty_tensor(lib):
+    x = lib.zeros((4, 1, 0), requires_grad=True)
+    v = x * 1
+    v[3] = -1
+    v.sum().backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("program", [base_takes_a_gradient_value_in_place,
+                                     inplace_on_a_view_of_an_empty_tensor,
+                                     assignment_into_an_empty_tensor])
+def test_views_follow_their_base_and_empty_views(program):
+    assert_same_outcome(program)

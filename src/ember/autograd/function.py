@@ -199,7 +199,7 @@ class CopySlices(Node):
         view = array
         for fn, args, kwargs in self._steps:
             view = fn.forward(scratch, view, *args, **kwargs)
-        if not np.shares_memory(view, array):
+        if view.size and not np.shares_memory(view, array):
             raise RuntimeError(
                 "Ember cannot rebase this view's history onto its base after an in-place "
                 "operation (its view functions do not give a view of a fresh array); clone() "

@@ -431,7 +431,17 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     for s in sizes:
         out.append(narrow(tensor, d, start, s))
         start += s
-    return tuple(out)
+    name = "Split" if isinstance(split_size_or_sections, int) else "SplitWithSizes"
+    return _multi_output_views(name, out)
+
+
+def _multi_output_views(name: str, views) -> tuple:
+    """Marks recorded views that one call returned together (split, chunk, unbind): as in
+    PyTorch, they may not be modified in place (see ``Tensor._check_inplace``)."""
+    for i, v in enumerate(views):
+        if v.grad_fn is not None:
+            v._multi_output_view = (name, i)
+    return tuple(views)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -447,7 +457,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """Removes ``dim`` and returns the slices along it."""
     d = canon_dim(dim, input._data.ndim)
-    return tuple(Slice.apply(input, (slice(None),) * d + (i,)) for i in range(input.shape[d]))
+    return _multi_output_views(
+        "Unbind", [Slice.apply(input, (slice(None),) * d + (i,)) for i in range(input.shape[d])])
 
 
 def flip(input: Tensor, dims) -> Tensor:
