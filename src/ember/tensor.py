@@ -767,7 +767,7 @@ class Tensor:
             snapshot._accumulator = self._grad_accumulator()
         result = op(snapshot, *args, **kwargs)
         self._check_inplace_result(result._data)
-        self._write(result._data)
+        self._write(result._data, fill=op == Fill.apply and _is_one_value(args))
         node = result.grad_fn
         if node is not None:
             _adopt_saved_output(node, result, self)
@@ -1675,6 +1675,14 @@ class Size(tuple):
         return Size(tuple(self) * n)
 
     __rmul__ = __mul__
+
+
+def _is_one_value(args: tuple) -> bool:
+    """True if ``args`` is a single number or 0-d tensor (a fill of one value)."""
+    if len(args) != 1:
+        return False
+    value = args[0]._data if isinstance(args[0], Tensor) else args[0]
+    return np.ndim(value) == 0
 
 
 def _refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> None:
