@@ -296,21 +296,33 @@ def test_symlink_target_is_replaced_not_the_link(tmp_path):
     assert os.path.islink(tmp_path / "link") and ember.load(tmp_path / "real") == {"v": 5}
 
 
-def test_unsupported_objects_raise_type_errors():
-    with pytest.raises(TypeError, match=r"obj\['a'\]\[1\]"):
-        ember.save({"a": [1, object()]}, io.BytesIO())
-    with pytest.raises(TypeError, match="state_dict"):
-        ember.save(ember.nn.Linear(2, 2), io.BytesIO())
-    with pytest.raises(TypeError, match="dtype complex128"):
-        ember.save(np.zeros(2, dtype=complex), io.BytesIO())
-    with pytest.raises(TypeError, match="dict key"):
-        ember.save({ember.float32: 1}, io.BytesIO())
-    with pytest.raises(TypeError, match="dict key"):
-        ember.save({(1, object()): 1}, io.BytesIO())
+@pytest.mark.parametrize("obj", [
+    {"a": [1, ember.nn.Identity()]},
+    np.zeros(2, dtype=complex),
+    {ember.float32: 1},
+    {(1, frozenset({2})): 1},
+], ids=["module", "complex_array", "dtype_key", "frozenset_key"])
+def test_what_the_structure_cannot_express_is_pickled(obj):
+    buf = io.BytesIO()
+    ember.save(obj, buf)
+    assert buf.getvalue()[:8] == b"EMBERPKL"
+    buf.seek(0)
+    back = ember.load(buf, weights_only=False)
+    assert type(back) is type(obj) and pickle.dumps(back) == pickle.dumps(obj)
+
+
+def test_cycles_are_pickled_and_unpicklable_objects_raise_picklings_errors(tmp_path):
     loop = []
     loop.append(loop)
-    with pytest.raises(ValueError, match="circular"):
-        ember.save(loop, io.BytesIO())
+    buf = io.BytesIO()
+    ember.save(loop, buf)
+    buf.seek(0)
+    back = ember.load(buf)  # a list holding itself: no global, so weights_only=True reads it
+    assert back[0] is back
+    path = tmp_path / "c"
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        ember.save({"f": lambda x: x}, path)
+    assert not path.exists() and os.listdir(tmp_path) == []  # failed before touching the disk
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to tell fds apart")
@@ -403,7 +415,7 @@ def test_malicious_pickle_does_not_run(tmp_path):
 
     path = tmp_path / "evil.pt"
     path.write_bytes(pickle.dumps(Evil()))
-    with pytest.raises(CheckpointError, match="pickle"):
+    with pytest.raises(pickle.UnpicklingError, match="whose module (posix|nt) is blocked"):
         ember.load(path)
     assert not marker.exists()
 

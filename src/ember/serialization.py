@@ -1,6 +1,11 @@
-"""``ember.save`` / ``ember.load``: checkpoints in the safetensors format, never pickled.
+"""``ember.save`` / ``ember.load``: safetensors checkpoints, and pickles for whole objects.
 
-A checkpoint file is a safetensors file, written and parsed by the ``safetensors`` library:
+``ember.save`` writes one of two formats. Whatever is made of tensors, plain values and
+containers (state dicts, optimizer states, training checkpoints) becomes a safetensors file,
+which loading parses as data. Anything else (a whole Module, an optimizer object, an instance of
+any class) becomes a pickle-based Ember file, which only ``weights_only=False`` unpickles freely.
+
+A safetensors checkpoint is written and parsed by the ``safetensors`` library:
 
 * 8 bytes: ``N``, the header length, a little-endian unsigned 64-bit integer;
 * ``N`` bytes: a JSON object (UTF-8, padded with spaces to a multiple of 8 bytes) mapping each
@@ -18,26 +23,53 @@ section. A tensor's name is its path in the object (``"fc.weight"``,
 any safetensors reader opens; a plain safetensors file without Ember's metadata loads as a
 ``{name: tensor}`` dict.
 
-Loading parses JSON and copies bytes, nothing else: no pickle, no imports named by the file,
+Loading it parses JSON and copies bytes, nothing else: no pickle, no imports named by the file,
 no code runs, whatever the file holds. Ember checks the header itself first, so that a foreign,
 truncated or corrupted file gets a :class:`CheckpointError` saying what is wrong, before the
 library reads it.
+
+A pickle-based Ember file is a 24-byte header and a pickle stream (protocol 5 unless
+``pickle_protocol`` says otherwise):
+
+* 8 bytes: the magic ``b"EMBERPKL"``;
+* 4 bytes: the format version (1), a little-endian unsigned 32-bit integer;
+* 4 bytes: the CRC-32 of the pickle stream, little-endian;
+* 8 bytes: the length of the pickle stream, a little-endian unsigned 64-bit integer;
+* the pickle stream, ending exactly at the end of the file.
+
+A tensor in the stream is ``ember.tensor._rebuild_tensor(cls, raw little-endian bytes, dtype
+name, shape, requires_grad, public attributes)`` (see ``Tensor.__reduce_ex__``): no NumPy global.
+Length and CRC are checked before anything is unpickled, so a truncated or corrupted file is a
+:class:`CheckpointError`. ``ember.load`` also reads plain pickle streams (``pickle.dump``).
+
+With ``weights_only=True`` (the default, as in PyTorch 2.6 and later) a pickle is read by a
+restricted unpickler that resolves only allowed globals: Ember's tensor rebuild and tensor
+classes (``Tensor``, ``Parameter``, ``Buffer``), ``ember.Size``, ``ember.device``, Ember's
+dtypes, ``collections.OrderedDict`` and ``Counter``, ``set``, ``frozenset``, ``bytearray``,
+``complex`` and ``_codecs.encode`` (bytes in protocol 2), plus what :func:`add_safe_globals` or
+:class:`safe_globals` allow. Any other global is refused with PyTorch's
+``pickle.UnpicklingError`` before it is imported, so no code named by the file runs.
 """
 
 from __future__ import annotations
 
+import _compat_pickle
 import base64
+import codecs
 import errno
 import io
 import json
 import math
 import os
+import pickle
 import re
 import socket
 import stat
+import struct
 import time
+import warnings
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import ml_dtypes
 import numpy as np
@@ -48,9 +80,14 @@ from ember.backend import device as _device
 from ember.backend import get_backend
 from ember.tensor import Tensor
 
-__all__ = ["save", "load", "CheckpointError"]
+__all__ = ["save", "load", "CheckpointError", "add_safe_globals", "get_safe_globals",
+           "clear_safe_globals", "safe_globals"]
 
 FORMAT_VERSION = "1"
+PICKLE_MAGIC = b"EMBERPKL"
+PICKLE_FORMAT_VERSION = 1
+_PICKLE_HEAD = struct.Struct("<8sIIQ")  # magic, version, CRC-32 and length of the pickle
+_TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C  # the first pickle of a legacy torch.save file
 _MAX_HEADER = 100_000_000  # the safetensors limit on the header size
 _MAX_DEPTH = 512  # nesting levels load accepts (recursion stays far below Python's limit)
 _MAX_INDEX = 2 ** 63 - 1  # NumPy's largest size: bounds every dimension and element count
@@ -77,8 +114,13 @@ class CheckpointError(RuntimeError, ValueError):
 
 # -- saving ------------------------------------------------------------------------------------
 
+class _Unstructured(Exception):
+    """The object holds something the safetensors structure cannot express: it is pickled."""
+
+
 class _Encoder:
-    """Turns an object into (tagged JSON structure, list of (name, array))."""
+    """Turns an object into (tagged JSON structure, list of (name, array)), or raises
+    :class:`_Unstructured`."""
 
     def __init__(self) -> None:
         self.arrays: list[tuple[str, np.ndarray]] = []
@@ -95,11 +137,9 @@ class _Encoder:
         self._names.add(name)
         return name
 
-    def _array(self, arr: np.ndarray, path: list, where: str) -> str:
+    def _array(self, arr: np.ndarray, path: list) -> str:
         if np.dtype(arr.dtype).newbyteorder("=") not in _CODE_OF:
-            raise TypeError(f"ember.save: cannot save an array of dtype {arr.dtype} at {where}; "
-                            "supported dtypes: bool, uint8, int8, int16, int32, int64, float16, "
-                            "bfloat16, float32, float64")
+            raise _Unstructured
         name = self._name(path)
         if not arr.flags.c_contiguous:  # (np.ascontiguousarray would make 0-d arrays 1-d)
             arr = arr.copy(order="C")
@@ -108,17 +148,16 @@ class _Encoder:
         return name
 
     def encode(self, obj, path: list):
-        where = "obj" + "".join(f"[{p!r}]" for p in path)
         if obj is None or isinstance(obj, bool):
             return obj
         if isinstance(obj, str):
             return str(obj)
         if isinstance(obj, Tensor):
-            return self._tensor(obj, path, where)
+            return self._tensor(obj, path)
         if isinstance(obj, np.ndarray):
-            return self._shared(obj, path, where, {"T": "ndarray"})
+            return self._shared(obj, path, {"T": "ndarray"})
         if isinstance(obj, np.generic):
-            return {"T": "npscalar", "name": self._array(np.asarray(obj), path, where)}
+            return {"T": "npscalar", "name": self._array(np.asarray(obj), path)}
         if isinstance(obj, int):
             return int(obj)
         if isinstance(obj, float):
@@ -135,22 +174,14 @@ class _Encoder:
         if isinstance(obj, Generator):
             return {"T": "generator", "seed": obj.initial_seed(), "offset": obj.get_offset()}
         if isinstance(obj, (list, tuple, dict)):
-            if id(obj) in self._active:
-                raise ValueError(f"ember.save: circular reference at {where}")
+            if id(obj) in self._active:  # a cycle
+                raise _Unstructured
             self._active.add(id(obj))
             try:
                 return self._container(obj, path)
             finally:
                 self._active.discard(id(obj))
-        hint = ""
-        if callable(getattr(obj, "state_dict", None)):
-            hint = " (save its state_dict() instead)"
-        raise TypeError(
-            f"ember.save: cannot save an object of type {type(obj).__module__}."
-            f"{type(obj).__qualname__} at {where}{hint}. Checkpoints hold tensors, NumPy arrays "
-            "and scalars, None, bool, int, float, str, bytes, dtypes, devices, generators and "
-            "lists, tuples and dicts of these; nothing is pickled."
-        )
+        raise _Unstructured
 
     def _container(self, obj, path: list):
         from ember.tensor import Size
@@ -174,20 +205,19 @@ class _Encoder:
             return float(k) if math.isfinite(k) else {"T": "float", "v": repr(float(k))}
         if isinstance(k, str):
             return str(k)
-        raise TypeError(f"ember.save: cannot save a dict key of type {type(k).__name__} "
-                        f"({k!r}); keys must be None, bool, int, float, str or tuples of these")
+        raise _Unstructured
 
-    def _shared(self, obj, path, where, node):
+    def _shared(self, obj, path, node):
         """One header entry per object, however often the object appears (tied weights)."""
         seen = self._by_id.get(id(obj))
         if seen is not None and seen[1] is obj:
             return dict(node, name=seen[0])
         arr = obj._data if isinstance(obj, Tensor) else obj
-        name = self._array(arr, path, where)
+        name = self._array(arr, path)
         self._by_id[id(obj)] = (name, obj)
         return dict(node, name=name)
 
-    def _tensor(self, t: Tensor, path, where):
+    def _tensor(self, t: Tensor, path):
         from ember.nn.parameter import Parameter
 
         node = {"T": "tensor"}
@@ -195,7 +225,7 @@ class _Encoder:
             node["cls"] = "Parameter"
         if t.requires_grad:
             node["requires_grad"] = True
-        return self._shared(t, path, where, node)
+        return self._shared(t, path, node)
 
 
 def _dumps(obj) -> str:
@@ -221,11 +251,16 @@ _CRC_KEY = "ember.crc32"
 _CRC_SLOT = b'"ember.crc32":"00000000"'  # as the library writes the placeholder into the header
 
 
-def _prepare(obj) -> tuple[dict, dict, dict[str, np.ndarray]]:
-    """The library's arguments for ``obj``: tensor specs, metadata (CRC still a placeholder),
-    and the arrays the specs point into, which must stay alive until the bytes are written."""
+def _prepare(obj, pickle_module, pickle_protocol):
+    """What ``save`` writes for ``obj``: the bytes of a pickle-based file (a ``memoryview``) if
+    ``obj`` holds something the safetensors structure cannot express, else the library's
+    arguments: tensor specs, metadata (CRC still a placeholder), and the arrays the specs point
+    into, which must stay alive until the bytes are written."""
     enc = _Encoder()
-    structure = enc.encode(obj, [])
+    try:
+        structure = enc.encode(obj, [])
+    except _Unstructured:  # a Module, an instance of any class, a cycle...
+        return _pickled(obj, pickle_module, pickle_protocol)
     meta = {"ember.format_version": FORMAT_VERSION, "ember.structure": _dumps(structure),
             _CRC_KEY: "00000000"}
     arrays = dict(enc.arrays)
@@ -233,6 +268,20 @@ def _prepare(obj) -> tuple[dict, dict, dict[str, np.ndarray]]:
                                           data_ptr=arr.ctypes.data, data_len=arr.nbytes)
              for name, arr in arrays.items()}
     return specs, meta, arrays
+
+
+def _pickled(obj, pickle_module, pickle_protocol) -> memoryview:
+    """A pickle-based Ember file holding ``obj`` (the format is in the module docstring)."""
+    buf = io.BytesIO()
+    buf.write(bytes(_PICKLE_HEAD.size))
+    protocol = 5 if pickle_protocol is None else pickle_protocol
+    (pickle_module or pickle).Pickler(buf, protocol=protocol).dump(obj)
+    with buf.getbuffer() as view:
+        n = len(view) - _PICKLE_HEAD.size
+        crc = zlib.crc32(view[_PICKLE_HEAD.size:])
+    buf.seek(0)
+    buf.write(_PICKLE_HEAD.pack(PICKLE_MAGIC, PICKLE_FORMAT_VERSION, crc, n))
+    return buf.getbuffer()
 
 
 def _crc_patch(head: bytes, arrays: dict[str, np.ndarray], size: int) -> tuple[int, bytes]:
@@ -257,7 +306,11 @@ def _crc_patch(head: bytes, arrays: dict[str, np.ndarray], size: int) -> tuple[i
     return at + len(_CRC_SLOT) - 9, f"{crc:08x}".encode("ascii")
 
 
-def _write_stream(f, specs: dict, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+def _write_stream(f, payload) -> None:
+    if isinstance(payload, memoryview):
+        f.write(payload)
+        return
+    specs, meta, arrays = payload
     raw = safetensors.serialize(specs, metadata=meta)
     at, crc = _crc_patch(raw, arrays, len(raw))
     view = memoryview(raw)
@@ -268,9 +321,17 @@ def _write_stream(f, specs: dict, meta: dict, arrays: dict[str, np.ndarray]) -> 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None,
          _use_new_zipfile_serialization: bool = True) -> None:
-    """Saves a state dict (or any nesting of tensors and plain values) to a checkpoint file.
+    """Saves an object to a checkpoint file: a safetensors file when it can, else a pickle.
 
-    The file is a safetensors file (see :mod:`ember.serialization`) and holds no pickle.
+    A state dict, an optimizer state or any nesting of tensors and plain values (listed under
+    ``obj``) becomes a safetensors file, which holds no pickle. Any other object (a whole
+    Module, an optimizer, an instance of your own class, or a container holding one) is pickled
+    into a pickle-based Ember file (see :mod:`ember.serialization`), as ``torch.save`` pickles:
+    loading it back needs ``ember.load(f, weights_only=False)`` (trusted files only) or its
+    classes allowed with :func:`add_safe_globals`. Tensors in it keep their class, dtype,
+    ``requires_grad`` and attributes; a tensor reached twice loads as one tensor, and a view
+    is saved as its values.
+
     Saving to a path is atomic: the checkpoint is written into a temporary directory beside the
     file (named ``.<file name>.ember-save-<host>-<pid>-<random>.tmp``), flushed to disk, then
     renamed over the file, so a crash leaves either the old file or the new one, never a mix.
@@ -287,32 +348,36 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
             tuples; key types and order are kept). A tensor appearing twice is stored once and
             loads as one tensor; distinct tensors that share memory (views) are stored as
             separate copies and load unshared. Subclasses of list, tuple and dict save as the
-            base type (``OrderedDict`` and ``ember.Size`` are kept).
+            base type (``OrderedDict`` and ``ember.Size`` are kept). Anything else is pickled.
         f: a path (``str`` or ``os.PathLike``) or a binary file object open for writing (written
             at its position; no atomicity).
-        pickle_module, pickle_protocol, _use_new_zipfile_serialization: accepted so that
-            PyTorch calls run; never used (nothing is pickled).
+        pickle_module: the module whose ``Pickler`` pickles an object that needs it
+            (default :mod:`pickle`).
+        pickle_protocol: the pickle protocol for such an object (default 5).
+        _use_new_zipfile_serialization: accepted so that PyTorch calls run; unused.
 
     Raises:
-        TypeError: for an object that cannot be stored, naming where it is in ``obj``.
+        pickle.PicklingError, AttributeError, TypeError: from :mod:`pickle`, for an object that
+            cannot be pickled (a lambda, a local class), before the file is touched.
         RuntimeError: if the path cannot be written (empty, a directory, no parent directory,
             no permission, disk full), as PyTorch raises; the message names the path.
 
     Example:
         >>> ember.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
         ...             "rng": ember.get_rng_state(), "epoch": 3}, "ckpt.safetensors")
+        >>> ember.save(model, "model.pt")  # pickled: ember.load("model.pt", weights_only=False)
     """
     if not isinstance(f, (str, bytes, os.PathLike)):
         if isinstance(f, io.TextIOBase):
             raise TypeError("ember.save needs a binary file object (open the file with 'wb')")
-        _write_stream(f, *_prepare(obj))
+        _write_stream(f, _prepare(obj, pickle_module, pickle_protocol))
         if hasattr(f, "flush"):
             f.flush()
         return
     user = os.fsdecode(os.fspath(f))
     if not user:
         raise RuntimeError("ember.save: invalid file name: '' (the path is empty)")
-    specs, meta, arrays = _prepare(obj)  # before touching the file system: TypeErrors first
+    payload = _prepare(obj, pickle_module, pickle_protocol)  # pickling errors come first
     path = os.path.realpath(user)  # a symlink's target is replaced, not the link
     try:
         st = os.stat(path)
@@ -329,7 +394,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
     if st is not None and not stat.S_ISREG(st.st_mode):
         try:
             with open(path, "wb") as out:
-                _write_stream(out, specs, meta, arrays)
+                _write_stream(out, payload)
         except OSError as e:
             raise _save_error(user, e) from None
         return
@@ -342,7 +407,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
     except OSError as e:
         raise _save_error(user, e) from None
     try:
-        _write_replace(os.path.join(tmpdir, "data"), path, st, specs, meta, arrays)
+        _write_replace(os.path.join(tmpdir, "data"), path, st, payload)
     except BaseException as e:
         _remove_tmpdir(tmpdir)
         if isinstance(e, (OSError, safetensors.SafetensorError)):
@@ -352,28 +417,39 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
     _fsync_dir(directory)
 
 
-def _write_replace(data: str, path: str, st: os.stat_result | None, specs, meta, arrays) -> None:
+def _write_replace(data: str, path: str, st: os.stat_result | None, payload) -> None:
     if st is None:  # a new file gets open()'s mode, 0o666 less the umask: let the OS apply it
         os.close(os.open(data, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         mode = stat.S_IMODE(os.stat(data).st_mode)
     else:
         mode = stat.S_IMODE(st.st_mode)
-    # The library writes a file of its own beside ``data`` and renames it to ``data``; both
-    # stay inside the temporary directory until the final rename.
-    safetensors.serialize_file(specs, data, metadata=meta)
-    with open(data, "r+b") as out:
-        head = out.read(8)
-        head += out.read(int.from_bytes(head, "little"))
-        at, crc = _crc_patch(head, arrays, os.fstat(out.fileno()).st_size)
-        out.seek(at)
-        out.write(crc)
-        out.flush()
-        if hasattr(os, "fchmod"):
-            os.fchmod(out.fileno(), mode)
-        else:
-            os.chmod(data, mode)
-        os.fsync(out.fileno())
+    if isinstance(payload, memoryview):
+        with open(data, "wb") as out:
+            out.write(payload)
+            _sync(out, data, mode)
+    else:
+        # The library writes a file of its own beside ``data`` and renames it to ``data``;
+        # both stay inside the temporary directory until the final rename.
+        specs, meta, arrays = payload
+        safetensors.serialize_file(specs, data, metadata=meta)
+        with open(data, "r+b") as out:
+            head = out.read(8)
+            head += out.read(int.from_bytes(head, "little"))
+            at, crc = _crc_patch(head, arrays, os.fstat(out.fileno()).st_size)
+            out.seek(at)
+            out.write(crc)
+            _sync(out, data, mode)
     os.replace(data, path)
+
+
+def _sync(out, data: str, mode: int) -> None:
+    """Gives the written temporary file its final permission bits and flushes it to disk."""
+    out.flush()
+    if hasattr(os, "fchmod"):
+        os.fchmod(out.fileno(), mode)
+    else:
+        os.chmod(data, mode)
+    os.fsync(out.fileno())
 
 
 def _save_error(user: str, e: BaseException) -> RuntimeError:
@@ -475,14 +551,13 @@ def _fsync_dir(directory: str) -> None:
 
 # -- loading -----------------------------------------------------------------------------------
 
-_TORCH_HINT = ("ember.load reads only safetensors files and never unpickles (unpickling runs "
-               "whatever code the file names). Convert it in PyTorch, from a source you trust: "
+_TORCH_HINT = ("ember.load does not read PyTorch's own checkpoint format (pickled storages). "
+               "Convert it in PyTorch, from a source you trust: "
                "safetensors.torch.save_file(torch.load(path, weights_only=True), new_path) for "
                "a state dict of tensors")
 _SIGNATURES = (
     (b"PK\x03\x04", "a zip archive, such as a PyTorch checkpoint written by torch.save "
                     "(.pt/.pth: a pickle inside a zip)", _TORCH_HINT),
-    (b"\x80", "a pickle stream, such as a legacy PyTorch checkpoint", _TORCH_HINT),
     (b"\x93NUMPY", "a NumPy .npy file", "load it with numpy.load"),
     (b"\x89PNG\r\n\x1a\n", "a PNG image", ""),
     (b"\xff\xd8\xff", "a JPEG image", ""),
@@ -558,9 +633,12 @@ class _Reader:
         return data
 
 
-def _read_header(reader: _Reader) -> tuple[bytes, dict]:
-    """The file's first ``8 + N`` bytes and its header, with the reason if it has none."""
-    first = reader.read_upto(9)  # the header length and the '{' a JSON header starts with
+def _read_header(reader: _Reader, first: bytes) -> tuple[bytes, dict]:
+    """The file's first ``8 + N`` bytes and its header, with the reason if it has none.
+
+    ``first`` is the file's first 9 bytes (fewer if it is shorter), already read: the header
+    length and the '{' a JSON header starts with.
+    """
     if not first:
         raise CheckpointError("not an Ember/safetensors file: the file is empty")
     if len(first) < 9 or first[8:9] != b"{":
@@ -648,9 +726,10 @@ def _validate(header: dict) -> tuple[dict, list[tuple[str, np.dtype, tuple, int,
     return meta, entries
 
 
-def _read_file(reader: _Reader, whole_file: bool) -> tuple[bytes, dict, dict, list]:
+def _read_file(reader: _Reader, whole_file: bool, first: bytes) -> tuple[bytes, dict, dict,
+                                                                          list]:
     """One checkpoint's bytes, checked: (bytes, header, metadata, entries in data order)."""
-    head, header = _read_header(reader)
+    head, header = _read_header(reader, first)
     meta, entries = _validate(header)
     total = entries[-1][4] if entries else 0
     if reader.remaining is not None:
@@ -816,43 +895,68 @@ def _check_regular(st: os.stat_result, user: str) -> None:
                               "open binary file object)")
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
+def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = None,
          mmap: bool | None = None, **pickle_load_args):
-    """Loads what :func:`save` saved (or any safetensors file) without running any code.
+    """Loads what :func:`save` saved, a safetensors file, or a pickle, as ``torch.load`` does.
 
-    The file is parsed as data: Ember checks the JSON header entry by entry (dtypes, shapes,
-    offsets that tile the data exactly, a CRC-32 over header and data), then the
-    ``safetensors`` library reads the tensors' bytes into new arrays. Nothing is unpickled and
-    nothing named by the file is imported or called, so an untrusted file cannot execute code;
-    ``weights_only`` is accepted for PyTorch compatibility and changes nothing. A safetensors
-    file written by another library, without Ember's metadata, loads as a ``{name: tensor}``
-    dict (``BF16`` tensors load as ``ember.bfloat16``). A path must name a regular file: a FIFO
-    or a device is refused without being opened for reading, so that nothing blocks.
+    A safetensors checkpoint is parsed as data, whatever ``weights_only`` says: Ember checks
+    the JSON header entry by entry (dtypes, shapes, offsets that tile the data exactly, a CRC-32
+    over header and data), then the ``safetensors`` library reads the tensors' bytes into new
+    arrays; nothing is unpickled, imported or called. A safetensors file written by another
+    library, without Ember's metadata, loads as a ``{name: tensor}`` dict (``BF16`` tensors load
+    as ``ember.bfloat16``).
+
+    A pickle-based Ember file (a whole Module, an optimizer object...) or a plain pickle stream
+    is unpickled. With ``weights_only=True`` (the default, as in PyTorch 2.6 and later) only
+    tensors, plain containers and scalars, ``ember.Size``, dtypes, devices and the globals
+    allowed with :func:`add_safe_globals` or :class:`safe_globals` load; any other global is
+    refused with PyTorch's ``pickle.UnpicklingError`` before it is imported, so the file runs
+    no code. ``weights_only=False`` unpickles anything, which runs whatever code the file
+    names: only for files you trust. A PyTorch checkpoint (``torch.save``'s zip, or its legacy
+    pickles) is refused with a :class:`CheckpointError` saying how to convert it.
+
+    A path must name a regular file: a FIFO or a device is refused without being opened for
+    reading, so that nothing blocks.
 
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object, read from its position.
         map_location: where to put the tensors; Ember has only the CPU, so ``None``, ``'cpu'``
             or ``ember.device('cpu')`` (a dict or callable is accepted and has no effect).
-        pickle_module: accepted so that PyTorch calls run; never used.
-        weights_only: accepted for compatibility; loading never runs code either way.
+        pickle_module: the module whose ``Unpickler`` reads a pickle with
+            ``weights_only=False`` (default :mod:`pickle`); giving it makes ``weights_only``
+            default to False, as in PyTorch.
+        weights_only: restrict unpickling to weights (see above). Defaults to True, or to False
+            when ``pickle_module`` is given.
         mmap: accepted for compatibility; the data are always read into memory.
-        **pickle_load_args: accepted so that PyTorch calls run (``encoding=...``); unused.
+        **pickle_load_args: passed to ``pickle_module.Unpickler`` with ``weights_only=False``
+            (``encoding=...``); PyTorch's warning otherwise.
 
     Returns:
-        The saved object: tensors, plain values and containers as they were saved.
+        The saved object.
 
     Raises:
+        pickle.UnpicklingError: with ``weights_only=True``, for a pickle naming a global that
+            is not allowed (PyTorch's message, naming the global and how to allow it).
         CheckpointError: (a ``RuntimeError`` and ``ValueError``) for a foreign file (such as a
-            PyTorch ``.pt`` zip or pickle), an empty, truncated or corrupted file, offsets out of
-            range, an unsupported dtype, or a path that is not a regular file; the message
+            PyTorch ``.pt`` file), an empty, truncated or corrupted file or pickle, offsets out
+            of range, an unsupported dtype, or a path that is not a regular file; the message
             names the file and the problem.
+        RuntimeError: for ``weights_only=True`` with an explicit ``pickle_module`` (PyTorch's
+            error).
         FileNotFoundError: if the path does not exist.
         IsADirectoryError: if the path is a directory.
 
     Example:
         >>> ckpt = ember.load("ckpt.safetensors")
         >>> model.load_state_dict(ckpt["model"])
+        >>> model = ember.load("model.pt", weights_only=False)  # a whole pickled Module
     """
+    if weights_only is None:
+        weights_only = pickle_module is None
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if pickle_load_args and weights_only:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=2)
     if map_location is not None and not callable(map_location) and not isinstance(
             map_location, dict):
         if str(map_location).startswith("cuda"):
@@ -862,30 +966,272 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool = True,
                 "map_location=ember.device('cpu') to map your storages to the CPU."
             )
         get_backend(map_location)
+    unpickle = _Unpickling(weights_only, pickle_module or pickle, pickle_load_args)
     if not isinstance(f, (str, bytes, os.PathLike)):
         if isinstance(f, io.TextIOBase):
             raise TypeError("ember.load needs a binary file object (open the file with 'rb')")
         name = getattr(f, "name", None)
         where = f"'{name}'" if isinstance(name, str) else f"a {type(f).__name__} file object"
-        return _load_from(f, where, whole_file=False)
+        return _load_from(f, where, False, unpickle)
     user = os.fsdecode(os.fspath(f))
     _check_regular(os.stat(user), user)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(user, flags)  # O_NONBLOCK: a FIFO swapped in after the stat cannot block
     with os.fdopen(fd, "rb") as fh:
         _check_regular(os.fstat(fd), user)
-        return _load_from(fh, f"'{user}'", whole_file=True)
+        return _load_from(fh, f"'{user}'", True, unpickle)
 
 
-def _load_from(fh, where: str, whole_file: bool):
+def _load_from(fh, where: str, whole_file: bool, unpickle: _Unpickling):
     try:
-        return _decode_file(_Reader(fh), whole_file)
+        reader = _Reader(fh)
+        first = reader.read_upto(9)
+        if first[:8] == PICKLE_MAGIC[:len(first)] and len(first) >= 2:
+            return _load_ember_pickle(reader, first, whole_file, unpickle)
+        # A pickle opens with PROTO (0x80) and its protocol; so may a safetensors header length,
+        # but then the 9th byte opens the JSON header and the length is a plausible one.
+        safetensors_like = first[8:9] == b"{" and int.from_bytes(first[:8], "little") <= \
+            _MAX_HEADER
+        if first[:1] == b"\x80" and first[1:2] in (b"\2", b"\3", b"\4", b"\5") and not \
+                safetensors_like:
+            return _load_pickle(reader, first, unpickle)
+        return _decode_file(reader, whole_file, first)
     except CheckpointError as e:
         raise CheckpointError(f"cannot load {where}: {e}") from None
 
 
-def _decode_file(reader: _Reader, whole_file: bool):
-    raw, header, meta, entries = _read_file(reader, whole_file)
+def _load_ember_pickle(reader: _Reader, first: bytes, whole_file: bool, unpickle: _Unpickling):
+    head = first + reader.read(_PICKLE_HEAD.size - len(first), "the 24-byte header")
+    magic, version, crc, n = _PICKLE_HEAD.unpack(head)
+    if magic != PICKLE_MAGIC:
+        raise CheckpointError(f"not an Ember file: it starts with {head[:8]!r}")
+    if version != PICKLE_FORMAT_VERSION:
+        raise CheckpointError(f"unsupported Ember pickle format version {version} (this Ember "
+                              f"reads version {PICKLE_FORMAT_VERSION})")
+    if reader.remaining is not None and n > reader.remaining:
+        raise CheckpointError(f"truncated checkpoint: the pickle data needs {n} bytes but the "
+                              f"file has {reader.remaining} after the header")
+    data = reader.read(n, "the pickle data")
+    if whole_file and reader.remaining:
+        raise CheckpointError(f"corrupted checkpoint: {reader.remaining} unexpected bytes after "
+                              f"the pickle data (expected {n} bytes)")
+    if zlib.crc32(data) != crc:
+        raise CheckpointError(f"corrupted checkpoint: CRC-32 mismatch (stored {crc:08x}, "
+                              f"computed {zlib.crc32(data):08x}); the pickle data were altered")
+    stream = io.BytesIO(data)
+    obj = unpickle(stream)
+    if stream.tell() != n:
+        raise CheckpointError(f"corrupted checkpoint: the pickle ends at byte {stream.tell()} of "
+                              f"{n}")
+    return obj
+
+
+def _load_pickle(reader: _Reader, first: bytes, unpickle: _Unpickling):
+    """A plain pickle stream (``pickle.dump``): one pickle, read from the file's position."""
+    obj = unpickle(_Prefixed(first, reader.f))
+    if type(obj) is int and obj == _TORCH_LEGACY_MAGIC:
+        raise CheckpointError("not an Ember file: it is a legacy PyTorch checkpoint (torch.save "
+                              f"with _use_new_zipfile_serialization=False). {_TORCH_HINT}")
+    return obj
+
+
+class _Prefixed:
+    """A binary file object reading ``prefix`` (bytes already read from ``f``), then ``f``."""
+
+    def __init__(self, prefix: bytes, f) -> None:
+        self.prefix, self.f = prefix, f
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            out, self.prefix = self.prefix + self.f.read(), b""
+            return out
+        out, self.prefix = self.prefix[:n], self.prefix[n:]
+        while len(out) < n:  # a raw stream may return fewer bytes than asked
+            chunk = self.f.read(n - len(out))
+            if not chunk:
+                break
+            out += chunk
+        return out
+
+    def readline(self) -> bytes:
+        at = self.prefix.find(b"\n")
+        if at >= 0:
+            out, self.prefix = self.prefix[:at + 1], self.prefix[at + 1:]
+            return out
+        out, self.prefix = self.prefix, b""
+        return out + self.f.readline()
+
+
+# -- weights-only unpickling -------------------------------------------------------------------
+
+_UNSAFE_MESSAGE = (
+    "In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` "
+    "from `False` to `True` (`ember.load` has the same default). Re-running `ember.load` with "
+    "`weights_only` set to `False` will likely succeed, but it can result in arbitrary code "
+    "execution. Do it only if you got the file from a trusted source."
+)
+_DOCS_MESSAGE = ("\n\nCheck the documentation of ember.load (help(ember.load)) to learn more "
+                 "about types accepted by default with weights_only.")
+#: modules whose globals are refused even when allowed (PyTorch's list)
+_BLOCKED_MODULES = ("sys", "os", "posix", "nt")
+_user_globals: set = set()
+
+
+class _Refused(Exception):
+    """A global the weights-only unpickler does not allow (turned into PyTorch's error)."""
+
+
+def _default_globals() -> dict[str, object]:
+    """The globals a weights-only load resolves by default, by ``module.name``."""
+    from ember.nn.parameter import Buffer, Parameter
+    from ember.tensor import Size, _rebuild_tensor
+
+    allowed = {
+        "ember.tensor._rebuild_tensor": _rebuild_tensor, "ember.tensor.Tensor": Tensor,
+        "ember.nn.parameter.Parameter": Parameter, "ember.nn.parameter.Buffer": Buffer,
+        "ember.tensor.Size": Size, "ember.backend.device": _device,
+        "collections.OrderedDict": OrderedDict, "collections.Counter": Counter,
+        "builtins.set": set, "builtins.frozenset": frozenset, "builtins.bytearray": bytearray,
+        "builtins.complex": complex, "_codecs.encode": codecs.encode,
+    }
+    allowed.update({f"ember._dtype.{name}": d for name, d in vars(_dtype).items()
+                    if isinstance(d, _dtype.dtype)})
+    return allowed
+
+
+def _allowed_by_user() -> dict[str, object]:
+    allowed = {}
+    for entry in _user_globals:
+        if isinstance(entry, tuple):
+            allowed[entry[1]] = entry[0]
+        else:
+            allowed[f"{entry.__module__}.{entry.__qualname__}"] = entry
+    return allowed
+
+
+class _WeightsUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only allowed globals and imports nothing else."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in _compat_pickle.NAME_MAPPING:  # Python 2 names, as pickle maps them
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
+        full = f"{module}.{name}"
+        if module in _BLOCKED_MODULES:
+            raise _Refused(f"Trying to load unsupported GLOBAL {full} whose module {module} is "
+                           "blocked.")
+        for allowed in (_default_globals(), _allowed_by_user()):
+            if full in allowed:
+                return allowed[full]
+        if full.startswith("builtins."):
+            full = full[len("builtins."):]
+        raise _Refused(
+            f"Unsupported global: GLOBAL {full} was not an allowed global by default. Please use "
+            f"`ember.serialization.add_safe_globals([{full}])` or the "
+            f"`ember.serialization.safe_globals([{full}])` context manager to allowlist this "
+            "global if you trust this class/function.")
+
+
+def _refusal(message: str) -> str:
+    """PyTorch's text around the weights-only unpickler's ``message``."""
+    if message.startswith("Unsupported global"):
+        return ("Weights only load failed. This file can still be loaded, to do so you have two "
+                "options, \033[1mdo those steps only if you trust the source of the "
+                f"checkpoint\033[0m. \n\t(1) {_UNSAFE_MESSAGE}\n\t(2) Alternatively, to load "
+                "with `weights_only=True` please check the recommended steps in the following "
+                f"error message.\n\tWeightsUnpickler error: {message}{_DOCS_MESSAGE}")
+    return f"Weights only load failed. {_UNSAFE_MESSAGE}\n\n\n{message}{_DOCS_MESSAGE}"
+
+
+#: what a corrupted or truncated pickle raises in the unpickler itself
+_PICKLE_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, KeyError, IndexError,
+                  OverflowError, struct.error)
+
+
+class _Unpickling:
+    """How ``load`` unpickles: restricted to weights, or freely with the user's module."""
+
+    def __init__(self, weights_only: bool, pickle_module, kwargs: dict) -> None:
+        self.weights_only, self.pickle_module, self.kwargs = weights_only, pickle_module, kwargs
+
+    def __call__(self, stream):
+        if not self.weights_only:
+            try:
+                return self.pickle_module.Unpickler(stream, **self.kwargs).load()
+            except _PICKLE_ERRORS as e:
+                raise CheckpointError(f"corrupted or truncated pickle data "
+                                      f"({type(e).__name__}: {e})"[:300]) from None
+        try:
+            return _WeightsUnpickler(stream).load()
+        except _Refused as e:
+            raise pickle.UnpicklingError(_refusal(str(e))) from None
+        except CheckpointError:
+            raise
+        except Exception as e:  # only allowed callables ran: the data are what is wrong
+            raise CheckpointError(f"corrupted or truncated pickle data "
+                                  f"({type(e).__name__}: {e})"[:300]) from None
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allows globals in weights-only loads (``ember.load(f)``), for every later load.
+
+    Args:
+        safe_globals: classes and functions, matched by ``__module__`` and ``__qualname__``,
+            or ``(obj, "module.name")`` pairs naming the global as the pickle names it.
+
+    Example:
+        >>> ember.serialization.add_safe_globals([MyModel])
+        >>> model = ember.load("model.pt")
+    """
+    for entry in safe_globals:
+        if isinstance(entry, tuple):
+            if len(entry) != 2:
+                raise ValueError(f"Expected tuple of length 2 (global, str of callable full "
+                                 f"path), but got tuple of length: {len(entry)}")
+            if type(entry[1]) is not str:
+                raise TypeError(f"Expected second item in tuple to be str of callable full "
+                                f"path, but got: {type(entry[1])}")
+    _user_globals.update(safe_globals)
+
+
+def get_safe_globals() -> list:
+    """The globals :func:`add_safe_globals` allowed (and open :class:`safe_globals` blocks).
+
+    Returns:
+        A list of the classes, functions and ``(obj, name)`` pairs.
+    """
+    return list(_user_globals)
+
+
+def clear_safe_globals() -> None:
+    """Forgets every global :func:`add_safe_globals` allowed."""
+    _user_globals.clear()
+
+
+class safe_globals:
+    """A context manager allowing globals in weights-only loads inside its block.
+
+    Args:
+        safe_globals: as for :func:`add_safe_globals`.
+
+    Example:
+        >>> with ember.serialization.safe_globals([MyModel]):
+        ...     model = ember.load("model.pt")
+    """
+
+    def __init__(self, safe_globals: list) -> None:
+        self.safe_globals = safe_globals
+
+    def __enter__(self) -> None:
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc) -> None:
+        _user_globals.difference_update(self.safe_globals)
+
+
+def _decode_file(reader: _Reader, whole_file: bool, first: bytes):
+    raw, header, meta, entries = _read_file(reader, whole_file, first)
     n = int.from_bytes(raw[:8], "little")
     is_ember = any(k.startswith("ember.") for k in meta)
     missing = [k for k in ("ember.format_version", "ember.structure", _CRC_KEY) if k not in meta]
