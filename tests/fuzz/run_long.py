@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", action="store_true", help="print counts per op")
     parser.add_argument("--xfail-table", action="store_true",
                         help="print {seed: finding} for the mismatching seeds and stop")
+    parser.add_argument("--ci", action="store_true",
+                        help="use the CI slice's frozen op table (tests/fuzz/test_fuzz.py)")
     parser.add_argument("--battery-table", action="store_true",
                         help="print the failing cases of the in-place battery and stop")
     args = parser.parse_args(argv)
@@ -100,12 +102,17 @@ def main(argv: list[str] | None = None) -> int:
             reason = XFAIL.get(case, by_op.get(case[0], "finding 3"))
             print(f'    ("{case[0]}", "{case[1]}", "{case[2]}"): "{reason}",')
         return 0
+    ops = OPS
+    if args.ci:
+        from tests.fuzz.test_fuzz import CI_OPS  # noqa: PLC0415
+
+        ops = CI_OPS
     if args.xfail_table:
         table = {}
         for seed in range(args.start, args.start + args.programs):
-            result = run_seed(seed, shrink=False)
+            result = run_seed(seed, ops, shrink=False)
             if result.mismatch is not None:
-                table[seed] = classify(run_seed(seed))
+                table[seed] = classify(run_seed(seed, ops))
         print("KNOWN = {" + ", ".join(f"{k}: {v}" for k, v in table.items()) + "}")
         return 0
 
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     groups: dict[tuple[str, str], list] = {}
     t0 = time.perf_counter()
     for seed in range(args.start, args.start + args.programs):
-        result = run_seed(seed, shrink=False)
+        result = run_seed(seed, ops, shrink=False)
         counts.update(result.ops)
         if result.mismatch is not None:
             groups.setdefault(result.mismatch.signature, []).append(seed)
@@ -121,13 +128,13 @@ def main(argv: list[str] | None = None) -> int:
 
     bad = sum(len(v) for v in groups.values())
     print(f"{args.programs} programs in {elapsed:.1f} s ({args.programs / elapsed:.1f}/s); "
-          f"{len(OPS)} op forms, {len(MISSING)} missing in Ember; "
+          f"{len(ops)} op forms, {len(MISSING)} missing in Ember; "
           f"{bad} mismatching programs in {len(groups)} groups")
     if args.ops:
         print("\nop counts:")
         for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"  {n:6d}  {name}")
-        never = sorted({o.name for o in OPS} - set(counts))
+        never = sorted({o.name for o in ops} - set(counts))
         if never:
             print(f"  never generated: {', '.join(never)}")
     print("\nmissing in Ember: " + "; ".join(missing()))
@@ -136,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.quiet:
             continue
         for seed in seeds[: args.repros]:
-            result = run_seed(seed)
+            result = run_seed(seed, ops)
             print(f"(finding {classify(result)}) " + result.report())
     return min(bad, 255)
 

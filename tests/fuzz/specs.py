@@ -1042,6 +1042,7 @@ def _resolve() -> tuple[list[Op], list[Op]]:
 
 
 OPS, MISSING = _resolve()
+OPS_TORCH = [spec for spec in OPS_ALL if available(spec, torch)]
 
 
 def weights_of(ops: list[Op]) -> np.ndarray:
