@@ -157,12 +157,13 @@ class Pow(ArrayFunction):
 @quiet
 class RoundedDiv(ArrayFunction):
     """Division rounded toward -inf ('floor') or 0 ('trunc'): piecewise constant, so its
-    gradient is zero (still recorded, as in PyTorch)."""
+    gradient is zero (still recorded, as in PyTorch). Mode 'floor_divide' is torch's
+    ``floor_divide``, whose backward torch does not implement."""
 
     @staticmethod
     def forward(ctx, a, b, mode):
-        ctx.metas = (_meta(a), _meta(b))
-        if mode == "floor":  # NumPy's floor_divide has Python's (and PyTorch's) semantics
+        ctx.metas, ctx.mode = (_meta(a), _meta(b)), mode
+        if mode != "trunc":  # NumPy's floor_divide has Python's (and PyTorch's) semantics
             return np.floor_divide(a, b)
         if np.result_type(a, b).kind == "f":
             return np.trunc(np.true_divide(a, b))
@@ -170,6 +171,8 @@ class RoundedDiv(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.mode == "floor_divide":
+            raise RuntimeError("derivative for aten::floor_divide is not implemented")
         zero = np.zeros((), dtype=grad.dtype)
         return (*(None if m is None or not ctx.needs_input_grad[i] else
                   reduce_grad(np.broadcast_to(zero, grad.shape), *m)
@@ -341,9 +344,29 @@ multiply = mul
 def pow(input, exponent, *, out=None) -> Tensor:
     """``input ** exponent`` with broadcasting (either may be a scalar)."""
     a, b, dt = operands(input, exponent)
-    if dt.kind in "iu" and isinstance(b, int) and b < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if dt.kind in "iu":
+        if isinstance(b, int) and b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if isinstance(b, Tensor) and (b._data < 0).any():
+            return _maybe_out(_int_power(a, b, dt), out)
     return _maybe_out(apply_binary(Pow, a, b), out)
+
+
+def _int_power(a, b: Tensor, dt) -> Tensor:
+    """Integer ``a ** b`` with some negative exponents, in torch's integer arithmetic:
+    ``1 ** -n`` is 1, ``(-1) ** -n`` is +-1 by the parity of n, any other base gives 0."""
+    aa = a._data if isinstance(a, Tensor) else np.asarray(a, dtype=dt)
+    bb = b._data
+    try:
+        shape = np.broadcast_shapes(np.shape(aa), bb.shape)
+    except ValueError:
+        raise broadcast_error(a, b) from None
+    neg = bb < 0
+    with np.errstate(over="ignore"):
+        out = np.power(aa, np.where(neg, 0, bb))
+    odd = (bb % 2) != 0
+    inverse = np.where(aa == 1, 1, np.where(aa == -1, np.where(odd, -1, 1), 0))
+    return Tensor._make(np.broadcast_to(np.where(neg, inverse, out), shape).astype(dt))
 
 
 def neg(input: Tensor) -> Tensor:
@@ -379,8 +402,10 @@ def _no_grad_binary(fn, a, b) -> Tensor:
 
 
 def floor_divide(input, other) -> Tensor:
-    """Elementwise floor division (zero gradient)."""
-    return div(input, other, rounding_mode="floor")
+    """Elementwise floor division (torch has no gradient for it: backward raises)."""
+    a, b, dt = operands(input, other)
+    _check_int_division(a, b, dt)
+    return _apply_typed(RoundedDiv, a, b, dt, "floor_divide")
 
 
 def remainder(input, other) -> Tensor:

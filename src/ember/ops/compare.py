@@ -132,7 +132,7 @@ def equal(input, other) -> bool:
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along ``dim`` and the indices they came from (values differentiable)."""
-    from ember.ops.indexing import gather
+    from ember.ops.indexing import select_along
     from ember.ops.reduction import MaxMin
 
     x = input._data
@@ -141,7 +141,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
         canon_dim(dim, 0)
         zero = Tensor._make(np.zeros((), np.int64))
-        return MaxMin(gather(input, 0, zero), zero)
+        return MaxMin(select_along(input, 0, zero), zero)
     idx = np.argsort(-x if descending and x.dtype.kind != "b" else x, axis=dim, kind="stable")
     if descending and x.dtype.kind == "b":
         idx = np.flip(idx, axis=dim)
@@ -152,7 +152,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
             idx = np.take_along_axis(idx, np.argsort(~nan_last, axis=dim, kind="stable"),
                                      axis=dim)
     idx_t = Tensor._make(idx.astype(np.int64))
-    return MaxMin(gather(input, dim, idx_t), idx_t)
+    return MaxMin(select_along(input, dim, idx_t), idx_t)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
@@ -162,7 +162,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
-    from ember.ops.indexing import gather
+    from ember.ops.indexing import select_along
     from ember.ops.reduction import MaxMin
     from ember.ops.shape import narrow
 
@@ -172,7 +172,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         return sort(input, dim)  # torch gives the scalar for k = 0 too
     s = sort(input, dim, descending=largest)
     idx = narrow(s.indices, dim, 0, k)
-    return MaxMin(gather(input, dim, idx.contiguous()), idx)
+    return MaxMin(select_along(input, dim, idx.contiguous()), idx)
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,

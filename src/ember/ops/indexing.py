@@ -8,7 +8,7 @@ import numpy as np
 
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
-from ember.ops._util import canon_dim
+from ember.ops._util import canon_dim, reduce_grad
 from ember.ops.shape import Slice
 from ember.tensor import Tensor, _refuse_internal_overlap
 
@@ -79,8 +79,6 @@ class IndexPut(ArrayFunction):
         gx[ctx.index] = 0
         gv = None
         if ctx.vmeta is not None and ctx.needs_input_grad[1]:
-            from ember.ops._util import reduce_grad
-
             picked = grad[ctx.index]
             gv = reduce_grad(np.asarray(picked), *ctx.vmeta)
         return gx, gv, None
@@ -256,21 +254,25 @@ def _along(index: np.ndarray, dim: int) -> tuple:
 
 
 class Gather(ArrayFunction):
+    """``out[i][j] = x[index[i][j]][j]`` (for dim 0). As torch, gather saves its input (an
+    in-place change of it makes backward raise); sort and topk, which select with it, save
+    only the index (``saves_input=False``)."""
+
     @staticmethod
-    def forward(ctx, x, dim, index):
+    def forward(ctx, x, dim, index, saves_input=True):
         ctx.shape, ctx.dtype, ctx.dim = x.shape, x.dtype, dim
-        ctx.save_for_backward(index)
+        ctx.save_for_backward(index, x if saves_input else None)
         if index.size == 0:
             return np.empty(index.shape, dtype=x.dtype)
         return np.take_along_axis(x[_region(index, dim)], index, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
+        index, _ = ctx.saved_tensors
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
         if index.size:
             np.add.at(out, _along(index, ctx.dim), grad)
-        return out, None, None
+        return out, None, None, None
 
 
 class Scatter(ArrayFunction):
@@ -393,10 +395,19 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
         >>> ember.tensor([[1., 2, 3], [4, 5, 6]]).gather(1, ember.tensor([[0, 2]]))
         tensor([[1., 3.]])
     """
+    return _gather(input, dim, index, True)
+
+
+def _gather(input: Tensor, dim: int, index, saves_input: bool) -> Tensor:
     d = canon_dim(dim, input._data.ndim)
     idx = _gather_index(input._data, d, index)
-    out = Gather.apply(_as_1d(input), d, idx)
+    out = Gather.apply(_as_1d(input), d, idx, saves_input)
     return out.reshape(()) if _is_0d(index) else out
+
+
+def select_along(input: Tensor, dim: int, index) -> Tensor:
+    """``gather`` for ops that select with it (sort, topk): saves only the index."""
+    return _gather(input, dim, index, False)
 
 
 def _is_0d(index) -> bool:
@@ -688,13 +699,14 @@ class MaskedFill(ArrayFunction):
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.save_for_backward(mask)
+        ctx.xmeta = (x.shape, x.dtype)
         ctx.vmeta = (value.shape, value.dtype) if isinstance(value, np.ndarray) else None
         return np.where(mask, np.asarray(value, dtype=x.dtype), x)
 
     @staticmethod
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
-        gx = np.where(mask, np.zeros((), grad.dtype), grad)
+        gx = reduce_grad(np.where(mask, np.zeros((), grad.dtype), grad), *ctx.xmeta)
         gv = None
         if ctx.vmeta is not None and ctx.needs_input_grad[2]:
             gv = np.sum(np.where(mask, grad, 0)).reshape(ctx.vmeta[0]).astype(ctx.vmeta[1])

@@ -206,15 +206,43 @@ class MaxMinAll(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        o = _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
-        g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
-        hit = x == o
-        if ctx.nan_ties:
-            hit |= np.isnan(x) & np.isnan(o)
-        count = np.sum(hit, axis=ctx.axes, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (g * hit / count).astype(x.dtype), None, None, None, None
+        return _share_among_ties(ctx, grad), None, None, None, None
+
+
+def _share_among_ties(ctx, grad) -> np.ndarray:
+    """The gradient of a reduction to one of its elements, shared evenly among the elements
+    equal to the result (torch's ``evenly_distribute_backward``)."""
+    x, out = ctx.saved_tensors
+    o = _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
+    g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
+    hit = x == o
+    if ctx.nan_ties:
+        hit |= np.isnan(x) & np.isnan(o)
+    count = np.sum(hit, axis=ctx.axes, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (g * hit / count).astype(x.dtype)
+
+
+class Median(ArrayFunction):
+    """median() of all elements: the lower median, NaN when there is a NaN; a new tensor
+    whose gradient is shared among the elements equal to it (NaN ties NaN), as torch's."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.axes, ctx.keepdim, ctx.nan_ties = None, False, True
+        flat = x.reshape(-1)
+        if flat.size == 0:
+            out = np.asarray(np.nan, dtype=x.dtype)
+        elif _dtype.is_floating(x.dtype) and np.isnan(flat).any():
+            out = np.asarray(np.nan, dtype=x.dtype)
+        else:
+            out = np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2].copy()
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _share_among_ties(ctx, grad)
 
 
 class MaxMinDim(ArrayFunction):
@@ -235,16 +263,7 @@ class MaxMinDim(ArrayFunction):
         if nan_rows is not None and nan_rows.any():
             first_nan = np.argmax(np.isnan(x), axis=dim)
             idx = np.where(nan_rows, first_nan, idx)
-        idx = np.expand_dims(idx, dim)
-        values = np.take_along_axis(x, idx, axis=dim)
-        if not keepdim:
-            values, idx = np.squeeze(values, dim), np.squeeze(idx, dim)
-        ctx.shape, ctx.dim, ctx.keepdim, ctx.dtype = x.shape, dim, keepdim, x.dtype
-        ctx.out_shape = values.shape
-        ctx.save_for_backward(idx)
-        idx = idx.astype(np.int64)
-        ctx.mark_non_differentiable(idx)
-        return values, idx
+        return _select_along(ctx, x, np.expand_dims(idx, dim), dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad, _):
@@ -255,6 +274,44 @@ class MaxMinDim(ArrayFunction):
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
         np.put_along_axis(out, idx, grad, axis=ctx.dim)
         return out.reshape(ctx.in_shape), None, None, None
+
+
+def _select_along(ctx, x, idx, dim, keepdim) -> tuple:
+    """``(values, indices)`` of ``x`` at ``idx`` (keepdim-shaped) along ``dim``; saves what
+    the backward of a selection along a dim needs (the indices, as torch)."""
+    values = np.take_along_axis(x, idx, axis=dim)
+    if not keepdim:
+        values, idx = np.squeeze(values, dim), np.squeeze(idx, dim)
+    ctx.shape, ctx.dim, ctx.keepdim, ctx.dtype = x.shape, dim, keepdim, x.dtype
+    ctx.out_shape = values.shape
+    ctx.save_for_backward(idx)
+    idx = idx.astype(np.int64)
+    ctx.mark_non_differentiable(idx)
+    return values, idx
+
+
+class MedianDim(ArrayFunction):
+    """median(dim): the lower median of each slice (its first NaN if it has one) and its
+    index; the gradient goes to that index."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.in_shape = x.shape
+        if x.ndim == 0:
+            x, keepdim = x.reshape(1), False
+        if x.shape[dim] == 0:
+            raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
+        order = np.argsort(x, axis=dim, kind="stable")
+        idx = np.take(order, [(x.shape[dim] - 1) // 2], axis=dim)
+        if _dtype.is_floating(x.dtype):
+            isnan = np.isnan(x)
+            idx = np.where(isnan.any(axis=dim, keepdims=True),
+                           np.argmax(isnan, axis=dim, keepdims=True), idx)
+        return _select_along(ctx, x, idx, dim, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad, _):
+        return MaxMinDim.backward(ctx, grad, _)[0], None, None
 
 
 @quiet
@@ -593,34 +650,15 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
-    """Lower median, over all elements or ``(values, indices)`` along ``dim``."""
-    x = input._data
+    """Lower median, over all elements or ``(values, indices)`` along ``dim``.
+
+    Example:
+        >>> ember.median(ember.tensor([3., 1., 2., 4.]))
+        tensor(2.)
+    """
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError('"median_cpu" not implemented for \'Bool\'')
     if dim is None:
-        flat = x.reshape(-1)
-        k = (flat.size - 1) // 2
-        nan = np.flatnonzero(np.isnan(flat)) if _dtype.is_floating(flat.dtype) else ()
-        # a NaN anywhere makes the median NaN (the first one), as in PyTorch
-        idx = int(nan[0]) if len(nan) else int(np.argsort(flat, kind="stable")[k])
-        from ember.ops.indexing import getitem
-
-        return getitem(input.reshape(-1), idx)
-    d = canon_dim(dim, x.ndim)
-    if x.ndim == 0:
-        from ember.ops.indexing import gather
-
-        zero = Tensor._make(np.zeros((), np.int64))
-        return MaxMin(gather(input, 0, zero), zero)
-    k = (x.shape[d] - 1) // 2
-    order = np.argsort(x, axis=d, kind="stable")
-    idx = np.take(order, [k], axis=d)
-    if _dtype.is_floating(x.dtype):
-        isnan = np.isnan(x)
-        has_nan = isnan.any(axis=d, keepdims=True)
-        idx = np.where(has_nan, np.argmax(isnan, axis=d, keepdims=True), idx)
-    from ember.ops.indexing import gather
-
-    values = gather(input, d, Tensor._make(idx.astype(np.int64)))
-    indices = Tensor._make(idx.astype(np.int64))
-    if not keepdim:
-        values, indices = values.squeeze(d), indices.squeeze(d)
+        return Median.apply(input)
+    values, indices = MedianDim.apply(input, canon_dim(dim, input._data.ndim), keepdim)
     return MaxMin(values, indices)

@@ -209,7 +209,7 @@ class NllLoss(ArrayFunction):
         loss = -x2[np.arange(m), t]
         if wt is not None:
             loss *= wt
-        ctx.save_for_backward(t, wt)
+        ctx.save_for_backward(t, wt, x)  # x only as torch keeps it: edits of it are caught
         ctx.args = (x.shape, x.dtype, reduction)
         if reduction == "none":
             return loss.reshape(target.shape)
@@ -221,7 +221,7 @@ class NllLoss(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        t, wt = ctx.saved_tensors
+        t, wt, _ = ctx.saved_tensors
         shape, dtype, reduction = ctx.args
         m = t.shape[0]
         g = grad.reshape(-1) if reduction == "none" else (
@@ -374,7 +374,14 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
 # -- regression losses ----------------------------------------------------------------------
 
 class _PointwiseLoss(ArrayFunction):
-    """``reduce(f(input - target))``; subclasses give ``f`` and its derivative ``df``."""
+    """``reduce(f(input - target))``; subclasses give ``f`` and its derivative ``df``.
+
+    ``saves_inputs``: torch's node keeps input and target (mse, smooth l1, huber), so an
+    in-place change of either before backward is an error; l1_loss is a composition in torch
+    whose nodes keep neither.
+    """
+
+    saves_inputs = True
 
     @staticmethod
     def f(d, param):
@@ -387,13 +394,13 @@ class _PointwiseLoss(ArrayFunction):
     @classmethod
     def forward(cls, ctx, x, t, reduction, param):
         d = x - t
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(d, *((x, t) if cls.saves_inputs else ()))
         ctx.args = ((x.shape, x.dtype), (t.shape, t.dtype), reduction, param)
         return _reduce(cls.f(d, param), reduction)
 
     @classmethod
     def backward(cls, ctx, grad):
-        (d,) = ctx.saved_tensors
+        d = ctx.saved_tensors[0]
         xmeta, tmeta, reduction, param = ctx.args
         g = cls.df(d, param) * _grad_of_reduced(grad, reduction, d.shape)
         gx = reduce_grad(g, *xmeta) if ctx.needs_input_grad[0] else None
@@ -412,6 +419,8 @@ class MseLoss(_PointwiseLoss):
 
 
 class L1Loss(_PointwiseLoss):
+    saves_inputs = False
+
     @staticmethod
     def f(d, param):
         return np.abs(d)
@@ -669,9 +678,39 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                      reduction: str = "mean") -> Tensor:
     """``log(1 + exp(-target * input))`` for targets in {-1, 1}."""
     reduction = _reduction(size_average, reduce, reduction)
-    loss = binary_cross_entropy_with_logits(
-        -target * input, ops.zeros_like(input), reduction=reduction)
-    return loss
+    if target.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+    a, b, dt = operands(input, target)
+    if not _dtype.is_floating(dt):
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_TORCH_NAMES[dt.name]}")
+    try:
+        return SoftMarginLoss.apply(a, b, reduction, None)
+    except ValueError:
+        from ember.ops._util import broadcast_error
+
+        raise broadcast_error(a, b) from None
+
+
+class SoftMarginLoss(ArrayFunction):
+    """``reduce(log(1 + exp(-t x)))``, saving input and target as torch."""
+
+    @staticmethod
+    def forward(ctx, x, t, reduction, param):
+        ctx.save_for_backward(x, t)
+        ctx.reduction = reduction
+        return _reduce(np.logaddexp(0, -t * x).astype(x.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dx log(1 + exp(-t x)) = -t sigmoid(-t x) = -t / (1 + exp(t x))
+        x, t = ctx.saved_tensors
+        z = t * x
+        g = _grad_of_reduced(grad, ctx.reduction, z.shape)
+        with np.errstate(over="ignore"):
+            gx = -t * g / (1 + np.exp(z))
+        return reduce_grad(gx, x.shape, x.dtype), None, None, None
 
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
