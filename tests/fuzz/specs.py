@@ -941,11 +941,23 @@ INPLACE = {
     "F.threshold_": lambda g, x: f"F.threshold_({x}, 0.5, 2.0)",
     "F.dropout_inplace": lambda g, x: f"F.dropout({x}, 0.0, inplace=True)",
 }
+for _name in ("ceil_ round_ trunc_ frac_ log1p_ expm1_ cos_ reciprocal_ square_ rsqrt_ sign_ "
+              "tril_ triu_ logical_not_ erf_ atan_").split():
+    INPLACE[_name] = (lambda n: lambda g, x: f"{x}.{n}()")(_name)
+for _name in "atan2_ logical_and_ bitwise_and_ eq_ lt_ ge_ maximum_ hypot_ copysign_".split():
+    INPLACE[_name] = (lambda n: lambda g, x: f"{x}.{n}({g.partner(x)})")(_name)
+INPLACE["cumsum_"] = lambda g, x: f"{x}.cumsum_({g.dim(g.val(x).dim())})"
+INPLACE["index_copy_"] = lambda g, x: (
+    f"{x}.index_copy_(0, torch.tensor([0]), {x}[:1].clone())"
+    if g.val(x).dim() and g.val(x).shape[0] else None)
 INPLACE_NEEDS = {"add_alpha_": "Tensor.add_", "F.relu_inplace": "F.relu",
                  "F.leaky_relu_inplace": "F.leaky_relu", "F.hardtanh_inplace": "F.hardtanh",
                  "F.dropout_inplace": "F.dropout", "F.elu_": "F.elu_",
                  "F.threshold_": "F.threshold_"}
-NONSMOOTH_INPLACE = {"clamp_", "clamp_min_", "clamp_max_", "relu_", "floor_", "masked_fill_",
+NONSMOOTH_INPLACE = {"ceil_", "round_", "trunc_", "frac_", "sign_", "logical_not_",
+                     "logical_and_", "bitwise_and_", "eq_", "lt_", "ge_", "maximum_",
+                     "copysign_", "clamp_", "clamp_min_", "clamp_max_", "relu_", "floor_",
+                     "masked_fill_",
                      "remainder_", "fmod_", "abs_", "F.relu_inplace", "F.leaky_relu_inplace",
                      "F.hardtanh_inplace", "F.threshold_"}
 AUGMENTED = ["+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|="]
