@@ -44,6 +44,7 @@ RULES = [
     (r"cannot rebase this view's history|expanded dimensions only outside autograd", 34),
     (r"boolean array indexing assignment", 39),
     (r"^requires_grad", 6),
+    (r"diagonal", 43),
     (r"ember_raises Tensor\.(logical_\w+_) .*leaf Variable", 42),
     (r"some elements of the input tensor and the written-to tensor", 40),
     (r"^value torch\.addcmul|^value torch\.addcdiv", 41),
