@@ -361,7 +361,15 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
+        """False: Ember tensors live on the CPU (so are ``is_xpu``, ``is_mps`` ... below)."""
         return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    is_xpu = is_mps = is_meta = is_ipu = is_xla = is_mtia = is_maia = is_cuda
+    is_quantized = is_nested = is_mkldnn = is_vulkan = is_sparse_csr = is_cuda
 
     @property
     def ndim(self) -> int:

@@ -130,3 +130,10 @@ def test_size_keeps_its_type(expr):
                                    "np.bool_(True)", "np.int64(5)", "np.uint8(7)"])
 def test_numpy_scalars_keep_their_dtype(value):
     same(f"lib.tensor({value})", data=True)
+
+
+@pytest.mark.parametrize("name", ["is_cpu", "is_cuda", "is_xpu", "is_mps", "is_meta", "is_ipu",
+                                  "is_xla", "is_mtia", "is_maia", "is_quantized", "is_nested",
+                                  "is_mkldnn", "is_vulkan", "is_sparse_csr", "is_sparse"])
+def test_device_and_layout_flags(name):
+    assert getattr(ember.ones(2), name) is getattr(torch.ones(2), name)
