@@ -190,3 +190,139 @@ def test_integer_pow_negative_exponents():
     same(lambda M: M.tensor([[1], [-1]], dtype=M.int32) ** M.tensor([-1, -2, 3], dtype=M.int32))
     same(lambda M: M.tensor([1, 2]) ** M.tensor([-1, -2, 3]), words=("must match",))
     same(lambda M: M.tensor([1, 2]) ** -1, words=("negative integer powers",))
+
+
+# -- finding 12: 0-d inputs -----------------------------------------------------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda M: tuple(M.topk(M.tensor(1.5), 1, 0)),
+    lambda M: tuple(M.sort(M.tensor(1.5), -1)),
+    lambda M: M.tensor(1.5).flip(0),
+    lambda M: M.argmax(M.tensor(1.5), 0, keepdim=True),
+    lambda M: M.argmin(M.tensor(1.5), -1, keepdim=True),
+    lambda M: M.vstack([M.tensor(1.), M.tensor(2.)]),
+    lambda M: M.hstack([M.tensor(1.), M.tensor(2.)]),
+    lambda M: M.hstack([M.tensor(1.), M.ones(2)]),
+    lambda M: M.tensor(1.5).movedim(0, -1),
+    lambda M: M.tensor(1.5).movedim(1, 0),
+], ids=["topk", "sort", "flip", "argmax", "argmin", "vstack", "hstack", "hstack_mixed",
+        "movedim", "movedim_bad"])
+def test_zero_dim_inputs(fn):
+    same(fn)
+
+
+# -- findings 15, 16, 18: result dtypes -----------------------------------------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda M: M.logsumexp(M.tensor([1, 2]), 0),
+    lambda M: M.logsumexp(M.tensor([[True, False]]), 1),
+    lambda M: M.square(M.tensor([True, False])),
+    lambda M: M.tensor([[True, True], [True, True]]).triu(),
+    lambda M: M.tensor([[True, True], [True, True]]).tril(-1),
+    lambda M: M.all(M.tensor([[1, 0], [1, 1]]), dim=()),
+    lambda M: M.any(M.tensor([[1., 0.], [0., 0.]]), dim=()),
+    lambda M: (M.all(M.tensor([1, 0], dtype=M.uint8)), M.any(M.tensor([[1, 0]], dtype=M.uint8), 1)),
+    lambda M: M.addcmul(M.ones(2, dtype=M.int32), M.tensor([True, False]),
+                        M.tensor([True, True]), value=-2),
+    lambda M: M.addcmul(M.tensor([True, False]), M.ones(2, dtype=M.int32),
+                        M.ones(2, dtype=M.int32), value=-2.96),
+    lambda M: M.addcmul(M.ones(2, dtype=M.float64), M.tensor([2], dtype=M.int32), M.tensor([1]),
+                        value=-1.62),
+    lambda M: M.addcdiv(M.ones(2, dtype=M.int64), M.ones(2), M.ones(2, dtype=M.int64), value=2.5),
+], ids=["logsumexp_int", "logsumexp_bool", "square_bool", "triu_bool", "tril_bool", "all_no_dim",
+        "any_no_dim", "uint8_all_any", "addcmul_int", "addcmul_bool_input", "addcmul_value",
+        "addcdiv"])
+def test_result_dtypes(fn):
+    same(fn, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("eq, shapes, dtypes", [
+    ("ij,jk->", [(2, 2), (2, 3)], ["int32", "int32"]),
+    ("ij,jk->", [(2, 2), (2, 2)], ["bool", "bool"]),
+    ("ij,jk->ik", [(2, 2), (2, 3)], ["int32", "int32"]),
+    ("ij,jk->i", [(2, 2), (2, 3)], ["int32", "int32"]),
+    ("ij,jk->", [(2, 2), (2, 1)], ["int32", "int32"]),
+    ("ij,jk->", [(1, 1), (1, 1)], ["int32", "int32"]),
+    ("ij->", [(2, 2)], ["int32"]),
+    ("ii->i", [(2, 2)], ["int32"]),
+    ("i,i->i", [(2,), (2,)], ["float16", "float64"]),
+    ("ij,jk->ik", [(2, 1), (1, 3)], ["float32", "float64"]),
+    ("ij,jk->ik", [(2, 2), (2, 3)], ["float32", "float64"]),
+    ("ij,ij->i", [(2, 3), (2, 3)], ["float32", "float32"]),
+    ("ij,jk->ik", [(2, 2), (2, 2)], ["bool", "bool"]),
+])
+def test_einsum_dtypes_follow_torchs_reduction_steps(eq, shapes, dtypes):
+    same(lambda M: M.einsum(eq, *(M.ones(s, dtype=getattr(M, d)) for s, d in
+                                  zip(shapes, dtypes, strict=True))),
+         words=("expected scalar type",) if dtypes == ["float32", "float64"] and
+         shapes[0] == (2, 2) else ())
+
+
+def test_outer_promotes():
+    same(lambda M: M.outer(M.tensor([1., 2.]), M.tensor([1, 0, 3])))
+    same(lambda M: M.outer(M.ones(2, dtype=M.int32), M.ones(2, dtype=M.int64)))
+    same(lambda M: M.outer(M.ones(2), M.ones(2, dtype=M.float64)))
+    same(lambda M: M.outer(M.ones(2, 2), M.ones(2)), words=("Expected 1-D argument self",))
+    check_op([(3,), (4,)], torch.outer, ember.outer)
+
+
+# -- finding 17: an empty list index ---------------------------------------------------------
+
+def test_empty_list_index():
+    same(lambda M: (M.zeros(3)[[]], M.zeros(3, 2)[[]], M.zeros(3, 2)[:, []]))
+
+    def grad(M):
+        x = M.zeros(3, requires_grad=True)
+        x[[]].sum().backward()
+        return x.grad
+    same(grad)
+
+
+# -- finding 19 and 25: lerp ------------------------------------------------------------------
+
+def test_lerp_edges_and_dtype_checks():
+    same(lambda M: M.lerp(M.tensor(float("-inf")), M.tensor(2.37), 1.19))
+    same(lambda M: M.lerp(M.tensor([1., 2.]), M.tensor([3., 5.]), M.tensor([-0.7, 0.2])))
+    same(lambda M: M.lerp(M.ones(2, dtype=M.float64), M.ones(2), 0.5),
+         words=("expected dtype double for `end` but got dtype float",))
+    same(lambda M: M.lerp(M.ones(2), M.ones(2), M.ones(2, dtype=M.float64)),
+         words=("expected dtype float for `weight` but got dtype double",))
+    same(lambda M: M.lerp(M.ones(2), M.ones(2), M.tensor(0.5, dtype=M.float64)))
+    same(lambda M: M.lerp(M.ones(2, dtype=M.int64), M.ones(2, dtype=M.int64), 0.5),
+         words=("not implemented for 'Long'",))
+    same(lambda M: M.ones(2, dtype=M.float64).lerp_(M.ones(2), 0.5),
+         words=("expected dtype double for `end`",))
+    same(lambda M: M.ones(2).lerp_(M.ones(3, 2), 0.5), words=("doesn't match the broadcast",))
+
+
+@pytest.mark.parametrize("weight", [0.3, 0.8, -0.6, 1.7])
+def test_lerp_against_torch_scalar_weight(weight):
+    check_op([(3, 4), (4,)], lambda a, b: torch.lerp(a, b, weight),
+             lambda a, b: ember.lerp(a, b, weight))
+
+
+def test_lerp_against_torch_tensor_weight():
+    check_op([(3, 1), (4,), (3, 4)], torch.lerp, ember.lerp)
+
+    def edit_weight(M):  # a tensor weight is saved, as torch's
+        a = M.tensor([1., 2.], requires_grad=True) * 1
+        w = M.tensor([.3, .6]) * 1
+        y = M.lerp(a, M.tensor([3., 1.]), w)
+        w.add_(1)
+        y.sum().backward()
+    same(edit_weight, words=("modified by an inplace operation",))
+
+
+# -- finding 20: logit ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("eps", [None, 0.1])
+def test_logit_gradient_outside_the_unit_interval(eps):
+    def fn(M):
+        x = M.tensor([0., 1., 0.5, -1.57, 2., 0.1, 0.9, 0.73], dtype=M.float64,
+                     requires_grad=True)
+        y = x.logit(eps)
+        y.sum().backward()
+        return y, x.grad
+    same(fn)
+    check_op([(3, 4)], lambda x: torch.logit(x, eps), lambda x: ember.logit(x, eps),
+             low=0.05, high=0.95)

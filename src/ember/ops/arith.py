@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ember import _dtype, _precision
@@ -383,7 +385,9 @@ negative = neg
 
 
 def square(input: Tensor) -> Tensor:
-    """``input * input``."""
+    """``input * input`` (a bool tensor squares as int64, as torch's ``pow(input, 2)``)."""
+    if input._data.dtype == np.bool_:
+        input = cast(input, np.dtype(np.int64))
     return mul(input, input)
 
 
@@ -440,19 +444,118 @@ def _apply_typed(cls, a, b, dt, *extra) -> Tensor:
     return out
 
 
+def _addc_operands(name: str, input, tensor1, tensor2, value) -> tuple:
+    """The three tensors in their promoted dtype and ``value`` in that dtype: as in torch, a
+    Python ``value`` takes part in neither the promotion nor a rounding to float32."""
+    dt = promote(input, tensor1, tensor2)
+    if dt == np.bool_:
+        raise NotImplementedError(f'"{name}_cpu_out" not implemented for \'Bool\'')
+    value = dt.type(value).item() if dt.kind in "iu" else float(value)
+    return (*(t if t._data.dtype == dt else cast(t, dt) for t in (input, tensor1, tensor2)),
+            value)
+
+
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
-    """``input + value * tensor1 * tensor2``."""
-    return add(input, mul(mul(tensor1, tensor2), value))
+    """``input + value * tensor1 * tensor2``.
+
+    Example:
+        >>> ember.addcmul(ember.ones(2), ember.tensor([1., 2.]), ember.tensor([3., 4.]), value=2)
+        tensor([ 7., 17.])
+    """
+    a, b, c, value = _addc_operands("addcmul", input, tensor1, tensor2, value)
+    return add(a, mul(mul(b, c), value))
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
-    """``input + value * tensor1 / tensor2``."""
-    return add(input, mul(div(tensor1, tensor2), value))
+    """``input + value * tensor1 / tensor2`` (torch refuses two integer tensors).
+
+    Example:
+        >>> ember.addcdiv(ember.ones(2), ember.tensor([1., 2.]), ember.tensor([4., 4.]), value=2)
+        tensor([1.5000, 2.0000])
+    """
+    if all(isinstance(t, Tensor) and not _dtype.is_floating(t._data.dtype)
+           for t in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+            "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    a, b, c, value = _addc_operands("addcdiv", input, tensor1, tensor2, value)
+    return add(a, mul(div(b, c), value))
+
+
+@quiet
+class Lerp(ArrayFunction):
+    """``start + w (end - start)``, evaluated as torch does: from the nearer end, i.e.
+    ``end - (end - start) (1 - w)`` when ``|w| >= 0.5`` (exact at ``w = 1``, no inf - inf)."""
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.metas = (_meta(a), _meta(b), _meta(w))
+        tensor_w = isinstance(w, np.ndarray)
+        need_w = tensor_w and ctx.needs_input_grad[2]
+        # as torch: a tensor weight is saved, start and end only for the weight's gradient
+        ctx.save_for_backward(w if tensor_w else None, a if need_w else None,
+                              b if need_w else None)
+        ctx.w = None if tensor_w else w
+        diff = b - a
+        if not tensor_w:
+            w = a.dtype.type(w)
+            out = a + w * diff if builtins.abs(w) < 0.5 else b - diff * (1 - w)
+        else:
+            out = np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
+        return np.asarray(out).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w, a, b = ctx.saved_tensors
+        if w is None:
+            w = ctx.w
+        ga = _grad_for(ctx, 0, grad * (1 - w))
+        gb = _grad_for(ctx, 1, grad * w)
+        gw = _grad_for(ctx, 2, grad * (b - a)) if a is not None else None
+        return ga, gb, gw
 
 
 def lerp(input, end, weight) -> Tensor:
-    """``input + weight * (end - input)``."""
-    return add(input, mul(sub(end, input), weight))
+    """Linear interpolation ``input + weight * (end - input)`` (torch's checks: ``end`` and a
+    dimensioned ``weight`` must have the input's floating dtype).
+
+    Example:
+        >>> ember.lerp(ember.tensor([0., 10.]), ember.tensor([1., 20.]), 0.25)
+        tensor([ 0.2500, 12.5000])
+    """
+    if not isinstance(end, Tensor):
+        kinds = ", ".join(type(v).__name__ if not isinstance(v, Tensor) else "Tensor"
+                          for v in (input, end, weight))
+        raise TypeError(f"lerp() received an invalid combination of arguments - got ({kinds}), "
+                        "but expected one of:\n * (Tensor input, Tensor end, Tensor weight)\n"
+                        " * (Tensor input, Tensor end, Number weight)")
+    dt = input._data.dtype
+    checks = [("end", end)]
+    if isinstance(weight, Tensor) and weight._data.ndim:
+        checks.append(("weight", weight))
+    for name, v in checks:
+        if v._data.dtype != dt:
+            raise RuntimeError(f"expected dtype {_C_TYPES.get(dt.name, dt.name)} for `{name}` but "
+                               f"got dtype {_C_TYPES.get(v._data.dtype.name, v._data.dtype.name)}")
+    if not _dtype.is_floating(dt):
+        kernel = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise NotImplementedError(f'"lerp_kernel_{kernel}" not implemented for '
+                                  f"'{_dtype.SCALAR_TYPE_NAMES[dt.name]}'")
+    if isinstance(weight, Tensor) and weight._data.dtype != dt:
+        weight = cast(weight, dt)
+    try:
+        return Lerp.apply(input, end, weight)
+    except ValueError:
+        raise broadcast_error(input, end, weight) from None
+
+
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def bitwise_not(input: Tensor) -> Tensor:

@@ -37,7 +37,8 @@ def _convert_index(index):
             out.append(arr)
             basic = False
         elif isinstance(i, (list, np.ndarray)):
-            out.append(np.asarray(i))
+            arr = np.asarray(i)
+            out.append(arr.astype(np.int64) if arr.size == 0 and arr.dtype.kind == "f" else arr)
             basic = False
         elif isinstance(i, (bool, np.bool_)):
             out.append(bool(i))

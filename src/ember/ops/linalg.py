@@ -8,7 +8,7 @@ import numpy as np
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember._precision import autocast_lower
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import broadcast_error, quiet, reduce_grad
+from ember.ops._util import broadcast_error, cast, promote, quiet, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner",
@@ -321,8 +321,19 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    """Outer product of two 1-D tensors."""
-    return matmul(input.reshape(-1, 1), vec2.reshape(1, -1))
+    """Outer product of two 1-D tensors (a broadcast product: dtypes promote, as torch's).
+
+    Example:
+        >>> ember.outer(ember.tensor([1., 2.]), ember.tensor([1, 0, 3]))
+        tensor([[1., 0., 3.],
+                [2., 0., 6.]])
+    """
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
+    from ember.ops.arith import mul
+
+    return mul(input.reshape(-1, 1), vec2)
 
 
 def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
@@ -421,10 +432,38 @@ def einsum(equation: str, *operands) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in operands])
-    for o in operands[1:]:
-        if autocast_lower(o._data.dtype) != autocast_lower(operands[0]._data.dtype):
-            raise RuntimeError(f"expected scalar type {_type_name(operands[0])} but found "
-                               f"{_type_name(o)}")
+    dtype = _einsum_dtype(eq, operands)
+    operands = [o if o._data.dtype == dtype else cast(o, dtype) for o in operands]
     operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,
                                                                           strict=True)]
     return Einsum.apply(eq, *operands)
+
+
+def _einsum_dtype(eq: str, operands) -> np.dtype:
+    """The result dtype of torch's einsum, which reduces step by step: a letter that only one
+    operand has (of size > 1) is summed out of it first (integers and bools become int64), then
+    two operands sharing no summed letter of size > 1 multiply (promoting their dtypes), while
+    a contraction is a batched matrix product (one dtype, no bool)."""
+    lhs, out = eq.split("->")
+    terms = lhs.split(",")
+    letters = [{ch for ch, n in zip(t, o.shape, strict=True) if n != 1}
+               for t, o in zip(terms, operands, strict=True)]
+    dtypes = []
+    for k, o in enumerate(operands):
+        others = set(out).union(*(s for j, s in enumerate(letters) if j != k))
+        dt = o._data.dtype
+        if dt.kind in "biu" and letters[k] - others:
+            dt = np.dtype(np.int64)  # summed like torch.sum
+        dtypes.append(dt)
+    if len(operands) == 1:
+        return dtypes[0]
+    first = dtypes[0]
+    if len(operands) == 2 and not (letters[0] & letters[1]) - set(out):
+        return np.dtype(promote(*(Tensor._make(np.empty((1,), d)) for d in dtypes)))
+    for dt in dtypes[1:]:
+        if autocast_lower(dt) != autocast_lower(first):
+            raise RuntimeError(f"expected scalar type {SCALAR_TYPE_NAMES[first.name]} but found "
+                               f"{SCALAR_TYPE_NAMES[dt.name]}")
+    if first == np.bool_:
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
+    return first

@@ -687,10 +687,38 @@ def sigmoid(input: Tensor) -> Tensor:
     return Sigmoid.apply(_float_input(input))
 
 
+@quiet
+class Logit(ArrayFunction):
+    """``log(p / (1 - p))`` with ``p`` clamped to ``[eps, 1 - eps]`` when eps is given; the
+    gradient ``1 / (p (1 - p))`` is 0 outside the clamp range, NaN outside [0, 1] without
+    eps (torch's)."""
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        p = x if eps is None else np.clip(x, eps, 1 - eps)
+        return np.log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        g = grad / (x * (1 - x))
+        if ctx.eps is None:
+            outside, fill = (x < 0) | (x > 1), np.nan
+        else:
+            outside, fill = (x < ctx.eps) | (x > 1 - ctx.eps), 0
+        return np.where(outside, fill, g).astype(x.dtype, copy=False), None
+
+
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
-    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when eps is given."""
-    x = clamp(input, eps, 1 - eps) if eps is not None else input
-    return log(x) - log1p(-x)
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when eps is given.
+
+    Example:
+        >>> ember.logit(ember.tensor([0.5, 0.75]))
+        tensor([0.0000, 1.0986])
+    """
+    return Logit.apply(_float_input(input), eps)
 
 
 def relu(input: Tensor) -> Tensor:

@@ -584,6 +584,8 @@ def _arg(input, dim, keepdim, fn):
     if dim is None:
         return Tensor._make(np.asarray(fn(x.reshape(-1)), dtype=np.int64))
     d = canon_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return Tensor._make(np.zeros((), np.int64))
     idx = fn(x, axis=d)
     if keepdim:
         idx = np.expand_dims(idx, d)
@@ -601,7 +603,12 @@ def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    """``log(sum(exp(x)))`` over ``dim``, computed without overflow."""
+    """``log(sum(exp(x)))`` over ``dim``, computed without overflow (integers and bools in
+    the default float dtype)."""
+    if not _dtype.is_floating(input._data.dtype):
+        from ember.ops.arith import cast
+
+        input = cast(input, _dtype.get_default_dtype().numpy)
     return LogSumExp.apply(input, canon_dims(dim, input._data.ndim), keepdim)
 
 
@@ -632,15 +639,23 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where every element (along ``dim``) is non-zero."""
-    return Tensor._make(np.all(input._data, axis=canon_dims(dim, input._data.ndim),
-                               keepdims=keepdim))
+    """True where every element (along ``dim``) is non-zero; ``dim=()`` reduces nothing."""
+    return _logical_reduction(np.all, input, dim, keepdim)
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where some element (along ``dim``) is non-zero."""
-    return Tensor._make(np.any(input._data, axis=canon_dims(dim, input._data.ndim),
-                               keepdims=keepdim))
+    """True where some element (along ``dim``) is non-zero; ``dim=()`` reduces nothing."""
+    return _logical_reduction(np.any, input, dim, keepdim)
+
+
+def _logical_reduction(fn, input: Tensor, dim, keepdim: bool) -> Tensor:
+    """all / any: bool results (uint8 for uint8 input, as torch); ``dim=()`` reduces nothing."""
+    x = input._data
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        out = x != 0
+    else:
+        out = np.asarray(fn(x, axis=canon_dims(dim, x.ndim), keepdims=keepdim))
+    return Tensor._make(out.astype(np.uint8) if x.dtype == np.uint8 else out)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:

@@ -331,6 +331,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     src = [canon_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [canon_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
                                      else [destination])]
+    if n == 0:
+        return Permute.apply(input, ())
     order = [d for d in range(n) if d not in src]
     for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
@@ -534,14 +536,14 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def hstack(tensors) -> Tensor:
-    """Concatenates along dim 1 (dim 0 for 1-D tensors)."""
-    tensors = list(tensors)
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+    """Concatenates along dim 1 (dim 0 for 1-D tensors; 0-d tensors count as 1-D)."""
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors) -> Tensor:
-    """Concatenates along dim 0 (1-D tensors become rows)."""
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+    """Concatenates along dim 0 (0-d and 1-D tensors become rows)."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
 def atleast_1d(input: Tensor) -> Tensor:
@@ -739,10 +741,14 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
 def _tri(input: Tensor, diagonal: int, upper: bool) -> Tensor:
     from ember.ops.pointwise import where
 
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
+                           "dimensions")
     rows, cols = input._data.shape[-2:]
     keep = np.triu(np.ones((rows, cols), bool), diagonal) if upper else \
         np.tril(np.ones((rows, cols), bool), diagonal)
-    return where(Tensor._make(keep), input, 0.0 if input.is_floating_point() else 0)
+    zero = 0.0 if input.is_floating_point() else (False if input._data.dtype == np.bool_ else 0)
+    return where(Tensor._make(keep), input, zero)
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
