@@ -353,18 +353,22 @@ FILE_TOO_LARGE = textwrap.dedent("""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
     resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
     try:
-        ember.save({"w": ember.ones(100_000)}, sys.argv[1])
+        obj = {"w": ember.ones(100_000)}
+        if sys.argv[2] == "pickled":  # a set: saved in the pickle-based format
+            obj["s"] = {1}
+        ember.save(obj, sys.argv[1])
     except RuntimeError as e:
         print(type(e).__name__, e, "| cause:", e.__cause__, e.__suppress_context__)
 """)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
-def test_write_failure_names_the_users_path_and_keeps_the_old_file(tmp_path):
+@pytest.mark.parametrize("kind", ["safetensors", "pickled"])
+def test_write_failure_names_the_users_path_and_keeps_the_old_file(tmp_path, kind):
     path = tmp_path / "ckpt.safetensors"
     ember.save({"step": 1}, path)
-    out = subprocess.run([sys.executable, "-c", FILE_TOO_LARGE, str(path)], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", FILE_TOO_LARGE, str(path), kind],
+                         capture_output=True, text=True, check=True).stdout
     assert out.startswith(f"RuntimeError ember.save: cannot write '{path}': [Errno 27]"), out
     assert "ember-save" not in out and out.endswith("| cause: None True\n"), out
     assert os.listdir(tmp_path) == [path.name]  # no temporary left behind

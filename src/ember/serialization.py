@@ -48,7 +48,10 @@ classes (``Tensor``, ``Parameter``, ``Buffer``), ``ember.Size``, ``ember.device`
 dtypes, ``collections.OrderedDict`` and ``Counter``, ``set``, ``frozenset``, ``bytearray``,
 ``complex`` and ``_codecs.encode`` (bytes in protocol 2), plus what :func:`add_safe_globals` or
 :class:`safe_globals` allow. Any other global is refused with PyTorch's
-``pickle.UnpicklingError`` before it is imported, so no code named by the file runs.
+``pickle.UnpicklingError`` before it is imported, so no code named by the file runs. As in
+PyTorch, the unpickler also calls (``REDUCE``), creates (``NEWOBJ``) and updates (``BUILD``,
+``APPEND``, ``SETITEM``) only allowed objects, so a hostile file cannot patch an allowed class
+or function either; tensors are only made by the rebuild function, which checks every field.
 """
 
 from __future__ import annotations
@@ -992,7 +995,7 @@ def _load_from(fh, where: str, whole_file: bool, unpickle: _Unpickling):
         # but then the 9th byte opens the JSON header and the length is a plausible one.
         safetensors_like = first[8:9] == b"{" and int.from_bytes(first[:8], "little") <= \
             _MAX_HEADER
-        if first[:1] == b"\x80" and first[1:2] in (b"\2", b"\3", b"\4", b"\5") and not \
+        if first[:1] == b"\x80" and first[1:2] in (b"", b"\2", b"\3", b"\4", b"\5") and not \
                 safetensors_like:
             return _load_pickle(reader, first, unpickle)
         return _decode_file(reader, whole_file, first)
@@ -1019,7 +1022,7 @@ def _load_ember_pickle(reader: _Reader, first: bytes, whole_file: bool, unpickle
         raise CheckpointError(f"corrupted checkpoint: CRC-32 mismatch (stored {crc:08x}, "
                               f"computed {zlib.crc32(data):08x}); the pickle data were altered")
     stream = io.BytesIO(data)
-    obj = unpickle(stream)
+    obj = unpickle(stream, verified=True)
     if stream.tell() != n:
         raise CheckpointError(f"corrupted checkpoint: the pickle ends at byte {stream.tell()} of "
                               f"{n}")
@@ -1028,7 +1031,7 @@ def _load_ember_pickle(reader: _Reader, first: bytes, whole_file: bool, unpickle
 
 def _load_pickle(reader: _Reader, first: bytes, unpickle: _Unpickling):
     """A plain pickle stream (``pickle.dump``): one pickle, read from the file's position."""
-    obj = unpickle(_Prefixed(first, reader.f))
+    obj = unpickle(_Prefixed(first, reader.f), verified=False)
     if type(obj) is int and obj == _TORCH_LEGACY_MAGIC:
         raise CheckpointError("not an Ember file: it is a legacy PyTorch checkpoint (torch.save "
                               f"with _use_new_zipfile_serialization=False). {_TORCH_HINT}")
@@ -1109,8 +1112,32 @@ def _allowed_by_user() -> dict[str, object]:
     return allowed
 
 
-class _WeightsUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only allowed globals and imports nothing else."""
+def _refuse_protocol_0(self) -> None:
+    raise _Refused("Unsupported operand INST or OBJ (protocol 0 and 1 objects)")
+
+
+def _checked(opcode: bytes, check):
+    """The pure-Python unpickler's handler of ``opcode``, run after ``check(unpickler)``."""
+    run = pickle._Unpickler.dispatch[opcode[0]]
+
+    def handler(self):
+        check(self)
+        run(self)
+
+    return handler
+
+
+class _WeightsUnpickler(pickle._Unpickler):
+    """An unpickler that resolves only allowed globals, imports nothing else, and calls,
+    instantiates and updates only what is allowed (as PyTorch's weights-only unpickler): a
+    hostile file can neither run code nor patch an allowed class or function (``BUILD`` on a
+    class would ``setattr`` on it). Python's own opcode handlers do the rest."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.allowed = {**_default_globals(), **_allowed_by_user()}
+        self.allowed_ids = {id(v) for v in self.allowed.values()}
+        self.allowed_types = {v for v in self.allowed.values() if isinstance(v, type)}
 
     def find_class(self, module: str, name: str):
         if (module, name) in _compat_pickle.NAME_MAPPING:  # Python 2 names, as pickle maps them
@@ -1121,9 +1148,8 @@ class _WeightsUnpickler(pickle.Unpickler):
         if module in _BLOCKED_MODULES:
             raise _Refused(f"Trying to load unsupported GLOBAL {full} whose module {module} is "
                            "blocked.")
-        for allowed in (_default_globals(), _allowed_by_user()):
-            if full in allowed:
-                return allowed[full]
+        if full in self.allowed:
+            return self.allowed[full]
         if full.startswith("builtins."):
             full = full[len("builtins."):]
         raise _Refused(
@@ -1131,6 +1157,44 @@ class _WeightsUnpickler(pickle.Unpickler):
             f"`ember.serialization.add_safe_globals([{full}])` or the "
             f"`ember.serialization.safe_globals([{full}])` context manager to allowlist this "
             "global if you trust this class/function.")
+
+    def _reduce(self) -> None:
+        func = self.stack[-2]
+        if id(func) not in self.allowed_ids:
+            raise _Refused(f"Trying to call reduce for unrecognized function {func!r}"[:300])
+
+    def _newobj(self, at: int) -> None:
+        cls = self.stack[at]
+        if (id(cls) not in self.allowed_ids or not isinstance(cls, type)
+                or issubclass(cls, Tensor)):  # tensors are only rebuilt, whole
+            raise _Refused("Can only create new object for classes allowlisted via "
+                           f"`add_safe_globals` but got {cls!r}"[:300])
+
+    def _build(self) -> None:
+        inst = self.stack[-2]
+        if type(inst) not in self.allowed_types or (
+                isinstance(inst, Tensor) and getattr(type(inst), "__setstate__", None) is None):
+            raise _Refused("Can only build types allowlisted via `add_safe_globals` (and tensors "
+                           f"that define __setstate__), but got {type(inst)}")
+
+    def _target(self, opcode: str, at: int) -> None:
+        target = self.stack[at] if at else self.metastack[-1][-1]
+        if type(target) not in (list, dict) and type(target) not in self.allowed_types:
+            raise _Refused(f"Can only {opcode} for list, dict or types allowlisted via "
+                           f"`add_safe_globals`, but got {type(target)}")
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+    dispatch[pickle.REDUCE[0]] = _checked(pickle.REDUCE, _reduce)
+    dispatch[pickle.NEWOBJ[0]] = _checked(pickle.NEWOBJ, lambda self: self._newobj(-2))
+    dispatch[pickle.NEWOBJ_EX[0]] = _checked(pickle.NEWOBJ_EX, lambda self: self._newobj(-3))
+    dispatch[pickle.BUILD[0]] = _checked(pickle.BUILD, _build)
+    dispatch[pickle.APPEND[0]] = _checked(pickle.APPEND, lambda self: self._target("APPEND", -2))
+    dispatch[pickle.APPENDS[0]] = _checked(pickle.APPENDS, lambda self: self._target("APPENDS", 0))
+    dispatch[pickle.SETITEM[0]] = _checked(pickle.SETITEM,
+                                           lambda self: self._target("SETITEM", -3))
+    dispatch[pickle.SETITEMS[0]] = _checked(pickle.SETITEMS,
+                                            lambda self: self._target("SETITEMS", 0))
+    dispatch[pickle.OBJ[0]] = dispatch[pickle.INST[0]] = _refuse_protocol_0
 
 
 def _refusal(message: str) -> str:
@@ -1141,7 +1205,11 @@ def _refusal(message: str) -> str:
                 f"checkpoint\033[0m. \n\t(1) {_UNSAFE_MESSAGE}\n\t(2) Alternatively, to load "
                 "with `weights_only=True` please check the recommended steps in the following "
                 f"error message.\n\tWeightsUnpickler error: {message}{_DOCS_MESSAGE}")
-    return f"Weights only load failed. {_UNSAFE_MESSAGE}\n\n\n{message}{_DOCS_MESSAGE}"
+    text = f"Weights only load failed. {_UNSAFE_MESSAGE}\n"
+    if not message.endswith("is blocked."):
+        text += ("Please file an issue with the following so that we can make "
+                 "`weights_only=True` compatible with your use case: WeightsUnpickler error: ")
+    return f"{text}\n\n{message}{_DOCS_MESSAGE}"
 
 
 #: what a corrupted or truncated pickle raises in the unpickler itself
@@ -1155,13 +1223,18 @@ class _Unpickling:
     def __init__(self, weights_only: bool, pickle_module, kwargs: dict) -> None:
         self.weights_only, self.pickle_module, self.kwargs = weights_only, pickle_module, kwargs
 
-    def __call__(self, stream):
+    def __call__(self, stream, verified: bool):
+        """Unpickles ``stream``; ``verified``: its length and CRC were checked, so an error is
+        the objects' (with ``weights_only=False``, the user's code: it propagates)."""
+        what = ("corrupted checkpoint: the pickle cannot be rebuilt" if verified else
+                "corrupted or truncated pickle data")
         if not self.weights_only:
             try:
                 return self.pickle_module.Unpickler(stream, **self.kwargs).load()
             except _PICKLE_ERRORS as e:
-                raise CheckpointError(f"corrupted or truncated pickle data "
-                                      f"({type(e).__name__}: {e})"[:300]) from None
+                if verified:
+                    raise
+                raise CheckpointError(f"{what} ({type(e).__name__}: {e})"[:300]) from None
         try:
             return _WeightsUnpickler(stream).load()
         except _Refused as e:
@@ -1169,8 +1242,7 @@ class _Unpickling:
         except CheckpointError:
             raise
         except Exception as e:  # only allowed callables ran: the data are what is wrong
-            raise CheckpointError(f"corrupted or truncated pickle data "
-                                  f"({type(e).__name__}: {e})"[:300]) from None
+            raise CheckpointError(f"{what} ({type(e).__name__}: {e})"[:300]) from None
 
 
 def add_safe_globals(safe_globals: list) -> None:
