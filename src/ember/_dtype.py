@@ -36,7 +36,7 @@ class dtype:
         return f"ember.{self.name}"
 
     def __reduce__(self):
-        return self.name
+        return "bool_" if self.name == "bool" else self.name  # its name in this module
 
     def to_real(self) -> dtype:
         """Returns the dtype itself (Ember has no complex dtypes)."""

@@ -41,3 +41,9 @@ def test_buffer_attributes_and_modules_survive():
         assert np.array_equal(a.detach().numpy(), b.detach().numpy())
         assert not np.shares_memory(a.detach().numpy(), b.detach().numpy())
     assert copy.deepcopy(model)[0].weight.shape == (3, 2)
+
+
+@pytest.mark.parametrize("name", ["bool", "float32", "bfloat16", "int64", "uint8", "float16"])
+def test_dtypes_pickle_to_themselves(name):
+    d = getattr(ember, name)
+    assert pickle.loads(pickle.dumps(d)) is d
