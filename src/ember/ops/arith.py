@@ -8,7 +8,15 @@ import numpy as np
 
 from ember import _dtype, _precision
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import apply_binary, broadcast_error, operands, promote, quiet, reduce_grad
+from ember.ops._util import (
+    apply_binary,
+    broadcast_error,
+    kernel_error,
+    operands,
+    promote,
+    quiet,
+    reduce_grad,
+)
 from ember.tensor import Tensor
 
 __all__ = [
@@ -266,11 +274,19 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
-    """``input + alpha * other`` with broadcasting."""
+    """``input + alpha * other`` with broadcasting; a sparse operand is added densely."""
+    if _is_sparse(other) or _is_sparse(input):
+        # torch: dense + sparse is a dense tensor (gradients reach the sparse values)
+        input = input.to_dense() if _is_sparse(input) else input
+        other = other.to_dense() if _is_sparse(other) else other
     a, b, _ = operands(input, other)
     if alpha != 1:
         b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
     return _maybe_out(apply_binary(Add, a, b), out)
+
+
+def _is_sparse(x) -> bool:
+    return getattr(type(x), "is_sparse", None) is True  # a SparseTensor (a Tensor's is False)
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
@@ -320,7 +336,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
                 f"'{rounding_mode}'"
             )
         a, b, dt = operands(input, other)
-        _check_int_division(a, b, dt)
+        _check_int_division(a, b, dt, f"div_{rounding_mode}_cpu")
         res = _apply_typed(RoundedDiv, a, b, dt, rounding_mode)
         return _maybe_out(res, out)
     if isinstance(other, Tensor) and not isinstance(input, Tensor) and \
@@ -346,6 +362,10 @@ multiply = mul
 def pow(input, exponent, *, out=None) -> Tensor:
     """``input ** exponent`` with broadcasting (either may be a scalar)."""
     a, b, dt = operands(input, exponent)
+    if dt == np.bool_:
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            raise kernel_error("pow", dt)
+        return _maybe_out(_apply_typed(Pow, a, b, dt), out)  # x ** True is x, as in torch
     if dt.kind in "iu":
         if isinstance(b, int) and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -398,36 +418,46 @@ def reciprocal(input: Tensor) -> Tensor:
     return Reciprocal.apply(input)
 
 
-def _no_grad_binary(fn, a, b) -> Tensor:
+def _bitwise(fn, a, b) -> Tensor:
+    """A bitwise op (no gradient) in the promoted dtype; torch has no float kernel."""
     a, b, dt = operands(a, b)
     aa = a._data if isinstance(a, Tensor) else a
     bb = b._data if isinstance(b, Tensor) else b
+    try:
+        np.broadcast_shapes(np.shape(aa), np.shape(bb))
+    except ValueError:
+        raise broadcast_error(a, b) from None
+    if _dtype.is_floating(dt):
+        raise kernel_error(f"{fn.__name__}_cpu", dt)
     return Tensor._make(np.asarray(fn(aa, bb)).astype(dt, copy=False))
 
 
 def floor_divide(input, other) -> Tensor:
     """Elementwise floor division (torch has no gradient for it: backward raises)."""
     a, b, dt = operands(input, other)
-    _check_int_division(a, b, dt)
+    _check_int_division(a, b, dt, "div_floor_cpu")
     return _apply_typed(RoundedDiv, a, b, dt, "floor_divide")
 
 
 def remainder(input, other) -> Tensor:
     """Python-style modulus (the sign of the divisor), differentiable in both arguments."""
     a, b, dt = operands(input, other)
-    _check_int_division(a, b, dt)
+    _check_int_division(a, b, dt, "remainder_cpu")
     return _apply_typed(Remainder, a, b, dt)
 
 
 def fmod(input, other) -> Tensor:
     """C-style modulus (the sign of the dividend), differentiable in both arguments."""
     a, b, dt = operands(input, other)
-    _check_int_division(a, b, dt)
+    _check_int_division(a, b, dt, "fmod_cpu")
     return _apply_typed(Fmod, a, b, dt)
 
 
-def _check_int_division(a, b, dt) -> None:
-    if dt.kind in "iub":
+def _check_int_division(a, b, dt, kernel: str) -> None:
+    """torch's errors for a bool division (no kernel) and an integer division by zero."""
+    if dt == np.bool_:
+        raise kernel_error(kernel, dt)
+    if dt.kind in "iu":
         bb = b._data if isinstance(b, Tensor) else np.asarray(b)
         if np.any(bb == 0):
             raise RuntimeError("ZeroDivisionError")
@@ -561,23 +591,23 @@ _C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half",
 def bitwise_not(input: Tensor) -> Tensor:
     """Bitwise (or, for bool, logical) not."""
     if _dtype.is_floating(input._data.dtype):
-        raise TypeError("bitwise_not is only supported for integer and boolean tensors")
+        raise kernel_error("bitwise_not_cpu", input._data.dtype)
     return Tensor._make(np.invert(input._data))
 
 
 def bitwise_and(input, other) -> Tensor:
     """Bitwise and of integer or bool tensors."""
-    return _no_grad_binary(np.bitwise_and, input, other)
+    return _bitwise(np.bitwise_and, input, other)
 
 
 def bitwise_or(input, other) -> Tensor:
     """Bitwise or of integer or bool tensors."""
-    return _no_grad_binary(np.bitwise_or, input, other)
+    return _bitwise(np.bitwise_or, input, other)
 
 
 def bitwise_xor(input, other) -> Tensor:
     """Bitwise xor of integer or bool tensors."""
-    return _no_grad_binary(np.bitwise_xor, input, other)
+    return _bitwise(np.bitwise_xor, input, other)
 
 
 def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:

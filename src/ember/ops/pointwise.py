@@ -10,10 +10,13 @@ from ember.ops._util import (
     apply_binary,
     broadcast_error,
     cast,
+    check_kernel,
+    kernel_error,
     operands,
     promote,
     quiet,
     reduce_grad,
+    require_tensors,
 )
 from ember.tensor import Tensor
 
@@ -545,6 +548,7 @@ def rsqrt(input: Tensor) -> Tensor:
 
 def abs(input: Tensor) -> Tensor:
     """Elementwise absolute value (gradient ``sign(x)``, 0 at 0)."""
+    check_kernel(input, "abs_cpu")
     if not _dtype.is_floating(input._data.dtype):
         return Tensor._make(np.abs(input._data))
     return Abs.apply(input)
@@ -595,26 +599,33 @@ def _zero_grad_result(input: Tensor, out) -> Tensor:
 
 def floor(input: Tensor) -> Tensor:
     """Elementwise floor (zero gradient)."""
+    check_kernel(input, "floor_vml_cpu")
     return _zero_grad_result(input, np.floor(input._data))
 
 
 def ceil(input: Tensor) -> Tensor:
     """Elementwise ceiling (zero gradient)."""
+    check_kernel(input, "ceil_vml_cpu")
     return _zero_grad_result(input, np.ceil(input._data))
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     """Round half to even (zero gradient)."""
+    if decimals:
+        check_kernel(input, "round_cpu", "biu")
+    check_kernel(input, "round_vml_cpu")
     return _zero_grad_result(input, np.round(input._data, decimals))
 
 
 def trunc(input: Tensor) -> Tensor:
     """Round toward zero (zero gradient)."""
+    check_kernel(input, "trunc_vml_cpu")
     return _zero_grad_result(input, np.trunc(input._data))
 
 
 def frac(input: Tensor) -> Tensor:
     """``x - trunc(x)``."""
+    check_kernel(input, "frac_cpu", "biu")
     return Passthrough.apply(input)
 
 
@@ -660,6 +671,7 @@ def cosh(input: Tensor) -> Tensor:
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant."""
+    require_tensors("atan2", input, other)
     a, b, _ = operands(input, other, floating=True)
     return apply_binary(Atan2, _as_tensor(a, b), _as_tensor(b, a))
 
@@ -669,7 +681,10 @@ arctan2 = atan2
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise ``log(exp(input) + exp(other))`` without overflow."""
-    a, b, _ = operands(input, other, floating=True)
+    require_tensors("logaddexp", input, other)
+    a, b, dt = operands(input, other)
+    if dt.kind in "biu":
+        raise kernel_error("logaddexp_cpu", dt)
     return apply_binary(LogAddExp, _as_tensor(a, b), _as_tensor(b, a))
 
 
@@ -723,6 +738,8 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 
 def relu(input: Tensor) -> Tensor:
     """Elementwise ``max(x, 0)``."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
@@ -778,18 +795,21 @@ def clamp_max(input: Tensor, max) -> Tensor:
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors (ties share the gradient)."""
+    require_tensors("maximum", input, other)
     a, b, _ = operands(input, other)
     return apply_binary(Maximum, a, b)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors (ties share the gradient)."""
+    require_tensors("minimum", input, other)
     a, b, _ = operands(input, other)
     return apply_binary(Minimum, a, b)
 
 
 def fmax(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    require_tensors("fmax", input, other)
     a, b, _ = operands(input, other)
     try:
         return FMaxMin.apply(a, b, True)
@@ -799,6 +819,7 @@ def fmax(input: Tensor, other: Tensor) -> Tensor:
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    require_tensors("fmin", input, other)
     a, b, _ = operands(input, other)
     try:
         return FMaxMin.apply(a, b, False)
@@ -816,11 +837,26 @@ def where(condition, input=None, other=None) -> Tensor:
         return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(cond))
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input, other = _scalar_pair(input, other)
     a, b, _ = operands(input, other)
     try:
         return Where.apply(Tensor._make(cond), a, b)
     except ValueError:
         raise broadcast_error(cond, a, b) from None
+
+
+def _scalar_pair(x, y) -> tuple[Tensor, Tensor]:
+    """Two Python scalars as 0-d tensors of torch's common type (bool, int64 or the default
+    float dtype)."""
+    scalars = (x, y)
+    if all(isinstance(v, (bool, np.bool_)) for v in scalars):
+        dtype = np.bool_
+    elif any(isinstance(v, (float, np.floating)) for v in scalars):
+        dtype = _dtype.get_default_dtype().numpy
+    else:
+        dtype = np.int64
+    return Tensor._make(np.array(x, dtype)), Tensor._make(np.array(y, dtype))
 
 
 class NanToNum(ArrayFunction):

@@ -1,0 +1,81 @@
+"""Adadelta."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
+from ember.tensor import Tensor
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as ``torch.optim.Adadelta`` (Zeiler, 2012).
+
+    Each step, with ``g`` the gradient (negated when ``maximize``, plus ``weight_decay * p``)::
+
+        v = rho * v + (1 - rho) * g * g
+        delta = sqrt(u + eps) / sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * delta * delta
+        p -= lr * delta
+
+    Args:
+        params: parameters or parameter groups.
+        lr: coefficient that scales delta before it is applied (default 1.0).
+        rho: coefficient of the running averages of squared gradients and updates
+            (default 0.9).
+        eps: term added to both running averages for numerical stability (default 1e-6).
+        weight_decay: L2 penalty (default 0).
+        maximize: maximize the objective (default False).
+        foreach, capturable, differentiable: accepted for compatibility.
+
+    Example:
+        >>> opt = ember.optim.Adadelta(model.parameters(), lr=1.0)
+    """
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def init_single(self, param, state, group) -> None:
+        state["step"] = _step_tensor()
+        state["square_avg"] = _zeros(param)
+        state["acc_delta"] = _zeros(param)
+
+    def apply_single(self, param, grad, state, group) -> None:
+        rho, eps = group["rho"], group["eps"]
+        _bump(state["step"])
+        grad = self._prepare_grad(param, grad, group["maximize"], group["weight_decay"])
+        square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
+        tmp, delta = self._buffer(grad), self._buffer(grad, 3)
+        square_avg *= rho
+        np.multiply(grad, 1 - rho, out=tmp)  # addcmul's order: (value * g) * g
+        tmp *= grad
+        square_avg += tmp
+        np.add(square_avg, eps, out=tmp)
+        np.sqrt(tmp, out=tmp)  # std
+        np.add(acc_delta, eps, out=delta)
+        np.sqrt(delta, out=delta)
+        delta /= tmp
+        delta *= grad
+        acc_delta *= rho
+        np.multiply(delta, 1 - rho, out=tmp)
+        tmp *= delta
+        acc_delta += tmp
+        delta *= -_scalar(group["lr"])  # add_'s order: param + (alpha * delta)
+        param += delta
