@@ -326,3 +326,68 @@ def test_logit_gradient_outside_the_unit_interval(eps):
     same(fn)
     check_op([(3, 4)], lambda x: torch.logit(x, eps), lambda x: ember.logit(x, eps),
              low=0.05, high=0.95)
+
+
+# -- findings 21-23: errors of the right kind ------------------------------------------------
+
+_B = "M.tensor([True, False])"
+_I = "M.tensor([3, -2])"
+_F = "M.tensor([1.5, 2.])"
+
+
+def _expr(code: str):
+    return lambda M: eval(code, {"M": M, "F": M.nn.functional})  # noqa: S307
+
+
+@pytest.mark.parametrize("code", [
+    f"{_F} & {_F}", f"{_F} | {_F}", f"{_F} ^ {_F}", f"M.bitwise_not({_F})",
+    f"{_I} & 1.5", f"M.bitwise_xor({_F}.half(), {_F}.half())", f"{_I} | M.ones(3)",
+    f"{_I} & True", f"{_B} & M.ones(2, dtype=M.int32)",
+])
+def test_bitwise_ops_refuse_floats(code):
+    same(_expr(code))
+
+
+@pytest.mark.parametrize("code", [
+    # integer and bool inputs of float-only kernels
+    f"{_I}.var()", f"{_B}.std(0)", f"M.var_mean({_I})", f"M.std_mean({_B})", f"M.mean({_I})",
+    *(f"F.{fn}({x})" for fn in ("elu", "celu", "selu", "silu", "gelu", "mish", "softplus",
+                                "softshrink", "hardshrink", "hardsigmoid", "hardswish",
+                                "logsigmoid", "leaky_relu", "glu") for x in (_I, _B)),
+    f"F.threshold({_B}, 1, 2)", f"F.threshold({_I}, 1, 2)", f"F.normalize({_I}, dim=0)",
+    f"F.elu({_I}, inplace=True)", f"F.prelu({_I}, M.ones(1, dtype=M.int64))",
+    # bool inputs
+    f"F.relu({_B})", f"M.relu({_B})", f"F.relu6({_B})", f"F.hardtanh({_B})", f"F.relu({_I})",
+    f"M.abs({_B})", f"M.floor({_B})", f"M.ceil({_B})", f"M.round({_B})", f"M.trunc({_B})",
+    f"M.frac({_B})", f"M.frac({_I})", f"M.round({_I}, decimals=1)", f"M.round({_I})",
+    f"F.softsign({_B})", f"{_B} ** {_B}", f"{_B} ** 2", f"M.pow({_B}, True)",
+    f"M.remainder({_B}, True)", f"M.fmod({_B}, True)", f"{_B} // True", f"{_B} % 2",
+    f"M.div({_B}, True, rounding_mode='trunc')", f"M.median({_B})",
+    f"M.mm({_B}[None], {_B}[:, None])", f"M.matmul({_B}, {_B})", f"M.inner({_B}, {_B})",
+    f"M.mv(M.ones(2, 2, dtype=M.bool), {_B})", f"M.matmul({_B}, M.ones(2, 2, dtype=M.bool))",
+    "M.bmm(M.ones(1, 2, 2, dtype=M.bool), M.ones(1, 2, 2, dtype=M.bool))",
+    "F.linear(M.ones(2, 2, dtype=M.bool), M.ones(2, 2, dtype=M.bool))",
+    f"M.argmax({_B})", f"M.argmin({_B}, 0)", f"M.topk({_B}, 1)",
+    f"M.logaddexp({_I}, {_I})", f"M.logaddexp({_B}, {_B})", f"M.logaddexp({_I}, {_F})",
+    f"M.addcmul({_B}, {_B}, {_B})",
+    f"M.addcdiv({_I}, {_I}, {_I})", f"M.addcdiv({_F}, {_B}, {_B})",
+])
+def test_kernels_refuse_dtypes_as_torch(code):
+    same(_expr(code))
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "fmax", "fmin", "isclose", "atan2",
+                                  "logaddexp", "logical_and", "logical_or", "logical_xor"])
+def test_binary_ops_require_tensors(name):
+    same(lambda M: getattr(M, name)(M.ones(2), 2.0), words=("must be Tensor, not float",))
+    same(lambda M: getattr(M, name)(2, M.ones(2)), words=("argument 'input' (position 1)",))
+    if hasattr(ember.Tensor, name):  # the method forms Ember has (torch: "position 1")
+        same(lambda M: getattr(M.ones(2), name)(2), words=("must be Tensor, not int",))
+
+
+def test_logical_and_isclose_shapes_and_dtypes():
+    same(lambda M: M.logical_xor(M.ones(2), M.ones(3)), words=("must match the size",))
+    same(lambda M: M.isclose(M.ones(2), M.ones(3)), words=("must match the size",))
+    same(lambda M: M.isclose(M.ones(2, dtype=M.float64), M.ones(2, dtype=M.int64)),
+         words=("Double did not match Long",))
+    same(lambda M: (M.ones(2, dtype=M.bool) & True, M.isclose(M.ones(2), M.ones(1))))

@@ -12,7 +12,8 @@ from ember.tensor import Tensor, _canon_dim
 
 __all__ = [
     "reduce_grad", "promote", "operands", "canon_dim", "canon_dims", "as_tensor_arg",
-    "broadcast_error", "apply_binary", "quiet",
+    "broadcast_error", "apply_binary", "quiet", "kernel_error", "check_kernel",
+    "require_tensors",
 ]
 
 canon_dim = _canon_dim
@@ -69,6 +70,34 @@ def broadcast_error(*values) -> RuntimeError:
                         f"non-singleton dimension {ndim - i}"
                     )
     return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
+
+
+def kernel_error(kernel: str, dtype) -> NotImplementedError:
+    """torch's error for a dtype its kernel does not cover, e.g. ``"abs_cpu" not implemented
+    for 'Bool'``."""
+    name = _dtype.SCALAR_TYPE_NAMES[np.dtype(dtype).name]
+    return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+
+
+def check_kernel(input: Tensor, kernel: str, kinds: str = "b") -> None:
+    """Raises :func:`kernel_error` when ``input``'s dtype kind is one of ``kinds`` (NumPy
+    kind letters: ``"b"`` bool, ``"biu"`` bool and integers)."""
+    dt = input._data.dtype
+    if dt.kind in kinds:
+        raise kernel_error(kernel, dt)
+
+
+def require_tensors(name: str, input, other, allow_bool: bool = False) -> None:
+    """torch's TypeError for a binary op that takes no Python numbers (``maximum(x, 2.0)``).
+
+    ``allow_bool`` lets a Python bool through as ``other`` (``bool_tensor & True`` reaches the
+    logical ops that way).
+    """
+    for arg, pos, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor) and not (allow_bool and pos == 2 and
+                                                  isinstance(value, bool)):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                            f"{type(value).__name__}")
 
 
 def apply_binary(cls, a, b):

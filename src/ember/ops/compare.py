@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import _dtype
-from ember.ops._util import broadcast_error, operands
+from ember.ops._util import broadcast_error, operands, require_tensors
 from ember.tensor import Tensor
 
 __all__ = [
@@ -63,19 +63,27 @@ def _arr(x):
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _logical(name: str, fn, input, other) -> Tensor:
+    require_tensors(name, input, other, allow_bool=True)
+    try:
+        return Tensor._make(fn(_arr(input), _arr(other)))
+    except ValueError:
+        raise broadcast_error(input, other) from None
+
+
 def logical_and(input, other) -> Tensor:
     """Elementwise logical and (non-zero is True)."""
-    return Tensor._make(np.logical_and(_arr(input), _arr(other)))
+    return _logical("logical_and", np.logical_and, input, other)
 
 
 def logical_or(input, other) -> Tensor:
     """Elementwise logical or."""
-    return Tensor._make(np.logical_or(_arr(input), _arr(other)))
+    return _logical("logical_or", np.logical_or, input, other)
 
 
 def logical_xor(input, other) -> Tensor:
     """Elementwise logical xor."""
-    return Tensor._make(np.logical_xor(_arr(input), _arr(other)))
+    return _logical("logical_xor", np.logical_xor, input, other)
 
 
 def logical_not(input) -> Tensor:
@@ -114,9 +122,17 @@ def signbit(input: Tensor) -> Tensor:
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    """Elementwise ``|a - b| <= atol + rtol * |b|``."""
-    return Tensor._make(np.isclose(_arr(input), _arr(other), rtol=rtol, atol=atol,
-                                   equal_nan=equal_nan))
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` (both tensors of one dtype, as torch)."""
+    require_tensors("isclose", input, other)
+    da, db = input._data.dtype, other._data.dtype
+    if da != db:
+        raise RuntimeError(f"{_dtype.SCALAR_TYPE_NAMES[da.name]} did not match "
+                           f"{_dtype.SCALAR_TYPE_NAMES[db.name]}")
+    try:
+        return Tensor._make(np.asarray(np.isclose(input._data, other._data, rtol=rtol, atol=atol,
+                                                  equal_nan=equal_nan)))
+    except ValueError:
+        raise broadcast_error(input, other) from None
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -166,6 +182,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     from ember.ops.reduction import MaxMin
     from ember.ops.shape import narrow
 
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     if input._data.ndim == 0:
         if k not in (0, 1):
             raise RuntimeError("selected index k out of range")

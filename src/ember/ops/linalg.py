@@ -8,7 +8,7 @@ import numpy as np
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember._precision import autocast_lower
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import broadcast_error, cast, promote, quiet, reduce_grad
+from ember.ops._util import broadcast_error, cast, kernel_error, promote, quiet, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner",
@@ -219,6 +219,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         )
     if autocast_lower(input._data.dtype) != autocast_lower(other._data.dtype):
         raise _matmul_dtype_error(input, other)
+    if input._data.dtype == np.bool_:
+        raise _bool_matmul_error(input.ndim, other.ndim)
     a, b = input, other
     try:
         return MatMul.apply(a, b)
@@ -245,6 +247,17 @@ def _matmul_dtype_error(a: Tensor, b: Tensor) -> RuntimeError:
         return RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                             f"{_C_NAMES.get(da.name, da.name)} != {_C_NAMES.get(db.name, db.name)}")
     return RuntimeError(f"expected scalar type {_type_name(a)} but found {_type_name(b)}")
+
+
+def _bool_matmul_error(na: int, nb: int) -> NotImplementedError:
+    """torch's error for bool operands, named by the kernel the ranks lead to."""
+    if na == 1 and nb == 1:
+        kernel = "dot"
+    elif nb == 1:
+        kernel = "addmv_impl_cpu"
+    else:  # batch dims of the first operand fold into rows when the second is a matrix
+        kernel = "addmm_impl_cpu_" if nb == 2 else "bmm"
+    return kernel_error(kernel, np.bool_)
 
 
 def _matmul_error(sa: tuple, sb: tuple) -> RuntimeError:
@@ -418,6 +431,8 @@ def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
     if bias is not None and autocast_lower(bias._data.dtype) != autocast_lower(dw):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "
                            f"and {_type_name(weight)}")
+    if dx == np.bool_:
+        raise kernel_error("addmm_impl_cpu_", dx)
     if input.shape[-1] != weight.shape[-1]:
         sa = "x".join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))
         raise RuntimeError(

@@ -478,7 +478,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if not _dtype.is_floating(input._data.dtype):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}"
+            f"complex dtype. Got: {_dtype.SCALAR_TYPE_NAMES[input._data.dtype.name]}"
         )
     return Mean.apply(input, canon_dims(dim, input._data.ndim), keepdim)
 
@@ -501,7 +501,9 @@ def _correction(unbiased, correction) -> int:
     return 1 if unbiased else 0
 
 
-def _var_args(input: Tensor, dim, unbiased, correction) -> tuple:
+def _var_args(input: Tensor, dim, unbiased, correction, name: str = "std and var") -> tuple:
+    if input._data.dtype.kind in "biu":
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
     if isinstance(unbiased, bool) is False and unbiased is not None and dim is None:
         dim, unbiased = unbiased, None
     if isinstance(dim, bool):
@@ -529,13 +531,13 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
-    axes, corr = _var_args(input, dim, unbiased, correction)
+    axes, corr = _var_args(input, dim, unbiased, correction, "var_mean")
     return Var.apply(input, axes, corr, keepdim, "var_mean"), mean(input, axes, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
-    axes, corr = _var_args(input, dim, unbiased, correction)
+    axes, corr = _var_args(input, dim, unbiased, correction, "std_mean")
     return Std.apply(input, axes, corr, keepdim, "std_mean"), mean(input, axes, keepdim)
 
 
@@ -575,6 +577,8 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 def _arg(input, dim, keepdim, fn):
     x = input._data
     name = "argmax" if fn is np.argmax else "argmin"
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if x.size == 0 and dim is None:
         raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            "== 0.")

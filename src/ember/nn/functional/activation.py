@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ember import ops
+from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import canon_dim, quiet
 from ember.ops.pointwise import _erf, softplus_raw
@@ -52,6 +53,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     e *= r  # sigmoid(-|x|)
     np.copyto(e, r, where=x >= 0)
     return e
+
+
+def _floating(input: Tensor, kernel: str) -> None:
+    """torch's error for an activation whose kernel has no integer or bool version."""
+    dt = input._data.dtype
+    if dt.kind in "biu":
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[dt.name]}\'')
 
 
 def _apply(fn, input: Tensor, inplace: bool) -> Tensor:
@@ -340,6 +349,7 @@ def relu_(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` for x > 0, else ``negative_slope * x``."""
+    _floating(input, "leaky_relu_cpu")
     return _apply(lambda t: LeakyRelu.apply(t, negative_slope), input, inplace)
 
 
@@ -350,6 +360,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """Exponential linear unit: ``x`` for x > 0, else ``alpha * (exp(x) - 1)``."""
+    _floating(input, "elu_cpu")
     return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0), input, inplace)
 
 
@@ -360,6 +371,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
+    _floating(input, "elu_cpu")
     return _apply(lambda t: Elu.apply(t, _SELU_ALPHA, _SELU_SCALE, 1.0), input, inplace)
 
 
@@ -372,6 +384,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
+    _floating(input, "elu_cpu")
     return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha), input, inplace)
 
 
@@ -389,6 +402,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
+    _floating(input, "GeluKernelImpl")
     if input.ndim == 0:  # the kernels write in place, which a 0-d NumPy result cannot take
         return Gelu.apply(input.reshape(1), approximate).reshape(())
     return Gelu.apply(input, approximate)
@@ -396,6 +410,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish) ``x * sigmoid(x)``."""
+    _floating(input, "silu_cpu")
     return _apply(_silu, input, inplace)
 
 
@@ -407,6 +422,7 @@ def _silu(t: Tensor) -> Tensor:
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
+    _floating(input, "mish_cpu")
     return _apply(_mish, input, inplace)
 
 
@@ -428,6 +444,7 @@ def tanh(input: Tensor) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, the identity where ``beta * x > threshold``."""
+    _floating(input, "softplus_cpu")
     return Softplus.apply(input, beta, threshold)
 
 
@@ -441,6 +458,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """Clamps to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 elsewhere)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     return _apply(lambda t: Hardtanh.apply(t, min_val, max_val), input, inplace)
 
 
@@ -456,26 +475,33 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """Piecewise-linear sigmoid ``clamp(x / 6 + 1/2, 0, 1)``."""
+    _floating(input, "hardsigmoid_cpu")
     return _apply(Hardsigmoid.apply, input, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
+    _floating(input, "hardswish_cpu")
     return _apply(Hardswish.apply, input, inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x))``, computed without overflow."""
+    _floating(input, "log_sigmoid_cpu")
     return LogSigmoid.apply(input)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value``."""
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError('"threshold_cpu" not implemented for \'Bool\'')
     return _apply(lambda t: Threshold.apply(t, threshold, value), input, inplace)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place :func:`threshold`."""
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError('"threshold_cpu" not implemented for \'Bool\'')
     return _apply(lambda t: Threshold.apply(t, threshold, value), input, True)
 
 
@@ -486,6 +512,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 between."""
+    _floating(input, "softshrink_check")
     if lambd < 0:
         raise RuntimeError(
             f"lambda must be greater or equal to 0, but found to be {lambd}.")
@@ -494,6 +521,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0."""
+    _floating(input, "hardshrink_cpu")
     return Shrink.apply(input, lambd, False)
 
 
@@ -507,6 +535,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             raise RuntimeError(
                 f"Mismatch of parameter numbers and input channel size. Found parameter "
                 f"numbers = {n} and channel size = {channels}.")
+    _floating(input, "prelu_cpu")
     return Prelu.apply(input, weight)
 
 
@@ -548,5 +577,6 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     n = input.shape[d]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    _floating(input, "glu_cpu")
     a, b = ops.chunk(input, 2, d)
     return a * ops.sigmoid(b)

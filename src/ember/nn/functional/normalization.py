@@ -348,6 +348,10 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out: Tensor | None = None) -> Tensor:
     """``input / max(||input||_p, eps)`` along ``dim``."""
+    if input._data.dtype.kind in "biu":
+        name = _dtype.SCALAR_TYPE_NAMES[input._data.dtype.name]
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {name}")
     if p == 2 or p == 2.0:
         # sum of squares, clamped before the square root: finite gradient for a zero vector
         sq = (input * input).sum(dim, keepdim=True)
