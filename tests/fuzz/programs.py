@@ -48,6 +48,9 @@ TOLS = {
     ("grad", "float64"): (1e-9, 1e-11),
 }
 FLOAT_DTYPES = ("float32", "float64")
+# How far a variable may be from torch's: bitwise equal; within float64 / float32 rounding of
+# an earlier step; or past a discontinuity reached with inexact inputs (no longer compared).
+STATES = ("exact", "inexact", "inexact32", "diverged")
 DTYPE_WEIGHTS = {"float32": 0.38, "float64": 0.27, "int64": 0.17, "int32": 0.06, "bool": 0.12}
 
 
@@ -212,7 +215,7 @@ class Runner:
         self.t = {**TORCH_NS, **CONSTANTS}
         self.e = {**EMBER_NS, **CONSTANTS}
         self.lines: list[Line] = []
-        self.state: dict[str, str] = {}  # var -> "exact" | "inexact" | "diverged"
+        self.state: dict[str, str] = {}  # var -> one of STATES
         self.mismatch: Mismatch | None = None
         self.raised: list[bool] = []
 
@@ -246,21 +249,24 @@ class Runner:
                 self.e.pop(name, None)
             return self.mismatch is None
         inputs = [self.state.get(u, "exact") for u in line.uses]
-        worst = max(inputs, default="exact", key=("exact", "inexact", "diverged").index)
+        worst = max(inputs, default="exact", key=STATES.index)
+        f32 = worst == "inexact32" or any(
+            isinstance(self.t.get(u), torch.Tensor) and self.t[u].dtype == torch.float32
+            for u in line.uses)
         for name in line.defines + line.mutates:
-            if worst == "diverged" or (worst == "inexact" and not line.smooth):
+            if worst == "diverged" or (worst != "exact" and not line.smooth):
                 self.state[name] = "diverged"
                 continue
             tv, ev = self.t.get(name), self.e.get(name)
-            mode = "strict" if worst == "exact" else "loose"
-            if any(isinstance(self.t.get(u), torch.Tensor)
-                                 and self.t[u].dtype == torch.float32 for u in line.uses):
-                mode += "/f32"
+            mode = ("strict" if worst == "exact" else "loose") + ("/f32" if f32 else "")
             out = diff(tv, ev, mode)
             if out is not None:
                 self.mismatch = Mismatch(out[0], line.op, f"{name}: {out[1]}", n)
                 return False
-            self.state[name] = "exact" if worst == "exact" and exact(tv, ev) else "inexact"
+            if worst == "exact" and exact(tv, ev):
+                self.state[name] = "exact"
+            else:
+                self.state[name] = "inexact32" if f32 else "inexact"
         return True
 
     def final_check(self) -> None:
