@@ -391,3 +391,88 @@ def test_logical_and_isclose_shapes_and_dtypes():
     same(lambda M: M.isclose(M.ones(2, dtype=M.float64), M.ones(2, dtype=M.int64)),
          words=("Double did not match Long",))
     same(lambda M: (M.ones(2, dtype=M.bool) & True, M.isclose(M.ones(2), M.ones(1))))
+
+
+# -- findings 24, 33, 35, 36, 38: errors and edges of shape ops, reductions, arithmetic -------
+
+@pytest.mark.parametrize("code", [
+    "M.tensor(1.5).narrow(0, 0, 1)", "M.tensor(1.5).split(1)", "M.tensor(1.5).chunk(1)",
+    "M.tensor(1.5).unbind(0)", "M.tensor(1.5).flatten(-2)", "M.tensor(1.5).flatten(0, 1)",
+    "M.tensor(1.5).flatten(-1)", "M.ones(2).tril()", "M.tensor(2.).triu()",
+    "M.argmax(M.zeros(0))", "M.zeros(0).roll(-2, 1)", "M.zeros(0, 2).roll(1, 0)",
+    "M.ones(2).permute()", "M.tensor(1.5).permute(())",
+    "M.amax(M.zeros(0, 2), dim=1)", "M.amax(M.zeros(0, 2), dim=0)",
+    "M.amin(M.zeros(0, 2), dim=(0, 1))", "M.amax(M.zeros(0))", "M.min(M.zeros(0))",
+    "M.amax(M.zeros(2, 0), dim=0, keepdim=True)",
+    "M.masked_fill(M.zeros(2, 4), M.ones(2, 2, dtype=M.bool), 1.)",
+    "M.masked_fill(M.ones(2, dtype=M.int64), M.tensor([True, False]), "
+    "M.tensor(2., requires_grad=True))",
+    "M.add(M.ones(2, dtype=M.int64), M.ones(2, dtype=M.int64), alpha=0.5)",
+    "M.sub(M.ones(2, dtype=M.int64), 1, alpha=0.5)",
+    "M.add(M.ones(2, dtype=M.bool), M.ones(2, dtype=M.bool), alpha=2)",
+    "M.add(M.ones(2, dtype=M.bool), M.ones(2, dtype=M.bool), alpha=0)",
+    "M.tensor([True, False]).add_(M.tensor([True, False]), alpha=-3)",
+    "M.add(M.ones(2), M.ones(2, dtype=M.int64), alpha=0.5)",
+    "M.nn.functional.binary_cross_entropy(M.tensor([0.5, 0.2]), M.tensor([1.5, 0.]))",
+    "M.clamp(M.ones(2), min=M.zeros(2), max=2.)",
+    "M.fmod(M.zeros(0, dtype=M.int64), 0)", "M.remainder(M.zeros(0, dtype=M.int64), 0)",
+    "M.ones(0, dtype=M.int64) // 0", "M.ones(2, dtype=M.int64) // 0",
+])
+def test_errors_and_edges(code):
+    same(_expr(code))
+
+
+def test_amax_of_an_empty_slice_has_an_empty_gradient():
+    def fn(M):
+        x = M.zeros(0, 2, requires_grad=True)
+        M.amax(x, 1).sum().backward()
+        return x.grad
+    same(fn)
+
+
+# -- findings 30, 31, 39: setitem values with extra dims, integers mixed with tensors --------
+
+@pytest.mark.parametrize("code", [
+    "M.zeros(2, 3, 4)[0, :, M.tensor([0, 1])].shape",
+    "M.zeros(2, 2, 1)[1, 0:1, M.tensor([False])].shape",
+    "M.zeros(2, 3, 4)[M.tensor([0, 1]), :, 0].shape",
+    "M.zeros(2, 3, 4, 5)[0, :, M.tensor([0, 1]), 1].shape",
+    "M.zeros(2, 3, 4, 5)[None, 0, ..., M.tensor([0, 1]), 1].shape",
+    "M.zeros(2, 3, 4)[:, 0, M.tensor([0, 1])].shape",
+])
+def test_integers_apply_first_when_mixed_with_tensor_indices(code):
+    same(lambda M: tuple(_expr(code)(M)))
+
+
+def test_mixed_index_values_and_gradients():
+    def get(M):
+        x = M.arange(24.).reshape(2, 3, 4).requires_grad_()
+        y = x[1, :, M.tensor([0, 3])]
+        (y * M.arange(6.).reshape(3, 2)).sum().backward()
+        return y, x.grad
+    same(get)
+
+    def put(M):
+        x = M.zeros(2, 3, 4, requires_grad=True) * 1
+        w = M.arange(6.).reshape(3, 2).requires_grad_()
+        x[1, :, M.tensor([0, 3])] = w
+        (x * M.arange(24.).reshape(2, 3, 4)).sum().backward()
+        return x, w.grad
+    same(put)
+
+
+@pytest.mark.parametrize("code", [
+    "x = M.tensor([1., 2., 3.], requires_grad=True); v = x * 1; "
+    "w = M.tensor([[0.84, 1.81]], requires_grad=True); v[-2:] = w; v.sum().backward()",
+    "x = M.zeros(4, requires_grad=True); v = x * 1; w = M.ones(1, 1, 4, requires_grad=True); "
+    "v[None] = w; (v * M.arange(4.)).sum().backward()",
+    "x = M.zeros(3, requires_grad=True); v = x * 1; w = M.ones(1, 1, requires_grad=True); "
+    "v[M.tensor([True, False, True])] = w; (v * M.arange(3.)).sum().backward()",
+    "v = M.zeros(3); w = M.ones(1, 2); v[M.tensor([True, False, True])] = w; x = w",
+])
+def test_setitem_values_with_extra_leading_dims(code):
+    def fn(M):
+        env = {"M": M}
+        exec(code, env)  # noqa: S102
+        return env["v"], env["x"].grad if env["x"].requires_grad else env["x"], env["w"].grad
+    same(fn)

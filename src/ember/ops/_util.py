@@ -41,6 +41,8 @@ def reduce_grad(grad: np.ndarray, shape: tuple, dtype) -> np.ndarray:
     The one owner of un-broadcasting in Ember's ops.
     """
     if grad.shape != shape:
+        if grad.ndim < len(shape):  # a value with extra leading size-1 dims (setitem)
+            grad = grad.reshape((1,) * (len(shape) - grad.ndim) + grad.shape)
         lead = grad.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1

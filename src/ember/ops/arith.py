@@ -279,9 +279,9 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
         # torch: dense + sparse is a dense tensor (gradients reach the sparse values)
         input = input.to_dense() if _is_sparse(input) else input
         other = other.to_dense() if _is_sparse(other) else other
-    a, b, _ = operands(input, other)
+    a, b, dt = operands(input, other)
     if alpha != 1:
-        b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
+        b = _scaled(b, alpha, dt)
     return _maybe_out(apply_binary(Add, a, b), out)
 
 
@@ -302,10 +302,20 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    a, b, _ = operands(input, other)
+    a, b, dt = operands(input, other)
     if alpha != 1:
-        b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
+        b = _scaled(b, alpha, dt)
     return _maybe_out(apply_binary(Sub, a, b), out)
+
+
+def _scaled(b, alpha, dt):
+    """``alpha * other`` for add/sub, in the result dtype (torch's alpha checks)."""
+    if dt.kind in "biu" and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if dt == np.bool_:
+        alpha = bool(alpha)
+    return mul(b, alpha) if isinstance(b, Tensor) else b * alpha
 
 
 def _is_bool(x) -> bool:
@@ -458,6 +468,8 @@ def _check_int_division(a, b, dt, kernel: str) -> None:
     if dt == np.bool_:
         raise kernel_error(kernel, dt)
     if dt.kind in "iu":
+        if any(isinstance(v, Tensor) and v._data.size == 0 for v in (a, b)):
+            return  # an empty result divides nothing
         bb = b._data if isinstance(b, Tensor) else np.asarray(b)
         if np.any(bb == 0):
             raise RuntimeError("ZeroDivisionError")

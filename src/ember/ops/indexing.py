@@ -48,18 +48,64 @@ def _convert_index(index):
     return tuple(out), basic
 
 
+class _Staged:
+    """An advanced index with integers, which torch applies in two steps: the integers first
+    (basic indexing, a view), then the rest. NumPy would count the integers as advanced
+    indices, which moves the indexed dims to the front (``x[0, :, t]`` would be ``(len(t),
+    n)``, not torch's ``(n, len(t))``)."""
+
+    __slots__ = ("basic", "rest")
+
+    def __init__(self, index: tuple) -> None:
+        basic, rest = [], []
+        for i in index:
+            if type(i) is int:
+                basic.append(i)
+            elif i is None:
+                basic.append(None)
+                rest.append(slice(None))
+            elif i is Ellipsis:
+                basic.append(i)
+                rest.append(i)
+            elif isinstance(i, np.ndarray):
+                basic.extend([slice(None)] * (i.ndim if i.dtype == np.bool_ else 1))
+                rest.append(i)
+            else:  # a slice
+                basic.append(i)
+                rest.append(slice(None))
+        self.basic, self.rest = tuple(basic), tuple(rest)
+
+    @staticmethod
+    def wrap(index: tuple):
+        """``index`` itself, or a :class:`_Staged` when it mixes integers and arrays."""
+        if any(type(i) is int for i in index) and any(
+                isinstance(i, np.ndarray) for i in index) and not any(
+                isinstance(i, bool) for i in index):
+            return _Staged(index)
+        return index
+
+
+def _region_of(x: np.ndarray, index):
+    """``(array, index)`` such that ``array[index]`` is ``x[index]`` with torch's meaning;
+    the array is ``x`` or a view of it, so writes through it reach ``x``."""
+    if type(index) is _Staged:
+        return x[index.basic], index.rest
+    return x, index
+
+
 class Index(ArrayFunction):
     """Advanced indexing (integer or boolean arrays): a copy; backward scatters with add."""
 
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
-        return x[index]
+        base, index = _region_of(x, index)
+        return base[index]
 
     @staticmethod
     def backward(ctx, grad):
         out = np.zeros(ctx.shape, dtype=ctx.dtype)
-        np.add.at(out, ctx.index, grad)
+        np.add.at(*_region_of(out, ctx.index), grad)
         return out, None
 
 
@@ -71,18 +117,30 @@ class IndexPut(ArrayFunction):
         ctx.index = index
         ctx.vmeta = (value.shape, value.dtype) if isinstance(value, np.ndarray) else None
         out = x.copy()
-        out[index] = value
+        _put(out, index, value)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         gx = grad.copy()
-        gx[ctx.index] = 0
+        _put(gx, ctx.index, 0)
         gv = None
         if ctx.vmeta is not None and ctx.needs_input_grad[1]:
-            picked = grad[ctx.index]
+            base, index = _region_of(grad, ctx.index)
+            picked = base[index]
             gv = reduce_grad(np.asarray(picked), *ctx.vmeta)
         return gx, gv, None
+
+
+def _put(x: np.ndarray, index, value) -> None:
+    """``x[index] = value`` with torch's meaning of ``index``; a value with more leading
+    size-1 dims than the target (which torch accepts) loses them first."""
+    base, index = _region_of(x, index)
+    if isinstance(value, np.ndarray) and value.ndim:
+        target = base[index].ndim if value.ndim > 1 else value.ndim
+        if value.ndim > target:
+            value = value.reshape(value.shape[value.ndim - target:])
+    base[index] = value
 
 
 def _check_bounds(x_shape, index) -> None:
@@ -142,7 +200,7 @@ def getitem(input: Tensor, index) -> Tensor:
         return Slice.apply(input, idx)
     _check_masks(input._data.shape, idx)
     try:
-        return Index.apply(input, idx)
+        return Index.apply(input, _Staged.wrap(idx))
     except IndexError as e:
         raise IndexError(str(e).replace("axis", "dimension")) from None
 
@@ -156,13 +214,15 @@ def setitem(input: Tensor, index, value) -> None:
         v = np.asarray(value, dtype=input._data.dtype)
     recording = _state.enabled and (input._requires_grad or (
         isinstance(v, Tensor) and v._requires_grad))
+    if not basic:
+        idx = _Staged.wrap(idx)
     _check_value_shape(input._data, idx, v)
     _refuse_internal_overlap(input._data[idx] if basic else input._data)
     if recording and 0 in input._data.strides:
         _refuse_internal_overlap(input._data, "Ember records an assignment into a tensor with "
                                  "expanded dimensions only outside autograd; clone() it first")
     if not recording:
-        input._data[idx] = v._data if isinstance(v, Tensor) else v
+        _put(input._data, idx, v._data if isinstance(v, Tensor) else v)
         input._version_counter.value += 1
         return
     if isinstance(v, Tensor) and v._data.dtype != input._data.dtype:
@@ -175,7 +235,8 @@ def _check_value_shape(x: np.ndarray, idx, value) -> None:
     vshape = value._data.shape if isinstance(value, Tensor) else np.shape(value)
     if not vshape:
         return
-    target = np.empty(x.shape, dtype=np.bool_)[idx].shape  # cheap: no values are copied
+    base, index = _region_of(np.empty(x.shape, dtype=np.bool_), idx)
+    target = base[index].shape  # cheap: no values are copied
     try:
         np.broadcast_shapes(vshape, target)
         if len(vshape) <= len(target) or all(n == 1 for n in vshape[:len(vshape) - len(target)]):
@@ -726,7 +787,18 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value._data.ndim} dimension(s)."
         )
-    return MaskedFill.apply(input, Tensor._make(m), value)
+    if isinstance(value, Tensor) and value._requires_grad and _state.enabled and \
+            input._data.dtype.kind in "biu":
+        from ember._dtype import SCALAR_TYPE_NAMES
+
+        raise RuntimeError("Autograd not support dtype: "
+                           f"{SCALAR_TYPE_NAMES[input._data.dtype.name]}")
+    try:
+        return MaskedFill.apply(input, Tensor._make(m), value)
+    except ValueError:
+        from ember.ops._util import broadcast_error
+
+        raise broadcast_error(Tensor._make(m), input) from None
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:

@@ -766,6 +766,13 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
+        kinds = ", ".join(f"{k}={type(v).__name__}" for k, v in sorted(
+            {"min": min, "max": max}.items()))
+        raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"{kinds}), but expected one of:\n * (Tensor input, Tensor min = None, "
+                        "Tensor max = None)\n * (Tensor input, Number min = None, Number max = "
+                        "None)")
     dt = promote(input, *(v for v in (min, max) if v is not None))
     if dt != input._data.dtype:
         input = cast(input, dt)

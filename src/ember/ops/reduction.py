@@ -196,10 +196,15 @@ class MaxMinAll(ArrayFunction):
     def forward(ctx, x, is_max, axes, keepdim, nan_ties=False):
         ctx.axes, ctx.keepdim, ctx.nan_ties = axes, keepdim, nan_ties
         if x.size == 0:
-            raise RuntimeError(
-                "max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-                "the reduction dim with the 'dim' argument."
-            )
+            name = ("max" if is_max else "min") if nan_ties else ("amax" if is_max else "amin")
+            if axes is None:
+                raise RuntimeError(
+                    f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument.")
+            for a in axes:
+                if x.shape[a] == 0:
+                    raise IndexError(
+                        f"{name}(): Expected reduction dim {a} to have non-zero size.")
         out = (np.max if is_max else np.min)(x, axis=axes, keepdims=keepdim)
         ctx.save_for_backward(x, out)
         return out

@@ -250,6 +250,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merges dims ``start_dim..end_dim`` into one."""
     shape = input._data.shape
     if not shape:
+        canon_dim(start_dim, 0), canon_dim(end_dim, 0)
         return reshape(input, (1,))
     s, e = canon_dim(start_dim, len(shape)), canon_dim(end_dim, len(shape))
     if s > e:
@@ -297,6 +298,8 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorders dims."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _shape_arg(dims)
     n = input._data.ndim
     if len(dims) != n:
@@ -404,6 +407,8 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """A view of ``length`` entries of ``dim`` from ``start``."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = canon_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     start = int(start)
@@ -417,6 +422,8 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Splits into chunks of a size (last may be smaller) or of given sizes, as views."""
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = canon_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -448,6 +455,8 @@ def _multi_output_views(name: str, views) -> tuple:
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Splits into ``chunks`` nearly equal views."""
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input._data.shape[canon_dim(dim, input._data.ndim)]
@@ -458,6 +467,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """Removes ``dim`` and returns the slices along it."""
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = canon_dim(dim, input._data.ndim)
     return _multi_output_views(
         "Unbind", [Slice.apply(input, (slice(None),) * d + (i,)) for i in range(input.shape[d])])
@@ -476,6 +487,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         shifts = tuple(shifts)
     if isinstance(dims, (list, tuple)):
         dims = tuple(dims)
+    if input._data.size == 0:  # torch returns an empty input as it is, whatever the dims
+        return input.clone()
     return Roll.apply(input, shifts, dims)
 
 

@@ -527,6 +527,8 @@ class BinaryCrossEntropy(ArrayFunction):
     def forward(ctx, x, t, w, reduction):
         if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
             raise RuntimeError("all elements of input should be between 0 and 1")
+        if t.size and (np.any(t < 0) or np.any(t > 1)):
+            raise RuntimeError("all elements of target should be between 0 and 1")
         with np.errstate(divide="ignore"):
             # logs clamped at -100, as PyTorch, so that x = 0 or 1 gives a finite loss
             log_x = np.maximum(np.log(x), -100)
