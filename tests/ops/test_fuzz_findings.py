@@ -476,3 +476,21 @@ def test_setitem_values_with_extra_leading_dims(code):
         exec(code, env)  # noqa: S102
         return env["v"], env["x"].grad if env["x"].requires_grad else env["x"], env["w"].grad
     same(fn)
+
+
+# -- finding 37: edge values ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["elu", "celu", "selu"])
+def test_elu_family_keeps_the_sign_of_zero(name):
+    same(lambda M: 1 / getattr(M.nn.functional, name)(M.tensor([-0.0, 0.0, -1.])))
+
+
+@pytest.mark.parametrize("var", [[float("inf"), 1.], [0., 1.]])
+def test_gaussian_nll_loss_with_extreme_variances(var):
+    def fn(M):
+        x = M.tensor([1., 2.], requires_grad=True)
+        v = M.tensor(var, requires_grad=True)
+        loss = M.nn.functional.gaussian_nll_loss(x, M.tensor([1.5, 2.]), v)
+        loss.backward()
+        return loss, x.grad, v.grad
+    same(fn)

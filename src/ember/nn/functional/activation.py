@@ -96,7 +96,8 @@ class Elu(ArrayFunction):
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
         ctx.params = (alpha, scale, input_scale)
-        neg = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
+        # where(x > 0, 0, x), not minimum(x, 0): -0.0 stays -0.0 (torch's sign of zero)
+        neg = np.expm1(np.where(x > 0, 0, x) * input_scale) * (alpha * scale)
         out = np.where(x > 0, x * scale, neg)
         ctx.save_for_backward(x, neg)
         return out

@@ -13,7 +13,7 @@ import numpy as np
 
 from ember import _dtype, ops
 from ember.autograd.function import ArrayFunction
-from ember.autograd.grad_mode import is_grad_enabled
+from ember.autograd.grad_mode import is_grad_enabled, no_grad
 from ember.ops._util import operands, reduce_grad
 from ember.tensor import Tensor
 
@@ -761,8 +761,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
         raise ValueError(reduction + " is not valid")
     if bool((var < 0).any()):
         raise ValueError("var has negative entry/entries")
-    held = var.detach()
-    var = var + (ops.clamp(held, min=eps) - held)
+    var = var.clone()
+    with no_grad():  # clamped for the value only: the gradient passes as through the clone
+        var.clamp_(min=eps)
     loss = 0.5 * (ops.log(var) + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * float(np.log(2 * np.pi))
