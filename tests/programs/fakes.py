@@ -153,7 +153,8 @@ def build(T: types.ModuleType) -> dict[str, types.ModuleType]:
     pyplot = _module("matplotlib.pyplot", **{name: _ignore for name in _PYPLOT})
     matplotlib = _module("matplotlib", use=_ignore, pyplot=pyplot)
     matplotlib.__path__ = []
-    return {"requests": requests, "matplotlib": matplotlib, "matplotlib.pyplot": pyplot, "torchvision": torchvision, "torchvision.transforms": transforms,
+    return {"requests": requests, "matplotlib": matplotlib, "matplotlib.pyplot": pyplot,
+            "torchvision": torchvision, "torchvision.transforms": transforms,
             "torchvision.datasets": datasets, "torchvision.utils": utils,
             "torchvision.models": models, "gymnasium": gymnasium}
 
