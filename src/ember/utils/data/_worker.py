@@ -169,8 +169,9 @@ def _reduce_tensor(tensor: Tensor):
     return _rebuild_tensor, (tensor.detach().numpy(), tensor.requires_grad)
 
 
-# ``Tensor.__reduce_ex__`` refuses plain pickling; the pickler of multiprocessing (queues, and
-# the arguments of a spawned process) consults this table first, as torch.multiprocessing does.
+# The pickler of multiprocessing (queues, and the arguments of a spawned process) consults this
+# table before ``Tensor.__reduce_ex__``: it refuses non-leaf tensors that require grad, as
+# torch.multiprocessing does.
 ForkingPickler.register(Tensor, _reduce_tensor)
 
 

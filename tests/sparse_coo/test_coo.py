@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from tests.sparse.helpers import assert_same_sparse, ember_repr, pair, random_coo
+from tests.sparse_coo.helpers import assert_same_sparse, ember_repr, pair, random_coo
 
 import ember
 

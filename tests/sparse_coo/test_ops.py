@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from tests.sparse.helpers import assert_same_sparse, ember_repr, pair, random_coo
+from tests.sparse_coo.helpers import assert_same_sparse, ember_repr, pair, random_coo
 
 import ember
 import ember.nn.functional as EF
