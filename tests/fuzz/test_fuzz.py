@@ -29,8 +29,7 @@ CI_EXCLUDED = frozenset(
 CI_OPS = [spec for spec in specs.OPS_TORCH if spec.name not in CI_EXCLUDED]
 
 KNOWN: dict[int, int | None] = {
-    54: 42, 66: 24, 78: 43, 102: 23, 113: 28, 127: 21, 131: 22, 175: 21, 177: 24, 211: 24,
-    231: 24, 233: 24, 278: 24,
+    54: 42, 113: 28, 127: 21, 131: 22, 175: 21, 211: 24, 231: 24, 278: 24,
 }
 
 
@@ -62,7 +61,7 @@ def test_the_ci_table_holds_only_ops_ember_has():
 
 
 def test_a_planted_defect_is_found(monkeypatch):
-    """The fuzzer must fail when Ember's exp is off by one ulp-free amount (1e-3)."""
+    """The fuzzer reports a value mismatch when Ember's exp is off by a relative 1e-3."""
     true_exp = ember.exp
     monkeypatch.setattr(ember, "exp", lambda x, *a, **k: true_exp(x, *a, **k) * 1.001)
     exp_ops = [op for op in specs.OPS if op.name == "torch.exp"]
