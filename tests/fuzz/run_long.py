@@ -70,6 +70,7 @@ RULES = [
     (r"numpy boolean subtract", 18),
     (r"lerp", 19),
     (r"logit", 20),
+    (r"^exc_kind setitem ember RuntimeError: Index put requires", 53),
     (r"Index put requires|expected dtype .* for `end`", 25),
     (r"soft_margin_loss", 27),
     (r"pow|\*\*", 14),

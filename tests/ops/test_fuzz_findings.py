@@ -494,3 +494,94 @@ def test_gaussian_nll_loss_with_extreme_variances(var):
         loss.backward()
         return loss, x.grad, v.grad
     same(fn)
+
+
+# -- findings 43-45, 47-49 and what the long runs found after them ------------------------------
+
+def test_diagonal_is_a_writable_view():
+    def fn(M):
+        x = M.tensor([[-1.06, 0.49], [1.04, 2.1], [-1.51, 1.28]])
+        d = x.diagonal(1)
+        d.add_(10)
+        return x, d._base is x, M.diag(x)._base is None
+    same(fn)
+    same(lambda M: M.tensor([[1., 2.]], requires_grad=True).diagonal(-1).add_(1),
+         words=("a view of a leaf Variable",))
+    same(lambda M: M.ones(3, 3).diagonal(0, 0, 0), words=("cannot be identical",))
+
+    def through_view(M):
+        x = M.arange(24.).reshape(2, 3, 4).requires_grad_()
+        y = x * 1
+        y.diagonal(1, 2, 1).mul_(3)
+        (y * y).sum().backward()
+        return y, x.grad
+    same(through_view)
+    check_op([(3, 4, 5)], lambda x: x.diagonal(-1, 2, 0))
+
+
+def test_unbind_returns_views():
+    def fn(M):
+        x = M.tensor([0., 2., -5.])
+        v = x.unbind(0)[0]
+        x.add_(1)
+        return v, v._base is x
+    same(fn)
+
+
+def test_l1_loss_gradient_at_nan_and_clamp_unbroadcast():
+    def l1(M):
+        x = M.tensor([[float("nan"), 1.78]], dtype=M.float64, requires_grad=True)
+        M.nn.functional.l1_loss(x, M.tensor([[0.93, 2.3]], dtype=M.float64),
+                                reduction="sum").backward()
+        return x.grad
+    same(l1)
+
+    def clamp(M):
+        x = M.tensor([[2.0], [2.5]], requires_grad=True)
+        lo = M.tensor([1., 3.], requires_grad=True)
+        M.clamp(x, min=lo, max=lo + 0.2).sum().backward()
+        return x.grad, lo.grad
+    same(clamp)
+
+
+@pytest.mark.parametrize("code", [
+    "x = M.zeros(3); x[-1] = M.tensor([5.])",
+    "x = M.zeros(3, dtype=M.int32); x[[0]] = M.tensor([True])",
+    "x = M.zeros(3); x[M.tensor([True, False, True])] = M.tensor([1, 2])",
+    "x = M.zeros(3); x[M.tensor([True, False, True])] = M.tensor(1)",
+    "x = M.zeros(3); x[[0]] = M.tensor(1., dtype=M.float64)",
+    "x = M.index_add(M.tensor([True]), -1, M.tensor([0]), M.tensor([True]), alpha=-1)",
+    "x = (M.median(M.zeros((2, 0, 3), dtype=M.int64)), M.median(M.zeros(0, dtype=M.uint8)))",
+    "x = M.median(M.ones(2, dtype=M.bool), -4)",
+    "x = M.nn.functional.softmax(M.zeros(0, 3, dtype=M.int64), dim=1)",
+    "x = M.nn.functional.softmax(M.zeros(2, 3, dtype=M.int64), dim=0)",
+    "x = M.nn.functional.log_softmax(M.zeros(2, 3, dtype=M.int64), dim=1)",
+    "x = M.nn.functional.binary_cross_entropy(M.tensor([0.5, 0.2]), "
+    "M.tensor([float('nan'), 0.]))",
+])
+def test_setitem_index_add_median_softmax_edges(code):
+    def fn(M):
+        env = {"M": M}
+        exec(code, env)  # noqa: S102
+        return env["x"]
+    same(fn)
+
+
+@pytest.mark.parametrize("reduce", ["median", "max", "amax"])
+def test_a_nan_gradient_reaches_ties_as_in_torch(reduce):
+    # max()/min()/median() fill only the tied entries; amax spreads the NaN (torch's formulas)
+    def fn(M):
+        x = M.tensor([[-2.91], [1.84], [1.84]], requires_grad=True)
+        getattr(M, reduce)(x).backward(M.tensor(float("nan")))
+        return x.grad
+    same(fn)
+
+
+def test_setitem_then_max_of_a_zero_dim_tensor():
+    def fn(M):
+        x = M.tensor(-1.83, requires_grad=True)
+        v = x * 1
+        v[...] = True
+        M.autograd.backward([v, v.max()], [M.tensor(-0.23), M.tensor(0.25)])
+        return x.grad
+    same(fn)

@@ -122,7 +122,7 @@ class IndexPut(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        gx = grad.copy()
+        gx = np.array(grad)  # a copy, and an array even for a summed 0-d gradient
         _put(gx, ctx.index, 0)
         gv = None
         if ctx.vmeta is not None and ctx.needs_input_grad[1]:
@@ -137,7 +137,7 @@ def _put(x: np.ndarray, index, value) -> None:
     size-1 dims than the target (which torch accepts) loses them first."""
     base, index = _region_of(x, index)
     if isinstance(value, np.ndarray) and value.ndim:
-        target = base[index].ndim if value.ndim > 1 else value.ndim
+        target = np.empty(base.shape, dtype=np.bool_)[index].ndim  # no values are copied
         if value.ndim > target:
             value = value.reshape(value.shape[value.ndim - target:])
     base[index] = value
@@ -215,6 +215,7 @@ def setitem(input: Tensor, index, value) -> None:
     recording = _state.enabled and (input._requires_grad or (
         isinstance(v, Tensor) and v._requires_grad))
     if not basic:
+        _check_put_dtype(input, idx, v)
         idx = _Staged.wrap(idx)
     _check_value_shape(input._data, idx, v)
     _refuse_internal_overlap(input._data[idx] if basic else input._data)
@@ -228,6 +229,22 @@ def setitem(input: Tensor, index, value) -> None:
     if isinstance(v, Tensor) and v._data.dtype != input._data.dtype:
         v = v.to(input.dtype)
     input._inplace(lambda s, val: IndexPut.apply(s, val, idx), v)
+
+
+def _check_put_dtype(input: Tensor, idx: tuple, value) -> None:
+    """torch's index_put refuses a value tensor of another dtype (a 0-d value under one mask
+    is a masked fill, which casts)."""
+    if not isinstance(value, Tensor) or value._data.dtype == input._data.dtype:
+        return
+    if value._data.ndim == 0 and len(idx) == 1 and isinstance(idx[0], np.ndarray) and \
+            idx[0].dtype == np.bool_:
+        return
+    from ember._dtype import SCALAR_TYPE_NAMES as names
+
+    raise RuntimeError(
+        "Index put requires the source and destination dtypes match, got "
+        f"{names[input._data.dtype.name]} for the destination and "
+        f"{names[value._data.dtype.name]} for the source.")
 
 
 def _check_value_shape(x: np.ndarray, idx, value) -> None:
@@ -563,6 +580,8 @@ class IndexAdd(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, dim, index, source, alpha):
+        if x.dtype == np.bool_:
+            alpha = bool(alpha)  # as torch, in the tensor's dtype: True + True is True
         ctx.dim, ctx.alpha = dim, alpha
         ctx.save_for_backward(index)
         out = x.copy()

@@ -411,7 +411,8 @@ class Clamp(ArrayFunction):
             if ctx.needs_input_grad[2]:
                 pick = x > hi if lo is None else (x > hi) | (hi < lo)
                 ghi = reduce_grad(np.where(pick, grad, zero), *ctx.metas[1])
-        return np.where(inside, grad, zero), glo, ghi
+        gx = np.where(inside, grad, zero)
+        return (gx if gx.shape == x.shape else reduce_grad(gx, x.shape, x.dtype)), glo, ghi
 
 
 def _select_grads(ctx, grad, a, b, a_loses, b_loses):

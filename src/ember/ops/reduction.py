@@ -225,7 +225,9 @@ def _share_among_ties(ctx, grad) -> np.ndarray:
         hit |= np.isnan(x) & np.isnan(o)
     count = np.sum(hit, axis=ctx.axes, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (g * hit / count).astype(x.dtype)
+        if ctx.nan_ties:  # max()/min()/median(): torch fills the tied entries only
+            return np.where(hit, g / count, 0).astype(x.dtype, copy=False)
+        return np.asarray(g * hit / count, dtype=x.dtype)  # an array also for a 0-d input
 
 
 class Median(ArrayFunction):
@@ -236,8 +238,9 @@ class Median(ArrayFunction):
     def forward(ctx, x):
         ctx.axes, ctx.keepdim, ctx.nan_ties = None, False, True
         flat = x.reshape(-1)
-        if flat.size == 0:
-            out = np.asarray(np.nan, dtype=x.dtype)
+        if flat.size == 0:  # NaN, or the lowest integer (torch's)
+            out = np.asarray(np.nan if _dtype.is_floating(x.dtype) else np.iinfo(x.dtype).min,
+                             dtype=x.dtype)
         elif _dtype.is_floating(x.dtype) and np.isnan(flat).any():
             out = np.asarray(np.nan, dtype=x.dtype)
         else:
@@ -680,9 +683,10 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
         >>> ember.median(ember.tensor([3., 1., 2., 4.]))
         tensor(2.)
     """
+    d = None if dim is None else canon_dim(dim, input._data.ndim)
     if input._data.dtype == np.bool_:
         raise NotImplementedError('"median_cpu" not implemented for \'Bool\'')
-    if dim is None:
+    if d is None:
         return Median.apply(input)
-    values, indices = MedianDim.apply(input, canon_dim(dim, input._data.ndim), keepdim)
+    values, indices = MedianDim.apply(input, d, keepdim)
     return MaxMin(values, indices)

@@ -470,8 +470,8 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     if input._data.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = canon_dim(dim, input._data.ndim)
-    return _multi_output_views(
-        "Unbind", [Slice.apply(input, (slice(None),) * d + (i,)) for i in range(input.shape[d])])
+    return _multi_output_views("Unbind", [Slice.apply(input, (slice(None),) * d + (i, Ellipsis))
+                                          for i in range(input.shape[d])])
 
 
 def flip(input: Tensor, dims) -> Tensor:
@@ -713,7 +713,7 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-D tensor's values on a diagonal of a square matrix, or a matrix's diagonal."""
     if input._data.ndim == 2:
-        return globals()["diagonal"](input, diagonal)
+        return globals()["diagonal"](input, diagonal).clone()  # a copy, as torch's
     if input._data.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
     from ember.ops.indexing import setitem
@@ -774,21 +774,44 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     return _tri(input, diagonal, True)
 
 
-def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal of the (dim1, dim2) planes, as a new last dim."""
-    from ember.ops.indexing import getitem
+class Diagonal(ArrayFunction):
+    """The diagonal of the (dim1, dim2) planes as a new last dim: a writable view, as torch's
+    (NumPy's ``diagonal`` is read-only)."""
 
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.dtype, ctx.args = x.shape, x.dtype, (offset, dim1, dim2)
+        return _diagonal_view(x, offset, dim1, dim2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=ctx.dtype)
+        _diagonal_view(out, *ctx.args)[...] = grad
+        return out, None, None, None
+
+
+def _diagonal_view(x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    d = np.diagonal(x, offset, dim1, dim2)
+    start = [slice(None)] * x.ndim  # the view starts at the diagonal's first element
+    if d.size:
+        start[dim2 if offset >= 0 else dim1] = slice(abs(offset), None)
+    return np.lib.stride_tricks.as_strided(x[tuple(start)], d.shape, d.strides)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) planes, as a new last dim (a view).
+
+    Example:
+        >>> ember.tensor([[1., 2.], [3., 4.]]).diagonal()
+        tensor([1., 4.])
+    """
     n = input._data.ndim
     d1, d2 = canon_dim(dim1, n), canon_dim(dim2, n)
-    moved = movedim(input, (d1, d2), (n - 2, n - 1))
-    rows, cols = moved._data.shape[-2:]
-    if offset >= 0:
-        k = max(min(rows, cols - offset), 0)
-        r, c = np.arange(k), np.arange(k) + offset
-    else:
-        k = max(min(rows + offset, cols), 0)
-        r, c = np.arange(k) - offset, np.arange(k)
-    return getitem(moved, (Ellipsis, Tensor._make(r), Tensor._make(c)))
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, offset, d1, d2)
 
 
 def _check_pixel_factor(name: str, input: Tensor, factor: int, what: str) -> None:

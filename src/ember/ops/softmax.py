@@ -54,17 +54,23 @@ class LogSoftmax(ArrayFunction):
 def _prepare(input: Tensor, dim, dtype, name: str) -> tuple:
     if dtype is not None:
         input = input.to(dtype)
-    elif not _dtype.is_floating(input._data.dtype):
-        type_name = SCALAR_TYPE_NAMES[input._data.dtype.name]
-        raise NotImplementedError(f'"{name}" not implemented for \'{type_name}\'')
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
-    return input, canon_dim(dim, input._data.ndim)
+    d = canon_dim(dim, input._data.ndim)
+    if dtype is None and not _dtype.is_floating(input._data.dtype) and input._data.size:
+        # torch names the kernel: the last dim's or the general one
+        kernel = f"{name}_lastdim_kernel_impl" if d == input._data.ndim - 1 or \
+            input._data.ndim == 0 else f"{name}_kernel_impl"
+        type_name = SCALAR_TYPE_NAMES[input._data.dtype.name]
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name}\'')
+    return input, d
 
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``."""
     input, d = _prepare(input, dim, dtype, "softmax")
+    if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
+        return input.clone()  # torch: an empty integer input comes back as it is
     if input._data.ndim == 0:
         return Softmax.apply(input.reshape(1), 0).reshape(())
     return Softmax.apply(input, d)
@@ -73,6 +79,8 @@ def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``log(softmax(x))`` along ``dim``, computed without overflow."""
     input, d = _prepare(input, dim, dtype, "log_softmax")
+    if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
+        return input.clone()
     if input._data.ndim == 0:
         return LogSoftmax.apply(input.reshape(1), 0).reshape(())
     return LogSoftmax.apply(input, d)

@@ -427,7 +427,7 @@ class L1Loss(_PointwiseLoss):
 
     @staticmethod
     def df(d, param):
-        return np.sign(d)
+        return (d > 0).astype(d.dtype) - (d < 0)  # sign, 0 at NaN as torch's
 
 
 class SmoothL1Loss(_PointwiseLoss):
@@ -527,7 +527,7 @@ class BinaryCrossEntropy(ArrayFunction):
     def forward(ctx, x, t, w, reduction):
         if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
             raise RuntimeError("all elements of input should be between 0 and 1")
-        if t.size and (np.any(t < 0) or np.any(t > 1)):
+        if t.size and not np.all((t >= 0) & (t <= 1)):  # NaN included
             raise RuntimeError("all elements of target should be between 0 and 1")
         with np.errstate(divide="ignore"):
             # logs clamped at -100, as PyTorch, so that x = 0 or 1 gives a finite loss
