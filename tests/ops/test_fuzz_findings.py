@@ -585,3 +585,27 @@ def test_setitem_then_max_of_a_zero_dim_tensor():
         M.autograd.backward([v, v.max()], [M.tensor(-0.23), M.tensor(0.25)])
         return x.grad
     same(fn)
+
+
+def test_remainder_saves_operands_only_for_the_divisors_gradient():
+    def fn(M, need):
+        x = M.tensor([-0.32, -2.32], requires_grad=True)
+        d = M.tensor([-1.43, 0.97], requires_grad=need) * 1
+        y = x.clone().remainder(d)
+        d.add_(1)
+        y.sum().backward()
+        return x.grad
+    same(lambda M: fn(M, False))
+    same(lambda M: fn(M, True), words=("modified by an inplace operation",))
+
+
+def test_clamp_of_bool_by_scalars_and_celu_gradient_at_nan():
+    same(lambda M: M.tensor([True, False]).clamp_max(False), words=("clamp_max_scalar_cpu",))
+    same(lambda M: M.tensor([True, False]).clamp_min(True), words=("clamp_min_scalar_cpu",))
+    same(lambda M: M.clamp(M.tensor([True, False]), min=0))
+
+    def celu(M):
+        x = M.tensor([float("nan"), 2.57, -0.5], requires_grad=True)
+        M.nn.functional.celu(x, alpha=1.3).backward(M.tensor([-0.26, 0.21, -0.32]))
+        return x.grad
+    same(celu)

@@ -196,7 +196,7 @@ class Remainder(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.metas = (_meta(a), _meta(b))
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))
         return np.remainder(a, b)
 
     @staticmethod
@@ -214,7 +214,7 @@ class Fmod(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.metas = (_meta(a), _meta(b))
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))
         return np.fmod(a, b)
 
     @staticmethod

@@ -775,6 +775,10 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
                         "Tensor max = None)\n * (Tensor input, Number min = None, Number max = "
                         "None)")
     dt = promote(input, *(v for v in (min, max) if v is not None))
+    if dt == np.bool_ and not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        kernel = "clamp" if min is not None and max is not None else (
+            "clamp_min" if min is not None else "clamp_max")
+        raise kernel_error(f"{kernel}_scalar_cpu", dt)
     if dt != input._data.dtype:
         input = cast(input, dt)
     if isinstance(min, Tensor) and min._data.dtype != dt:

@@ -107,7 +107,8 @@ class Elu(ArrayFunction):
         x, neg = ctx.saved_tensors
         alpha, scale, input_scale = ctx.params
         # d/dx of scale*alpha*(e^(s x) - 1) is s * (neg + scale * alpha)
-        return np.where(x > 0, grad * scale, grad * input_scale * (neg + alpha * scale)), \
+        # (x <= 0, not x > 0, picks the exponential branch: NaN takes the linear one, as torch)
+        return np.where(x <= 0, grad * input_scale * (neg + alpha * scale), grad * scale), \
             None, None, None
 
 
