@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import numbers
-
 import ember
-from ember.distributions import constraints
-from ember.distributions.distribution import Distribution
-from ember.distributions.utils import _eps, _size, broadcast_all
-from ember.tensor import Size
+from ember.distributions.loc_scale import LocScale
+from ember.distributions.utils import _eps
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """The Laplace distribution with location ``loc`` and scale ``scale``.
 
     Args:
@@ -25,35 +21,6 @@ class Laplace(Distribution):
         >>> m = Laplace(ember.tensor([0.0]), ember.tensor([1.0]))
         >>> m.sample()
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = _size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import ember
-from ember.distributions import constraints
 from ember.distributions._ops import erfinv
 from ember.distributions.distribution import ExponentialFamily
-from ember.distributions.utils import _size, broadcast_all
-from ember.tensor import Size
+from ember.distributions.loc_scale import LocScale
 
 __all__ = ["Normal"]
 
 
-class Normal(ExponentialFamily):
+class Normal(LocScale, ExponentialFamily):
     """The normal distribution with mean ``loc`` and standard deviation ``scale``.
 
     Args:
@@ -27,35 +24,6 @@ class Normal(ExponentialFamily):
         >>> m = Normal(ember.tensor([0.0]), ember.tensor([1.0]))
         >>> m.sample()  # one draw from N(0, 1)
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = _size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Normal, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def stddev(self):
