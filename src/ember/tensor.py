@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import weakref
 
 import numpy as np
 
@@ -168,6 +169,10 @@ class Tensor:
         self._requires_grad = True
         if retain is not None:  # retain_grad follows the tensor to its new history
             self._attach_retain_hook(retain)
+        views = self.__dict__.pop("_views_without_history", None)
+        if views:  # views made before this tensor required grad now follow its history
+            for view in list(views):
+                view._sync_view_history()
 
     def _detach_retain_hook(self, keep) -> None:
         pre = self.grad_fn._pre_hooks if self.grad_fn is not None else None
@@ -210,6 +215,12 @@ class Tensor:
             self._base = base._base
             self._view_steps = steps + (step,)
         self._view_version = self._version_counter.value
+        root = self._base
+        if not root._requires_grad:  # tell this view when its root takes a history in place
+            views = root.__dict__.get("_views_without_history")
+            if views is None:
+                views = root._views_without_history = weakref.WeakSet()
+            views.add(self)
 
     def _alias(self) -> Tensor:
         t = Tensor._make(self._data)
@@ -267,8 +278,6 @@ class Tensor:
             return
         if getattr(self, "_retains_grad", False):
             return
-        import weakref
-
         ref = weakref.ref(self)
 
         def keep(grad):
@@ -759,6 +768,7 @@ class Tensor:
         """
         recording = _state.enabled and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in args))
+        _refuse_partial_overlap(self._data, args)
         if not recording:
             with _no_grad():
                 result = op(self, *args, **kwargs)
@@ -874,6 +884,8 @@ class Tensor:
                 self._data.shape:
             return False
         _refuse_internal_overlap(self._data)
+        if isinstance(o, np.ndarray):
+            _refuse_partial_overlap(self._data, (o,))
         if alpha is not None and alpha != 1:
             o = o * alpha
         if not _dtype.is_floating(self._data.dtype) and (
@@ -1031,6 +1043,7 @@ class Tensor:
                 )
             if _state.enabled and src._requires_grad:
                 return self._inplace(Fill.apply, src)
+            _refuse_partial_overlap(self._data, (src,))
             src = src._data
         return self._overwrite(src)
 
@@ -1601,6 +1614,7 @@ class Tensor:
             self._check_inplace()
         view = op(self, *args)
         self._data = view._data
+        self._version_counter.value += 1  # PyTorch counts a change of shape as a change
         if recording:
             steps = self.__dict__.get("_view_steps")
             new_steps = view.__dict__.get("_view_steps")
@@ -1683,6 +1697,25 @@ class Size(tuple):
         return Size(tuple(self) * n)
 
     __rmul__ = __mul__
+
+
+def _refuse_partial_overlap(dst: np.ndarray, args) -> None:
+    """PyTorch's error when an operand of an in-place op overlaps the written-to tensor
+    without being the very same elements (``x += x`` is fine, ``x += x.T`` is not)."""
+    for a in args:
+        src = a._data if isinstance(a, Tensor) else a
+        if not isinstance(src, np.ndarray) or src is dst:
+            continue
+        if _memory_root(src) is not _memory_root(dst) or not np.may_share_memory(src, dst):
+            continue
+        if (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
+                and src.shape == dst.shape and src.strides == dst.strides):
+            continue
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing the "
+            "operation."
+        )
 
 
 def _is_one_value(args: tuple) -> bool:
@@ -1879,7 +1912,12 @@ def _format(t: Tensor) -> str:
 
 from ember import ops as _ops  # noqa: E402
 from ember.autograd.engine import backward as _engine_backward  # noqa: E402
-from ember.autograd.function import _OBSERVERS, ArrayFunction, _sum_to_shape  # noqa: E402
+from ember.autograd.function import (  # noqa: E402
+    _OBSERVERS,
+    ArrayFunction,
+    _memory_root,
+    _sum_to_shape,
+)
 from ember.autograd.function import adopt_saved_output as _adopt_saved_output  # noqa: E402
 from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
 from ember.autograd.grad_mode import enable_grad as _enable_grad  # noqa: E402

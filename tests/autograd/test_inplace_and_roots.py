@@ -514,3 +514,72 @@ def assignment_into_an_empty_tensor(lib):
                                      assignment_into_an_empty_tensor])
 def test_views_follow_their_base_and_empty_views(program):
     assert_same_outcome(program)
+
+
+def transpose_view_taken_before_its_base_has_history(lib):
+    x1 = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+    v4 = x1.T
+    x7 = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x1 *= x7 + 0
+    (v4 * lib.tensor([[1.0, 10.0], [100.0, 1000.0]])).sum().backward()
+    return x7.grad
+
+
+def unbind_gives_views(lib):
+    x = lib.tensor([0.0, 2.0, -5.0])
+    v = x.unbind(0)[0]
+    x.add_(1)
+    return v
+
+
+def inplace_reshape_bumps_the_version(lib):
+    x3 = lib.tensor([[-2.78, 0.5, 0.52]], dtype=lib.float64, requires_grad=True)
+    v4 = lib.std(x3, dim=1)
+    v4.unsqueeze_(0)
+    v4.backward(lib.tensor([[2.35]], dtype=lib.float64))
+    return x3.grad
+
+
+def operand_overlapping_the_destination(lib):
+    x = lib.tensor([[3.0, 2.0], [-1.0, 0.0]])
+    x += x.T
+    return x
+
+
+def row_overlapping_the_destination(lib):
+    x = lib.tensor([[3.0, 2.0], [-1.0, 0.0]])
+    x.add_(x[0])
+    return x
+
+
+def copy_from_an_overlapping_view(lib):
+    x = lib.tensor([[3.0, 2.0], [-1.0, 0.0]])
+    x.copy_(x.T)
+    return x
+
+
+def same_elements_are_fine(lib):
+    x = lib.tensor([[3.0, 2.0], [-1.0, 0.0]])
+    x += x
+    x.mul_(x.view(2, 2))
+    x[0].add_(x[1])
+    return x
+
+
+@pytest.mark.parametrize("program", [
+    transpose_view_taken_before_its_base_has_history, unbind_gives_views,
+    inplace_reshape_bumps_the_version, operand_overlapping_the_destination,
+    row_overlapping_the_destination, copy_from_an_overlapping_view, same_elements_are_fine,
+])
+def test_views_versions_and_overlap(program):
+    assert_same_outcome(program)
+
+
+def test_inplace_reshapes_count_as_versions():
+    for lib in (ember, torch):
+        x = lib.tensor([[1.0, 2.0]]) * 1
+        v0 = x._version
+        x.squeeze_()
+        x.unsqueeze_(0)
+        x.t_()
+        assert x._version - v0 == 3

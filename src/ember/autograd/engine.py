@@ -130,22 +130,19 @@ def _shape_error(node, index: int, got: tuple, expected: tuple) -> RuntimeError:
     )
 
 
-def _expected_meta(child, nr: int):
-    """``(shape, dtype)`` of the tensor whose gradient flows into ``(child, nr)``."""
-    if type(child) is AccumulateGrad:
-        leaf = child.variable
-        return None if leaf is None else (leaf._data.shape, leaf._data.dtype)
-    meta = child._out_meta
-    return meta[nr] if nr < len(meta) else None
-
-
 def _checked(node, index: int, grad, child, nr: int):
     """``grad`` as the gradient of the tensor behind ``(child, nr)``: exactly its shape (a
     wrong one is an error naming ``node``), cast to its dtype."""
-    meta = _expected_meta(child, nr)
-    if meta is None:
-        return grad
-    shape, dtype = meta
+    if type(child) is AccumulateGrad:
+        leaf = child.variable_ref()
+        if leaf is None:
+            return grad
+        shape, dtype = leaf._data.shape, leaf._data.dtype
+    else:
+        meta = child._out_meta
+        if nr >= len(meta) or meta[nr] is None:
+            return grad
+        shape, dtype = meta[nr]
     if grad.shape != shape:
         raise _shape_error(node, index, grad.shape, shape)
     if grad.dtype != dtype:
@@ -156,7 +153,10 @@ def _checked(node, index: int, grad, child, nr: int):
 def _run_node(node, slots: list) -> tuple:
     """Runs ``node``'s backward on its output gradients; one gradient (or None) per edge."""
     n_edges = len(node.next_functions)
-    if all(g is None for g in slots):
+    for g in slots:
+        if g is not None:
+            break
+    else:
         return (None,) * n_edges
     in_grads = node._apply(slots)
     if len(in_grads) < n_edges:  # trailing Nones left out

@@ -430,7 +430,8 @@ class ArrayFunction(Function):
                 _edge_of(a) if n else None for a, n in zip(args, needs, strict=True)
             )
             ctx._out_meta = ((out.shape, out.dtype),)
-            if _is_floating(out.dtype) and not hasattr(ctx, "_non_differentiable"):
+            if (out.dtype.kind == "f" or out.dtype == _BF16) and \
+                    not hasattr(ctx, "_non_differentiable"):
                 result = _wrap(out, True, ctx, 0)
             else:
                 result = _wrap(out)
@@ -453,7 +454,8 @@ class ArrayFunction(Function):
             )
             ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
         for i, o in enumerate(outs):
-            diff = record and _is_floating(o.dtype) and not any(o is n for n in non_diff)
+            diff = record and (o.dtype.kind == "f" or o.dtype == _BF16) and \
+                not any(o is n for n in non_diff)
             results.append(_wrap(o, True, ctx, i) if diff else _wrap(o))
         if ctx._saved:
             _record_versions(ctx, args, results)
@@ -601,10 +603,20 @@ def _owner_of(arr, owners):
     for t in owners:
         if t._data is arr:
             return t
+    root = arr if arr.base is None else _memory_root(arr)
     for t in owners:
-        if np.may_share_memory(arr, t._data):
+        data = t._data
+        if (data if data.base is None else _memory_root(data)) is root and \
+                np.may_share_memory(arr, data):
             return t
     return None
+
+
+def _memory_root(arr):
+    """The array that owns ``arr``'s memory (``arr`` itself if it is not a view)."""
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr
 
 
 def adopt_saved_output(node, result, target) -> None:

@@ -218,7 +218,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             "both arguments to matmul need to be at least 1D, but they are "
             f"{input.ndim}D and {other.ndim}D"
         )
-    if autocast_lower(input._data.dtype) != autocast_lower(other._data.dtype):
+    if input._data.dtype != other._data.dtype and \
+            autocast_lower(input._data.dtype) != autocast_lower(other._data.dtype):
         raise _matmul_dtype_error(input, other)
     if input._data.dtype == np.bool_:
         raise _bool_matmul_error(input.ndim, other.ndim)
@@ -426,10 +427,11 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` as one recorded op (same dtypes required, as PyTorch)."""
     dx, dw = input._data.dtype, weight._data.dtype
-    if autocast_lower(dx) != autocast_lower(dw):
+    if dx != dw and autocast_lower(dx) != autocast_lower(dw):
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{_C_NAMES.get(dx.name, dx.name)} != {_C_NAMES.get(dw.name, dw.name)}")
-    if bias is not None and autocast_lower(bias._data.dtype) != autocast_lower(dw):
+    if bias is not None and bias._data.dtype != dw and \
+            autocast_lower(bias._data.dtype) != autocast_lower(dw):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "
                            f"and {_type_name(weight)}")
     if dx == np.bool_:

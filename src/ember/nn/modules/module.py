@@ -71,12 +71,13 @@ class Module:
 
     # -- hooks and calling ---------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        with quiet_region():  # one switch of NumPy's warning state for the whole forward
-            return self._call(*args, **kwargs)
-
-    def _call(self, *args, **kwargs):
         if not (self._forward_hooks or self._forward_pre_hooks):
-            return self.forward(*args, **kwargs)
+            with quiet_region():  # one switch of NumPy's warning state for the whole forward
+                return self.forward(*args, **kwargs)
+        with quiet_region():
+            return self._call_with_hooks(*args, **kwargs)
+
+    def _call_with_hooks(self, *args, **kwargs):
         result = None
         called = set()
         try:
