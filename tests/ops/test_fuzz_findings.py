@@ -609,3 +609,25 @@ def test_clamp_of_bool_by_scalars_and_celu_gradient_at_nan():
         M.nn.functional.celu(x, alpha=1.3).backward(M.tensor([-0.26, 0.21, -0.32]))
         return x.grad
     same(celu)
+
+
+def test_linear_with_no_features_and_number_mod_tensor_and_setitem_error_order():
+    def linear(M):
+        x = M.zeros((1, 1, 0), requires_grad=True)
+        w = M.zeros((3, 0), requires_grad=True)
+        b = M.zeros(3, requires_grad=True)
+        M.nn.functional.linear(x, w, b).backward(M.ones(1, 1, 3))
+        return x.grad, w.grad, b.grad
+    same(linear)
+
+    def rmod(M):
+        t = M.tensor([1.5, 2.], requires_grad=True)
+        (3 % t).sum().backward()
+    same(rmod, words=("derivative for aten::remainder is not implemented",))
+
+    def order(M):
+        v = M.tensor(0.32, requires_grad=True) * 1
+        v[[0, -1, -1]] = M.tensor([-1.81, 0.95], dtype=M.float64)
+    same(order, words=("too many indices for tensor of dimension 0",))
+    same(lambda M: M.zeros(3).__setitem__([0, 5], M.tensor([1, 2])),
+         words=("Index put requires the source and destination dtypes match",))

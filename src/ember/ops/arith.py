@@ -201,6 +201,8 @@ class Remainder(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.metas[0] is None:  # number % tensor: torch has no derivative for it
+            raise RuntimeError("derivative for aten::remainder is not implemented")
         a, b = ctx.saved_tensors
         gb = _grad_for(ctx, 1, -grad * np.floor_divide(a, b)) if ctx.needs_input_grad[1] \
             else None

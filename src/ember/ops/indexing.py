@@ -215,6 +215,10 @@ def setitem(input: Tensor, index, value) -> None:
     recording = _state.enabled and (input._requires_grad or (
         isinstance(v, Tensor) and v._requires_grad))
     if not basic:
+        used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+                   for i in idx if i is not None and i is not Ellipsis and not isinstance(i, bool))
+        if used > input._data.ndim:  # torch checks this before the value's dtype
+            raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
         _check_put_dtype(input, idx, v)
         idx = _Staged.wrap(idx)
     _check_value_shape(input._data, idx, v)

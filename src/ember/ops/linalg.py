@@ -73,11 +73,12 @@ class Linear(ArrayFunction):
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = np.matmul(grad, w)
+        rows = int(np.prod(x.shape[:-1]))  # not -1: a size-0 feature dim leaves it unknown
         if ctx.needs_input_grad[1]:
-            g2 = grad.reshape(-1, grad.shape[-1])
-            gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1]))
+            g2 = grad.reshape(rows, grad.shape[-1])
+            gw = np.matmul(g2.T, x.reshape(rows, x.shape[-1]))
         if ctx.has_bias and ctx.needs_input_grad[2]:
-            gb = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+            gb = grad.reshape(rows, grad.shape[-1]).sum(axis=0)
         return gx, gw, gb
 
 
