@@ -436,6 +436,11 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:
+        if self._data.ndim < 2:
+            raise RuntimeError(
+                "tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{self._data.ndim}-D tensor."
+            )
         return _ops.transpose(self, -2, -1)
 
     @property
@@ -721,25 +726,20 @@ class Tensor:
     def __neg__(self): return _ops.neg(self)
     def __pos__(self): return self
     def __abs__(self): return _ops.abs(self)
-    def __invert__(self): return _ops.bitwise_not(self)
-    def __and__(self, other):
-        if _is_bool(self, other):
-            return _ops.logical_and(self, other)
-        return _ops.bitwise_and(self, other)
+    def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError(
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+            )
+        return _ops.bitwise_not(self)
 
-    def __or__(self, other):
-        if _is_bool(self, other):
-            return _ops.logical_or(self, other)
-        return _ops.bitwise_or(self, other)
+    def __and__(self, other): return _ops.bitwise_and(self, other)
+    def __rand__(self, other): return _ops.bitwise_and(other, self)
+    def __or__(self, other): return _ops.bitwise_or(self, other)
+    def __ror__(self, other): return _ops.bitwise_or(other, self)
+    def __xor__(self, other): return _ops.bitwise_xor(self, other)
+    def __rxor__(self, other): return _ops.bitwise_xor(other, self)
 
-    def __xor__(self, other):
-        if _is_bool(self, other):
-            return _ops.logical_xor(self, other)
-        return _ops.bitwise_xor(self, other)
-
-    __rand__ = __and__
-    __ror__ = __or__
-    __rxor__ = __xor__
     def __eq__(self, other): return _ops.eq(self, other)
     def __ne__(self, other): return _ops.ne(self, other)
     def __lt__(self, other): return _ops.lt(self, other)
@@ -880,9 +880,12 @@ class Tensor:
         if _OBSERVERS:  # an exporter or profiler watches the ops: take the recorded path
             return False
         o = other._data if isinstance(other, Tensor) else other
-        if isinstance(o, np.ndarray) and np.broadcast_shapes(o.shape, self._data.shape) != \
-                self._data.shape:
-            return False
+        if isinstance(o, np.ndarray):
+            try:
+                if np.broadcast_shapes(o.shape, self._data.shape) != self._data.shape:
+                    return False
+            except ValueError:  # not broadcastable: the general path raises PyTorch's error
+                return False
         _refuse_internal_overlap(self._data)
         if isinstance(o, np.ndarray):
             _refuse_partial_overlap(self._data, (o,))
@@ -1030,17 +1033,20 @@ class Tensor:
             if _state.enabled and value._requires_grad:
                 return self._inplace(Fill.apply, value.reshape(()))
             value = value._data
+        elif isinstance(value, float):
+            _check_overflow(np.asarray(value), self._data.dtype)
         return self._overwrite(value, fill=np.ndim(value) == 0)
 
     def copy_(self, src, non_blocking=False) -> Tensor:
         """Copies ``src`` (broadcast and cast) into this tensor; differentiable w.r.t. src."""
         if isinstance(src, Tensor):
-            if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
-                raise RuntimeError(
-                    f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) "
-                    "must match the size of tensor b "
-                    f"({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton dimension"
-                )
+            try:
+                shape = np.broadcast_shapes(src._data.shape, self._data.shape)
+            except ValueError:
+                raise _broadcast_error(self, src) from None
+            if shape != self._data.shape:
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match "
+                                   f"the broadcast shape {list(shape)}")
             if _state.enabled and src._requires_grad:
                 return self._inplace(Fill.apply, src)
             _refuse_partial_overlap(self._data, (src,))
@@ -1794,13 +1800,6 @@ def _canon_dim(dim: int, ndim: int) -> int:
     return dim % n
 
 
-def _is_bool(a, b) -> bool:
-    def isb(x):
-        return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
-
-    return isb(a) and isb(b)
-
-
 _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80  # PyTorch's print options
 
 
@@ -1922,6 +1921,7 @@ from ember.autograd.function import adopt_saved_output as _adopt_saved_output  #
 from ember.autograd.grad_mode import _state  # noqa: E402  (autograd imports Tensor)
 from ember.autograd.grad_mode import enable_grad as _enable_grad  # noqa: E402
 from ember.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
+from ember.ops._util import broadcast_error as _broadcast_error  # noqa: E402
 
 
 class Fill(ArrayFunction):

@@ -29,7 +29,7 @@ CI_EXCLUDED = frozenset(
 CI_OPS = [spec for spec in specs.OPS_TORCH if spec.name not in CI_EXCLUDED]
 
 KNOWN: dict[int, int | None] = {
-    54: 42, 57: 53, 113: 28, 127: 21, 175: 21, 211: 24, 231: 24, 278: 24,
+    54: 42, 113: 28, 278: 24,
 }
 
 

@@ -65,7 +65,14 @@ def test_unary(name, grads):
     t_fn, e_fn = UNARY[name]
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        check_special([X], t_fn, e_fn, grads=grads)
+        check_special([X_NO_NAN if name in ELU_FAMILY else X], t_fn, e_fn, grads=grads)
+
+
+# torch's gradient of the ELU family at a NaN input depends on its kernel's path (1.0 from the
+# scalar loop and in float32, NaN from the vectorized float64 loop); Ember gives 1.0 (see
+# tests/ops/test_fuzz_findings.py), so their table input leaves NaN out
+ELU_FAMILY = {"elu", "selu", "celu"}
+X_NO_NAN = [0.5 if x != x else x for x in X]
 
 
 BINARY = {
