@@ -821,20 +821,19 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 
 def fmax(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
-    require_tensors("fmax", input, other)
-    a, b, _ = operands(input, other)
-    try:
-        return FMaxMin.apply(a, b, True)
-    except ValueError:
-        raise broadcast_error(a, b) from None
+    return _fmax_min("fmax", input, other, True)
 
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
-    require_tensors("fmin", input, other)
+    return _fmax_min("fmin", input, other, False)
+
+
+def _fmax_min(name: str, input: Tensor, other: Tensor, is_max: bool) -> Tensor:
+    require_tensors(name, input, other)
     a, b, _ = operands(input, other)
     try:
-        return FMaxMin.apply(a, b, False)
+        return FMaxMin.apply(a, b, is_max)
     except ValueError:
         raise broadcast_error(a, b) from None
 

@@ -341,6 +341,13 @@ class LogSumExp(ArrayFunction):
         return g * np.exp(x - out), None, None
 
 
+def _drop_reduced(out: np.ndarray, axes, keepdim: bool) -> np.ndarray:
+    """A keepdims reduction's result with the reduced axes removed unless ``keepdim``."""
+    if keepdim:
+        return out
+    return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+
+
 @quiet
 class Norm(ArrayFunction):
     """Vector p-norm ``sum(|x|^p)^(1/p)`` for finite ``p != 0`` (a negative ``p`` included:
@@ -362,9 +369,7 @@ class Norm(ArrayFunction):
         out = out.astype(x.dtype, copy=False)
         if p != 0:
             ctx.save_for_backward(x, out)
-        if keepdim:
-            return out
-        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+        return _drop_reduced(out, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -399,9 +404,7 @@ class NormInf(ArrayFunction):
         a = np.abs(x)
         out = (np.max if is_max else np.min)(a, axis=axes, keepdims=True)
         ctx.save_for_backward(x, out)
-        if keepdim:
-            return out
-        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+        return _drop_reduced(out, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
