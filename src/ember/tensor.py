@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 import weakref
 
 import numpy as np
@@ -436,7 +437,11 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:
-        if self._data.ndim < 2:
+        if self._data.ndim == 0:
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the "
+                          "identity in these cases.", UserWarning, stacklevel=2)
+            return self
+        if self._data.ndim == 1:
             raise RuntimeError(
                 "tensor.mT is only supported on matrices or batches of matrices. Got "
                 f"{self._data.ndim}-D tensor."

@@ -137,3 +137,16 @@ def test_numpy_scalars_keep_their_dtype(value):
                                   "is_mkldnn", "is_vulkan", "is_sparse_csr", "is_sparse"])
 def test_device_and_layout_flags(name):
     assert getattr(ember.ones(2), name) is getattr(torch.ones(2), name)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (4, 2, 3)])
+def test_mT_as_torch(shape):
+    import warnings
+
+    outcomes = []
+    for lib in (ember, torch):
+        x = lib.zeros(shape)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outcomes.append((outcome(lambda x=x: x.mT), [str(w.message)[:40] for w in caught]))
+    assert outcomes[0] == outcomes[1]
