@@ -631,3 +631,23 @@ def test_linear_with_no_features_and_number_mod_tensor_and_setitem_error_order()
     same(order, words=("too many indices for tensor of dimension 0",))
     same(lambda M: M.zeros(3).__setitem__([0, 5], M.tensor([1, 2])),
          words=("Index put requires the source and destination dtypes match",))
+
+
+@pytest.mark.parametrize("edit", ["output", "source"])
+def test_sgn_and_index_add_save_what_torch_saves(edit):
+    outcomes = []
+    for lib in (ember, torch):
+        x = lib.tensor([[-1.01, 0.97]], dtype=lib.float64, requires_grad=True)
+        if edit == "output":
+            y = lib.sgn(x * 1)
+            y.neg_()
+        else:
+            src = lib.tensor([[0.5, 0.25]], dtype=lib.float64, requires_grad=True) * 1
+            y = (x * 1).index_add(0, lib.tensor([0]), src)
+            src.abs_()
+        try:
+            y.sum().backward()
+            outcomes.append(x.grad.tolist())
+        except RuntimeError as e:
+            outcomes.append("modified by an inplace operation" in str(e))
+    assert outcomes[0] == outcomes[1]

@@ -587,7 +587,7 @@ class IndexAdd(ArrayFunction):
         if x.dtype == np.bool_:
             alpha = bool(alpha)  # as torch, in the tensor's dtype: True + True is True
         ctx.dim, ctx.alpha = dim, alpha
-        ctx.save_for_backward(index)
+        ctx.save_for_backward(index, source)  # source as torch saves it (in-place edits raise)
         out = x.copy()
         np.add.at(np.moveaxis(out, dim, 0), index,
                   np.moveaxis(source if alpha == 1 else source * alpha, dim, 0))
@@ -595,7 +595,7 @@ class IndexAdd(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
+        index, _ = ctx.saved_tensors
         gs = None
         if ctx.needs_input_grad[3]:
             gs = np.take(grad, index, axis=ctx.dim)

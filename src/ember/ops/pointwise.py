@@ -588,7 +588,28 @@ class ZeroGrad(ArrayFunction):
         return np.zeros(*ctx.meta), None
 
 
-sgn = sign
+class Sgn(ArrayFunction):
+    """``sgn``: the sign (zero gradient for real tensors); saves its input and result, as
+    PyTorch's SgnBackward does (for complex inputs), so in-place edits of either are refused
+    at backward as there."""
+
+    @staticmethod
+    def forward(ctx, x, out):
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, _ = ctx.saved_tensors
+        return np.zeros(x.shape, x.dtype), None
+
+
+def sgn(input: Tensor) -> Tensor:
+    """The sign of each element (for real tensors the same values as :func:`sign`)."""
+    out = sign(input)
+    if input.requires_grad and _dtype.is_floating(out._data.dtype):
+        return Sgn.apply(input, out._data)
+    return out
 
 
 def _zero_grad_result(input: Tensor, out) -> Tensor:
