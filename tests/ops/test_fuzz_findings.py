@@ -651,3 +651,13 @@ def test_sgn_and_index_add_save_what_torch_saves(edit):
         except RuntimeError as e:
             outcomes.append("modified by an inplace operation" in str(e))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_hardswish_gradient_at_its_knots(dtype):
+    grads = []
+    for lib in (ember, torch):
+        x = lib.tensor([-3.0, -2.99, 2.99, 3.0] * 10, dtype=getattr(lib, dtype), requires_grad=True)
+        lib.nn.functional.hardswish(x).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)

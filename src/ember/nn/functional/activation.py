@@ -262,9 +262,10 @@ class Hardswish(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        # PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3] (and at NaN), 1 above 3
+        # PyTorch: 0 up to -3, x/3 + 1/2 strictly between (and at NaN, as its vectorized
+        # kernel), 1 from 3 on
         mid = grad * (x / 3 + 0.5)
-        return np.where(x < -3, 0, np.where(x > 3, grad, mid)).astype(grad.dtype, copy=False)
+        return np.where(x <= -3, 0, np.where(x >= 3, grad, mid)).astype(grad.dtype, copy=False)
 
 
 class Threshold(ArrayFunction):
