@@ -454,6 +454,7 @@ def run_program(program: Program, backend: str, initial=None) -> Run:
 
         tracker = ModuleTracker(T, on_first_call)
         cleanup = None
+        shadowed: dict = {}
         old_cwd, old_path, old_argv = os.getcwd(), list(sys.path), sys.argv
         try:
             os.chdir(tmp)
@@ -467,6 +468,10 @@ def run_program(program: Program, backend: str, initial=None) -> Run:
             shared.install()
             tracker.install()
             sys.path.insert(0, str(program.directory))
+            # a module already imported under the name of one of the program's own files (the
+            # test package ``data`` for ``import data``) must not stand in for it
+            shadowed.update({name: sys.modules.pop(name) for name in _local_modules(program)
+                             if name in sys.modules})
             sys.argv = [str(program.directory / program.main), *program.argv]
             with contextlib.redirect_stdout(out):
                 runpy.run_path(str(program.directory / program.main), run_name="__main__")
@@ -489,10 +494,22 @@ def run_program(program: Program, backend: str, initial=None) -> Run:
                 module = sys.modules[name]
                 if str(getattr(module, "__file__", "") or "").startswith(str(program.directory)):
                     del sys.modules[name]
+            for name, module in shadowed.items():
+                if str(getattr(sys.modules.get(name), "__file__", "") or "").startswith(
+                        str(program.directory)):
+                    del sys.modules[name]
+                sys.modules[name] = module
         final = [(type(m).__qualname__, state_arrays(m)) for m in tracker.modules]
     return Run(backend, out.getvalue(), recorded, final, error,
                set(registry.used) if registry else set(),
                set(registry.missing) if registry else set())
+
+
+def _local_modules(program) -> set:
+    """The module names a program's own files and packages can be imported as."""
+    directory = Path(program.directory)
+    return ({p.stem for p in directory.glob("*.py")}
+            | {p.name for p in directory.iterdir() if (p / "__init__.py").exists()})
 
 
 # -- comparing two runs -------------------------------------------------------------------
