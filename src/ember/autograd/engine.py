@@ -75,9 +75,9 @@ def _call_hooks(hooks, grad):
     return grad
 
 
-def _walk(root_nodes) -> tuple[dict, dict]:
+def _walk(root_nodes, with_parents: bool = False) -> tuple[dict, dict]:
     """Counts, for every node reachable from the roots, the edges that point into it, and
-    lists each node's parents (the nodes whose edges point into it)."""
+    (if asked) lists each node's parents (the nodes whose edges point into it)."""
     deps: dict = {}
     parents: dict = {}
     stack = []
@@ -91,7 +91,8 @@ def _walk(root_nodes) -> tuple[dict, dict]:
             if edge is None:
                 continue
             child = edge[0]
-            parents.setdefault(child, []).append(node)
+            if with_parents:
+                parents.setdefault(child, []).append(node)
             if child in deps:
                 deps[child] += 1
             else:
@@ -207,7 +208,7 @@ def _run_backward(tensors, grad_tensors, retain_graph: bool, capture,
     buffers: dict = {}
     for (node, nr), g in zip(edges, grads, strict=True):
         _accumulate(buffers, node, nr, g)
-    deps, parents = _walk([e[0] for e in edges])
+    deps, parents = _walk([e[0] for e in edges], with_parents=capture is not None)
     captured = capture_at = None
     execute = None  # every node runs, unless only some gradients are wanted
     if capture is not None:

@@ -277,7 +277,8 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other`` with broadcasting; a sparse operand is added densely."""
-    if _is_sparse(other) or _is_sparse(input):
+    if (type(other) is not Tensor or type(input) is not Tensor) and (
+            _is_sparse(other) or _is_sparse(input)):
         # torch: dense + sparse is a dense tensor (gradients reach the sparse values)
         input = input.to_dense() if _is_sparse(input) else input
         other = other.to_dense() if _is_sparse(other) else other
@@ -333,7 +334,7 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product with broadcasting (a sparse operand multiplies itself)."""
-    if getattr(other, "is_sparse", False) and not getattr(input, "is_sparse", False):
+    if type(other) is not Tensor and _is_sparse(other) and not _is_sparse(input):
         return other.mul(input)
     a, b, _ = operands(input, other)
     return _maybe_out(apply_binary(Mul, a, b), out)

@@ -3,6 +3,8 @@ tensordot, kron."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
@@ -73,7 +75,7 @@ class Linear(ArrayFunction):
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = np.matmul(grad, w)
-        rows = int(np.prod(x.shape[:-1]))  # not -1: a size-0 feature dim leaves it unknown
+        rows = math.prod(x.shape[:-1])  # not -1: a size-0 feature dim leaves it unknown
         if ctx.needs_input_grad[1]:
             g2 = grad.reshape(rows, grad.shape[-1])
             gw = np.matmul(g2.T, x.reshape(rows, x.shape[-1]))
@@ -209,7 +211,8 @@ def _subscript_sizes(terms, shapes, ell: str) -> dict[str, int]:
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with broadcasting over batch dims (``@``); a sparse operand goes to
     :func:`ember.sparse.mm`."""
-    if getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False):
+    if (type(input) is not Tensor or type(other) is not Tensor) and (
+            getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False)):
         from ember.sparse import mm as sparse_mm
 
         return sparse_mm(input, other)
@@ -290,7 +293,8 @@ def _matmul_error(sa: tuple, sb: tuple) -> RuntimeError:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two matrices."""
-    if getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False):
+    if (type(input) is not Tensor or type(mat2) is not Tensor) and (
+            getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False)):
         return matmul(input, mat2)
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -436,7 +440,7 @@ def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
                            f"and {_type_name(weight)}")
     if dx == np.bool_:
         raise kernel_error("addmm_impl_cpu_", dx)
-    if input.shape[-1] != weight.shape[-1]:
+    if input._data.shape[-1] != weight._data.shape[-1]:
         sa = "x".join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({sa} and "

@@ -17,6 +17,7 @@ from ember.ops._util import (
     quiet,
     reduce_grad,
     require_tensors,
+    select_grad,
 )
 from ember.tensor import Tensor
 
@@ -347,7 +348,7 @@ class Relu(ArrayFunction):
     def backward(ctx, grad):
         # a selection, not a product: a NaN gradient stays where the input was clipped
         (out,) = ctx.saved_tensors
-        return np.where(out <= 0, np.zeros((), grad.dtype), grad)
+        return select_grad(~(out <= 0), grad)  # NaN passes its gradient on, as in PyTorch
 
 
 @quiet

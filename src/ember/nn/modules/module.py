@@ -7,6 +7,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ember._fpstate import _depth as _fpstate_depth
 from ember._fpstate import quiet_region
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Buffer, Parameter
@@ -71,11 +72,13 @@ class Module:
 
     # -- hooks and calling ---------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
-            with quiet_region():  # one switch of NumPy's warning state for the whole forward
-                return self.forward(*args, **kwargs)
-        with quiet_region():
-            return self._call_with_hooks(*args, **kwargs)
+        hooked = self._forward_hooks or self._forward_pre_hooks
+        if _fpstate_depth[0]:  # inside an outer module's forward: its switch holds
+            return self._call_with_hooks(*args, **kwargs) if hooked else \
+                self.forward(*args, **kwargs)
+        with quiet_region():  # one switch of NumPy's warning state for the whole forward
+            return self._call_with_hooks(*args, **kwargs) if hooked else \
+                self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, *args, **kwargs):
         result = None
