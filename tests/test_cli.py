@@ -323,7 +323,7 @@ def test_ctrl_c_in_a_real_run_says_how_to_resume(tmp_path):
         while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)
+        _out, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
     assert proc.returncode == 130, err

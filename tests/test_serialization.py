@@ -4,6 +4,7 @@ atomic writes under SIGKILL, and clear errors for foreign, truncated and corrupt
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import os
@@ -107,7 +108,7 @@ def test_file_layout_is_safetensors():
     # the data section is tiled exactly, and the file ends with it
     spans = sorted(e["data_offsets"] for k, e in header.items() if k != "__metadata__")
     assert spans[0][0] == 0
-    assert all(a[1] == b[0] for a, b in zip(spans[:-1], spans[1:], strict=True))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
     assert 8 + n + spans[-1][1] == len(raw)
     assert all(isinstance(v, str) for v in header["__metadata__"].values())
 
@@ -142,7 +143,7 @@ def test_the_safetensors_library_writes_and_reads_the_container(tmp_path, monkey
     w = ember.randn(3, 4)
     ember.save({"w": w}, tmp_path / "c")
     assert same_bits(ember.load(tmp_path / "c")["w"].numpy(), w.numpy())
-    out, raw = roundtrip({"w": w})
+    _out, raw = roundtrip({"w": w})
     assert calls == ["serialize_file", "deserialize", "serialize", "deserialize"]
     # and the library's own NumPy reader reads Ember's files
     from safetensors.numpy import load as np_load
@@ -415,7 +416,7 @@ def test_malicious_pickle_does_not_run(tmp_path):
 
     path = tmp_path / "evil.pt"
     path.write_bytes(pickle.dumps(Evil()))
-    with pytest.raises(pickle.UnpicklingError, match="whose module (posix|nt) is blocked"):
+    with pytest.raises(pickle.UnpicklingError, match=r"whose module (posix|nt) is blocked"):
         ember.load(path)
     assert not marker.exists()
 
@@ -424,7 +425,7 @@ def test_torch_checkpoint_is_rejected_clearly(tmp_path):
     torch = pytest.importorskip("torch")
     path = tmp_path / "model.pt"
     torch.save({"w": torch.zeros(2)}, path)
-    with pytest.raises(CheckpointError, match="zip archive.*PyTorch"):
+    with pytest.raises(CheckpointError, match=r"zip archive.*PyTorch"):
         ember.load(path)
     with pytest.raises(ValueError):  # CheckpointError is both a ValueError and a RuntimeError
         ember.load(path)
@@ -516,5 +517,5 @@ def test_duplicate_keys_and_non_object_headers():
            b'"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}'
     with pytest.raises(CheckpointError, match="duplicate"):
         ember.load(io.BytesIO(struct.pack("<Q", len(text)) + text))
-    with pytest.raises(CheckpointError, match="'{'"):
+    with pytest.raises(CheckpointError, match=r"'{'"):
         ember.load(io.BytesIO(struct.pack("<Q", 4) + b"[1] "))

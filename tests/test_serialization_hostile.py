@@ -198,7 +198,7 @@ def load_in_thread(path, timeout=10.0):
     def run():
         try:
             ember.load(path)
-        except BaseException as e:  # noqa: BLE001  (handed back to the test)
+        except BaseException as e:
             out["error"] = e
 
     thread = threading.Thread(target=run, daemon=True)
@@ -333,17 +333,17 @@ def test_temporaries_of_killed_saves_are_cleaned_by_the_next_save(tmp_path):
     for name in others:
         (tmp_path / name).write_text("keep")
     ember.save({"step": 2}, path)
-    assert sorted(os.listdir(tmp_path)) == sorted([path.name, alive, foreign] + others)
+    assert sorted(os.listdir(tmp_path)) == sorted([path.name, alive, foreign, *others])
     # a dead process of this host: removed at once
     os.rename(tmp_path / alive, tmp_path / stray)
     ember.save({"step": 3}, path)
-    assert sorted(os.listdir(tmp_path)) == sorted([path.name, foreign] + others)
+    assert sorted(os.listdir(tmp_path)) == sorted([path.name, foreign, *others])
     # another host's: removed once nothing in it was written for over an hour
     old = time.time() - 2 * 3600
     for p in [tmp_path / foreign, *(tmp_path / foreign).iterdir()]:
         os.utime(p, (old, old))
     ember.save({"step": 4}, path)
-    assert sorted(os.listdir(tmp_path)) == sorted([path.name] + others)
+    assert sorted(os.listdir(tmp_path)) == sorted([path.name, *others])
     assert ember.load(path) == {"step": 4}
 
 

@@ -115,9 +115,9 @@ def refusal(lib, raw: bytes) -> str:
 def flat(obj, path=()):
     """Every leaf of a nesting of containers, with its path and type; tensors as their bytes."""
     if isinstance(obj, dict):
-        return [x for k, v in obj.items() for x in flat(v, path + (k,))] + [(path, type(obj))]
+        return [x for k, v in obj.items() for x in flat(v, (*path, k))] + [(path, type(obj))]
     if isinstance(obj, (list, tuple)):
-        return [x for i, v in enumerate(obj) for x in flat(v, path + (i,))] + [(path, type(obj))]
+        return [x for i, v in enumerate(obj) for x in flat(v, (*path, i))] + [(path, type(obj))]
     if isinstance(obj, ember.Tensor):
         return [(path, type(obj), str(obj.dtype), obj.requires_grad, obj.shape,
                  obj.detach().numpy().tobytes())]

@@ -7,12 +7,12 @@ plus the most complete and fastest dropout family on a CPU.
 
 from ember import _dtype
 from ember._dtype import get_default_dtype, set_default_dtype
-from ember._dtype import dtype  # noqa: F401
+from ember._dtype import dtype
 from ember.backend import device
 from ember.tensor import Size, Tensor
 from ember import autograd
 from ember.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from ember.ops import *  # noqa: F401,F403
+from ember.ops import *
 from ember.random import (
     Generator,
     default_generator,
@@ -28,9 +28,9 @@ from ember import memory
 from ember import backends
 from ember import accelerator
 from ember import jit
-from ember import nn  # noqa: E402
-from ember import optim  # noqa: E402
-from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, seed 003)
+from ember import nn
+from ember import optim
+from ember.nn.functional.dropout import (
     alpha_dropout_,
     alpha_dropout_top as alpha_dropout,
     dropout_,
@@ -40,13 +40,13 @@ from ember.nn.functional.dropout import (  # noqa: E402  (torch.dropout & co, se
     feature_dropout,
     feature_dropout_,
 )
-from ember import utils  # noqa: E402
-from ember import amp  # noqa: E402
-from ember.amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
-from ember import compiler  # noqa: E402
-from ember.compiler import compile  # noqa: E402
-from ember._typeinfo import finfo, iinfo  # noqa: E402
-from ember._legacy import (  # noqa: E402
+from ember import utils
+from ember import amp
+from ember.amp import autocast, get_autocast_dtype, is_autocast_enabled
+from ember import compiler
+from ember.compiler import compile
+from ember._typeinfo import finfo, iinfo
+from ember._legacy import (
     BFloat16Tensor,
     BoolTensor,
     ByteTensor,
@@ -58,20 +58,20 @@ from ember._legacy import (  # noqa: E402
     LongTensor,
     ShortTensor,
 )
-from ember.settings import (  # noqa: E402
+from ember.settings import (
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
     is_deterministic_algorithms_warn_only_enabled,
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
-from ember import datasets  # noqa: E402
-from ember import distributions  # noqa: E402
-from ember import sparse  # noqa: E402  (sparse COO tensors)
-from ember.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided  # noqa: E402
-from ember import onnx  # noqa: E402
-from ember.serialization import load, save  # noqa: E402
-from ember.nn.functional import (  # noqa: E402  (the functional ops torch.* also exposes)
+from ember import datasets
+from ember import distributions
+from ember import sparse
+from ember.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided
+from ember import onnx
+from ember.serialization import load, save
+from ember.nn.functional import (
     adaptive_avg_pool1d,
     avg_pool1d,
     batch_norm,
@@ -101,34 +101,34 @@ int64 = long = _dtype.int64
 bool = _dtype.bool_
 
 
-def is_tensor(obj) -> "builtins.bool":  # noqa: F821
+def is_tensor(obj) -> "builtins.bool":
     """True if ``obj`` is an Ember tensor."""
     return isinstance(obj, Tensor)
 
 
-def is_floating_point(input: Tensor) -> "builtins.bool":  # noqa: F821
+def is_floating_point(input: Tensor) -> "builtins.bool":
     """True if ``input`` has a floating-point dtype."""
     return input.is_floating_point()
 
 
-def numel(input: Tensor) -> "builtins.int":  # noqa: F821
+def numel(input: Tensor) -> "builtins.int":
     """The number of elements of ``input``."""
     return input.numel()
 
 
-def is_nonzero(input: Tensor) -> "builtins.bool":  # noqa: F821
+def is_nonzero(input: Tensor) -> "builtins.bool":
     """The truth value of a one-element tensor."""
     return input.__bool__()
 
 
-def get_num_threads() -> "builtins.int":  # noqa: F821
+def get_num_threads() -> "builtins.int":
     """Threads Ember's compiled kernels use."""
     from ember.kernels import threads
 
     return threads.get_num_threads()
 
 
-def set_num_threads(n: "builtins.int") -> None:  # noqa: F821
+def set_num_threads(n: "builtins.int") -> None:
     """Sets the threads Ember's compiled kernels use."""
     from ember.kernels import threads
 

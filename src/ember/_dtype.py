@@ -9,19 +9,44 @@ import numpy as np
 
 from ember._precision import BF16, note_bfloat16
 
-__all__ = ["dtype", "to_numpy_dtype", "from_numpy_dtype", "get_default_dtype", "set_default_dtype",
-           "SCALAR_TYPE_NAMES"]
+__all__ = [
+    "C_TYPE_NAMES",
+    "SCALAR_TYPE_NAMES",
+    "c_type_name",
+    "dtype",
+    "from_numpy_dtype",
+    "get_default_dtype",
+    "scalar_type_name",
+    "set_default_dtype",
+    "to_numpy_dtype",
+]
 
 #: PyTorch's names of the scalar types, by NumPy dtype name, as its error messages print them.
 SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                      "bool": "Bool", "bfloat16": "BFloat16"}
 
+#: The C++ type names PyTorch's kernels print in some errors ("expected scalar type float").
+C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+                "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                "bool": "bool"}
+
+
+def scalar_type_name(dtype) -> str:
+    """PyTorch's scalar-type name ("Float", "Long" ...) of a NumPy dtype or Ember dtype."""
+    return SCALAR_TYPE_NAMES[np.dtype(getattr(dtype, "numpy", dtype)).name]
+
+
+def c_type_name(dtype) -> str:
+    """The C++ type name ("float", "long int" ...) torch prints for a NumPy or Ember dtype."""
+    return C_TYPE_NAMES[np.dtype(getattr(dtype, "numpy", dtype)).name]
+
 
 class dtype:
     """A tensor element type, named as PyTorch names it (``ember.float32`` ...)."""
 
-    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "is_complex")
+    __slots__ = ("is_complex", "is_floating_point", "is_signed", "itemsize", "name", "numpy")
 
     def __init__(self, name: str, numpy_dtype: type, kind: str | None = None) -> None:
         self.name = name

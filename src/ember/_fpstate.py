@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["quiet", "quiet_region", "FAST_SWITCH"]
+__all__ = ["FAST_SWITCH", "quiet", "quiet_region"]
 
 _depth = [0]  # how many quiet regions are open (ops inside them need no switch of their own)
 

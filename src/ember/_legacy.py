@@ -18,9 +18,19 @@ import numpy as np
 from ember import _dtype
 from ember.tensor import Size, Tensor, _to_array
 
-__all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor",
-           "CharTensor", "ShortTensor", "IntTensor", "LongTensor", "BoolTensor",
-           "LEGACY_TYPES"]
+__all__ = [
+    "LEGACY_TYPES",
+    "BFloat16Tensor",
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+]
 
 
 class _LegacyType(type):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 
-__all__ = ["STATE", "BF16", "note_bfloat16"]
+__all__ = ["BF16", "STATE", "note_bfloat16"]
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 

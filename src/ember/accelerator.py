@@ -10,8 +10,16 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["is_available", "device_count", "current_accelerator", "current_device_index",
-           "set_device_index", "synchronize", "empty_cache", "memory_allocated"]
+__all__ = [
+    "current_accelerator",
+    "current_device_index",
+    "device_count",
+    "empty_cache",
+    "is_available",
+    "memory_allocated",
+    "set_device_index",
+    "synchronize",
+]
 
 _NONE = "Cannot access accelerator device when none is available."
 

@@ -9,6 +9,7 @@ kernels) asks :func:`get_backend` for the device's backend. Only ``cpu`` exists 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -17,13 +18,13 @@ import numpy as np
 
 from ember import memory
 
-__all__ = ["Backend", "device", "get_backend", "CPU"]
+__all__ = ["CPU", "Backend", "device", "get_backend"]
 
 
 class device:
     """A device name, as ``ember.device('cpu')``; mirrors ``torch.device``."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
     def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
@@ -52,12 +53,13 @@ class device:
 
 @dataclass(frozen=True)
 class Backend:
-    """What a device needs from an array library: its module, its device, its allocator."""
+    """What a device needs: its array module, its device, its allocator, its kernels."""
 
     name: str
     xp: ModuleType
     device: device
     allocate: Callable  # (shape, dtype) -> uninitialised C-contiguous array
+    kernel_package: str  # where this backend's compiled kernel modules live
 
     def empty(self, shape, dtype):
         """An uninitialised array on this device (large CPU ones are cached, see ember.memory)."""
@@ -67,8 +69,16 @@ class Backend:
         """Makes a backend array from array-like data."""
         return self.xp.asarray(data, dtype=dtype)
 
+    def kernels(self, name: str) -> ModuleType:
+        """This backend's compiled kernels of one family ("dropout", "philox", "optim" ...).
 
-CPU = Backend("cpu", np, device("cpu"), memory.empty)
+        Each backend keeps its kernels in its own package, one module per family, with the
+        same functions; the CPU's are ``ember.kernels.<name>`` (loaded on first use).
+        """
+        return importlib.import_module(f"{self.kernel_package}.{name}")
+
+
+CPU = Backend("cpu", np, device("cpu"), memory.empty, "ember.kernels")
 _BACKENDS = {"cpu": CPU}
 
 

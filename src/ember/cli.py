@@ -149,7 +149,7 @@ def _settings(args, state: dict | None) -> tuple[TrainConfig, list[str]]:
     for each option given with a value that the checkpoint overrides."""
     if state is None:
         given = {k: v for k, v in vars(args).items()
-                 if k in RESUMED_SETTINGS + ("epochs",) and v is not None}
+                 if k in (*RESUMED_SETTINGS, "epochs") and v is not None}
         return TrainConfig(progress=not args.no_progress, **given), []
     saved = state["config"]
     notes = []

@@ -8,7 +8,7 @@ import functools
 
 from ember.nn.modules.module import Module
 
-__all__ = ["compile", "is_compiling", "disable", "reset", "OptimizedModule"]
+__all__ = ["OptimizedModule", "compile", "disable", "is_compiling", "reset"]
 
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",

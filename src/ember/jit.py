@@ -8,10 +8,19 @@ runs as it is without them.
 
 from __future__ import annotations
 
-from typing import Final  # noqa: F401  (``torch.jit.Final`` in model annotations)
+from typing import Final
 
-__all__ = ["script", "trace", "ignore", "unused", "export", "is_scripting", "is_tracing",
-           "annotate", "Final"]
+__all__ = [
+    "Final",
+    "annotate",
+    "export",
+    "ignore",
+    "is_scripting",
+    "is_tracing",
+    "script",
+    "trace",
+    "unused",
+]
 
 _NO_TORCHSCRIPT = (
     "Ember has no TorchScript: {name} cannot compile {what}. Call the model or function "

@@ -33,11 +33,11 @@ __all__ = [
     "MIN_CACHED_BYTES",
     "PAGE_OFFSET",
     "empty",
-    "empty_like",
     "empty_cache",
+    "empty_like",
     "is_exclusive_view",
-    "memory_reserved",
     "memory_allocated",
+    "memory_reserved",
     "set_cache_limit",
 ]
 

@@ -18,8 +18,14 @@ from ember.kernels.reference import blocks_for
 from ember.kernels.threads import get_num_threads, run_split
 
 __all__ = [
-    "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
-    "set_rng_state", "fork_rng",
+    "Generator",
+    "default_generator",
+    "fork_rng",
+    "get_rng_state",
+    "initial_seed",
+    "manual_seed",
+    "seed",
+    "set_rng_state",
 ]
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so fresh processes start alike

@@ -73,6 +73,7 @@ import time
 import warnings
 import zlib
 from collections import Counter, OrderedDict
+from typing import ClassVar
 
 import ml_dtypes
 import numpy as np
@@ -83,8 +84,15 @@ from ember.backend import device as _device
 from ember.backend import get_backend
 from ember.tensor import Tensor
 
-__all__ = ["save", "load", "CheckpointError", "add_safe_globals", "get_safe_globals",
-           "clear_safe_globals", "safe_globals"]
+__all__ = [
+    "CheckpointError",
+    "add_safe_globals",
+    "clear_safe_globals",
+    "get_safe_globals",
+    "load",
+    "safe_globals",
+    "save",
+]
 
 FORMAT_VERSION = "1"
 PICKLE_MAGIC = b"EMBERPKL"
@@ -192,10 +200,10 @@ class _Encoder:
         if isinstance(obj, dict):
             items = []
             for k, v in obj.items():
-                items.append([self._key(k), self.encode(v, path + [k])])
+                items.append([self._key(k), self.encode(v, [*path, k])])
             return {"T": "odict" if isinstance(obj, OrderedDict) else "dict", "items": items}
         tag = "size" if isinstance(obj, Size) else "tuple" if isinstance(obj, tuple) else "list"
-        return {"T": tag, "items": [self.encode(v, path + [i]) for i, v in enumerate(obj)]}
+        return {"T": tag, "items": [self.encode(v, [*path, i]) for i, v in enumerate(obj)]}
 
     def _key(self, k):
         if isinstance(k, tuple):
@@ -1183,7 +1191,7 @@ class _WeightsUnpickler(pickle._Unpickler):
             raise _Refused(f"Can only {opcode} for list, dict or types allowlisted via "
                            f"`add_safe_globals`, but got {type(target)}")
 
-    dispatch = dict(pickle._Unpickler.dispatch)
+    dispatch: ClassVar[dict] = dict(pickle._Unpickler.dispatch)
     dispatch[pickle.REDUCE[0]] = _checked(pickle.REDUCE, _reduce)
     dispatch[pickle.NEWOBJ[0]] = _checked(pickle.NEWOBJ, lambda self: self._newobj(-2))
     dispatch[pickle.NEWOBJ_EX[0]] = _checked(pickle.NEWOBJ_EX, lambda self: self._newobj(-3))

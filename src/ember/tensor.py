@@ -82,8 +82,17 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter", "_base",
-        "_hooks", "_accumulator", "__weakref__", "__dict__",
+        "__dict__",
+        "__weakref__",
+        "_accumulator",
+        "_base",
+        "_data",
+        "_hooks",
+        "_output_nr",
+        "_requires_grad",
+        "_version_counter",
+        "grad",
+        "grad_fn",
     )
     __array_ufunc__ = None  # NumPy defers binary operators to the Tensor's reflected methods
     __array_priority__ = 1000
@@ -214,7 +223,7 @@ class Tensor:
             self._view_steps = (step,)
         else:
             self._base = base._base
-            self._view_steps = steps + (step,)
+            self._view_steps = (*steps, step)
         self._view_version = self._version_counter.value
         root = self._base
         if not root._requires_grad:  # tell this view when its root takes a history in place

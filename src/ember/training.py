@@ -19,7 +19,7 @@ from ember import nn
 from ember.serialization import CheckpointError
 from ember.utils.data import DataLoader, TensorDataset
 
-__all__ = ["TrainConfig", "build_model", "train", "evaluate", "load_checkpoint"]
+__all__ = ["TrainConfig", "build_model", "evaluate", "load_checkpoint", "train"]
 
 MODELS = ("mlp", "cnn")
 # what a checkpoint of train() holds, and the settings a resumed run takes from it

@@ -149,7 +149,7 @@ def test_spirals_shapes_geometry_and_reproducibility():
 
 
 def test_spirals_without_noise_is_the_formula():
-    X, y = spirals(10, 2, noise=0.0, generator=gen(0), dtype=ember.float64)
+    X, _y = spirals(10, 2, noise=0.0, generator=gen(0), dtype=ember.float64)
     r = np.linspace(0, 1, 10)
     for j in range(2):
         t = np.linspace(4 * j, 4 * (j + 1), 10)

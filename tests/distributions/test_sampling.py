@@ -233,7 +233,7 @@ def test_dirichlet_gradient_is_the_exact_implicit_derivative():
 
 
 def test_dirichlet_rsample_backward_matches_torch_formula():
-    alpha, alpha_t = pair([[0.4, 1.0, 2.5], [3.0, 0.8, 1.2]], requires_grad=True)
+    alpha, _alpha_t = pair([[0.4, 1.0, 2.5], [3.0, 0.8, 1.2]], requires_grad=True)
     ember.manual_seed(4)
     x = D.Dirichlet(alpha).rsample((7,))
     w = np.random.default_rng(1).standard_normal((7, 2, 3))

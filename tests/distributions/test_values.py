@@ -73,7 +73,7 @@ def test_cdf_icdf(name, params, values):
         q_e, q_t = pair([[0.05, 0.5, 0.93]], requires_grad=True)
         e_q, t_q = e.icdf(q_e), t.icdf(q_t)
         assert_close(e_q, t_q, what="icdf")
-        assert_grads(e_q, t_q, leaves + [(q_e, q_t)], what="icdf")
+        assert_grads(e_q, t_q, [*leaves, (q_e, q_t)], what="icdf")
         # icdf inverts cdf
         np.testing.assert_allclose(to_np(e.cdf(e.icdf(q_e))), to_np(q_e.expand(e.batch_shape)),
                                    rtol=1e-9)
@@ -82,16 +82,16 @@ def test_cdf_icdf(name, params, values):
 @pytest.mark.parametrize("name,params,values", CASES, ids=IDS)
 def test_expand(name, params, values):
     e, t, _ = build(name, params)
-    shape = (4,) + tuple(t.batch_shape)
+    shape = (4, *tuple(t.batch_shape))
     ee, te = e.expand(shape), t.expand(shape)
     assert type(ee) is type(e) and ee.batch_shape == shape and ee.event_shape == e.event_shape
     assert ee._validate_args == e._validate_args
     ev, tv = _value(name, values)
     assert_close(ee.log_prob(ev), te.log_prob(tv), what="expanded log_prob")
     assert_close(ee.mean, te.mean, what="expanded mean")
-    assert ee.sample((2,)).shape == (2,) + shape + tuple(e.event_shape)
+    assert ee.sample((2,)).shape == (2, *shape, *tuple(e.event_shape))
     with pytest.raises(RuntimeError):
-        e.expand((5,) + tuple(shape[:-1]) + (7,))
+        e.expand((5, *tuple(shape[:-1]), 7))
 
 
 def test_scalar_parameters_give_empty_batch():

@@ -150,7 +150,7 @@ def _outcome(fn, *args):
         try:
             fn(*args)
             err = None
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             err = (type(e).__name__, str(e))
     return err, [(x.category, str(x.message)) for x in w]
 

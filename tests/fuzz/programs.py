@@ -221,8 +221,8 @@ class Runner:
 
     def _exec(self, ns: dict, src: str):
         try:
-            exec(compile(src, "<fuzz>", "exec"), ns)  # noqa: S102 - generated program text
-        except Exception as exc:  # noqa: BLE001 - any exception is a result to compare
+            exec(compile(src, "<fuzz>", "exec"), ns)
+        except Exception as exc:
             return exc
         return None
 
@@ -379,10 +379,10 @@ def minimize(lines: list[Line], mismatch: Mismatch, budget: int = 60) -> list[Li
                 break
             trial = pairs[:k] + pairs[k + 1:]
             budget -= 1
-            m = replay(lines[:-1] + [backward_line(trial)]).mismatch
+            m = replay([*lines[:-1], backward_line(trial)]).mismatch
             if m is not None and m.kind == mismatch.kind:
                 pairs = trial
-                lines = lines[:-1] + [backward_line(pairs)]
+                lines = [*lines[:-1], backward_line(pairs)]
     return lines
 
 
@@ -556,7 +556,7 @@ class Gen:
             out = out[int(self.rng.integers(len(out) + 1)):]
         out = [1 if self.rng.random() < 0.3 else s for s in out]
         if self.rng.random() < 0.15 and len(out) < 4:
-            out = [int(self.rng.integers(1, 3))] + out
+            out = [int(self.rng.integers(1, 3)), *out]
         if out and self.rng.random() < bad:
             out[-1] += 2
         return tuple(out)
@@ -678,7 +678,7 @@ class Result:
 
 def run_seed(seed: int, ops: list | None = None, *, shrink: bool = True) -> Result:
     """Runs the program of ``seed``; on a mismatch, returns a minimized program."""
-    from tests.fuzz.specs import OPS, weights_of  # noqa: PLC0415 - avoids an import cycle
+    from tests.fuzz.specs import OPS, weights_of
 
     ops = OPS if ops is None else ops
     runner, used = run_program(seed, ops, weights_of(ops))

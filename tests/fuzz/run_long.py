@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the failing cases of the in-place battery and stop")
     args = parser.parse_args(argv)
     if args.battery_table:
-        from tests.fuzz.test_inplace_battery import XFAIL, failing_cases  # noqa: PLC0415
+        from tests.fuzz.test_inplace_battery import XFAIL, failing_cases
 
         for case in failing_cases():
             by_op = {"split": "finding 4", "unbind": "finding 4", "expand": "finding 10"}
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ops = OPS
     if args.ci:
-        from tests.fuzz.test_fuzz import CI_OPS  # noqa: PLC0415
+        from tests.fuzz.test_fuzz import CI_OPS
 
         ops = CI_OPS
     if args.xfail_table:

@@ -157,9 +157,9 @@ def test_known_repros(name):
         namespace = {"M": M, "x": x}
         if torch_raises:
             with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-                exec(src, namespace)  # noqa: S102 - fixed test source
+                exec(src, namespace)
         else:
-            exec(src, namespace)  # noqa: S102 - fixed test source
+            exec(src, namespace)
             grads.append(x.grad.numpy())
     if grads:
         np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)

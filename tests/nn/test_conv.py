@@ -278,8 +278,8 @@ def conv2d_configs(draw):
     pads = padding if kind == "int" else (0, 0)
     size = tuple(max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 4))
                  for d, k, p in zip(dilation, kernel, pads, strict=True))
-    x = (draw(st.integers(1, 2)), groups * cg) + size
-    w = (groups * og, cg) + kernel
+    x = (draw(st.integers(1, 2)), groups * cg, *size)
+    w = (groups * og, cg, *kernel)
     kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     return x, w, draw(st.booleans()), kwargs
 

@@ -67,7 +67,7 @@ def test_cross_entropy_class_probabilities(reduction, smoothing):
     for shape in [(4, 5), (2, 3, 4), (5,)]:
         c = shape[1] if len(shape) > 1 else shape[0]
         p = np.random.default_rng(3).dirichlet(np.ones(c), size=int(np.prod(shape)) // c)
-        p = p.reshape((shape[0],) + shape[2:] + (c,)) if len(shape) > 1 else p[0]
+        p = p.reshape((shape[0], *shape[2:], c)) if len(shape) > 1 else p[0]
         if len(shape) > 2:
             p = np.moveaxis(p, -1, 1)
         w = Const(np.random.default_rng(4).uniform(0.5, 2.0, c))

@@ -45,7 +45,7 @@ def outcome(fn):
     """The value of ``fn()``, or the exception's type name and message."""
     try:
         return fn()
-    except Exception as exc:  # noqa: BLE001  (compared with torch's)
+    except Exception as exc:
         return type(exc).__name__, str(exc).replace("torch.", "").replace("ember.", "")
 
 

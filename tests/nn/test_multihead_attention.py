@@ -138,9 +138,9 @@ def test_dropout_only_in_training_and_reproducible():
     np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     mod.train()
     ember.manual_seed(5)
-    c, wc = mod(x, x, x)
+    c, _wc = mod(x, x, x)
     ember.manual_seed(5)
-    d, wd = mod(x, x, x)
+    d, _wd = mod(x, x, x)
     np.testing.assert_array_equal(c.detach().numpy(), d.detach().numpy())
     assert not np.allclose(c.detach().numpy(), a.detach().numpy())
     # averaged dropped weights: each head's kept weights are scaled by 2, dropped ones are 0

@@ -31,7 +31,7 @@ def test_batch_norm_training_matches_torch(shape, affine):
     for dtype in DTYPES:
         rm_t, rv_t = torch.tensor(np.zeros(c, dtype)), torch.tensor(np.ones(c, dtype))
         rm_e, rv_e = ember.tensor(np.zeros(c, dtype)), ember.tensor(np.ones(c, dtype))
-        check_op([shape] + params,
+        check_op([shape, *params],
                  lambda x, w_, b_, m=rm_t, v=rv_t: TF.batch_norm(x, m, v, w_, b_, True, 0.3, 1e-3),
                  lambda x, w_, b_, m=rm_e, v=rv_e: EF.batch_norm(x, m, v, w_, b_, True, 0.3, 1e-3),
                  dtypes=(dtype,), **TOL[dtype])

@@ -21,7 +21,7 @@ def test_padding_modules(kind, dims, padding):
     args = (pad, 0.5) if kind == "ConstantPad" else (pad,)
     t_mod, e_mod = getattr(torch.nn, name)(*args), getattr(enn, name)(*args)
     assert repr(e_mod) == repr(t_mod)
-    shape = (2, 3) + (4, 5, 3)[:dims]
+    shape = (2, 3, *(4, 5, 3)[:dims])
     check_op([shape], lambda x: t_mod(x), lambda x: e_mod(x))
 
 

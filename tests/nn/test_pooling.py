@@ -300,7 +300,7 @@ def pool2d_configs(draw):
     # (its gradient lands in the next plane), tested on its own below
     size = tuple(max(p + 1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 5))
                  for d, k, p in zip(dilation, kernel, padding, strict=True))
-    return fn, (draw(st.integers(1, 2)), 2) + size, kwargs
+    return fn, (draw(st.integers(1, 2)), 2, *size), kwargs
 
 
 @settings(max_examples=40, deadline=None)

@@ -137,7 +137,7 @@ def test_dropout_between_layers_only_in_training():
 
 def test_errors():
     lstm = enn.LSTM(IN, HID)
-    with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size"):
+    with pytest.raises(RuntimeError, match=r"input.size\(-1\) must be equal to input_size"):
         lstm(ember.zeros(L, N, IN + 1))
     with pytest.raises(ValueError, match="Expected input to be 2D or 3D, got 4D"):
         lstm(ember.zeros(1, L, N, IN))

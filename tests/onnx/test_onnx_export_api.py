@@ -47,7 +47,7 @@ def test_signature_matches_torch_keywords():
 
 def test_unsupported_op_is_named():
     with pytest.raises(ember.onnx.UnsupportedOperatorError,
-                       match="ember.onnx.export does not support the op Atan2 yet"):
+                       match=r"ember.onnx.export does not support the op Atan2 yet"):
         ember.onnx.export(Atan2(), (ember.randn(2, 3),), None)
 
 
@@ -68,7 +68,7 @@ def test_input_dependent_tensor_made_outside_traced_ops():
             return ember.where(x > 0, x, x * 0.1)  # the comparison is not a traced op
 
     with pytest.raises(ember.onnx.UnsupportedOperatorError,
-                       match="argument 0 of the op Where .* depends on the model's inputs"):
+                       match=r"argument 0 of the op Where .* depends on the model's inputs"):
         ember.onnx.export(Model(), (ember.randn(3, 4),), None)
 
 

@@ -101,5 +101,5 @@ def test_parameters_to_vector_and_back():
         assert [tuple(p.shape) for p in params] == SHAPES
         np.testing.assert_array_equal(to_numpy(params[2]).ravel(), 0.5 * np.arange(16, 24))
     np.testing.assert_array_equal(vecs[0], vecs[1])
-    with pytest.raises(TypeError, match="expected torch.Tensor, but got"):
+    with pytest.raises(TypeError, match=r"expected torch.Tensor, but got"):
         ember.nn.utils.vector_to_parameters([1.0], [])

@@ -186,7 +186,7 @@ def test_step_before_optimizer_step_warns():
 def _error(fn):
     try:
         fn()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return type(e).__name__, str(e).replace("ember", "torch")
     return None
 

@@ -251,7 +251,7 @@ def test_add_param_group_and_defaults():
 def _error(fn):
     try:
         fn()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return type(e).__name__, str(e)
     return None
 

@@ -82,7 +82,7 @@ def build(T: types.ModuleType) -> dict[str, types.ModuleType]:
         def __call__(self, image):
             w, h = image.size
             th, tw = self.size
-            left, top = int(round((w - tw) / 2.0)), int(round((h - th) / 2.0))
+            left, top = round((w - tw) / 2.0), round((h - th) / 2.0)
             return image.crop((left, top, left + tw, top + th))
 
     class MNIST(Dataset):

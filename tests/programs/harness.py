@@ -159,8 +159,8 @@ def torch_is(backend: str, fakes: dict[str, types.ModuleType]):
             sys.meta_path.remove(registry)
         # after a torch run, torch's own lazily imported modules stay (importing some of
         # them twice fails); after an Ember run every torch.* entry is an alias to drop
-        for name in [k for k in sys.modules if k in fakes or registry is not None and (
-                k == "torch" or k.startswith("torch."))]:
+        for name in [k for k in sys.modules if k in fakes or (registry is not None and (
+                k == "torch" or k.startswith("torch.")))]:
             del sys.modules[name]
         sys.modules.update(saved)
 
@@ -172,7 +172,7 @@ def fakes_roots(fakes: dict[str, types.ModuleType]) -> set[str]:
 # -- one stream of random numbers for both libraries ----------------------------------------
 
 def _size_args(size) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)) or (
+    if (len(size) == 1 and isinstance(size[0], (tuple, list))) or (
             len(size) == 1 and type(size[0]).__name__ == "Size"):
         size = tuple(size[0])
     return tuple(int(s) for s in size)
@@ -227,7 +227,7 @@ class SharedRandom:
         rows = probs.reshape(-1, probs.shape[-1])
         out = np.stack([self.rng.choice(rows.shape[1], size=num_samples, replace=replacement,
                                         p=row / row.sum()) for row in rows])
-        return self._tensor(out.reshape(probs.shape[:-1] + (num_samples,)), self.T.int64)
+        return self._tensor(out.reshape((*probs.shape[:-1], num_samples)), self.T.int64)
 
     def _dropout_noise(self, input, p, noise_shape):
         keep = self.rng.random(noise_shape) >= p
@@ -478,7 +478,7 @@ def run_program(program: Program, backend: str, initial=None) -> Run:
         except SystemExit as exc:
             if exc.code not in (None, 0):
                 error = exc
-        except Exception as exc:  # noqa: BLE001  (the program's failure is the result)
+        except Exception as exc:
             error = exc
         finally:
             if cleanup is not None:

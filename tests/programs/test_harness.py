@@ -69,7 +69,7 @@ def test_missing_names_are_recorded(tmp_path):
 
 def test_aliases_are_removed_after_an_ember_run():
     with torch_is("ember", {}) as (module, registry):
-        import torch.nn.functional as F  # noqa: PLC0415
+        import torch.nn.functional as F
 
         assert module is ember
         assert F.relu is ember.nn.functional.relu

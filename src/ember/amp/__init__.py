@@ -10,5 +10,12 @@ from ember.amp.autocast_mode import (
 )
 from ember.amp.grad_scaler import GradScaler
 
-__all__ = ["GradScaler", "autocast", "is_autocast_available", "is_autocast_enabled",
-           "get_autocast_dtype", "set_autocast_enabled", "set_autocast_dtype"]
+__all__ = [
+    "GradScaler",
+    "autocast",
+    "get_autocast_dtype",
+    "is_autocast_available",
+    "is_autocast_enabled",
+    "set_autocast_dtype",
+    "set_autocast_enabled",
+]

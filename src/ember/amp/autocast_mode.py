@@ -32,8 +32,14 @@ from ember.nn.functional.activation import Prelu
 from ember.ops import linalg as _linalg
 from ember.ops.reduction import Prod
 
-__all__ = ["autocast", "is_autocast_available", "is_autocast_enabled", "get_autocast_dtype",
-           "set_autocast_enabled", "set_autocast_dtype"]
+__all__ = [
+    "autocast",
+    "get_autocast_dtype",
+    "is_autocast_available",
+    "is_autocast_enabled",
+    "set_autocast_dtype",
+    "set_autocast_enabled",
+]
 
 #: PyTorch's CPU autocast lists, for the ops Ember has as Functions.
 CPU_POLICIES = {

@@ -12,7 +12,17 @@ from ember.autograd.grad_mode import (
 from ember.autograd.gradcheck import GradcheckError, gradcheck
 
 __all__ = [
-    "Function", "ArrayFunction", "FunctionCtx", "once_differentiable", "backward", "grad",
-    "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled",
-    "inference_mode", "is_grad_enabled",
+    "ArrayFunction",
+    "Function",
+    "FunctionCtx",
+    "GradcheckError",
+    "backward",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "inference_mode",
+    "is_grad_enabled",
+    "no_grad",
+    "once_differentiable",
+    "set_grad_enabled",
 ]

@@ -27,8 +27,14 @@ from ember._precision import STATE as _LOW_PRECISION
 from ember.autograd.grad_mode import _state, no_grad
 
 __all__ = [
-    "Function", "ArrayFunction", "Node", "FunctionCtx", "AccumulateGrad", "CopySlices",
-    "once_differentiable", "observe_ops",
+    "AccumulateGrad",
+    "ArrayFunction",
+    "CopySlices",
+    "Function",
+    "FunctionCtx",
+    "Node",
+    "observe_ops",
+    "once_differentiable",
 ]
 
 _sequence = itertools.count()
@@ -632,7 +638,7 @@ def adopt_saved_output(node, result, target) -> None:
     for entry in node._saved_versions:
         if entry[0] is counter:
             saved = [target._data if s is result._data else s for s in saved]
-            entry = (target._version_counter, target._version_counter.value) + entry[2:]
+            entry = (target._version_counter, target._version_counter.value, *entry[2:])
         entries.append(entry)
     node._saved = tuple(saved)
     node._saved_versions = tuple(entries)

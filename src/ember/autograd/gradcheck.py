@@ -6,7 +6,7 @@ import numpy as np
 
 from ember.autograd.grad_mode import no_grad
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["GradcheckError", "gradcheck"]
 
 
 class GradcheckError(RuntimeError):

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["is_built", "matmul", "enable_flash_sdp", "flash_sdp_enabled", "enable_math_sdp",
-           "math_sdp_enabled", "enable_mem_efficient_sdp", "mem_efficient_sdp_enabled",
-           "enable_cudnn_sdp", "cudnn_sdp_enabled"]
+__all__ = [
+    "cudnn_sdp_enabled",
+    "enable_cudnn_sdp",
+    "enable_flash_sdp",
+    "enable_math_sdp",
+    "enable_mem_efficient_sdp",
+    "flash_sdp_enabled",
+    "is_built",
+    "math_sdp_enabled",
+    "matmul",
+    "mem_efficient_sdp_enabled",
+]
 
 
 class _MatmulFlags:

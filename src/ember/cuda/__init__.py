@@ -17,11 +17,27 @@ from __future__ import annotations
 from ember.cuda import amp
 
 __all__ = [
-    "is_available", "device_count", "is_initialized", "is_bf16_supported", "manual_seed",
-    "manual_seed_all", "seed", "seed_all", "empty_cache", "memory_allocated",
-    "max_memory_allocated", "memory_reserved", "max_memory_reserved", "synchronize",
-    "current_device", "set_device", "get_device_name", "get_device_capability",
-    "get_device_properties", "init", "amp",
+    "amp",
+    "current_device",
+    "device_count",
+    "empty_cache",
+    "get_device_capability",
+    "get_device_name",
+    "get_device_properties",
+    "init",
+    "is_available",
+    "is_bf16_supported",
+    "is_initialized",
+    "manual_seed",
+    "manual_seed_all",
+    "max_memory_allocated",
+    "max_memory_reserved",
+    "memory_allocated",
+    "memory_reserved",
+    "seed",
+    "seed_all",
+    "set_device",
+    "synchronize",
 ]
 
 NOT_COMPILED = "Torch not compiled with CUDA enabled"

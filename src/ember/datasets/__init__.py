@@ -8,4 +8,4 @@ Example:
 from ember.datasets.digits import Digits, digits_split
 from ember.datasets.synthetic import blobs, spirals, toy_classification
 
-__all__ = ["Digits", "digits_split", "blobs", "spirals", "toy_classification"]
+__all__ = ["Digits", "blobs", "digits_split", "spirals", "toy_classification"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -97,7 +98,7 @@ class Digits(Dataset):
         >>> loader = ember.utils.data.DataLoader(train, batch_size=64, shuffle=True)
     """
 
-    classes = [str(d) for d in range(10)]
+    classes: ClassVar[list] = [str(d) for d in range(10)]
 
     def __init__(self, train: bool = True, transform=None, target_transform=None) -> None:
         raw = _load_raw()

@@ -8,7 +8,7 @@ from ember import _dtype
 from ember import random as _random
 from ember.tensor import Tensor
 
-__all__ = ["spirals", "blobs", "toy_classification"]
+__all__ = ["blobs", "spirals", "toy_classification"]
 
 
 def _float_dtype(dtype) -> np.dtype:

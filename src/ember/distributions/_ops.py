@@ -27,9 +27,20 @@ class _LazySpecial:
 special = _LazySpecial()
 
 __all__ = [
-    "lgamma", "digamma", "polygamma", "erfinv", "xlogy", "cholesky", "solve_triangular",
-    "standard_gamma", "poisson_sample", "binomial_sample", "standard_gamma_grad", "gammainc",
-    "dirichlet_grad", "sample_dirichlet",
+    "binomial_sample",
+    "cholesky",
+    "digamma",
+    "dirichlet_grad",
+    "erfinv",
+    "gammainc",
+    "lgamma",
+    "poisson_sample",
+    "polygamma",
+    "sample_dirichlet",
+    "solve_triangular",
+    "standard_gamma",
+    "standard_gamma_grad",
+    "xlogy",
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import ClassVar
 
 import ember
 from ember.distributions import constraints
@@ -35,7 +36,10 @@ class Bernoulli(ExponentialFamily):
         >>> m.sample()  # 1 with probability 0.3
     """
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    arg_constraints: ClassVar[dict] = {
+        "probs": constraints.unit_interval,
+        "logits": constraints.real,
+    }
     support = constraints.boolean
     has_enumerate_support = True
 
@@ -108,5 +112,5 @@ class Bernoulli(ExponentialFamily):
         values = ember.arange(2, dtype=self._param.dtype)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
+            values = values.expand((-1, *tuple(self._batch_shape)))
         return values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import ClassVar
 
 import ember
 from ember.distributions import constraints
@@ -26,7 +27,7 @@ class Beta(ExponentialFamily):
         >>> m.sample()
     """
 
-    arg_constraints = {"concentration1": constraints.positive,
+    arg_constraints: ClassVar[dict] = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
     has_rsample = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import ember
 from ember.distributions import constraints
 from ember.distributions._ops import binomial_sample, lgamma
@@ -37,7 +39,7 @@ class Binomial(Distribution):
         >>> m.sample()
     """
 
-    arg_constraints = {"total_count": constraints.nonnegative_integer,
+    arg_constraints: ClassVar[dict] = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
     has_enumerate_support = True
 
@@ -124,5 +126,5 @@ class Binomial(Distribution):
         values = ember.arange(1 + total_count, dtype=self._param.dtype)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
+            values = values.expand((-1, *tuple(self._batch_shape)))
         return values

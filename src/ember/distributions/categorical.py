@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -44,7 +45,10 @@ class Categorical(Distribution):
         >>> m.sample()  # 0, 1, 2 or 3
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    arg_constraints: ClassVar[dict] = {
+        "probs": constraints.simplex,
+        "logits": constraints.real_vector,
+    }
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:
@@ -66,7 +70,7 @@ class Categorical(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = _size(batch_shape)
-        param_shape = tuple(batch_shape) + (self._num_events,)
+        param_shape = (*tuple(batch_shape), self._num_events)
         if "probs" in self.__dict__:
             new.probs = new._param = self.probs.expand(param_shape)
         if "logits" in self.__dict__:
@@ -127,5 +131,5 @@ class Categorical(Distribution):
         values = ember.arange(self._num_events, dtype=ember.int64)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
+            values = values.expand((-1, *tuple(self._batch_shape)))
         return values

@@ -18,12 +18,37 @@ from ember.distributions.utils import _fmt
 from ember.tensor import Tensor
 
 __all__ = [
-    "Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property",
-    "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
-    "half_open_interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
-    "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive",
-    "positive_semidefinite", "positive_definite", "positive_integer", "real", "real_vector",
-    "simplex", "square", "stack", "symmetric", "unit_interval",
+    "Constraint",
+    "boolean",
+    "cat",
+    "corr_cholesky",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "is_dependent",
+    "less_than",
+    "lower_cholesky",
+    "lower_triangular",
+    "multinomial",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "positive_semidefinite",
+    "real",
+    "real_vector",
+    "simplex",
+    "square",
+    "stack",
+    "symmetric",
+    "unit_interval",
 ]
 
 
@@ -121,7 +146,7 @@ class _IndependentConstraint(Constraint):
             expected = self.base_constraint.event_dim + self.reinterpreted_batch_ndims
             raise ValueError(f"Expected value.dim() >= {expected} but got {value.dim()}")
         keep = result.dim() - self.reinterpreted_batch_ndims
-        return result.reshape(tuple(result.shape[:keep]) + (-1,)).all(-1)
+        return result.reshape((*tuple(result.shape[:keep]), -1)).all(-1)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__[1:]}({self.base_constraint!r}, "
@@ -278,7 +303,7 @@ def _matrix_check(value: Tensor, fn) -> Tensor:
     """Applies a NumPy test to each matrix of a stack; a bool tensor of the batch shape."""
     arr = np.asarray(value.detach().numpy())
     batch = arr.shape[:-2]
-    flat = arr.reshape((-1,) + arr.shape[-2:])
+    flat = arr.reshape((-1, *arr.shape[-2:]))
     result = np.array([bool(fn(m)) for m in flat], dtype=bool).reshape(batch)
     return ember.tensor(result)
 
@@ -289,7 +314,7 @@ class _LowerTriangular(Constraint):
     event_dim = 2
 
     def check(self, value):
-        return (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        return (value.tril() == value).reshape((*tuple(value.shape[:-2]), -1)).all(-1)
 
 
 class _LowerCholesky(Constraint):
@@ -298,7 +323,7 @@ class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        tril = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        tril = (value.tril() == value).reshape((*tuple(value.shape[:-2]), -1)).all(-1)
         positive = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
         return tril & positive
 

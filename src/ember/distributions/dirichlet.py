@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import ember
 from ember.distributions import constraints
 from ember.distributions._ops import digamma, lgamma, sample_dirichlet, xlogy
@@ -26,7 +28,9 @@ class Dirichlet(ExponentialFamily):
         >>> m.sample()  # a point of the 2-simplex
     """
 
-    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    arg_constraints: ClassVar[dict] = {
+        "concentration": constraints.independent(constraints.positive, 1),
+    }
     support = constraints.simplex
     has_rsample = True
 

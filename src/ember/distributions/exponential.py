@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import ClassVar
 
 import ember
 from ember.distributions import constraints
@@ -25,7 +26,7 @@ class Exponential(ExponentialFamily):
         >>> m.sample()
     """
 
-    arg_constraints = {"rate": constraints.positive}
+    arg_constraints: ClassVar[dict] = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
 

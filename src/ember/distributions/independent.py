@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
 from ember.distributions.utils import _size, _sum_rightmost
@@ -26,7 +28,7 @@ class Independent(Distribution):
         ember.Size([3])
     """
 
-    arg_constraints: dict = {}
+    arg_constraints: ClassVar[dict] = {}
 
     def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
         if reinterpreted_batch_ndims > len(base_distribution.batch_shape):

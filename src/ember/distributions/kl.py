@@ -205,7 +205,7 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     n = p.event_shape[0]
     batch = tuple(ember.broadcast_shapes(tuple(q_low.shape[:-2]), tuple(p_low.shape[:-2])))
     # tr(Sq^-1 Sp) = ||Lq^-1 Lp||_F^2
-    ratio = solve_triangular(q_low.expand(batch + (n, n)), p_low.expand(batch + (n, n)),
+    ratio = solve_triangular(q_low.expand((*batch, n, n)), p_low.expand((*batch, n, n)),
                              upper=False)
     term2 = ratio.pow(2).sum((-2, -1))
     term3 = _batch_mahalanobis(q_low, q.loc - p.loc)

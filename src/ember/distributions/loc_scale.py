@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import ClassVar
 
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
@@ -16,7 +17,7 @@ class LocScale(Distribution):
     """Base of the distributions of ``loc + scale * noise`` (Normal, Laplace): parameters
     broadcast to one batch shape, ``expand``, and the mean and mode at ``loc``."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    arg_constraints: ClassVar[dict] = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ember.distributions import constraints
 from ember.distributions.normal import Normal
 from ember.distributions.transformed_distribution import TransformedDistribution
@@ -23,7 +25,7 @@ class LogNormal(TransformedDistribution):
         >>> m.sample()
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    arg_constraints: ClassVar[dict] = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
     has_rsample = True
 

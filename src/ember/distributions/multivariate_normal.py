@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import ember
 from ember.distributions import constraints
@@ -57,7 +58,7 @@ class MultivariateNormal(Distribution):
         >>> m.sample()
     """
 
-    arg_constraints = {
+    arg_constraints: ClassVar[dict] = {
         "loc": constraints.real_vector,
         "covariance_matrix": constraints.positive_definite,
         "precision_matrix": constraints.positive_definite,
@@ -88,8 +89,8 @@ class MultivariateNormal(Distribution):
             )
         batch_shape = tuple(ember.broadcast_shapes(tuple(matrix.shape[:-2]),
                                                    tuple(loc.shape[:-1])))
-        setattr(self, name, matrix.expand(batch_shape + (-1, -1)))
-        self.loc = loc.expand(batch_shape + (-1,))
+        setattr(self, name, matrix.expand((*batch_shape, -1, -1)))
+        self.loc = loc.expand((*batch_shape, -1))
         super().__init__(batch_shape, self.loc.shape[-1:], validate_args=validate_args)
         if scale_tril is not None:
             self._unbroadcasted_scale_tril = scale_tril

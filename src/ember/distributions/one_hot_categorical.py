@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import ember
 from ember.distributions import constraints
 from ember.distributions.categorical import Categorical
@@ -26,7 +28,10 @@ class OneHotCategorical(Distribution):
         >>> m.sample()  # e.g. tensor([0., 0., 1., 0.])
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    arg_constraints: ClassVar[dict] = {
+        "probs": constraints.simplex,
+        "logits": constraints.real_vector,
+    }
     support = constraints.one_hot
     has_enumerate_support = True
 
@@ -91,7 +96,7 @@ class OneHotCategorical(Distribution):
         values = ember.eye(n, dtype=self._param.dtype)
         values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
         if expand:
-            values = values.expand((n,) + tuple(self.batch_shape) + (n,))
+            values = values.expand((n, *tuple(self.batch_shape), n))
         return values
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import ClassVar
 
 import ember
 from ember.distributions import constraints
@@ -26,7 +27,7 @@ class Poisson(ExponentialFamily):
         >>> m.sample()
     """
 
-    arg_constraints = {"rate": constraints.nonnegative}
+    arg_constraints: ClassVar[dict] = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
     def __init__(self, rate, validate_args=None) -> None:

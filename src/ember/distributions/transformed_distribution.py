@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
 from ember.distributions.independent import Independent
@@ -27,7 +29,7 @@ class TransformedDistribution(Distribution):
         >>> log_normal.sample()  # positive
     """
 
-    arg_constraints: dict = {}
+    arg_constraints: ClassVar[dict] = {}
 
     def __init__(self, base_distribution, transforms, validate_args=None) -> None:
         if isinstance(transforms, Transform):

@@ -568,7 +568,7 @@ class AffineTransform(Transform):
         else:
             result = ember.abs(scale).log()
         if self.event_dim:
-            result = result.reshape(tuple(result.shape[:result.dim() - self.event_dim]) + (-1,))
+            result = result.reshape((*tuple(result.shape[:result.dim() - self.event_dim]), -1))
             result = result.sum(-1)
             shape = shape[:len(shape) - self.event_dim]
         return result.expand(shape)

@@ -11,7 +11,11 @@ import ember
 from ember.tensor import Size, Tensor
 
 __all__ = [
-    "broadcast_all", "logits_to_probs", "probs_to_logits", "clamp_probs", "lazy_property",
+    "broadcast_all",
+    "clamp_probs",
+    "lazy_property",
+    "logits_to_probs",
+    "probs_to_logits",
 ]
 
 
@@ -59,7 +63,7 @@ def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
     """Sums out the ``dim`` rightmost dimensions of ``value``."""
     if dim == 0:
         return value
-    return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
+    return value.reshape((*tuple(value.shape[:value.dim() - dim]), -1)).sum(-1)
 
 
 def _eps(dtype) -> float:

@@ -70,22 +70,22 @@ from .simd import (
 )
 
 __all__ = [
-    "keep_threshold",
-    "mask_nbytes",
-    "unpack_bits",
-    "dropout_forward",
-    "dropout_backward_from_mask",
-    "dropout_backward_regenerate",
-    "alpha_dropout_forward",
+    "PARALLEL_THRESHOLD",
     "alpha_dropout_backward_from_mask",
     "alpha_dropout_backward_regenerate",
-    "decisions_bits",
+    "alpha_dropout_forward",
     "apply_row_mask",
     "apply_row_mask_alpha",
     "blocks_for",
     "blocks_for_decisions",
+    "decisions_bits",
+    "dropout_backward_from_mask",
+    "dropout_backward_regenerate",
+    "dropout_forward",
+    "keep_threshold",
+    "mask_nbytes",
     "reference_keep",
-    "PARALLEL_THRESHOLD",
+    "unpack_bits",
 ]
 
 _U0 = np.uint64(0)

@@ -32,12 +32,12 @@ import numpy as np
 from . import numpy_path
 
 __all__ = [
-    "use_numba",
     "SYNC_LOAD_THRESHOLD",
     "dropout_kernels",
-    "philox_kernels",
     "ensure_loaded",
     "is_loaded",
+    "philox_kernels",
+    "use_numba",
 ]
 
 #: Elements from which a call loads (or waits for) the Numba kernels instead of running the

@@ -37,23 +37,23 @@ from .reference import (
 )
 
 __all__ = [
-    "keep_threshold",
-    "mask_nbytes",
-    "unpack_bits",
-    "dropout_forward",
-    "dropout_backward_from_mask",
-    "dropout_backward_regenerate",
-    "alpha_dropout_forward",
     "alpha_dropout_backward_from_mask",
     "alpha_dropout_backward_regenerate",
-    "decisions_bits",
+    "alpha_dropout_forward",
     "apply_row_mask",
     "apply_row_mask_alpha",
     "blocks_for",
     "blocks_for_decisions",
-    "reference_keep",
+    "decisions_bits",
+    "dropout_backward_from_mask",
+    "dropout_backward_regenerate",
+    "dropout_forward",
+    "keep_threshold",
+    "mask_nbytes",
     "random_words",
+    "reference_keep",
     "uniform",
+    "unpack_bits",
 ]
 
 

@@ -40,19 +40,19 @@ from .reference import (
 )
 
 __all__ = [
+    "PARALLEL_THRESHOLD",
     "PHILOX_M0",
     "PHILOX_M1",
     "PHILOX_W0",
     "PHILOX_W1",
-    "PARALLEL_THRESHOLD",
-    "runs_parallel",
     "blocks_for",
-    "philox4x32_10_reference",
     "philox4x32_10",
-    "reference_words",
+    "philox4x32_10_reference",
     "random_words",
-    "uniform",
+    "reference_words",
+    "runs_parallel",
     "split_seed",
+    "uniform",
 ]
 
 #: Element count from which kernels use the parallel (prange) version.

@@ -25,10 +25,10 @@ from numba.extending import intrinsic
 
 __all__ = [
     "LANES",
-    "apply8_store",
-    "apply8_stream",
     "apply8_alpha_store",
     "apply8_alpha_stream",
+    "apply8_store",
+    "apply8_stream",
     "masked_value",
     "prefetch",
     "splat",

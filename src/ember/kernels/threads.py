@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 
-__all__ = ["get_num_threads", "set_num_threads", "max_threads", "set_blas_threads", "run_split"]
+__all__ = ["get_num_threads", "max_threads", "run_split", "set_blas_threads", "set_num_threads"]
 
 
 def max_threads() -> int:

@@ -1,9 +1,9 @@
 """``ember.nn``: modules, parameters, the functional API and initialisation."""
 
-from ember.nn import functional, init  # noqa: F401
-from ember.nn.modules import *  # noqa: F401,F403
-from ember.nn.modules import Module  # noqa: F401
-from ember.nn.parameter import Buffer, Parameter  # noqa: F401
-from ember.nn import utils  # noqa: F401
-from ember.nn import parallel  # noqa: F401
-from ember.nn.parallel import DataParallel  # noqa: F401
+from ember.nn import functional, init
+from ember.nn.modules import *
+from ember.nn.modules import Module
+from ember.nn.parameter import Buffer, Parameter
+from ember.nn import utils
+from ember.nn import parallel
+from ember.nn.parallel import DataParallel

@@ -6,7 +6,7 @@ import numpy as np
 
 from ember.tensor import Tensor
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Buffer", "Parameter"]
 
 
 class Parameter(Tensor):

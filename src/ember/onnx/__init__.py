@@ -5,4 +5,4 @@ The ``onnx`` package is needed only when exporting: ``pip install "ember[onnx]"`
 
 from ember.onnx.export import TrainingMode, UnsupportedOperatorError, export
 
-__all__ = ["export", "TrainingMode", "UnsupportedOperatorError"]
+__all__ = ["TrainingMode", "UnsupportedOperatorError", "export"]

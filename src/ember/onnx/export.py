@@ -30,7 +30,7 @@ from ember.autograd.function import observe_ops
 from ember.autograd.grad_mode import no_grad
 from ember.tensor import Tensor
 
-__all__ = ["export", "TrainingMode", "UnsupportedOperatorError"]
+__all__ = ["TrainingMode", "UnsupportedOperatorError", "export"]
 
 DEFAULT_OPSET = 17
 MIN_OPSET, MAX_OPSET = 13, 20
@@ -686,7 +686,7 @@ def _export(onnx, symbolics, model, args, kwargs, f, entries, in_names, output_n
     try:
         alt_result = _run(model, alt_args, alt_kwargs, recorder)
         alt_calls = recorder.calls
-    except Exception as e:  # noqa: BLE001  (the model may reject other sizes)
+    except Exception as e:
         if dynamic:
             raise RuntimeError(f"ember.onnx.export: the model fails on inputs resized along "
                                f"dynamic_axes ({type(e).__name__}: {e}); check dynamic_axes"

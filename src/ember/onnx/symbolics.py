@@ -760,7 +760,7 @@ def _conv(g, call):
 
 @register(normalization.BatchNorm)
 def _batch_norm(g, call):
-    x, w, b = call.inputs[:3]
+    _x, w, b = call.inputs[:3]
     training, eps = call.args[5], call.args[7]
     if training or call.args[3] is None or call.args[4] is None:
         raise _unsupported(call.name, "batch statistics (training mode or "
@@ -829,7 +829,7 @@ def _to_4d(g, call):
     in_shape, shape4 = call.shape(0), tuple(call.kwargs["shape4"])
     if len(in_shape) == 4:
         return x, []
-    if len(in_shape) == 3 and shape4 == (1,) + in_shape:
+    if len(in_shape) == 3 and shape4 == (1, *in_shape):
         return g.unsqueeze(x, [0]), [0]
     if len(in_shape) == 3:
         return g.unsqueeze(x, [2]), [2]
@@ -839,7 +839,7 @@ def _to_4d(g, call):
 def _spatial_dims(call) -> tuple:
     """The spatial dims of the pooled input (the last one or two)."""
     in_shape, shape4 = call.shape(0), tuple(call.kwargs["shape4"])
-    return in_shape[-1:] if len(in_shape) in (2, 3) and shape4 != (1,) + in_shape \
+    return in_shape[-1:] if len(in_shape) in (2, 3) and shape4 != (1, *in_shape) \
         else in_shape[-2:]
 
 

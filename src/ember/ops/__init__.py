@@ -14,13 +14,13 @@
 | distance.py | diff, dist, cdist (composed of the ops above) |
 """
 
-from ember.ops.arith import *  # noqa: F401,F403
-from ember.ops.compare import *  # noqa: F401,F403
-from ember.ops.creation import *  # noqa: F401,F403
-from ember.ops.distance import *  # noqa: F401,F403
-from ember.ops.indexing import *  # noqa: F401,F403
-from ember.ops.linalg import *  # noqa: F401,F403
-from ember.ops.pointwise import *  # noqa: F401,F403
-from ember.ops.reduction import *  # noqa: F401,F403
-from ember.ops.shape import *  # noqa: F401,F403
-from ember.ops.softmax import *  # noqa: F401,F403
+from ember.ops.arith import *
+from ember.ops.compare import *
+from ember.ops.creation import *
+from ember.ops.distance import *
+from ember.ops.indexing import *
+from ember.ops.linalg import *
+from ember.ops.pointwise import *
+from ember.ops.reduction import *
+from ember.ops.shape import *
+from ember.ops.softmax import *

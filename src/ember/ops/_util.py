@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import numpy as np
 
 from ember import _dtype
-from ember._fpstate import quiet  # noqa: F401  (ops import it from here)
+from ember._fpstate import quiet
 from ember.tensor import Tensor, _canon_dim
 
 __all__ = [
-    "reduce_grad", "promote", "operands", "canon_dim", "canon_dims", "as_tensor_arg",
-    "broadcast_error", "apply_binary", "quiet", "kernel_error", "check_kernel",
+    "apply_binary",
+    "as_tensor_arg",
+    "broadcast_error",
+    "canon_dim",
+    "canon_dims",
+    "check_kernel",
+    "kernel_error",
+    "operands",
+    "promote",
+    "quiet",
+    "reduce_grad",
     "require_tensors",
 ]
 
@@ -27,7 +37,7 @@ def canon_dims(dim, ndim: int) -> tuple | None:
         if len(dim) == 0:
             return None
         axes = tuple(sorted(_canon_dim(d, ndim) for d in dim))
-        for a, b in zip(axes, axes[1:], strict=False):
+        for a, b in itertools.pairwise(axes):
             if a == b:
                 raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
     else:

@@ -12,10 +12,34 @@ from ember.backend import get_backend
 from ember.tensor import Tensor, _to_array
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty", "arange",
-    "linspace", "logspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like", "rand",
-    "randn", "randint", "randperm", "normal", "bernoulli", "rand_like", "randn_like",
-    "randint_like", "multinomial", "scalar_tensor", "tensor_from_array",
+    "arange",
+    "as_tensor",
+    "asarray",
+    "bernoulli",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "logspace",
+    "multinomial",
+    "normal",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
+    "randperm",
+    "scalar_tensor",
+    "tensor",
+    "tensor_from_array",
+    "zeros",
+    "zeros_like",
 ]
 
 
@@ -281,7 +305,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
-    if isinstance(s, np.ndarray) and (s < 0).any() or (not isinstance(s, np.ndarray) and s < 0):
+    if (isinstance(s, np.ndarray) and (s < 0).any()) or (not isinstance(s, np.ndarray) and s < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if size is None:
         size = np.broadcast_shapes(np.shape(m), np.shape(s))

@@ -11,7 +11,7 @@ from ember.ops.reduction import norm
 from ember.ops.shape import cat, narrow
 from ember.tensor import Tensor
 
-__all__ = ["diff", "dist", "cdist"]
+__all__ = ["cdist", "diff", "dist"]
 
 
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:

@@ -13,9 +13,21 @@ from ember.ops.shape import Slice
 from ember.tensor import Tensor, _refuse_internal_overlap
 
 __all__ = [
-    "getitem", "setitem", "index_select", "gather", "scatter", "scatter_add", "masked_fill",
-    "masked_select", "take_along_dim", "nonzero", "argwhere", "index_add", "take",
-    "index_copy", "index_fill",
+    "argwhere",
+    "gather",
+    "getitem",
+    "index_add",
+    "index_copy",
+    "index_fill",
+    "index_select",
+    "masked_fill",
+    "masked_select",
+    "nonzero",
+    "scatter",
+    "scatter_add",
+    "setitem",
+    "take",
+    "take_along_dim",
 ]
 
 
@@ -438,8 +450,8 @@ def _gather_index(x: np.ndarray, dim: int, index, what: str = "gather", src=None
     shape = x.shape or (1,)
     sshape = None if src is None else (src.shape or (1,))
     for d in range(rank):
-        if d != dim and idx.shape[d] > shape[d] or sshape is not None and \
-                idx.shape[d] > sshape[d]:
+        if (d != dim and idx.shape[d] > shape[d]) or (sshape is not None and \
+                idx.shape[d] > sshape[d]):
             if what == "gather":
                 raise RuntimeError(
                     f"Size does not match at dimension {d} expected index {list(idx.shape)} to "

@@ -13,8 +13,21 @@ from ember.autograd.function import ArrayFunction
 from ember.ops._util import broadcast_error, cast, kernel_error, promote, quiet, reduce_grad
 from ember.tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "einsum", "linear_raw", "addmm", "inner",
-           "baddbmm", "tensordot", "kron"]
+__all__ = [
+    "addmm",
+    "baddbmm",
+    "bmm",
+    "dot",
+    "einsum",
+    "inner",
+    "kron",
+    "linear_raw",
+    "matmul",
+    "mm",
+    "mv",
+    "outer",
+    "tensordot",
+]
 
 
 @quiet
@@ -113,7 +126,7 @@ class Einsum(ArrayFunction):
             unique = "".join(dict.fromkeys(target))
             reachable = set(out).union(*other_terms)
             kept = "".join(ch for ch in unique if ch in reachable)
-            g = np.einsum(",".join([out] + other_terms) + "->" + kept, grad, *others)
+            g = np.einsum(",".join([out, *other_terms]) + "->" + kept, grad, *others)
             if kept != unique:  # letters summed only inside this operand: broadcast back
                 sizes = dict(zip(target, op.shape, strict=True))
                 g = g.reshape(tuple(sizes[ch] if ch in kept else 1 for ch in unique))

@@ -14,9 +14,27 @@ from ember.ops._util import canon_dim, canon_dims, quiet
 from ember.tensor import Tensor
 
 __all__ = [
-    "sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin",
-    "argmax", "argmin", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
-    "count_nonzero", "median",
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "count_nonzero",
+    "cumprod",
+    "cumsum",
+    "logsumexp",
+    "max",
+    "mean",
+    "median",
+    "min",
+    "norm",
+    "prod",
+    "std",
+    "std_mean",
+    "sum",
+    "var",
+    "var_mean",
 ]
 
 MaxMin = namedtuple("return_types", ["values", "indices"])

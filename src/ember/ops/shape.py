@@ -9,12 +9,52 @@ from ember.ops._util import canon_dim
 from ember.tensor import Tensor
 
 __all__ = [
-    "reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
-    "t", "expand", "expand_as", "broadcast_to", "repeat", "contiguous", "narrow", "split",
-    "chunk", "flip", "roll", "cat", "concat", "concatenate", "stack", "pad", "movedim",
-    "swapaxes", "unbind", "tile", "view_as", "reshape_as", "hstack", "vstack", "tril", "triu",
-    "diagonal", "atleast_1d", "ravel", "select", "broadcast_tensors", "broadcast_shapes",
-    "meshgrid", "diag", "trace", "repeat_interleave", "pixel_shuffle", "pixel_unshuffle",
+    "atleast_1d",
+    "broadcast_shapes",
+    "broadcast_tensors",
+    "broadcast_to",
+    "cat",
+    "chunk",
+    "concat",
+    "concatenate",
+    "contiguous",
+    "diag",
+    "diagonal",
+    "expand",
+    "expand_as",
+    "flatten",
+    "flip",
+    "hstack",
+    "meshgrid",
+    "movedim",
+    "narrow",
+    "pad",
+    "permute",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "ravel",
+    "repeat",
+    "repeat_interleave",
+    "reshape",
+    "reshape_as",
+    "roll",
+    "select",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "t",
+    "tile",
+    "trace",
+    "transpose",
+    "tril",
+    "triu",
+    "unbind",
+    "unflatten",
+    "unsqueeze",
+    "view",
+    "view_as",
+    "vstack",
 ]
 
 
@@ -258,7 +298,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     n = 1
     for d in shape[s:e + 1]:
         n *= d
-    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+    return reshape(input, (*shape[:s], n, *shape[e + 1:]))
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
@@ -293,7 +333,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Inserts a dim of size 1 at ``dim``."""
     shape = input._data.shape
     d = canon_dim(dim, len(shape) + 1)
-    return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
+    return Reshape.apply(input, (*shape[:d], 1, *shape[d:]))
 
 
 def permute(input: Tensor, *dims) -> Tensor:

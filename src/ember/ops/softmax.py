@@ -10,7 +10,7 @@ from ember.autograd.function import ArrayFunction
 from ember.ops._util import canon_dim, quiet
 from ember.tensor import Tensor
 
-__all__ = ["softmax", "log_softmax"]
+__all__ = ["log_softmax", "softmax"]
 
 @quiet
 class Softmax(ArrayFunction):

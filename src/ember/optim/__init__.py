@@ -1,6 +1,6 @@
 """``ember.optim``: optimizers and (in ``ember.optim.lr_scheduler``) learning-rate schedulers."""
 
-from ember.optim import lr_scheduler  # noqa: F401
+from ember.optim import lr_scheduler
 from ember.optim.adadelta import Adadelta
 from ember.optim.adagrad import Adagrad
 from ember.optim.adam import Adam
@@ -10,5 +10,14 @@ from ember.optim.optimizer import Optimizer
 from ember.optim.rmsprop import RMSprop
 from ember.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "LBFGS",
-           "lr_scheduler"]
+__all__ = [
+           "LBFGS",
+           "SGD",
+           "Adadelta",
+           "Adagrad",
+           "Adam",
+           "AdamW",
+           "Optimizer",
+           "RMSprop",
+           "lr_scheduler",
+]

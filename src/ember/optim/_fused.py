@@ -17,7 +17,7 @@ import numpy as np
 
 from ember.kernels import loader
 
-__all__ = ["ENABLED", "eligible", "sgd_", "sgd_momentum_", "adam_", "rmsprop_", "adagrad_"]
+__all__ = ["ENABLED", "adagrad_", "adam_", "eligible", "rmsprop_", "sgd_", "sgd_momentum_"]
 
 ENABLED = True  # tests switch this off to check the NumPy path against the kernels
 

@@ -27,7 +27,18 @@ from ember.sparse.functional import (
 )
 
 __all__ = [
-    "SparseTensor", "sparse_coo_tensor", "check_sparse_tensor_invariants", "layout", "strided",
-    "sparse_coo", "to_sparse", "to_dense", "coalesce", "mm", "spmm", "sum", "softmax",
+    "SparseTensor",
+    "check_sparse_tensor_invariants",
+    "coalesce",
+    "layout",
     "log_softmax",
+    "mm",
+    "softmax",
+    "sparse_coo",
+    "sparse_coo_tensor",
+    "spmm",
+    "strided",
+    "sum",
+    "to_dense",
+    "to_sparse",
 ]

@@ -30,7 +30,7 @@ from ember.tensor import (
     _summarize,
 )
 
-__all__ = ["SparseTensor", "sparse_coo_tensor", "check_sparse_tensor_invariants"]
+__all__ = ["SparseTensor", "check_sparse_tensor_invariants", "sparse_coo_tensor"]
 
 _UNCOALESCED = "Cannot get {} on an uncoalesced tensor, please call .coalesce() first"
 
@@ -283,7 +283,7 @@ class SparseTensor:
         # store what each of our entries receives: the gradient at its position
         dense = value.detach().to_dense()._data
         sd = self.sparse_dim()
-        lead = dense.reshape((int(np.prod(dense.shape[:sd])),) + dense.shape[sd:])
+        lead = dense.reshape((int(np.prod(dense.shape[:sd])), *dense.shape[sd:]))
         self._vals.grad = Tensor._make(lead[_flat_index(self._idx, self._shape)].copy())
 
     def detach(self) -> SparseTensor:

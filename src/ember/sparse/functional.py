@@ -15,7 +15,7 @@ from ember.ops._util import broadcast_error
 from ember.sparse.coo import SparseTensor, _flat_index
 from ember.tensor import Tensor, _canon_dim
 
-__all__ = ["to_sparse", "coalesce", "to_dense", "mm", "spmm", "sum", "softmax", "log_softmax"]
+__all__ = ["coalesce", "log_softmax", "mm", "softmax", "spmm", "sum", "to_dense", "to_sparse"]
 
 
 # -- coalescing ------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ class Coalesce(ArrayFunction):
         # every stored entry receives the gradient of the sum it went into
         run = np.zeros(ctx.nnz, dtype=np.int64)
         run[ctx.starts[1:]] = 1
-        out = np.empty((ctx.nnz,) + grad.shape[1:], dtype=grad.dtype)
+        out = np.empty((ctx.nnz, *grad.shape[1:]), dtype=grad.dtype)
         out[ctx.order] = grad[np.cumsum(run)]
         return out
 
@@ -85,7 +85,7 @@ class ToDense(ArrayFunction):
     @staticmethod
     def forward(ctx, values, flat, shape):
         ctx.flat, ctx.sparse_dim = flat, len(shape) - values.ndim + 1
-        out = np.zeros((int(np.prod(shape[:ctx.sparse_dim])),) + values.shape[1:],
+        out = np.zeros((int(np.prod(shape[:ctx.sparse_dim])), *values.shape[1:]),
                        dtype=values.dtype)
         np.add.at(out, flat, values)
         return out.reshape(shape)
@@ -93,7 +93,7 @@ class ToDense(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         lead = int(np.prod(grad.shape[:ctx.sparse_dim]))
-        return grad.reshape((lead,) + grad.shape[ctx.sparse_dim:])[ctx.flat]
+        return grad.reshape((lead, *grad.shape[ctx.sparse_dim:]))[ctx.flat]
 
 
 def to_dense(input: SparseTensor) -> Tensor:
@@ -115,7 +115,7 @@ class ToSparse(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, flat, sparse_dim):
-        lead = x.reshape((int(np.prod(x.shape[:sparse_dim])),) + x.shape[sparse_dim:])
+        lead = x.reshape((int(np.prod(x.shape[:sparse_dim])), *x.shape[sparse_dim:]))
         ctx.flat, ctx.shape, ctx.lead_shape = flat, x.shape, lead.shape
         return lead[flat]
 
@@ -473,7 +473,7 @@ class SparseSoftmax(ArrayFunction):
     @staticmethod
     def forward(ctx, values, group, n_groups, log):
         ctx.group, ctx.n_groups, ctx.log = group, n_groups, log
-        top = np.full((n_groups,) + values.shape[1:], -np.inf, dtype=values.dtype)
+        top = np.full((n_groups, *values.shape[1:]), -np.inf, dtype=values.dtype)
         np.maximum.at(top, group, values)
         shifted = values - top[group]
         e = np.exp(shifted)
@@ -486,7 +486,7 @@ class SparseSoftmax(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        acc = np.zeros((ctx.n_groups,) + grad.shape[1:], dtype=grad.dtype)
+        acc = np.zeros((ctx.n_groups, *grad.shape[1:]), dtype=grad.dtype)
         if ctx.log:  # dx = g - softmax * sum_group(g)
             np.add.at(acc, ctx.group, grad)
             return grad - np.exp(out) * acc[ctx.group]

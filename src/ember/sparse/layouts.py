@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["layout", "strided", "sparse_coo"]
+__all__ = ["layout", "sparse_coo", "strided"]
 
 
 class layout:

@@ -15,15 +15,15 @@
 | interpolate.py | interpolate (nearest, linear family, bicubic, area) and upsample aliases |
 """
 
-from ember.nn.functional.linear import *  # noqa: F401,F403
-from ember.nn.functional.conv import *  # noqa: F401,F403
-from ember.nn.functional.pooling import *  # noqa: F401,F403
-from ember.nn.functional.dropout import *  # noqa: F401,F403
-from ember.nn.functional.activation import *  # noqa: F401,F403
-from ember.nn.functional.loss import *  # noqa: F401,F403
-from ember.nn.functional.normalization import *  # noqa: F401,F403
-from ember.nn.functional.sparse import *  # noqa: F401,F403
-from ember.nn.functional.attention import *  # noqa: F401,F403
-from ember.nn.functional.distance import *  # noqa: F401,F403
-from ember.nn.functional.interpolate import *  # noqa: F401,F403
+from ember.nn.functional.linear import *
+from ember.nn.functional.conv import *
+from ember.nn.functional.pooling import *
+from ember.nn.functional.dropout import *
+from ember.nn.functional.activation import *
+from ember.nn.functional.loss import *
+from ember.nn.functional.normalization import *
+from ember.nn.functional.sparse import *
+from ember.nn.functional.attention import *
+from ember.nn.functional.distance import *
+from ember.nn.functional.interpolate import *
 from ember.ops.shape import pad, pixel_shuffle, pixel_unshuffle  # the same ops as ember.*

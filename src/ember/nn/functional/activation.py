@@ -20,11 +20,39 @@ from ember.ops.pointwise import _erf, softplus_raw
 from ember.tensor import Tensor
 
 __all__ = [
-    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_",
-    "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign",
-    "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid", "softmax", "softmin",
-    "log_softmax", "glu", "threshold", "threshold_", "tanhshrink", "softshrink", "hardshrink",
+    "celu",
+    "celu_",
+    "elu",
+    "elu_",
+    "gelu",
+    "glu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "hardtanh_",
+    "leaky_relu",
+    "leaky_relu_",
+    "log_softmax",
+    "logsigmoid",
+    "mish",
     "prelu",
+    "relu",
+    "relu6",
+    "relu_",
+    "selu",
+    "selu_",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softmin",
+    "softplus",
+    "softshrink",
+    "softsign",
+    "tanh",
+    "tanhshrink",
+    "threshold",
+    "threshold_",
 ]
 
 
@@ -322,7 +350,7 @@ class Prelu(ArrayFunction):
         if ctx.needs_input_grad[1]:
             gneg = np.where(x > 0, 0, grad * x)
             if len(ctx.wshape) and ctx.wshape[0] > 1:
-                axes = (0,) + tuple(range(2, x.ndim))
+                axes = (0, *tuple(range(2, x.ndim)))
                 gw = gneg.sum(axis=axes).reshape(ctx.wshape)
             else:
                 gw = np.asarray(gneg.sum()).reshape(ctx.wshape)

@@ -19,7 +19,7 @@ from ember.nn.functional.dropout import dropout
 from ember.nn.functional.linear import linear
 from ember.tensor import Tensor
 
-__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+__all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
 
 #: How PyTorch's attention errors print dtypes (C++ type names).

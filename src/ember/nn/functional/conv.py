@@ -93,7 +93,7 @@ class Convolution(ArrayFunction):
     @staticmethod
     def forward(ctx, x, w, b, *, stride, pads, dilation, groups, shapes):
         x4, w4 = x.reshape(shapes[2]), w.reshape(shapes[3])
-        n, c, h, wd = x4.shape
+        n, _c, _h, _wd = x4.shape
         o, cg, kh, kw = w4.shape
         xp = pad2d(x4, pads)
         ho = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
@@ -175,7 +175,7 @@ class TransposedConvolution(ArrayFunction):
         wg = w4.reshape(groups, c_in // groups, og * kh * kw)
         xg = x4.reshape(n, groups, c_in // groups, h * wd)
         cols = np.matmul(wg.swapaxes(-1, -2), xg)  # (N, G, Og*kh*kw, H*W)
-        target = np.zeros((n, c_out) + full, dtype=x.dtype)
+        target = np.zeros((n, c_out, *full), dtype=x.dtype)
         col2im_add(target, cols.reshape(n, c_out, kh, kw, h, wd), stride, dilation)
         (top, bottom), (left, right) = pads
         out = target[:, :, top:full[0] - bottom, left:full[1] - right]
@@ -185,7 +185,7 @@ class TransposedConvolution(ArrayFunction):
         ctx.save_for_backward(x, w)
         spatial = out.shape[2:] if len(shapes[1]) == 4 else out.shape[3:]
         lead = () if len(shapes[0]) == len(shapes[1]) - 1 else (n,)
-        return np.ascontiguousarray(out).reshape(lead + (c_out,) + tuple(spatial))
+        return np.ascontiguousarray(out).reshape((*lead, c_out, *tuple(spatial)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -195,9 +195,9 @@ class TransposedConvolution(ArrayFunction):
         _, og, kh, kw = shapes[3]
         c_out = og * groups
         (top, _), (left, _) = pads
-        g4 = grad.reshape((n, c_out) + tuple(grad.shape[-2:]) if len(shapes[1]) == 4
+        g4 = grad.reshape((n, c_out, *tuple(grad.shape[-2:])) if len(shapes[1]) == 4
                           else (n, c_out, 1, grad.shape[-1]))
-        gfull = np.zeros((n, c_out) + full, dtype=grad.dtype)
+        gfull = np.zeros((n, c_out, *full), dtype=grad.dtype)
         gfull[:, :, top:top + g4.shape[2], left:left + g4.shape[3]] = g4
         windows = sliding_windows(gfull, (kh, kw), stride, dilation, (h, wd))
         windows = windows.reshape(n, groups, og * kh * kw, h * wd)  # the im2col copy
@@ -217,8 +217,8 @@ def _out_shape(x_shape: tuple, shapes: tuple, o: int, ho: int, wo: int) -> tuple
     nd = len(shapes[1]) - 2  # spatial dims of the caller's weight
     spatial = (ho, wo) if nd == 2 else (wo,)
     if len(x_shape) == nd + 1:  # unbatched
-        return (o,) + spatial
-    return (x_shape[0], o) + spatial
+        return (o, *spatial)
+    return (x_shape[0], o, *spatial)
 
 
 def _expand(value, n: int, name: str) -> tuple:
@@ -244,7 +244,7 @@ def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
             f"input of size: {list(xs)}"
         )
-    batched = xs if len(xs) == nd + 2 else (1,) + xs
+    batched = xs if len(xs) == nd + 2 else (1, *xs)
     if len(ws) != nd + 2:
         raise RuntimeError(
             f"Expected {len(ws)}-dimensional input for {len(ws)}-dimensional weight {list(ws)}, "
@@ -309,8 +309,8 @@ def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups
             f"({_scalar_name(bias._data.dtype).lower()}) should be the same"
         )
     if nd == 1:  # a 1-D convolution is a 2-D one over a height of 1
-        x4, w4 = batched[:2] + (1,) + batched[2:], ws[:2] + (1,) + ws[2:]
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        x4, w4 = (*batched[:2], 1, *batched[2:]), (*ws[:2], 1, *ws[2:])
+        stride, dilation, pads = (1, *stride), (1, *dilation), ((0, 0), *pads)
     else:
         x4, w4 = batched, ws
     return Convolution.apply(
@@ -377,7 +377,7 @@ def _conv_transpose(input: Tensor, weight: Tensor, bias, stride, padding, output
         raise RuntimeError(
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
             f"input of size: {list(xs)}")
-    batched = xs if len(xs) == nd + 2 else (1,) + xs
+    batched = xs if len(xs) == nd + 2 else (1, *xs)
     if len(ws) != nd + 2:
         raise RuntimeError(f"weight should have {nd + 2} dimensions, got {len(ws)}")
     stride = _expand(stride, nd, "stride")
@@ -424,9 +424,9 @@ def _conv_transpose(input: Tensor, weight: Tensor, bias, stride, padding, output
             f"{_scalar_name(weight._data.dtype)}")
     pads = tuple((p, p) for p in padding)
     if nd == 1:  # a 1-D transposed convolution is a 2-D one over a height of 1
-        x4, w4 = batched[:2] + (1,) + batched[2:], ws[:2] + (1,) + ws[2:]
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
-        output_padding = (0,) + output_padding
+        x4, w4 = (*batched[:2], 1, *batched[2:]), (*ws[:2], 1, *ws[2:])
+        stride, dilation, pads = (1, *stride), (1, *dilation), ((0, 0), *pads)
+        output_padding = (0, *output_padding)
     else:
         x4, w4 = batched, ws
     return TransposedConvolution.apply(

@@ -59,14 +59,14 @@ from ember.random import Generator, _gen
 from ember.tensor import Tensor
 
 __all__ = [
+    "alpha_dropout",
     "dropout",
     "dropout1d",
     "dropout2d",
     "dropout3d",
-    "alpha_dropout",
     "feature_alpha_dropout",
-    "set_dropout_mask_storage",
     "get_dropout_mask_storage",
+    "set_dropout_mask_storage",
 ]
 
 #: The ``torch.*`` forms (seed 003's table); ``ember/__init__.py`` imports these.

@@ -32,7 +32,7 @@ from ember import _dtype
 from ember._dtype import SCALAR_TYPE_NAMES
 from ember.tensor import Tensor
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+__all__ = ["interpolate", "upsample", "upsample_bilinear", "upsample_nearest"]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
 _LINEAR_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ember.ops.linalg import einsum, linear_raw
 from ember.tensor import Tensor
 
-__all__ = ["linear", "bilinear"]
+__all__ = ["bilinear", "linear"]
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -18,11 +18,24 @@ from ember.ops._util import operands, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = [
-    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
-    "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss",
-    "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "margin_ranking_loss",
+    "mse_loss",
     "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
 ]
 
 _TORCH_NAMES = {
@@ -90,7 +103,7 @@ def _unrows(g: np.ndarray, shape: tuple) -> np.ndarray:
         return g[0]
     if len(shape) == 2:
         return g
-    moved = g.reshape((shape[0],) + shape[2:] + (shape[1],))
+    moved = g.reshape((shape[0], *shape[2:], shape[1]))
     return np.ascontiguousarray(np.moveaxis(moved, -1, 1))
 
 
@@ -251,7 +264,7 @@ def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
         raise ValueError(f"Expected input batch_size ({xshape[0]}) to match target "
                          f"batch_size ({tshape[0]}).")
     if xdim > 2:
-        expected = (xshape[0],) + tuple(xshape[2:])
+        expected = (xshape[0], *tuple(xshape[2:]))
         if xdim == 4 and tdim != 3:
             raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
                                f"targets of dimension: {tdim}")

@@ -13,7 +13,7 @@ from ember import _dtype, ops
 from ember.autograd.function import ArrayFunction
 from ember.tensor import Tensor
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "normalize", "rms_norm"]
 
 
 def _norm_backward(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray, axes: tuple,
@@ -47,7 +47,7 @@ class BatchNorm(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
-        axes = (0,) + tuple(range(2, x.ndim))
+        axes = (0, *tuple(range(2, x.ndim)))
         bshape = (1, -1) + (1,) * (x.ndim - 2)
         if training:
             mean = x.mean(axis=axes, keepdims=True)
@@ -123,7 +123,7 @@ class LayerNorm(ArrayFunction):
 class GroupNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, num_groups, eps):
-        n, c = x.shape[:2]
+        n, _c = x.shape[:2]
         xg = x.reshape(n, num_groups, -1)
         mean = xg.mean(axis=2, keepdims=True)
         xc = xg - mean
@@ -148,7 +148,7 @@ class GroupNorm(ArrayFunction):
             gh = grad if weight is None else grad * weight.reshape(bshape)
             gx = _norm_backward(gh.reshape(n, num_groups, -1), xhat.reshape(n, num_groups, -1),
                                 invstd, (2,)).reshape(grad.shape)
-        axes = (0,) + tuple(range(2, grad.ndim))
+        axes = (0, *tuple(range(2, grad.ndim)))
         gw, gb = _affine_grads(ctx, grad, xhat, axes, (-1,), offset=2)
         return gx, gw, gb, None, None
 
@@ -254,7 +254,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
     stats = [None if t is None else np.tile(t._data, n) for t in (running_mean, running_var)]
-    x = input.reshape((1, n * c) + shape[2:])
+    x = input.reshape((1, n * c, *shape[2:]))
     out = BatchNorm.apply(x, None, None, stats[0], stats[1], use_input_stats, momentum,
                           eps).reshape(shape)
     if use_input_stats:

@@ -16,10 +16,18 @@ from ember.nn.functional.conv import col2im_add, pad2d, sliding_windows
 from ember.tensor import Tensor
 
 __all__ = [
-    "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-    "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
+    "avg_pool1d",
+    "avg_pool2d",
+    "max_pool1d",
+    "max_pool1d_with_indices",
+    "max_pool2d",
+    "max_pool2d_with_indices",
 ]
 
 
@@ -110,7 +118,7 @@ def _geometry2d(shape: tuple, kernel, stride, padding, dilation, ceil_mode) -> t
 
 def _canonical(shape: tuple, nd: int) -> tuple:
     """``(N, C, H, W)`` for an input of ``nd`` spatial dims, batched or not."""
-    batched = shape if len(shape) == nd + 2 else (1,) + shape
+    batched = shape if len(shape) == nd + 2 else (1, *shape)
     return batched[:2] + (1,) * (2 - nd) + batched[2:]
 
 
@@ -368,7 +376,7 @@ def _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
     return MaxPool2DWithIndices.apply(
         input, kernel=(1, k), stride=(1, s), padding=(0, p), dilation=(1, d), out=(1, out),
-        shape4=_canonical(shape, 1), out_shape=shape[:-1] + (out,))
+        shape4=_canonical(shape, 1), out_shape=(*shape[:-1], out))
 
 
 def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -491,13 +499,13 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
             value = value[0]
         args[what] = int(value)
     kernel, stride, padding = (1, args["kernel_size"]), (1, args["stride"]), (0, args["padding"])
-    shape3 = shape if len(shape) == 3 else (1,) + shape
-    out = _geometry2d(shape3[:2] + (1,) + shape3[2:], kernel, stride, padding,
+    shape3 = shape if len(shape) == 3 else (1, *shape)
+    out = _geometry2d((*shape3[:2], 1, *shape3[2:]), kernel, stride, padding,
                       (1, 1), ceil_mode)
     return AvgPool2D.apply(
         input, kernel=kernel, stride=stride, padding=padding, out=out,
         count_include_pad=count_include_pad, divisor_override=None,
-        shape4=_canonical(shape, 1), out_shape=shape[:-1] + (out[1],))
+        shape4=_canonical(shape, 1), out_shape=(*shape[:-1], out[1]))
 
 
 # -- adaptive pooling --------------------------------------------------------------------------

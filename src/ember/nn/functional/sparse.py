@@ -116,6 +116,6 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be non-negative.")
         if idx.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
+    out = np.zeros((*idx.shape, num_classes), dtype=np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
     return Tensor._make(out)

@@ -12,6 +12,7 @@ from ember._fpstate import quiet_region
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Buffer, Parameter
 from ember.tensor import Tensor
+from ember.utils.hooks import RemovableHandle
 
 __all__ = ["Module"]
 
@@ -65,7 +66,7 @@ class Module:
 
     forward: Callable[..., Any]
 
-    def forward(self, *args, **kwargs):  # noqa: F811
+    def forward(self, *args, **kwargs):
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
@@ -113,7 +114,7 @@ class Module:
                     new = self._run_forward_hook(hook_id, hook, args, kwargs, result)
                     if new is not None:
                         result = new
-                except Exception as exc:  # noqa: BLE001  (silenced as torch does)
+                except Exception as exc:
                     warnings.warn("module forward hook with ``always_call=True`` raised an "
                                   "exception that was silenced as another error was raised in "
                                   f"forward: {exc}", stacklevel=2)
@@ -783,7 +784,7 @@ class Module:
                         setattr(self, name, value)
                     else:
                         setattr(self, name, value)
-            except Exception as exc:  # noqa: BLE001  (reported with the others, as torch)
+            except Exception as exc:
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
                                   f"in the model are {param.size()} and whose dimensions in the "
                                   f"checkpoint are {value.size()}, an exception occurred : "
@@ -916,34 +917,3 @@ def _typename(value) -> str:
     if cls.__module__ == "builtins":
         return cls.__qualname__
     return f"{cls.__module__}.{cls.__qualname__}"
-
-
-class RemovableHandle:
-    """Returned by hook registration; ``remove()`` (or leaving a ``with`` block) unregisters.
-
-    Attributes:
-        id: the hook's key in the module's hook dict (unique in the process).
-    """
-
-    next_id: int = 0
-
-    def __init__(self, hooks_dict: OrderedDict, *, extra_dict=None) -> None:
-        self.hooks_dict_ref = hooks_dict
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-        if extra_dict is None:
-            extra_dict = []
-        elif isinstance(extra_dict, dict):
-            extra_dict = [extra_dict]
-        self.extra_dict_ref = tuple(extra_dict)
-
-    def remove(self) -> None:
-        """Unregisters the hook (a second call does nothing)."""
-        for store in (self.hooks_dict_ref, *self.extra_dict_ref):
-            store.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()

@@ -13,7 +13,7 @@ from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["GroupNorm", "LayerNorm", "RMSNorm"]
 
 
 def _register_affine(module: Module, shape: tuple, affine: bool, bias: bool, dtype, device) -> None:

@@ -25,8 +25,13 @@ from ember.nn.modules.module import Module
 from ember.nn.modules.normalization import LayerNorm
 from ember.tensor import Tensor
 
-__all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
-           "TransformerDecoder", "Transformer"]
+__all__ = [
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
 
 
 def _activation(activation):

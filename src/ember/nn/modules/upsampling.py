@@ -6,7 +6,7 @@ from ember.nn import functional as F
 from ember.nn.modules.module import Module
 from ember.tensor import Tensor
 
-__all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+__all__ = ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 
 
 class Upsample(Module):

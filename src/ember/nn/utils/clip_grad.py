@@ -13,7 +13,10 @@ from ember.optim.optimizer import _bump_version
 from ember.tensor import Tensor
 
 __all__ = [
-    "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_",
+    "clip_grad_norm",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "clip_grads_with_norm_",
     "get_total_norm",
 ]
 

@@ -31,7 +31,11 @@ from ember.utils.data.dataset import IterableDataset
 from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = [
-    "DataLoader", "default_collate", "default_convert", "collate", "default_collate_fn_map",
+    "DataLoader",
+    "collate",
+    "default_collate",
+    "default_collate_fn_map",
+    "default_convert",
     "get_worker_info",
 ]
 

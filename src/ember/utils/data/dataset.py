@@ -10,8 +10,14 @@ from collections.abc import Iterable, Sequence
 from types import GenericAlias
 
 __all__ = [
-    "Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
-    "ChainDataset", "Subset", "random_split",
+    "ChainDataset",
+    "ConcatDataset",
+    "Dataset",
+    "IterableDataset",
+    "StackDataset",
+    "Subset",
+    "TensorDataset",
+    "random_split",
 ]
 
 

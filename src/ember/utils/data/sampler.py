@@ -6,8 +6,12 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 from types import GenericAlias
 
 __all__ = [
-    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-    "WeightedRandomSampler", "BatchSampler",
+    "BatchSampler",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
 ]
 
 
