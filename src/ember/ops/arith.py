@@ -609,8 +609,8 @@ def lerp(input, end, weight) -> Tensor:
         checks.append(("weight", weight))
     for name, v in checks:
         if v._data.dtype != dt:
-            raise RuntimeError(f"expected dtype {_C_TYPES.get(dt.name, dt.name)} for `{name}` but "
-                               f"got dtype {_C_TYPES.get(v._data.dtype.name, v._data.dtype.name)}")
+            raise RuntimeError(f"expected dtype {_dtype.c_type_name(dt)} for `{name}` but "
+                               f"got dtype {_dtype.c_type_name(v._data.dtype)}")
     if not _dtype.is_floating(dt):
         kernel = "tensor" if isinstance(weight, Tensor) else "scalar"
         raise NotImplementedError(f'"lerp_kernel_{kernel}" not implemented for '
@@ -621,11 +621,6 @@ def lerp(input, end, weight) -> Tensor:
         return Lerp.apply(input, end, weight)
     except ValueError:
         raise broadcast_error(input, end, weight) from None
-
-
-_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
-            "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def bitwise_not(input: Tensor) -> Tensor:

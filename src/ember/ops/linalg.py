@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ember._dtype import SCALAR_TYPE_NAMES
+from ember._dtype import SCALAR_TYPE_NAMES, c_type_name
 from ember._precision import autocast_lower
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import broadcast_error, cast, kernel_error, promote, quiet, reduce_grad
@@ -246,11 +246,6 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         raise _matmul_error(tuple(input.shape), tuple(other.shape)) from None
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
-            "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-
-
 def _matmul_dtype_error(a: Tensor, b: Tensor) -> RuntimeError:
     """PyTorch's error for matmul operands of different dtypes (no promotion), worded by the
     kernel the operand ranks lead to."""
@@ -263,7 +258,7 @@ def _matmul_dtype_error(a: Tensor, b: Tensor) -> RuntimeError:
                             f"{_type_name(b)}, {_type_name(a)}, and {_type_name(b)}")
     if b.ndim == 2:
         return RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                            f"{_C_NAMES.get(da.name, da.name)} != {_C_NAMES.get(db.name, db.name)}")
+                            f"{c_type_name(da)} != {c_type_name(db)}")
     return RuntimeError(f"expected scalar type {_type_name(a)} but found {_type_name(b)}")
 
 
@@ -446,7 +441,7 @@ def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
     dx, dw = input._data.dtype, weight._data.dtype
     if dx != dw and autocast_lower(dx) != autocast_lower(dw):
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                           f"{_C_NAMES.get(dx.name, dx.name)} != {_C_NAMES.get(dw.name, dw.name)}")
+                           f"{c_type_name(dx)} != {c_type_name(dw)}")
     if bias is not None and bias._data.dtype != dw and \
             autocast_lower(bias._data.dtype) != autocast_lower(dw):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "

@@ -6,6 +6,7 @@ import numpy as np
 
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
+from ember.backend import get_backend
 from ember.ops._util import (
     apply_binary,
     broadcast_error,
@@ -817,9 +818,7 @@ def softplus_raw(x: np.ndarray) -> np.ndarray:
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    from ember.kernels.special import erf as erf_kernel
-
-    return erf_kernel(x)
+    return get_backend().kernels("special").erf(x)
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:
