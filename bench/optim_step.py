@@ -4,11 +4,13 @@ Parameters shaped like the training-step benchmark's models A (20-64-5) and B (7
 float32, with gradients already set; one step updates every parameter. Prints medians of
 interleaved repeats and the ratio ember/torch.
 
-    python bench/optim_step.py
+    python bench/optim_step.py            # 7 rounds
+    python bench/optim_step.py --quick    # 3 rounds of a fifth as many steps
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 
@@ -38,7 +40,7 @@ def make(lib, shapes, name, kwargs):
     return getattr(lib.optim, name)(params, **kwargs).step
 
 
-def main(rounds: int = 7) -> None:
+def main(rounds: int = 7, scale: float = 1.0) -> None:
     import torch
 
     import ember
@@ -47,7 +49,7 @@ def main(rounds: int = 7) -> None:
     print("| params | optimizer | torch us/step | ember us/step | ember/torch |")
     print("|---|---|---|---|---|")
     for model, shapes in SHAPES.items():
-        n = 500 if model == "A" else 20
+        n = max(1, round((500 if model == "A" else 20) * scale))
         for name, kwargs in CONFIGS:
             steps = {lib.__name__: make(lib, shapes, name, kwargs) for lib in (torch, ember)}
             times = {k: [] for k in steps}
@@ -66,4 +68,9 @@ def main(rounds: int = 7) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved repeats per row")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 rounds of a fifth as many steps (a rough check)")
+    args = parser.parse_args()
+    main(3 if args.quick else args.rounds, 0.2 if args.quick else 1.0)
