@@ -30,6 +30,7 @@ import numpy as np
 
 from ember import _dtype
 from ember._dtype import SCALAR_TYPE_NAMES
+from ember.nn.functional.pooling import averaging_matrix
 from ember.tensor import Tensor
 
 __all__ = ["interpolate", "upsample", "upsample_bilinear", "upsample_nearest"]
@@ -102,15 +103,6 @@ def _taps(mode: str, n_in: int, n_out: int, scale, align_corners: bool, dtype):
     weights = [far(frac + one), near(frac), near(one - frac), far(t(2) - frac)]
     indices = [np.clip(i0 + k, 0, n_in - 1) for k in (-1, 0, 1, 2)]
     return indices, weights
-
-
-def _area_matrix(n_in: int, n_out: int, dtype) -> np.ndarray:
-    """Adaptive average pooling along one dim as a (n_out, n_in) matrix."""
-    m = np.zeros((n_out, n_in), dtype=dtype)
-    for j in range(n_out):
-        start, stop = (j * n_in) // n_out, -((-(j + 1) * n_in) // n_out)
-        m[j, start:stop] = 1.0 / (stop - start)
-    return m
 
 
 def _antialias_matrix(mode: str, n_in: int, n_out: int, scale, align_corners: bool,
@@ -205,7 +197,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if factors is not None and not recompute_scale_factor and not align:
             scale = 1.0 / factors[k]
         if mode == "area":
-            out = _matrix_dim(out, 2 + k, _area_matrix(n_in, n_out, dtype))
+            out = _matrix_dim(out, 2 + k, averaging_matrix(n_in, n_out, dtype))
         elif antialias:
             out = _matrix_dim(out, 2 + k, _antialias_matrix(mode, n_in, n_out, scale, align,
                                                             dtype))

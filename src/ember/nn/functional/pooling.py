@@ -13,6 +13,7 @@ import numpy as np
 
 from ember.autograd.function import ArrayFunction
 from ember.nn.functional.conv import col2im_add, pad2d, sliding_windows
+from ember.ops._util import check_kernel
 from ember.tensor import Tensor
 
 __all__ = [
@@ -69,6 +70,21 @@ def _parse(value, n: int, message: str, default=None) -> tuple:
             raise RuntimeError(message)
         return tuple(int(v) for v in value)
     return (int(value),) * n
+
+
+def _parse1d(args: dict, message: str) -> tuple:
+    """The ints of 1-D pooling arguments given as ints or 1-sequences (an omitted stride is
+    the kernel size); ``message`` formats the error for a longer sequence."""
+    values = []
+    for what, value in args.items():
+        if what == "stride" and (value is None or value == [] or value == ()):
+            value = values[0]
+        if isinstance(value, (tuple, list)):
+            if len(value) != 1:
+                raise RuntimeError(message.format(what=what, size=len(value)))
+            value = value[0]
+        values.append(int(value))
+    return tuple(values)
 
 
 def _geometry2d(shape: tuple, kernel, stride, padding, dilation, ceil_mode) -> tuple:
@@ -142,37 +158,31 @@ def _first_real_tap(idx, tap, kernel, stride, padding, dilation, out, size):
     return ih * w + iw
 
 
-class MaxPool2DWithIndices(ArrayFunction):
-    """Max over each window; the gradient goes to the arg-max (the first among ties, the last
-    NaN, as PyTorch's CPU kernel). Indices are flat positions in each input plane."""
+def _window_max(win: np.ndarray) -> tuple:
+    """``(values, taps)``: the max over the last axis of ``win`` and its position, the first
+    among ties, or the last NaN where there is one (PyTorch's CPU kernel).
+
+    The value is read at the arg-max (faster than a second reduction, and of the first tap's
+    sign where ``-0.0`` and ``0.0`` tie, as PyTorch's).
+    """
+    tap = win.argmax(axis=-1)
+    values = np.take_along_axis(win, tap[..., None], axis=-1)[..., 0]
+    if win.dtype.kind == "f":
+        nan = np.isnan(values)
+        if nan.any():
+            last = win.shape[-1] - 1 - np.isnan(win[..., ::-1]).argmax(axis=-1)
+            tap = np.where(nan, last, tap)
+    return values, tap
+
+
+class _ArgMaxPool(ArrayFunction):
+    """A max pooling whose forward returns ``(values, indices)``: the gradient of each output
+    goes to the input element its index names."""
 
     @staticmethod
-    def forward(ctx, x, *, kernel, stride, padding, dilation, out, shape4, out_shape):
-        n, c, h, w = shape4
-        (kh, kw), (ho, wo) = kernel, out
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        pads = _window_pads(shape4, kernel, stride, padding, dilation, out)
-        xp = pad2d(x.reshape(shape4), pads, fill)
-        # taps last, so that max and argmax reduce over contiguous memory
-        win = sliding_windows(xp, kernel, stride, dilation, out).transpose(0, 1, 4, 5, 2, 3)
-        win = win.reshape(n, c, ho, wo, kh * kw)
-        tap = win.argmax(axis=-1)
-        values = win.max(axis=-1)
-        if x.dtype.kind == "f":
-            nan = np.isnan(values)
-            if nan.any():
-                last = kh * kw - 1 - np.isnan(win[..., ::-1]).argmax(axis=-1)
-                tap = np.where(nan, last, tap)
-        # flat input index = window origin + offset of the tap
-        origin = ((np.arange(ho) * stride[0] - padding[0])[:, None] * w
-                  + np.arange(wo) * stride[1] - padding[1])
-        offset = (np.arange(kh)[:, None] * (dilation[0] * w)
-                  + np.arange(kw) * dilation[1]).ravel()
-        idx = origin + offset[tap]
-        if any(map(any, pads)) and np.any(values == fill):
-            idx = _first_real_tap(idx, tap, kernel, stride, padding, dilation, out, (h, w))
+    def _outputs(ctx, values, idx, x_shape, shape4, out_shape):
         idx = idx.reshape(out_shape)
-        ctx.shapes = (x.shape, shape4)
+        ctx.shapes = (x_shape, shape4)
         ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(idx)
         return values.reshape(out_shape), idx
@@ -181,6 +191,31 @@ class MaxPool2DWithIndices(ArrayFunction):
     def backward(ctx, grad, _):
         (idx,) = ctx.saved_tensors
         return _scatter_to_argmax(grad, idx, *ctx.shapes)
+
+
+class MaxPool2DWithIndices(_ArgMaxPool):
+    """Max over each window; the gradient goes to the arg-max (the first among ties, the last
+    NaN, as PyTorch's CPU kernel). Indices are flat positions in each input plane."""
+
+    @staticmethod
+    def forward(ctx, x, *, kernel, stride, padding, dilation, out, shape4, out_shape):
+        n, c, _h, w = shape4
+        (kh, kw), (ho, wo) = kernel, out
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        pads = _window_pads(shape4, kernel, stride, padding, dilation, out)
+        xp = pad2d(x.reshape(shape4), pads, fill)
+        # taps last, so that max and argmax reduce over contiguous memory
+        win = sliding_windows(xp, kernel, stride, dilation, out).transpose(0, 1, 4, 5, 2, 3)
+        values, tap = _window_max(win.reshape(n, c, ho, wo, kh * kw))
+        # flat input index = window origin + offset of the tap
+        origin = ((np.arange(ho) * stride[0] - padding[0])[:, None] * w
+                  + np.arange(wo) * stride[1] - padding[1])
+        offset = (np.arange(kh)[:, None] * (dilation[0] * w)
+                  + np.arange(kw) * dilation[1]).ravel()
+        idx = origin + offset[tap]
+        if any(map(any, pads)) and np.any(values == fill):
+            idx = _first_real_tap(idx, tap, kernel, stride, padding, dilation, out, shape4[2:])
+        return MaxPool2DWithIndices._outputs(ctx, values, idx, x.shape, shape4, out_shape)
 
 
 def _scatter_to_argmax(grad, idx, x_shape, shape4):
@@ -252,7 +287,9 @@ def _adaptive_bounds(size: int, out: int) -> tuple:
     return (i * size) // out, -((-(i + 1) * size) // out)
 
 
-def _averaging_matrix(size: int, out: int, dtype) -> np.ndarray:
+def averaging_matrix(size: int, out: int, dtype) -> np.ndarray:
+    """Adaptive average pooling of one axis as an ``(out, size)`` matrix (also interpolate's
+    ``'area'`` mode)."""
     start, end = _adaptive_bounds(size, out)
     cols = np.arange(size)
     inside = (cols >= start[:, None]) & (cols < end[:, None])
@@ -264,8 +301,8 @@ class AdaptiveAvgPool2D(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, *, out, shape4, out_shape):
-        ah = _averaging_matrix(shape4[2], out[0], x.dtype)
-        aw = _averaging_matrix(shape4[3], out[1], x.dtype)
+        ah = averaging_matrix(shape4[2], out[0], x.dtype)
+        aw = averaging_matrix(shape4[3], out[1], x.dtype)
         ctx.geometry = (x.shape, ah, aw)
         return np.matmul(np.matmul(ah, x.reshape(shape4)), aw.T).reshape(out_shape)
 
@@ -284,37 +321,24 @@ def _adaptive_taps(size: int, out: int) -> np.ndarray:
     return np.minimum(start[:, None] + np.arange(kmax), end[:, None] - 1)
 
 
-class AdaptiveMaxPool2D(ArrayFunction):
+class AdaptiveMaxPool2D(_ArgMaxPool):
     """Max over PyTorch's adaptive windows; indices and gradient as in max_pool2d."""
 
     @staticmethod
     def forward(ctx, x, *, out, shape4, out_shape):
-        n, c, h, w = shape4
-        th, tw = _adaptive_taps(h, out[0]), _adaptive_taps(w, out[1])
+        n, c, _h, w = shape4
+        th, tw = _adaptive_taps(shape4[2], out[0]), _adaptive_taps(w, out[1])
         kh, kw = th.shape[1], tw.shape[1]
         win = x.reshape(shape4)[:, :, th[:, :, None, None], tw[None, None]]  # (N,C,Oh,kh,Ow,kw)
         win = win.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, out[0], out[1], kh * kw)
-        tap = win.argmax(axis=-1) if win.size else np.zeros(win.shape[:-1], dtype=np.int64)
-        values = np.take_along_axis(win, tap[..., None], axis=-1)[..., 0]
-        if x.dtype.kind == "f":
-            nan = np.isnan(values)
-            if nan.any():
-                tap = np.where(nan, kh * kw - 1 - np.isnan(win[..., ::-1]).argmax(axis=-1), tap)
+        values, tap = _window_max(win)
         ki, kj = np.divmod(tap, kw)
         ih = np.take_along_axis(np.broadcast_to(th[:, None, :], (out[0], out[1], kh)),
                                 ki.reshape(-1, out[0], out[1]).transpose(1, 2, 0), axis=2)
         iw = np.take_along_axis(np.broadcast_to(tw[None, :, :], (out[0], out[1], kw)),
                                 kj.reshape(-1, out[0], out[1]).transpose(1, 2, 0), axis=2)
-        idx = (ih * w + iw).transpose(2, 0, 1).astype(np.int64).reshape(out_shape)
-        ctx.shapes = (x.shape, shape4)
-        ctx.save_for_backward(idx)
-        ctx.mark_non_differentiable(idx)
-        return values.reshape(out_shape), idx
-
-    @staticmethod
-    def backward(ctx, grad, _):
-        (idx,) = ctx.saved_tensors
-        return _scatter_to_argmax(grad, idx, *ctx.shapes)
+        idx = (ih * w + iw).transpose(2, 0, 1).astype(np.int64)
+        return AdaptiveMaxPool2D._outputs(ctx, values, idx, x.shape, shape4, out_shape)
 
 
 # -- max pooling -------------------------------------------------------------------------------
@@ -344,20 +368,10 @@ def _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
             "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
             f"for input, but got:{list(shape)}"
         )
-    args = {}
-    for what, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding),
-                        ("dilation", dilation)):
-        if what == "stride" and (value is None or value == [] or value == ()):
-            value = args["kernel_size"]
-        if isinstance(value, (tuple, list)):
-            if len(value) != 1:
-                raise RuntimeError(
-                    f"max_pool1d() {what} must be an int, list of ints or tuple of ints of size 1 "
-                    f"but got size {len(value)}"
-                )
-            value = value[0]
-        args[what] = int(value)
-    k, s, p, d = args["kernel_size"], args["stride"], args["padding"], args["dilation"]
+    k, s, p, d = _parse1d(
+        {"kernel_size": kernel_size, "stride": stride, "padding": padding, "dilation": dilation},
+        "max_pool1d() {what} must be an int, list of ints or tuple of ints of size 1 but got "
+        "size {size}")
     if k <= 0:
         raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
     if s <= 0:
@@ -488,17 +502,9 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
             f"Expected 2 to 3 dimensions, but got {len(shape)}-dimensional tensor for argument "
             "#1 'self' (while checking arguments for avg_pool1d)"
         )
-    args = {}
-    for what, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
-        if what == "stride" and (value is None or value == [] or value == ()):
-            value = args["kernel_size"]
-        if isinstance(value, (tuple, list)):
-            if len(value) != 1:
-                raise RuntimeError(
-                    f"avg_pool1d() argument '{what}' should contain one int (got {len(value)})")
-            value = value[0]
-        args[what] = int(value)
-    kernel, stride, padding = (1, args["kernel_size"]), (1, args["stride"]), (0, args["padding"])
+    k, s, p = _parse1d({"kernel_size": kernel_size, "stride": stride, "padding": padding},
+                       "avg_pool1d() argument '{what}' should contain one int (got {size})")
+    kernel, stride, padding = (1, k), (1, s), (0, p)
     shape3 = shape if len(shape) == 3 else (1, *shape)
     out = _geometry2d((*shape3[:2], 1, *shape3[2:]), kernel, stride, padding,
                       (1, 1), ceil_mode)
@@ -558,9 +564,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         >>> F.adaptive_avg_pool2d(ember.randn(1, 64, 10, 9), (5, 7)).shape
         ember.Size([1, 64, 5, 7])
     """
-    if input.dtype.is_floating_point is False:
-        raise NotImplementedError(
-            f'"adaptive_avg_pool2d" not implemented for {_int_name(input)!r}')
+    check_kernel(input, "adaptive_avg_pool2d", "biu")
     out, shape4, out_shape = _adaptive_args("adaptive_avg_pool2d", input, output_size, 2, "")
     return AdaptiveAvgPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
 
@@ -573,9 +577,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
         >>> F.adaptive_avg_pool1d(ember.randn(2, 4, 10), 3).shape
         ember.Size([2, 4, 3])
     """
-    if input.dtype.is_floating_point is False:
-        raise NotImplementedError(
-            f'"adaptive_avg_pool2d" not implemented for {_int_name(input)!r}')
+    check_kernel(input, "adaptive_avg_pool2d", "biu")
     out, shape4, out_shape = _adaptive_args("adaptive_avg_pool1d", input, output_size, 1, "")
     return AdaptiveAvgPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
 
@@ -618,8 +620,3 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     out, idx = adaptive_max_pool1d_with_indices(input, output_size)
     return (out, idx) if return_indices else out
 
-
-def _int_name(input: Tensor) -> str:
-    from ember.nn.functional.conv import _scalar_name
-
-    return _scalar_name(input._data.dtype)
