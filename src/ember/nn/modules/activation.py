@@ -50,17 +50,19 @@ def _inplace_repr(inplace: bool) -> str:
 
 
 class ReLU(Module):
-    """``max(x, 0)`` elementwise.
+    """Rectified linear unit, elementwise: ``ReLU(x) = max(0, x)``.
 
     Args:
-        inplace: overwrite the input.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> ReLU()(ember.tensor([-1.0, 2.0]))
-        tensor([0., 2.])
+        >>> m = nn.ReLU()
+        >>> m(ember.tensor([-1.0, 0.5, 2.0]))
+        tensor([0.0000, 0.5000, 2.0000])
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -75,17 +77,20 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """``x`` for x > 0, else ``negative_slope * x``.
+    """Leaky rectified linear unit, elementwise:
+    ``LeakyReLU(x) = max(0, x) + negative_slope * min(0, x)``.
 
     Args:
-        negative_slope: slope for negative inputs.
-        inplace: overwrite the input.
+        negative_slope: the slope for negative inputs. Default: ``1e-2``.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> LeakyReLU(0.1)(ember.tensor([-1.0, 2.0]))
+        >>> m = nn.LeakyReLU(0.1)
+        >>> m(ember.tensor([-1.0, 2.0]))
         tensor([-0.1000,  2.0000])
     """
 
@@ -102,18 +107,21 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    """``x`` for x > 0, else ``alpha * (exp(x) - 1)``.
+    """Exponential linear unit, elementwise: ``ELU(x) = x`` for ``x > 0``, else
+    ``alpha * (exp(x) - 1)``; negative inputs saturate at ``-alpha``.
 
     Args:
-        alpha: the saturation value for negative inputs is ``-alpha``.
-        inplace: overwrite the input.
+        alpha: the scale of the negative part. Default: ``1.0``.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> ELU()(ember.zeros(2))
-        tensor([0., 0.])
+        >>> m = nn.ELU()
+        >>> m(ember.tensor([-20.0, 0.0, 1.5]))
+        tensor([-1.0000,  0.0000,  1.5000])
     """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
@@ -129,17 +137,21 @@ class ELU(Module):
 
 
 class CELU(Module):
-    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+    """Continuously differentiable ELU, elementwise:
+    ``CELU(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
 
     Args:
-        alpha: the CELU alpha.
-        inplace: overwrite the input.
+        alpha: the scale of the negative part (saturation at ``-alpha``). Default: ``1.0``.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = CELU(2.0)(ember.randn(3))
+        >>> m = nn.CELU(2.0)
+        >>> m(ember.tensor([-40.0, 3.0]))
+        tensor([-2.,  3.])
     """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
@@ -155,16 +167,22 @@ class CELU(Module):
 
 
 class SELU(Module):
-    """Scaled ELU with the self-normalising constants.
+    """Scaled ELU with the self-normalising constants, elementwise:
+    ``SELU(x) = scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))`` with
+    ``alpha = 1.6732632423543772848170429916717`` and
+    ``scale = 1.0507009873554804934193349852946``.
 
     Args:
-        inplace: overwrite the input.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = SELU()(ember.randn(3))
+        >>> m = nn.SELU()
+        >>> m(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 1.0507])
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -179,16 +197,24 @@ class SELU(Module):
 
 
 class GELU(Module):
-    """Gaussian error linear unit ``x * Phi(x)``.
+    """Gaussian error linear unit, elementwise: ``GELU(x) = x * Phi(x)``, where ``Phi`` is the
+    cumulative distribution function of the standard normal distribution.
+
+    With ``approximate='tanh'`` it computes
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`` instead.
 
     Args:
-        approximate: ``'none'`` (exact, with erf) or ``'tanh'``.
+        approximate: ``'none'`` for the exact form (with ``erf``) or ``'tanh'`` for the
+            approximation. Default: ``'none'``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = GELU(approximate="tanh")(ember.randn(3))
+        >>> m = nn.GELU()
+        >>> m(ember.tensor([-1.0, 0.0, 1.0]))
+        tensor([-0.1587,  0.0000,  0.8413])
     """
 
     def __init__(self, approximate: str = "none") -> None:
@@ -203,16 +229,19 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    """``x * sigmoid(x)`` (swish).
+    """Sigmoid linear unit (swish), elementwise: ``SiLU(x) = x * sigmoid(x)``.
 
     Args:
-        inplace: overwrite the input.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = SiLU()(ember.randn(3))
+        >>> m = nn.SiLU()
+        >>> m(ember.tensor([-1.0, 0.0, 1.0]))
+        tensor([-0.2689,  0.0000,  0.7311])
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -227,16 +256,19 @@ class SiLU(Module):
 
 
 class Mish(Module):
-    """``x * tanh(softplus(x))``.
+    """Mish, elementwise: ``Mish(x) = x * tanh(softplus(x))``.
 
     Args:
-        inplace: overwrite the input.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Mish()(ember.randn(3))
+        >>> m = nn.Mish()
+        >>> m(ember.tensor([-1.0, 0.0, 1.0]))
+        tensor([-0.3034,  0.0000,  0.8651])
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -251,16 +283,20 @@ class Mish(Module):
 
 
 class Hardswish(Mish):
-    """``x * relu6(x + 3) / 6``.
+    """Hard swish, elementwise: ``0`` for ``x <= -3``, ``x`` for ``x >= 3``, else
+    ``x * (x + 3) / 6``.
 
     Args:
-        inplace: overwrite the input.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Hardswish()(ember.randn(3))
+        >>> m = nn.Hardswish()
+        >>> m(ember.tensor([-4.0, 0.0, 1.0, 4.0]))
+        tensor([-0.0000,  0.0000,  0.6667,  4.0000])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -271,16 +307,20 @@ class Hardswish(Mish):
 
 
 class Hardsigmoid(Mish):
-    """``clamp(x / 6 + 1/2, 0, 1)``.
+    """Hard sigmoid, elementwise: ``0`` for ``x <= -3``, ``1`` for ``x >= 3``, else
+    ``x / 6 + 1 / 2``.
 
     Args:
-        inplace: overwrite the input.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Hardsigmoid()(ember.randn(3))
+        >>> m = nn.Hardsigmoid()
+        >>> m(ember.tensor([-4.0, 0.0, 1.5, 4.0]))
+        tensor([0.0000, 0.5000, 0.7500, 1.0000])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -291,14 +331,18 @@ class Hardsigmoid(Mish):
 
 
 class Sigmoid(Module):
-    """``1 / (1 + exp(-x))`` elementwise.
+    """Logistic sigmoid, elementwise: ``Sigmoid(x) = 1 / (1 + exp(-x))``.
+
+    Takes no arguments (any given are ignored, as in PyTorch).
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input, with values in ``(0, 1)``.
 
     Example:
-        >>> Sigmoid()(ember.zeros(2))
-        tensor([0.5000, 0.5000])
+        >>> m = nn.Sigmoid()
+        >>> m(ember.tensor([0.0, 2.0]))
+        tensor([0.5000, 0.8808])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -306,13 +350,18 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    """Hyperbolic tangent elementwise.
+    """Hyperbolic tangent, elementwise: ``Tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))``.
+
+    Takes no arguments (any given are ignored, as in PyTorch).
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input, with values in ``(-1, 1)``.
 
     Example:
-        >>> y = Tanh()(ember.randn(3))
+        >>> m = nn.Tanh()
+        >>> m(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.7616])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -320,13 +369,19 @@ class Tanh(Module):
 
 
 class LogSigmoid(Module):
-    """``log(sigmoid(x))`` without overflow.
+    """Logarithm of the sigmoid, elementwise: ``LogSigmoid(x) = log(1 / (1 + exp(-x)))``,
+    computed without overflow for large negative ``x``.
+
+    Takes no arguments (any given are ignored, as in PyTorch).
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = LogSigmoid()(ember.randn(3))
+        >>> m = nn.LogSigmoid()
+        >>> m(ember.tensor([-200.0, 0.0]))
+        tensor([-200.0000,   -0.6931])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -334,13 +389,18 @@ class LogSigmoid(Module):
 
 
 class Softsign(Module):
-    """``x / (1 + |x|)``.
+    """Softsign, elementwise: ``Softsign(x) = x / (1 + |x|)``.
+
+    Takes no arguments (any given are ignored, as in PyTorch).
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Softsign()(ember.randn(3))
+        >>> m = nn.Softsign()
+        >>> m(ember.tensor([-3.0, 1.0]))
+        tensor([-0.7500,  0.5000])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -348,13 +408,18 @@ class Softsign(Module):
 
 
 class Tanhshrink(Module):
-    """``x - tanh(x)``.
+    """Tanh shrink, elementwise: ``Tanhshrink(x) = x - tanh(x)``.
+
+    Takes no arguments (any given are ignored, as in PyTorch).
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Tanhshrink()(ember.randn(3))
+        >>> m = nn.Tanhshrink()
+        >>> m(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.2384])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -362,17 +427,23 @@ class Tanhshrink(Module):
 
 
 class Softplus(Module):
-    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
+    """Softplus, elementwise: ``Softplus(x) = log(1 + exp(beta * x)) / beta``, a smooth ReLU.
+
+    Where ``beta * x > threshold`` the output is ``x`` itself, which avoids overflow.
 
     Args:
-        beta: the sharpness.
-        threshold: above ``beta * x > threshold`` the output is ``x``.
+        beta: the sharpness of the bend. Default: ``1.0``.
+        threshold: the value of ``beta * x`` above which the layer is the identity.
+            Default: ``20.0``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Softplus(beta=2.0)(ember.randn(3))
+        >>> m = nn.Softplus(beta=2.0)
+        >>> m(ember.tensor([0.0, 30.0]))
+        tensor([ 0.3466, 30.0000])
     """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
@@ -388,19 +459,21 @@ class Softplus(Module):
 
 
 class Hardtanh(Module):
-    """Clamps to ``[min_val, max_val]``.
+    """Hard tanh, elementwise: clamps the input to ``[min_val, max_val]``.
 
     Args:
-        min_val: lower bound.
-        max_val: upper bound.
-        inplace: overwrite the input.
+        min_val: the lower bound. Default: ``-1.0``.
+        max_val: the upper bound (must be above ``min_val``). Default: ``1.0``.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> Hardtanh()(ember.tensor([-3.0, 0.5]))
-        tensor([-1.0000,  0.5000])
+        >>> m = nn.Hardtanh()
+        >>> m(ember.tensor([-3.0, 0.5, 2.0]))
+        tensor([-1.0000,  0.5000,  1.0000])
     """
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
@@ -420,17 +493,19 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
-    """``min(max(0, x), 6)``.
+    """ReLU capped at 6, elementwise: ``ReLU6(x) = min(max(0, x), 6)``.
 
     Args:
-        inplace: overwrite the input.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> ReLU6()(ember.tensor([-1.0, 7.0]))
-        tensor([0., 6.])
+        >>> m = nn.ReLU6()
+        >>> m(ember.tensor([-1.0, 3.0, 7.0]))
+        tensor([0., 3., 6.])
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -441,18 +516,21 @@ class ReLU6(Hardtanh):
 
 
 class Threshold(Module):
-    """``x`` where ``x > threshold``, else ``value``.
+    """Thresholds each element: ``y = x`` where ``x > threshold``, else ``y = value``.
 
     Args:
-        threshold: the threshold.
-        value: the replacement below it.
-        inplace: overwrite the input.
+        threshold: the value to exceed.
+        value: what replaces the elements at or below ``threshold``.
+        inplace: write the result into the input instead of a new tensor. Default: ``False``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Threshold(0.1, 20.0)(ember.randn(3))
+        >>> m = nn.Threshold(0.1, 20.0)
+        >>> m(ember.tensor([0.0, 0.5]))
+        tensor([20.0000,  0.5000])
     """
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
@@ -470,16 +548,20 @@ class Threshold(Module):
 
 
 class Softshrink(Module):
-    """Moves values toward zero by ``lambd`` (zero within ``[-lambd, lambd]``).
+    """Soft shrinkage, elementwise: ``x - lambd`` for ``x > lambd``, ``x + lambd`` for
+    ``x < -lambd``, else ``0``.
 
     Args:
-        lambd: the shrinkage.
+        lambd: the amount of shrinkage (at least 0). Default: ``0.5``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Softshrink(0.5)(ember.randn(3))
+        >>> m = nn.Softshrink(0.5)
+        >>> m(ember.tensor([-2.0, 0.3, 1.0]))
+        tensor([-1.5000,  0.0000,  0.5000])
     """
 
     def __init__(self, lambd: float = 0.5) -> None:
@@ -494,16 +576,19 @@ class Softshrink(Module):
 
 
 class Hardshrink(Softshrink):
-    """Zeroes values within ``[-lambd, lambd]``.
+    """Hard shrinkage, elementwise: ``x`` where ``|x| > lambd``, else ``0``.
 
     Args:
-        lambd: the threshold.
+        lambd: the half-width of the band set to zero. Default: ``0.5``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Hardshrink(0.5)(ember.randn(3))
+        >>> m = nn.Hardshrink(0.5)
+        >>> m(ember.tensor([-2.0, 0.3, 1.0]))
+        tensor([-2.,  0.,  1.])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -511,17 +596,22 @@ class Hardshrink(Softshrink):
 
 
 class Softmax(Module):
-    """``exp(x) / sum(exp(x))`` along ``dim``.
+    """Softmax along ``dim``: ``Softmax(x)_i = exp(x_i) / sum_j exp(x_j)``, so that every slice
+    along ``dim`` lies in ``[0, 1]`` and sums to 1.
 
     Args:
-        dim: the dimension that sums to 1.
+        dim: the dimension to normalise. ``None`` picks one by PyTorch's deprecated rule (0 for
+            0-, 1- and 3-D inputs, else 1) and warns. Default: ``None``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> Softmax(dim=1)(ember.zeros(1, 2))
-        tensor([[0.5000, 0.5000]])
+        >>> m = nn.Softmax(dim=1)
+        >>> m(ember.tensor([[0.0, 0.0], [0.0, 1.0]]))
+        tensor([[0.5000, 0.5000],
+                [0.2689, 0.7311]])
     """
 
     def __init__(self, dim: int | None = None) -> None:
@@ -536,16 +626,21 @@ class Softmax(Module):
 
 
 class Softmin(Softmax):
-    """``softmax(-x)`` along ``dim``.
+    """Softmin along ``dim``: ``Softmin(x)_i = exp(-x_i) / sum_j exp(-x_j)``, the softmax of
+    ``-x``; the smallest entry gets the largest weight.
 
     Args:
-        dim: the dimension that sums to 1.
+        dim: the dimension to normalise. ``None`` picks one by PyTorch's deprecated rule (0 for
+            0-, 1- and 3-D inputs, else 1) and warns. Default: ``None``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = Softmin(dim=1)(ember.randn(2, 3))
+        >>> m = nn.Softmin(dim=1)
+        >>> m(ember.tensor([[0.0, 1.0]]))
+        tensor([[0.7311, 0.2689]])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -553,16 +648,21 @@ class Softmin(Softmax):
 
 
 class LogSoftmax(Softmax):
-    """``log(softmax(x))`` along ``dim``, without overflow.
+    """Logarithm of the softmax along ``dim``: ``LogSoftmax(x)_i = x_i - log(sum_j exp(x_j))``,
+    computed without overflow (pair it with :class:`NLLLoss` for classification).
 
     Args:
-        dim: the dimension of the classes.
+        dim: the dimension to normalise. ``None`` picks one by PyTorch's deprecated rule (0 for
+            0-, 1- and 3-D inputs, else 1) and warns. Default: ``None``.
 
     Shape:
-        Input ``(*)``, output the same shape.
+        - Input: ``(*)``, any number of dimensions.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> y = LogSoftmax(dim=1)(ember.randn(2, 3))
+        >>> m = nn.LogSoftmax(dim=1)
+        >>> m(ember.tensor([[0.0, 0.0]]))
+        tensor([[-0.6931, -0.6931]])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -570,13 +670,22 @@ class LogSoftmax(Softmax):
 
 
 class Softmax2d(Module):
-    """Softmax over the channels (dim -3) at every spatial position.
+    """Softmax over the channels at every spatial position: for an input ``(N, C, H, W)`` each
+    vector ``x[n, :, h, w]`` becomes its softmax.
+
+    Takes no arguments (any given are ignored, as in PyTorch).
 
     Shape:
-        Input ``(N, C, H, W)`` or ``(C, H, W)``, output the same shape.
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> y = Softmax2d()(ember.randn(2, 3, 4, 4))
+        >>> m = nn.Softmax2d()
+        >>> y = m(ember.randn(2, 3, 4, 4))
+        >>> y.shape
+        ember.Size([2, 3, 4, 4])
+        >>> ember.allclose(y.sum(dim=1), ember.ones(2, 4, 4))
+        True
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -587,17 +696,21 @@ class Softmax2d(Module):
 
 
 class GLU(Module):
-    """Gated linear unit: ``a * sigmoid(b)`` for the halves ``a, b`` of ``dim``.
+    """Gated linear unit: splits the input in two halves ``a`` and ``b`` along ``dim`` and
+    returns ``a * sigmoid(b)``.
 
     Args:
-        dim: the dimension that is split in half.
+        dim: the dimension to split (its size must be even). Default: ``-1``.
 
     Shape:
-        Input ``(*, 2N, *)``, output ``(*, N, *)``.
+        - Input: ``(*_1, 2N, *_2)``, where ``2N`` is the size of ``dim``.
+        - Output: ``(*_1, N, *_2)``.
 
     Example:
-        >>> GLU()(ember.randn(4, 2)).shape
-        ember.Size([4, 1])
+        >>> m = nn.GLU()
+        >>> m(ember.tensor([[1.0, 0.0], [2.0, 100.0]]))
+        tensor([[0.5000],
+                [2.0000]])
     """
 
     def __init__(self, dim: int = -1) -> None:
@@ -612,19 +725,31 @@ class GLU(Module):
 
 
 class PReLU(Module):
-    """``max(0, x) + a * min(0, x)`` with a learned slope ``a`` (one, or one per channel).
+    """Parametric ReLU, elementwise: ``PReLU(x) = max(0, x) + a * min(0, x)`` with a learned slope
+    ``a``, either one shared by all channels or one per channel (dimension 1 of the input).
+
+    Weight decay on ``a`` pulls the layer toward a plain ReLU; leave it out of decayed
+    parameter groups for good results.
 
     Args:
-        num_parameters: 1, or the number of channels (dim 1 of the input).
-        init: the initial slope.
+        num_parameters: how many slopes to learn: 1, or the number of input channels.
+            Default: ``1``.
+        init: the initial value of every slope. Default: ``0.25``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): the slopes, of shape ``(num_parameters,)``, filled with ``init``.
 
     Shape:
-        Input ``(*)`` (channels at dim 1), output the same shape.
+        - Input: ``(*)``, any number of dimensions; channels at dimension 1 when
+          ``num_parameters > 1``.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
-        >>> m = PReLU(3)
-        >>> m(ember.randn(2, 3)).shape
-        ember.Size([2, 3])
+        >>> m = nn.PReLU(3)
+        >>> m(ember.tensor([[-4.0, -8.0, 1.0]])).tolist()
+        [[-1.0, -2.0, 1.0]]
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
@@ -649,24 +774,58 @@ class PReLU(Module):
 
 
 class MultiheadAttention(Module):
-    """Multi-head attention with PyTorch's parameters, initialisation and state_dict keys.
+    """Multi-head attention, as in "Attention Is All You Need":
+    ``MultiHead(Q, K, V) = Concat(head_1, ..., head_h) W_O`` with
+    ``head_i = Attention(Q W_Q_i, K W_K_i, V W_V_i)`` and
+    ``Attention(q, k, v) = softmax(q k^T / sqrt(head_dim)) v``.
+
+    Parameters, initialisation and state-dict keys are PyTorch's, so a state dict saved there
+    loads here.
 
     Args:
-        embed_dim: model dimension E (split over the heads).
-        num_heads: number of heads; must divide ``embed_dim``.
-        dropout: dropout probability on the attention weights (in training).
-        bias: in- and out-projection biases.
-        add_bias_kv: learnt key and value biases appended as one more source position.
-        add_zero_attn: append an all-zero key/value position.
-        kdim, vdim: key and value feature sizes (default ``embed_dim``); when either differs,
-            the in-projection is ``q_proj_weight`` / ``k_proj_weight`` / ``v_proj_weight``
-            instead of the packed ``in_proj_weight``.
-        batch_first: inputs and output are (N, L, E) instead of (L, N, E).
+        embed_dim: the model dimension ``E``, split evenly over the heads.
+        num_heads: the number of heads ``h``; must divide ``embed_dim``.
+        dropout: the dropout probability on the attention weights (in training only).
+            Default: ``0.0``.
+        bias: add biases to the input and output projections. Default: ``True``.
+        add_bias_kv: learn a key bias and a value bias appended as one more source position.
+            Default: ``False``.
+        add_zero_attn: append a source position whose key and value are zeros.
+            Default: ``False``.
+        kdim: the feature size of the keys. Default: ``None`` (``embed_dim``).
+        vdim: the feature size of the values. Default: ``None`` (``embed_dim``).
+        batch_first: inputs and output are ``(N, L, E)`` instead of ``(L, N, E)``.
+            Default: ``False``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        in_proj_weight (Tensor): the packed query, key and value projections, ``(3E, E)``,
+            Xavier-uniform; ``None`` when ``kdim`` or ``vdim`` differs from ``embed_dim``.
+        q_proj_weight (Tensor): the query projection ``(E, E)`` used instead, Xavier-uniform.
+        k_proj_weight (Tensor): the key projection ``(E, kdim)`` used instead, Xavier-uniform.
+        v_proj_weight (Tensor): the value projection ``(E, vdim)`` used instead, Xavier-uniform.
+        in_proj_bias (Tensor): the projection biases ``(3E,)``, zeros (``None`` without bias).
+        out_proj (Linear): the output projection ``E -> E``, its bias zeros.
+        bias_k (Tensor): the key bias ``(1, 1, E)`` with ``add_bias_kv``, Xavier-normal.
+        bias_v (Tensor): the value bias ``(1, 1, E)`` with ``add_bias_kv``, Xavier-normal.
+
+    Shape:
+        - query: ``(L, N, E)``, ``(N, L, E)`` with ``batch_first``, or ``(L, E)`` unbatched;
+          ``L`` is the target length.
+        - key: ``(S, N, kdim)``, ``(N, S, kdim)`` with ``batch_first``, or ``(S, kdim)``;
+          ``S`` is the source length.
+        - value: ``(S, N, vdim)``, ``(N, S, vdim)`` with ``batch_first``, or ``(S, vdim)``.
+        - Output: ``(attn_output, attn_weights)``; ``attn_output`` is shaped as the query;
+          ``attn_weights`` is ``(N, L, S)`` averaged over the heads, ``(N, h, L, S)`` with
+          ``average_attn_weights=False``, and ``None`` with ``need_weights=False``.
 
     Example:
-        >>> mha = MultiheadAttention(16, 4, batch_first=True)
+        >>> mha = nn.MultiheadAttention(16, 4, batch_first=True)
         >>> x = ember.randn(2, 5, 16)
-        >>> out, weights = mha(x, x, x)   # (2, 5, 16), (2, 5, 5)
+        >>> out, weights = mha(x, x, x)
+        >>> out.shape, weights.shape
+        (ember.Size([2, 5, 16]), ember.Size([2, 5, 5]))
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
