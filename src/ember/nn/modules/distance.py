@@ -10,11 +10,25 @@ __all__ = ["CosineSimilarity", "PairwiseDistance"]
 
 
 class CosineSimilarity(Module):
-    """Cosine similarity of ``x1`` and ``x2`` along ``dim`` (see ``F.cosine_similarity``).
+    """Cosine similarity of ``x1`` and ``x2`` along ``dim``:
+    ``x1 . x2 / max(||x1||_2 * ||x2||_2, eps)``, a value in ``[-1, 1]``
+    (see :func:`ember.nn.functional.cosine_similarity`).
 
     Args:
-        dim: the dimension reduced.
-        eps: lower bound of each norm.
+        dim: the dimension along which the vectors lie. Default: ``1``.
+        eps: the smallest denominator, to avoid dividing by zero. Default: ``1e-8``.
+
+    Shape:
+        - Input1: ``(*_1, D, *_2)``, with ``D`` at position ``dim``.
+        - Input2: ``(*_1, D, *_2)``, or any shape that broadcasts with input1.
+        - Output: ``(*_1, *_2)``, the broadcast shape without ``dim``.
+
+    Example:
+        >>> m = nn.CosineSimilarity(dim=1)
+        >>> x1 = ember.tensor([[1.0, 0.0], [1.0, 1.0]])
+        >>> x2 = ember.tensor([[0.0, 1.0], [2.0, 2.0]])
+        >>> m(x1, x2)
+        tensor([0.0000, 1.0000])
     """
 
     def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
@@ -27,12 +41,24 @@ class CosineSimilarity(Module):
 
 
 class PairwiseDistance(Module):
-    """``||x1 - x2 + eps||_p`` along the last dimension (see ``F.pairwise_distance``).
+    """Distance between the rows of ``x1`` and ``x2``: ``||x1 - x2 + eps||_p`` along the last
+    dimension (see :func:`ember.nn.functional.pairwise_distance`).
 
     Args:
-        p: the norm's order.
-        eps: added to the difference (keeps the gradient finite at zero distance).
-        keepdim: keep the reduced dimension.
+        p: the order of the norm. Default: ``2.0``.
+        eps: added to the difference so that the gradient stays finite at zero distance.
+            Default: ``1e-6``.
+        keepdim: keep the reduced last dimension with size 1. Default: ``False``.
+
+    Shape:
+        - Input1: ``(N, D)`` or ``(D,)``, where ``D`` is the vector size.
+        - Input2: ``(N, D)`` or ``(D,)``, the same shape as input1 (or broadcastable to it).
+        - Output: ``(N,)`` or ``()``; ``(N, 1)`` or ``(1,)`` with ``keepdim=True``.
+
+    Example:
+        >>> m = nn.PairwiseDistance(p=2.0, eps=0.0)
+        >>> m(ember.tensor([[0.0, 0.0], [1.0, 1.0]]), ember.tensor([[3.0, 4.0], [1.0, 1.0]]))
+        tensor([5., 0.])
     """
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:

@@ -9,18 +9,24 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Flattens dims ``start_dim`` to ``end_dim`` into one.
+    """Flattens the dimensions ``start_dim`` to ``end_dim`` (both included) into one; by default
+    every dimension but the batch dimension 0. Typically placed between convolutional and
+    linear layers.
 
     Args:
-        start_dim: first dim to flatten (the batch dim 0 is kept by default).
-        end_dim: last dim to flatten.
+        start_dim: the first dimension to flatten. Default: ``1``.
+        end_dim: the last dimension to flatten. Default: ``-1``.
 
     Shape:
-        Input ``(*, S_start, ..., S_end, *)``, output ``(*, S_start * ... * S_end, *)``.
+        - Input: ``(*, S_start, ..., S_end, *)``.
+        - Output: ``(*, S_start * ... * S_end, *)``.
 
     Example:
-        >>> Flatten()(ember.randn(32, 1, 5, 5)).shape
+        >>> m = nn.Flatten()
+        >>> m(ember.randn(32, 1, 5, 5)).shape
         ember.Size([32, 25])
+        >>> nn.Flatten(0, 2)(ember.randn(32, 1, 5, 5)).shape
+        ember.Size([160, 5])
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
@@ -36,18 +42,24 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Expands dim ``dim`` into ``unflattened_size``.
+    """Splits the dimension ``dim`` into several with the sizes ``unflattened_size``; the inverse
+    of :class:`Flatten`.
 
     Args:
-        dim: the dim to expand.
-        unflattened_size: the new shape of that dim (one entry may be -1).
+        dim: the dimension to split (an int; PyTorch's named-tensor form is not supported).
+        unflattened_size: the sizes that dimension becomes, a tuple or list of ints whose product
+            is its size; one entry may be ``-1`` to be inferred.
 
     Shape:
-        Input ``(*, S_dim, *)``, output ``(*, U_1, ..., U_n, *)``.
+        - Input: ``(*, S_dim, *)``.
+        - Output: ``(*, U_1, ..., U_n, *)`` with ``U_1 * ... * U_n = S_dim``.
 
     Example:
-        >>> Unflatten(1, (2, 5))(ember.randn(2, 10)).shape
+        >>> m = nn.Unflatten(1, (2, 5))
+        >>> m(ember.randn(2, 10)).shape
         ember.Size([2, 2, 5])
+        >>> nn.Sequential(nn.Linear(50, 50), nn.Unflatten(1, (2, 5, 5)))(ember.randn(2, 50)).shape
+        ember.Size([2, 2, 5, 5])
     """
 
     def __init__(self, dim: int | str, unflattened_size) -> None:

@@ -39,21 +39,31 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
-    """1-D max pooling (see :func:`ember.nn.functional.max_pool1d`).
+    """1-D max pooling over an input of several channels: each output element is the largest
+    value in its window, ``out[n, c, l] = max_k x[n, c, stride * l + dilation * k]`` over the
+    ``kernel_size`` taps ``k`` (see :func:`ember.nn.functional.max_pool1d`).
 
     Args:
-        kernel_size: window length.
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit ``-inf`` at both ends, at most half the kernel.
-        dilation: spacing between window elements.
-        return_indices: also return the position of each maximum.
-        ceil_mode: round the output length up.
+        kernel_size: the length of the window.
+        stride: the step between windows. Default: ``None`` (``kernel_size``).
+        padding: implicit ``-inf`` added at both ends, at most half the kernel. Default: ``0``.
+        dilation: the spacing between the taps of a window. Default: ``1``.
+        return_indices: also return the position of each maximum (for
+            ``nn.MaxUnpool1d``-style uses). Default: ``False``.
+        ceil_mode: round the output length up instead of down, so a partial last window counts.
+            Default: ``False``.
 
     Shape:
-        Input ``(N, C, L)`` or ``(C, L)``, output ``(N, C, L_out)``.
+        - Input: ``(N, C, L_in)`` or ``(C, L_in)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``, with
+          ``L_out = floor((L_in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)``
+          (``ceil`` with ``ceil_mode``).
 
     Example:
-        >>> MaxPool1d(3, stride=2)(ember.randn(20, 16, 50)).shape
+        >>> m = nn.MaxPool1d(2)
+        >>> m(ember.tensor([[[1.0, 3.0, 2.0, 0.0, 5.0]]]))
+        tensor([[[3., 2.]]])
+        >>> nn.MaxPool1d(3, stride=2)(ember.randn(20, 16, 50)).shape
         ember.Size([20, 16, 24])
     """
 
@@ -63,21 +73,34 @@ class MaxPool1d(_MaxPoolNd):
 
 
 class MaxPool2d(_MaxPoolNd):
-    """2-D max pooling (see :func:`ember.nn.functional.max_pool2d`).
+    """2-D max pooling over an input of several channels: each output element is the largest
+    value in its ``kH x kW`` window (see :func:`ember.nn.functional.max_pool2d`).
+
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are each an int (the same for
+    height and width) or a pair ``(h, w)``.
 
     Args:
-        kernel_size: window size (int or pair).
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit ``-inf`` on both sides, at most half the kernel.
-        dilation: spacing between window elements.
-        return_indices: also return the flat position of each maximum.
-        ceil_mode: round the output size up.
+        kernel_size: the size of the window.
+        stride: the step between windows. Default: ``None`` (``kernel_size``).
+        padding: implicit ``-inf`` added on both sides, at most half the kernel. Default: ``0``.
+        dilation: the spacing between the taps of a window. Default: ``1``.
+        return_indices: also return the flat position (``h * W + w``) of each maximum.
+            Default: ``False``.
+        ceil_mode: round the output size up instead of down, so partial windows count.
+            Default: ``False``.
 
     Shape:
-        Input ``(N, C, H, W)`` or ``(C, H, W)``, output ``(N, C, H_out, W_out)``.
+        - Input: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``, with
+          ``H_out = floor((H_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+          / stride[0] + 1)`` and likewise ``W_out`` (``ceil`` with ``ceil_mode``).
 
     Example:
-        >>> MaxPool2d(2)(ember.randn(1, 3, 32, 32)).shape
+        >>> m = nn.MaxPool2d(2)
+        >>> m(ember.arange(16.0).reshape(1, 1, 4, 4))
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+        >>> nn.MaxPool2d(3, stride=2, padding=1)(ember.randn(1, 3, 32, 32)).shape
         ember.Size([1, 3, 16, 16])
     """
 
@@ -87,21 +110,27 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class AvgPool1d(Module):
-    """1-D average pooling (see :func:`ember.nn.functional.avg_pool1d`).
+    """1-D average pooling over an input of several channels: each output element is the mean of
+    its window, ``out[n, c, l] = sum_k x[n, c, stride * l + k] / kernel_size``
+    (see :func:`ember.nn.functional.avg_pool1d`).
 
     Args:
-        kernel_size: window length.
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit zeros at both ends.
-        ceil_mode: round the output length up.
-        count_include_pad: count padded zeros in the divisor.
+        kernel_size: the length of the window.
+        stride: the step between windows. Default: ``None`` (``kernel_size``).
+        padding: implicit zeros added at both ends, at most half the kernel. Default: ``0``.
+        ceil_mode: round the output length up instead of down. Default: ``False``.
+        count_include_pad: count the padded zeros in each window's divisor. Default: ``True``.
 
     Shape:
-        Input ``(N, C, L)`` or ``(C, L)``, output ``(N, C, L_out)``.
+        - Input: ``(N, C, L_in)`` or ``(C, L_in)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``, with
+          ``L_out = floor((L_in + 2 * padding - kernel_size) / stride + 1)`` (``ceil`` with
+          ``ceil_mode``).
 
     Example:
-        >>> AvgPool1d(3, stride=2)(ember.randn(1, 1, 7)).shape
-        ember.Size([1, 1, 3])
+        >>> m = nn.AvgPool1d(3, stride=2)
+        >>> m(ember.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]]))
+        tensor([[[2., 4., 6.]]])
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -122,22 +151,31 @@ class AvgPool1d(Module):
 
 
 class AvgPool2d(Module):
-    """2-D average pooling (see :func:`ember.nn.functional.avg_pool2d`).
+    """2-D average pooling over an input of several channels: each output element is the mean of
+    its ``kH x kW`` window (see :func:`ember.nn.functional.avg_pool2d`).
+
+    ``kernel_size``, ``stride`` and ``padding`` are each an int (the same for height and
+    width) or a pair ``(h, w)``.
 
     Args:
-        kernel_size: window size (int or pair).
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit zeros on both sides.
-        ceil_mode: round the output size up.
-        count_include_pad: count padded zeros in the divisor.
-        divisor_override: divide every window by this instead.
+        kernel_size: the size of the window.
+        stride: the step between windows. Default: ``None`` (``kernel_size``).
+        padding: implicit zeros added on both sides, at most half the kernel. Default: ``0``.
+        ceil_mode: round the output size up instead of down. Default: ``False``.
+        count_include_pad: count the padded zeros in each window's divisor. Default: ``True``.
+        divisor_override: divide every window's sum by this number instead. Default: ``None``.
 
     Shape:
-        Input ``(N, C, H, W)`` or ``(C, H, W)``, output ``(N, C, H_out, W_out)``.
+        - Input: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``, with
+          ``H_out = floor((H_in + 2 * padding[0] - kernel_size[0]) / stride[0] + 1)`` and likewise
+          ``W_out`` (``ceil`` with ``ceil_mode``).
 
     Example:
-        >>> AvgPool2d(2)(ember.randn(1, 3, 32, 32)).shape
-        ember.Size([1, 3, 16, 16])
+        >>> m = nn.AvgPool2d(2)
+        >>> m(ember.arange(16.0).reshape(1, 1, 4, 4))
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]])
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -168,10 +206,22 @@ class _AdaptivePoolNd(Module):
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
-    """Average pooling of ``(N, C, L)`` to a fixed length ``output_size``.
+    """1-D adaptive average pooling: averages windows chosen so that the output has length
+    ``output_size`` whatever the input length. Output position ``i`` averages the inputs from
+    ``floor(i * L_in / L_out)`` up to ``ceil((i + 1) * L_in / L_out)`` (excluded).
+
+    Args:
+        output_size: the output length ``L_out``.
+
+    Shape:
+        - Input: ``(N, C, L_in)`` or ``(C, L_in)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
 
     Example:
-        >>> AdaptiveAvgPool1d(5)(ember.randn(1, 64, 8)).shape
+        >>> m = nn.AdaptiveAvgPool1d(2)
+        >>> m(ember.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]]))
+        tensor([[[2., 4.]]])
+        >>> nn.AdaptiveAvgPool1d(5)(ember.randn(1, 64, 8)).shape
         ember.Size([1, 64, 5])
     """
 
@@ -180,12 +230,24 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
 
 
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
-    """Average pooling of ``(N, C, H, W)`` to a fixed ``output_size`` (int or pair, ``None``
-    keeps that input size); see :func:`ember.nn.functional.adaptive_avg_pool2d`.
+    """2-D adaptive average pooling: averages windows chosen so that the output is
+    ``H_out x W_out`` whatever the input size (the windows along each dimension as in
+    :class:`AdaptiveAvgPool1d`). ``AdaptiveAvgPool2d(1)`` is global average pooling.
+
+    Args:
+        output_size: ``(H_out, W_out)``, or one int for a square output; either entry may be
+            ``None`` to keep that input size.
+
+    Shape:
+        - Input: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
 
     Example:
-        >>> AdaptiveAvgPool2d((5, 7))(ember.randn(1, 64, 8, 9)).shape
+        >>> m = nn.AdaptiveAvgPool2d((5, 7))
+        >>> m(ember.randn(1, 64, 8, 9)).shape
         ember.Size([1, 64, 5, 7])
+        >>> nn.AdaptiveAvgPool2d((None, 7))(ember.randn(1, 64, 10, 9)).shape
+        ember.Size([1, 64, 10, 7])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -193,11 +255,21 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
 
 
 class AdaptiveMaxPool1d(_AdaptivePoolNd):
-    """Max pooling of ``(N, C, L)`` to a fixed length ``output_size``.
+    """1-D adaptive max pooling: takes the maximum of windows chosen so that the output has length
+    ``output_size`` whatever the input length (the windows as in :class:`AdaptiveAvgPool1d`).
+
+    Args:
+        output_size: the output length ``L_out``.
+        return_indices: also return the position of each maximum. Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, L_in)`` or ``(C, L_in)``.
+        - Output: ``(N, C, L_out)`` or ``(C, L_out)``.
 
     Example:
-        >>> AdaptiveMaxPool1d(5)(ember.randn(1, 64, 8)).shape
-        ember.Size([1, 64, 5])
+        >>> m = nn.AdaptiveMaxPool1d(2, return_indices=True)
+        >>> m(ember.tensor([[[1.0, 5.0, 3.0, 4.0, 2.0]]]))
+        (tensor([[[5., 4.]]]), tensor([[[1, 3]]]))
     """
 
     def __init__(self, output_size, return_indices: bool = False) -> None:
@@ -209,11 +281,25 @@ class AdaptiveMaxPool1d(_AdaptivePoolNd):
 
 
 class AdaptiveMaxPool2d(_AdaptivePoolNd):
-    """Max pooling of ``(N, C, H, W)`` to a fixed ``output_size`` (int or pair, ``None``
-    keeps that input size).
+    """2-D adaptive max pooling: takes the maximum of windows chosen so that the output is
+    ``H_out x W_out`` whatever the input size (the windows along each dimension as in
+    :class:`AdaptiveAvgPool1d`).
+
+    Args:
+        output_size: ``(H_out, W_out)``, or one int for a square output; either entry may be
+            ``None`` to keep that input size.
+        return_indices: also return the flat position (``h * W + w``) of each maximum.
+            Default: ``False``.
+
+    Shape:
+        - Input: ``(N, C, H_in, W_in)`` or ``(C, H_in, W_in)``.
+        - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``.
 
     Example:
-        >>> AdaptiveMaxPool2d((5, 7))(ember.randn(1, 64, 8, 9)).shape
+        >>> m = nn.AdaptiveMaxPool2d(1)
+        >>> m(ember.arange(16.0).reshape(1, 1, 4, 4))
+        tensor([[[[15.]]]])
+        >>> nn.AdaptiveMaxPool2d((5, 7))(ember.randn(1, 64, 8, 9)).shape
         ember.Size([1, 64, 5, 7])
     """
 
