@@ -13,6 +13,9 @@ from ember.tensor import Size, Tensor
 from ember import autograd
 from ember.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ember.ops import *
+from ember.tensor import methods as _tensor_methods
+
+_tensor_methods.attach()
 from ember.random import (
     Generator,
     default_generator,
@@ -41,6 +44,7 @@ from ember.nn.functional.dropout import (
     feature_dropout_,
 )
 from ember import utils
+from ember.utils import data as _utils_data
 from ember import amp
 from ember.amp import autocast, get_autocast_dtype, is_autocast_enabled
 from ember import compiler

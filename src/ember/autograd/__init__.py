@@ -1,7 +1,11 @@
-"""Automatic differentiation: Function, the backward engine, grad modes and gradcheck."""
+"""Automatic differentiation, as ``torch.autograd``.
 
-from ember.autograd.engine import backward, grad
-from ember.autograd.function import ArrayFunction, Function, FunctionCtx, once_differentiable
+The layers, bottom up: ``grad_mode`` (is recording on?), ``graph`` (nodes and saved values),
+``history`` (a tensor's node, views, in-place changes), ``function`` (running and recording a
+call: ``Function`` and the built-in ops' ``ArrayFunction``), ``engine`` (the graph walk) and
+``api`` (``backward`` and ``grad``); ``gradcheck`` checks gradients by finite differences.
+"""
+
 from ember.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -9,6 +13,8 @@ from ember.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ember.autograd.function import ArrayFunction, Function, FunctionCtx, once_differentiable
+from ember.autograd.api import backward, grad
 from ember.autograd.gradcheck import GradcheckError, gradcheck
 
 __all__ = [

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from ember.autograd.api import grad as autograd_grad
 from ember.autograd.grad_mode import no_grad
+from ember.tensor.core import Tensor
 
 __all__ = ["GradcheckError", "gradcheck"]
 
@@ -39,8 +43,6 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     Returns:
         True if every gradient matches.
     """
-    from ember.autograd.engine import grad as autograd_grad
-    from ember.tensor import Tensor
 
     inputs = _as_tuple(inputs)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
@@ -48,8 +50,6 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         raise ValueError("gradcheck expects at least one input tensor to require gradient")
     for i in diff:
         if inputs[i].dtype.name != "float64":
-            import warnings
-
             warnings.warn(
                 f"Input #{i} requires gradient and is not a double precision floating point. "
                 "This check will likely fail if all the inputs are not of double precision "

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import numbers
 
 import numpy as np
 
 from ember import _dtype
 from ember._fpstate import quiet
-from ember.tensor import Tensor, _canon_dim
+from ember._shapes import canon_dim, canon_dims, reduce_grad
+from ember.tensor import Tensor
 
 __all__ = [
     "apply_binary",
@@ -25,45 +25,6 @@ __all__ = [
     "reduce_grad",
     "require_tensors",
 ]
-
-canon_dim = _canon_dim
-
-
-def canon_dims(dim, ndim: int) -> tuple | None:
-    """Normalises ``dim`` (int, sequence or None) to a sorted tuple of axes, None for all."""
-    if dim is None:
-        return None
-    if isinstance(dim, (tuple, list)):
-        if len(dim) == 0:
-            return None
-        axes = tuple(sorted(_canon_dim(d, ndim) for d in dim))
-        for a, b in itertools.pairwise(axes):
-            if a == b:
-                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
-    else:
-        axes = (_canon_dim(dim, ndim),)
-    return axes if ndim else None  # a 0-d tensor: its one "dim" is all of it
-
-
-def reduce_grad(grad: np.ndarray, shape: tuple, dtype) -> np.ndarray:
-    """Sums a broadcast gradient down to ``shape`` and casts it to ``dtype``.
-
-    The one owner of un-broadcasting in Ember's ops.
-    """
-    if grad.shape != shape:
-        if grad.ndim < len(shape):  # a value with extra leading size-1 dims (setitem)
-            grad = grad.reshape((1,) * (len(shape) - grad.ndim) + grad.shape)
-        lead = grad.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-        )
-        if axes:
-            grad = grad.sum(axis=axes, keepdims=True)
-        grad = grad.reshape(shape)
-    if grad.dtype != dtype:
-        grad = grad.astype(dtype)
-    return grad
-
 
 def broadcast_error(*values) -> RuntimeError:
     """PyTorch's error for operands whose shapes do not broadcast (or a generic one)."""

@@ -8,9 +8,10 @@ import numpy as np
 
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
+from ember.autograd.history import refuse_internal_overlap as _refuse_internal_overlap
 from ember.ops._util import canon_dim, reduce_grad
 from ember.ops.shape import Slice
-from ember.tensor import Tensor, _refuse_internal_overlap
+from ember.tensor import Tensor
 
 __all__ = [
     "argwhere",

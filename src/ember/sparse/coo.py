@@ -15,20 +15,13 @@ import numbers
 import numpy as np
 
 from ember import _dtype
+from ember._shapes import canon_dim as _canon_dim
 from ember.autograd.function import ArrayFunction
 from ember.backend import CPU
 from ember.backend import device as _Device
 from ember.sparse.layouts import sparse_coo
-from ember.tensor import (
-    _LINEWIDTH,
-    _THRESHOLD,
-    Size,
-    Tensor,
-    _array_str,
-    _canon_dim,
-    _Formatter,
-    _summarize,
-)
+from ember.tensor import Size, Tensor
+from ember.tensor.format import _LINEWIDTH, _THRESHOLD, _array_str, _Formatter, _summarize
 
 __all__ = ["SparseTensor", "check_sparse_tensor_invariants", "sparse_coo_tensor"]
 

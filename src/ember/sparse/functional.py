@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from ember._dtype import SCALAR_TYPE_NAMES
+from ember._shapes import canon_dim as _canon_dim
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import broadcast_error
 from ember.sparse.coo import SparseTensor, _flat_index
-from ember.tensor import Tensor, _canon_dim
+from ember.tensor import Tensor
 
 __all__ = ["coalesce", "log_softmax", "mm", "softmax", "spmm", "sum", "to_dense", "to_sparse"]
 

@@ -1,0 +1,388 @@
+"""A tensor's history: which node made it, and how views and in-place changes rewrite that.
+
+Every rule of autograd that concerns one tensor rather than the graph lives here:
+
+* **history**: ``grad_fn``/``output_nr`` of a result (:func:`set_history`), the leaf's
+  :class:`~ember.autograd.graph.AccumulateGrad` (:func:`grad_accumulator`), and the edge a
+  gradient for a tensor flows into (:func:`edge_of`).
+* **views** share storage and version counter with their base and keep the chain of view
+  functions from their root base (:func:`make_view_of`), so that their history can be derived
+  again after the base changed in place (:func:`sync_view_history`).
+* **in-place ops** run out of place on a snapshot and are written back (:func:`record_inplace`);
+  the tensor takes the op's node as its history, and for a view the base takes a
+  :class:`CopySlices` node (:func:`rebase_view`), as in PyTorch. PyTorch's errors for
+  modifying leaves, views of leaves and multi-output views are raised here
+  (:func:`check_inplace`).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from ember._dtype import SCALAR_TYPE_NAMES
+from ember.autograd.grad_mode import _state, enable_grad, no_grad
+from ember.autograd.graph import AccumulateGrad, Node, adopt_saved_output, memory_root, sequence
+from ember.tensor.core import Tensor
+
+__all__ = [
+    "CopySlices",
+    "alias",
+    "call_hooks",
+    "check_inplace",
+    "edge_of",
+    "grad_accumulator",
+    "is_differentiable_view",
+    "make_view_of",
+    "rebase_view",
+    "record_inplace",
+    "record_inplace_view",
+    "refuse_internal_overlap",
+    "refuse_partial_overlap",
+    "set_history",
+    "sync_view_history",
+    "write",
+]
+
+MULTI_VIEW_RULE = (
+    "This view is the output of a function that returns multiple views. Such functions do not "
+    "allow the output views to be modified inplace. You should replace the inplace operation "
+    "by an out-of-place one."
+)
+_OVERLAP = (
+    "unsupported operation: {} to a single memory location. Please clone() the tensor "
+    "before performing the operation."
+)
+
+
+# -- history --------------------------------------------------------------------------------
+def set_history(tensor: Tensor, node: Node, output_nr: int) -> None:
+    """Makes ``tensor`` output ``output_nr`` of ``node`` (a ``retain_grad`` follows it)."""
+    retain = tensor.__dict__.get("_retain_hook")
+    if retain is not None:
+        retain[1].remove()
+    tensor.grad_fn = node
+    tensor._output_nr = output_nr
+    tensor._requires_grad = True
+    if retain is not None:
+        attach_retain_hook(tensor, retain[0])
+    views = tensor.__dict__.pop("_views_without_history", None)
+    if views:  # views made before this tensor required grad now follow its history
+        for view in list(views):
+            sync_view_history(view)
+
+
+def attach_retain_hook(tensor: Tensor, keep) -> None:
+    """(Re)adds ``tensor``'s retain_grad hook as the last hook of its gradient, so that it
+    sees what the other hooks made of it."""
+    old = tensor.__dict__.get("_retain_hook")
+    if old is not None:
+        old[1].remove()
+    tensor._retain_hook = (keep, tensor.grad_fn.add_pre_hook(tensor._output_nr, keep))
+
+
+def call_hooks(hooks: dict, grad):
+    """Runs a tensor's hooks ``hook(grad) -> Tensor | None`` in order on an array gradient."""
+    for hook in list(hooks.values()):
+        result = hook(Tensor._make(grad))
+        if result is not None:
+            grad = result._data
+    return grad
+
+
+def grad_accumulator(tensor: Tensor) -> AccumulateGrad:
+    """The node that accumulates into a leaf's ``.grad`` (one per leaf)."""
+    if tensor._accumulator is None:
+        tensor._accumulator = AccumulateGrad(tensor)
+    return tensor._accumulator
+
+
+def edge_of(tensor: Tensor) -> tuple:
+    """The ``(node, output_nr)`` a gradient for ``tensor`` flows into."""
+    if tensor._base is not None and "_view_steps" in tensor.__dict__:
+        sync_view_history(tensor)
+    fn = tensor.grad_fn
+    if fn is not None:
+        return (fn, tensor._output_nr)
+    return (grad_accumulator(tensor), 0)
+
+
+# -- views ----------------------------------------------------------------------------------
+def make_view_of(view: Tensor, base: Tensor, step: tuple | None = None) -> None:
+    """Makes ``view`` a view of ``base``: shared storage and version counter.
+
+    Args:
+        view: the new tensor.
+        base: the tensor it views.
+        step: ``(view_function, args, kwargs)`` for a differentiable view (``base[0]``,
+            ``base.T`` ...). The view keeps the chain of steps from its root base, so that
+            an in-place change of the view can be written into the base's history and a
+            view's history can be re-derived after its base changed in place. Aliases
+            such as ``detach()`` pass None: they share memory but not history.
+    """
+    view._version_counter = base._version_counter
+    if step is None:
+        view._base = base if base._base is None else base._base
+        return
+    steps = base.__dict__.get("_view_steps") if base._base is not None else None
+    if steps is None:  # base is a root (or a detached alias, which acts as one)
+        view._base = base
+        view._view_steps = (step,)
+    else:
+        view._base = base._base
+        view._view_steps = (*steps, step)
+    view._view_version = view._version_counter.value
+    root = view._base
+    if not root._requires_grad:  # tell this view when its root takes a history in place
+        views = root.__dict__.get("_views_without_history")
+        if views is None:
+            views = root._views_without_history = weakref.WeakSet()
+        views.add(view)
+
+
+def alias(tensor: Tensor) -> Tensor:
+    """A new tensor on the same storage, outside the graph (``detach()``)."""
+    t = Tensor._make(tensor._data)
+    make_view_of(t, tensor)
+    return t
+
+
+def is_differentiable_view(tensor: Tensor) -> bool:
+    return tensor._base is not None and "_view_steps" in tensor.__dict__
+
+
+def _replay_view(view: Tensor, base: Tensor) -> Tensor:
+    """Applies ``view``'s chain of view functions to ``base`` (recording them)."""
+    with enable_grad():
+        for fn, args, kwargs in view._view_steps:
+            base = fn.apply(base, *args, **kwargs)
+    return base
+
+
+def sync_view_history(view: Tensor) -> None:
+    """Re-derives a view's history from its base if either changed in place since.
+
+    The view's values always follow its base's storage; its history must too, or its
+    gradient would flow into the base's history from before the change.
+    """
+    if view._view_version == view._version_counter.value:
+        return
+    multi = view.__dict__.get("_multi_output_view")
+    if multi is not None:
+        raise RuntimeError(
+            f"Output {multi[1]} of {multi[0]} is a view and its base or another view of its "
+            "base has been modified inplace. " + MULTI_VIEW_RULE)
+    view._view_version = view._version_counter.value
+    if view._base._requires_grad:
+        fresh = _replay_view(view, view._base)
+        view.grad_fn, view._output_nr = fresh.grad_fn, fresh._output_nr
+        view._requires_grad = True
+
+
+def rebase_view(view: Tensor, node: Node, output_nr: int) -> None:
+    """After an in-place op on ``view`` recorded as ``(node, output_nr)``, moves the change
+    into the base's history (PyTorch's CopySlices) and re-derives the view's."""
+    base = view._base
+    set_history(base, CopySlices(base, view._view_steps, node, output_nr), 0)
+    fresh = _replay_view(view, base)
+    set_history(view, fresh.grad_fn, fresh._output_nr)
+    view._view_version = view._version_counter.value
+
+
+class CopySlices(Node):
+    """The new history of a base after one of its views was modified in place.
+
+    The base's gradient splits in two: outside the view's region it flows to the base's old
+    history; inside it flows to the node of the in-place op on the view (which passes on
+    what belongs to the view's old values and to the op's other inputs).
+    """
+
+    def __init__(self, base: Tensor, steps: tuple, node: Node, output_nr: int) -> None:
+        self._seq = next(sequence)
+        self._steps = steps
+        data = base._data
+        self._shape, self._dtype = data.shape, data.dtype
+        self._order = "F" if data.flags.f_contiguous and data.ndim > 1 and \
+            not data.flags.c_contiguous else "C"
+        self._region(np.empty(self._shape, self._dtype, order=self._order))  # fail early
+        old = edge_of(base) if base._requires_grad else None
+        self.next_functions = (old, (node, output_nr))
+        self.needs_input_grad = (old is not None, True)
+        self._out_meta = ((self._shape, self._dtype),)
+
+    def _region(self, array):
+        """The view's region of an array shaped like the base (a view of it)."""
+        scratch = Node()
+        view = array
+        for fn, args, kwargs in self._steps:
+            view = fn.forward(scratch, view, *args, **kwargs)
+        if view.size and not np.shares_memory(view, array):
+            raise RuntimeError(
+                "Ember cannot rebase this view's history onto its base after an in-place "
+                "operation (its view functions do not give a view of a fresh array); clone() "
+                "the view first"
+            )
+        return view
+
+    def apply_backward(self, grads: list) -> tuple:
+        grad = grads[0]
+        if grad is None:
+            return (None, None)
+        grad_base = np.array(grad, dtype=self._dtype, order=self._order, copy=True)
+        region = self._region(grad_base)
+        grad_view = region.copy()
+        region[...] = 0
+        return (grad_base if self.next_functions[0] is not None else None, grad_view)
+
+
+# -- in-place changes -----------------------------------------------------------------------
+def check_inplace(tensor: Tensor, by_mark_dirty: bool = False) -> None:
+    """Raises PyTorch's errors for modifying a leaf (or a view of one) that requires grad, or
+    an output of a multi-output view function.
+
+    ``mark_dirty`` in a custom Function words the leaf error as PyTorch does there.
+    """
+    if tensor.grad_fn is None and tensor._requires_grad:
+        verb = "has been" if by_mark_dirty else "is being"
+        raise RuntimeError(
+            f"a leaf Variable that requires grad {verb} used in an in-place operation."
+        )
+    multi = tensor.__dict__.get("_multi_output_view")
+    if multi is not None:
+        raise RuntimeError(
+            f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. "
+            + MULTI_VIEW_RULE)
+    base = tensor._base
+    if base is not None and base.grad_fn is None and base._requires_grad and \
+            is_differentiable_view(tensor):
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation."
+        )
+
+
+def record_inplace(tensor: Tensor, op, *args, fill: bool = False, **kwargs) -> Tensor:
+    """``tensor.op_(*args)``: runs ``op(tensor, *args)`` out of place and writes the result
+    into ``tensor``'s storage.
+
+    When the call is recorded, ``op`` sees a snapshot of the tensor (so values it saves for
+    backward are the old ones) and the tensor takes the op's node as its history; for a view,
+    the base's history is rebased too. ``fill`` says the result is one value repeated, which
+    may be written into an expanded tensor.
+    """
+    recording = _state.enabled and (tensor._requires_grad or any(
+        isinstance(a, Tensor) and a._requires_grad for a in args))
+    refuse_partial_overlap(tensor._data, args)
+    if not recording:
+        with no_grad():
+            result = op(tensor, *args, **kwargs)
+        _check_fits(tensor, result._data)
+        write(tensor, result._data)
+        return tensor
+    check_inplace(tensor)
+    view = is_differentiable_view(tensor)
+    if view:
+        sync_view_history(tensor)
+    snapshot = Tensor._make(tensor._data.copy(), tensor._requires_grad, tensor.grad_fn,
+                            tensor._output_nr)
+    if snapshot.grad_fn is None and snapshot._requires_grad:
+        snapshot._accumulator = grad_accumulator(tensor)
+    result = op(snapshot, *args, **kwargs)
+    _check_fits(tensor, result._data)
+    write(tensor, result._data, fill=fill)
+    node = result.grad_fn
+    if node is not None:
+        adopt_saved_output(node, result, tensor)
+        if view:
+            rebase_view(tensor, node, result._output_nr)
+        else:
+            set_history(tensor, node, result._output_nr)
+    return tensor
+
+
+def record_inplace_view(tensor: Tensor, op, *args) -> Tensor:
+    """Gives ``tensor`` the shape of ``op(tensor, *args)``, a view op, in place
+    (``unsqueeze_``, ``t_`` ...): the same memory seen with new metadata, and (when recorded)
+    the view op as its history."""
+    recording = _state.enabled and tensor._requires_grad
+    if recording:
+        check_inplace(tensor)
+    view = op(tensor, *args)
+    tensor._data = view._data
+    tensor._version_counter.value += 1  # PyTorch counts a change of shape as a change
+    if recording:
+        steps = tensor.__dict__.get("_view_steps")
+        new_steps = view.__dict__.get("_view_steps")
+        tensor.grad_fn, tensor._output_nr = view.grad_fn, view._output_nr
+        if steps is not None and new_steps is not None:
+            tensor._view_steps = new_steps
+    return tensor
+
+
+def _check_fits(tensor: Tensor, values: np.ndarray) -> None:
+    """Raises PyTorch's errors when an in-place result cannot be stored in ``tensor``: a
+    dtype it cannot hold (float into an integer tensor, anything but bool into bool) or a
+    shape that broadcasting would grow."""
+    dst, src = tensor._data.dtype, values.dtype
+    if src != dst and (src.kind != "b" if dst.kind == "b" else
+                       src.kind in "fcV" and dst.kind in "iu"):  # V: bfloat16
+        raise RuntimeError(
+            f"result type {SCALAR_TYPE_NAMES[src.name]} can't be cast to the desired "
+            f"output type {SCALAR_TYPE_NAMES[dst.name]}"
+        )
+    if values.shape != tensor._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(tensor._data.shape)} doesn't match the broadcast shape "
+            f"{list(values.shape)}"
+        )
+
+
+def write(tensor: Tensor, values, fill: bool = False) -> None:
+    """Copies ``values`` into ``tensor``'s storage (casting) and bumps its version.
+
+    Several elements sharing one memory location (an ``expand``-ed tensor) can only be
+    filled with one value, as in PyTorch.
+    """
+    if not fill:
+        refuse_internal_overlap(tensor._data)
+    try:
+        np.copyto(tensor._data, values, casting="unsafe")
+    except ValueError:
+        raise_if_unwritable(tensor._data)
+        raise
+    tensor._version_counter.value += 1
+
+
+def raise_if_unwritable(arr: np.ndarray) -> None:
+    """PyTorch's error for writing into ``arr`` if it is read-only (an expanded tensor)."""
+    if arr.flags.writeable:
+        return
+    if 0 in arr.strides and arr.size > 1:
+        raise RuntimeError(_OVERLAP.format("more than one element of the written-to tensor refers"))
+    raise RuntimeError("cannot write into a tensor whose memory is read-only")
+
+
+def refuse_partial_overlap(dst: np.ndarray, args) -> None:
+    """PyTorch's error when an operand of an in-place op overlaps the written-to tensor
+    without being the very same elements (``x += x`` is fine, ``x += x.T`` is not)."""
+    for a in args:
+        src = a._data if isinstance(a, Tensor) else a
+        if not isinstance(src, np.ndarray) or src is dst:
+            continue
+        if memory_root(src) is not memory_root(dst) or not np.may_share_memory(src, dst):
+            continue
+        if (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
+                and src.shape == dst.shape and src.strides == dst.strides):
+            continue
+        raise RuntimeError(_OVERLAP.format(
+            "some elements of the input tensor and the written-to tensor refer"))
+
+
+def refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> None:
+    """PyTorch's error (or ``message``) for writing into a tensor in which several elements
+    share one memory location (an ``expand``-ed dimension)."""
+    if 0 in arr.strides and arr.size > 1 and any(
+            st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape, strict=True)):
+        raise RuntimeError(message or _OVERLAP.format(
+            "more than one element of the written-to tensor refers"))
