@@ -12,9 +12,12 @@ import warnings
 import numpy as np
 
 from ember import _dtype, ops
+from ember._dtype import scalar_type_name
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import is_grad_enabled, no_grad
-from ember.ops._util import operands, reduce_grad
+from ember.nn.functional.activation import logsigmoid
+from ember.nn.functional.distance import pairwise_distance
+from ember.ops._util import broadcast_error, operands, reduce_grad
 from ember.tensor import Tensor
 
 __all__ = [
@@ -37,12 +40,6 @@ __all__ = [
     "soft_margin_loss",
     "triplet_margin_loss",
 ]
-
-_TORCH_NAMES = {
-    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "int16": "Short",
-    "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
-}
-
 
 # -- reductions -----------------------------------------------------------------------------
 
@@ -67,23 +64,31 @@ def _reduction(size_average, reduce, reduction: str) -> str:
     return reduction
 
 
-def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+def _reduce(loss, reduction: str, denom=None):
+    """The reduction tail of every loss: ``'none'`` keeps ``loss``, ``'sum'`` sums it and
+    ``'mean'`` divides the sum by ``denom`` (by default the number of elements; NaN when it is
+    0, as PyTorch).
+
+    ``loss`` is an array inside a node's forward, or a Tensor in the losses composed of ops
+    (whose default mean is ``loss.mean()``, one node as in PyTorch).
+    """
     if reduction == "none":
         return loss
     if reduction == "sum":
         return loss.sum()
+    if isinstance(loss, Tensor):
+        return loss.mean() if denom is None else loss.sum() / denom
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(loss.sum() / loss.size, dtype=loss.dtype) if loss.size else \
-            np.asarray(np.nan, dtype=loss.dtype)
+        return np.asarray(loss.sum() / (loss.size if denom is None else denom), dtype=loss.dtype)
 
 
-def _grad_of_reduced(grad: np.ndarray, reduction: str, shape: tuple) -> np.ndarray:
-    """The gradient of the unreduced loss from the gradient of the reduced one."""
-    if reduction == "none":
+def _unreduced_grad(grad: np.ndarray, reduction: str, denom) -> np.ndarray:
+    """The gradient of each unreduced loss element from that of :func:`_reduce`'s result:
+    ``grad`` itself (one value for all with ``'sum'``; the products of a backward broadcast
+    it) or, for ``'mean'``, ``grad / denom`` (0, not NaN, when ``denom`` is 0, as PyTorch)."""
+    if reduction != "mean":
         return grad
-    if reduction == "mean":
-        grad = grad / max(int(np.prod(shape)), 1)
-    return np.broadcast_to(grad, shape)
+    return grad / denom if denom != 0 else np.zeros_like(grad)
 
 
 # -- cross entropy and nll with class-index targets -----------------------------------------
@@ -132,18 +137,6 @@ def _target_weights(weight, t, valid, dtype):
     return weight[t] if valid is None else weight[t] * valid
 
 
-def _mean(total, denom, dtype):
-    if denom == 0:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / denom, dtype=dtype)
-    return np.asarray(total / denom, dtype=dtype)
-
-
-def _mean_grad(grad, denom):
-    """Gradient of a weighted mean: 0 (not nan) when every target is ignored, as PyTorch."""
-    return grad / denom if denom != 0 else np.zeros_like(grad)
-
-
 class CrossEntropyLoss(ArrayFunction):
     """``log_softmax`` over the class dim followed by ``nll_loss``, as one node.
 
@@ -174,23 +167,18 @@ class CrossEntropyLoss(ArrayFunction):
             loss = (1 - label_smoothing) * loss + (label_smoothing / c) * smooth
         ctx.save_for_backward(e, s, t, wt, valid, weight)
         ctx.args = (x.shape, reduction, label_smoothing)
-        if reduction == "none":
-            return loss.reshape(target.shape)
-        total = loss.sum()
-        if reduction == "sum":
-            return total
-        ctx.denom = m if wt is None else wt.sum()
-        return _mean(total, ctx.denom, x.dtype)
+        # the mean is over the targets' weights (ignored targets weigh 0)
+        ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
+        return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad):
         e, s, t, wt, valid, weight = ctx.saved_tensors
         shape, reduction, eps = ctx.args
         m, c = e.shape
+        g = _unreduced_grad(grad, reduction, ctx.denom)
         if reduction == "none":
-            g = grad.reshape(-1)
-        else:
-            g = _mean_grad(grad, ctx.denom) if reduction == "mean" else grad
+            g = g.reshape(-1)
         rows = np.arange(m)
         # d loss / d x = softmax * sum_c(coefficients) - coefficients, per row
         if wt is None and eps == 0:  # the common case: a scalar or per-row g only
@@ -224,21 +212,17 @@ class NllLoss(ArrayFunction):
             loss *= wt
         ctx.save_for_backward(t, wt, x)  # x only as torch keeps it: edits of it are caught
         ctx.args = (x.shape, x.dtype, reduction)
-        if reduction == "none":
-            return loss.reshape(target.shape)
-        total = loss.sum()
-        if reduction == "sum":
-            return total
-        ctx.denom = m if wt is None else wt.sum()
-        return _mean(total, ctx.denom, x.dtype)
+        ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
+        return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad):
         t, wt, _ = ctx.saved_tensors
         shape, dtype, reduction = ctx.args
         m = t.shape[0]
-        g = grad.reshape(-1) if reduction == "none" else (
-            _mean_grad(grad, ctx.denom) if reduction == "mean" else grad)
+        g = _unreduced_grad(grad, reduction, ctx.denom)
+        if reduction == "none":
+            g = g.reshape(-1)
         c = shape[0] if len(shape) == 1 else shape[1]
         gx = np.zeros((m, c), dtype=dtype)
         gx[np.arange(m), t] = -g if wt is None else -g * wt
@@ -275,8 +259,8 @@ def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
                            f"or no classes but got weight tensor of shape: {list(weight.shape)}")
     if target._data.dtype not in (np.int64, np.uint8):
-        name = _TORCH_NAMES.get(target._data.dtype.name, target._data.dtype.name)
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{scalar_type_name(target._data.dtype)}")
 
 
 def _weight_array(weight, dtype):
@@ -322,14 +306,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         >>> logits = ember.randn(4, 3, requires_grad=True)
         >>> cross_entropy(logits, ember.tensor([0, 2, 1, 2])).backward()
     """
-    if size_average is not None or reduce is not None or reduction not in ("mean", "sum", "none"):
-        reduction = _reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     x, t = input._data, target._data
     if not _dtype.is_floating(x.dtype):
         raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
-                           f"'{_TORCH_NAMES.get(x.dtype.name)}'")
+                           f"'{scalar_type_name(x.dtype)}'")
     if _dtype.is_floating(t.dtype) and t.shape == x.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_class_input(input, target, weight)
@@ -343,7 +326,7 @@ class CrossEntropyProbs(ArrayFunction):
     @staticmethod
     def forward(ctx, x, target, weight, reduction, label_smoothing):
         x2, t2 = _rows(x), _rows(target)
-        m, c = x2.shape
+        c = x2.shape[1]
         shifted = x2 - x2.max(axis=1, keepdims=True)
         logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         if label_smoothing > 0:
@@ -352,18 +335,14 @@ class CrossEntropyProbs(ArrayFunction):
         loss = -(logp * wt).sum(axis=1)
         ctx.save_for_backward(logp, wt, weight)
         ctx.args = (x.shape, reduction, label_smoothing)
-        if reduction == "none":
-            return loss.reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ())
-        return loss.sum() if reduction == "sum" else np.asarray(loss.sum() / m, dtype=x.dtype)
+        return _reduce(loss.reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()), reduction)
 
     @staticmethod
     def backward(ctx, grad):
         logp, wt, weight = ctx.saved_tensors
         shape, reduction, eps = ctx.args
-        m = logp.shape[0]
-        g = grad.reshape(-1) if reduction == "none" else np.broadcast_to(
-            grad / m if reduction == "mean" else grad, (m,))
-        g = g[:, None]
+        g = _unreduced_grad(grad, reduction, logp.shape[0])
+        g = g.reshape(-1, 1) if reduction == "none" else g
         gx = gt = None
         if ctx.needs_input_grad[0]:
             gx = _unrows(g * (np.exp(logp) * wt.sum(axis=1, keepdims=True) - wt), shape)
@@ -415,7 +394,7 @@ class _PointwiseLoss(ArrayFunction):
     def backward(cls, ctx, grad):
         d = ctx.saved_tensors[0]
         xmeta, tmeta, reduction, param = ctx.args
-        g = cls.df(d, param) * _grad_of_reduced(grad, reduction, d.shape)
+        g = cls.df(d, param) * _unreduced_grad(grad, reduction, d.size)
         gx = reduce_grad(g, *xmeta) if ctx.needs_input_grad[0] else None
         gt = reduce_grad(-g, *tmeta) if ctx.needs_input_grad[1] else None
         return gx, gt, None, None
@@ -483,19 +462,13 @@ def _pointwise_loss(cls, input, target, reduction, param, weight, weighted_mean_
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        from ember.ops._util import broadcast_error
-
         raise broadcast_error(a, b) from None
     if weight is None:
         return cls.apply(a, b, reduction, param)
     if weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
     loss = cls.apply(a, b, "none", param) * weight
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / weight.sum() if weighted_mean_by_sum else loss.mean()
+    return _reduce(loss, reduction, weight.sum() if weighted_mean_by_sum else None)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -555,7 +528,7 @@ class BinaryCrossEntropy(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         x, t, w, log_x, log_1mx = ctx.saved_tensors
-        g = _grad_of_reduced(grad, ctx.reduction, x.shape)
+        g = _unreduced_grad(grad, ctx.reduction, x.size)
         gw_ = g if w is None else g * w
         gx = gt = None
         if ctx.needs_input_grad[0]:
@@ -575,14 +548,14 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         raw = (1 - t) * x + lw * sp
         loss = raw if w is None else raw * w
         ctx.save_for_backward(x, t, w, pw, sp)
-        ctx.args = (reduction, raw.shape, None if pw is None else (pw.shape, pw.dtype))
+        ctx.args = (reduction, raw.size, None if pw is None else (pw.shape, pw.dtype))
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         x, t, w, pw, sp = ctx.saved_tensors
-        reduction, shape, pwmeta = ctx.args
-        g = _grad_of_reduced(grad, reduction, shape)
+        reduction, size, pwmeta = ctx.args
+        g = _unreduced_grad(grad, reduction, size)
         gwt = g if w is None else g * w
         gx = gt = gpw = None
         if ctx.needs_input_grad[0]:
@@ -680,13 +653,9 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
         safe = ops.where(positive, target, ops.ones_like(target))
         loss = ops.where(positive, target * ops.log(safe), ops.zeros_like(target)) - \
             target * input
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
-    return loss.mean()
+    return _reduce(loss, reduction)
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -699,12 +668,10 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     a, b, dt = operands(input, target)
     if not _dtype.is_floating(dt):
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_TORCH_NAMES[dt.name]}")
+                           f"{scalar_type_name(dt)}")
     try:
         return SoftMarginLoss.apply(a, b, reduction, None)
     except ValueError:
-        from ember.ops._util import broadcast_error
-
         raise broadcast_error(a, b) from None
 
 
@@ -722,7 +689,7 @@ class SoftMarginLoss(ArrayFunction):
         # d/dx log(1 + exp(-t x)) = -t sigmoid(-t x) = -t / (1 + exp(t x))
         x, t = ctx.saved_tensors
         z = t * x
-        g = _grad_of_reduced(grad, ctx.reduction, z.shape)
+        g = _unreduced_grad(grad, ctx.reduction, z.size)
         with np.errstate(over="ignore"):
             gx = -t * g / (1 + np.exp(z))
         return reduce_grad(gx, x.shape, x.dtype), None, None, None
@@ -742,16 +709,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         stirling = t * ops.log(ops.where(t > 1, t, ops.ones_like(t))) - t + \
             0.5 * ops.log(2 * np.pi * ops.where(t > 1, t, ops.ones_like(t)))
         loss = loss + ops.where(t > 1, stirling, ops.zeros_like(t))
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
-
-
-
-def _reduced(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+    return _reduce(loss, reduction)
 
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
@@ -780,7 +738,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
     loss = 0.5 * (ops.log(var) + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * float(np.log(2 * np.pi))
-    return _reduced(loss, reduction)
+    return _reduce(loss, reduction)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
@@ -791,7 +749,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         raise RuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
-    return _reduced(ops.clamp(-target * (input1 - input2) + margin, min=0), reduction)
+    return _reduce(ops.clamp(-target * (input1 - input2) + margin, min=0), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
@@ -801,7 +759,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     zeros = ops.zeros_like(input)
     loss = ops.where(target != 1, ops.clamp(margin - input, min=0), zeros) + \
         ops.where(target != -1, input, zeros)
-    return _reduced(loss, reduction)
+    return _reduce(loss, reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -809,13 +767,11 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
                                 reduction: str = "mean") -> Tensor:
     """Binary cross entropy with logits per class, averaged over the classes (last dim)."""
     reduction = _reduction(size_average, reduce, reduction)
-    from ember.nn.functional.activation import logsigmoid
-
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
     loss = loss.sum(dim=input.ndim - 1) / input.shape[-1]
-    return _reduced(loss, reduction)
+    return _reduce(loss, reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
@@ -833,12 +789,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     zeros = ops.zeros_like(cos)
     loss = ops.where(target == 1, 1 - cos, zeros) + \
         ops.where(target == -1, ops.clamp(cos - margin, min=0), zeros)
-    return _reduced(loss, reduction)
-
-
-def _pairwise_distance(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
-    """``||x1 - x2 + eps||_p`` over the last dim (PyTorch's pairwise_distance)."""
-    return ops.norm(x1 - x2 + eps, p, dim=-1)
+    return _reduce(loss, reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
@@ -854,11 +805,11 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
             f"The anchor, positive, and negative tensors are expected to have the same number "
             f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
             f"negative {negative.ndim}D inputs")
-    d_ap = _pairwise_distance(anchor, positive, p, eps)
-    d_an = _pairwise_distance(anchor, negative, p, eps)
+    d_ap = pairwise_distance(anchor, positive, p, eps)
+    d_an = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_an = ops.minimum(d_an, _pairwise_distance(positive, negative, p, eps))
-    return _reduced(ops.clamp(margin + d_ap - d_an, min=0), reduction)
+        d_an = ops.minimum(d_an, pairwise_distance(positive, negative, p, eps))
+    return _reduce(ops.clamp(margin + d_ap - d_an, min=0), reduction)
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
@@ -880,4 +831,4 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     loss = (z * others).sum(1) / c
     if input.ndim < 2:
         loss = loss.reshape(target.shape)
-    return _reduced(loss, reduction)
+    return _reduce(loss, reduction)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember._dtype import scalar_type_name
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import no_grad
 from ember.tensor import Tensor
@@ -70,9 +71,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             padding_idx = n + padding_idx
     idx = input._data
     if idx.dtype not in (np.int64, np.int32):
-        from ember.nn.functional.loss import _TORCH_NAMES
-
-        name = _TORCH_NAMES.get(idx.dtype.name, idx.dtype.name)
+        name = scalar_type_name(idx.dtype)
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got torch.{name}Tensor instead (while checking arguments "
