@@ -252,8 +252,6 @@ def _canonical(header: dict) -> bytes:
                       allow_nan=False).encode("ascii")
 
 
-
-
 def _bytes_view(arr: np.ndarray) -> np.ndarray:
     return arr.reshape(-1).view(np.uint8)
 
@@ -792,6 +790,7 @@ class _Decoder:
         return name, self.arrays[name]
 
     def decode(self, node, depth: int = 0):
+        """The object a tagged structure node stands for (``depth``: its nesting level)."""
         if depth > _MAX_DEPTH:
             raise CheckpointError("corrupted checkpoint: the structure is nested too deeply")
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -801,36 +800,9 @@ class _Decoder:
                                   f"{_dumps(node)[:80]}")
         tag = node["T"]
         if tag in ("list", "tuple", "size"):
-            items = node.get("items")
-            if not isinstance(items, list):
-                raise CheckpointError(f"corrupted checkpoint: a {tag} node has no item list")
-            values = [self.decode(v, depth + 1) for v in items]
-            if tag == "list":
-                return values
-            if tag == "size":
-                from ember.tensor import Size
-
-                if not all(_is_int(v) and 0 <= v <= _MAX_INDEX for v in values):
-                    raise CheckpointError("corrupted checkpoint: a size holds a value that is "
-                                          "not a dimension")
-
-                return Size(values)
-            return tuple(values)
+            return self._sequence(tag, node, depth)
         if tag in ("dict", "odict"):
-            items = node.get("items")
-            if not isinstance(items, list) or not all(isinstance(p, list) and len(p) == 2
-                                                      for p in items):
-                raise CheckpointError("corrupted checkpoint: a dict node needs [key, value] pairs")
-            out = OrderedDict() if tag == "odict" else {}
-            for k, v in items:
-                key = self.decode(k, depth + 1)
-                try:
-                    hash(key)
-                except TypeError:
-                    raise CheckpointError(f"corrupted checkpoint: unhashable dict key "
-                                          f"{key!r}"[:200]) from None
-                out[key] = self.decode(v, depth + 1)
-            return out
+            return self._mapping(tag, node, depth)
         if tag == "tensor":
             return self._tensor(node)
         if tag == "ndarray":
@@ -841,30 +813,45 @@ class _Decoder:
             if arr.ndim != 0:
                 raise CheckpointError("corrupted checkpoint: a NumPy scalar must be 0-d")
             return arr[()]
-        if tag == "float" and node.get("v") in ("nan", "inf", "-inf"):
-            return float(node["v"])
-        if tag == "dtype" and isinstance(node.get("v"), str) and node["v"] in _dtype._FROM_NAME:
-            return _dtype.as_dtype(node["v"])
-        if tag == "device" and isinstance(node.get("v"), str):
-            if not _DEVICE.fullmatch(node["v"]):
-                raise CheckpointError(f"corrupted checkpoint: unknown device "
-                                      f"{node['v']!r}"[:200])
-            return _device(node["v"])
-        if tag == "bytes" and isinstance(node.get("v"), str):
-            try:
-                return base64.b64decode(node["v"], validate=True)
-            except ValueError:
-                raise CheckpointError("corrupted checkpoint: invalid base64 bytes") from None
-        if tag == "generator" and all(_is_int(node.get(k)) and 0 <= node[k] < 2 ** 64
-                                      for k in ("seed", "offset")):
-            from ember.random import Generator
+        decoder = _VALUE_DECODERS.get(tag)
+        value = _UNKNOWN if decoder is None else decoder(node)
+        if value is _UNKNOWN:
+            raise CheckpointError(f"corrupted checkpoint: unknown structure node "
+                                  f"{_dumps(node)[:80]}")
+        return value
 
-            g = Generator()
-            g.manual_seed(node["seed"])
-            g.set_offset(node["offset"])
-            return g
-        raise CheckpointError(f"corrupted checkpoint: unknown structure node "
-                              f"{_dumps(node)[:80]}")
+    def _sequence(self, tag: str, node, depth: int):
+        items = node.get("items")
+        if not isinstance(items, list):
+            raise CheckpointError(f"corrupted checkpoint: a {tag} node has no item list")
+        values = [self.decode(v, depth + 1) for v in items]
+        if tag == "list":
+            return values
+        if tag == "size":
+            from ember.tensor import Size
+
+            if not all(_is_int(v) and 0 <= v <= _MAX_INDEX for v in values):
+                raise CheckpointError("corrupted checkpoint: a size holds a value that is "
+                                      "not a dimension")
+
+            return Size(values)
+        return tuple(values)
+
+    def _mapping(self, tag: str, node, depth: int):
+        items = node.get("items")
+        if not isinstance(items, list) or not all(isinstance(p, list) and len(p) == 2
+                                                  for p in items):
+            raise CheckpointError("corrupted checkpoint: a dict node needs [key, value] pairs")
+        out = OrderedDict() if tag == "odict" else {}
+        for k, v in items:
+            key = self.decode(k, depth + 1)
+            try:
+                hash(key)
+            except TypeError:
+                raise CheckpointError(f"corrupted checkpoint: unhashable dict key "
+                                      f"{key!r}"[:200]) from None
+            out[key] = self.decode(v, depth + 1)
+        return out
 
     def _tensor(self, node):
         name, arr = self._array(node)
@@ -890,6 +877,50 @@ class _Decoder:
         return t
 
 
+_UNKNOWN = object()  # what a value decoder returns for a node it does not recognise
+
+
+def _float_value(node):
+    return float(node["v"]) if node.get("v") in ("nan", "inf", "-inf") else _UNKNOWN
+
+
+def _dtype_value(node):
+    if isinstance(node.get("v"), str) and node["v"] in _dtype._FROM_NAME:
+        return _dtype.as_dtype(node["v"])
+    return _UNKNOWN
+
+
+def _device_value(node):
+    if not isinstance(node.get("v"), str):
+        return _UNKNOWN
+    if not _DEVICE.fullmatch(node["v"]):
+        raise CheckpointError(f"corrupted checkpoint: unknown device {node['v']!r}"[:200])
+    return _device(node["v"])
+
+
+def _bytes_value(node):
+    if not isinstance(node.get("v"), str):
+        return _UNKNOWN
+    try:
+        return base64.b64decode(node["v"], validate=True)
+    except ValueError:
+        raise CheckpointError("corrupted checkpoint: invalid base64 bytes") from None
+
+
+def _generator_value(node):
+    if not all(_is_int(node.get(k)) and 0 <= node[k] < 2 ** 64 for k in ("seed", "offset")):
+        return _UNKNOWN
+    from ember.random import Generator
+
+    g = Generator()
+    g.manual_seed(node["seed"])
+    g.set_offset(node["offset"])
+    return g
+
+
+#: decoders of the leaf nodes that ``_Encoder.encode`` tags, by tag
+_VALUE_DECODERS = {"float": _float_value, "dtype": _dtype_value, "device": _device_value,
+                   "bytes": _bytes_value, "generator": _generator_value}
 
 
 _NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
