@@ -532,6 +532,48 @@ def _as_values(values, dtype) -> Tensor:
     return values
 
 
+def _coo_size(size, idx: np.ndarray, vals: Tensor) -> tuple[tuple, bool]:
+    """The full size of a COO tensor, checked against its indices and values, and whether
+    the indices were bounds-checked on the way (they are when the size is inferred)."""
+    sd, nnz = idx.shape
+    dd = vals.ndim - 1
+    if size is not None:
+        size = tuple(int(n) for n in size)
+        if len(size) != sd + dd:
+            raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: "
+                               f"len(size) = {len(size)}, sparse_dim = {sd}, dense_dim = {dd}")
+    if vals.shape[0] != nnz:
+        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: "
+                           f"{nnz}, nnz from values: {vals.shape[0]}")
+    if size is None:
+        if nnz:
+            lows = idx.min(axis=1)
+            for d in range(sd):
+                if lows[d] < 0:
+                    raise RuntimeError(f"found negative index {lows[d]} for dim {d}")
+        highs = idx.max(axis=1) + 1 if nnz else np.zeros(sd, dtype=np.int64)
+        return tuple(int(h) for h in highs) + tuple(vals.shape[1:]), True
+    if any(n < 0 for n in size):
+        raise RuntimeError("numel: integer multiplication overflow")
+    if tuple(vals.shape[1:]) != size[sd:]:
+        raise RuntimeError(f"values has incorrect size, expected {[nnz, *size[sd:]]}, got "
+                           f"{list(vals.shape)}")
+    return size, False
+
+
+def _construction_values(vals: Tensor, requires_grad: bool) -> Tensor:
+    """The values a new COO tensor holds: a fresh leaf when ``requires_grad``, else recorded
+    through the construction when ``vals`` has history."""
+    if requires_grad:
+        if not vals.is_floating_point():
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        return vals.detach().requires_grad_()
+    if vals.requires_grad:
+        return _Construct.apply(vals)
+    return vals
+
+
 def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=None,
                       pin_memory: bool = False, requires_grad: bool = False,
                       check_invariants: bool | None = None,
@@ -576,32 +618,7 @@ def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=Non
         vals = vals.reshape(1)
     if idx.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(idx.shape)}")
-    sd, nnz = idx.shape
-    dd = vals.ndim - 1
-    if size is not None:
-        size = tuple(int(n) for n in size)
-        if len(size) != sd + dd:
-            raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: "
-                               f"len(size) = {len(size)}, sparse_dim = {sd}, dense_dim = {dd}")
-    if vals.shape[0] != nnz:
-        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: "
-                           f"{nnz}, nnz from values: {vals.shape[0]}")
-    checked = False
-    if size is None:
-        if nnz:
-            lows = idx.min(axis=1)
-            for d in range(sd):
-                if lows[d] < 0:
-                    raise RuntimeError(f"found negative index {lows[d]} for dim {d}")
-        highs = idx.max(axis=1) + 1 if nnz else np.zeros(sd, dtype=np.int64)
-        size = tuple(int(h) for h in highs) + tuple(vals.shape[1:])
-        checked = True
-    else:
-        if any(n < 0 for n in size):
-            raise RuntimeError("numel: integer multiplication overflow")
-        if tuple(vals.shape[1:]) != size[sd:]:
-            raise RuntimeError(f"values has incorrect size, expected {[nnz, *size[sd:]]}, got "
-                               f"{list(vals.shape)}")
+    size, checked = _coo_size(size, idx, vals)
     if check_invariants is None:
         check_invariants = check_sparse_tensor_invariants.is_enabled()
     if check_invariants:
@@ -610,14 +627,8 @@ def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=Non
         if is_coalesced and not _sorted_unique(idx):
             raise RuntimeError("cannot set is_coalesced to true if indices correspond to "
                                "uncoalesced COO tensor")
-    coalesced = nnz <= 1 if is_coalesced is None else bool(is_coalesced)
-    if requires_grad:
-        if not vals.is_floating_point():
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
-                               "gradients")
-        vals = vals.detach().requires_grad_()
-    elif vals.requires_grad:
-        vals = _Construct.apply(vals)
+    coalesced = idx.shape[1] <= 1 if is_coalesced is None else bool(is_coalesced)
+    vals = _construction_values(vals, requires_grad)
     return SparseTensor._make(idx, vals, size, coalesced, checked)
 
 
