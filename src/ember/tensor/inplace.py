@@ -1,0 +1,334 @@
+"""The Tensor's in-place methods: ``x.add_(y)``, ``x.fill_(v)``, ``x.normal_()``, ``x.t_()`` ...
+
+Each runs its op out of place and writes the result back with autograd's rules
+(:func:`ember.autograd.history.record_inplace`), except on the hot path of an optimizer step:
+when nothing is recorded, ``add_``/``sub_``/``mul_``/``div_`` write straight into storage.
+:func:`ember.tensor.methods.attach` gives these methods to the Tensor class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember import _dtype
+from ember import ops as _ops
+from ember import random as _random
+from ember._shapes import reduce_grad
+from ember.autograd import history
+from ember.autograd.function import ArrayFunction, ops_observed
+from ember.autograd.grad_mode import _state
+from ember.ops._util import broadcast_error as _broadcast_error
+from ember.tensor.core import Tensor, _check_overflow
+
+__all__ = ["Fill", "InplaceMethods"]
+
+
+class Fill(ArrayFunction):
+    """``x`` replaced by ``values`` broadcast to its shape: what fill_, copy_ and the
+    in-place samplers record. The old contents get a zero gradient, ``values`` the rest."""
+
+    @staticmethod
+    def forward(ctx, x, values):
+        out = np.empty_like(x)
+        np.copyto(out, values, casting="unsafe")
+        if isinstance(values, np.ndarray):
+            ctx.values_meta = (values.shape, values.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_values = None
+        if ctx.needs_input_grad[1]:
+            grad_values = reduce_grad(grad, *ctx.values_meta)
+        return np.zeros_like(grad), grad_values
+
+
+class InplaceMethods:
+    """The in-place methods :func:`ember.tensor.methods.attach` gives to the Tensor."""
+
+    # -- in-place operations ---------------------------------------------------------------
+    def _inplace(self, op, *args, **kwargs) -> Tensor:
+        """``self.op_(*args)`` with autograd's rules (:func:`history.record_inplace`)."""
+        fill = op is Fill.apply and _is_one_value(args)
+        return history.record_inplace(self, op, *args, fill=fill, **kwargs)
+
+    _check_inplace = history.check_inplace
+    _write = history.write
+    _make_view_of = history.make_view_of
+    _set_history = history.set_history
+
+    def _overwrite(self, values, fill: bool = False) -> Tensor:
+        """Replaces the contents with ``values`` (one value if ``fill``); no gradient flows to
+        the old contents."""
+        if _state.enabled and self._requires_grad:
+            return self._inplace(Fill.apply, values)
+        history.write(self, values, fill)
+        return self
+
+    def _fast_inplace(self, ufunc, other, alpha=None) -> bool:
+        """In-place ufunc straight into storage when nothing is recorded (the optimizer path).
+
+        Returns False (having done nothing) when the general path is needed.
+        """
+        if _state.enabled and (self._requires_grad or (isinstance(other, Tensor) and
+                                                       other._requires_grad)):
+            return False
+        if ops_observed():  # an exporter or profiler watches the ops: take the recorded path
+            return False
+        o = other._data if isinstance(other, Tensor) else other
+        if isinstance(o, np.ndarray):
+            try:
+                if np.broadcast_shapes(o.shape, self._data.shape) != self._data.shape:
+                    return False
+            except ValueError:  # not broadcastable: the general path raises PyTorch's error
+                return False
+        history.refuse_internal_overlap(self._data)
+        if isinstance(o, np.ndarray):
+            history.refuse_partial_overlap(self._data, (o,))
+        if alpha is not None and alpha != 1:
+            o = o * alpha
+        if not _dtype.is_floating(self._data.dtype) and (
+                ufunc is np.true_divide or self._data.dtype.kind == "b"
+                or isinstance(o, float) or np.result_type(self._data, o).kind == "f"):
+            return False  # the general path applies PyTorch's promotion and cast checks
+        try:
+            with np.errstate(all="ignore"):
+                ufunc(self._data, o, out=self._data, casting="unsafe")
+        except ValueError:
+            history.raise_if_unwritable(self._data)
+            raise
+        self._version_counter.value += 1
+        return True
+
+    def add_(self, other, *, alpha=1) -> Tensor:
+        if self._fast_inplace(np.add, other, alpha):
+            return self
+        return self._inplace(_ops.add, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1) -> Tensor:
+        if self._fast_inplace(np.subtract, other, alpha):
+            return self
+        return self._inplace(_ops.sub, other, alpha=alpha)
+
+    def mul_(self, other) -> Tensor:
+        if self._fast_inplace(np.multiply, other):
+            return self
+        return self._inplace(_ops.mul, other)
+
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        if rounding_mode is None and self._fast_inplace(np.true_divide, other):
+            return self
+        return self._inplace(_ops.div, other, rounding_mode=rounding_mode)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace(_ops.pow, exponent)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        return self._inplace(_ops.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        return self._inplace(_ops.addcdiv, tensor1, tensor2, value=value)
+
+    def lerp_(self, end, weight) -> Tensor:
+        return self._inplace(_ops.lerp, end, weight)
+
+    def neg_(self) -> Tensor:
+        return self._inplace(_ops.neg)
+
+    def exp_(self) -> Tensor:
+        return self._inplace(_ops.exp)
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace(_ops.sqrt)
+
+    def abs_(self) -> Tensor:
+        return self._inplace(_ops.abs)
+
+    def relu_(self) -> Tensor:
+        return self._inplace(_ops.relu)
+
+    def sigmoid_(self) -> Tensor:
+        return self._inplace(_ops.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return self._inplace(_ops.tanh)
+
+    # the in-place forms of the element-wise ops: ``x.op_(...)`` is ``x.copy_(x.op(...))``
+    # with PyTorch's checks (result dtype and shape must fit x) and x's history updated
+    def floor_(self): return self._inplace(_ops.floor)
+    def ceil_(self): return self._inplace(_ops.ceil)
+    def round_(self, *, decimals=0): return self._inplace(_ops.round, decimals=decimals)
+    def trunc_(self): return self._inplace(_ops.trunc)
+    def frac_(self): return self._inplace(_ops.frac)
+    def sign_(self): return self._inplace(_ops.sign)
+    def sgn_(self): return self._inplace(_ops.sgn)
+    def log_(self): return self._inplace(_ops.log)
+    def log2_(self): return self._inplace(_ops.log2)
+    def log10_(self): return self._inplace(_ops.log10)
+    def log1p_(self): return self._inplace(_ops.log1p)
+    def expm1_(self): return self._inplace(_ops.expm1)
+    def exp2_(self): return self._inplace(_ops.exp2)
+    def sin_(self): return self._inplace(_ops.sin)
+    def cos_(self): return self._inplace(_ops.cos)
+    def tan_(self): return self._inplace(_ops.tan)
+    def asin_(self): return self._inplace(_ops.asin)
+    def acos_(self): return self._inplace(_ops.acos)
+    def atan_(self): return self._inplace(_ops.atan)
+    def sinh_(self): return self._inplace(_ops.sinh)
+    def cosh_(self): return self._inplace(_ops.cosh)
+    def rsqrt_(self): return self._inplace(_ops.rsqrt)
+    def reciprocal_(self): return self._inplace(_ops.reciprocal)
+    def erf_(self): return self._inplace(_ops.erf)
+    def square_(self): return self._inplace(_ops.square)
+    def logit_(self, eps=None): return self._inplace(_ops.logit, eps)
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace(_ops.nan_to_num, nan, posinf, neginf)
+    def remainder_(self, other): return self._inplace(_ops.remainder, other)
+    def fmod_(self, other): return self._inplace(_ops.fmod, other)
+    def floor_divide_(self, other): return self._inplace(_ops.floor_divide, other)
+    def atan2_(self, other): return self._inplace(_ops.atan2, other)
+    def bitwise_and_(self, other): return self._inplace(_ops.bitwise_and, other)
+    def bitwise_or_(self, other): return self._inplace(_ops.bitwise_or, other)
+    def bitwise_xor_(self, other): return self._inplace(_ops.bitwise_xor, other)
+    def bitwise_not_(self): return self._inplace(_ops.bitwise_not)
+    def logical_not_(self): return self._inplace(_ops.logical_not)
+    def logical_and_(self, other): return self._inplace(_ops.logical_and, other)
+    def logical_or_(self, other): return self._inplace(_ops.logical_or, other)
+    def logical_xor_(self, other): return self._inplace(_ops.logical_xor, other)
+    def tril_(self, diagonal=0): return self._inplace(_ops.tril, diagonal)
+    def triu_(self, diagonal=0): return self._inplace(_ops.triu, diagonal)
+    def cumsum_(self, dim, *, dtype=None): return self._inplace(_ops.cumsum, dim, dtype=dtype)
+    def cumprod_(self, dim, *, dtype=None): return self._inplace(_ops.cumprod, dim, dtype=dtype)
+    absolute_ = abs_
+    negative_ = neg_
+    multiply_ = mul_
+    subtract_ = sub_
+    divide_ = true_divide_ = div_
+    arctan2_ = atan2_
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._inplace(_ops.clamp, min, max)
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._inplace(_ops.masked_fill, mask, value)
+
+    def zero_(self) -> Tensor:
+        """Fills with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        """Fills with ``value`` (a number or a one-element tensor) in place."""
+        if isinstance(value, Tensor):
+            if value._data.size != 1 or value._data.ndim > 1:
+                raise RuntimeError(
+                    "fill_ only supports 0-dimension value tensor but got tensor with "
+                    f"{value._data.ndim} dimensions."
+                )
+            if _state.enabled and value._requires_grad:
+                return self._inplace(Fill.apply, value.reshape(()))
+            value = value._data
+        elif isinstance(value, float):
+            _check_overflow(np.asarray(value), self._data.dtype)
+        return self._overwrite(value, fill=np.ndim(value) == 0)
+
+    def copy_(self, src, non_blocking=False) -> Tensor:
+        """Copies ``src`` (broadcast and cast) into this tensor; differentiable w.r.t. src."""
+        if isinstance(src, Tensor):
+            try:
+                shape = np.broadcast_shapes(src._data.shape, self._data.shape)
+            except ValueError:
+                raise _broadcast_error(self, src) from None
+            if shape != self._data.shape:
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match "
+                                   f"the broadcast shape {list(shape)}")
+            if _state.enabled and src._requires_grad:
+                return self._inplace(Fill.apply, src)
+            history.refuse_partial_overlap(self._data, (src,))
+            src = src._data
+        return self._overwrite(src)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+        """Fills with samples from U[a, b) in place."""
+        return self._overwrite(
+            _random.uniform_array(self._data.shape, self._data.dtype, a, b, generator))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+        """Fills with samples from N(mean, std**2) in place."""
+        return self._overwrite(
+            _random.normal_array(self._data.shape, self._data.dtype, mean, std, generator))
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """Fills with 0/1 samples, 1 with probability ``p``, in place."""
+        prob = p._data if isinstance(p, Tensor) else p
+        return self._overwrite(_random.bernoulli_array(self._data.shape, prob, generator))
+
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        """Fills with integers uniform on ``[from_, to)`` (``random_(to)``: ``[0, to)``)."""
+        if to is None:
+            from_, to = 0, from_ if from_ else _random.default_random_upper(self._data.dtype)
+        return self._overwrite(_random.randint_array(from_, to, self._data.shape, generator))
+
+    def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+        """Fills with samples from the exponential distribution of rate ``lambd``."""
+        u = _random.uniform_array(self._data.shape, np.float64, 0.0, 1.0, generator)
+        return self._overwrite(-np.log1p(-u) / lambd)
+
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
+
+    def apply_(self, fn):
+        """Applies a Python function to every element in place (slow; for tests)."""
+        flat = self._data.reshape(-1)
+        for i in range(flat.size):
+            flat[i] = fn(flat[i].item())
+        self._version_counter.value += 1
+        return self
+
+    def squeeze_(self, dim=None) -> Tensor:
+        return history.record_inplace_view(self, _ops.squeeze, dim)
+
+    def unsqueeze_(self, dim) -> Tensor:
+        return history.record_inplace_view(self, _ops.unsqueeze, dim)
+
+    def t_(self) -> Tensor:
+        return history.record_inplace_view(self, _ops.t)
+
+    def transpose_(self, dim0, dim1) -> Tensor:
+        return history.record_inplace_view(self, _ops.transpose, dim0, dim1)
+
+    swapaxes_ = swapdims_ = transpose_
+
+    def resize_(self, *size):
+        """Gives the tensor a new shape in place (elements beyond the old ones are unspecified)."""
+        shape = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        self._data = np.resize(self._data, tuple(shape))
+        return self
+
+    def index_fill_(self, dim, index, value) -> Tensor:
+        return self._inplace(_ops.index_fill, dim, index, value)
+
+    def index_copy_(self, dim, index, source) -> Tensor:
+        return self._inplace(_ops.index_copy, dim, index, source)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._inplace(_ops.scatter, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(_ops.scatter_add, dim, index, src)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace(_ops.index_add, dim, index, source, alpha=alpha)
+
+
+def _is_one_value(args: tuple) -> bool:
+    """True if ``args`` is a single number or 0-d tensor (a fill of one value)."""
+    if len(args) != 1:
+        return False
+    value = args[0]._data if isinstance(args[0], Tensor) else args[0]
+    return np.ndim(value) == 0
