@@ -12,19 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ember._dtype import scalar_type_name
 from ember.autograd.function import ArrayFunction
 from ember.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
-
-_SCALAR_NAMES = {
-    "float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-}
-
-
-def _scalar_name(dtype: np.dtype) -> str:
-    return _SCALAR_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
 
 def sliding_windows(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple,
@@ -42,33 +34,27 @@ def sliding_windows(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tupl
     )
 
 
-def col2im_add(target: np.ndarray, cols: np.ndarray, stride: tuple, dilation: tuple) -> None:
+def col2im_add(target: np.ndarray, cols: np.ndarray, stride: tuple, dilation: tuple,
+               channels_last: bool = False) -> None:
     """Adds ``cols`` ``(N, C, kh, kw, Ho, Wo)`` back into ``target`` ``(N, C, H, W)``.
 
     The adjoint of :func:`sliding_windows`: one strided slice-add per kernel tap, so
-    overlapping windows accumulate.
+    overlapping windows accumulate. With ``channels_last``, ``target`` is ``(N, H, W, *C)``
+    and ``cols`` ``(N, Ho, Wo, *C, kh, kw)``: faster when output rows are short.
     """
-    kh, kw, ho, wo = cols.shape[2:]
+    if channels_last:
+        (ho, wo), (kh, kw) = cols.shape[1:3], cols.shape[-2:]
+        lead = (slice(None),)
+    else:
+        kh, kw, ho, wo = cols.shape[2:]
+        lead = (slice(None), slice(None))
     for i in range(kh):
         h0 = i * dilation[0]
         hs = slice(h0, h0 + stride[0] * (ho - 1) + 1, stride[0])
         for j in range(kw):
             w0 = j * dilation[1]
-            target[:, :, hs, w0:w0 + stride[1] * (wo - 1) + 1:stride[1]] += cols[:, :, i, j]
-
-
-def col2im_add_channels_last(target: np.ndarray, cols: np.ndarray, stride: tuple,
-                             dilation: tuple) -> None:
-    """:func:`col2im_add` for ``target`` ``(N, H, W, *C)`` and ``cols``
-    ``(N, Ho, Wo, *C, kh, kw)``: faster when output rows are short."""
-    ho, wo = cols.shape[1:3]
-    kh, kw = cols.shape[-2:]
-    for i in range(kh):
-        h0 = i * dilation[0]
-        hs = slice(h0, h0 + stride[0] * (ho - 1) + 1, stride[0])
-        for j in range(kw):
-            w0 = j * dilation[1]
-            target[:, hs, w0:w0 + stride[1] * (wo - 1) + 1:stride[1]] += cols[..., i, j]
+            tap = cols[..., i, j] if channels_last else cols[:, :, i, j]
+            target[(*lead, hs, slice(w0, w0 + stride[1] * (wo - 1) + 1, stride[1]))] += tap
 
 
 def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
@@ -136,7 +122,7 @@ class Convolution(ArrayFunction):
                 gcols = gt * wg if o == groups else np.matmul(gt, wg)  # (N, G, L, K)
                 gcols = gcols.reshape(n, groups, ho, wo, cg, kh, kw).transpose(0, 2, 3, 1, 4, 5, 6)
                 gxp = np.zeros((n, padded[2], padded[3], groups, cg), dtype=grad.dtype)
-                col2im_add_channels_last(gxp, gcols, stride, dilation)
+                col2im_add(gxp, gcols, stride, dilation, channels_last=True)
                 gx = gxp[:, top:top + h, left:left + wd].reshape(n, h, wd, c).transpose(0, 3, 1, 2)
             gx = np.ascontiguousarray(gx).reshape(shapes[0])
         if ctx.needs_input_grad[1]:
@@ -235,10 +221,8 @@ def _expand(value, n: int, name: str) -> tuple:
     return (int(value),) * n
 
 
-def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, nd: int):
-    """Validates the arguments as PyTorch does and applies :class:`Convolution`."""
-    name = f"conv{nd}d"
-    xs, ws = tuple(input.shape), tuple(weight.shape)
+def _check_input(xs: tuple, ws: tuple, nd: int, name: str, weight_message: str) -> tuple:
+    """PyTorch's checks of the input's and weight's ranks; returns the batched input shape."""
     if len(xs) not in (nd + 1, nd + 2):
         raise RuntimeError(
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
@@ -246,26 +230,26 @@ def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups
         )
     batched = xs if len(xs) == nd + 2 else (1, *xs)
     if len(ws) != nd + 2:
-        raise RuntimeError(
-            f"Expected {len(ws)}-dimensional input for {len(ws)}-dimensional weight {list(ws)}, "
-            f"but got {len(batched)}-dimensional input of size {list(batched)} instead"
-        )
-    stride = _expand(stride, nd, "stride")
-    dilation = _expand(dilation, nd, "dilation")
-    kernel = ws[2:]
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = ((0, 0),) * nd
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            # PyTorch's rule: the odd one out of an even total goes to the end
-            totals = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
-            pads = tuple((t // 2, t - t // 2) for t in totals)
-        else:
-            raise RuntimeError(f"Invalid padding string: {padding!r}")
-    else:
-        pads = tuple((p, p) for p in _expand(padding, nd, "padding"))
+        raise RuntimeError(weight_message.format(n=len(batched), batched=list(batched)))
+    return batched
+
+
+def _conv_pads(padding, stride: tuple, dilation: tuple, kernel: tuple, nd: int) -> tuple:
+    """``((lo, hi), ...)`` per spatial dim from an int, a sequence, ``'valid'`` or ``'same'``."""
+    if not isinstance(padding, str):
+        return tuple((p, p) for p in _expand(padding, nd, "padding"))
+    if padding == "valid":
+        return ((0, 0),) * nd
+    if padding != "same":
+        raise RuntimeError(f"Invalid padding string: {padding!r}")
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    # PyTorch's rule: the odd one out of an even total goes to the end
+    totals = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
+    return tuple((t // 2, t - t // 2) for t in totals)
+
+
+def _check_positive(stride: tuple, pads: tuple, dilation: tuple, groups: int) -> None:
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(p < 0 for pair in pads for p in pair):
@@ -274,6 +258,11 @@ def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups
         raise RuntimeError("non-positive dilation is not supported")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+
+
+def _check_shapes(batched: tuple, ws: tuple, bias, groups: int, pads: tuple,
+                  dilation: tuple) -> None:
+    """PyTorch's checks of groups, channels, bias and kernel size for a convolution."""
     if ws[0] < groups or ws[0] % groups:
         what = "at least" if ws[0] < groups else "divisible by"
         raise RuntimeError(
@@ -291,28 +280,50 @@ def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups
             f"elements, but got bias of size {list(bias.shape)} instead"
         )
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(batched[2:], pads, strict=True))
-    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel, strict=True))
+    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, ws[2:], strict=True))
     if any(e > p for e, p in zip(effective, padded, strict=True)):
         raise RuntimeError(
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
             f"Kernel size: ({' x '.join(map(str, effective))}). Kernel size can't be greater "
             "than actual input size"
         )
+
+
+def _check_dtypes(input: Tensor, weight: Tensor, bias=None) -> None:
     if input.dtype != weight.dtype:
         raise RuntimeError(
-            f"expected scalar type {_scalar_name(input._data.dtype)} but found "
-            f"{_scalar_name(weight._data.dtype)}"
+            f"expected scalar type {scalar_type_name(input._data.dtype)} but found "
+            f"{scalar_type_name(weight._data.dtype)}"
         )
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(
-            f"Input type ({_scalar_name(input._data.dtype).lower()}) and bias type "
-            f"({_scalar_name(bias._data.dtype).lower()}) should be the same"
+            f"Input type ({scalar_type_name(input._data.dtype).lower()}) and bias type "
+            f"({scalar_type_name(bias._data.dtype).lower()}) should be the same"
         )
-    if nd == 1:  # a 1-D convolution is a 2-D one over a height of 1
-        x4, w4 = (*batched[:2], 1, *batched[2:]), (*ws[:2], 1, *ws[2:])
-        stride, dilation, pads = (1, *stride), (1, *dilation), ((0, 0), *pads)
-    else:
-        x4, w4 = batched, ws
+
+
+def _as_2d(batched: tuple, ws: tuple, stride: tuple, dilation: tuple, pads: tuple) -> tuple:
+    """The canonical 2-D geometry: a 1-D convolution is a 2-D one over a height of 1."""
+    if len(ws) == 4:
+        return batched, ws, stride, dilation, pads
+    return ((*batched[:2], 1, *batched[2:]), (*ws[:2], 1, *ws[2:]), (1, *stride),
+            (1, *dilation), ((0, 0), *pads))
+
+
+def _conv(input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, nd: int):
+    """Validates the arguments as PyTorch does and applies :class:`Convolution`."""
+    xs, ws = tuple(input.shape), tuple(weight.shape)
+    batched = _check_input(
+        xs, ws, nd, f"conv{nd}d",
+        f"Expected {len(ws)}-dimensional input for {len(ws)}-dimensional weight {list(ws)}, "
+        f"but got {{n}}-dimensional input of size {{batched}} instead")
+    stride = _expand(stride, nd, "stride")
+    dilation = _expand(dilation, nd, "dilation")
+    pads = _conv_pads(padding, stride, dilation, ws[2:], nd)
+    _check_positive(stride, pads, dilation, groups)
+    _check_shapes(batched, ws, bias, groups, pads, dilation)
+    _check_dtypes(input, weight, bias)
+    x4, w4, stride, dilation, pads = _as_2d(batched, ws, stride, dilation, pads)
     return Convolution.apply(
         input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups,
         shapes=(xs, ws, x4, w4),
@@ -371,27 +382,15 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 def _conv_transpose(input: Tensor, weight: Tensor, bias, stride, padding, output_padding,
                     groups, dilation, nd: int):
     """Validates the arguments as PyTorch does and applies :class:`TransposedConvolution`."""
-    name = f"conv_transpose{nd}d"
     xs, ws = tuple(input.shape), tuple(weight.shape)
-    if len(xs) not in (nd + 1, nd + 2):
-        raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
-            f"input of size: {list(xs)}")
-    batched = xs if len(xs) == nd + 2 else (1, *xs)
-    if len(ws) != nd + 2:
-        raise RuntimeError(f"weight should have {nd + 2} dimensions, got {len(ws)}")
+    batched = _check_input(xs, ws, nd, f"conv_transpose{nd}d",
+                           f"weight should have {nd + 2} dimensions, got {len(ws)}")
     stride = _expand(stride, nd, "stride")
     dilation = _expand(dilation, nd, "dilation")
     padding = _expand(padding, nd, "padding")
     output_padding = _expand(output_padding, nd, "output_padding")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("non-positive dilation is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
+    pads = tuple((p, p) for p in padding)
+    _check_positive(stride, pads, dilation, groups)
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation,
                                                     strict=True)):
         axes = ("height", "width") if nd == 2 else ("width",)
@@ -418,17 +417,9 @@ def _conv_transpose(input: Tensor, weight: Tensor, bias, stride, padding, output
     if any(size <= 0 for size in sizes):
         raise RuntimeError(f"Given input size per channel: {list(batched[2:])}. Calculated "
                            f"output size per channel: {sizes}. Output size is too small")
-    if input.dtype != weight.dtype:
-        raise RuntimeError(
-            f"expected scalar type {_scalar_name(input._data.dtype)} but found "
-            f"{_scalar_name(weight._data.dtype)}")
-    pads = tuple((p, p) for p in padding)
-    if nd == 1:  # a 1-D transposed convolution is a 2-D one over a height of 1
-        x4, w4 = (*batched[:2], 1, *batched[2:]), (*ws[:2], 1, *ws[2:])
-        stride, dilation, pads = (1, *stride), (1, *dilation), ((0, 0), *pads)
-        output_padding = (0, *output_padding)
-    else:
-        x4, w4 = batched, ws
+    _check_dtypes(input, weight)
+    x4, w4, stride, dilation, pads = _as_2d(batched, ws, stride, dilation, pads)
+    output_padding = (0,) * (2 - nd) + output_padding
     return TransposedConvolution.apply(
         input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups,
         output_padding=output_padding, shapes=(xs, ws, x4, w4))
