@@ -1,10 +1,11 @@
 """Layers for people who backpropagate by hand (seed 002): NumPy in, NumPy out.
 
 Each layer has ``forward(x, ...)`` and ``backward(grad)`` on plain ``numpy.ndarray`` values and
-keeps what its backward needs between the two calls. :class:`DropoutLayer` runs Ember's fused
-dropout kernels: ``p`` is the probability of *dropping* an element (PyTorch's meaning), kept
-elements are scaled by ``1 / (1 - p)`` exactly as ``ember.nn.functional.dropout`` rounds it, and
-the mask is kept bit-packed (1 bit per element) for the backward.
+keeps what its backward needs between the two calls. :class:`DropoutLayer` runs the array core of
+``ember.nn.functional.dropout`` (``dropout_array``): ``p`` is the probability of *dropping* an
+element (PyTorch's meaning), and for the same generator state it draws the very masks
+``F.dropout`` draws, with the same rounding; the mask is kept bit-packed (1 bit per element)
+for the backward.
 
 Example (seed 004's manual MLP)::
 
@@ -18,11 +19,11 @@ Example (seed 004's manual MLP)::
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ember import memory
-from ember.kernels.loader import dropout_kernels
-from ember.kernels.reference import mask_nbytes, unpack_bits
+from ember.nn.functional.dropout import check_p, dropout_array, dropout_array_backward
 from ember.random import Generator, _gen
 
 __all__ = ["DropoutLayer", "Linear", "ReLU", "SoftmaxCrossEntropy"]
@@ -64,27 +65,25 @@ class DropoutLayer:
     """
 
     def __init__(self, p: float, *, generator: Generator | None = None) -> None:
-        if not (p >= 0.0 and p <= 1.0):
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        check_p(p, reject_nan=True)
         self.p = float(p)
         self.generator = generator
         self._shape: tuple | None = None
         self._dtype = None
-        self._bits: np.ndarray | None = None  # packed mask, 1 bit per element
+        self._state = None  # the last training forward's DropoutState
+        self._bits: np.ndarray | None = None  # its packed mask, 1 bit per element
         self._mode = None  # 'identity', 'zero' or 'mask'
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         """Applies dropout in training (a new array), the identity otherwise.
 
         Args:
-            x: input of any shape (integer inputs are computed in float64).
+            x: input of any shape (integer inputs are computed in float64, float16 in float32).
             training: apply dropout if True.
 
         Returns:
             An array of ``x``'s shape.
         """
-        from ember.nn.functional.dropout import _spec
-
         x = _as_float(x, "x")
         self._shape, self._dtype = x.shape, x.dtype
         if not training or self.p == 0.0 or x.size == 0:
@@ -96,21 +95,20 @@ class DropoutLayer:
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float32)
             self._dtype = x.dtype
-        spec = _spec(self.p, x.dtype, False)
-        xc = np.ascontiguousarray(x).reshape(-1)
-        out = memory.empty_like(xc)
-        self._bits = np.empty(mask_nbytes(xc.size), dtype=np.uint8)  # all written
-        seed, offset = _gen(self.generator).take(xc.size)
-        kernels = dropout_kernels(xc.size)
-        kernels.dropout_forward(xc, out, seed, offset, spec.threshold, spec.mul, self._bits)
-        self._scale = spec.mul
+        out, self._state, self._bits = dropout_array(x, self.p, _gen(self.generator))
         self._mode = "mask"
-        return out.reshape(x.shape)
+        return out
 
     __call__ = forward
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """``grad * mask / (1 - p)`` with the mask of the last forward.
+
+        Args:
+            grad: the gradient of the last forward's output.
+
+        Returns:
+            The gradient of its input.
 
         Raises:
             RuntimeError: if ``forward`` has not run.
@@ -123,17 +121,15 @@ class DropoutLayer:
             return g.copy()
         if self._mode == "zero":
             return g * g.dtype.type(0)
-        gc = np.ascontiguousarray(g).reshape(-1)
-        out = memory.empty_like(gc)
-        dropout_kernels(gc.size).dropout_backward_from_mask(gc, out, self._bits, self._scale)
-        return out.reshape(self._shape)
+        return dropout_array_backward(g, self._state, self._bits)
 
     @property
     def mask(self) -> np.ndarray | None:
         """The last training forward's keep decisions as a bool array (None otherwise)."""
         if self._mode != "mask":
             return None
-        return unpack_bits(self._bits, int(np.prod(self._shape))).reshape(self._shape)
+        keep = np.unpackbits(self._bits, count=math.prod(self._shape), bitorder="little")
+        return keep.view(np.bool_).reshape(self._shape)
 
 
 class Linear:

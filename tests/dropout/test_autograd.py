@@ -28,10 +28,8 @@ VARIANTS = [
 
 @pytest.fixture(params=["regenerate", "bits"])
 def storage(request):
-    old = F.get_dropout_mask_storage()
-    F.set_dropout_mask_storage(request.param)
-    yield request.param
-    F.set_dropout_mask_storage(old)
+    with F.dropout_mask_storage(request.param):
+        yield request.param
 
 
 @pytest.mark.parametrize("name,shape,kw", VARIANTS)
@@ -61,11 +59,9 @@ def test_gradient_is_grad_times_mask_times_scale(storage):
 
 def test_both_storage_modes_give_identical_results():
     outs = []
-    default = F.get_dropout_mask_storage()
     for mode in ("bits", "regenerate"):
-        F.set_dropout_mask_storage(mode)
         ember.manual_seed(0)  # the same inputs in both modes
-        try:
+        with F.dropout_mask_storage(mode):
             for name, shape, kw in VARIANTS:
                 x = ember.randn(*shape, requires_grad=True)
                 with warnings.catch_warnings():
@@ -74,8 +70,6 @@ def test_both_storage_modes_give_identical_results():
                                          **kw)
                 y.backward(ember.ones(*shape))
                 outs.append((mode, y.detach().numpy(), x.grad.numpy()))
-        finally:
-            F.set_dropout_mask_storage(default)
     half = len(outs) // 2
     for (_, y1, g1), (_, y2, g2) in zip(outs[:half], outs[half:], strict=True):
         assert np.array_equal(y1, y2) and np.array_equal(g1, g2)
@@ -88,6 +82,20 @@ def test_default_storage_is_bits():
 def test_storage_switch_rejects_unknown_modes():
     with pytest.raises(ValueError, match="must be one of"):
         F.set_dropout_mask_storage("bytes")
+    with pytest.raises(ValueError, match="must be one of"), F.dropout_mask_storage("bytes"):
+        pass
+    assert F.get_dropout_mask_storage() == "bits"
+
+
+def test_storage_context_manager_restores_the_previous_mode():
+    x = ember.randn(1000, requires_grad=True)
+    with pytest.raises(KeyError), F.dropout_mask_storage("regenerate"):
+        assert F.get_dropout_mask_storage() == "regenerate"
+        y = F.dropout(x, 0.5)
+        raise KeyError("leaves the block")
+    assert F.get_dropout_mask_storage() == "bits"
+    assert len(y.grad_fn._saved) == 0  # the call inside the block saved no mask
+    assert len(F.dropout(x, 0.5).grad_fn._saved) == 1
 
 
 @pytest.mark.parametrize("name,shape", [("dropout", (1 << 20,)), ("alpha_dropout", (1 << 20,)),
@@ -172,16 +180,12 @@ def test_no_grad_records_nothing():
 
 
 def test_bits_mode_second_backward_without_retain_graph_raises():
-    default = F.get_dropout_mask_storage()
-    F.set_dropout_mask_storage("bits")
-    try:
+    with F.dropout_mask_storage("bits"):
         x = ember.randn(10, requires_grad=True)
         y = F.dropout(x, 0.5)
-        y.sum().backward(retain_graph=False)
-        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
-            y.sum().backward()
-    finally:
-        F.set_dropout_mask_storage(default)
+    y.sum().backward(retain_graph=False)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
 
 
 def test_regenerated_mask_survives_later_generator_use():

@@ -49,20 +49,18 @@ def test_thread_count_invariance(name, storage):
     shape = (64, 32, 8, 16)  # 262144 elements: the parallel kernels
     x = ember.randn(*shape, requires_grad=True)
     g = ember.randn(*shape)
-    default = F.get_dropout_mask_storage()
-    F.set_dropout_mask_storage(storage)
     old = numba.get_num_threads()
     results = []
     try:
         for threads in (1, 2):
             numba.set_num_threads(threads)
             x.grad = None
-            y = getattr(F, name)(x, 0.4, True, generator=ember.Generator().manual_seed(3))
+            with F.dropout_mask_storage(storage):
+                y = getattr(F, name)(x, 0.4, True, generator=ember.Generator().manual_seed(3))
             y.backward(g)
             results.append((y.detach().numpy(), x.grad.numpy()))
     finally:
         numba.set_num_threads(old)
-        F.set_dropout_mask_storage(default)
     (y1, g1), (y2, g2) = results
     assert np.array_equal(y1.view(np.int32), y2.view(np.int32))
     assert np.array_equal(g1.view(np.int32), g2.view(np.int32))

@@ -103,3 +103,24 @@ def test_manual_mlp_with_dropout_learns():
         fc2.step(0.5)
     acc = (ce.probs.argmax(1) == y).mean()
     assert acc > 0.85
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_manual_layer_draws_the_masks_of_functional_dropout(dtype):
+    # One array core under both: the same seed gives the same masks and values call after call
+    # (each call reserves ceil(n / 16) blocks of the stream), and the same gradients.
+    p, shape = 0.3, (37, 11)  # 407 elements: the reservation differs from n / 4 blocks
+    layer = DropoutLayer(p, generator=ember.Generator().manual_seed(4))
+    gen = ember.Generator().manual_seed(4)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        x = rng.standard_normal(shape).astype(dtype)
+        g = rng.standard_normal(shape).astype(dtype)
+        out = layer.forward(x)
+        t = ember.tensor(x, requires_grad=True)
+        y = ember.nn.functional.dropout(t, p, generator=gen)
+        y.backward(ember.tensor(g))
+        assert np.array_equal(layer.mask, y.detach().numpy() != 0)
+        assert np.array_equal(out, y.detach().numpy())
+        assert np.array_equal(layer.backward(g), t.grad.numpy())
+    assert layer.generator.get_offset() == gen.get_offset() == 4 * math.ceil(37 * 11 / 16)

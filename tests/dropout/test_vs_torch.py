@@ -1,7 +1,10 @@
 """Ember's dropout family against torch where torch is deterministic.
 
-* Given the same mask (recovered from torch's output on inputs without zeros), Ember's output
-  and gradient equal torch's bit for bit, for many p and both dtypes.
+* For the same mask, Ember's output and gradient equal torch's bit for bit, for many p and both
+  dtypes. torch draws its own masks, so the mask is Ember's (recovered from Ember's output on
+  inputs without zeros) and torch computes with it through the very operations of its CPU
+  ``_dropout_impl`` (a noise tensor of 0/1, then ``noise.div_(1 - p)`` or the alpha
+  constants, then ``input * noise`` (``.add_(b)``)), with torch's autograd for the gradient.
 * eval / p == 0 return the input itself; p == 1 gives torch's ``x * 0`` (NaN, -0.0).
 * Error and warning texts are torch's own, compared by running both.
 """
@@ -9,6 +12,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 
 import numpy as np
@@ -18,11 +22,11 @@ import torch.nn.functional as TF
 
 import ember
 import ember.nn.functional as F
-from ember.nn.functional.dropout import _apply_given_mask
 
 P_VALUES = [0.001, 0.01, 0.05, 0.1, 0.123456789, 0.2, 0.25, 0.3, 1 / 3, 0.4, 0.45, 0.5, 0.55,
             0.6, 2 / 3, 0.7, 0.75, 0.8, 0.9, 0.95, 0.99, 0.999]
 DTYPES = [(torch.float32, np.float32, np.int32), (torch.float64, np.float64, np.int64)]
+SELU_SAT = 1.7580993408473766
 
 
 def _no_zero_input(shape, tdtype, seed=0):
@@ -36,61 +40,63 @@ def _same_bits(a: np.ndarray, b: np.ndarray, itype) -> bool:
     return a.shape == b.shape and np.array_equal(a.view(itype), b.view(itype))
 
 
+def _torch_dropout_impl(x, keep, p, alpha):
+    """torch's CPU ``_dropout_impl`` (aten/src/ATen/native/Dropout.cpp) with a given mask."""
+    noise = torch.from_numpy(np.ascontiguousarray(keep)).to(x.dtype)  # bernoulli_(1 - p)
+    if not alpha:
+        return x * noise.div_(1 - p)
+    a = 1.0 / math.sqrt((SELU_SAT * SELU_SAT * p + 1) * (1 - p))
+    b = noise.add(-1).mul_(SELU_SAT * a).add_(SELU_SAT * a * p)
+    return (x * noise.mul_(a)).add_(b)
+
+
+def _ember_and_torch(tx, p, alpha, fn, **kw):
+    """Ember's output and gradient, and torch's for Ember's mask, for a ``tx`` without zeros."""
+    ex = ember.tensor(tx.detach().numpy().copy(), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ey = fn(ex, p, True, generator=ember.Generator().manual_seed(17), **kw)
+    out = ey.detach().numpy()
+    if alpha:
+        # Dropped elements are a * -alpha' + b; kept ones a * x + b with |x| <= 1.5 < alpha',
+        # so at least 0.25 * a away from it.
+        a = 1 / math.sqrt((SELU_SAT**2 * p + 1) * (1 - p))
+        keep = np.abs(out - a * -SELU_SAT * (1 - p)) > 0.1 * a
+    else:
+        keep = out != 0
+    gout = torch.randn(tx.shape, dtype=tx.dtype)
+    ey.backward(ember.tensor(gout.numpy()))
+    tx = tx.detach().requires_grad_()
+    ty = _torch_dropout_impl(tx, keep, p, alpha)
+    ty.backward(gout)
+    return (out, ex.grad.numpy()), (ty.detach().numpy(), tx.grad.numpy()), keep
+
+
 @pytest.mark.parametrize("tdtype,ndtype,itype", DTYPES)
-def test_dropout_rounding_equals_torch_for_the_same_mask(tdtype, ndtype, itype):
+@pytest.mark.parametrize("alpha", [False, True])
+def test_rounding_equals_torch_for_the_same_mask(tdtype, ndtype, itype, alpha):
     torch.manual_seed(1)
+    fn = F.alpha_dropout if alpha else F.dropout
     for p in P_VALUES:
-        tx = _no_zero_input((3000,), tdtype).requires_grad_()
-        ty = TF.dropout(tx, p, True)
-        keep = (ty != 0).detach().numpy()
-        gout = torch.randn(3000, dtype=tdtype)
-        ty.backward(gout)
-
-        ex = ember.tensor(tx.detach().numpy().copy(), requires_grad=True)
-        ey = _apply_given_mask(ex, keep, p)
-        ey.backward(ember.tensor(gout.numpy()))
-        assert _same_bits(ey.detach().numpy(), ty.detach().numpy(), itype), p
-        assert _same_bits(ex.grad.numpy(), tx.grad.numpy(), itype), p
-
-
-@pytest.mark.parametrize("tdtype,ndtype,itype", DTYPES)
-def test_alpha_dropout_rounding_equals_torch_for_the_same_mask(tdtype, ndtype, itype):
-    torch.manual_seed(2)
-    for p in P_VALUES:
-        tx = _no_zero_input((3000,), tdtype).requires_grad_()
-        ty = TF.alpha_dropout(tx, p, True)
-        out = ty.detach().numpy()
-        values, counts = np.unique(out, return_counts=True)
-        dropped_value = values[np.argmax(counts)]  # every dropped element has this value
-        keep = out != dropped_value
+        tx = _no_zero_input((3000,), tdtype)
+        (ey, eg), (ty, tg), keep = _ember_and_torch(tx, p, alpha, fn)
         assert 0 < keep.sum() < keep.size or p < 0.01 or p > 0.99
-        gout = torch.randn(3000, dtype=tdtype)
-        ty.backward(gout)
-
-        ex = ember.tensor(tx.detach().numpy().copy(), requires_grad=True)
-        ey = _apply_given_mask(ex, keep, p, alpha=True)
-        ey.backward(ember.tensor(gout.numpy()))
-        assert _same_bits(ey.detach().numpy(), out, itype), p
-        assert _same_bits(ex.grad.numpy(), tx.grad.numpy(), itype), p
+        assert _same_bits(ey, ty, itype), p
+        assert _same_bits(eg, tg, itype), p
 
 
 @pytest.mark.parametrize("tdtype,ndtype,itype", DTYPES)
 @pytest.mark.parametrize("alpha", [False, True])
 def test_channel_dropout_equals_torch_for_the_same_mask(tdtype, ndtype, itype, alpha):
     torch.manual_seed(3)
+    fn = F.feature_alpha_dropout if alpha else F.dropout2d
     for p in (0.1, 0.3, 0.5, 0.77):
         tx = _no_zero_input((4, 6, 3, 5), tdtype)
-        ty = (TF.feature_alpha_dropout if alpha else TF.dropout2d)(tx, p, True).numpy()
-        if alpha:
-            values, counts = np.unique(ty, return_counts=True)
-            keep = ty != values[np.argmax(counts)]
-        else:
-            keep = ty != 0
+        (ey, eg), (ty, tg), keep = _ember_and_torch(tx, p, alpha, fn)
         keep_c = keep.any(axis=(2, 3))
         assert np.array_equal(keep, np.broadcast_to(keep_c[:, :, None, None], keep.shape))
-        ey = _apply_given_mask(ember.tensor(tx.numpy().copy()), keep_c[:, :, None, None], p,
-                               alpha=alpha, broadcast_dims=(2, 3))
-        assert _same_bits(ey.numpy(), ty, itype), p
+        assert _same_bits(ey, ty, itype), p
+        assert _same_bits(eg, tg, itype), p
 
 
 SPECIALS = [1.0, -2.0, 0.0, -0.0, float("nan"), float("inf"), -float("inf"), 3.5]
