@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from tests.tensor.compare import both, same_error
+from tests.torch_compare import both, same_error
 
 import ember
 

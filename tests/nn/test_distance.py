@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from tests.ops.helpers import check_op, gradcheck
+from tests.torch_compare import check_op, gradcheck
 
 import ember
 import ember.nn as enn

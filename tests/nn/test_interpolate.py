@@ -4,7 +4,7 @@ scale factors up and down (integer and not), 1-3 spatial dims, gradients, errors
 import pytest
 import torch
 import torch.nn.functional as TF
-from tests.ops.helpers import check_error, check_op, gradcheck
+from tests.torch_compare import check_error, check_op, gradcheck
 
 import ember.nn as enn
 import ember.nn.functional as EF

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.ops.helpers import Const, check_error, check_op, gradcheck
+from tests.torch_compare import Const, check_error, check_op, gradcheck
 
 import ember
 import ember.nn.functional as EF

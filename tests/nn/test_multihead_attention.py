@@ -4,7 +4,7 @@ gradients of inputs and parameters, masks, layouts, options, dropout and errors.
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import check_error
+from tests.torch_compare import check_error
 
 import ember
 import ember.nn as enn

@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as TF
-from tests.ops.helpers import check_error, check_op
+from tests.torch_compare import check_error, check_op
 
 import ember
 import ember.nn as enn

@@ -5,7 +5,7 @@ import operator
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import Const, check_error, check_op, gradcheck
+from tests.torch_compare import Const, check_error, check_op, gradcheck
 
 import ember
 

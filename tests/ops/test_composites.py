@@ -1,7 +1,7 @@
 """Realistic expressions built from many ops (the way model code uses them), against torch."""
 
 import numpy as np
-from tests.ops.helpers import check_op, gradcheck
+from tests.torch_compare import check_op, gradcheck
 
 
 def attention(q, k, v, mask):

@@ -5,7 +5,7 @@ import warnings
 
 import pytest
 import torch
-from tests.ops.helpers import check_special
+from tests.torch_compare import check_special
 
 import ember
 

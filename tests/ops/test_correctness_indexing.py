@@ -4,7 +4,7 @@ indices, negative indices, and torch's shape, dtype and bound errors."""
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import Const, check_error, check_op, gradcheck
+from tests.torch_compare import Const, check_error, check_op, gradcheck
 
 import ember
 

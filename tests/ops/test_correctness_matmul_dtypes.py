@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from tests.ops.helpers import check_error
+from tests.torch_compare import check_error
 
 import ember
 

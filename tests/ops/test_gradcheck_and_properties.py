@@ -5,7 +5,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.ops.helpers import TOLS, check_op
+from tests.torch_compare import TOLS, check_op
 
 import ember
 

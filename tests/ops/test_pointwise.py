@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import Const, check_error, check_op, fn_pair, gradcheck, method
+from tests.torch_compare import Const, check_error, check_op, fn_pair, gradcheck, method
 
 import ember
 

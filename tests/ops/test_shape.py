@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import check_error, check_op, fn_pair, gradcheck
+from tests.torch_compare import check_error, check_op, fn_pair, gradcheck
 
 import ember
 

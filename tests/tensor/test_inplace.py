@@ -4,7 +4,7 @@ and the gradients of in-place changes to non-leaf tensors and to views (against 
 import numpy as np
 import pytest
 import torch
-from tests.tensor.compare import both, same_error
+from tests.torch_compare import both, same_error
 
 import ember
 
