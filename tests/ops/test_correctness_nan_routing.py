@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import check_special
+from tests.torch_compare import check_special, fn_pair
 
 import ember
 
@@ -17,42 +17,30 @@ Y = [1.0, NAN, 0.0, 0.0, INF, 1.0, 2.0, -INF, -3.5, NAN, 6.0, -1.0]
 G = [1.0, 2.0, -1.0, NAN, 3.0, 0.5, NAN, -2.0, 1.5, 4.0, INF, 0.25]  # cotangent with NaN/inf
 GRADS = [None, G]
 
-
-def both(name, *args, **kwargs):
-    """``(torch_fn, ember_fn)`` calling ``lib.<name>(x..., *args)``."""
-    return (lambda *xs: _get(torch, name)(*xs, *args, **kwargs),
-            lambda *xs: _get(ember, name)(*xs, *args, **kwargs))
-
-
-def _get(lib, name):
-    obj = lib
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 UNARY = {
-    "relu": both("relu"), "F.relu": both("nn.functional.relu"),
-    "leaky_relu": both("nn.functional.leaky_relu", 0.1),
-    "hardtanh": both("nn.functional.hardtanh"), "relu6": both("nn.functional.relu6"),
-    "elu": both("nn.functional.elu"), "selu": both("nn.functional.selu"),
-    "celu": both("nn.functional.celu", 0.5), "abs": both("abs"), "sign": both("sign"),
-    "threshold": both("nn.functional.threshold", 0.5, -1.0),
-    "hardsigmoid": both("nn.functional.hardsigmoid"),
-    "hardswish": both("nn.functional.hardswish"),
-    "softplus": both("nn.functional.softplus", 1.0, 1.0),
-    "gelu": both("nn.functional.gelu"), "gelu_tanh": both("nn.functional.gelu",
-                                                          approximate="tanh"),
-    "silu": both("nn.functional.silu"), "mish": both("nn.functional.mish"),
-    "softshrink": both("nn.functional.softshrink"),
-    "hardshrink": both("nn.functional.hardshrink"),
-    "logsigmoid": both("nn.functional.logsigmoid"),
-    "sigmoid": both("sigmoid"), "tanh": both("tanh"),
-    "nan_to_num": both("nan_to_num"), "nan_to_num_args": both("nan_to_num", 1.0, 2.0, -3.0),
-    "clamp": both("clamp", -1.0, 2.0), "clamp_min": both("clamp", min=0.0),
-    "clamp_max": both("clamp", max=0.0), "clamp_crossed": both("clamp", 2.0, -1.0),
-    "square": both("square"), "sqrt": both("sqrt"), "exp": both("exp"), "log": both("log"),
-    "floor": both("floor"), "round": both("round"), "frac": both("frac"),
+    "relu": fn_pair("relu"), "F.relu": fn_pair("nn.functional.relu"),
+    "leaky_relu": fn_pair("nn.functional.leaky_relu", 0.1),
+    "hardtanh": fn_pair("nn.functional.hardtanh"), "relu6": fn_pair("nn.functional.relu6"),
+    "elu": fn_pair("nn.functional.elu"), "selu": fn_pair("nn.functional.selu"),
+    "celu": fn_pair("nn.functional.celu", 0.5), "abs": fn_pair("abs"), "sign": fn_pair("sign"),
+    "threshold": fn_pair("nn.functional.threshold", 0.5, -1.0),
+    "hardsigmoid": fn_pair("nn.functional.hardsigmoid"),
+    "hardswish": fn_pair("nn.functional.hardswish"),
+    "softplus": fn_pair("nn.functional.softplus", 1.0, 1.0),
+    "gelu": fn_pair("nn.functional.gelu"),
+    "gelu_tanh": fn_pair("nn.functional.gelu", approximate="tanh"),
+    "silu": fn_pair("nn.functional.silu"), "mish": fn_pair("nn.functional.mish"),
+    "softshrink": fn_pair("nn.functional.softshrink"),
+    "hardshrink": fn_pair("nn.functional.hardshrink"),
+    "logsigmoid": fn_pair("nn.functional.logsigmoid"),
+    "sigmoid": fn_pair("sigmoid"), "tanh": fn_pair("tanh"),
+    "nan_to_num": fn_pair("nan_to_num"),
+    "nan_to_num_args": fn_pair("nan_to_num", 1.0, 2.0, -3.0),
+    "clamp": fn_pair("clamp", -1.0, 2.0), "clamp_min": fn_pair("clamp", min=0.0),
+    "clamp_max": fn_pair("clamp", max=0.0), "clamp_crossed": fn_pair("clamp", 2.0, -1.0),
+    "square": fn_pair("square"), "sqrt": fn_pair("sqrt"), "exp": fn_pair("exp"),
+    "log": fn_pair("log"),
+    "floor": fn_pair("floor"), "round": fn_pair("round"), "frac": fn_pair("frac"),
     "masked_fill": (lambda x: x.masked_fill(torch.tensor(np.arange(12) % 3 == 0), 5.0),
                     lambda x: x.masked_fill(ember.tensor(np.arange(12) % 3 == 0), 5.0)),
     "where_scalar": (lambda x: torch.where(x > 0, x, 0.0), lambda x: ember.where(x > 0, x, 0.0)),
@@ -76,8 +64,8 @@ X_NO_NAN = [0.5 if x != x else x for x in X]
 
 
 BINARY = {
-    "maximum": both("maximum"), "minimum": both("minimum"), "fmax": both("fmax"),
-    "fmin": both("fmin"), "max_other": both("max"), "min_other": both("min"),
+    "maximum": fn_pair("maximum"), "minimum": fn_pair("minimum"), "fmax": fn_pair("fmax"),
+    "fmin": fn_pair("fmin"), "max_other": fn_pair("max"), "min_other": fn_pair("min"),
     "where": (lambda x, y: torch.where(x > y, x, y), lambda x, y: ember.where(x > y, x, y)),
     "clamp_tensor": (lambda x, y: torch.clamp(x, y, y + 1), lambda x, y: ember.clamp(x, y, y + 1)),
     "clamp_min_tensor": (lambda x, y: torch.clamp(x, min=y), lambda x, y: ember.clamp(x, min=y)),

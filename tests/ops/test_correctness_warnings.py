@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from tests.ops.helpers import check_special
+from tests.torch_compare import check_special, fn_pair
 
 import ember
 
@@ -57,8 +57,7 @@ def test_no_warning(name):
 
 @pytest.mark.parametrize("name", F_CALLS)
 def test_no_warning_activations(name):
-    check = (lambda x: getattr(torch.nn.functional, name)(x),
-             lambda x: getattr(ember.nn.functional, name)(x))
+    check = fn_pair(f"nn.functional.{name}")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # the ELU family's gradient at NaN differs between torch's own kernel paths (see
