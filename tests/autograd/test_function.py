@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import torch
-from tests.tensor.compare import both, same_error
+from tests.torch_compare import both, same_error
 
 import ember
 
 
-def define(M):
-    """The custom Functions under test, written once against either library."""
+def _plain_functions(M) -> dict:
+    """Custom Functions with a plain forward and backward."""
 
     class Cube(M.autograd.Function):
         @staticmethod
@@ -34,6 +34,45 @@ def define(M):
         @staticmethod
         def backward(ctx, grad):
             return grad * ctx.scale, None, None
+
+    class Identity(M.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 5
+
+    class TooFew(M.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x + y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    class BroadcastGrad(M.autograd.Function):
+        """A gradient of a broadcast shape is summed back down to the input's."""
+
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.expand(2, *grad.shape)
+
+    return dict(
+        Cube=Cube, ScaleShift=ScaleShift, Identity=Identity, TooFew=TooFew,
+        BroadcastGrad=BroadcastGrad,
+    )
+
+
+def _ctx_functions(M) -> dict:
+    """Custom Functions that use the ctx's flags and marks (needs_input_grad, mark_dirty,
+    mark_non_differentiable, set_materialize_grads)."""
 
     class Bilinear(M.autograd.Function):
         @staticmethod
@@ -94,40 +133,15 @@ def define(M):
                 total = total + g2 * 3
             return total, None
 
-    class Identity(M.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad * 5
-
-    class TooFew(M.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, y):
-            return x + y
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad
-
-    class BroadcastGrad(M.autograd.Function):
-        """A gradient of a broadcast shape is summed back down to the input's."""
-
-        @staticmethod
-        def forward(ctx, x):
-            return x.clone()
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad.expand(2, *grad.shape)
-
     return dict(
-        Cube=Cube, ScaleShift=ScaleShift, Bilinear=Bilinear, AddOneInPlace=AddOneInPlace,
-        SortWithIndices=SortWithIndices, SplitTwo=SplitTwo, Identity=Identity, TooFew=TooFew,
-        BroadcastGrad=BroadcastGrad,
+        Bilinear=Bilinear, AddOneInPlace=AddOneInPlace, SortWithIndices=SortWithIndices,
+        SplitTwo=SplitTwo,
     )
+
+
+def define(M) -> dict:
+    """The custom Functions under test, written once against either library."""
+    return {**_plain_functions(M), **_ctx_functions(M)}
 
 
 FUNCS = {M: define(M) for M in (torch, ember)}
