@@ -99,76 +99,150 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalization over ``(N, C)`` or ``(N, C, L)`` inputs, per channel.
+    """Batch normalization: each channel is normalised with the mean and variance taken
+    over the batch (and the length ``L``), then scaled and shifted:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
 
-    In training, normalises with the batch's mean and (biased) variance and updates
-    ``running_mean`` / ``running_var`` (unbiased) with ``momentum``; in eval mode normalises
-    with the running statistics.
+    In training mode the batch statistics are used (the biased variance) and, with
+    ``track_running_stats``, folded into ``running_mean`` and ``running_var`` (the unbiased
+    variance) as ``running = (1 - momentum) * running + momentum * batch``. In eval mode the
+    running statistics normalise instead.
 
     Args:
-        num_features: ``C``.
-        eps: added to the variance.
-        momentum: weight of each batch in the running statistics; ``None`` for a cumulative
-            average.
-        affine: learn ``weight`` and ``bias``.
-        track_running_stats: keep running statistics (else batch statistics are always used).
-        bias: learn ``bias`` (keyword only).
+        num_features: the number of channels ``C``.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        momentum: the weight of each new batch in the running statistics; ``None`` gives their
+            cumulative average over all batches seen. Default: ``0.1``.
+        affine: learn a per-channel scale ``weight`` and shift ``bias``. Default: ``True``.
+        track_running_stats: keep running estimates of the mean and variance; without
+            them, eval mode uses batch statistics too. Default: ``True``.
+        device: the device of the parameters and buffers (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters and buffers. Default: ``None`` (the default dtype).
+        bias: with ``affine``, learn the shift ``bias`` too (keyword only). Default: ``True``.
+
+    Attributes:
+        weight (Tensor): the per-channel scale ``gamma``, shape ``(C,)``, initialised to ones;
+            ``None`` without ``affine``.
+        bias (Tensor): the per-channel shift ``beta``, shape ``(C,)``, initialised to zeros;
+            ``None`` without ``affine`` or ``bias``.
+        running_mean (Tensor): buffer of shape ``(C,)``, starts at zeros; ``None`` without
+            ``track_running_stats``.
+        running_var (Tensor): buffer of shape ``(C,)``, starts at ones; ``None`` without
+            ``track_running_stats``.
+        num_batches_tracked (Tensor): buffer counting the training batches seen (int64).
 
     Shape:
-        Input ``(N, C)`` or ``(N, C, L)``, output the same shape.
+        - Input: ``(N, C)`` or ``(N, C, L)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> m = BatchNorm1d(4)
-        >>> m(ember.randn(8, 4)).shape
-        ember.Size([8, 4])
+        >>> m = nn.BatchNorm1d(2)
+        >>> y = m(ember.tensor([[1.0, 10.0], [3.0, 30.0]]))
+        >>> m.running_mean, m.running_var
+        (tensor([0.2000, 2.0000]), tensor([ 1.1000, 20.9000]))
+        >>> m.eval()(ember.randn(5, 2, 7)).shape
+        ember.Size([5, 2, 7])
     """
 
     _expected_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization over ``(N, C, H, W)`` inputs, per channel.
+    """Batch normalization: each channel is normalised with the mean and variance taken
+    over the batch and the height and width, then scaled and shifted:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
+
+    In training mode the batch statistics are used (the biased variance) and, with
+    ``track_running_stats``, folded into ``running_mean`` and ``running_var`` (the unbiased
+    variance) as ``running = (1 - momentum) * running + momentum * batch``. In eval mode the
+    running statistics normalise instead.
 
     Args:
-        num_features: ``C``.
-        eps: added to the variance.
-        momentum: weight of each batch in the running statistics; ``None`` for a cumulative
-            average.
-        affine: learn ``weight`` and ``bias``.
-        track_running_stats: keep running statistics.
-        bias: learn ``bias`` (keyword only).
+        num_features: the number of channels ``C``.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        momentum: the weight of each new batch in the running statistics; ``None`` gives their
+            cumulative average over all batches seen. Default: ``0.1``.
+        affine: learn a per-channel scale ``weight`` and shift ``bias``. Default: ``True``.
+        track_running_stats: keep running estimates of the mean and variance; without
+            them, eval mode uses batch statistics too. Default: ``True``.
+        device: the device of the parameters and buffers (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters and buffers. Default: ``None`` (the default dtype).
+        bias: with ``affine``, learn the shift ``bias`` too (keyword only). Default: ``True``.
+
+    Attributes:
+        weight (Tensor): the per-channel scale ``gamma``, shape ``(C,)``, initialised to ones;
+            ``None`` without ``affine``.
+        bias (Tensor): the per-channel shift ``beta``, shape ``(C,)``, initialised to zeros;
+            ``None`` without ``affine`` or ``bias``.
+        running_mean (Tensor): buffer of shape ``(C,)``, starts at zeros; ``None`` without
+            ``track_running_stats``.
+        running_var (Tensor): buffer of shape ``(C,)``, starts at ones; ``None`` without
+            ``track_running_stats``.
+        num_batches_tracked (Tensor): buffer counting the training batches seen (int64).
 
     Shape:
-        Input ``(N, C, H, W)``, output the same shape.
+        - Input: ``(N, C, H, W)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> m = BatchNorm2d(3)
-        >>> m(ember.randn(2, 3, 4, 4)).shape
-        ember.Size([2, 3, 4, 4])
+        >>> m = nn.BatchNorm2d(3)
+        >>> x = 5 + 2 * ember.randn(16, 3, 8, 8)
+        >>> y = m(x)
+        >>> y.shape
+        ember.Size([16, 3, 8, 8])
+        >>> bool(y.mean().abs() < 1e-5), bool((y.std() - 1).abs() < 1e-3)
+        (True, True)
     """
 
     _expected_dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalization over ``(N, C, D, H, W)`` inputs, per channel.
+    """Batch normalization: each channel is normalised with the mean and variance taken
+    over the batch and the three spatial dimensions, then scaled and shifted:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
+
+    In training mode the batch statistics are used (the biased variance) and, with
+    ``track_running_stats``, folded into ``running_mean`` and ``running_var`` (the unbiased
+    variance) as ``running = (1 - momentum) * running + momentum * batch``. In eval mode the
+    running statistics normalise instead.
 
     Args:
-        num_features: ``C``.
-        eps: added to the variance.
-        momentum: weight of each batch in the running statistics; ``None`` for a cumulative
-            average.
-        affine: learn ``weight`` and ``bias``.
-        track_running_stats: keep running statistics.
-        bias: learn ``bias`` (keyword only).
+        num_features: the number of channels ``C``.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        momentum: the weight of each new batch in the running statistics; ``None`` gives their
+            cumulative average over all batches seen. Default: ``0.1``.
+        affine: learn a per-channel scale ``weight`` and shift ``bias``. Default: ``True``.
+        track_running_stats: keep running estimates of the mean and variance; without
+            them, eval mode uses batch statistics too. Default: ``True``.
+        device: the device of the parameters and buffers (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters and buffers. Default: ``None`` (the default dtype).
+        bias: with ``affine``, learn the shift ``bias`` too (keyword only). Default: ``True``.
+
+    Attributes:
+        weight (Tensor): the per-channel scale ``gamma``, shape ``(C,)``, initialised to ones;
+            ``None`` without ``affine``.
+        bias (Tensor): the per-channel shift ``beta``, shape ``(C,)``, initialised to zeros;
+            ``None`` without ``affine`` or ``bias``.
+        running_mean (Tensor): buffer of shape ``(C,)``, starts at zeros; ``None`` without
+            ``track_running_stats``.
+        running_var (Tensor): buffer of shape ``(C,)``, starts at ones; ``None`` without
+            ``track_running_stats``.
+        num_batches_tracked (Tensor): buffer counting the training batches seen (int64).
 
     Shape:
-        Input ``(N, C, D, H, W)``, output the same shape.
+        - Input: ``(N, C, D, H, W)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> m = BatchNorm3d(3)
-        >>> m(ember.randn(2, 3, 2, 2, 2)).shape
-        ember.Size([2, 3, 2, 2, 2])
+        >>> m = nn.BatchNorm3d(3, affine=False)
+        >>> m(ember.randn(2, 3, 2, 4, 4)).shape
+        ember.Size([2, 3, 2, 4, 4])
+        >>> m.weight is None
+        True
     """
 
     _expected_dims = (5,)

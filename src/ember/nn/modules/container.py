@@ -12,10 +12,30 @@ __all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequen
 
 
 class Sequential(Module):
-    """Runs modules one after another; built from modules or from an ordered dict of them.
+    """A chain of modules: ``forward`` passes its input through each module in order and returns
+    the last module's output.
+
+    Built from modules given in order (named ``'0'``, ``'1'``, ...) or from one
+    ``OrderedDict`` of named modules. It indexes, slices, iterates and grows like a list
+    (``append``, ``extend``, ``insert``), and registers every module so its parameters are found.
+
+    Args:
+        *args: the modules, in order; or a single ``OrderedDict`` mapping names to modules.
+
+    Shape:
+        - Input: whatever the first module takes.
+        - Output: whatever the last module returns.
 
     Example:
-        >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 2))
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> model(ember.randn(3, 4)).shape
+        ember.Size([3, 2])
+        >>> len(model), type(model[1]).__name__
+        (3, 'ReLU')
+        >>> from collections import OrderedDict
+        >>> named = nn.Sequential(OrderedDict([("fc", nn.Linear(4, 2)), ("act", nn.Tanh())]))
+        >>> [name for name, _ in named.named_parameters()]
+        ['fc.weight', 'fc.bias']
     """
 
     def __init__(self, *args) -> None:
@@ -60,11 +80,13 @@ class Sequential(Module):
         return self
 
     def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Adds modules at the end, in order."""
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index: int, module: Module) -> Sequential:
+        """Inserts a module before position ``index`` (the modules are renumbered)."""
         items = list(self._modules.values())
         items.insert(index, module)
         self._modules.clear()
@@ -81,7 +103,26 @@ def _index(idx: int, n: int) -> int:
 
 
 class ModuleList(Module):
-    """A list of modules, registered so their parameters are found."""
+    """A list of modules, registered so that ``parameters()``, ``to()``, ``train()`` and the
+    state dict see them (a plain Python list would hide them). It indexes, slices, iterates and
+    grows like a list; it has no ``forward`` of its own.
+
+    Args:
+        modules: an iterable of modules to start with. Default: ``None`` (empty).
+
+    Example:
+        >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        >>> layers.append(nn.Linear(4, 2))
+        ModuleList(
+          (0-2): 3 x Linear(in_features=4, out_features=4, bias=True)
+          (3): Linear(in_features=4, out_features=2, bias=True)
+        )
+        >>> x = ember.randn(5, 4)
+        >>> for layer in layers:
+        ...     x = layer(x)
+        >>> x.shape, len(list(layers.parameters()))
+        (ember.Size([5, 2]), 8)
+    """
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
@@ -122,6 +163,7 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        """Inserts a module before position ``index`` (the modules are renumbered)."""
         items = list(self._modules.values())
         items.insert(index, module)
         self._modules.clear()
@@ -151,7 +193,20 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """A dict of modules, registered so their parameters are found."""
+    """A dict of modules, registered so that ``parameters()``, ``to()``, ``train()`` and the state
+    dict see them. Insertion order is kept; it has no ``forward`` of its own.
+
+    Args:
+        modules: a mapping or an iterable of ``(name, module)`` pairs to start with.
+            Default: ``None`` (empty).
+
+    Example:
+        >>> acts = nn.ModuleDict({"relu": nn.ReLU(), "tanh": nn.Tanh()})
+        >>> acts["relu"](ember.tensor([-1.0, 1.0]))
+        tensor([0., 1.])
+        >>> list(acts.keys())
+        ['relu', 'tanh']
+    """
 
     def __init__(self, modules=None) -> None:
         super().__init__()
@@ -177,28 +232,46 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The names, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """The ``(name, module)`` pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def pop(self, key: str) -> Module:
+        """Removes the module named ``key`` and returns it."""
         return self._modules.pop(key)
 
     def clear(self) -> None:
+        """Removes every module."""
         self._modules.clear()
 
     def update(self, modules) -> None:
+        """Adds or replaces modules from a mapping or an iterable of ``(name, module)`` pairs."""
         items = modules.items() if hasattr(modules, "items") else modules
         for k, m in items:
             self[k] = m
 
 
 class ParameterList(Module):
-    """A list of parameters, registered on the module."""
+    """A list of parameters, registered on the module so that ``parameters()`` and the state dict
+    see them. Tensors that are not yet parameters are wrapped in :class:`Parameter`.
+
+    Args:
+        values: an iterable of tensors to start with. Default: ``None`` (empty).
+
+    Example:
+        >>> params = nn.ParameterList([ember.zeros(2), ember.ones(3)])
+        >>> len(params.append(ember.ones(1)))
+        3
+        >>> [p.shape for p in params.parameters()]
+        [ember.Size([2]), ember.Size([3]), ember.Size([1])]
+    """
 
     def __init__(self, values=None) -> None:
         super().__init__()
@@ -219,17 +292,32 @@ class ParameterList(Module):
         self.register_parameter(str(_index(idx, len(self))), _as_param(p))
 
     def append(self, value) -> ParameterList:
+        """Adds a parameter at the end (a tensor is wrapped in :class:`Parameter`)."""
         self.register_parameter(str(len(self)), _as_param(value))
         return self
 
     def extend(self, values) -> ParameterList:
+        """Adds parameters at the end, in order."""
         for v in values:
             self.append(v)
         return self
 
 
 class ParameterDict(Module):
-    """A dict of parameters, registered on the module."""
+    """A dict of parameters, registered on the module so that ``parameters()`` and the state dict
+    see them. Tensors that are not yet parameters are wrapped in :class:`Parameter`.
+
+    Args:
+        parameters: a mapping or an iterable of ``(name, tensor)`` pairs to start with.
+            Default: ``None`` (empty).
+
+    Example:
+        >>> params = nn.ParameterDict({"scale": ember.ones(3), "shift": ember.zeros(3)})
+        >>> sorted(name for name, _ in params.named_parameters())
+        ['scale', 'shift']
+        >>> params["scale"].requires_grad
+        True
+    """
 
     def __init__(self, parameters=None) -> None:
         super().__init__()
@@ -254,12 +342,15 @@ class ParameterDict(Module):
         return key in self._parameters
 
     def keys(self):
+        """The names, in insertion order."""
         return self._parameters.keys()
 
     def items(self):
+        """The ``(name, parameter)`` pairs, in insertion order."""
         return self._parameters.items()
 
     def values(self):
+        """The parameters, in insertion order."""
         return self._parameters.values()
 
 

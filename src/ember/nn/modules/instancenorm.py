@@ -56,63 +56,141 @@ class _InstanceNorm(_NormBase):
 
 
 class InstanceNorm1d(_InstanceNorm):
-    """Normalises each channel of each sample over its length.
+    """Instance normalization: each channel of each sample is normalised with its own mean
+    and variance taken over its length, then optionally scaled and shifted:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
+
+    Unlike :class:`BatchNorm1d`, it has no learned parameters and no running statistics by
+    default, and it normalises with the sample's own statistics in eval mode too unless
+    ``track_running_stats`` is set.
 
     Args:
-        num_features: ``C``.
-        eps: added to the variance.
-        momentum: weight of each batch in the running statistics.
-        affine: learn per-channel ``weight`` and ``bias`` (off by default).
-        track_running_stats: keep running statistics and use them in eval mode.
+        num_features: the number of channels ``C``.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        momentum: the weight of each new batch in the running statistics; ``None`` gives their
+            cumulative average over all batches seen. Default: ``0.1``.
+        affine: learn a per-channel scale ``weight`` and shift ``bias``. Default: ``False``.
+        track_running_stats: keep running estimates of the mean and variance and use
+            them in eval mode. Default: ``False``.
+        device: the device of the parameters and buffers (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters and buffers. Default: ``None`` (the default dtype).
+        bias: with ``affine``, learn the shift ``bias`` too (keyword only). Default: ``True``.
+
+    Attributes:
+        weight (Tensor): the per-channel scale ``gamma``, shape ``(C,)``, initialised to ones;
+            ``None`` without ``affine`` (the default).
+        bias (Tensor): the per-channel shift ``beta``, shape ``(C,)``, initialised to zeros;
+            ``None`` without ``affine`` or ``bias``.
+        running_mean (Tensor): buffer of shape ``(C,)``, starts at zeros; ``None`` without
+            ``track_running_stats``.
+        running_var (Tensor): buffer of shape ``(C,)``, starts at ones; ``None`` without
+            ``track_running_stats``.
+        num_batches_tracked (Tensor): buffer counting the training batches seen (int64).
 
     Shape:
-        Input ``(N, C, L)`` or ``(C, L)``, output the same shape.
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> InstanceNorm1d(3)(ember.randn(2, 3, 5)).shape
-        ember.Size([2, 3, 5])
+        >>> m = nn.InstanceNorm1d(2)
+        >>> m(ember.tensor([[[1.0, 3.0], [0.0, 10.0]]]))
+        tensor([[[-1.0000,  1.0000],
+                 [-1.0000,  1.0000]]])
     """
 
     _expected_dims = (2, 3)
 
 
 class InstanceNorm2d(_InstanceNorm):
-    """Normalises each channel of each sample over its height and width.
+    """Instance normalization: each channel of each sample is normalised with its own mean
+    and variance taken over its height and width, then optionally scaled and shifted:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
+
+    Unlike :class:`BatchNorm2d`, it has no learned parameters and no running statistics by
+    default, and it normalises with the sample's own statistics in eval mode too unless
+    ``track_running_stats`` is set.
 
     Args:
-        num_features: ``C``.
-        eps: added to the variance.
-        momentum: weight of each batch in the running statistics.
-        affine: learn per-channel ``weight`` and ``bias`` (off by default).
-        track_running_stats: keep running statistics and use them in eval mode.
+        num_features: the number of channels ``C``.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        momentum: the weight of each new batch in the running statistics; ``None`` gives their
+            cumulative average over all batches seen. Default: ``0.1``.
+        affine: learn a per-channel scale ``weight`` and shift ``bias``. Default: ``False``.
+        track_running_stats: keep running estimates of the mean and variance and use
+            them in eval mode. Default: ``False``.
+        device: the device of the parameters and buffers (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters and buffers. Default: ``None`` (the default dtype).
+        bias: with ``affine``, learn the shift ``bias`` too (keyword only). Default: ``True``.
+
+    Attributes:
+        weight (Tensor): the per-channel scale ``gamma``, shape ``(C,)``, initialised to ones;
+            ``None`` without ``affine`` (the default).
+        bias (Tensor): the per-channel shift ``beta``, shape ``(C,)``, initialised to zeros;
+            ``None`` without ``affine`` or ``bias``.
+        running_mean (Tensor): buffer of shape ``(C,)``, starts at zeros; ``None`` without
+            ``track_running_stats``.
+        running_var (Tensor): buffer of shape ``(C,)``, starts at ones; ``None`` without
+            ``track_running_stats``.
+        num_batches_tracked (Tensor): buffer counting the training batches seen (int64).
 
     Shape:
-        Input ``(N, C, H, W)`` or ``(C, H, W)``, output the same shape.
+        - Input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> InstanceNorm2d(3)(ember.randn(2, 3, 4, 4)).shape
+        >>> m = nn.InstanceNorm2d(3, affine=True)
+        >>> m(ember.randn(2, 3, 4, 4)).shape
         ember.Size([2, 3, 4, 4])
+        >>> m.weight.shape
+        ember.Size([3])
     """
 
     _expected_dims = (3, 4)
 
 
 class InstanceNorm3d(_InstanceNorm):
-    """Normalises each channel of each sample over its three spatial dims.
+    """Instance normalization: each channel of each sample is normalised with its own mean
+    and variance taken over its three spatial dimensions, then optionally scaled and shifted:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
+
+    Unlike :class:`BatchNorm3d`, it has no learned parameters and no running statistics by
+    default, and it normalises with the sample's own statistics in eval mode too unless
+    ``track_running_stats`` is set.
 
     Args:
-        num_features: ``C``.
-        eps: added to the variance.
-        momentum: weight of each batch in the running statistics.
-        affine: learn per-channel ``weight`` and ``bias`` (off by default).
-        track_running_stats: keep running statistics and use them in eval mode.
+        num_features: the number of channels ``C``.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        momentum: the weight of each new batch in the running statistics; ``None`` gives their
+            cumulative average over all batches seen. Default: ``0.1``.
+        affine: learn a per-channel scale ``weight`` and shift ``bias``. Default: ``False``.
+        track_running_stats: keep running estimates of the mean and variance and use
+            them in eval mode. Default: ``False``.
+        device: the device of the parameters and buffers (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters and buffers. Default: ``None`` (the default dtype).
+        bias: with ``affine``, learn the shift ``bias`` too (keyword only). Default: ``True``.
+
+    Attributes:
+        weight (Tensor): the per-channel scale ``gamma``, shape ``(C,)``, initialised to ones;
+            ``None`` without ``affine`` (the default).
+        bias (Tensor): the per-channel shift ``beta``, shape ``(C,)``, initialised to zeros;
+            ``None`` without ``affine`` or ``bias``.
+        running_mean (Tensor): buffer of shape ``(C,)``, starts at zeros; ``None`` without
+            ``track_running_stats``.
+        running_var (Tensor): buffer of shape ``(C,)``, starts at ones; ``None`` without
+            ``track_running_stats``.
+        num_batches_tracked (Tensor): buffer counting the training batches seen (int64).
 
     Shape:
-        Input ``(N, C, D, H, W)`` or ``(C, D, H, W)``, output the same shape.
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> InstanceNorm3d(3)(ember.randn(2, 3, 2, 2, 2)).shape
-        ember.Size([2, 3, 2, 2, 2])
+        >>> m = nn.InstanceNorm3d(3)
+        >>> m(ember.randn(3, 2, 4, 4)).shape
+        ember.Size([3, 2, 4, 4])
     """
 
     _expected_dims = (4, 5)

@@ -40,21 +40,39 @@ def _shape_tuple(normalized_shape) -> tuple:
 
 
 class LayerNorm(Module):
-    """Normalises each sample over its trailing ``normalized_shape`` dims.
+    """Layer normalization: each sample is normalised over its trailing ``normalized_shape``
+    dimensions with its own mean and (biased) variance, then scaled and shifted elementwise:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
+
+    The statistics are per sample, so training and eval modes compute the same thing.
 
     Args:
-        normalized_shape: the trailing shape (an int for the last dim).
-        eps: added to the variance.
-        elementwise_affine: learn ``weight`` (ones) and ``bias`` (zeros) of that shape.
-        bias: learn ``bias`` as well.
+        normalized_shape: the trailing shape to normalise over; an int means the last
+            dimension, of that size.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        elementwise_affine: learn a scale ``weight`` and a shift ``bias`` of shape
+            ``normalized_shape``. Default: ``True``.
+        bias: with ``elementwise_affine``, learn the shift too. Default: ``True``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): the scale ``gamma`` of shape ``normalized_shape``, initialised to ones;
+            ``None`` without ``elementwise_affine``.
+        bias (Tensor): the shift ``beta`` of shape ``normalized_shape``, initialised to zeros;
+            ``None`` without ``elementwise_affine`` or ``bias``.
 
     Shape:
-        Input ``(*, *normalized_shape)``, output the same shape.
+        - Input: ``(*, *normalized_shape)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> m = LayerNorm(10)
-        >>> m(ember.randn(4, 10)).shape
-        ember.Size([4, 10])
+        >>> m = nn.LayerNorm(2)
+        >>> m(ember.tensor([[1.0, 3.0], [-5.0, 5.0]])).detach()
+        tensor([[-1.0000,  1.0000],
+                [-1.0000,  1.0000]])
+        >>> nn.LayerNorm([10, 10])(ember.randn(20, 5, 10, 10)).shape
+        ember.Size([20, 5, 10, 10])
     """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
@@ -79,22 +97,41 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Normalises groups of channels of each sample (with all spatial positions).
+    """Group normalization: the channels of each sample are split into ``num_groups`` groups, and
+    each group is normalised with the mean and (biased) variance of all its channels and
+    positions, then scaled and shifted per channel:
+    ``y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta``.
+
+    One group is like :class:`LayerNorm` over ``(C, *)``; as many groups as channels is like
+    instance normalization. The statistics are per sample, so training and eval modes compute
+    the same thing.
 
     Args:
-        num_groups: number of groups; must divide ``num_channels``.
-        num_channels: ``C``.
-        eps: added to the variance.
-        affine: learn a per-channel ``weight`` (ones) and ``bias`` (zeros).
-        bias: learn ``bias`` (keyword only).
+        num_groups: the number of groups; must divide ``num_channels``.
+        num_channels: the number of channels ``C``.
+        eps: added to the variance before its square root, for stability. Default: ``1e-5``.
+        affine: learn a per-channel scale ``weight`` and shift ``bias``. Default: ``True``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+        bias: with ``affine``, learn the shift too (keyword only). Default: ``True``.
+
+    Attributes:
+        weight (Tensor): the per-channel scale ``gamma``, shape ``(C,)``, initialised to ones;
+            ``None`` without ``affine``.
+        bias (Tensor): the per-channel shift ``beta``, shape ``(C,)``, initialised to zeros;
+            ``None`` without ``affine`` or ``bias``.
 
     Shape:
-        Input ``(N, C, *)``, output the same shape.
+        - Input: ``(N, C, *)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> m = GroupNorm(2, 4)
-        >>> m(ember.randn(3, 4, 5)).shape
-        ember.Size([3, 4, 5])
+        >>> m = nn.GroupNorm(2, 4)
+        >>> x = ember.tensor([[1.0, 3.0, 0.0, 10.0]]).reshape(1, 4, 1)
+        >>> m(x).detach().flatten()
+        tensor([-1.0000,  1.0000, -1.0000,  1.0000])
+        >>> nn.GroupNorm(3, 6)(ember.randn(20, 6, 10, 10)).shape
+        ember.Size([20, 6, 10, 10])
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
@@ -122,20 +159,35 @@ class GroupNorm(Module):
 
 
 class RMSNorm(Module):
-    """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``.
+    """Root-mean-square normalization: each sample is divided by the root mean square of its
+    trailing ``normalized_shape`` dimensions, then scaled elementwise:
+    ``y = x / sqrt(mean(x^2) + eps) * gamma``. Unlike :class:`LayerNorm`, the mean is not
+    subtracted and there is no shift.
 
     Args:
-        normalized_shape: the trailing shape (an int for the last dim).
-        eps: added to the mean square; ``None`` for the dtype's machine epsilon.
-        elementwise_affine: learn ``weight`` (ones).
+        normalized_shape: the trailing shape to normalise over; an int means the last
+            dimension, of that size.
+        eps: added to the mean square. Default: ``None`` (the machine epsilon of the input's
+            dtype).
+        elementwise_affine: learn a scale ``weight`` of shape ``normalized_shape``.
+            Default: ``True``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): the scale ``gamma`` of shape ``normalized_shape``, initialised to ones;
+            ``None`` without ``elementwise_affine``.
 
     Shape:
-        Input ``(*, *normalized_shape)``, output the same shape.
+        - Input: ``(*, *normalized_shape)``.
+        - Output: the shape of the input.
 
     Example:
-        >>> m = RMSNorm(8)
-        >>> m(ember.randn(2, 8)).shape
-        ember.Size([2, 8])
+        >>> m = nn.RMSNorm(2)
+        >>> m(ember.tensor([[3.0, 4.0]])).detach()
+        tensor([[0.8485, 1.1314]])
+        >>> nn.RMSNorm([5, 10])(ember.randn(2, 5, 10)).shape
+        ember.Size([2, 5, 10])
     """
 
     def __init__(self, normalized_shape, eps: float | None = None,

@@ -14,26 +14,41 @@ __all__ = ["Embedding"]
 
 
 class Embedding(Module):
-    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by index.
+    """A lookup table of ``num_embeddings`` learned vectors of size ``embedding_dim``: an input of
+    integer indices returns the rows of ``weight`` at those indices (often word embeddings).
 
     Args:
-        num_embeddings: size of the table.
-        embedding_dim: size of each vector.
-        padding_idx: a row initialised to zeros that receives no gradient.
-        max_norm: looked-up rows with a larger ``norm_type``-norm are rescaled in place.
-        norm_type: the p of that norm.
-        scale_grad_by_freq: divide gradients by the row's count in the batch.
-        sparse: accepted for compatibility; gradients are dense.
-        _weight: an initial table instead of N(0, 1) draws.
-        _freeze: the table does not require grad.
+        num_embeddings: the number of rows in the table (the vocabulary size).
+        embedding_dim: the size of each vector.
+        padding_idx: a row that is initialised to zeros and receives no gradient, so it stays a
+            fixed padding vector; negative values count from the end. Default: ``None``.
+        max_norm: when set, every looked-up row whose ``norm_type``-norm exceeds it is rescaled
+            in place to norm ``max_norm`` (this modifies ``weight``). Default: ``None``.
+        norm_type: the ``p`` of the p-norm used with ``max_norm``. Default: ``2.0``.
+        scale_grad_by_freq: divide each row's gradient by how often it appears in the batch.
+            Default: ``False``.
+        sparse: accepted for compatibility with PyTorch; the gradient of ``weight`` is always
+            dense in Ember. Default: ``False``.
+        device: the device of the table (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the table. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): the table, shape ``(num_embeddings, embedding_dim)``, drawn from
+            ``N(0, 1)`` (its ``padding_idx`` row zero).
 
     Shape:
-        Input integer indices ``(*)``, output ``(*, embedding_dim)``.
+        - Input: ``(*)``, integer indices (int32 or int64) in ``[0, num_embeddings)``.
+        - Output: ``(*, embedding_dim)``.
 
     Example:
-        >>> emb = Embedding(10, 3, padding_idx=0)
+        >>> emb = nn.Embedding(10, 3, padding_idx=0)
         >>> emb(ember.tensor([[0, 2], [4, 9]])).shape
         ember.Size([2, 2, 3])
+        >>> emb(ember.tensor([0])).detach()
+        tensor([[0., 0., 0.]])
+        >>> table = ember.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> nn.Embedding.from_pretrained(table)(ember.tensor([1]))
+        tensor([[3., 4.]])
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
