@@ -13,19 +13,13 @@ import math
 import numpy as np
 
 from ember import _dtype, ops
-from ember._dtype import SCALAR_TYPE_NAMES
+from ember._dtype import c_type_name, scalar_type_name
 from ember.nn.functional.activation import softmax
 from ember.nn.functional.dropout import dropout
 from ember.nn.functional.linear import linear
 from ember.tensor import Tensor
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
-
-
-#: How PyTorch's attention errors print dtypes (C++ type names).
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}
 
 
 def _check_inputs(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_p: float,
@@ -39,10 +33,10 @@ def _check_inputs(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_
     if not q == k == v:
         raise RuntimeError(
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
-            f"{_C_NAMES[q.name]} key.dtype: {_C_NAMES[k.name]} and value.dtype: "
-            f"{_C_NAMES[v.name]} instead.")
+            f"{c_type_name(q)} key.dtype: {c_type_name(k)} and value.dtype: "
+            f"{c_type_name(v)} instead.")
     if not _dtype.is_floating(q):
-        raise RuntimeError(f"expected scalar type Float but found {SCALAR_TYPE_NAMES[q.name]}")
+        raise RuntimeError(f"expected scalar type Float but found {scalar_type_name(q)}")
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(
             f"dropout probability has to be between 0 and 1, but got {dropout_p}")
@@ -54,7 +48,7 @@ def _check_inputs(query: Tensor, key: Tensor, value: Tensor, attn_mask, dropout_
         if m != np.bool_ and m != np.float32 and m != q:
             raise RuntimeError(
                 "Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                f"attn_mask.dtype: {_C_NAMES[m.name]} and  query.dtype: {_C_NAMES[q.name]} "
+                f"attn_mask.dtype: {c_type_name(m)} and  query.dtype: {c_type_name(q)} "
                 "instead.")
 
 
@@ -133,6 +127,94 @@ def _canonical_mask(mask, name: str, dtype) -> Tensor | None:
     return mask
 
 
+def _check_embedding(query: Tensor, embed_dim_to_check: int, num_heads: int, is_causal: bool,
+                     attn_mask) -> int:
+    """PyTorch's checks of the embedding size and the causal hint; returns the head size."""
+    embed_dim = query.shape[2]
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    return head_dim
+
+
+def _in_projection(query: Tensor, key: Tensor, value: Tensor, weights: tuple, in_proj_bias):
+    """``q, k, v``: each input through its ``(weight, bias)``; the bias is split in three."""
+    biases = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
+    return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), weights, biases,
+                                                      strict=True))
+
+
+def _check_attn_mask(attn_mask, tgt_len: int, src_len: int, heads: int) -> Tensor | None:
+    """A 2-D ``(L, S)`` or 3-D ``(N * num_heads, L, S)`` mask, as 3-D."""
+    if attn_mask is None:
+        return None
+    if attn_mask.dim() == 2:
+        if tuple(attn_mask.shape) != (tgt_len, src_len):
+            raise RuntimeError(
+                f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
+                f"{(tgt_len, src_len)}.")
+        return attn_mask.unsqueeze(0)
+    if tuple(attn_mask.shape) != (heads, tgt_len, src_len):
+        raise RuntimeError(
+            f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
+            f"{(heads, tgt_len, src_len)}.")
+    return attn_mask
+
+
+def _append_source(k: Tensor, v: Tensor, extra_k: Tensor, extra_v: Tensor, dim: int,
+                   masks: tuple) -> tuple:
+    """Keys and values with one more source position (``extra_k``, ``extra_v`` along ``dim``),
+    and the masks ``(attn_mask, key_padding_mask)`` with a column that lets it be attended."""
+    masks = tuple(None if m is None else ops.pad(m, (0, 1)) for m in masks)
+    return ops.cat([k, extra_k], dim=dim), ops.cat([v, extra_v], dim=dim), masks
+
+
+def _with_padding_mask(attn_mask, key_padding_mask, bsz: int, num_heads: int, src_len: int):
+    """``attn_mask`` plus ``key_padding_mask`` (N, S) repeated over the heads."""
+    if key_padding_mask is None:
+        return attn_mask
+    if tuple(key_padding_mask.shape) != (bsz, src_len):
+        raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but "
+                             f"got {key_padding_mask.shape}")
+    padding = (key_padding_mask.reshape(bsz, 1, 1, src_len)
+               .expand(bsz, num_heads, 1, src_len).reshape(bsz * num_heads, 1, src_len))
+    return padding if attn_mask is None else attn_mask + padding
+
+
+def _attend_without_weights(q: Tensor, k: Tensor, v: Tensor, attn_mask, dropout_p: float,
+                            bsz: int, num_heads: int) -> Tensor:
+    """The heads' attention, ``(L * N, E)``, through :func:`scaled_dot_product_attention`, as
+    PyTorch when no weights are asked for (so a query with no key gets zeros)."""
+    src_len, head_dim = k.shape[1], k.shape[2]
+    if attn_mask is not None:
+        attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1
+                     else attn_mask.reshape(bsz, num_heads, -1, src_len))
+    heads = [t.reshape(bsz, num_heads, -1, head_dim) for t in (q, k, v)]
+    out = scaled_dot_product_attention(*heads, attn_mask, dropout_p)
+    return out.permute(2, 0, 1, 3).reshape(-1, num_heads * head_dim)
+
+
+def _attend_with_weights(q: Tensor, k: Tensor, v: Tensor, attn_mask, dropout_p: float,
+                         num_heads: int) -> tuple:
+    """The heads' attention, ``(L * N, E)``, and weights ``(N * num_heads, L, S)``."""
+    head_dim = q.shape[2]
+    scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
+    if attn_mask is not None:
+        scores = scores + attn_mask
+    weights = softmax(scores, dim=-1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    out = (weights @ v).transpose(0, 1).reshape(-1, num_heads * head_dim)
+    return out, weights
+
+
 def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num_heads: int,
                                  in_proj_weight, in_proj_bias, bias_k, bias_v,
                                  add_zero_attn: bool, dropout_p: float, out_proj_weight,
@@ -162,93 +244,38 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
-    if embed_dim != embed_dim_to_check:
-        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
-                             f"got {embed_dim}")
-    head_dim = embed_dim // num_heads
-    if head_dim * num_heads != embed_dim:
-        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
-    if is_causal and attn_mask is None:
-        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
-                           "Transformer module method `generate_square_subsequent_mask` to "
-                           "create this mask.")
+    head_dim = _check_embedding(query, embed_dim_to_check, num_heads, is_causal, attn_mask)
+    heads = bsz * num_heads
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", query.dtype)
     attn_mask = _canonical_mask(attn_mask, "attn_mask", query.dtype)
-
-    if use_separate_proj_weight:
-        b_q = b_k = b_v = None
-        if in_proj_bias is not None:
-            b_q, b_k, b_v = in_proj_bias.chunk(3)
-        q = linear(query, q_proj_weight, b_q)
-        k = linear(key, k_proj_weight, b_k)
-        v = linear(value, v_proj_weight, b_v)
-    else:
-        w_q, w_k, w_v = in_proj_weight.chunk(3)
-        b_q = b_k = b_v = None
-        if in_proj_bias is not None:
-            b_q, b_k, b_v = in_proj_bias.chunk(3)
-        q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
-
-    if attn_mask is not None:
-        if attn_mask.dim() == 2:
-            if tuple(attn_mask.shape) != (tgt_len, key.shape[0]):
-                raise RuntimeError(
-                    f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
-                    f"{(tgt_len, key.shape[0])}.")
-            attn_mask = attn_mask.unsqueeze(0)
-        elif tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, key.shape[0]):
-            raise RuntimeError(
-                f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
-                f"{(bsz * num_heads, tgt_len, key.shape[0])}.")
+    proj = ((q_proj_weight, k_proj_weight, v_proj_weight) if use_separate_proj_weight
+            else in_proj_weight.chunk(3))
+    q, k, v = _in_projection(query, key, value, proj, in_proj_bias)
+    attn_mask = _check_attn_mask(attn_mask, tgt_len, key.shape[0], heads)
     if bias_k is not None and bias_v is not None:
-        k = ops.cat([k, bias_k.repeat(1, bsz, 1)])
-        v = ops.cat([v, bias_v.repeat(1, bsz, 1)])
-        attn_mask = None if attn_mask is None else ops.pad(attn_mask, (0, 1))
-        key_padding_mask = (None if key_padding_mask is None
-                            else ops.pad(key_padding_mask, (0, 1)))
-
-    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = (k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-         if static_k is None else static_k)
-    v = (v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-         if static_v is None else static_v)
+        k, v, (attn_mask, key_padding_mask) = _append_source(
+            k, v, bias_k.repeat(1, bsz, 1), bias_v.repeat(1, bsz, 1), 0,
+            (attn_mask, key_padding_mask))
+    q = q.reshape(tgt_len, heads, head_dim).transpose(0, 1)
+    k = k.reshape(k.shape[0], heads, head_dim).transpose(0, 1) if static_k is None else static_k
+    v = v.reshape(v.shape[0], heads, head_dim).transpose(0, 1) if static_v is None else static_v
     if add_zero_attn:
-        k = ops.cat([k, ops.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype)], dim=1)
-        v = ops.cat([v, ops.zeros((bsz * num_heads, 1, head_dim), dtype=v.dtype)], dim=1)
-        attn_mask = None if attn_mask is None else ops.pad(attn_mask, (0, 1))
-        key_padding_mask = (None if key_padding_mask is None
-                            else ops.pad(key_padding_mask, (0, 1)))
+        k, v, (attn_mask, key_padding_mask) = _append_source(
+            k, v, ops.zeros((heads, 1, head_dim), dtype=k.dtype),
+            ops.zeros((heads, 1, head_dim), dtype=v.dtype), 1, (attn_mask, key_padding_mask))
     src_len = k.shape[1]
-    if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but "
-                                 f"got {key_padding_mask.shape}")
-        padding = (key_padding_mask.reshape(bsz, 1, 1, src_len)
-                   .expand(bsz, num_heads, 1, src_len).reshape(bsz * num_heads, 1, src_len))
-        attn_mask = padding if attn_mask is None else attn_mask + padding
+    attn_mask = _with_padding_mask(attn_mask, key_padding_mask, bsz, num_heads, src_len)
     if not training:
         dropout_p = 0.0
-
-    if not need_weights:  # as PyTorch: through SDPA, so a query with no key gets zeros
-        if attn_mask is not None:
-            attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1
-                         else attn_mask.reshape(bsz, num_heads, -1, src_len))
-        heads = [t.reshape(bsz, num_heads, -1, head_dim) for t in (q, k, v)]
-        out = scaled_dot_product_attention(*heads, attn_mask, dropout_p)
-        out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-        out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
-        return (out if batched else out.squeeze(1)), None
-    scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
-    if attn_mask is not None:
-        scores = scores + attn_mask
-    weights = softmax(scores, dim=-1)
-    if dropout_p > 0.0:
-        weights = dropout(weights, dropout_p)
-    out = (weights @ v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+    weights = None
+    if need_weights:
+        out, weights = _attend_with_weights(q, k, v, attn_mask, dropout_p, num_heads)
+        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+    else:
+        out = _attend_without_weights(q, k, v, attn_mask, dropout_p, bsz, num_heads)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
-    weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
-    if average_attn_weights:
-        weights = weights.mean(dim=1)
-    if not batched:
-        return out.squeeze(1), weights.squeeze(0)
-    return out, weights
+    if batched:
+        return out, weights
+    return out.squeeze(1), None if weights is None else weights.squeeze(0)
