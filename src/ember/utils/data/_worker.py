@@ -19,6 +19,7 @@ from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 
+from ember.backend import get_backend
 from ember.tensor import Tensor
 from ember.utils.data._fetch import make_fetcher
 
@@ -186,9 +187,84 @@ def _limit_threads() -> None:
         import numba
 
         numba.set_num_threads(1)
-    from ember.kernels.threads import set_blas_threads
+    get_backend().kernels("threads").set_blas_threads(1)
 
-    set_blas_threads(1)
+
+class _TaskServer:
+    """A worker's fetcher and its answer to each task.
+
+    Once the worker's setup (``worker_init_fn`` or making the fetcher) has failed, that error
+    is the answer to every task. After the end of an iterable dataset the worker answers
+    nothing more until it is told to resume or to exit.
+    """
+
+    def __init__(self, is_iterable: bool, worker_id: int, new_fetcher) -> None:
+        self.is_iterable = is_iterable
+        self.worker_id = worker_id
+        self.where = f"in DataLoader worker process {worker_id}"
+        self.new_fetcher = new_fetcher
+        self.fetcher = None
+        self.init_error: _ExceptionWrapper | None = None
+        self.ended = False
+
+    def start(self, init_fn) -> None:
+        """Runs ``init_fn`` and makes the first fetcher."""
+        try:
+            if init_fn is not None:
+                init_fn(self.worker_id)
+            self.fetcher = self.new_fetcher()
+        except Exception:
+            self.init_error = _ExceptionWrapper.current(self.where)
+
+    def resume(self) -> None:
+        """Starts a new epoch of persistent workers: a new fetcher (a new dataset iterator)."""
+        self.ended = False
+        if self.init_error is None:
+            try:
+                self.fetcher = self.new_fetcher()
+            except Exception:
+                self.init_error = _ExceptionWrapper.current(self.where)
+
+    def fetch(self, index):
+        """The batch for a sampler entry, or the error to send in its place."""
+        if self.init_error is not None:
+            return self.init_error
+        try:
+            return self.fetcher.fetch(index)
+        except StopIteration:
+            if not self.is_iterable:
+                return _ExceptionWrapper.current(self.where)
+            self.ended = True
+            return _IterableEnd(self.worker_id)
+        except Exception:
+            return _ExceptionWrapper.current(self.where)
+
+
+def _serve(server: _TaskServer, index_queue, result_queue, done_event) -> None:
+    """Answers the index queue's tasks until ``None``, shutdown, or the main process's death."""
+    parent = os.getppid()
+    while os.getppid() == parent:  # exit if the main process died
+        try:
+            task = index_queue.get(timeout=_STATUS_CHECK_INTERVAL)
+        except queue.Empty:
+            # The main process may be shutting down without a final None reaching us:
+            # when the iterator and its queues are freed together by the garbage
+            # collector, the queue's sending thread may be stopped before the None is put.
+            if done_event.is_set():
+                break
+            continue
+        if task is None:
+            break
+        if isinstance(task, _Resume):
+            server.resume()
+            result_queue.put((task, None))
+            continue
+        if server.ended or done_event.is_set():
+            continue
+        idx, index = task
+        data = server.fetch(index)
+        result_queue.put((idx, data))
+        del data, idx, index, task  # do not hold the last batch while waiting
 
 
 def _worker_loop(is_iterable: bool, dataset, index_queue, result_queue, done_event,
@@ -206,62 +282,14 @@ def _worker_loop(is_iterable: bool, dataset, index_queue, result_queue, done_eve
         np.random.seed(numpy_seed_state(base_seed, worker_id))
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
                                   dataset=dataset)
-        where = f"in DataLoader worker process {worker_id}"
 
         def new_fetcher():
             return make_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last,
                                 fast_path)
 
-        fetcher, init_error = None, None
-        try:
-            if init_fn is not None:
-                init_fn(worker_id)
-            fetcher = new_fetcher()
-        except Exception:
-            init_error = _ExceptionWrapper.current(where)  # the reply to every task
-
-        # After the end of an iterable dataset (or once the main process is shutting down) the
-        # worker answers nothing more until it is told to resume or to exit.
-        ended = False
-        parent = os.getppid()
-        while os.getppid() == parent:  # exit if the main process died
-            try:
-                task = index_queue.get(timeout=_STATUS_CHECK_INTERVAL)
-            except queue.Empty:
-                # The main process may be shutting down without a final None reaching us:
-                # when the iterator and its queues are freed together by the garbage
-                # collector, the queue's sending thread may be stopped before the None is put.
-                if done_event.is_set():
-                    break
-                continue
-            if task is None:
-                break
-            if isinstance(task, _Resume):
-                ended = False
-                if init_error is None:
-                    try:
-                        fetcher = new_fetcher()
-                    except Exception:
-                        init_error = _ExceptionWrapper.current(where)
-                result_queue.put((task, None))
-                continue
-            if ended or done_event.is_set():
-                continue
-            idx, index = task
-            if init_error is not None:
-                data = init_error
-            else:
-                try:
-                    data = fetcher.fetch(index)
-                except StopIteration:
-                    if not is_iterable:
-                        data = _ExceptionWrapper.current(where)
-                    else:
-                        data, ended = _IterableEnd(worker_id), True
-                except Exception:
-                    data = _ExceptionWrapper.current(where)
-            result_queue.put((idx, data))
-            del data, idx, index, task  # do not hold the last batch while waiting
+        server = _TaskServer(is_iterable, worker_id, new_fetcher)
+        server.start(init_fn)
+        _serve(server, index_queue, result_queue, done_event)
     except KeyboardInterrupt:  # the main process gets it too and shuts the workers down
         pass
     if done_event.is_set():

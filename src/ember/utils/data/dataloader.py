@@ -53,6 +53,33 @@ def _numpy_to_tensor(data) -> Tensor:
     return from_numpy(np.asarray(data))
 
 
+def _like_mapping(like, items: dict):
+    """``items`` in a mapping of the type of ``like`` (a copy of ``like`` updated, when it is
+    mutable), or the plain dict when that type cannot be made so."""
+    try:
+        if isinstance(like, collections.abc.MutableMapping):
+            clone = copy.copy(like)
+            clone.update(items)
+            return clone
+        return type(like)(items)
+    except TypeError:
+        return items
+
+
+def _like_sequence(like, items: list):
+    """``items`` in a sequence of the type of ``like`` (a copy of ``like`` filled in, when it
+    is mutable), or the plain list when that type cannot be made so."""
+    try:
+        if isinstance(like, collections.abc.MutableSequence):
+            clone = copy.copy(like)
+            for i, item in enumerate(items):
+                clone[i] = item
+            return clone
+        return type(like)(items)
+    except TypeError:
+        return items
+
+
 def default_convert(data):
     """Converts NumPy arrays and scalars in ``data`` to tensors, recursing into containers.
 
@@ -68,28 +95,13 @@ def default_convert(data):
             return data
         return _numpy_to_tensor(data)
     if isinstance(data, collections.abc.Mapping):
-        try:
-            if isinstance(data, collections.abc.MutableMapping):
-                clone = copy.copy(data)
-                clone.update({key: default_convert(data[key]) for key in data})
-                return clone
-            return elem_type({key: default_convert(data[key]) for key in data})
-        except TypeError:
-            return {key: default_convert(data[key]) for key in data}
+        return _like_mapping(data, {key: default_convert(data[key]) for key in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
         return elem_type(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        try:
-            if isinstance(data, collections.abc.MutableSequence):
-                clone = copy.copy(data)
-                for i, d in enumerate(data):
-                    clone[i] = default_convert(d)
-                return clone
-            return elem_type([default_convert(d) for d in data])
-        except TypeError:
-            return [default_convert(d) for d in data]
+        return _like_sequence(data, [default_convert(d) for d in data])
     return data
 
 
@@ -108,18 +120,9 @@ def collate(batch, *, collate_fn_map: dict | None = None):
             if isinstance(elem, collate_type):
                 return collate_fn_map[collate_type](batch, collate_fn_map=collate_fn_map)
     if isinstance(elem, collections.abc.Mapping):
-        def collated():
-            return {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map)
-                    for key in elem}
-
-        try:
-            if isinstance(elem, collections.abc.MutableMapping):
-                clone = copy.copy(elem)
-                clone.update(collated())
-                return clone
-            return elem_type(collated())
-        except TypeError:
-            return collated()
+        return _like_mapping(elem, {key: collate([d[key] for d in batch],
+                                                 collate_fn_map=collate_fn_map)
+                                    for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         fields = zip(*batch, strict=True)
         return elem_type(*(collate(s, collate_fn_map=collate_fn_map) for s in fields))
@@ -127,18 +130,10 @@ def collate(batch, *, collate_fn_map: dict | None = None):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = list(zip(*batch, strict=True))
+        collated = [collate(s, collate_fn_map=collate_fn_map) for s in zip(*batch, strict=True)]
         if isinstance(elem, tuple):  # tuples collate to lists, as in PyTorch
-            return [collate(s, collate_fn_map=collate_fn_map) for s in transposed]
-        try:
-            if isinstance(elem, collections.abc.MutableSequence):
-                clone = copy.copy(elem)
-                for i, s in enumerate(transposed):
-                    clone[i] = collate(s, collate_fn_map=collate_fn_map)
-                return clone
-            return elem_type([collate(s, collate_fn_map=collate_fn_map) for s in transposed])
-        except TypeError:
-            return [collate(s, collate_fn_map=collate_fn_map) for s in transposed]
+            return collated
+        return _like_sequence(elem, collated)
     raise TypeError(_default_collate_err_msg_format.format(elem_type))
 
 
@@ -212,6 +207,69 @@ class _InfiniteConstantSampler(Sampler):
             yield None
 
 
+def _checked_prefetch_factor(num_workers: int, timeout: float, prefetch_factor,
+                             persistent_workers: bool):
+    """Checks the worker options as PyTorch does; returns the prefetch factor (2 by default
+    with workers)."""
+    if num_workers < 0:
+        raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                         "disable multiprocessing.")
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError("prefetch_factor option could only be specified in "
+                         "multiprocessing.let num_workers > 0 to enable multiprocessing, "
+                         "otherwise set prefetch_factor to None.")
+    if num_workers > 0 and prefetch_factor is None:
+        prefetch_factor = 2
+    elif prefetch_factor is not None and prefetch_factor < 0:
+        raise ValueError("prefetch_factor option should be non-negative")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+    return prefetch_factor
+
+
+def _samplers(dataset, is_iterable: bool, batch_size, shuffle, sampler, batch_sampler,
+              drop_last: bool, generator):
+    """Checks the sampling options as PyTorch does and fills in the default samplers.
+
+    Returns:
+        ``(batch_size, drop_last, sampler, batch_sampler)`` as the DataLoader keeps them
+        (``batch_sampler`` is None when automatic batching is off).
+    """
+    if is_iterable:
+        if shuffle not in (False, None):
+            raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
+                             f"option, but got shuffle={shuffle}")
+        if sampler is not None:
+            raise ValueError("DataLoader with IterableDataset: expected unspecified sampler "
+                             f"option, but got sampler={sampler}")
+        if batch_sampler is not None:
+            raise ValueError("DataLoader with IterableDataset: expected unspecified "
+                             f"batch_sampler option, but got batch_sampler={batch_sampler}")
+    shuffle = bool(shuffle)
+    if sampler is not None and shuffle:
+        raise ValueError("sampler option is mutually exclusive with shuffle")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last")
+        batch_size, drop_last = None, False
+    elif batch_size is None and drop_last:
+        raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                         "exclusive with drop_last")
+    if sampler is None:
+        if is_iterable:
+            sampler = _InfiniteConstantSampler()
+        elif shuffle:
+            sampler = RandomSampler(dataset, generator=generator)
+        else:
+            sampler = SequentialSampler(dataset)
+    if batch_size is not None and batch_sampler is None:
+        batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+    return batch_size, drop_last, sampler, batch_sampler
+
+
 class DataLoader:
     """Iterates over a dataset in batches, as ``torch.utils.data.DataLoader``.
 
@@ -266,53 +324,12 @@ class DataLoader:
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None,
                  persistent_workers: bool = False, pin_memory_device: str = "",
                  in_order: bool = True) -> None:
-        if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
-                             "disable multiprocessing.")
-        if timeout < 0:
-            raise ValueError("timeout option should be non-negative")
-        if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in "
-                             "multiprocessing.let num_workers > 0 to enable multiprocessing, "
-                             "otherwise set prefetch_factor to None.")
-        if num_workers > 0 and prefetch_factor is None:
-            prefetch_factor = 2
-        elif prefetch_factor is not None and prefetch_factor < 0:
-            raise ValueError("prefetch_factor option should be non-negative")
-        if persistent_workers and num_workers == 0:
-            raise ValueError("persistent_workers option needs num_workers > 0")
-
+        prefetch_factor = _checked_prefetch_factor(num_workers, timeout, prefetch_factor,
+                                                   persistent_workers)
         is_iterable = isinstance(dataset, IterableDataset)
-        if is_iterable:
-            if shuffle not in (False, None):
-                raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
-                                 f"option, but got shuffle={shuffle}")
-            if sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler "
-                                 f"option, but got sampler={sampler}")
-            if batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified "
-                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
-        shuffle = bool(shuffle)
-        if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
-            batch_size, drop_last = None, False
-        elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last")
-        if sampler is None:
-            if is_iterable:
-                sampler = _InfiniteConstantSampler()
-            elif shuffle:
-                sampler = RandomSampler(dataset, generator=generator)
-            else:
-                sampler = SequentialSampler(dataset)
-        if batch_size is not None and batch_sampler is None:
-            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        batch_size, drop_last, sampler, batch_sampler = _samplers(
+            dataset, is_iterable, batch_size, shuffle, sampler, batch_sampler, drop_last,
+            generator)
 
         self.dataset = dataset
         self.batch_size = batch_size
