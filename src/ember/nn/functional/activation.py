@@ -13,9 +13,8 @@ import warnings
 import numpy as np
 
 from ember import ops
-from ember._dtype import SCALAR_TYPE_NAMES
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim, quiet
+from ember.ops._util import canon_dim, check_kernel, quiet
 from ember.ops.pointwise import _erf, softplus_raw
 from ember.tensor import Tensor
 
@@ -83,19 +82,19 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return e
 
 
-def _floating(input: Tensor, kernel: str) -> None:
-    """torch's error for an activation whose kernel has no integer or bool version."""
-    dt = input._data.dtype
-    if dt.kind in "biu":
-        raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[dt.name]}\'')
-
-
 def _apply(fn, input: Tensor, inplace: bool) -> Tensor:
     """Runs an out-of-place activation, or writes its result into ``input``."""
     if inplace:
         return input._inplace(fn)
     return fn(input)
+
+
+def _at_least_1d(cls, t: Tensor, *args) -> Tensor:
+    """``cls.apply(t, *args)``, a 0-d ``t`` passed as one element: the Function writes its
+    arrays in place, which a 0-d NumPy result cannot take."""
+    if t.ndim == 0:
+        return cls.apply(t.reshape(1), *args).reshape(())
+    return cls.apply(t, *args)
 
 
 # -- Functions: forward and backward side by side ----------------------------------------------
@@ -380,7 +379,7 @@ def relu_(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` for x > 0, else ``negative_slope * x``."""
-    _floating(input, "leaky_relu_cpu")
+    check_kernel(input, "leaky_relu_cpu", "biu")
     return _apply(lambda t: LeakyRelu.apply(t, negative_slope), input, inplace)
 
 
@@ -391,7 +390,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """Exponential linear unit: ``x`` for x > 0, else ``alpha * (exp(x) - 1)``."""
-    _floating(input, "elu_cpu")
+    check_kernel(input, "elu_cpu", "biu")
     return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0), input, inplace)
 
 
@@ -402,7 +401,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
-    _floating(input, "elu_cpu")
+    check_kernel(input, "elu_cpu", "biu")
     return _apply(lambda t: Elu.apply(t, _SELU_ALPHA, _SELU_SCALE, 1.0), input, inplace)
 
 
@@ -415,7 +414,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    _floating(input, "elu_cpu")
+    check_kernel(input, "elu_cpu", "biu")
     return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha), input, inplace)
 
 
@@ -433,34 +432,20 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    _floating(input, "GeluKernelImpl")
-    if input.ndim == 0:  # the kernels write in place, which a 0-d NumPy result cannot take
-        return Gelu.apply(input.reshape(1), approximate).reshape(())
-    return Gelu.apply(input, approximate)
+    check_kernel(input, "GeluKernelImpl", "biu")
+    return _at_least_1d(Gelu, input, approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish) ``x * sigmoid(x)``."""
-    _floating(input, "silu_cpu")
-    return _apply(_silu, input, inplace)
-
-
-def _silu(t: Tensor) -> Tensor:
-    if t.ndim == 0:  # the kernels write in place, which a 0-d NumPy result cannot take
-        return Silu.apply(t.reshape(1)).reshape(())
-    return Silu.apply(t)
+    check_kernel(input, "silu_cpu", "biu")
+    return _apply(lambda t: _at_least_1d(Silu, t), input, inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
-    _floating(input, "mish_cpu")
-    return _apply(_mish, input, inplace)
-
-
-def _mish(t: Tensor) -> Tensor:
-    if t.ndim == 0:  # its backward's sigmoid writes in place, which a 0-d result cannot take
-        return Mish.apply(t.reshape(1)).reshape(())
-    return Mish.apply(t)
+    check_kernel(input, "mish_cpu", "biu")
+    return _apply(lambda t: _at_least_1d(Mish, t), input, inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -475,7 +460,7 @@ def tanh(input: Tensor) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, the identity where ``beta * x > threshold``."""
-    _floating(input, "softplus_cpu")
+    check_kernel(input, "softplus_cpu", "biu")
     return Softplus.apply(input, beta, threshold)
 
 
@@ -506,33 +491,31 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """Piecewise-linear sigmoid ``clamp(x / 6 + 1/2, 0, 1)``."""
-    _floating(input, "hardsigmoid_cpu")
+    check_kernel(input, "hardsigmoid_cpu", "biu")
     return _apply(Hardsigmoid.apply, input, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
-    _floating(input, "hardswish_cpu")
+    check_kernel(input, "hardswish_cpu", "biu")
     return _apply(Hardswish.apply, input, inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x))``, computed without overflow."""
-    _floating(input, "log_sigmoid_cpu")
+    check_kernel(input, "log_sigmoid_cpu", "biu")
     return LogSigmoid.apply(input)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value``."""
-    if input._data.dtype == np.bool_:
-        raise NotImplementedError('"threshold_cpu" not implemented for \'Bool\'')
+    check_kernel(input, "threshold_cpu")
     return _apply(lambda t: Threshold.apply(t, threshold, value), input, inplace)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place :func:`threshold`."""
-    if input._data.dtype == np.bool_:
-        raise NotImplementedError('"threshold_cpu" not implemented for \'Bool\'')
+    check_kernel(input, "threshold_cpu")
     return _apply(lambda t: Threshold.apply(t, threshold, value), input, True)
 
 
@@ -543,7 +526,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 between."""
-    _floating(input, "softshrink_check")
+    check_kernel(input, "softshrink_check", "biu")
     if lambd < 0:
         raise RuntimeError(
             f"lambda must be greater or equal to 0, but found to be {lambd}.")
@@ -552,7 +535,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0."""
-    _floating(input, "hardshrink_cpu")
+    check_kernel(input, "hardshrink_cpu", "biu")
     return Shrink.apply(input, lambd, False)
 
 
@@ -566,7 +549,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             raise RuntimeError(
                 f"Mismatch of parameter numbers and input channel size. Found parameter "
                 f"numbers = {n} and channel size = {channels}.")
-    _floating(input, "prelu_cpu")
+    check_kernel(input, "prelu_cpu", "biu")
     return Prelu.apply(input, weight)
 
 
@@ -608,6 +591,6 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     n = input.shape[d]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
-    _floating(input, "glu_cpu")
+    check_kernel(input, "glu_cpu", "biu")
     a, b = ops.chunk(input, 2, d)
     return a * ops.sigmoid(b)
