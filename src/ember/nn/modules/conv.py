@@ -126,26 +126,50 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over an input of several planes (see :func:`ember.nn.functional.conv1d`).
+    """1-D convolution over an input of several channels (see
+    :func:`ember.nn.functional.conv1d`). Strictly it is a cross-correlation:
+    ``out[n, j] = bias[j] + sum_k weight[j, k] * input[n, k]`` with ``*`` sliding the kernel
+    along the length, summed over the input channels ``k`` of the group of output channel ``j``.
 
     Args:
-        in_channels: channels of the input.
-        out_channels: channels of the output.
-        kernel_size: length of the kernel.
-        stride: step between windows.
-        padding: zeros at both ends (int), or ``'valid'`` / ``'same'``.
-        dilation: spacing between kernel taps.
-        groups: independent channel groups (must divide both channel counts).
-        bias: learn an additive bias.
-        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+        in_channels: the number of input channels ``C_in``.
+        out_channels: the number of output channels ``C_out``.
+        kernel_size: the length of the kernel.
+        stride: the step between kernel positions. Default: ``1``.
+        padding: the padding added at both ends: an int, ``'valid'`` (none) or ``'same'`` (the
+            output length equals the input length; stride 1 only). Default: ``0``.
+        dilation: the spacing between the kernel taps. Default: ``1``.
+        groups: split the channels into this many independent groups; it must divide both
+            channel counts (``groups == in_channels`` is a depthwise convolution). Default: ``1``.
+        bias: learn an additive bias. Default: ``True``.
+        padding_mode: what the padding holds: ``'zeros'``, ``'reflect'``, ``'replicate'`` or
+            ``'circular'``. Default: ``'zeros'``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+        transposed: keyword only, set by the transposed layers that share this constructor;
+            PyTorch's ``Conv1d`` has no such argument. Default: ``False``.
+        output_padding: keyword only, for the transposed layers, as ``transposed``.
+            Default: ``0``.
+
+    Attributes:
+        weight (Tensor): shape ``(C_out, C_in / groups, kernel_size)``, drawn from ``U(-k, k)``
+            with ``k = sqrt(groups / (C_in * kernel_size))``.
+        bias (Tensor): shape ``(C_out,)``, drawn from ``U(-k, k)``; ``None`` without ``bias``.
 
     Shape:
-        Input ``(N, C_in, L)`` or ``(C_in, L)``, output ``(N, C_out, L_out)``.
+        - Input: ``(N, C_in, L_in)`` or ``(C_in, L_in)``.
+        - Output: ``(N, C_out, L_out)`` or ``(C_out, L_out)``, with
+          ``L_out = floor((L_in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)``.
 
     Example:
-        >>> m = Conv1d(16, 33, 3, stride=2)
+        >>> m = nn.Conv1d(16, 33, 3, stride=2)
         >>> m(ember.randn(20, 16, 50)).shape
         ember.Size([20, 33, 24])
+        >>> m = nn.Conv1d(1, 1, 2, bias=False)
+        >>> with ember.no_grad():
+        ...     _ = m.weight.copy_(ember.tensor([[[1.0, -1.0]]]))
+        >>> m(ember.tensor([[[1.0, 4.0, 9.0]]])).detach()
+        tensor([[[-3., -5.]]])
     """
 
     _nd = 1
@@ -154,26 +178,52 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over an input of several planes (see :func:`ember.nn.functional.conv2d`).
+    """2-D convolution over an input of several channels (see
+    :func:`ember.nn.functional.conv2d`). Strictly it is a cross-correlation:
+    ``out[n, j] = bias[j] + sum_k weight[j, k] * input[n, k]`` with ``*`` sliding the kernel over
+    height and width, summed over the input channels ``k`` of the group of output channel ``j``.
+
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are each an int (the same for
+    height and width) or a pair ``(h, w)``.
 
     Args:
-        in_channels: channels of the input.
-        out_channels: channels of the output.
-        kernel_size: int or ``(kh, kw)``.
-        stride: step between windows (int or pair).
-        padding: zeros on both sides (int or pair), or ``'valid'`` / ``'same'``.
-        dilation: spacing between kernel taps (int or pair).
-        groups: independent channel groups (``groups == in_channels`` is depthwise).
-        bias: learn an additive bias.
-        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+        in_channels: the number of input channels ``C_in``.
+        out_channels: the number of output channels ``C_out``.
+        kernel_size: the size of the kernel.
+        stride: the step between kernel positions. Default: ``1``.
+        padding: the padding added on both sides: an int or pair, ``'valid'`` (none) or
+            ``'same'`` (the output size equals the input size; stride 1 only). Default: ``0``.
+        dilation: the spacing between the kernel taps. Default: ``1``.
+        groups: split the channels into this many independent groups; it must divide both
+            channel counts (``groups == in_channels`` is a depthwise convolution). Default: ``1``.
+        bias: learn an additive bias. Default: ``True``.
+        padding_mode: what the padding holds: ``'zeros'``, ``'reflect'``, ``'replicate'`` or
+            ``'circular'``. Default: ``'zeros'``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+        transposed: keyword only, set by the transposed layers that share this constructor;
+            PyTorch's ``Conv2d`` has no such argument. Default: ``False``.
+        output_padding: keyword only, for the transposed layers, as ``transposed``.
+            Default: ``0``.
+
+    Attributes:
+        weight (Tensor): shape ``(C_out, C_in / groups, kH, kW)``, drawn from ``U(-k, k)`` with
+            ``k = sqrt(groups / (C_in * kH * kW))``.
+        bias (Tensor): shape ``(C_out,)``, drawn from ``U(-k, k)``; ``None`` without ``bias``.
 
     Shape:
-        Input ``(N, C_in, H, W)`` or ``(C_in, H, W)``, output ``(N, C_out, H_out, W_out)``.
+        - Input: ``(N, C_in, H_in, W_in)`` or ``(C_in, H_in, W_in)``.
+        - Output: ``(N, C_out, H_out, W_out)`` or ``(C_out, H_out, W_out)``, with
+          ``H_out = floor((H_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+          / stride[0] + 1)`` and likewise ``W_out``.
 
     Example:
-        >>> m = Conv2d(1, 16, 3, padding=1)
+        >>> m = nn.Conv2d(1, 16, 3, padding=1)
         >>> m(ember.randn(8, 1, 28, 28)).shape
         ember.Size([8, 16, 28, 28])
+        >>> m = nn.Conv2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2), dilation=(3, 1))
+        >>> m(ember.randn(20, 16, 50, 100)).shape
+        ember.Size([20, 33, 26, 100])
     """
 
     _nd = 2
@@ -221,13 +271,52 @@ class _ConvTransposeNd(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    """1-D transposed convolution (see :func:`ember.nn.functional.conv_transpose1d`).
+    """1-D transposed convolution over an input of several channels, the gradient of
+    :class:`Conv1d` with respect to its input (sometimes called a fractionally-strided
+    convolution or, loosely, a deconvolution); it upsamples by ``stride``
+    (see :func:`ember.nn.functional.conv_transpose1d`).
+
+    A ``Conv1d`` and a ``ConvTranspose1d`` with the same arguments have inverse shapes, up to
+    the rounding of a strided ``Conv1d``; ``output_padding`` resolves that ambiguity by adding to
+    one end of the output. ``forward`` also takes an ``output_size`` from which the output
+    padding is computed.
 
     Args:
-        in_channels, out_channels, kernel_size, stride, padding, groups, bias, dilation: as in
-            :class:`Conv1d`; the weight is ``(in_channels, out_channels / groups, k)``.
-        output_padding: extra length added to one end of the output.
-        padding_mode: only ``'zeros'``.
+        in_channels: the number of input channels ``C_in``.
+        out_channels: the number of output channels ``C_out``.
+        kernel_size: the length of the kernel.
+        stride: the step between kernel positions (the upsampling factor). Default: ``1``.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are implicitly added to both
+            ends of the input. Default: ``0``.
+        output_padding: extra length added to one end of the output; less than ``stride`` or
+            ``dilation``. Default: ``0``.
+        groups: split the channels into this many independent groups. Default: ``1``.
+        bias: learn an additive bias. Default: ``True``.
+        dilation: the spacing between the kernel taps. Default: ``1``.
+        padding_mode: only ``'zeros'`` is supported. Default: ``'zeros'``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): shape ``(C_in, C_out / groups, kernel_size)``, drawn from ``U(-k, k)``
+            with ``k = sqrt(groups / (C_out * kernel_size))``.
+        bias (Tensor): shape ``(C_out,)``, drawn from ``U(-k, k)``; ``None`` without ``bias``.
+
+    Shape:
+        - Input: ``(N, C_in, L_in)`` or ``(C_in, L_in)``.
+        - Output: ``(N, C_out, L_out)`` or ``(C_out, L_out)``, with
+          ``L_out = (L_in - 1) * stride - 2 * padding + dilation * (kernel_size - 1)
+          + output_padding + 1``.
+
+    Example:
+        >>> m = nn.ConvTranspose1d(16, 33, 3, stride=2)
+        >>> m(ember.randn(20, 16, 50)).shape
+        ember.Size([20, 33, 101])
+        >>> x = ember.randn(1, 16, 12)
+        >>> down = nn.Conv1d(16, 16, 3, stride=2, padding=1)
+        >>> up = nn.ConvTranspose1d(16, 16, 3, stride=2, padding=1)
+        >>> up(down(x), output_size=x.shape).shape
+        ember.Size([1, 16, 12])
     """
 
     _nd = 1
@@ -235,8 +324,53 @@ class ConvTranspose1d(_ConvTransposeNd):
 
 
 class ConvTranspose2d(_ConvTransposeNd):
-    """2-D transposed convolution (see :func:`ember.nn.functional.conv_transpose2d`); the
-    weight is ``(in_channels, out_channels / groups, kh, kw)``."""
+    """2-D transposed convolution over an input of several channels, the gradient of
+    :class:`Conv2d` with respect to its input (sometimes called a fractionally-strided
+    convolution or, loosely, a deconvolution); it upsamples by ``stride``
+    (see :func:`ember.nn.functional.conv_transpose2d`).
+
+    ``kernel_size``, ``stride``, ``padding``, ``output_padding`` and ``dilation`` are each an int
+    (the same for height and width) or a pair ``(h, w)``. ``output_padding`` resolves the
+    ambiguity of the output size when ``stride > 1``; ``forward`` also takes an
+    ``output_size`` from which it is computed.
+
+    Args:
+        in_channels: the number of input channels ``C_in``.
+        out_channels: the number of output channels ``C_out``.
+        kernel_size: the size of the kernel.
+        stride: the step between kernel positions (the upsampling factor). Default: ``1``.
+        padding: ``dilation * (kernel_size - 1) - padding`` zeros are implicitly added to both
+            sides of the input. Default: ``0``.
+        output_padding: extra size added to one side of the output; less than ``stride`` or
+            ``dilation``. Default: ``0``.
+        groups: split the channels into this many independent groups. Default: ``1``.
+        bias: learn an additive bias. Default: ``True``.
+        dilation: the spacing between the kernel taps. Default: ``1``.
+        padding_mode: only ``'zeros'`` is supported. Default: ``'zeros'``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): shape ``(C_in, C_out / groups, kH, kW)``, drawn from ``U(-k, k)`` with
+            ``k = sqrt(groups / (C_out * kH * kW))``.
+        bias (Tensor): shape ``(C_out,)``, drawn from ``U(-k, k)``; ``None`` without ``bias``.
+
+    Shape:
+        - Input: ``(N, C_in, H_in, W_in)`` or ``(C_in, H_in, W_in)``.
+        - Output: ``(N, C_out, H_out, W_out)`` or ``(C_out, H_out, W_out)``, with
+          ``H_out = (H_in - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1)
+          + output_padding[0] + 1`` and likewise ``W_out``.
+
+    Example:
+        >>> m = nn.ConvTranspose2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2))
+        >>> m(ember.randn(20, 16, 50, 100)).shape
+        ember.Size([20, 33, 93, 100])
+        >>> x = ember.randn(1, 16, 12, 12)
+        >>> down = nn.Conv2d(16, 16, 3, stride=2, padding=1)
+        >>> up = nn.ConvTranspose2d(16, 16, 3, stride=2, padding=1)
+        >>> up(down(x), output_size=x.size()).shape
+        ember.Size([1, 16, 12, 12])
+    """
 
     _nd = 2
     _conv_transpose = staticmethod(F.conv_transpose2d)

@@ -15,7 +15,21 @@ __all__ = ["Bilinear", "Identity", "Linear"]
 
 
 class Identity(Module):
-    """Returns its input unchanged (accepts and ignores any constructor arguments)."""
+    """Returns its input unchanged; a placeholder where a layer is optional (for example to remove
+    a model's head while keeping its structure).
+
+    Accepts any constructor arguments and ignores them, as PyTorch's does.
+
+    Shape:
+        - Input: ``(*)``, any shape.
+        - Output: ``(*)``, the input itself.
+
+    Example:
+        >>> m = nn.Identity(54, unused_argument=0.1)
+        >>> x = ember.randn(128, 20)
+        >>> m(x) is x
+        True
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__()
@@ -25,20 +39,34 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """``y = x @ W.T + b``, initialised as PyTorch does (Kaiming-uniform with a=sqrt(5)).
+    """Affine map of the last dimension: ``y = x A^T + b``, with ``A`` the ``weight`` and ``b`` the
+    ``bias``.
 
     Args:
-        in_features: size of each input sample.
-        out_features: size of each output sample.
-        bias: learn an additive bias.
+        in_features: the size of each input sample (the last dimension).
+        out_features: the size of each output sample.
+        bias: learn an additive bias. Default: ``True``.
+        device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): shape ``(out_features, in_features)``, drawn from ``U(-k, k)`` with
+            ``k = 1 / sqrt(in_features)`` (Kaiming-uniform with ``a = sqrt(5)``, as PyTorch).
+        bias (Tensor): shape ``(out_features,)``, drawn from ``U(-k, k)``; ``None`` without
+            ``bias``.
 
     Shape:
-        Input ``(*, in_features)``, output ``(*, out_features)``.
+        - Input: ``(*, in_features)``, any number of leading dimensions.
+        - Output: ``(*, out_features)``.
 
     Example:
-        >>> m = Linear(20, 30)
+        >>> m = nn.Linear(20, 30)
         >>> m(ember.randn(128, 20)).shape
         ember.Size([128, 30])
+        >>> with ember.no_grad():
+        ...     _ = m.weight.fill_(1.0), m.bias.fill_(0.5)
+        >>> m(ember.ones(1, 20))[0, :3].detach()
+        tensor([20.5000, 20.5000, 20.5000])
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -74,8 +102,35 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 class Bilinear(Module):
-    """``y = x1^T A x2 + b`` (see ``F.bilinear``), initialised as PyTorch does: weight and bias
-    uniform on ``[-1/sqrt(in1_features), 1/sqrt(in1_features)]``."""
+    """Bilinear map of two inputs: ``y = x1^T A x2 + b``, that is
+    ``y[..., k] = sum_ij x1[..., i] * A[k, i, j] * x2[..., j] + b[k]``
+    (see :func:`ember.nn.functional.bilinear`).
+
+    Args:
+        in1_features: the size of each sample of the first input.
+        in2_features: the size of each sample of the second input.
+        out_features: the size of each output sample.
+        bias: learn an additive bias. Default: ``True``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight (Tensor): shape ``(out_features, in1_features, in2_features)``, drawn from
+            ``U(-k, k)`` with ``k = 1 / sqrt(in1_features)``.
+        bias (Tensor): shape ``(out_features,)``, drawn from ``U(-k, k)``; ``None`` without
+            ``bias``.
+
+    Shape:
+        - Input1: ``(*, in1_features)``.
+        - Input2: ``(*, in2_features)``, the same leading dimensions as input1.
+        - Output: ``(*, out_features)``.
+
+    Example:
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> m(ember.randn(128, 20), ember.randn(128, 30)).shape
+        ember.Size([128, 40])
+    """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device=None, dtype=None) -> None:
