@@ -28,6 +28,29 @@ def _norm_backward(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray, axes: t
     return out
 
 
+def _standardize(x: np.ndarray, axes: tuple, eps: float) -> tuple:
+    """``(xhat, mean, var, invstd)`` with ``xhat = (x - mean) * invstd`` over ``axes`` (biased
+    variance, statistics kept as size-1 dims)."""
+    mean = x.mean(axis=axes, keepdims=True)
+    xhat = x - mean
+    var = np.mean(np.square(xhat), axis=axes, keepdims=True)
+    invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    xhat *= invstd
+    return xhat, mean, var, invstd
+
+
+def _affine(xhat: np.ndarray, weight, bias) -> np.ndarray:
+    """``xhat * weight + bias`` (either may be None) without writing into ``xhat``, which the
+    backward keeps."""
+    out = xhat if weight is None else xhat * weight
+    if bias is not None:
+        if out is xhat:
+            out = xhat + bias
+        else:
+            out += bias
+    return out
+
+
 def _affine_grads(ctx, g, xhat, axes, shape, offset=None):
     """Gradients of the weight and bias of ``y = xhat * w + b`` (None where not needed)."""
     gw = gb = None
@@ -50,9 +73,7 @@ class BatchNorm(ArrayFunction):
         axes = (0, *tuple(range(2, x.ndim)))
         bshape = (1, -1) + (1,) * (x.ndim - 2)
         if training:
-            mean = x.mean(axis=axes, keepdims=True)
-            xhat = x - mean
-            var = np.mean(np.square(xhat), axis=axes, keepdims=True)
+            xhat, mean, var, invstd = _standardize(x, axes, eps)
             n = x.size // x.shape[1]
             if running_mean is not None:
                 running_mean *= 1 - momentum
@@ -61,16 +82,11 @@ class BatchNorm(ArrayFunction):
                 running_var *= 1 - momentum
                 running_var += (momentum * n / max(n - 1, 1)) * var.reshape(-1)
         else:
+            invstd = (1 / np.sqrt(running_var.reshape(bshape) + eps)).astype(x.dtype, copy=False)
             xhat = x - running_mean.reshape(bshape)
-            var = running_var.reshape(bshape)
-        invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat *= invstd
-        out = xhat if weight is None else xhat * weight.reshape(bshape)
-        if bias is not None:
-            if out is xhat:
-                out = xhat + bias.reshape(bshape)
-            else:
-                out += bias.reshape(bshape)
+            xhat *= invstd
+        out = _affine(xhat, None if weight is None else weight.reshape(bshape),
+                      None if bias is None else bias.reshape(bshape))
         ctx.save_for_backward(xhat, invstd, weight)
         ctx.args = (axes, bshape, training)
         return out.astype(x.dtype, copy=False)
@@ -91,17 +107,8 @@ class LayerNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        xhat = x - mean
-        var = np.mean(np.square(xhat), axis=axes, keepdims=True)
-        invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat *= invstd
-        out = xhat if weight is None else xhat * weight
-        if bias is not None:
-            if out is xhat:
-                out = xhat + bias
-            else:
-                out += bias
+        xhat, mean, _, invstd = _standardize(x, axes, eps)
+        out = _affine(xhat, weight, bias)
         # input, mean and 1/std, as PyTorch saves them: the output stays free to change
         ctx.save_for_backward(x, mean, invstd, weight)
         ctx.axes = axes
@@ -124,16 +131,11 @@ class GroupNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, num_groups, eps):
         n, _c = x.shape[:2]
-        xg = x.reshape(n, num_groups, -1)
-        mean = xg.mean(axis=2, keepdims=True)
-        xc = xg - mean
-        var = np.mean(xc * xc, axis=2, keepdims=True)
-        invstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat = (xc * invstd).reshape(x.shape)
+        xhat, _, _, invstd = _standardize(x.reshape(n, num_groups, -1), (2,), eps)
+        xhat = xhat.reshape(x.shape)
         bshape = (1, -1) + (1,) * (x.ndim - 2)
-        out = xhat if weight is None else xhat * weight.reshape(bshape)
-        if bias is not None:
-            out = out + bias.reshape(bshape)
+        out = _affine(xhat, None if weight is None else weight.reshape(bshape),
+                      None if bias is None else bias.reshape(bshape))
         ctx.save_for_backward(xhat, invstd, weight)
         ctx.args = (num_groups, bshape)
         return out
