@@ -347,6 +347,13 @@ def _altered_args(args, kwargs, entries, dyn_axes_by_input, rng) -> tuple[tuple,
 
 
 # -- tracing -------------------------------------------------------------------------------
+def _observed(cls, args, kwargs, outputs) -> tuple[tuple, Call]:
+    """An observed op's outputs as a tuple, and the op as a :class:`Call` (without inputs)."""
+    outs = outputs if isinstance(outputs, tuple) else (outputs,)
+    raw = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+    return outs, Call(cls, raw, dict(kwargs), outputs=tuple(o._data for o in outs))
+
+
 class _Recorder:
     """Records the ops of the run on altered inputs (classes, arguments, outputs)."""
 
@@ -356,13 +363,11 @@ class _Recorder:
         self.keep: list = []
 
     def __call__(self, cls, args, kwargs, outputs) -> None:
-        outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        outs, call = _observed(cls, args, kwargs, outputs)
         self.keep.append((args, outs))
         for o in outs:
             self.produced.add(id(o))
             self.produced.add(id(o._data))
-        raw = tuple(a._data if isinstance(a, Tensor) else a for a in args)
-        call = Call(cls, raw, dict(kwargs), outputs=tuple(o._data for o in outs))
         call.free = [isinstance(a, (Tensor, np.ndarray)) and id(a) not in self.produced
                      and not (isinstance(a, Tensor) and id(a._data) in self.produced)
                      for a in args]
@@ -473,12 +478,29 @@ class _Tracer:
 
     # the observer ------------------------------------------------------------------------
     def __call__(self, cls, args, kwargs, outputs) -> None:
-        outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        outs, call = _observed(cls, args, kwargs, outputs)
         self.keep.append((args, outs))
-        raw = tuple(a._data if isinstance(a, Tensor) else a for a in args)
-        call = Call(cls, raw, dict(kwargs), outputs=tuple(o._data for o in outs))
-        alt = self._alt_for(call)
-        call.alt = alt
+        call.alt = self._alt_for(call)
+        call.inputs, poison = self._inputs(cls, args, call.alt)
+        call.value_of = self._value_of
+        self.index += 1
+        if poison is not None:
+            for o in outs:
+                self.bind(o, poison)
+            return
+        tensor_inputs = [v for v in call.inputs if isinstance(v, str)]
+        if self.fold and tensor_inputs and all(v in self.constant for v in tensor_inputs):
+            for o in outs:
+                name = self.g.const(np.array(o._data))
+                self.constant.add(name)
+                self.bind(o, name)
+                self.recent.append((o, name))
+            return
+        self._translate(call, outs)
+
+    def _inputs(self, cls, args, alt: Call | None) -> tuple[list, _Poison | None]:
+        """Per argument its value name (or the argument itself if it is no array), and the
+        first argument that cannot be exported, if any."""
         inputs, poison = [], None
         for i, a in enumerate(args):
             if not isinstance(a, (Tensor, np.ndarray)):
@@ -492,21 +514,11 @@ class _Tracer:
             if isinstance(v, _Poison):
                 poison = poison or v
             inputs.append(v)
-        call.inputs = inputs
-        call.value_of = self._value_of
-        self.index += 1
-        if poison is not None:
-            for o in outs:
-                self.bind(o, poison)
-            return
-        tensor_inputs = [v for v in inputs if isinstance(v, str)]
-        if self.fold and tensor_inputs and all(v in self.constant for v in tensor_inputs):
-            for o in outs:
-                name = self.g.const(np.array(o._data))
-                self.constant.add(name)
-                self.bind(o, name)
-                self.recent.append((o, name))
-            return
+        return inputs, poison
+
+    def _translate(self, call: Call, outs: tuple) -> None:
+        """Writes an op's ONNX nodes through its symbolic function and binds its outputs."""
+        cls = call.cls
         fn = self.symbolics.get(cls)
         try:
             if fn is None:
@@ -668,34 +680,11 @@ def _export(onnx, symbolics, model, args, kwargs, f, entries, in_names, output_n
     out_names_guess = list(output_names or [])
     spec = _dynamic_spec(dynamic_axes, in_names, out_names_guess or _any_names(dynamic_axes,
                                                                                in_names))
-    dyn_by_input = {id(t): sorted(spec.get(n, {})) for n, (_, t) in zip(in_names, entries,
-                                                                         strict=True)}
-    for name, (_, t) in zip(in_names, entries, strict=True):
-        for a in spec.get(name, {}):
-            if not -t.dim() <= a < t.dim():
-                raise ValueError(f"dynamic_axes[{name!r}] has axis {a}, but {name} has "
-                                 f"{t.dim()} dims")
-    _check_shared_dims(spec, in_names, entries)
-    rng = np.random.default_rng(0)
-    alt_args, alt_kwargs = _altered_args(args, kwargs, entries, dyn_by_input, rng)
-    recorder = _Recorder()
-    for _, t in _input_tensors(alt_args, alt_kwargs):
-        recorder.produced.add(id(t))
-        recorder.produced.add(id(t._data))
     dynamic = any(spec.get(n) for n in in_names)
-    try:
-        alt_result = _run(model, alt_args, alt_kwargs, recorder)
-        alt_calls = recorder.calls
-    except Exception as e:
-        if dynamic:
-            raise RuntimeError(f"ember.onnx.export: the model fails on inputs resized along "
-                               f"dynamic_axes ({type(e).__name__}: {e}); check dynamic_axes"
-                               ) from e
-        alt_result, alt_calls = None, None
+    alt_result, alt_calls = _altered_run(model, args, kwargs, entries, in_names, spec, dynamic)
 
     g = GraphBuilder(onnx, opset)
-    named = _named_tensors(model)
-    tracer = _Tracer(g, symbolics, named, not export_params, fold, alt_calls)
+    tracer = _Tracer(g, symbolics, _named_tensors(model), not export_params, fold, alt_calls)
     for name, (_, t) in zip(in_names, entries, strict=True):
         tracer.add_input(t, name)
     result = _run(model, args, kwargs, tracer)
@@ -708,50 +697,17 @@ def _export(onnx, symbolics, model, args, kwargs, f, entries, in_names, output_n
                       "(data-dependent control flow); the graph follows the example inputs",
                       stacklevel=3)
 
-    outs: list[Tensor] = []
-    _flatten(result, "output", outs)
-    alt_outs: list[Tensor] | None = None
-    if alt_result is not None and not tracer.alt_broken:
-        alt_outs = []
-        _flatten(alt_result, "output", alt_outs)
-    if output_names is None:
-        output_names = ["output"] if len(outs) == 1 else [f"output_{i}" for i in range(len(outs))]
-    output_names = list(output_names)
-    if len(output_names) > len(outs):
-        raise ValueError(f"output_names has {len(output_names)} names but the model returns "
-                         f"{len(outs)} tensors")
-    output_names += [f"output_{i}" for i in range(len(output_names), len(outs))]
+    outs = _flat_outputs(result)
+    alt_outs = None if alt_result is None or tracer.alt_broken else _flat_outputs(alt_result)
+    output_names = _output_names(output_names, len(outs))
     spec = _dynamic_spec(dynamic_axes, in_names, output_names)
-
-    graph_outputs, renames = [], {}
-    produced = {o for n in g.nodes for o in n.output}
-    for i, (t, oname) in enumerate(zip(outs, output_names, strict=True)):
-        value = tracer.lookup(t, f"output {oname}")
-        if isinstance(value, _Poison):
-            raise value.error
-        if value in produced and value not in renames and value not in in_names:
-            renames[value] = oname
-        else:
-            src = renames.get(value, value)
-            g.nodes.append(helper.make_node("Identity", [src], [oname], name=f"output_{oname}"))
-        alt_shape = alt_outs[i].shape if alt_outs is not None and i < len(alt_outs) else None
-        graph_outputs.append(_value_info(onnx, oname, t._data, spec.get(oname, {}), alt_shape))
-    for node in g.nodes:
-        for k, n in enumerate(node.input):
-            if n in renames:
-                node.input[k] = renames[n]
-        for k, n in enumerate(node.output):
-            if n in renames:
-                node.output[k] = renames[n]
-
+    graph_outputs = _graph_outputs(onnx, tracer, outs, alt_outs, output_names, in_names, spec)
     nodes = _live_nodes(g.nodes, set(output_names))
     used = {i for n in nodes for i in n.input} | set(output_names)
-    graph_inputs = []
-    for name, (_, t) in zip(in_names, entries, strict=True):
-        graph_inputs.append(_value_info(onnx, name, t._data, spec.get(name, {}), None))
-    for name, array in tracer.param_inputs.items():
-        if name in used:
-            graph_inputs.append(_value_info(onnx, name, array, {}, None))
+    graph_inputs = [_value_info(onnx, name, t._data, spec.get(name, {}), None)
+                    for name, (_, t) in zip(in_names, entries, strict=True)]
+    graph_inputs += [_value_info(onnx, name, array, {}, None)
+                     for name, array in tracer.param_inputs.items() if name in used]
     inits = []
     for name, array in g.initializers.items():
         if name in used:
@@ -766,15 +722,88 @@ def _export(onnx, symbolics, model, args, kwargs, f, entries, in_names, output_n
     if verbose:
         print(onnx.printer.to_text(proto.graph))
     if f is not None:
-        data = proto.SerializeToString()
-        if isinstance(f, (str, os.PathLike)):
-            with open(f, "wb") as fh:
-                fh.write(data)
-        elif isinstance(f, io.TextIOBase):
-            raise TypeError("ember.onnx.export writes binary data: open the file with 'wb'")
-        else:
-            f.write(data)
+        _write(proto.SerializeToString(), f)
     return proto
+
+
+def _altered_run(model, args, kwargs, entries, in_names, spec, dynamic: bool):
+    """Runs the model on altered inputs (sizes doubled along the dynamic axes), recording its
+    ops: ``(result, calls)``, or ``(None, None)`` if it fails and no axis is dynamic."""
+    dyn_by_input = {id(t): sorted(spec.get(n, {})) for n, (_, t) in zip(in_names, entries,
+                                                                         strict=True)}
+    for name, (_, t) in zip(in_names, entries, strict=True):
+        for a in spec.get(name, {}):
+            if not -t.dim() <= a < t.dim():
+                raise ValueError(f"dynamic_axes[{name!r}] has axis {a}, but {name} has "
+                                 f"{t.dim()} dims")
+    _check_shared_dims(spec, in_names, entries)
+    rng = np.random.default_rng(0)
+    alt_args, alt_kwargs = _altered_args(args, kwargs, entries, dyn_by_input, rng)
+    recorder = _Recorder()
+    for _, t in _input_tensors(alt_args, alt_kwargs):
+        recorder.produced.add(id(t))
+        recorder.produced.add(id(t._data))
+    try:
+        return _run(model, alt_args, alt_kwargs, recorder), recorder.calls
+    except Exception as e:
+        if dynamic:
+            raise RuntimeError(f"ember.onnx.export: the model fails on inputs resized along "
+                               f"dynamic_axes ({type(e).__name__}: {e}); check dynamic_axes"
+                               ) from e
+        return None, None
+
+
+def _flat_outputs(result) -> list[Tensor]:
+    outs: list[Tensor] = []
+    _flatten(result, "output", outs)
+    return outs
+
+
+def _output_names(output_names, n: int) -> list[str]:
+    """The user's output names completed to ``n`` (``output``, or ``output_<i>``)."""
+    if output_names is None:
+        return ["output"] if n == 1 else [f"output_{i}" for i in range(n)]
+    output_names = list(output_names)
+    if len(output_names) > n:
+        raise ValueError(f"output_names has {len(output_names)} names but the model returns "
+                         f"{n} tensors")
+    return output_names + [f"output_{i}" for i in range(len(output_names), n)]
+
+
+def _graph_outputs(onnx, tracer: _Tracer, outs, alt_outs, output_names, in_names, spec) -> list:
+    """The graph's outputs: the node that makes an output is renamed after it, or an Identity
+    node copies it (an input, or a value returned twice)."""
+    g = tracer.g
+    graph_outputs, renames = [], {}
+    produced = {o for n in g.nodes for o in n.output}
+    for i, (t, oname) in enumerate(zip(outs, output_names, strict=True)):
+        value = tracer.lookup(t, f"output {oname}")
+        if isinstance(value, _Poison):
+            raise value.error
+        if value in produced and value not in renames and value not in in_names:
+            renames[value] = oname
+        else:
+            src = renames.get(value, value)
+            g.nodes.append(onnx.helper.make_node("Identity", [src], [oname],
+                                                 name=f"output_{oname}"))
+        alt_shape = alt_outs[i].shape if alt_outs is not None and i < len(alt_outs) else None
+        graph_outputs.append(_value_info(onnx, oname, t._data, spec.get(oname, {}), alt_shape))
+    for node in g.nodes:
+        for names in (node.input, node.output):
+            for k, n in enumerate(names):
+                if n in renames:
+                    names[k] = renames[n]
+    return graph_outputs
+
+
+def _write(data: bytes, f) -> None:
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as fh:
+            fh.write(data)
+    elif isinstance(f, io.TextIOBase):
+        raise TypeError("ember.onnx.export writes binary data: open the file with 'wb'")
+    else:
+        f.write(data)
 
 
 #: The IR version onnxruntime releases expect with each opset (the newest IR the
