@@ -13,6 +13,7 @@ import io
 import math
 import tarfile
 import types
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -26,9 +27,8 @@ def _module(name: str, **attrs) -> types.ModuleType:
     return module
 
 
-def build(T: types.ModuleType) -> dict[str, types.ModuleType]:
-    """The fake modules for library ``T`` (real torch or Ember), by import name."""
-    Dataset = T.utils.data.Dataset
+def _transforms(T: types.ModuleType) -> types.ModuleType:
+    """``torchvision.transforms`` for library ``T``: the transforms the programs use."""
 
     def to_tensor(pic):
         array = np.asarray(pic)
@@ -85,6 +85,14 @@ def build(T: types.ModuleType) -> dict[str, types.ModuleType]:
             left, top = round((w - tw) / 2.0), round((h - th) / 2.0)
             return image.crop((left, top, left + tw, top + th))
 
+    return _module("torchvision.transforms", Compose=Compose, ToTensor=ToTensor,
+                   Normalize=Normalize, Resize=Resize, CenterCrop=CenterCrop)
+
+
+def _datasets(T: types.ModuleType) -> types.ModuleType:
+    """``torchvision.datasets`` for library ``T``: seeded MNIST and FakeData."""
+    Dataset = T.utils.data.Dataset
+
     class MNIST(Dataset):
         """40 training / 20 test 28x28 images: a noisy blob whose position is the class."""
 
@@ -136,14 +144,24 @@ def build(T: types.ModuleType) -> dict[str, types.ModuleType]:
                 target = self.target_transform(target)
             return image, target
 
+    return _module("torchvision.datasets", MNIST=MNIST, FakeData=FakeData)
+
+
+def _save_image_for(T: types.ModuleType) -> Callable:
+    """``torchvision.utils.save_image`` for library ``T``: checks its argument, writes nothing."""
+
     def save_image(tensor, fp, **kwargs):
         if not isinstance(tensor, T.Tensor):
             raise TypeError(f"tensor expected, got {type(tensor)}")
 
-    transforms = _module("torchvision.transforms", Compose=Compose, ToTensor=ToTensor,
-                         Normalize=Normalize, Resize=Resize, CenterCrop=CenterCrop)
-    datasets = _module("torchvision.datasets", MNIST=MNIST, FakeData=FakeData)
-    utils = _module("torchvision.utils", save_image=save_image)
+    return save_image
+
+
+def build(T: types.ModuleType) -> dict[str, types.ModuleType]:
+    """The fake modules for library ``T`` (real torch or Ember), by import name."""
+    transforms = _transforms(T)
+    datasets = _datasets(T)
+    utils = _module("torchvision.utils", save_image=_save_image_for(T))
     models = _module("torchvision.models", resnet18=_resnet18_builder(T))
     torchvision = _module("torchvision", transforms=transforms, datasets=datasets, utils=utils,
                           models=models)
