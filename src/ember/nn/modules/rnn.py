@@ -48,7 +48,53 @@ def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
 
 
 class RNNBase(Module):
-    """The stacked, optionally bidirectional recurrent layer behind RNN, LSTM and GRU."""
+    """The multi-layer, optionally bidirectional recurrent layer behind :class:`RNN`,
+    :class:`LSTM` and :class:`GRU`, chosen by ``mode``; those subclasses are the usual way in.
+
+    It holds the parameters under PyTorch's names (``weight_ih_l0``, ``weight_hh_l0``,
+    ``bias_ih_l0``, ...; ``all_weights`` lists them per layer and direction) and runs the
+    sequence one step at a time. Packed sequences are not supported.
+
+    Args:
+        mode: ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'`` or ``'GRU'``.
+        input_size: the number of features of each input step ``H_in``.
+        hidden_size: the number of features of the hidden state ``H_out``.
+        num_layers: the number of stacked recurrent layers; each layer after the first reads the
+            outputs of the one below. Default: ``1``.
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``.
+        batch_first: input and output are ``(N, L, features)`` instead of ``(L, N, features)``
+            (the hidden states keep the batch in dimension 1). Default: ``False``.
+        dropout: the probability of dropout on the outputs of every layer but the last, in
+            training. Default: ``0.0``.
+        bidirectional: run each layer over the sequence in both directions and concatenate the
+            two outputs. Default: ``False``.
+        proj_size: for ``'LSTM'``, project the hidden state to this many features; 0 turns
+            projections off. Default: ``0``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih_l[k] (Tensor): the input-to-hidden weights of layer ``k``, the gates stacked.
+        weight_hh_l[k] (Tensor): the hidden-to-hidden weights of layer ``k``.
+        bias_ih_l[k] (Tensor): the input-to-hidden bias of layer ``k``.
+        bias_hh_l[k] (Tensor): the hidden-to-hidden bias of layer ``k``.
+        weight_hr_l[k] (Tensor): the LSTM projection of layer ``k`` (with ``proj_size > 0``).
+        weight_ih_l[k]_reverse (Tensor): ``weight_ih_l[k]`` of the reverse direction
+            (``bidirectional`` only; likewise ``weight_hh_l[k]_reverse``, ...).
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Shape:
+        As :class:`RNN` (and :class:`LSTM` for ``mode='LSTM'``).
+
+    Example:
+        >>> m = nn.RNNBase("GRU", 4, 8)
+        >>> [name for name, _ in m.named_parameters()]
+        ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+        >>> len(m.all_weights), len(m.all_weights[0])
+        (1, 4)
+    """
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -226,16 +272,63 @@ class RNNBase(Module):
 
 
 class RNN(RNNBase):
-    """Elman RNN: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
+    """Multi-layer Elman recurrent network. For each element of the input sequence, each layer
+    computes ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)``, where ``x_t`` is the input
+    at step ``t`` (the output of the layer below for layers after the first) and ``h_(t-1)``
+    the previous hidden state; ``nonlinearity='relu'`` uses ReLU instead of tanh.
+
+    ``forward(input, hx=None)`` returns ``(output, h_n)``.
 
     Args:
-        input_size, hidden_size: feature sizes.
-        num_layers: stacked layers.
-        nonlinearity: ``'tanh'`` or ``'relu'``.
-        bias: use ``b_ih`` and ``b_hh``.
-        batch_first: (N, L, H) instead of (L, N, H) for input and output.
-        dropout: dropout on each layer's output but the last, in training.
-        bidirectional: also run the sequence backwards (outputs concatenated).
+        input_size: the number of features of each input step ``H_in``.
+        hidden_size: the number of features of the hidden state ``H_out``.
+        num_layers: the number of stacked recurrent layers; each layer after the first reads the
+            outputs of the one below. Default: ``1``.
+        nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``.
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``.
+        batch_first: input and output are ``(N, L, features)`` instead of ``(L, N, features)``
+            (the hidden states keep the batch in dimension 1). Default: ``False``.
+        dropout: the probability of dropout on the outputs of every layer but the last, in
+            training. Default: ``0.0``.
+        bidirectional: run each layer over the sequence in both directions and concatenate the
+            two outputs. Default: ``False``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih_l[k] (Tensor): the input-to-hidden weights of layer ``k``, shape
+            ``(hidden_size, input_size)`` for ``k = 0``, else
+            ``(hidden_size, D*hidden_size)``.
+        weight_hh_l[k] (Tensor): the hidden-to-hidden weights of layer ``k``, shape
+            ``(hidden_size, hidden_size)``.
+        bias_ih_l[k] (Tensor): the input-to-hidden bias of layer ``k``, ``(hidden_size,)``.
+        bias_hh_l[k] (Tensor): the hidden-to-hidden bias of layer ``k``, ``(hidden_size,)``.
+        weight_ih_l[k]_reverse (Tensor): ``weight_ih_l[k]`` of the reverse direction
+            (``bidirectional`` only; likewise the three below).
+        weight_hh_l[k]_reverse (Tensor): ``weight_hh_l[k]`` of the reverse direction.
+        bias_ih_l[k]_reverse (Tensor): ``bias_ih_l[k]`` of the reverse direction.
+        bias_hh_l[k]_reverse (Tensor): ``bias_hh_l[k]`` of the reverse direction.
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Shape:
+        - Input: ``(L, H_in)`` unbatched, ``(L, N, H_in)``, or ``(N, L, H_in)`` with
+          ``batch_first``; ``L`` is the sequence length and ``N`` the batch size.
+        - hx (``h_0``): ``(D * num_layers, H_out)`` unbatched or ``(D * num_layers, N, H_out)``;
+          zeros when not given. ``D`` is 2 if bidirectional, else 1.
+        - Output: ``(output, h_n)``; ``output`` is ``(L, D * H_out)``, ``(L, N, D * H_out)`` or
+          ``(N, L, D * H_out)`` (the last layer's states at every step); ``h_n`` has the shape of
+          ``h_0``: the final hidden state of every layer and direction.
+
+    Example:
+        >>> rnn = nn.RNN(10, 20, 2)
+        >>> x, h0 = ember.randn(5, 3, 10), ember.randn(2, 3, 20)
+        >>> output, hn = rnn(x, h0)
+        >>> output.shape, hn.shape
+        (ember.Size([5, 3, 20]), ember.Size([2, 3, 20]))
+        >>> bool((output[-1] == hn[-1]).all())
+        True
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -252,8 +345,85 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory; returns ``(output, (h_n, c_n))``. ``proj_size > 0`` projects
-    each hidden state to that size with ``weight_hr`` (arguments as ``RNN`` otherwise)."""
+    """Multi-layer long short-term memory network. For each element of the input sequence, each
+    layer computes::
+
+        i_t = sigmoid(W_ii x_t + b_ii + W_hi h_(t-1) + b_hi)
+        f_t = sigmoid(W_if x_t + b_if + W_hf h_(t-1) + b_hf)
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_(t-1) + b_hg)
+        o_t = sigmoid(W_io x_t + b_io + W_ho h_(t-1) + b_ho)
+        c_t = f_t * c_(t-1) + i_t * g_t
+        h_t = o_t * tanh(c_t)
+
+    where ``h_t`` is the hidden state, ``c_t`` the cell state, ``x_t`` the input at step ``t``
+    (the output of the layer below for layers after the first) and ``i, f, g, o`` the input,
+    forget, cell and output gates. With ``proj_size > 0`` each ``h_t`` is then multiplied by a
+    learned ``weight_hr`` down to ``proj_size`` features.
+
+    ``forward(input, hx=None)`` takes ``hx = (h_0, c_0)`` and returns
+    ``(output, (h_n, c_n))``.
+
+    Args:
+        input_size: the number of features of each input step ``H_in``.
+        hidden_size: the number of features of the hidden state ``H_out``.
+        num_layers: the number of stacked recurrent layers; each layer after the first reads the
+            outputs of the one below. Default: ``1``.
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``.
+        batch_first: input and output are ``(N, L, features)`` instead of ``(L, N, features)``
+            (the hidden states keep the batch in dimension 1). Default: ``False``.
+        dropout: the probability of dropout on the outputs of every layer but the last, in
+            training. Default: ``0.0``.
+        bidirectional: run each layer over the sequence in both directions and concatenate the
+            two outputs. Default: ``False``.
+        proj_size: project the hidden state to this many features (``H_out = proj_size``); 0
+            turns projections off. Must be below ``hidden_size``. Default: ``0``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih_l[k] (Tensor): the input-to-hidden weights of layer ``k``, shape
+            ``(4*hidden_size, input_size)`` for ``k = 0``, else
+            ``(4*hidden_size, D*H_out)``, the gates stacked as
+            ``(W_ii|W_if|W_ig|W_io)``.
+        weight_hh_l[k] (Tensor): the hidden-to-hidden weights of layer ``k``, shape
+            ``(4*hidden_size, H_out)``.
+        bias_ih_l[k] (Tensor): the input-to-hidden bias of layer ``k``, ``(4*hidden_size,)``.
+        bias_hh_l[k] (Tensor): the hidden-to-hidden bias of layer ``k``, ``(4*hidden_size,)``.
+        weight_hr_l[k] (Tensor): the projection of layer ``k``, ``(proj_size, hidden_size)``,
+            only with ``proj_size > 0``.
+        weight_ih_l[k]_reverse (Tensor): ``weight_ih_l[k]`` of the reverse direction
+            (``bidirectional`` only; likewise the three below).
+        weight_hh_l[k]_reverse (Tensor): ``weight_hh_l[k]`` of the reverse direction.
+        bias_ih_l[k]_reverse (Tensor): ``bias_ih_l[k]`` of the reverse direction.
+        bias_hh_l[k]_reverse (Tensor): ``bias_hh_l[k]`` of the reverse direction.
+        weight_hr_l[k]_reverse (Tensor): ``weight_hr_l[k]`` of the reverse direction.
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Shape:
+        - Input: ``(L, H_in)`` unbatched, ``(L, N, H_in)``, or ``(N, L, H_in)`` with
+          ``batch_first``; ``L`` is the sequence length and ``N`` the batch size.
+        - h_0: ``(D * num_layers, H_out)`` unbatched or ``(D * num_layers, N, H_out)``, with
+          ``H_out = proj_size`` if it is above 0 else ``hidden_size``; ``D`` is 2 if
+          bidirectional, else 1. Zeros when ``hx`` is not given.
+        - c_0: ``(D * num_layers, hidden_size)`` or ``(D * num_layers, N, hidden_size)``.
+        - Output: ``(output, (h_n, c_n))``; ``output`` is ``(L, D * H_out)``,
+          ``(L, N, D * H_out)`` or ``(N, L, D * H_out)``; ``h_n`` and ``c_n`` have the shapes of
+          ``h_0`` and ``c_0``, the final states of every layer and direction.
+
+    Example:
+        >>> lstm = nn.LSTM(10, 20, 2)
+        >>> x = ember.randn(5, 3, 10)
+        >>> h0, c0 = ember.randn(2, 3, 20), ember.randn(2, 3, 20)
+        >>> output, (hn, cn) = lstm(x, (h0, c0))
+        >>> output.shape, hn.shape, cn.shape
+        (ember.Size([5, 3, 20]), ember.Size([2, 3, 20]), ember.Size([2, 3, 20]))
+        >>> projected = nn.LSTM(10, 20, batch_first=True, proj_size=4)
+        >>> output, (hn, cn) = projected(ember.randn(3, 5, 10))
+        >>> output.shape, hn.shape, cn.shape
+        (ember.Size([3, 5, 4]), ember.Size([1, 3, 4]), ember.Size([1, 3, 20]))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -264,7 +434,67 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit (arguments as ``RNN``, without ``nonlinearity``)."""
+    """Multi-layer gated recurrent unit network. For each element of the input sequence, each
+    layer computes::
+
+        r_t = sigmoid(W_ir x_t + b_ir + W_hr h_(t-1) + b_hr)
+        z_t = sigmoid(W_iz x_t + b_iz + W_hz h_(t-1) + b_hz)
+        n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_(t-1) + b_hn))
+        h_t = (1 - z_t) * n_t + z_t * h_(t-1)
+
+    where ``h_t`` is the hidden state, ``x_t`` the input at step ``t`` (the output of the
+    layer below for layers after the first) and ``r, z, n`` the reset, update and new gates.
+
+    ``forward(input, hx=None)`` returns ``(output, h_n)``.
+
+    Args:
+        input_size: the number of features of each input step ``H_in``.
+        hidden_size: the number of features of the hidden state ``H_out``.
+        num_layers: the number of stacked recurrent layers; each layer after the first reads the
+            outputs of the one below. Default: ``1``.
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``.
+        batch_first: input and output are ``(N, L, features)`` instead of ``(L, N, features)``
+            (the hidden states keep the batch in dimension 1). Default: ``False``.
+        dropout: the probability of dropout on the outputs of every layer but the last, in
+            training. Default: ``0.0``.
+        bidirectional: run each layer over the sequence in both directions and concatenate the
+            two outputs. Default: ``False``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih_l[k] (Tensor): the input-to-hidden weights of layer ``k``, shape
+            ``(3*hidden_size, input_size)`` for ``k = 0``, else
+            ``(3*hidden_size, D*hidden_size)``, the gates stacked as
+            ``(W_ir|W_iz|W_in)``.
+        weight_hh_l[k] (Tensor): the hidden-to-hidden weights of layer ``k``, shape
+            ``(3*hidden_size, hidden_size)``.
+        bias_ih_l[k] (Tensor): the input-to-hidden bias of layer ``k``, ``(3*hidden_size,)``.
+        bias_hh_l[k] (Tensor): the hidden-to-hidden bias of layer ``k``, ``(3*hidden_size,)``.
+        weight_ih_l[k]_reverse (Tensor): ``weight_ih_l[k]`` of the reverse direction
+            (``bidirectional`` only; likewise the three below).
+        weight_hh_l[k]_reverse (Tensor): ``weight_hh_l[k]`` of the reverse direction.
+        bias_ih_l[k]_reverse (Tensor): ``bias_ih_l[k]`` of the reverse direction.
+        bias_hh_l[k]_reverse (Tensor): ``bias_hh_l[k]`` of the reverse direction.
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Shape:
+        - Input: ``(L, H_in)`` unbatched, ``(L, N, H_in)``, or ``(N, L, H_in)`` with
+          ``batch_first``; ``L`` is the sequence length and ``N`` the batch size.
+        - hx (``h_0``): ``(D * num_layers, H_out)`` unbatched or ``(D * num_layers, N, H_out)``;
+          zeros when not given. ``D`` is 2 if bidirectional, else 1.
+        - Output: ``(output, h_n)``; ``output`` is ``(L, D * H_out)``, ``(L, N, D * H_out)`` or
+          ``(N, L, D * H_out)`` (the last layer's states at every step); ``h_n`` has the shape of
+          ``h_0``: the final hidden state of every layer and direction.
+
+    Example:
+        >>> gru = nn.GRU(10, 20, 2, bidirectional=True)
+        >>> output, hn = gru(ember.randn(5, 3, 10))
+        >>> output.shape, hn.shape
+        (ember.Size([5, 3, 40]), ember.Size([4, 3, 20]))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -274,7 +504,32 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    """The weights shared by RNNCell, LSTMCell and GRUCell: ``num_chunks`` gates per cell."""
+    """The parameters shared by :class:`RNNCell`, :class:`LSTMCell` and :class:`GRUCell`: the
+    input-to-hidden and hidden-to-hidden weights of ``num_chunks`` gates, and their biases. It
+    has no ``forward`` of its own.
+
+    Args:
+        input_size: the number of input features.
+        hidden_size: the number of features of the hidden state.
+        bias: learn the biases ``bias_ih`` and ``bias_hh``.
+        num_chunks: the number of gates (1 for RNNCell, 4 for LSTMCell, 3 for GRUCell).
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih (Tensor): ``(num_chunks * hidden_size, input_size)``.
+        weight_hh (Tensor): ``(num_chunks * hidden_size, hidden_size)``.
+        bias_ih (Tensor): ``(num_chunks * hidden_size,)``; ``None`` without ``bias``.
+        bias_hh (Tensor): ``(num_chunks * hidden_size,)``; ``None`` without ``bias``.
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Example:
+        >>> m = nn.RNNCellBase(4, 8, True, 3)
+        >>> m.weight_ih.shape, m.bias_hh.shape
+        (ember.Size([24, 4]), ember.Size([24]))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device=None, dtype=None) -> None:
@@ -318,7 +573,42 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    """One step of ``RNN``: ``h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
+    """One step of an Elman recurrent network (see :class:`RNN`).
+
+    ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``, or ReLU instead of tanh.
+
+    ``forward(input, hx=None)`` returns ``h'``; ``hx`` defaults to zeros.
+
+    Args:
+        input_size: the number of input features ``H_in``.
+        hidden_size: the number of features of the hidden state ``H_out``.
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``.
+        nonlinearity: ``'tanh'`` or ``'relu'``. Default: ``'tanh'``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih (Tensor): the input-to-hidden weights, ``(hidden_size, input_size)``.
+        weight_hh (Tensor): the hidden-to-hidden weights, ``(hidden_size, hidden_size)``.
+        bias_ih (Tensor): the input-to-hidden bias, ``(hidden_size,)``.
+        bias_hh (Tensor): the hidden-to-hidden bias, ``(hidden_size,)``.
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Shape:
+        - Input: ``(N, H_in)`` or ``(H_in,)``.
+        - hx: ``(N, H_out)`` or ``(H_out,)``; zeros when not given.
+        - Output: ``h'``, ``(N, H_out)`` or ``(H_out,)``.
+
+    Example:
+        >>> cell = nn.RNNCell(10, 20)
+        >>> x, hx = ember.randn(6, 3, 10), ember.randn(3, 20)
+        >>> for t in range(6):
+        ...     hx = cell(x[t], hx)
+        >>> hx.shape
+        ember.Size([3, 20])
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
@@ -342,7 +632,45 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    """One step of ``LSTM``; ``hx`` is ``(h, c)``, returns ``(h', c')``."""
+    """One step of a long short-term memory network (see :class:`LSTM`).
+
+    With the gates ``i, f, g, o = chunks of (x W_ih^T + b_ih + h W_hh^T + b_hh)``:
+    ``c' = sigmoid(f) * c + sigmoid(i) * tanh(g)`` and ``h' = sigmoid(o) * tanh(c')``.
+
+    ``forward(input, hx=None)`` takes ``hx = (h, c)`` and returns ``(h', c')``; both default
+    to zeros.
+
+    Args:
+        input_size: the number of input features ``H_in``.
+        hidden_size: the number of features of the hidden state ``H_out``.
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih (Tensor): the input-to-hidden weights, ``(4*hidden_size, input_size)``, the gates
+            stacked as ``(W_ii|W_if|W_ig|W_io)``.
+        weight_hh (Tensor): the hidden-to-hidden weights, ``(4*hidden_size, hidden_size)``.
+        bias_ih (Tensor): the input-to-hidden bias, ``(4*hidden_size,)``.
+        bias_hh (Tensor): the hidden-to-hidden bias, ``(4*hidden_size,)``.
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Shape:
+        - Input: ``(N, H_in)`` or ``(H_in,)``.
+        - hx: a pair ``(h, c)``, each ``(N, H_out)`` or ``(H_out,)``; zeros when not given.
+        - Output: ``(h', c')``, each ``(N, H_out)`` or ``(H_out,)``.
+
+    Example:
+        >>> cell = nn.LSTMCell(10, 20)
+        >>> x = ember.randn(2, 3, 10)
+        >>> hx, cx = ember.randn(3, 20), ember.randn(3, 20)
+        >>> for t in range(2):
+        ...     hx, cx = cell(x[t], (hx, cx))
+        >>> hx.shape, cx.shape
+        (ember.Size([3, 20]), ember.Size([3, 20]))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
@@ -356,7 +684,41 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    """One step of ``GRU``."""
+    """One step of a gated recurrent unit network (see :class:`GRU`).
+
+    ``r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)``, ``z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)``,
+    ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) * n + z * h``.
+
+    ``forward(input, hx=None)`` returns ``h'``; ``hx`` defaults to zeros.
+
+    Args:
+        input_size: the number of input features ``H_in``.
+        hidden_size: the number of features of the hidden state ``H_out``.
+        bias: learn the biases ``b_ih`` and ``b_hh``. Default: ``True``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        weight_ih (Tensor): the input-to-hidden weights, ``(3*hidden_size, input_size)``, the gates
+            stacked as ``(W_ir|W_iz|W_in)``.
+        weight_hh (Tensor): the hidden-to-hidden weights, ``(3*hidden_size, hidden_size)``.
+        bias_ih (Tensor): the input-to-hidden bias, ``(3*hidden_size,)``.
+        bias_hh (Tensor): the hidden-to-hidden bias, ``(3*hidden_size,)``.
+
+        All are drawn from ``U(-b, b)`` with ``b = 1 / sqrt(hidden_size)``.
+
+    Shape:
+        - Input: ``(N, H_in)`` or ``(H_in,)``.
+        - hx: ``(N, H_out)`` or ``(H_out,)``; zeros when not given.
+        - Output: ``h'``, ``(N, H_out)`` or ``(H_out,)``.
+
+    Example:
+        >>> cell = nn.GRUCell(10, 20)
+        >>> hx = cell(ember.randn(3, 10))
+        >>> hx.shape
+        ember.Size([3, 20])
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
