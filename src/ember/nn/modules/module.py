@@ -755,40 +755,10 @@ class Module:
         assign = local_metadata.get("assign_to_params_buffers", False)
         for name, param in local_state.items():
             key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected '
-                                  "ember.Tensor or Tensor-like object from checkpoint but "
-                                  f"received {type(value)}")
-                continue
-            if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
-                value = value[0]
-            if value.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{value.shape} from checkpoint, the shape in current model "
-                                  f"is {param.shape}.")
-                continue
-            try:
-                with no_grad():
-                    if not assign:
-                        param.copy_(value)
-                    elif isinstance(param, Parameter):
-                        if isinstance(value, Parameter):
-                            value.requires_grad_(param.requires_grad)
-                        else:
-                            value = Parameter(value, requires_grad=param.requires_grad)
-                        setattr(self, name, value)
-                    else:
-                        setattr(self, name, value)
-            except Exception as exc:
-                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
-                                  f"in the model are {param.size()} and whose dimensions in the "
-                                  f"checkpoint are {value.size()}, an exception occurred : "
-                                  f"{exc.args}.")
+            if key in state_dict:
+                self._load_entry(name, param, key, state_dict[key], assign, error_msgs)
+            elif strict:
+                missing_keys.append(key)
         extra_key = prefix + _EXTRA_STATE
         if getattr(type(self), "set_extra_state", Module.set_extra_state) \
                 is not Module.set_extra_state:
@@ -799,14 +769,53 @@ class Module:
         elif strict and extra_key in state_dict:
             unexpected_keys.append(extra_key)
         if strict:
-            for key in state_dict:
-                if key.startswith(prefix) and key != extra_key:
-                    head = key[len(prefix):].split(".", 1)
-                    if len(head) > 1:
-                        if head[0] not in self._modules:
-                            unexpected_keys.append(key)
-                    elif head[0] not in local_state:
-                        unexpected_keys.append(key)
+            unexpected_keys.extend(self._unexpected_keys(state_dict, prefix, local_state))
+
+    def _load_entry(self, name: str, param: Tensor, key: str, value, assign: bool,
+                    error_msgs: list) -> None:
+        """Copies (or with ``assign``, puts) the state dict's ``value`` into this module's
+        parameter or buffer ``name``; what goes wrong is appended to ``error_msgs``."""
+        if not isinstance(value, Tensor):
+            error_msgs.append(f'While copying the parameter named "{key}", expected '
+                              "ember.Tensor or Tensor-like object from checkpoint but "
+                              f"received {type(value)}")
+            return
+        if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
+            value = value[0]
+        if value.shape != param.shape:
+            error_msgs.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{value.shape} from checkpoint, the shape in current model "
+                              f"is {param.shape}.")
+            return
+        try:
+            with no_grad():
+                if not assign:
+                    param.copy_(value)
+                    return
+                if isinstance(param, Parameter):
+                    if isinstance(value, Parameter):
+                        value.requires_grad_(param.requires_grad)
+                    else:
+                        value = Parameter(value, requires_grad=param.requires_grad)
+                setattr(self, name, value)
+        except Exception as exc:
+            error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
+                              f"in the model are {param.size()} and whose dimensions in the "
+                              f"checkpoint are {value.size()}, an exception occurred : "
+                              f"{exc.args}.")
+
+    def _unexpected_keys(self, state_dict, prefix: str, local_state: dict) -> list[str]:
+        """The keys under ``prefix`` that name neither an entry of this module nor one of its
+        children (the extra state's key aside)."""
+        extra_key = prefix + _EXTRA_STATE
+        unexpected = []
+        for key in state_dict:
+            if key.startswith(prefix) and key != extra_key:
+                head = key[len(prefix):].split(".", 1)
+                known = self._modules if len(head) > 1 else local_state
+                if head[0] not in known:
+                    unexpected.append(key)
+        return unexpected
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copies parameters and buffers from ``state_dict`` into this module and below.
