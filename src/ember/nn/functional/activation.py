@@ -424,11 +424,15 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """Gaussian error linear unit ``x * Phi(x)``.
+    """Gaussian error linear unit ``x * Phi(x)``, ``Phi`` the standard normal CDF.
 
     Args:
-        input: any shape.
+        input: a floating tensor of any shape.
         approximate: ``'none'`` (exact, with erf) or ``'tanh'`` (the tanh approximation).
+
+    Example:
+        >>> F.gelu(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.8413])
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
@@ -490,7 +494,16 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """Piecewise-linear sigmoid ``clamp(x / 6 + 1/2, 0, 1)``."""
+    """Piecewise-linear sigmoid ``clamp(x / 6 + 1/2, 0, 1)``.
+
+    Args:
+        input: a floating tensor of any shape.
+        inplace: write the result into ``input``.
+
+    Example:
+        >>> F.hardsigmoid(ember.tensor([-4.0, 0.0, 1.5]))
+        tensor([0.0000, 0.5000, 0.7500])
+    """
     check_kernel(input, "hardsigmoid_cpu", "biu")
     return _apply(Hardsigmoid.apply, input, inplace)
 
@@ -558,8 +571,13 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 
     Args:
         input: any shape.
-        dim: the dimension that sums to 1.
+        dim: the dimension that sums to 1 (None: PyTorch's legacy choice, with a warning).
         dtype: cast the input to this dtype first.
+
+    Example:
+        >>> F.softmax(ember.tensor([[1.0, 1.0], [0.0, 0.0]]), dim=1)
+        tensor([[0.5000, 0.5000],
+                [0.5000, 0.5000]])
     """
     if dim is None:
         dim = _implicit_dim("softmax", input.ndim, _stacklevel)
@@ -567,7 +585,17 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """``softmax(-x)`` along ``dim``."""
+    """``softmax(-x)`` along ``dim``.
+
+    Args:
+        input: any shape.
+        dim: the dimension that sums to 1 (None: PyTorch's legacy choice, with a warning).
+        dtype: cast the input to this dtype first.
+
+    Example:
+        >>> F.softmin(ember.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
     if dim is None:
         dim = _implicit_dim("softmin", input.ndim, _stacklevel)
     if dtype is not None:
@@ -577,14 +605,33 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
-    """``log(softmax(x))`` along ``dim``, computed without overflow."""
+    """``log(softmax(x))`` along ``dim``, computed without overflow.
+
+    Args:
+        input: any shape.
+        dim: the dimension to normalise over (None: PyTorch's legacy choice, with a warning).
+        dtype: cast the input to this dtype first.
+
+    Example:
+        >>> F.log_softmax(ember.tensor([0.0, 0.0]), dim=0)
+        tensor([-0.6931, -0.6931])
+    """
     if dim is None:
         dim = _implicit_dim("log_softmax", input.ndim, _stacklevel)
     return ops.log_softmax(input, dim, dtype=dtype)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
-    """Gated linear unit: splits ``input`` in halves ``a, b`` along ``dim``; ``a * sigmoid(b)``."""
+    """Gated linear unit: splits ``input`` in halves ``a, b`` along ``dim``; ``a * sigmoid(b)``.
+
+    Args:
+        input: any shape whose size along ``dim`` is even.
+        dim: the dimension to split.
+
+    Example:
+        >>> F.glu(ember.tensor([1.0, 2.0, 0.0, 0.0]))
+        tensor([0.5000, 1.0000])
+    """
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = canon_dim(dim, input.ndim)

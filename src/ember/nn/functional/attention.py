@@ -69,21 +69,31 @@ def _repeat_heads(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Te
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale=None,
                                  enable_gqa: bool = False) -> Tensor:
-    """Attention of ``query`` (..., L, E) over ``key`` (..., S, E) and ``value`` (..., S, Ev).
+    """Attention of ``query`` over ``key`` and ``value``: ``softmax(q k^T * scale + mask) v``.
+
+    A query row whose keys are all masked out gets zero weights (output zero, no NaN in the
+    gradients), as PyTorch's CPU kernels give.
 
     Args:
-        query, key, value: floating tensors of one dtype; leading dims broadcast.
-        attn_mask: broadcastable to (..., L, S): bool (True takes part in attention) or a
+        query: ``(..., L, E)``, floating; leading dims broadcast with the key's and value's.
+        key: ``(..., S, E)``, the query's dtype.
+        value: ``(..., S, Ev)``, the query's dtype.
+        attn_mask: broadcastable to ``(..., L, S)``: bool (True takes part in attention) or a
             float bias added to the scores (float32 or the query's dtype).
         dropout_p: dropout probability on the attention weights. Applied whenever it is
             positive, as in PyTorch (pass 0.0 outside training).
         is_causal: query ``i`` attends to keys ``0..i`` (a top-left aligned lower triangle);
             exclusive with ``attn_mask``.
         scale: the score scale; ``1 / sqrt(E)`` if None.
-        enable_gqa: key/value may have fewer heads (dim -3) than the query, a divisor of it.
+        enable_gqa: key and value may have fewer heads (dim -3) than the query, a divisor of it.
 
     Returns:
-        Tensor (..., L, Ev).
+        The attention output ``(..., L, Ev)``.
+
+    Example:
+        >>> q, k, v = ember.randn(2, 4, 6, 8), ember.randn(2, 4, 5, 8), ember.randn(2, 4, 5, 3)
+        >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
+        ember.Size([2, 4, 6, 3])
     """
     _check_inputs(query, key, value, attn_mask, dropout_p, is_causal)
     if enable_gqa:
@@ -224,19 +234,46 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
                                  k_proj_weight=None, v_proj_weight=None, static_k=None,
                                  static_v=None, average_attn_weights: bool = True,
                                  is_causal: bool = False):
-    """Multi-head attention of ``query`` (L, N, E) over ``key`` (S, N, Ek) / ``value`` (S, N, Ev).
+    """Multi-head attention of ``query`` over ``key`` and ``value`` (``nn.MultiheadAttention``).
 
-    PyTorch's ``F.multi_head_attention_forward``: in-projection (packed ``in_proj_weight`` or
-    the separate ``q/k/v_proj_weight``), optional learnt key/value biases appended as an extra
-    source position, an optional all-zero position, ``num_heads`` heads of scaled dot-product
-    attention with dropout on the weights (in training), out-projection. Unbatched inputs
-    (L, E) are accepted. Masks: ``key_padding_mask`` (N, S) and ``attn_mask`` (L, S) or
-    (N * num_heads, L, S), bool (True = not attended) or float (added to the scores).
+    In-projection (packed ``in_proj_weight`` or the separate ``q/k/v_proj_weight``), optional
+    learnt key/value biases appended as an extra source position, an optional all-zero
+    position, ``num_heads`` heads of scaled dot-product attention with dropout on the weights
+    (in training), out-projection.
+
+    Args:
+        query, key, value: the inputs (see Shape).
+        embed_dim_to_check: the expected ``E`` of ``query``.
+        num_heads: the number of heads; divides ``E``.
+        in_proj_weight: ``(3 E, E)``, the packed query/key/value projections.
+        in_proj_bias: ``(3 E,)`` or None.
+        bias_k, bias_v: ``(1, 1, E)`` biases appended to the keys and values, or None.
+        add_zero_attn: append a position of zeros to the keys and values.
+        dropout_p: dropout probability on the attention weights (in training).
+        out_proj_weight: ``(E, E)``.
+        out_proj_bias: ``(E,)`` or None.
+        training: apply dropout.
+        key_padding_mask: ``(N, S)``; bool (True = ignore that key) or float (added to the
+            scores).
+        need_weights: also return the attention weights (else None, computed through
+            :func:`scaled_dot_product_attention`).
+        attn_mask: ``(L, S)`` or ``(N * num_heads, L, S)``; bool (True = not attended) or float.
+        use_separate_proj_weight: project with ``q/k/v_proj_weight`` instead of the packed one.
+        q_proj_weight, k_proj_weight, v_proj_weight: ``(E, E)``, ``(E, Ek)``, ``(E, Ev)``.
+        static_k, static_v: ``(N * num_heads, S, E / num_heads)`` keys and values used as they
+            are, instead of the projected ones.
+        average_attn_weights: average the returned weights over the heads.
+        is_causal: a hint that ``attn_mask`` is causal (it must still be given).
 
     Returns:
-        ``(attn_output, attn_weights)``: (L, N, E) and, with ``need_weights``, the weights
-        (N, L, S), averaged over heads unless ``average_attn_weights`` is False (then
-        (N, num_heads, L, S)); else None.
+        ``(attn_output, attn_weights)``; the weights are None without ``need_weights``.
+
+    Shape:
+        - query: ``(L, N, E)`` or unbatched ``(L, E)``.
+        - key: ``(S, N, Ek)`` or ``(S, Ek)``; value: ``(S, N, Ev)`` or ``(S, Ev)``.
+        - attn_output: ``(L, N, E)`` or ``(L, E)``.
+        - attn_weights: ``(N, L, S)``, or ``(N, num_heads, L, S)`` unless
+          ``average_attn_weights``; without the ``N`` when unbatched.
     """
     batched = query.dim() == 3
     if not batched:

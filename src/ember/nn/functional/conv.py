@@ -433,12 +433,20 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         input: ``(N, C_in, L)`` or unbatched ``(C_in, L)``.
         weight: ``(C_in, C_out / groups, k)``.
         bias: optional ``(C_out,)``.
-        stride, padding, dilation, groups: those of the convolution this undoes.
-        output_padding: extra size added to one side of the output (less than the stride or
-            the dilation), to pick among the lengths a strided convolution maps to one size.
+        stride: the stride of the convolution this undoes (int or 1-tuple).
+        padding: the padding of that convolution: ``dilation * (k - 1) - padding`` zeros are
+            added to both ends of the input (int or 1-tuple).
+        output_padding: extra size added to one end of the output (less than the stride or the
+            dilation), to pick among the lengths a strided convolution maps to one size.
+        groups: split the channels into this many independent convolutions.
+        dilation: spacing between kernel taps.
 
     Returns:
         ``(N, C_out, L_out)`` with ``L_out = (L - 1) stride - 2p + d (k - 1) + op + 1``.
+
+    Example:
+        >>> F.conv_transpose1d(ember.randn(8, 16, 50), ember.randn(16, 4, 3), stride=2).shape
+        ember.Size([8, 4, 101])
     """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, 1)
@@ -446,7 +454,26 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
-    """2-D transposed convolution, the adjoint of :func:`conv2d` (see
-    :func:`conv_transpose1d`; ``weight`` is ``(C_in, C_out / groups, kh, kw)``)."""
+    """2-D transposed convolution ("deconvolution"), the adjoint of :func:`conv2d`.
+
+    Args:
+        input: ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``.
+        weight: ``(C_in, C_out / groups, kh, kw)``.
+        bias: optional ``(C_out,)``.
+        stride: the stride of the convolution this undoes (int or pair).
+        padding: the padding of that convolution: ``dilation * (k - 1) - padding`` zeros are
+            added to both sides of each spatial dim (int or pair).
+        output_padding: extra size added to one side of each output dim (less than the stride or
+            the dilation).
+        groups: split the channels into this many independent convolutions.
+        dilation: spacing between kernel taps (int or pair).
+
+    Returns:
+        ``(N, C_out, H_out, W_out)`` with ``H_out = (H - 1) stride - 2p + d (kh - 1) + op + 1``.
+
+    Example:
+        >>> F.conv_transpose2d(ember.randn(1, 4, 5, 5), ember.randn(4, 8, 3, 3), padding=1).shape
+        ember.Size([1, 8, 5, 5])
+    """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, 2)

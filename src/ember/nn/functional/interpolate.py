@@ -209,15 +209,47 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
              align_corners=None) -> Tensor:
-    """Deprecated alias of :func:`interpolate`."""
+    """Resamples ``input``; a deprecated alias of :func:`interpolate`.
+
+    Args:
+        input: ``(N, C, d1[, d2[, d3]])``.
+        size: output spatial size(s).
+        scale_factor: multiplier(s) of the spatial size.
+        mode: as :func:`interpolate`.
+        align_corners: as :func:`interpolate`.
+
+    Example:
+        >>> F.upsample(ember.tensor([[[1.0, 2.0]]]), scale_factor=2)
+        tensor([[[1., 1., 2., 2.]]])
+    """
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
-    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    """Nearest-neighbour upsampling; deprecated: ``interpolate(..., mode='nearest')``.
+
+    Args:
+        input: ``(N, C, d1[, d2[, d3]])``.
+        size: output spatial size(s).
+        scale_factor: multiplier(s) of the spatial size.
+
+    Example:
+        >>> F.upsample_nearest(ember.tensor([[[1.0, 2.0]]]), size=4)
+        tensor([[[1., 1., 2., 2.]]])
+    """
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
-    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    """Bilinear upsampling; deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``.
+
+    Args:
+        input: ``(N, C, H, W)``.
+        size: output spatial size (int or pair).
+        scale_factor: multiplier(s) of the spatial size.
+
+    Example:
+        >>> F.upsample_bilinear(ember.tensor([[[[0.0, 3.0]]]]), size=(1, 4))
+        tensor([[[[0., 1., 2., 3.]]]])
+    """
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

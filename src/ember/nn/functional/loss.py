@@ -273,14 +273,23 @@ def _weight_array(weight, dtype):
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average=None, ignore_index: int = -100, reduce=None,
              reduction: str = "mean") -> Tensor:
-    """Negative log likelihood of the target class: ``-w[t] * input[n, t]``.
+    """Negative log likelihood of the target class: ``-weight[t] * input[n, t]``.
 
     Args:
         input: log-probabilities ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
-        target: class indices ``(N,)``, ``()`` or ``(N, d1, ...)`` in ``[0, C)``.
+        target: class indices ``(N,)``, ``()`` or ``(N, d1, ...)`` in ``[0, C)`` (int64).
         weight: per-class weights ``(C,)``.
         ignore_index: a target value that contributes neither loss nor gradient.
-        reduction: ``'none'``, ``'mean'`` (weighted mean over non-ignored targets) or ``'sum'``.
+        reduction: ``'none'``, ``'mean'`` (weighted mean over the non-ignored targets) or
+            ``'sum'``.
+
+    Returns:
+        A scalar, or the target's shape with ``reduction='none'``.
+
+    Example:
+        >>> logp = F.log_softmax(ember.tensor([[0.0, 0.0], [2.0, 0.0]]), dim=1)
+        >>> F.nll_loss(logp, ember.tensor([1, 0]), reduction="none")
+        tensor([0.6931, 0.1269])
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_class_input(input, target, weight)
@@ -291,20 +300,40 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross entropy between logits and targets (``log_softmax`` then ``nll_loss``).
+    """Cross entropy between logits and targets (``log_softmax`` then ``nll_loss``, one node).
+
+    For class-index targets the loss of a sample is ``-weight[t] * log_softmax(input)[t]``; for
+    class-probability targets it is ``-sum_c weight[c] * target[c] * log_softmax(input)[c]``.
 
     Args:
-        input: unnormalised logits ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
-        target: class indices (shape of input without the class dim) or class probabilities
-            (the shape of input, floating).
+        input: unnormalised logits.
+        target: class indices in ``[0, C)`` (int64), or class probabilities (floating, the
+            shape of ``input``).
         weight: per-class weights ``(C,)``.
-        ignore_index: a class-index target value that is ignored.
-        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
-        label_smoothing: mixes the targets with the uniform distribution by this amount.
+        ignore_index: a class-index target value that contributes neither loss nor gradient
+            (the mean is then over the other targets).
+        reduction: ``'none'``, ``'mean'`` (weighted by ``weight[t]`` for class indices) or
+            ``'sum'``.
+        label_smoothing: in ``[0, 1]``; mixes the targets with the uniform distribution by this
+            amount.
+
+    Returns:
+        A scalar, or the per-sample losses with ``reduction='none'``.
+
+    Shape:
+        - input: ``(C,)``, ``(N, C)`` or ``(N, C, d1, ..., dK)``.
+        - target: ``()``, ``(N,)`` or ``(N, d1, ..., dK)`` for class indices; the shape of
+          ``input`` for probabilities.
+        - output: ``()``, or ``(N,)`` / ``(N, d1, ..., dK)`` with ``reduction='none'``.
 
     Example:
-        >>> logits = ember.randn(4, 3, requires_grad=True)
-        >>> cross_entropy(logits, ember.tensor([0, 2, 1, 2])).backward()
+        >>> logits = ember.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]], requires_grad=True)
+        >>> loss = F.cross_entropy(logits, ember.tensor([0, 2]))
+        >>> loss
+        tensor(0.6691, grad_fn=<CrossEntropyLossBackward0>)
+        >>> loss.backward()
+        >>> logits.grad.shape
+        ember.Size([2, 3])
     """
     reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -475,7 +504,19 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error ``(input - target) ** 2``, reduced.
 
-    With ``weight`` (the shape of input) the mean is ``sum(w * l) / sum(w)``.
+    Args:
+        input: any shape.
+        target: broadcastable to ``input`` (a warning when the shapes differ).
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+        weight: the shape of ``input``; with it the mean is ``sum(w * l) / sum(w)``.
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+
+    Example:
+        >>> F.mse_loss(ember.tensor([1.0, 2.0]), ember.tensor([0.0, 0.0]))
+        tensor(2.5000)
     """
     reduction = _reduction(size_average, reduce, reduction)
     return _pointwise_loss(MseLoss, input, target, reduction, None, weight, True)
@@ -483,14 +524,44 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
-    """Mean absolute error ``|input - target|``, reduced."""
+    """Mean absolute error ``|input - target|``, reduced.
+
+    Args:
+        input: any shape.
+        target: broadcastable to ``input`` (a warning when the shapes differ).
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+        weight: the shape of ``input``; with it the mean is ``sum(w * l) / sum(w)``.
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+
+    Example:
+        >>> F.l1_loss(ember.tensor([1.0, -2.0]), ember.tensor([0.0, 0.0]), reduction="none")
+        tensor([1., 2.])
+    """
     reduction = _reduction(size_average, reduce, reduction)
     return _pointwise_loss(L1Loss, input, target, reduction, None, weight, True)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``)."""
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``).
+
+    Args:
+        input: any shape.
+        target: broadcastable to ``input``.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+        beta: where the loss turns from quadratic to linear (non-negative; 0 is ``l1_loss``).
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+
+    Example:
+        >>> F.smooth_l1_loss(ember.tensor([0.5, 3.0]), ember.tensor([0.0, 0.0]), reduction="none")
+        tensor([0.1250, 2.5000])
+    """
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -499,7 +570,22 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
-    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (``d = input - target``).
+
+    Args:
+        input: any shape.
+        target: broadcastable to ``input``.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+        delta: where the loss turns from quadratic to linear (positive).
+        weight: the shape of ``input``, multiplying each element's loss.
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+
+    Example:
+        >>> F.huber_loss(ember.tensor([0.5, 3.0]), ember.tensor([0.0, 0.0]), reduction="none")
+        tensor([0.1250, 2.5000])
+    """
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -576,8 +662,18 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
     Args:
         input: probabilities in ``[0, 1]``, any shape.
-        target: the same shape as input.
-        weight: broadcastable to input.
+        target: the shape of ``input``, in ``[0, 1]``.
+        weight: broadcastable to ``input`` (not differentiable).
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+
+    Example:
+        >>> p = ember.tensor([0.9, 0.2], requires_grad=True)
+        >>> F.binary_cross_entropy(p, ember.tensor([1.0, 0.0]))
+        tensor(0.1643, grad_fn=<BinaryCrossEntropyBackward0>)
     """
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
@@ -603,11 +699,23 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid then binary cross entropy, fused and stable for logits of any size.
 
+    The loss of an element is ``-w (pos_weight * t log(sigmoid(x)) + (1 - t) log(1 - sigmoid(x)))``.
+
     Args:
         input: logits, any shape.
-        target: the same shape as input, in ``[0, 1]``.
-        weight: broadcastable to input.
-        pos_weight: weight of positive examples, broadcastable to input (one per class).
+        target: the shape of ``input``, in ``[0, 1]``.
+        weight: broadcastable to ``input`` (not differentiable).
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+        pos_weight: weight of the positive examples, broadcastable to ``input`` (one per class
+            along the last dim).
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+
+    Example:
+        >>> F.binary_cross_entropy_with_logits(ember.tensor([0.0, 2.0]), ember.tensor([1.0, 1.0]))
+        tensor(0.4100)
     """
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
@@ -628,12 +736,20 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
-    """Kullback-Leibler divergence ``t (log t - input)`` with ``input`` log-probabilities.
+    """Kullback-Leibler divergence ``target * (log(target) - input)``, ``input`` log-probabilities.
 
     Args:
-        reduction: ``'none'``, ``'mean'``, ``'sum'`` or ``'batchmean'`` (sum / batch size,
-            the mathematical KL divergence).
+        input: log-probabilities, any shape.
+        target: probabilities (log-probabilities with ``log_target``), the shape of ``input``.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
+        reduction: ``'none'``, ``'mean'`` (over every element, with a warning), ``'sum'`` or
+            ``'batchmean'`` (the sum divided by the batch size: the mathematical KL divergence).
         log_target: ``target`` holds log-probabilities.
+
+    Example:
+        >>> p = ember.tensor([[0.5, 0.5]])
+        >>> F.kl_div(ember.log(ember.tensor([[0.25, 0.75]])), p, reduction="batchmean")
+        tensor(0.1438)
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
@@ -660,7 +776,17 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
-    """``log(1 + exp(-target * input))`` for targets in {-1, 1}."""
+    """Two-class logistic loss ``log(1 + exp(-target * input))`` for targets in {-1, 1}.
+
+    Args:
+        input: any shape.
+        target: ``-1`` or ``1``, broadcastable to ``input`` (not differentiable).
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     if target.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
@@ -698,7 +824,20 @@ class SoftMarginLoss(ArrayFunction):
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
-    """Negative log likelihood of a Poisson target with rate ``exp(input)`` (or ``input``)."""
+    """Negative log likelihood of a Poisson-distributed target.
+
+    The loss is ``exp(input) - target * input`` with ``log_input``, else
+    ``input - target * log(input + eps)``.
+
+    Args:
+        input: the expectation of the Poisson distribution (its log with ``log_input``).
+        target: counts, the shape of ``input``.
+        log_input: ``input`` is the log of the rate.
+        full: add Stirling's approximation ``t log t - t + 0.5 log(2 pi t)`` (where ``t > 1``).
+        eps: keeps the log finite where ``log_input`` is False.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     if log_input:
         loss = ops.exp(input) - target * input
@@ -714,10 +853,19 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
-    """``0.5 (log(var) + (input - target)^2 / var)`` (+ ``0.5 log(2 pi)`` with ``full``).
+    """Negative log likelihood of a Gaussian target: ``0.5 (log(var) + (input - target)^2 / var)``.
 
     ``var`` is clamped to at least ``eps`` for the value only (its gradient is unchanged), as
-    PyTorch does. It may have the input's shape, lack its last dim, or have a last dim of 1.
+    PyTorch does.
+
+    Args:
+        input: the expectation, ``(N, *)`` or ``(*)``.
+        target: the shape of ``input``.
+        var: non-negative variances: the shape of ``input``, that shape without its last dim or
+            with a last dim of 1 (one variance for all), or a number.
+        full: add the constant ``0.5 log(2 pi)``.
+        eps: the least variance used.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
     """
     if not isinstance(var, Tensor):
         if var < 0:
@@ -743,7 +891,18 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """``max(0, -target * (input1 - input2) + margin)`` for targets in {-1, 1}."""
+    """``max(0, -target * (input1 - input2) + margin)`` for targets in {-1, 1}.
+
+    Args:
+        input1, input2: scores, of the same number of dims.
+        target: ``1`` where ``input1`` should rank higher, ``-1`` where ``input2`` should.
+        margin: the least difference that costs nothing.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError(
@@ -754,7 +913,18 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
-    """``input`` where target is 1, ``max(0, margin - input)`` where target is -1."""
+    """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1.
+
+    Args:
+        input: distances, any shape.
+        target: ``1`` or ``-1``, the shape of ``input``.
+        margin: the distance beyond which a dissimilar pair costs nothing.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+
+    Returns:
+        A scalar, or the elementwise losses with ``reduction='none'``.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     zeros = ops.zeros_like(input)
     loss = ops.where(target != 1, ops.clamp(margin - input, min=0), zeros) + \
@@ -765,7 +935,18 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average=None, reduce=None,
                                 reduction: str = "mean") -> Tensor:
-    """Binary cross entropy with logits per class, averaged over the classes (last dim)."""
+    """Binary cross entropy with logits per class, averaged over the classes (the last dim).
+
+    Args:
+        input: logits ``(N, C)`` or ``(C,)``.
+        target: ``0`` or ``1`` per class, the shape of ``input``.
+        weight: per-class weights ``(C,)``.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+
+    Returns:
+        A scalar, or ``(N,)`` with ``reduction='none'``.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
@@ -776,7 +957,18 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """``1 - cos(x1, x2)`` where target is 1, ``max(0, cos(x1, x2) - margin)`` where -1."""
+    """``1 - cos(x1, x2)`` where ``target`` is 1, ``max(0, cos(x1, x2) - margin)`` where -1.
+
+    Args:
+        input1, input2: ``(N, D)`` or ``(D,)``, of one shape; the cosine is over the last dim.
+        target: ``1`` or ``-1``, ``(N,)`` or ``()``.
+        margin: in ``[-1, 1]``; dissimilar pairs whose cosine is below it cost nothing.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+
+    Returns:
+        A scalar, or ``(N,)`` with ``reduction='none'``.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     if input1.shape != input2.shape:
         raise RuntimeError(f"cosine_embedding_loss: Input1 and Input2 must have the same shape, "
@@ -795,9 +987,16 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None,
                         reduce=None, reduction: str = "mean") -> Tensor:
-    """``max(d(a, p) - d(a, n) + margin, 0)`` with ``d`` the p-norm distance.
+    """``max(d(a, p) - d(a, n) + margin, 0)``, ``d`` the ``p``-norm :func:`pairwise_distance`.
 
-    With ``swap``, ``d(a, n)`` is replaced by ``min(d(a, n), d(p, n))``.
+    Args:
+        anchor, positive, negative: ``(N, D)`` or ``(D,)``, of one number of dims.
+        margin: the least gap between the two distances that costs nothing.
+        p: the norm's degree.
+        eps: added to the differences, as in :func:`pairwise_distance`.
+        swap: replace ``d(a, n)`` by ``min(d(a, n), d(p, n))``.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
     """
     reduction = _reduction(size_average, reduce, reduction)
     if not anchor.ndim == positive.ndim == negative.ndim:
@@ -815,7 +1014,20 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
-    """Multi-class hinge loss: ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C``."""
+    """Multi-class hinge loss: ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C``.
+
+    Args:
+        input: scores ``(N, C)`` or ``(C,)``.
+        target: class indices ``(N,)`` or ``()``.
+        p: 1 or 2.
+        margin: the least gap between the target's score and another's that costs nothing.
+        weight: per-class weights ``(C,)``, by the target class.
+        reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
+            size_average, reduce: deprecated; they override ``reduction`` when given.
+
+    Returns:
+        A scalar, or ``(N,)`` with ``reduction='none'``.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")

@@ -310,12 +310,17 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
-    """Normalises each group of ``C / num_groups`` channels (with all spatial dims).
+    """Normalises each group of ``C / num_groups`` channels (with all spatial dims) per sample.
 
     Args:
         input: ``(N, C, *)``.
         num_groups: must divide ``C``.
         weight, bias: ``(C,)`` per-channel affine parameters.
+        eps: added to the variance.
+
+    Example:
+        >>> F.group_norm(ember.randn(2, 6, 5), 3).shape
+        ember.Size([2, 6, 5])
     """
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
@@ -349,7 +354,19 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out: Tensor | None = None) -> Tensor:
-    """``input / max(||input||_p, eps)`` along ``dim``."""
+    """``input / max(||input||_p, eps)`` along ``dim``.
+
+    Args:
+        input: a floating tensor of any shape.
+        p: the norm's degree.
+        dim: the dimension (or dimensions) to normalise over.
+        eps: the least norm divided by (avoids a division by zero).
+        out: write the result into this tensor.
+
+    Example:
+        >>> F.normalize(ember.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
     if input._data.dtype.kind in "biu":
         name = _dtype.SCALAR_TYPE_NAMES[input._data.dtype.name]
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "

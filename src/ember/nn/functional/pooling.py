@@ -72,6 +72,17 @@ def _parse(value, n: int, message: str, default=None) -> tuple:
     return (int(value),) * n
 
 
+def _parse2d(name: str, kernel_size, stride, padding) -> tuple:
+    """``(kernel, stride, padding)`` pairs of a 2-D pooling, as PyTorch parses them."""
+    kernel = _parse(kernel_size, 2, f"{name}: kernel_size must either be a single int, or a "
+                    "tuple of two ints")
+    stride = _parse(stride, 2, f"{name}: stride must either be omitted, a single int, or a "
+                    "tuple of two ints", default=kernel)
+    padding = _parse(padding, 2, f"{name}: padding must either be a single int, or a tuple of "
+                     "two ints")
+    return kernel, stride, padding
+
+
 def _parse1d(args: dict, message: str) -> tuple:
     """The ints of 1-D pooling arguments given as ints or 1-sequences (an omitted stride is
     the kernel size); ``message`` formats the error for a longer sequence."""
@@ -343,14 +354,8 @@ class AdaptiveMaxPool2D(_ArgMaxPool):
 
 # -- max pooling -------------------------------------------------------------------------------
 def _max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
-    name = "max_pool2d"
-    kernel = _parse(kernel_size, 2, f"{name}: kernel_size must either be a single int, or a "
-                    "tuple of two ints")
-    stride = _parse(stride, 2, f"{name}: stride must either be omitted, a single int, or a "
-                    "tuple of two ints", default=kernel)
-    padding = _parse(padding, 2, f"{name}: padding must either be a single int, or a tuple of "
-                     "two ints")
-    dilation = _parse(dilation, 2, f"{name}: dilation must be either a single int, or a tuple "
+    kernel, stride, padding = _parse2d("max_pool2d", kernel_size, stride, padding)
+    dilation = _parse(dilation, 2, "max_pool2d: dilation must be either a single int, or a tuple "
                       "of two ints")
     shape = tuple(input.shape)
     if len(shape) not in (3, 4):
@@ -395,13 +400,43 @@ def _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
 
 def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = True):
-    """:func:`max_pool2d` returning ``(output, indices)``."""
+    """:func:`max_pool2d` returning ``(output, indices)``.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: window size (int or pair).
+        stride: window step; defaults to ``kernel_size``.
+        padding: implicit ``-inf`` on both sides, at most half the kernel.
+        dilation: spacing between the elements of a window.
+        ceil_mode: round the output size up, as :func:`max_pool2d`.
+        return_indices: ignored: the indices (flat positions ``h * W + w``) are always returned.
+
+    Example:
+        >>> out, idx = F.max_pool2d_with_indices(ember.arange(16.0).reshape(1, 4, 4), 2)
+        >>> idx
+        tensor([[[ 5,  7],
+                 [13, 15]]])
+    """
     return _max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = True):
-    """:func:`max_pool1d` returning ``(output, indices)``."""
+    """:func:`max_pool1d` returning ``(output, indices)``.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        kernel_size: window size (an int or a 1-sequence).
+        stride: window step; defaults to ``kernel_size``.
+        padding: implicit ``-inf`` on both ends, at most half the kernel.
+        dilation: spacing between the elements of a window.
+        ceil_mode: round the output length up (a last, partial window).
+        return_indices: ignored: the indices are always returned.
+
+    Example:
+        >>> F.max_pool1d_with_indices(ember.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)[1]
+        tensor([[1, 3]])
+    """
     return _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode)
 
 
@@ -434,11 +469,24 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
-    """1-D max pooling of ``(N, C, L)`` or ``(C, L)``; arguments as :func:`max_pool2d`.
+    """1-D max pooling of ``(N, C, L)`` or ``(C, L)``, as :func:`max_pool2d` over one dim.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        kernel_size: window size (an int or a 1-sequence).
+        stride: window step; defaults to ``kernel_size``.
+        padding: implicit ``-inf`` on both ends, at most half the kernel.
+        dilation: spacing between the elements of a window.
+        ceil_mode: round the output length up (a last, partial window).
+        return_indices: also return the position of each maximum along ``L``.
+
+    Returns:
+        ``(N, C, L_out)`` with ``L_out = (L + 2p - d (k - 1) - 1) // stride + 1`` (rounded up
+        in ceil mode), and the indices if asked.
 
     Example:
-        >>> F.max_pool1d(ember.randn(2, 4, 9), 3, stride=2).shape
-        ember.Size([2, 4, 4])
+        >>> F.max_pool1d(ember.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)
+        tensor([[3., 5.]])
     """
     out, idx = _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (out, idx) if return_indices else out
@@ -466,13 +514,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         >>> F.avg_pool2d(ember.randn(1, 3, 32, 32), 2).shape
         ember.Size([1, 3, 16, 16])
     """
-    name = "avg_pool2d"
-    kernel = _parse(kernel_size, 2, f"{name}: kernel_size must either be a single int, or a "
-                    "tuple of two ints")
-    stride = _parse(stride, 2, f"{name}: stride must either be omitted, a single int, or a "
-                    "tuple of two ints", default=kernel)
-    padding = _parse(padding, 2, f"{name}: padding must either be a single int, or a tuple of "
-                     "two ints")
+    kernel, stride, padding = _parse2d("avg_pool2d", kernel_size, stride, padding)
     shape = tuple(input.shape)
     if len(shape) not in (3, 4):
         raise RuntimeError(
@@ -490,11 +532,23 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
-    """1-D average pooling of ``(N, C, L)`` or ``(C, L)``; arguments as :func:`avg_pool2d`.
+    """1-D average pooling of ``(N, C, L)`` or ``(C, L)``, as :func:`avg_pool2d` over one dim.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        kernel_size: window size (an int or a 1-sequence).
+        stride: window step; defaults to ``kernel_size``.
+        padding: implicit zeros on both ends, at most half the kernel.
+        ceil_mode: round the output length up (a last, partial window).
+        count_include_pad: divide by the window size including padded zeros instead of by the
+            number of real elements.
+
+    Returns:
+        ``(N, C, L_out)`` with ``L_out = (L + 2p - k) // stride + 1`` (rounded up in ceil mode).
 
     Example:
-        >>> F.avg_pool1d(ember.randn(2, 4, 9), 3).shape
-        ember.Size([2, 4, 3])
+        >>> F.avg_pool1d(ember.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]]), 3, stride=2)
+        tensor([[[2., 4., 6.]]])
     """
     shape = tuple(input.shape)
     if len(shape) not in (2, 3):
@@ -570,12 +624,20 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
-    """1-D adaptive average pooling of ``(N, C, L)`` or ``(C, L)`` (see
-    :func:`adaptive_avg_pool2d`).
+    """1-D average pooling to a fixed output length, whatever the input length.
+
+    Output ``i`` averages inputs ``floor(i L / L_out)`` to ``ceil((i + 1) L / L_out)`` (exclusive).
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        output_size: the output length ``L_out`` (an int or a 1-sequence).
+
+    Returns:
+        ``(N, C, L_out)`` or ``(C, L_out)``.
 
     Example:
-        >>> F.adaptive_avg_pool1d(ember.randn(2, 4, 10), 3).shape
-        ember.Size([2, 4, 3])
+        >>> F.adaptive_avg_pool1d(ember.tensor([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2)
+        tensor([[2., 4.]])
     """
     check_kernel(input, "adaptive_avg_pool2d", "biu")
     out, shape4, out_shape = _adaptive_args("adaptive_avg_pool1d", input, output_size, 1, "")
@@ -583,13 +645,33 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 
 
 def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = True):
-    """:func:`adaptive_max_pool2d` returning ``(output, indices)``."""
+    """:func:`adaptive_max_pool2d` returning ``(output, indices)``.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        output_size: int or pair; ``None`` in the pair keeps that input size.
+        return_indices: ignored: the indices (flat positions ``h * W + w``) are always returned.
+
+    Example:
+        >>> F.adaptive_max_pool2d_with_indices(ember.arange(16.0).reshape(1, 4, 4), 1)[1]
+        tensor([[[15]]])
+    """
     out, shape4, out_shape = _adaptive_args("adaptive_max_pool2d", input, output_size, 2, ":")
     return AdaptiveMaxPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
 
 
 def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = True):
-    """:func:`adaptive_max_pool1d` returning ``(output, indices)``."""
+    """:func:`adaptive_max_pool1d` returning ``(output, indices)``.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        output_size: the output length (an int or a 1-sequence).
+        return_indices: ignored: the indices are always returned.
+
+    Example:
+        >>> F.adaptive_max_pool1d_with_indices(ember.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)[1]
+        tensor([[1, 3]])
+    """
     out, shape4, out_shape = _adaptive_args("adaptive_max_pool1d", input, output_size, 1, ":")
     return AdaptiveMaxPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
 
@@ -611,11 +693,19 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
-    """1-D adaptive max pooling of ``(N, C, L)`` or ``(C, L)``.
+    """1-D max pooling over the windows of :func:`adaptive_avg_pool1d`.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        output_size: the output length ``L_out`` (an int or a 1-sequence).
+        return_indices: also return the position of each maximum along ``L``.
+
+    Returns:
+        ``(N, C, L_out)`` or ``(C, L_out)``, and the indices if asked.
 
     Example:
-        >>> F.adaptive_max_pool1d(ember.randn(2, 4, 10), 3).shape
-        ember.Size([2, 4, 3])
+        >>> F.adaptive_max_pool1d(ember.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)
+        tensor([[3., 5.]])
     """
     out, idx = adaptive_max_pool1d_with_indices(input, output_size)
     return (out, idx) if return_indices else out

@@ -50,7 +50,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """Looks up rows of ``weight`` by the integer indices in ``input``.
 
     Args:
-        input: integer indices, any shape.
+        input: integer indices (int64 or int32), any shape.
         weight: ``(num_embeddings, embedding_dim)``.
         padding_idx: a row that receives no gradient.
         max_norm: rows looked up whose ``norm_type``-norm exceeds it are rescaled, in place in
@@ -60,7 +60,14 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         sparse: accepted for compatibility; gradients are dense.
 
     Shape:
-        Output ``(*input.shape, embedding_dim)``.
+        - input: ``(*)``, any shape of indices.
+        - weight: ``(num_embeddings, embedding_dim)``.
+        - output: ``(*, embedding_dim)``.
+
+    Example:
+        >>> F.embedding(ember.tensor([[0, 2]]), ember.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]))
+        tensor([[[0., 1.],
+                 [4., 5.]]])
     """
     if padding_idx is not None:
         n = weight.shape[0]
@@ -97,11 +104,19 @@ def _renorm_rows(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: fl
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    """``(*, num_classes)`` int64 tensor with a 1 at each index of ``tensor``.
+    """``(*, num_classes)`` int64 tensor with a 1 at each index of ``tensor`` and 0 elsewhere.
 
     Args:
-        tensor: int64 class indices.
+        tensor: int64 class indices, any shape.
         num_classes: the number of classes; -1 means ``tensor.max() + 1``.
+
+    Returns:
+        An int64 tensor with one more dimension, of size ``num_classes``.
+
+    Example:
+        >>> F.one_hot(ember.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
     """
     idx = tensor._data
     if idx.dtype != np.int64:
