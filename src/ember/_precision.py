@@ -12,6 +12,8 @@ either pay one attribute test per op.
 
 from __future__ import annotations
 
+from typing import Any
+
 import ml_dtypes
 import numpy as np
 
@@ -39,7 +41,7 @@ class LowPrecisionState:
         self.autocast: dict = {}
         self.policies: dict = {}
         self.native: set = set()
-        self.cast = None
+        self.cast: Any = None  # set by ember.ops once the cast op exists
 
     def refresh(self) -> None:
         self.active = self.bfloat16_seen or bool(self.autocast)

@@ -76,7 +76,7 @@ def _run(roots, buffers, deps, retain_graph, deliver, wanted, execute) -> None:
         for child in _pass_on(node, in_grads, buffers, deps):
             heapq.heappush(ready, (-child._seq, order, child))
             order += 1
-        in_grads = None
+        in_grads = ()
 
 
 def _pass_on(node, in_grads, buffers: dict, deps: dict) -> list:

@@ -51,7 +51,7 @@ class Node:
     _pre_hooks: dict | None = None  # output_nr -> {handle id: hook(grad)}
     _post_hooks: dict | None = None  # handle id -> hook(grad_inputs, grad_outputs)
     _out_meta: tuple = ()  # (shape, dtype) per output, None for a non-tensor output
-    _seq = 0
+    _seq: float = 0  # creation order (infinite for leaf accumulators: they run first)
 
     def name(self) -> str:
         """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""

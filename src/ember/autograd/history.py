@@ -134,6 +134,7 @@ def make_view_of(view: Tensor, base: Tensor, step: tuple | None = None) -> None:
         view._view_steps = (*steps, step)
     view._view_version = view._version_counter.value
     root = view._base
+    assert root is not None
     if not root._requires_grad:  # tell this view when its root takes a history in place
         views = root.__dict__.get("_views_without_history")
         if views is None:
@@ -174,8 +175,9 @@ def sync_view_history(view: Tensor) -> None:
             f"Output {multi[1]} of {multi[0]} is a view and its base or another view of its "
             "base has been modified inplace. " + MULTI_VIEW_RULE)
     view._view_version = view._version_counter.value
-    if view._base._requires_grad:
-        fresh = _replay_view(view, view._base)
+    base = view._base
+    if base is not None and base._requires_grad:
+        fresh = _replay_view(view, base)
         view.grad_fn, view._output_nr = fresh.grad_fn, fresh._output_nr
         view._requires_grad = True
 
@@ -184,6 +186,7 @@ def rebase_view(view: Tensor, node: Node, output_nr: int) -> None:
     """After an in-place op on ``view`` recorded as ``(node, output_nr)``, moves the change
     into the base's history (PyTorch's CopySlices) and re-derives the view's."""
     base = view._base
+    assert base is not None, "only a view is rebased"
     set_history(base, CopySlices(base, view._view_steps, node, output_nr), 0)
     fresh = _replay_view(view, base)
     set_history(view, fresh.grad_fn, fresh._output_nr)
@@ -205,7 +208,7 @@ class CopySlices(Node):
         self._shape, self._dtype = data.shape, data.dtype
         self._order = "F" if data.flags.f_contiguous and data.ndim > 1 and \
             not data.flags.c_contiguous else "C"
-        self._region(np.empty(self._shape, self._dtype, order=self._order))  # fail early
+        self._region(np.empty(self._shape, self._dtype, order=self._order))  # type: ignore[call-overload]  # fail early
         old = edge_of(base) if base._requires_grad else None
         self.next_functions = (old, (node, output_nr))
         self.needs_input_grad = (old is not None, True)
@@ -229,7 +232,7 @@ class CopySlices(Node):
         grad = grads[0]
         if grad is None:
             return (None, None)
-        grad_base = np.array(grad, dtype=self._dtype, order=self._order, copy=True)
+        grad_base = np.array(grad, dtype=self._dtype, order=self._order, copy=True)  # type: ignore[call-overload]
         region = self._region(grad_base)
         grad_view = region.copy()
         region[...] = 0

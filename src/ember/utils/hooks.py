@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 __all__ = ["RemovableHandle"]
 
 
@@ -16,7 +14,7 @@ class RemovableHandle:
 
     next_id: int = 0
 
-    def __init__(self, hooks_dict: OrderedDict, *, extra_dict=None) -> None:
+    def __init__(self, hooks_dict: dict, *, extra_dict=None) -> None:
         self.hooks_dict_ref = hooks_dict
         self.id = RemovableHandle.next_id
         RemovableHandle.next_id += 1
