@@ -8,6 +8,7 @@ plus the most complete and fastest dropout family on a CPU.
 from ember import _dtype
 from ember._dtype import get_default_dtype, set_default_dtype
 from ember._dtype import dtype
+from ember import backend
 from ember.backend import device
 from ember.tensor import Size, Tensor
 from ember import autograd
@@ -127,13 +128,9 @@ def is_nonzero(input: Tensor) -> "builtins.bool":
 
 def get_num_threads() -> "builtins.int":
     """Threads Ember's compiled kernels use."""
-    from ember.kernels import threads
-
-    return threads.get_num_threads()
+    return backend.get_backend().kernels("threads").get_num_threads()
 
 
 def set_num_threads(n: "builtins.int") -> None:
     """Sets the threads Ember's compiled kernels use."""
-    from ember.kernels import threads
-
-    threads.set_num_threads(n)
+    backend.get_backend().kernels("threads").set_num_threads(n)

@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from ember import _dtype
+from ember.backend import get_backend
 from ember.tensor import Size, Tensor, _to_array
 
 __all__ = [
@@ -48,8 +49,6 @@ class _LegacyType(type):
 class _LegacyTensor(metaclass=_LegacyType):
     def __new__(cls, *args, device=None):
         if device is not None and str(device) != "cpu":
-            from ember.backend import get_backend
-
             get_backend(device)
         if len(args) == 1 and isinstance(args[0], Tensor):
             t = args[0]
