@@ -60,6 +60,7 @@ class Backend:
     device: device
     allocate: Callable  # (shape, dtype) -> uninitialised C-contiguous array
     kernel_package: str  # where this backend's compiled kernel modules live
+    exclusive: Callable  # (array) -> True if nothing else refers to its memory block
 
     def empty(self, shape, dtype):
         """An uninitialised array on this device (large CPU ones are cached, see ember.memory)."""
@@ -78,7 +79,7 @@ class Backend:
         return importlib.import_module(f"{self.kernel_package}.{name}")
 
 
-CPU = Backend("cpu", np, device("cpu"), memory.empty, "ember.kernels")
+CPU = Backend("cpu", np, device("cpu"), memory.empty, "ember.kernels", memory.is_exclusive_view)
 _BACKENDS = {"cpu": CPU}
 
 

@@ -11,8 +11,8 @@ import sys
 
 import numpy as np
 
-from ember import memory
 from ember.autograd.engine import run_backward
+from ember.backend import CPU
 from ember.autograd.graph import AccumulateGrad
 from ember.autograd.history import call_hooks, edge_of
 from ember.tensor.core import Size, Tensor
@@ -186,11 +186,11 @@ def _engine_owns(grad: np.ndarray) -> bool:
     tensor, another leaf's slot, a saved array) adds one. ``_OWNED_REFS`` is measured once
     through the same call shape, so the count holds on any Python version. The array must
     also own its memory, alone or as the only view of a base nothing else holds
-    (``ember.memory.is_exclusive_view``; not a broadcast), and be writable.
+    (the backend's ``exclusive``; not a broadcast), and be writable.
     """
     return (grad.flags.writeable and grad.flags.c_contiguous
             and sys.getrefcount(grad) <= _OWNED_REFS
-            and (grad.base is None or memory.is_exclusive_view(grad)))
+            and (grad.base is None or CPU.exclusive(grad)))
 
 
 def _count_owned_refs() -> int:
