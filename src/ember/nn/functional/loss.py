@@ -508,7 +508,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input: any shape.
         target: broadcastable to ``input`` (a warning when the shapes differ).
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
         weight: the shape of ``input``; with it the mean is ``sum(w * l) / sum(w)``.
 
     Returns:
@@ -530,7 +530,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         input: any shape.
         target: broadcastable to ``input`` (a warning when the shapes differ).
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
         weight: the shape of ``input``; with it the mean is ``sum(w * l) / sum(w)``.
 
     Returns:
@@ -552,7 +552,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
         input: any shape.
         target: broadcastable to ``input``.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
         beta: where the loss turns from quadratic to linear (non-negative; 0 is ``l1_loss``).
 
     Returns:
@@ -665,7 +665,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         target: the shape of ``input``, in ``[0, 1]``.
         weight: broadcastable to ``input`` (not differentiable).
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
 
     Returns:
         A scalar, or the elementwise losses with ``reduction='none'``.
@@ -706,7 +706,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         target: the shape of ``input``, in ``[0, 1]``.
         weight: broadcastable to ``input`` (not differentiable).
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
         pos_weight: weight of the positive examples, broadcastable to ``input`` (one per class
             along the last dim).
 
@@ -782,7 +782,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
         input: any shape.
         target: ``-1`` or ``1``, broadcastable to ``input`` (not differentiable).
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
 
     Returns:
         A scalar, or the elementwise losses with ``reduction='none'``.
@@ -836,7 +836,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         full: add Stirling's approximation ``t log t - t + 0.5 log(2 pi t)`` (where ``t > 1``).
         eps: keeps the log finite where ``log_input`` is False.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
     """
     reduction = _reduction(size_average, reduce, reduction)
     if log_input:
@@ -898,7 +898,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         target: ``1`` where ``input1`` should rank higher, ``-1`` where ``input2`` should.
         margin: the least difference that costs nothing.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
 
     Returns:
         A scalar, or the elementwise losses with ``reduction='none'``.
@@ -920,7 +920,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
         target: ``1`` or ``-1``, the shape of ``input``.
         margin: the distance beyond which a dissimilar pair costs nothing.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
 
     Returns:
         A scalar, or the elementwise losses with ``reduction='none'``.
@@ -942,7 +942,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
         target: ``0`` or ``1`` per class, the shape of ``input``.
         weight: per-class weights ``(C,)``.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
 
     Returns:
         A scalar, or ``(N,)`` with ``reduction='none'``.
@@ -964,7 +964,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
         target: ``1`` or ``-1``, ``(N,)`` or ``()``.
         margin: in ``[-1, 1]``; dissimilar pairs whose cosine is below it cost nothing.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
 
     Returns:
         A scalar, or ``(N,)`` with ``reduction='none'``.
@@ -996,7 +996,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         eps: added to the differences, as in :func:`pairwise_distance`.
         swap: replace ``d(a, n)`` by ``min(d(a, n), d(p, n))``.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
     """
     reduction = _reduction(size_average, reduce, reduction)
     if not anchor.ndim == positive.ndim == negative.ndim:
@@ -1023,7 +1023,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         margin: the least gap between the target's score and another's that costs nothing.
         weight: per-class weights ``(C,)``, by the target class.
         reduction: ``'none'`` (a loss per element), ``'mean'`` (their average) or ``'sum'``.
-            size_average, reduce: deprecated; they override ``reduction`` when given.
+        size_average, reduce: deprecated; they override ``reduction`` when given.
 
     Returns:
         A scalar, or ``(N,)`` with ``reduction='none'``.

@@ -403,12 +403,7 @@ def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
     """:func:`max_pool2d` returning ``(output, indices)``.
 
     Args:
-        input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        kernel_size: window size (int or pair).
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit ``-inf`` on both sides, at most half the kernel.
-        dilation: spacing between the elements of a window.
-        ceil_mode: round the output size up, as :func:`max_pool2d`.
+        input, kernel_size, stride, padding, dilation, ceil_mode: as :func:`max_pool2d`.
         return_indices: ignored: the indices (flat positions ``h * W + w``) are always returned.
 
     Example:
@@ -425,12 +420,7 @@ def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
     """:func:`max_pool1d` returning ``(output, indices)``.
 
     Args:
-        input: ``(N, C, L)`` or ``(C, L)``.
-        kernel_size: window size (an int or a 1-sequence).
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit ``-inf`` on both ends, at most half the kernel.
-        dilation: spacing between the elements of a window.
-        ceil_mode: round the output length up (a last, partial window).
+        input, kernel_size, stride, padding, dilation, ceil_mode: as :func:`max_pool1d`.
         return_indices: ignored: the indices are always returned.
 
     Example:
@@ -648,8 +638,7 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
     """:func:`adaptive_max_pool2d` returning ``(output, indices)``.
 
     Args:
-        input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        output_size: int or pair; ``None`` in the pair keeps that input size.
+        input, output_size: as :func:`adaptive_max_pool2d`.
         return_indices: ignored: the indices (flat positions ``h * W + w``) are always returned.
 
     Example:
@@ -664,8 +653,7 @@ def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices:
     """:func:`adaptive_max_pool1d` returning ``(output, indices)``.
 
     Args:
-        input: ``(N, C, L)`` or ``(C, L)``.
-        output_size: the output length (an int or a 1-sequence).
+        input, output_size: as :func:`adaptive_max_pool1d`.
         return_indices: ignored: the indices are always returned.
 
     Example:
