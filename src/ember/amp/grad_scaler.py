@@ -18,6 +18,9 @@ from enum import Enum
 
 import numpy as np
 
+from ember import ops as _ops
+from ember.tensor import Tensor
+
 __all__ = ["GradScaler", "OptState"]
 
 
@@ -80,8 +83,6 @@ class GradScaler:
         """Multiplies ``outputs`` (a tensor, or lists/tuples of them) by the scale factor."""
         if not self._enabled:
             return outputs
-        from ember.tensor import Tensor
-
         def scaled(value):
             if isinstance(value, Tensor):
                 return value * self._scale_tensor(value)
@@ -92,9 +93,7 @@ class GradScaler:
         return scaled(outputs)
 
     def _scale_tensor(self, like):
-        from ember import tensor as _tensor
-
-        return _tensor(self._scale, dtype=like.dtype if like.is_floating_point() else None)
+        return _ops.tensor(self._scale, dtype=like.dtype if like.is_floating_point() else None)
 
     def unscale_(self, optimizer) -> None:
         """Divides ``optimizer``'s gradients by the scale, in place, and records whether any
@@ -159,8 +158,6 @@ class GradScaler:
         if not self._enabled:
             return
         if new_scale is not None:
-            from ember.tensor import Tensor
-
             if isinstance(new_scale, Tensor):
                 if new_scale.numel() != 1:
                     raise AssertionError("new_scale should be a single-element tensor.")
