@@ -306,30 +306,46 @@ def test_repr_matches_torch():
     assert ours == theirs
 
 
+def _strided_params(values):
+    """Parameters equal to ``values`` whose arrays are strided views (not C-contiguous), so
+    that every update takes the rules' whole-array path instead of the compiled loops."""
+    params = []
+    for v in values:
+        base = np.zeros((*v.shape, 2), v.dtype)
+        base[..., 0] = v
+        p = ember.tensor(base)[..., 0]
+        p.requires_grad_(True)
+        assert not p.detach().numpy().flags.c_contiguous
+        params.append(p)
+    return params
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name,kwargs", [
     ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3)),
     ("Adam", dict(lr=0.05)), ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.3, 0.6))),
     ("AdamW", dict(lr=0.05, maximize=True)),
     ("RMSprop", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
     ("RMSprop", dict(lr=0.01, centered=True, alpha=0.3, weight_decay=0.1)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    ("Adadelta", dict(lr=0.5, rho=0.3, weight_decay=0.1)),
 ])
-def test_fused_kernels_match_numpy_path_bitwise(monkeypatch, name, kwargs, dtype):
-    from ember.optim import _fused
-
+def test_compiled_loops_match_the_rules_bitwise(name, kwargs, dtype):
+    """Contiguous parameters run the compiled loops, strided ones the same rules on whole
+    arrays: the trajectories and states are identical bit for bit."""
     _, fused_opt, fused = run(ember, name, kwargs, steps=20, dtype=dtype)
-    monkeypatch.setattr(_fused, "ENABLED", False)
-    _, plain_opt, plain = run(ember, name, kwargs, steps=20, dtype=dtype)
+    strided = _strided_params(initial_values(dtype))
+    _, plain_opt, plain = run(ember, name, kwargs, steps=20, dtype=dtype, params=strided)
     for a, b in zip(fused, plain, strict=True):
         for pa, pb in zip(a, b, strict=True):
-            np.testing.assert_array_equal(pa, pb)
+            assert pa.tobytes() == pb.tobytes()
     fused_state, plain_state = fused_opt.state_dict()["state"], plain_opt.state_dict()["state"]
     assert set(fused_state) == set(plain_state)
     for i, st in plain_state.items():
         for key, v in st.items():
-            np.testing.assert_array_equal(to_numpy(fused_state[i][key]), to_numpy(v))
+            assert to_numpy(fused_state[i][key]).tobytes() == to_numpy(v).tobytes(), key
 
 
 def test_user_optimizer_written_the_torch_way():
@@ -400,3 +416,26 @@ def test_step_hooks():
     h1.remove()
     opt.step()
     assert calls == [("pre", True), ("post", True), ("post", True)]
+
+
+def test_step_hook_handles_behave_as_torchs():
+    """Handles are ``utils.hooks.RemovableHandle``: ``remove()`` twice is harmless, a ``with``
+    block removes its hook, ids are distinct and increasing."""
+    logs = []
+    for lib in (ember, torch):
+        calls = []
+        p = make_params(lib, initial_values())[0]
+        p.grad = p.detach() * 0 + 1
+        opt = lib.optim.SGD([p], lr=0.1)
+        first = opt.register_step_pre_hook(lambda o, a, k, calls=calls: calls.append("pre"))
+        assert isinstance(first, lib.utils.hooks.RemovableHandle)
+        with opt.register_step_post_hook(lambda o, a, k, calls=calls: calls.append("post")) \
+                as second:
+            opt.step()
+        assert second.id > first.id
+        opt.step()
+        first.remove()
+        first.remove()
+        opt.step()
+        logs.append(calls)
+    assert logs[0] == logs[1] == ["pre", "post", "pre"]

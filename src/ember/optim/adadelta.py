@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
 from ember.tensor import Tensor
 
@@ -61,21 +59,5 @@ class Adadelta(Optimizer):
         rho, eps = group["rho"], group["eps"]
         _bump(state["step"])
         grad = self._prepare_grad(param, grad, group["maximize"], group["weight_decay"])
-        square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
-        tmp, delta = self._buffer(grad), self._buffer(grad, 3)
-        square_avg *= rho
-        np.multiply(grad, 1 - rho, out=tmp)  # addcmul's order: (value * g) * g
-        tmp *= grad
-        square_avg += tmp
-        np.add(square_avg, eps, out=tmp)
-        np.sqrt(tmp, out=tmp)  # std
-        np.add(acc_delta, eps, out=delta)
-        np.sqrt(delta, out=delta)
-        delta /= tmp
-        delta *= grad
-        acc_delta *= rho
-        np.multiply(delta, 1 - rho, out=tmp)
-        tmp *= delta
-        acc_delta += tmp
-        delta *= -_scalar(group["lr"])  # add_'s order: param + (alpha * delta)
-        param += delta
+        self._kernels.adadelta_(param, grad, state["square_avg"]._data, state["acc_delta"]._data,
+                                rho, eps, _scalar(group["lr"]))

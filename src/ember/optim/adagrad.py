@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ember.optim import _fused
 from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
 from ember.tensor import Tensor
 
@@ -71,16 +68,4 @@ class Adagrad(Optimizer):
         step = _bump(state["step"])
         grad = self._prepare_grad(param, grad, group["maximize"], group["weight_decay"])
         clr = _scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
-        state_sum = state["sum"]._data
-        if _fused.eligible(param, grad, state_sum):
-            _fused.adagrad_(param, grad, state_sum, group["eps"], clr)
-            return
-        tmp = self._buffer(grad)
-        np.multiply(grad, grad, out=tmp)
-        state_sum += tmp
-        np.sqrt(state_sum, out=tmp)
-        tmp += group["eps"]
-        step = self._buffer(grad, 3)
-        np.multiply(grad, -clr, out=step)  # addcdiv's order: (value * g) / std
-        np.divide(step, tmp, out=tmp)
-        param += tmp
+        self._kernels.adagrad_(param, grad, state["sum"]._data, group["eps"], clr)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ember.optim import _fused
-from ember.optim.optimizer import Optimizer, _bump, _lerp_, _scalar, _step_tensor, _zeros
+from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
 from ember.tensor import Tensor
 
 __all__ = ["Adam"]
@@ -78,27 +75,7 @@ class Adam(Optimizer):
             param *= 1 - lr * wd
             wd = 0
         grad = self._prepare_grad(param, grad, group["maximize"], wd)
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        step_size = lr / (1 - beta1 ** step)
-        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
         v_max = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
-        if _fused.eligible(param, grad, m, v, v if v_max is None else v_max):
-            _fused.adam_(param, grad, m, v, v_max, 1 - beta1, beta2, bias_correction2_sqrt, eps,
-                         step_size)
-            return
-        tmp = self._buffer(grad)
-        _lerp_(m, grad, 1 - beta1, tmp)
-        v *= beta2
-        np.multiply(grad, 1 - beta2, out=tmp)  # addcmul's order: (value * g) * g
-        tmp *= grad
-        v += tmp
-        if v_max is not None:
-            np.maximum(v_max, v, out=v_max)
-            v = v_max
-        np.sqrt(v, out=tmp)
-        tmp /= bias_correction2_sqrt
-        tmp += eps
-        step = self._buffer(grad, 3)
-        np.multiply(m, -step_size, out=step)  # addcdiv's order: (value * m) / denom
-        np.divide(step, tmp, out=step)
-        param += step
+        self._kernels.adam_(param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data, v_max,
+                            beta1, beta2, eps, lr / (1 - beta1 ** step),
+                            (1 - beta2 ** step) ** 0.5)

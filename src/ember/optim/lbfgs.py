@@ -2,51 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ember.autograd.grad_mode import enable_grad, no_grad
 from ember.optim.optimizer import Optimizer, _bump_version, _scalar
 
 __all__ = ["LBFGS"]
-
-
-@functools.cache
-def _fma_kernel():
-    """Compiles, on first use (``import ember`` does not load Numba), a loop returning
-    ``alpha * x + y`` rounded once per entry with LLVM's ``fma``."""
-    from numba.extending import intrinsic
-
-    from ember.kernels.jit import njit
-
-    @intrinsic
-    def fma(typingctx, a, b, c):
-        def codegen(context, builder, signature, args):
-            return builder.fma(*args)
-        return a(a, b, c), codegen
-
-    @njit
-    def loop(alpha, x, y):
-        out = np.empty_like(y)
-        for i in range(y.size):
-            out[i] = fma(alpha, x[i], y[i])
-        return out
-
-    return loop
-
-
-def _add_scaled(y: np.ndarray, alpha, x: np.ndarray) -> np.ndarray:
-    """``y + alpha * x`` for flat arrays, rounded once per entry as torch's ``add(alpha=)``.
-
-    Torch evaluates ``y.add(x, alpha=alpha)`` as a fused multiply-add; rounding the product
-    separately drifts from its L-BFGS trajectories by an ulp per update, which ill-conditioned
-    problems amplify.
-    """
-    if y.dtype not in (np.float32, np.float64):
-        return y + alpha * x
-    return _fma_kernel()(y.dtype.type(alpha), np.ascontiguousarray(x, y.dtype),
-                         np.ascontiguousarray(y))
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -232,8 +193,8 @@ class LBFGS(Optimizer):
         offset = 0
         for p in self._params:
             n = p._data.size
-            p._data[...] = _add_scaled(p._data.reshape(-1), t,
-                                       direction[offset:offset + n]).reshape(p._data.shape)
+            p._data[...] = self._add_scaled(p._data.reshape(-1), t,
+                                            direction[offset:offset + n]).reshape(p._data.shape)
             _bump_version(p)
             offset += n
 
@@ -251,6 +212,81 @@ class LBFGS(Optimizer):
             _bump_version(p)
         return loss, flat_grad
 
+    def _add_scaled(self, y: np.ndarray, alpha, x: np.ndarray) -> np.ndarray:
+        """``y + alpha * x`` for flat arrays, rounded once per entry as torch's ``add(alpha=)``.
+
+        Torch evaluates ``y.add(x, alpha=alpha)`` as a fused multiply-add; rounding the product
+        separately drifts from its L-BFGS trajectories by an ulp per update, which
+        ill-conditioned problems amplify.
+        """
+        if y.dtype not in (np.float32, np.float64):
+            return y + alpha * x
+        return self._kernels.add_scaled(y, alpha, x)
+
+    def _direction(self, state: dict, flat_grad: np.ndarray, prev_flat_grad: np.ndarray,
+                   d: np.ndarray, t: float, history_size: int) -> np.ndarray:
+        """The next direction ``-H g``, after adding the last step's pair ``(s, y)`` (if its
+        curvature ``y.s`` is above 1e-10) to the history kept in ``state``; ``-g`` first."""
+        if state["n_iter"] == 1:
+            state.update(old_dirs=[], old_stps=[], ro=[], H_diag=1)
+            return -flat_grad
+        old_dirs, old_stps, ro = state["old_dirs"], state["old_stps"], state["ro"]
+        y = flat_grad - prev_flat_grad
+        s = d * t
+        ys = y.dot(s)
+        if ys > 1e-10:
+            if len(old_dirs) == history_size:
+                old_dirs.pop(0)
+                old_stps.pop(0)
+                ro.pop(0)
+            old_dirs.append(y)
+            old_stps.append(s)
+            ro.append(1.0 / ys)
+            state["H_diag"] = ys / y.dot(y)
+        # two-loop recursion: q = -g through the history, newest pair first
+        al = state.setdefault("al", [None] * history_size)
+        q = -flat_grad
+        for i in range(len(old_dirs) - 1, -1, -1):
+            al[i] = old_stps[i].dot(q) * ro[i]
+            q = self._add_scaled(q, -al[i], old_dirs[i])
+        r = q * state["H_diag"]
+        for i in range(len(old_dirs)):
+            be_i = old_dirs[i].dot(r) * ro[i]
+            r = self._add_scaled(r, al[i] - be_i, old_stps[i])
+        return r
+
+    def _evaluate(self, closure) -> tuple[float, np.ndarray]:
+        """The loss from ``closure`` and the flat gradient it leaves."""
+        with enable_grad():
+            loss = float(closure())
+        with no_grad():
+            return loss, self._flat_grad()
+
+    def _move(self, closure, group: dict, t: float, d: np.ndarray, loss: float,
+              flat_grad: np.ndarray, gtd: float, evals_left: int, evaluate: bool):
+        """Moves the parameters along ``d``: by ``t``, or by the step a strong-Wolfe search
+        starting at ``t`` accepts.
+
+        Returns:
+            ``(loss, flat_grad, t, evaluations)`` at the new point; without line search the
+            closure is evaluated there only when ``evaluate`` (else the inputs come back).
+        """
+        line_search_fn = group["line_search_fn"]
+        if line_search_fn is None:
+            with no_grad():
+                self._add(t, d)
+            if not evaluate:
+                return loss, flat_grad, t, 0
+            return (*self._evaluate(closure), t, 1)
+        if line_search_fn != "strong_wolfe":
+            raise RuntimeError("only 'strong_wolfe' is supported")
+        loss, flat_grad, t, evals = _strong_wolfe(
+            lambda t_: self._directional_evaluate(closure, t_, d), t, d, loss, flat_grad, gtd,
+            max_ls=evals_left)
+        with no_grad():
+            self._add(t, d)
+        return loss, flat_grad, t, evals
+
     def step(self, closure):
         """Runs up to ``max_iter`` L-BFGS iterations.
 
@@ -266,7 +302,6 @@ class LBFGS(Optimizer):
         group = self.param_groups[0]
         lr, max_iter, max_eval = _scalar(group["lr"]), group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
-        history_size, line_search_fn = group["history_size"], group["line_search_fn"]
         state = self.state[self._params[0]]
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
@@ -282,76 +317,27 @@ class LBFGS(Optimizer):
             return orig_loss
 
         d, t = state.get("d"), state.get("t")
-        old_dirs, old_stps = state.get("old_dirs"), state.get("old_stps")
-        ro, h_diag = state.get("ro"), state.get("H_diag")
         prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
             state["n_iter"] += 1
-            if state["n_iter"] == 1:
-                d = -flat_grad
-                old_dirs, old_stps, ro, h_diag = [], [], [], 1
-            else:
-                y = flat_grad - prev_flat_grad
-                s = d * t
-                ys = y.dot(s)
-                if ys > 1e-10:
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0)
-                        old_stps.pop(0)
-                        ro.pop(0)
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    h_diag = ys / y.dot(y)
-                # two-loop recursion: q = -g through the history, newest pair first
-                al = state.setdefault("al", [None] * history_size)
-                q = -flat_grad
-                for i in range(len(old_dirs) - 1, -1, -1):
-                    al[i] = old_stps[i].dot(q) * ro[i]
-                    q = _add_scaled(q, -al[i], old_dirs[i])
-                r = q * h_diag
-                for i in range(len(old_dirs)):
-                    be_i = old_dirs[i].dot(r) * ro[i]
-                    r = _add_scaled(r, al[i] - be_i, old_stps[i])
-                d = r
+            d = self._direction(state, flat_grad, prev_flat_grad, d, t, group["history_size"])
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
             t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
             gtd = flat_grad.dot(d)
             if gtd > -tolerance_change:
                 break
-            ls_func_evals = 0
-            opt_cond = False
-            if line_search_fn is not None:
-                if line_search_fn != "strong_wolfe":
-                    raise RuntimeError("only 'strong_wolfe' is supported")
-                loss, flat_grad, t, ls_func_evals = _strong_wolfe(
-                    lambda t_, d_=d: self._directional_evaluate(closure, t_, d_),
-                    t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)
-                with no_grad():
-                    self._add(t, d)
-                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
-            else:
-                with no_grad():
-                    self._add(t, d)
-                if n_iter != max_iter:
-                    with enable_grad():
-                        loss = float(closure())
-                    with no_grad():
-                        flat_grad = self._flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
-                    ls_func_evals = 1
-            current_evals += ls_func_evals
-            state["func_evals"] += ls_func_evals
-            if n_iter == max_iter or current_evals >= max_eval or opt_cond:
-                break
-            if np.abs(d * t).max() <= tolerance_change:
-                break
-            if abs(loss - prev_loss) < tolerance_change:
+            loss, flat_grad, t, evals = self._move(closure, group, t, d, loss, flat_grad, gtd,
+                                                   max_eval - current_evals, n_iter != max_iter)
+            current_evals += evals
+            state["func_evals"] += evals
+            if (n_iter == max_iter or current_evals >= max_eval
+                    or np.abs(flat_grad).max() <= tolerance_grad  # optimal
+                    or np.abs(d * t).max() <= tolerance_change
+                    or abs(loss - prev_loss) < tolerance_change):
                 break
 
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
-                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        state.update(d=d, t=t, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss

@@ -3,22 +3,27 @@
 An optimizer is written as two per-parameter methods over this shared base (the MLX model):
 ``init_single`` fills a parameter's empty state and ``apply_single`` updates one parameter's
 array in place from its gradient. Both work on raw NumPy arrays under no_grad, so a step
-records nothing and allocates nothing beyond a few reusable scratch buffers.
+records nothing. The element-wise update rules themselves live with the compiled kernels,
+reached through the backend (``self._kernels``, ``ember.kernels.optim`` on the CPU), which
+runs each rule compiled or on whole arrays.
 """
 
 from __future__ import annotations
 
 import copy
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from itertools import chain
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from ember import _dtype
 from ember.autograd.grad_mode import enable_grad, no_grad
+from ember.backend import get_backend
 from ember.tensor import Tensor
+from ember.utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required"]
 
@@ -87,8 +92,8 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._scratch: dict[tuple, np.ndarray] = {}
-        self._step_pre_hooks: dict[int, Any] = {}
-        self._step_post_hooks: dict[int, Any] = {}
+        self._step_pre_hooks: OrderedDict[int, Any] = OrderedDict()
+        self._step_post_hooks: OrderedDict[int, Any] = OrderedDict()
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -106,6 +111,17 @@ class Optimizer:
                      group: dict[str, Any]) -> None:
         """Updates ``param`` (the parameter's array) in place from ``grad``."""
         raise NotImplementedError
+
+    @property
+    def _kernels(self) -> ModuleType:
+        """The update kernels of the parameters' backend (``ember.kernels.optim`` on the CPU),
+        loaded on first use so that building an optimizer does not load Numba."""
+        kernels = self.__dict__.get("_kernel_module")
+        if kernels is None:
+            first = next((p for g in self.param_groups for p in g["params"]), None)
+            backend = get_backend(None if first is None else first.device)
+            kernels = self.__dict__["_kernel_module"] = backend.kernels("optim")
+        return kernels
 
     def _prepare_grad(self, param: np.ndarray, grad: np.ndarray, maximize: bool,
                       weight_decay: float) -> np.ndarray:
@@ -191,13 +207,21 @@ class Optimizer:
                     _bump_version(g)
 
     # -- hooks -----------------------------------------------------------------------------
-    def register_step_pre_hook(self, hook):
-        """Registers ``hook(optimizer, args, kwargs)`` to run before every step."""
-        return _Handle(self._step_pre_hooks, hook)
+    def register_step_pre_hook(self, hook) -> RemovableHandle:
+        """Registers ``hook(optimizer, args, kwargs)`` to run before every step.
 
-    def register_step_post_hook(self, hook):
-        """Registers ``hook(optimizer, args, kwargs)`` to run after every step."""
-        return _Handle(self._step_post_hooks, hook)
+        Returns:
+            A handle whose ``remove()`` (or the end of a ``with`` block) unregisters the hook.
+        """
+        return _register(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook) -> RemovableHandle:
+        """Registers ``hook(optimizer, args, kwargs)`` to run after every step.
+
+        Returns:
+            A handle whose ``remove()`` (or the end of a ``with`` block) unregisters the hook.
+        """
+        return _register(self._step_post_hooks, hook)
 
     # -- parameter groups ------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -358,8 +382,8 @@ class Optimizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_scratch", {})
-        self.__dict__.setdefault("_step_pre_hooks", {})
-        self.__dict__.setdefault("_step_post_hooks", {})
+        self.__dict__.setdefault("_step_pre_hooks", OrderedDict())
+        self.__dict__.setdefault("_step_post_hooks", OrderedDict())
 
     def __repr__(self) -> str:
         s = self.__class__.__name__ + " ("
@@ -371,25 +395,15 @@ class Optimizer:
         return s + ")"
 
 
-class _Handle:
-    """Removable handle returned by the ``register_*_hook`` methods."""
-
-    _next = 0
-
-    def __init__(self, hooks: dict, hook) -> None:
-        self.hooks, self.id = hooks, _Handle._next
-        _Handle._next += 1
-        hooks[self.id] = hook
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
+def _register(hooks: OrderedDict, hook) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
 
 
 def _step_tensor(value: float = 0.0) -> Tensor:
     """A ``step`` counter as PyTorch keeps it: a 0-d float tensor of the default dtype."""
-    from ember._dtype import get_default_dtype
-
-    dt = np.float64 if get_default_dtype().numpy == np.float64 else np.float32
+    dt = np.float64 if _dtype.get_default_dtype().numpy == np.float64 else np.float32
     return Tensor._make(np.array(value, dtype=dt))
 
 
@@ -398,18 +412,6 @@ def _bump(step: Tensor) -> float:
     arr = step._data
     arr += 1
     return float(arr)
-
-
-
-def _lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) -> None:
-    """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``."""
-    np.subtract(end, start, out=tmp)
-    if abs(weight) < 0.5:
-        tmp *= weight
-        start += tmp
-    else:
-        tmp *= 1 - weight
-        np.subtract(end, tmp, out=start)
 
 
 def _zeros(param: np.ndarray, fill: float = 0.0) -> Tensor:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ember.optim import _fused
-from ember.optim.optimizer import Optimizer, _bump, _lerp_, _scalar, _step_tensor, _zeros
+from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
 from ember.tensor import Tensor
 
 __all__ = ["RMSprop"]
@@ -72,31 +69,5 @@ class RMSprop(Optimizer):
         square_avg = state["square_avg"]._data
         grad_avg = state["grad_avg"]._data if group["centered"] else None
         buf = state["momentum_buffer"]._data if momentum > 0 else None
-        extra = [a for a in (grad_avg, buf) if a is not None]
-        if _fused.eligible(param, grad, square_avg, *extra):
-            _fused.rmsprop_(param, grad, square_avg, grad_avg, buf, alpha, group["eps"], momentum,
-                            lr)
-            return
-        tmp = self._buffer(grad)
-        square_avg *= alpha
-        np.multiply(grad, 1 - alpha, out=tmp)  # addcmul's order: (value * g) * g
-        tmp *= grad
-        square_avg += tmp
-        if grad_avg is not None:
-            _lerp_(grad_avg, grad, 1 - alpha, tmp)
-            np.multiply(grad_avg, grad_avg, out=tmp)
-            np.subtract(square_avg, tmp, out=tmp)
-            np.sqrt(tmp, out=tmp)
-        else:
-            np.sqrt(square_avg, out=tmp)
-        tmp += group["eps"]
-        if buf is not None:
-            buf *= momentum
-            np.divide(grad, tmp, out=tmp)
-            buf += tmp
-            np.multiply(buf, -lr, out=tmp)
-        else:
-            step = self._buffer(grad, 3)
-            np.multiply(grad, -lr, out=step)  # addcdiv's order: (value * g) / avg
-            np.divide(step, tmp, out=tmp)
-        param += tmp
+        self._kernels.rmsprop_(param, grad, square_avg, grad_avg, buf, alpha, group["eps"],
+                               momentum, lr)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ember.optim import _fused
 from ember.optim.optimizer import Optimizer, _scalar
 from ember.tensor import Tensor
 
@@ -55,40 +54,13 @@ class SGD(Optimizer):
 
     def apply_single(self, param, grad, state, group) -> None:
         lr, momentum = _scalar(group["lr"]), group["momentum"]
-        wd = group["weight_decay"]
-        grad = self._prepare_grad(param, grad, group["maximize"], wd)
+        grad = self._prepare_grad(param, grad, group["maximize"], group["weight_decay"])
         if momentum == 0:
-            if _fused.eligible(param, grad):
-                _fused.sgd_(param, grad, lr)
-                return
-        elif group["dampening"] == 0 and "momentum_buffer" in state:
-            buf = state["momentum_buffer"]._data
-            if _fused.eligible(param, grad, buf):
-                _fused.sgd_momentum_(param, grad, buf, momentum, lr, group["nesterov"])
-                return
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                state["momentum_buffer"] = Tensor._make(np.array(grad, copy=True))
-                buf = state["momentum_buffer"]._data
-            else:
-                buf = buf._data
-                buf *= momentum
-                dampening = group["dampening"]
-                if dampening == 0:
-                    buf += grad
-                else:
-                    tmp = self._buffer(grad, 0)
-                    np.multiply(grad, 1 - dampening, out=tmp)
-                    buf += tmp
-            if group["nesterov"]:
-                step = self._buffer(grad, 0)
-                np.multiply(buf, momentum, out=step)
-                step += grad
-            else:
-                step = buf
-        else:
-            step = grad
-        tmp = self._buffer(grad, 0)
-        np.multiply(step, -lr, out=tmp)
-        param += tmp
+            self._kernels.sgd_(param, grad, lr)
+            return
+        buf = state.get("momentum_buffer")
+        first = buf is None
+        if first:  # the buffer starts as a copy of the gradient
+            buf = state["momentum_buffer"] = Tensor._make(np.empty_like(grad))
+        self._kernels.sgd_momentum_(param, grad, buf._data, momentum, group["dampening"], lr,
+                                    group["nesterov"], first)
