@@ -71,19 +71,64 @@ def _build_layer(layer: Module, blocks: int, d_model: int, nhead: int, dim_feedf
 
 
 class TransformerEncoderLayer(Module):
-    """Self-attention then a feed-forward block, each with dropout, a residual connection and
-    a LayerNorm (after the residual, or before the block with ``norm_first``).
+    """One Transformer encoder layer: self-attention, then a two-layer feed-forward network, each
+    with dropout, a residual connection and layer normalization, as in "Attention Is All You
+    Need". With the default post-norm::
+
+        x = norm1(x + dropout1(self_attn(x, x, x)))
+        x = norm2(x + dropout2(linear2(dropout(activation(linear1(x))))))
+
+    With ``norm_first=True`` (pre-norm) each block normalises its input instead:
+    ``x = x + dropout1(self_attn(norm1(x), ...))`` and likewise for the feed-forward block.
+
+    ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)``: ``src_mask``
+    is an attention mask (boolean ``True`` = not allowed, or float added to the scores),
+    ``src_key_padding_mask`` marks padded source positions, and ``is_causal`` is a hint that
+    ``src_mask`` is the causal mask.
 
     Args:
-        d_model: model dimension.
-        nhead: attention heads.
-        dim_feedforward: hidden size of the feed-forward block.
-        dropout: dropout probability (attention weights and the three dropout layers).
-        activation: ``"relu"``, ``"gelu"`` or a callable.
-        layer_norm_eps: LayerNorm epsilon.
-        batch_first: (N, L, E) inputs instead of (L, N, E).
-        norm_first: pre-norm instead of post-norm.
-        bias: biases in the linear layers and LayerNorms.
+        d_model: the number of features of the input and output ``E``.
+        nhead: the number of attention heads; must divide ``d_model``.
+        dim_feedforward: the hidden size of the feed-forward network. Default: ``2048``.
+        dropout: the dropout probability, on the attention weights and in the three dropout
+            layers. Default: ``0.1``.
+        activation: the feed-forward activation: ``'relu'``, ``'gelu'`` or a callable.
+            Default: ``'relu'``.
+        layer_norm_eps: the ``eps`` of the layer normalizations. Default: ``1e-5``.
+        batch_first: inputs and output are ``(N, S, E)`` instead of ``(S, N, E)``.
+            Default: ``False``.
+        norm_first: normalise before each block (pre-norm) instead of after the residual
+            addition. Default: ``False``.
+        bias: learn biases in the linear layers and the layer normalizations. Default: ``True``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        self_attn (MultiheadAttention): the self-attention.
+        linear1 (Linear): the first feed-forward layer, ``d_model -> dim_feedforward``.
+        linear2 (Linear): the second feed-forward layer, ``dim_feedforward -> d_model``.
+        norm1 (LayerNorm): the normalization of the attention block.
+        norm2 (LayerNorm): the normalization of the feed-forward block.
+        dropout (Dropout): the dropout inside the feed-forward block.
+        dropout1 (Dropout): the dropout on the attention output.
+        dropout2 (Dropout): the dropout on the feed-forward output.
+
+    Shape:
+        - src: ``(S, E)`` unbatched, ``(S, N, E)``, or ``(N, S, E)`` with ``batch_first``;
+          ``S`` is the sequence length.
+        - src_mask: ``(S, S)`` or ``(N * nhead, S, S)``.
+        - src_key_padding_mask: ``(S,)`` unbatched or ``(N, S)``.
+        - Output: the shape of ``src``.
+
+    Example:
+        >>> layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32)
+        >>> src = ember.randn(10, 2, 16)
+        >>> layer(src).shape
+        ember.Size([10, 2, 16])
+        >>> layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True, norm_first=True)
+        >>> layer(ember.randn(2, 10, 16)).shape
+        ember.Size([2, 10, 16])
     """
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
@@ -113,9 +158,64 @@ class TransformerEncoderLayer(Module):
 
 
 class TransformerDecoderLayer(Module):
-    """Self-attention, attention over the encoder's output (``memory``), then a feed-forward
-    block; each with dropout, a residual connection and a LayerNorm (see
-    ``TransformerEncoderLayer`` for the arguments)."""
+    """One Transformer decoder layer: self-attention over the target, attention over the
+    encoder's output (``memory``), then a two-layer feed-forward network; each with dropout, a
+    residual connection and layer normalization. With the default post-norm::
+
+        x = norm1(x + dropout1(self_attn(x, x, x)))
+        x = norm2(x + dropout2(multihead_attn(x, memory, memory)))
+        x = norm3(x + dropout3(linear2(dropout(activation(linear1(x))))))
+
+    With ``norm_first=True`` (pre-norm) each block normalises its input instead.
+
+    ``forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False)``; the masks are
+    as in :class:`TransformerEncoderLayer`.
+
+    Args:
+        d_model: the number of features of the input and output ``E``.
+        nhead: the number of attention heads; must divide ``d_model``.
+        dim_feedforward: the hidden size of the feed-forward network. Default: ``2048``.
+        dropout: the dropout probability, on the attention weights and in the four dropout
+            layers. Default: ``0.1``.
+        activation: the feed-forward activation: ``'relu'``, ``'gelu'`` or a callable.
+            Default: ``'relu'``.
+        layer_norm_eps: the ``eps`` of the layer normalizations. Default: ``1e-5``.
+        batch_first: inputs and output are ``(N, T, E)`` instead of ``(T, N, E)``.
+            Default: ``False``.
+        norm_first: normalise before each block (pre-norm) instead of after the residual
+            addition. Default: ``False``.
+        bias: learn biases in the linear layers and the layer normalizations. Default: ``True``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
+
+    Attributes:
+        self_attn (MultiheadAttention): the self-attention over the target.
+        multihead_attn (MultiheadAttention): the attention over the memory.
+        linear1 (Linear): the first feed-forward layer, ``d_model -> dim_feedforward``.
+        linear2 (Linear): the second feed-forward layer, ``dim_feedforward -> d_model``.
+        norm1 (LayerNorm): the normalization of the self-attention block (likewise ``norm2``
+            and ``norm3`` for the other two blocks).
+        dropout1 (Dropout): the dropout on the self-attention output (likewise ``dropout2``,
+            ``dropout3``; ``dropout`` is inside the feed-forward block).
+
+    Shape:
+        - tgt: ``(T, E)`` unbatched, ``(T, N, E)``, or ``(N, T, E)`` with ``batch_first``;
+          ``T`` is the target length.
+        - memory: ``(S, E)``, ``(S, N, E)`` or ``(N, S, E)``; ``S`` is the source length.
+        - tgt_mask: ``(T, T)`` or ``(N * nhead, T, T)``; memory_mask: ``(T, S)`` or
+          ``(N * nhead, T, S)``.
+        - tgt_key_padding_mask: ``(T,)`` or ``(N, T)``; memory_key_padding_mask: ``(S,)`` or
+          ``(N, S)``.
+        - Output: the shape of ``tgt``.
+
+    Example:
+        >>> layer = nn.TransformerDecoderLayer(d_model=16, nhead=4, dim_feedforward=32)
+        >>> memory, tgt = ember.randn(10, 2, 16), ember.randn(7, 2, 16)
+        >>> layer(tgt, memory).shape
+        ember.Size([7, 2, 16])
+    """
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation="relu", layer_norm_eps: float = 1e-5,
@@ -160,10 +260,37 @@ def _clones(module: Module, n: int) -> ModuleList:
 
 
 class TransformerEncoder(Module):
-    """``num_layers`` copies of ``encoder_layer`` in sequence, then ``norm`` if given.
+    """A stack of ``num_layers`` encoder layers: independent deep copies of ``encoder_layer``
+    applied in turn, then ``norm`` if given.
 
-    ``enable_nested_tensor`` and ``mask_check`` are accepted for compatibility; Ember does not
-    use nested tensors (see the module docstring).
+    ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)`` passes the masks to
+    every layer (see :class:`TransformerEncoderLayer`).
+
+    Args:
+        encoder_layer: a :class:`TransformerEncoderLayer` to copy (it is not itself registered).
+        num_layers: the number of copies.
+        norm: a module applied to the last layer's output, usually a :class:`LayerNorm`.
+            Default: ``None``.
+        enable_nested_tensor: accepted for PyTorch compatibility; Ember never packs the batch
+            into a nested tensor, so padded positions are computed, not zeroed. Default: ``True``.
+        mask_check: accepted for PyTorch compatibility. Default: ``True``.
+
+    Attributes:
+        layers (ModuleList): the ``num_layers`` copies.
+        norm (Module): the final normalization, or ``None``.
+
+    Shape:
+        - src: ``(S, E)``, ``(S, N, E)``, or ``(N, S, E)`` with ``batch_first`` in the layer.
+        - mask: ``(S, S)`` or ``(N * nhead, S, S)``; src_key_padding_mask: ``(S,)`` or ``(N, S)``.
+        - Output: the shape of ``src``.
+
+    Example:
+        >>> layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32)
+        >>> encoder = nn.TransformerEncoder(layer, num_layers=3)
+        >>> encoder(ember.randn(10, 2, 16)).shape
+        ember.Size([10, 2, 16])
+        >>> len(encoder.layers), encoder.layers[0] is layer
+        (3, False)
     """
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm=None,
@@ -185,7 +312,37 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """``num_layers`` copies of ``decoder_layer`` in sequence, then ``norm`` if given."""
+    """A stack of ``num_layers`` decoder layers: independent deep copies of ``decoder_layer``
+    applied in turn to the target, each attending to the same ``memory``, then ``norm`` if
+    given.
+
+    ``forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False)`` passes the
+    masks to every layer (see :class:`TransformerDecoderLayer`).
+
+    Args:
+        decoder_layer: a :class:`TransformerDecoderLayer` to copy (it is not itself registered).
+        num_layers: the number of copies.
+        norm: a module applied to the last layer's output, usually a :class:`LayerNorm`.
+            Default: ``None``.
+
+    Attributes:
+        layers (ModuleList): the ``num_layers`` copies.
+        norm (Module): the final normalization, or ``None``.
+
+    Shape:
+        - tgt: ``(T, E)``, ``(T, N, E)``, or ``(N, T, E)`` with ``batch_first`` in the layer.
+        - memory: ``(S, E)``, ``(S, N, E)`` or ``(N, S, E)``.
+        - Masks: as in :class:`TransformerDecoderLayer`.
+        - Output: the shape of ``tgt``.
+
+    Example:
+        >>> layer = nn.TransformerDecoderLayer(d_model=16, nhead=4, dim_feedforward=32)
+        >>> decoder = nn.TransformerDecoder(layer, num_layers=2, norm=nn.LayerNorm(16))
+        >>> memory, tgt = ember.randn(10, 2, 16), ember.randn(7, 2, 16)
+        >>> decoder(tgt, memory).shape
+        ember.Size([7, 2, 16])
+    """
 
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
                  norm=None) -> None:
@@ -208,15 +365,66 @@ class TransformerDecoder(Module):
 
 
 class Transformer(Module):
-    """The encoder-decoder Transformer ("Attention Is All You Need"), as PyTorch builds it.
+    """The encoder-decoder Transformer of "Attention Is All You Need", built as PyTorch builds it:
+    a :class:`TransformerEncoder` of ``num_encoder_layers`` layers and a
+    :class:`TransformerDecoder` of ``num_decoder_layers`` layers, each stack ending in a
+    :class:`LayerNorm`. The encoder reads ``src``; the decoder reads ``tgt`` and attends to the
+    encoder's output. Every parameter with more than one dimension is initialised
+    Xavier-uniform.
+
+    ``forward(src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
+    src_key_padding_mask=None, tgt_key_padding_mask=None, memory_key_padding_mask=None,
+    src_is_causal=None, tgt_is_causal=None, memory_is_causal=False)``; for autoregressive
+    decoding pass ``tgt_mask=Transformer.generate_square_subsequent_mask(T)``.
 
     Args:
-        d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
-            norm_first, bias: as in ``TransformerEncoderLayer``.
-        num_encoder_layers, num_decoder_layers: depth of each stack.
-        custom_encoder, custom_decoder: modules used instead of the default stacks.
+        d_model: the number of features of the inputs and output ``E``. Default: ``512``.
+        nhead: the number of attention heads; must divide ``d_model``. Default: ``8``.
+        num_encoder_layers: the depth of the encoder. Default: ``6``.
+        num_decoder_layers: the depth of the decoder. Default: ``6``.
+        dim_feedforward: the hidden size of each feed-forward network. Default: ``2048``.
+        dropout: the dropout probability throughout. Default: ``0.1``.
+        activation: the feed-forward activation: ``'relu'``, ``'gelu'`` or a callable.
+            Default: ``'relu'``.
+        custom_encoder: a module used as the encoder instead of the default stack.
+            Default: ``None``.
+        custom_decoder: a module used as the decoder instead of the default stack.
+            Default: ``None``.
+        layer_norm_eps: the ``eps`` of the layer normalizations. Default: ``1e-5``.
+        batch_first: inputs and output are ``(N, S, E)`` instead of ``(S, N, E)``.
+            Default: ``False``.
+        norm_first: pre-norm layers instead of post-norm. Default: ``False``.
+        bias: learn biases in the linear layers and the layer normalizations. Default: ``True``.
+        device: accepted for PyTorch compatibility (Ember computes on the ``'cpu'``).
+            Default: ``None``.
+        dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
 
-    Every parameter with more than one dimension is initialised Xavier-uniform.
+    Attributes:
+        encoder (Module): the encoder stack (or ``custom_encoder``).
+        decoder (Module): the decoder stack (or ``custom_decoder``).
+
+    Shape:
+        - src: ``(S, E)`` unbatched, ``(S, N, E)``, or ``(N, S, E)`` with ``batch_first``.
+        - tgt: ``(T, E)``, ``(T, N, E)`` or ``(N, T, E)``.
+        - src_mask: ``(S, S)`` or ``(N * nhead, S, S)``; tgt_mask: ``(T, T)`` or
+          ``(N * nhead, T, T)``; memory_mask: ``(T, S)``.
+        - src_key_padding_mask: ``(S,)`` or ``(N, S)``; tgt_key_padding_mask: ``(T,)`` or
+          ``(N, T)``; memory_key_padding_mask: ``(S,)`` or ``(N, S)``.
+        - Output: ``(T, E)``, ``(T, N, E)`` or ``(N, T, E)``, the shape of ``tgt``.
+
+        ``S`` is the source length, ``T`` the target length and ``N`` the batch size.
+
+    Example:
+        >>> model = nn.Transformer(d_model=16, nhead=4, num_encoder_layers=2,
+        ...                        num_decoder_layers=2, dim_feedforward=32)
+        >>> src, tgt = ember.randn(10, 3, 16), ember.randn(7, 3, 16)
+        >>> mask = nn.Transformer.generate_square_subsequent_mask(7)
+        >>> model(src, tgt, tgt_mask=mask).shape
+        ember.Size([7, 3, 16])
+        >>> nn.Transformer.generate_square_subsequent_mask(3)
+        tensor([[0., -inf, -inf],
+                [0., 0., -inf],
+                [0., 0., 0.]])
     """
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
