@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 
+import ml_dtypes
 import numpy as np
 
 from ember import _dtype
@@ -18,6 +19,7 @@ __all__ = [
     "canon_dim",
     "canon_dims",
     "check_kernel",
+    "check_scalar_fits",
     "kernel_error",
     "operands",
     "promote",
@@ -60,15 +62,36 @@ def check_kernel(input: Tensor, kernel: str, kinds: str = "b") -> None:
         raise kernel_error(kernel, dt)
 
 
-def require_tensors(name: str, input, other, allow_bool: bool = False) -> None:
-    """torch's TypeError for a binary op that takes no Python numbers (``maximum(x, 2.0)``).
+# the C++ type names torch's scalar conversion check prints
+_CONVERT_NAMES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+                  "uint8": "uint8_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+                  "float32": "float", "float64": "double"}
 
-    ``allow_bool`` lets a Python bool through as ``other`` (``bool_tensor & True`` reaches the
-    logical ops that way).
-    """
+
+def check_scalar_fits(value, dtype) -> None:
+    """torch's error for a Python number that a ``dtype`` tensor cannot hold: NaN, inf or an
+    out-of-range number for an integer dtype, a finite number beyond a float dtype's range
+    (``value cannot be converted to type int64_t without overflow``)."""
+    dt = np.dtype(dtype)
+    if dt == np.bool_ or isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        v = value if isinstance(value, numbers.Integral) else float(value)
+        ok = bool(float(info.min) <= v <= float(info.max)) if isinstance(v, float) else \
+            info.min <= v <= info.max
+    else:
+        v = float(value)
+        ok = not np.isfinite(v) or abs(v) <= float(ml_dtypes.finfo(dt).max)
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {_CONVERT_NAMES[dt.name]} "
+                           "without overflow")
+
+
+def require_tensors(name: str, input, other) -> None:
+    """torch's TypeError for a binary op that takes no Python numbers (``maximum(x, 2.0)``)."""
     for arg, pos, value in (("input", 1, input), ("other", 2, other)):
-        if not isinstance(value, Tensor) and not (allow_bool and pos == 2 and
-                                                  isinstance(value, bool)):
+        if not isinstance(value, Tensor):
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
                             f"{type(value).__name__}")
 

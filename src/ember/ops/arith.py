@@ -189,6 +189,19 @@ class Pow(ArrayFunction):
         return ga, gb
 
 
+class PowOfBoolExponent(Pow):
+    """:class:`Pow` with a bool exponent tensor: torch's gradient for the base evaluates
+    ``exponent - 1`` on that bool tensor, which it refuses."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.needs_input_grad[0]:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        return Pow.backward(ctx, grad)
+
+
 @quiet
 class RoundedDiv(ArrayFunction):
     """Division rounded toward -inf ('floor') or 0 ('trunc'): piecewise constant, so its
@@ -399,6 +412,7 @@ multiply = mul
 
 def pow(input, exponent, *, out=None) -> Tensor:
     """``input ** exponent`` with broadcasting (either may be a scalar)."""
+    bool_exponent = isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_
     a, b, dt = operands(input, exponent)
     if dt == np.bool_:
         if isinstance(a, Tensor) and isinstance(b, Tensor):
@@ -409,7 +423,7 @@ def pow(input, exponent, *, out=None) -> Tensor:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if isinstance(b, Tensor) and (b._data < 0).any():
             return _maybe_out(_int_power(a, b, dt), out)
-    return _maybe_out(apply_binary(Pow, a, b), out)
+    return _maybe_out(apply_binary(PowOfBoolExponent if bool_exponent else Pow, a, b), out)
 
 
 def _int_power(a, b: Tensor, dt) -> Tensor:
@@ -514,15 +528,85 @@ def _apply_typed(cls, a, b, dt, *extra) -> Tensor:
     return out
 
 
-def _addc_operands(name: str, input, tensor1, tensor2, value) -> tuple:
-    """The three tensors in their promoted dtype and ``value`` in that dtype: as in torch, a
-    Python ``value`` takes part in neither the promotion nor a rounding to float32."""
+def _times(x: np.ndarray, value) -> np.ndarray:
+    """``x * value`` for a Python number ``value``, in torch's result dtype (an integer tensor
+    times a float is the default float dtype, a bool tensor times an int is int64)."""
+    if x.dtype.kind in "biu" and isinstance(value, float):
+        x = x.astype(_dtype.get_default_dtype().numpy)
+    elif x.dtype == np.bool_ and not isinstance(value, bool):
+        x = x.astype(np.int64)
+    return x * value
+
+
+@quiet
+class Addcmul(ArrayFunction):
+    """``input + value * tensor1 * tensor2`` in ``dt``, as one op. The operands keep their
+    own dtypes (what backward saves is the caller's tensor); each factor's gradient is
+    ``grad * (other factor * value)``, reduced to its shape after the product, as torch's."""
+
+    @staticmethod
+    def forward(ctx, a, b, c, value, dt):
+        ctx.metas = (_meta(a), _meta(b), _meta(c))
+        ctx.value = value
+        need_b, need_c = ctx.needs_input_grad[1:3]
+        ctx.save_for_backward(b if need_c else None, c if need_b else None)
+        v = _addc_value(value, dt)
+        return a.astype(dt, copy=False) + v * b.astype(dt, copy=False) * c.astype(dt, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, c = ctx.saved_tensors
+        gb = _grad_for(ctx, 1, grad * _times(c, ctx.value)) if c is not None else None
+        gc = _grad_for(ctx, 2, grad * _times(b, ctx.value)) if b is not None else None
+        return _grad_for(ctx, 0, grad), gb, gc, None, None
+
+
+@quiet
+class Addcdiv(ArrayFunction):
+    """``input + value * tensor1 / tensor2`` in ``dt``, as one op, with torch's gradients:
+    ``grad * (value / tensor2)`` for tensor1 and ``-grad * (value * tensor1 / tensor2^2)``
+    for tensor2, each reduced after the product."""
+
+    @staticmethod
+    def forward(ctx, a, b, c, value, dt):
+        ctx.metas = (_meta(a), _meta(b), _meta(c))
+        ctx.value = value
+        need_b, need_c = ctx.needs_input_grad[1:3]
+        ctx.save_for_backward(b if need_c else None, c if need_b or need_c else None)
+        v = _addc_value(value, dt)
+        return a.astype(dt, copy=False) + v * b.astype(dt, copy=False) / c.astype(dt, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, c = ctx.saved_tensors
+        gb = gc = None
+        if ctx.needs_input_grad[1]:
+            if c.dtype.kind in "biu":
+                # torch evaluates ``value / tensor2`` in tensor2's dtype, which cannot hold it
+                raise RuntimeError(
+                    f"result type {_dtype.SCALAR_TYPE_NAMES[_dtype.get_default_dtype().name]} "
+                    "can't be cast to the desired output type "
+                    f"{_dtype.SCALAR_TYPE_NAMES[c.dtype.name]}")
+            gb = _grad_for(ctx, 1, grad * (np.full_like(c, ctx.value) / c))
+        if ctx.needs_input_grad[2]:
+            gc = _grad_for(ctx, 2, -grad * (_times(b, ctx.value) / (c * c)))
+        return _grad_for(ctx, 0, grad), gb, gc, None, None
+
+
+def _addc_value(value, dt: np.dtype):
+    """A Python ``value`` as addcmul/addcdiv use it in ``dt``: it takes part in neither the
+    promotion nor a rounding to float32."""
+    return dt.type(value).item() if dt.kind in "iu" else float(value)
+
+
+def _addc(cls, name: str, input, tensor1, tensor2, value) -> Tensor:
     dt = promote(input, tensor1, tensor2)
     if dt == np.bool_:
         raise NotImplementedError(f'"{name}_cpu_out" not implemented for \'Bool\'')
-    value = dt.type(value).item() if dt.kind in "iu" else float(value)
-    return (*(t if t._data.dtype == dt else cast(t, dt) for t in (input, tensor1, tensor2)),
-            value)
+    try:
+        return cls.apply(input, tensor1, tensor2, value, dt)
+    except ValueError:
+        raise broadcast_error(input, tensor1, tensor2) from None
 
 
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
@@ -532,8 +616,7 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
         >>> ember.addcmul(ember.ones(2), ember.tensor([1., 2.]), ember.tensor([3., 4.]), value=2)
         tensor([ 7., 17.])
     """
-    a, b, c, value = _addc_operands("addcmul", input, tensor1, tensor2, value)
-    return add(a, mul(mul(b, c), value))
+    return _addc(Addcmul, "addcmul", input, tensor1, tensor2, value)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
@@ -552,8 +635,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
             "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
             "tensor2) for float inputs. The future addcdiv behavior is just the latter "
             "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-    a, b, c, value = _addc_operands("addcdiv", input, tensor1, tensor2, value)
-    return add(a, mul(div(b, c), value))
+    return _addc(Addcdiv, "addcdiv", input, tensor1, tensor2, value)
 
 
 @quiet

@@ -92,7 +92,7 @@ def _arr(x):
 
 
 def _logical(name: str, fn, input, other) -> Tensor:
-    require_tensors(name, input, other, allow_bool=True)
+    require_tensors(name, input, other)
     try:
         return Tensor._make(fn(_arr(input), _arr(other)))
     except ValueError:

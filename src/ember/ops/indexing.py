@@ -9,7 +9,7 @@ import numpy as np
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
 from ember.autograd.history import refuse_internal_overlap as _refuse_internal_overlap
-from ember.ops._util import canon_dim, reduce_grad
+from ember.ops._util import canon_dim, check_scalar_fits, reduce_grad
 from ember.ops.shape import Slice
 from ember.tensor import Tensor
 
@@ -823,6 +823,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value._data.ndim} dimension(s)."
         )
+    check_scalar_fits(value.item() if isinstance(value, Tensor) else value, input._data.dtype)
     if isinstance(value, Tensor) and value._requires_grad and _state.enabled and \
             input._data.dtype.kind in "biu":
         from ember._dtype import SCALAR_TYPE_NAMES

@@ -10,7 +10,15 @@ import numpy as np
 from ember._dtype import SCALAR_TYPE_NAMES, c_type_name
 from ember._precision import autocast_lower
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import broadcast_error, cast, kernel_error, promote, quiet, reduce_grad
+from ember.ops._util import (
+    broadcast_error,
+    cast,
+    check_scalar_fits,
+    kernel_error,
+    promote,
+    quiet,
+    reduce_grad,
+)
 from ember.tensor import Tensor
 
 __all__ = [
@@ -135,7 +143,8 @@ class Einsum(ArrayFunction):
                 full = np.zeros(op.shape, dtype=op.dtype)
                 np.einsum(target + "->" + unique, full)[...] = g
                 g = full
-            grads.append(np.ascontiguousarray(g, dtype=op.dtype))
+            g = np.asarray(g, dtype=op.dtype)
+            grads.append(g if g.flags.c_contiguous else np.ascontiguousarray(g))
         return tuple(grads)
 
 
@@ -237,11 +246,11 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if input._data.dtype != other._data.dtype and \
             autocast_lower(input._data.dtype) != autocast_lower(other._data.dtype):
         raise _matmul_dtype_error(input, other)
-    if input._data.dtype == np.bool_:
-        raise _bool_matmul_error(input.ndim, other.ndim)
-    a, b = input, other
+    if input._data.dtype == np.bool_ and (
+            input.ndim == other.ndim == 1 or (input._data.size and other._data.size)):
+        raise _bool_matmul_error(input.ndim, other.ndim)  # torch skips the kernel when empty
     try:
-        return MatMul.apply(a, b)
+        return MatMul.apply(input, other)
     except ValueError:
         raise _matmul_error(tuple(input.shape), tuple(other.shape)) from None
 
@@ -366,8 +375,15 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     """``beta * input + alpha * product``, ``input`` broadcast to the product's shape. With
     ``beta == 0`` the input is not read, so its NaN and inf do not propagate (as in PyTorch).
+    For integer tensors torch converts ``beta`` and ``alpha`` to the integer type first
+    (truncating toward zero).
     """
     input.expand(*product.shape)  # PyTorch's error if the input does not broadcast
+    dt = product._data.dtype
+    if dt.kind in "iu":
+        for scalar in (beta, alpha):
+            check_scalar_fits(scalar, dt)
+        beta, alpha = int(beta), int(alpha)
     out = product if alpha == 1 else product * alpha
     if beta == 0:
         return out
@@ -466,7 +482,28 @@ def einsum(equation: str, *operands) -> Tensor:
     operands = [o if o._data.dtype == dtype else cast(o, dtype) for o in operands]
     operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,
                                                                           strict=True)]
-    return Einsum.apply(eq, *operands)
+    return Einsum.apply(*_sum_lone_letters(eq, operands))
+
+
+def _sum_lone_letters(eq: str, operands: list) -> tuple:
+    """Sums out of each operand the letters that neither the output nor another operand has,
+    before the product, as torch does: backward then holds those sums, not the operands, so
+    an in-place change of such an operand after the einsum is allowed (as in torch)."""
+    lhs, out = eq.split("->")
+    terms = lhs.split(",")
+    new_terms, new_ops = [], []
+    for k, (term, op) in enumerate(zip(terms, operands, strict=True)):
+        others = set(out).union(*(t for j, t in enumerate(terms) if j != k))
+        lone = tuple(d for d, ch in enumerate(term) if ch not in others and term.count(ch) == 1)
+        if lone:
+            summed = tuple(d for d in lone if op.shape[d] != 1)  # size 1 is only squeezed
+            if summed:
+                op = op.sum(dim=summed, keepdim=True)
+            op = op.reshape(tuple(n for d, n in enumerate(op.shape) if d not in lone))
+            term = "".join(ch for d, ch in enumerate(term) if d not in lone)
+        new_terms.append(term)
+        new_ops.append(op)
+    return (",".join(new_terms) + "->" + out, *new_ops)
 
 
 def _einsum_dtype(eq: str, operands) -> np.dtype:

@@ -314,36 +314,41 @@ class Cosh(ArrayFunction):
 @quiet
 class Atan2(ArrayFunction):
     @staticmethod
-    def forward(ctx, y, x):
+    def forward(ctx, y, x, y_was_bool=False):
         ctx.save_for_backward(y, x)
+        ctx.y_was_bool = y_was_bool
         return np.arctan2(y, x)
 
     @staticmethod
     def backward(ctx, grad):
         # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
         y, x = ctx.saved_tensors
+        if ctx.needs_input_grad[1] and ctx.y_was_bool:
+            # torch negates the bool input itself for x's gradient
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         r2 = x * x + y * y
         scale = np.where(r2 == 0, np.zeros((), grad.dtype), grad / r2)  # 0 at the origin
         gy = reduce_grad(scale * x, y.shape, y.dtype) if ctx.needs_input_grad[0] else None
         gx = reduce_grad(-scale * y, x.shape, x.dtype) if ctx.needs_input_grad[1] else None
-        return gy, gx
+        return gy, gx, None
 
 
 @quiet
 class LogAddExp(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
-        out = np.logaddexp(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
+        ctx.save_for_backward(a, b)  # as torch: the inputs, not the result
+        return np.logaddexp(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        # d/da log(e^a + e^b) = e^(a - out): the softmax weight of a
-        a, b, out = ctx.saved_tensors
-        ga = reduce_grad(grad * np.exp(a - out), a.shape, a.dtype) \
+        # d/da log(e^a + e^b) = 1 / (1 + e^(b - a)): the softmax weight of a
+        a, b = ctx.saved_tensors
+        ga = reduce_grad(grad / (1 + np.exp(b - a)), a.shape, a.dtype) \
             if ctx.needs_input_grad[0] else None
-        gb = reduce_grad(grad * np.exp(b - out), b.shape, b.dtype) \
+        gb = reduce_grad(grad / (1 + np.exp(a - b)), b.shape, b.dtype) \
             if ctx.needs_input_grad[1] else None
         return ga, gb
 
@@ -736,8 +741,12 @@ def cosh(input: Tensor) -> Tensor:
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant."""
     require_tensors("atan2", input, other)
+    was_bool = input._data.dtype == np.bool_
     a, b, _ = operands(input, other, floating=True)
-    return apply_binary(Atan2, _as_tensor(a, b), _as_tensor(b, a))
+    try:
+        return Atan2.apply(_as_tensor(a, b), _as_tensor(b, a), was_bool)
+    except ValueError:
+        raise broadcast_error(a, b) from None
 
 
 arctan2 = atan2

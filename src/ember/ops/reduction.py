@@ -10,7 +10,7 @@ import numpy as np
 
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim, canon_dims, quiet
+from ember.ops._util import canon_dim, canon_dims, kernel_error, quiet
 from ember.tensor import Tensor
 
 __all__ = [
@@ -348,7 +348,7 @@ class LogSumExp(ArrayFunction):
         m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
         with np.errstate(divide="ignore"):
-            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+            out = np.asarray(np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m)
         ctx.save_for_backward(x, out)
         return out if keepdim else np.squeeze(out, axis=axes)
 
@@ -384,7 +384,8 @@ class Norm(ArrayFunction):
                 out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
             else:
                 out = np.power(np.sum(np.power(a, p), axis=axes, keepdims=True), 1.0 / p)
-        out = out.astype(x.dtype, copy=False)
+        # an array even for a 0-d input (a NumPy scalar would not be tied to the output)
+        out = np.asarray(out).astype(x.dtype, copy=False)
         if p != 0:
             ctx.save_for_backward(x, out)
         return _drop_reduced(out, axes, keepdim)
@@ -420,7 +421,7 @@ class NormInf(ArrayFunction):
     def forward(ctx, x, is_max, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
         a = np.abs(x)
-        out = (np.max if is_max else np.min)(a, axis=axes, keepdims=True)
+        out = np.asarray((np.max if is_max else np.min)(a, axis=axes, keepdims=True))
         ctx.save_for_backward(x, out)
         return _drop_reduced(out, axes, keepdim)
 
@@ -661,14 +662,24 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     return Norm.apply(input, float(p), canon_dims(dim, input._data.ndim), keepdim)
 
 
+def _cumulative(cls, kernel: str, input: Tensor, dim: int, dtype) -> Tensor:
+    x = input._data
+    dt = _sum_dtype(x, dtype)
+    # torch has no bool kernel for the running sum and product; a 0-d or empty input never
+    # reaches the kernel
+    if dt == np.bool_ and x.ndim and x.size:
+        raise kernel_error(kernel, dt)
+    return cls.apply(input, canon_dim(dim, x.ndim), dt)
+
+
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative sum along ``dim``."""
-    return CumSum.apply(input, canon_dim(dim, input._data.ndim), _sum_dtype(input._data, dtype))
+    return _cumulative(CumSum, "cumsum_out_cpu", input, dim, dtype)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative product along ``dim``."""
-    return CumProd.apply(input, canon_dim(dim, input._data.ndim), _sum_dtype(input._data, dtype))
+    return _cumulative(CumProd, "cumprod_out_cpu", input, dim, dtype)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:

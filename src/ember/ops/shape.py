@@ -452,9 +452,14 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     d = canon_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     start = int(start)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
     if start < 0:
         start += n
-    if not (0 <= start and start + length <= n):
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     index = (slice(None),) * d + (slice(start, start + length),)
     return Slice.apply(input, index)

@@ -18,8 +18,9 @@ class Softmax(ArrayFunction):
     def forward(ctx, x, dim):
         ctx.dim = dim
         if x.size == 0:
-            ctx.save_for_backward(x)
-            return x.copy()
+            out = x.copy()
+            ctx.save_for_backward(out)  # torch saves the result, empty or not
+            return out
         e = np.exp(x - np.max(x, axis=dim, keepdims=True))
         out = e / np.sum(e, axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -38,8 +39,9 @@ class LogSoftmax(ArrayFunction):
     def forward(ctx, x, dim):
         ctx.dim = dim
         if x.size == 0:
-            ctx.save_for_backward(x)
-            return x.copy()
+            out = x.copy()
+            ctx.save_for_backward(out)  # torch saves the result, empty or not
+            return out
         shifted = x - np.max(x, axis=dim, keepdims=True)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.save_for_backward(out)
