@@ -10,14 +10,28 @@ __all__ = ["Buffer", "Parameter"]
 
 
 class Parameter(Tensor):
-    """A tensor that is a module parameter (``requires_grad=True`` by default).
-
-    Assigning a Parameter as a Module attribute registers it, so it appears in
-    ``parameters()`` and ``state_dict()``.
+    """A tensor that is a module parameter. Assigned as an attribute of a :class:`Module`, it is
+    registered: it appears in ``parameters()`` and in the state dict, and optimizers built from
+    ``parameters()`` update it. It requires grad unless told otherwise.
 
     Args:
-        data: the initial value (a tensor; shares its memory).
-        requires_grad: whether it is trained.
+        data: the initial value; a tensor's memory is shared, not copied. Default: ``None`` (an
+            empty float32 tensor).
+        requires_grad: whether gradients are computed for it. Default: ``True``.
+
+    Example:
+        >>> class Scale(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.factor = nn.Parameter(ember.ones(3))
+        ...     def forward(self, x):
+        ...         return x * self.factor
+        >>> m = Scale()
+        >>> [name for name, _ in m.named_parameters()], m.factor.requires_grad
+        (['factor'], True)
+        >>> frozen = nn.Parameter(ember.zeros(2), requires_grad=False)
+        >>> isinstance(frozen, ember.Tensor), frozen.requires_grad
+        (True, False)
     """
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
@@ -43,7 +57,24 @@ class Parameter(Tensor):
 
 
 class Buffer(Tensor):
-    """Marks a tensor to be registered as a module buffer when assigned as an attribute."""
+    """Marks a tensor to be registered as a module buffer when assigned as an attribute: state
+    that is not trained (running statistics, fixed masks) but moves with the module and, if
+    persistent, is saved in its state dict.
+
+    Args:
+        data: the tensor; its memory is shared, not copied.
+        persistent: whether the buffer is part of the module's state dict. Default: ``True``.
+
+    Example:
+        >>> class Counter(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.count = nn.Buffer(ember.zeros(()))
+        ...         self.scratch = nn.Buffer(ember.zeros(3), persistent=False)
+        >>> m = Counter()
+        >>> [name for name, _ in m.named_buffers()], list(m.state_dict())
+        (['count', 'scratch'], ['count'])
+    """
 
     def __init__(self, data: Tensor, *, persistent: bool = True) -> None:
         Tensor._init(self, data._data if isinstance(data, Tensor) else np.asarray(data))
