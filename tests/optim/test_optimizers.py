@@ -291,6 +291,23 @@ def test_errors_in_torch_words(make):
     assert ours is not None and (ours[0], ours[1].replace("ember", "torch")) == theirs
 
 
+@pytest.mark.parametrize("make", [
+    lambda lib, ps: lib.optim.SGD(ps, lr=float("nan")),  # torch's SGD tests lr < 0
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.1, momentum=float("nan")),
+    lambda lib, ps: lib.optim.Adam(ps, lr=float("nan")),
+    lambda lib, ps: lib.optim.RMSprop(ps, lr=0.1, alpha=float("nan")),
+    lambda lib, ps: lib.optim.Adagrad(ps, eps=float("nan")),
+    lambda lib, ps: lib.optim.Adadelta(ps, rho=float("nan")),
+    lambda lib, ps: lib.optim.Adadelta(ps, weight_decay=-1.0),
+    lambda lib, ps: lib.optim.LBFGS(ps, lr=-1.0),
+    lambda lib, ps: lib.optim.Adam(ps, lr=lib.tensor([0.1, 0.2])),
+])
+def test_nan_and_negative_hyperparameters_as_torch(make):
+    theirs = _error(lambda: make(torch, make_params(torch, initial_values())))
+    ours = _error(lambda: make(ember, make_params(ember, initial_values())))
+    assert ours == theirs
+
+
 def test_duplicate_parameters_warn():
     for lib in (ember, torch):
         ps = make_params(lib, initial_values())

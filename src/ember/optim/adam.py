@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from ember.optim.optimizer import Optimizer, _bump, _scalar, _step_tensor, _zeros
-from ember.tensor import Tensor
+from ember.optim.optimizer import (
+    Optimizer,
+    _bump,
+    _check_hyperparameters,
+    _scalar,
+    _step_tensor,
+    _zeros,
+)
 
 __all__ = ["Adam"]
 
 
 def _check_adam_args(lr, betas, eps, weight_decay) -> None:
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+    _check_hyperparameters(lr=lr, eps=eps)
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    _check_hyperparameters(weight_decay=weight_decay)
 
 
 class Adam(Optimizer):

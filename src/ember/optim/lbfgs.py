@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.grad_mode import enable_grad, no_grad
-from ember.optim.optimizer import Optimizer, _bump_version, _scalar
+from ember.optim.optimizer import Optimizer, _bump_version, _check_hyperparameters, _scalar
 
 __all__ = ["LBFGS"]
 
@@ -165,8 +165,7 @@ class LBFGS(Optimizer):
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
                  history_size: int = 100, line_search_fn: str | None = None) -> None:
-        if not 0.0 <= _scalar(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_hyperparameters(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,

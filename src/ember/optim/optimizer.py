@@ -58,6 +58,26 @@ def _scalar(value) -> float:
     return float(value.item()) if isinstance(value, Tensor) else value
 
 
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_hyperparameters(nan_ok: bool = False, **values) -> None:
+    """Raises torch's ``ValueError`` for the first of ``values`` (checked in the order given)
+    that is negative, or NaN unless ``nan_ok`` (torch's SGD compares ``value < 0``, the other
+    optimizers ``not 0 <= value``); a tensor ``lr`` must have one element.
+
+    Example:
+        >>> _check_hyperparameters(lr=0.1, eps=-1.0)
+        Traceback (most recent call last):
+        ValueError: Invalid epsilon value: -1.0
+    """
+    for name, value in values.items():
+        if name == "lr" and isinstance(value, Tensor) and value.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if value < 0.0 if nan_ok else not 0.0 <= value:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
 def _to_array(value) -> np.ndarray:
     if isinstance(value, Tensor):
         return value._data
