@@ -9,13 +9,13 @@ instead of storing it, and gives the same numbers whatever the thread count.
 
 from __future__ import annotations
 
+import functools
 import os
+from types import ModuleType
 
 import numpy as np
 
-from ember.kernels.loader import is_loaded, philox_kernels
-from ember.kernels.reference import blocks_for
-from ember.kernels.threads import get_num_threads, run_split
+from ember.backend import get_backend
 
 __all__ = [
     "Generator",
@@ -44,8 +44,6 @@ class Generator:
     """
 
     def __init__(self, device="cpu") -> None:
-        from ember.backend import get_backend
-
         self._device = get_backend(device).device
         self._seed = _DEFAULT_SEED
         self._offset = 0
@@ -101,8 +99,14 @@ class Generator:
         return self
 
     def take(self, n_words: int) -> tuple[int, int]:
-        """Reserves the stream range for ``n_words`` 32-bit words; returns ``(seed, offset)``."""
-        return self.take_blocks(blocks_for(n_words))
+        """Reserves the stream range for ``n_words`` 32-bit words; returns ``(seed, offset)``.
+
+        A Philox block holds 4 words, so this reserves ``ceil(n_words / 4)`` blocks.
+        """
+        n_words = int(n_words)
+        if n_words < 0:
+            raise ValueError(f"word count must be non-negative, got {n_words}")
+        return self.take_blocks((n_words + 3) // 4)
 
     def take_blocks(self, n_blocks: int) -> tuple[int, int]:
         """Reserves ``n_blocks`` Philox blocks of the stream; returns ``(seed, offset)``.
@@ -121,6 +125,12 @@ class Generator:
 
 
 default_generator = Generator()
+
+
+@functools.lru_cache(maxsize=16)
+def _kernels(device, family: str) -> ModuleType:
+    """The kernel module ``family`` of ``device``'s backend (memoised: about 1-5 us a lookup)."""
+    return get_backend(device).kernels(family)
 
 
 def _gen(generator: Generator | None) -> Generator:
@@ -181,8 +191,9 @@ def _numel(shape) -> int:
 
 def words(n: int, generator: Generator | None = None) -> np.ndarray:
     """``n`` raw 32-bit words from the generator's stream."""
-    s, off = _gen(generator).take(n)
-    return philox_kernels(n).random_words(s, off, n)
+    gen = _gen(generator)
+    s, off = gen.take(n)
+    return _kernels(gen.device, "philox").random_words(s, off, n)
 
 
 def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray:
@@ -191,8 +202,9 @@ def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray
     n = _numel(shape)
     sample_dtype = np.float64 if dtype == np.float64 else np.float32
     per = 2 if sample_dtype == np.float64 else 1
-    s, off = _gen(generator).take(n * per)
-    u = philox_kernels(n).uniform(s, off, n, sample_dtype).reshape(shape)
+    gen = _gen(generator)
+    s, off = gen.take(n * per)
+    u = _kernels(gen.device, "philox").uniform(s, off, n, sample_dtype).reshape(shape)
     if low != 0.0 or high != 1.0:
         u = (u * sample_dtype(high - low) + sample_dtype(low)).astype(sample_dtype, copy=False)
     return u.astype(dtype, copy=False)
@@ -211,14 +223,15 @@ def normal_array(shape, dtype, mean=0.0, std=1.0, generator=None) -> np.ndarray:
     ``n`` samples take ``pairs = ceil(n / 2)`` pairs of float64 uniforms ``u``: pair ``k``
     turns ``r = sqrt(-2 log(1 - u[k]))`` and ``theta = 2 pi u[pairs + k]`` into samples ``2k``
     (``r cos theta``) and ``2k + 1`` (``r sin theta``), each then ``* std + mean`` and rounded
-    to ``dtype``. The work runs in cache-sized chunks, split over the kernel threads once the
-    Numba kernels are loaded (NumPy's ufuncs run outside the interpreter lock); the values do
-    not depend on the chunking.
+    to ``dtype``. The work runs in cache-sized chunks, split over the kernel threads (NumPy's
+    ufuncs run outside the interpreter lock); the values do not depend on the chunking.
     """
     n = _numel(shape)
     pairs = (n + 1) // 2
-    seed, offset = _gen(generator).take(4 * pairs)
-    kernels = philox_kernels(2 * pairs)
+    gen = _gen(generator)
+    seed, offset = gen.take(4 * pairs)
+    kernels = _kernels(gen.device, "philox")
+    threads = _kernels(gen.device, "threads")
     out = np.empty(shape, dtype=dtype)
     flat = out.reshape(-1)  # an odd n drops the sine of the last pair
 
@@ -244,10 +257,8 @@ def normal_array(shape, dtype, mean=0.0, std=1.0, generator=None) -> np.ndarray:
             odd = flat[2 * a + 1:2 * b:2]
             odd[...] = z[:odd.size]
 
-    parts = 1
-    if pairs >= 4 * _NORMAL_CHUNK and is_loaded():
-        parts = get_num_threads()
-    run_split(fill, pairs, parts)
+    parts = threads.get_num_threads() if pairs >= 4 * _NORMAL_CHUNK else 1
+    threads.run_split(fill, pairs, parts)
     return out
 
 

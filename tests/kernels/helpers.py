@@ -1,4 +1,4 @@
-"""Fresh-process helpers for the loader and jit tests: a runner and an import gate."""
+"""Fresh-process helpers for the jit, cache and baseline tests: a runner and an import gate."""
 
 import json
 import os
@@ -60,11 +60,9 @@ def run(code: str, src: Path = SRC, **env_overrides) -> dict:
     """Runs ``code`` in a fresh interpreter on the source tree ``src`` (by default this one);
     returns the JSON it printed last.
 
-    Fails on a non-zero exit status or on any output to stderr. ``EMBER_BACKGROUND_LOAD`` is
-    not inherited.
+    Fails on a non-zero exit status or on any output to stderr.
     """
-    env = {k: v for k, v in os.environ.items() if k != "EMBER_BACKGROUND_LOAD"}
-    env.update(PYTHONPATH=str(src), **env_overrides)
+    env = dict(os.environ, PYTHONPATH=str(src), **env_overrides)
     prelude = "import json, sys, threading, time\nimport numpy as np\n"
     proc = subprocess.run([sys.executable, "-c", prelude + code], env=env, capture_output=True,
                           text=True, timeout=300)

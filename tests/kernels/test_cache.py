@@ -46,3 +46,27 @@ def test_a_change_to_an_inlined_helper_file_recompiles_cached_kernels(tmp_path):
         f.write("# an edit that Numba's per-file stamp would not notice\n")
     assert run(CALL_KERNEL, src=tree, **env) == {"hits": 0, "misses": 1}
     assert run(CALL_KERNEL, src=tree, **env) == {"hits": 1, "misses": 0}
+
+
+# Two variants of one factory-made kernel (the tie refinement on and off) share the function's
+# name and line: Numba must key their cache entries by the closure's flags, or the second
+# process would load one variant for both.
+CALL_VARIANTS = """
+from ember.kernels import dropout as D
+from ember.kernels.reference import reference_decisions_bits
+ok, hits = [], 0
+for p in (0.3, 0.5, 0.3):  # refine, no refine
+    thr = D.keep_threshold(p)
+    ok.append(bool((D.decisions_bits(5, 9, thr, 1000)
+                    == reference_decisions_bits(5, 9, thr, 1000)).all()))
+for refine in (True, False):
+    stats = D._forward_kernel(D._MODE_MASK_ONLY, False, refine, False).stats
+    hits += sum(stats.cache_hits.values())
+print(json.dumps({"ok": ok, "hits": hits}))
+"""
+
+
+def test_kernel_variants_are_cached_apart(tmp_path):
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    assert run(CALL_VARIANTS, **env) == {"ok": [True, True, True], "hits": 0}
+    assert run(CALL_VARIANTS, **env) == {"ok": [True, True, True], "hits": 2}

@@ -374,3 +374,26 @@ def test_signed_zero_constants_are_not_confused(dtype):
     assert not results[0].any()
     assert results[1].all()
     assert not results[2].any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_reference_statements_equal_the_formulas_written_here(dtype):
+    # ember.kernels.reference states what the kernels compute; hold it to this file's formulas.
+    from ember.kernels import reference as R
+
+    seed, offset, n, p = 31, 2**64 - 2, 3000, 0.3
+    thr = D.keep_threshold(p)
+    x = make_input(n, dtype)
+    keep = ref_keep(seed, offset, n, thr)
+    scale = dtype(1 / (1 - p))
+    a, b_keep, b_drop = alpha_constants(p, dtype)
+    out, mask = R.reference_dropout_forward(x, seed, offset, thr, scale)
+    assert_bits_equal(out, ref_scaled(x, keep, scale))
+    np.testing.assert_array_equal(mask, np.packbits(keep, bitorder="little"))
+    out, _ = R.reference_dropout_forward(x, seed, offset, thr, a, b_keep, b_drop)
+    assert_bits_equal(out, ref_alpha(x, keep, a, b_keep, b_drop))
+    np.testing.assert_array_equal(R.reference_decisions_bits(seed, offset, thr, n), mask)
+    rows = R.reference_row_mask(x, np.packbits(keep[:600], bitorder="little"), 5, scale)
+    assert_bits_equal(rows, ref_scaled(x, np.repeat(keep[:600], 5), scale))
+    u = R.reference_uniform(seed, offset, 8, np.float32)
+    np.testing.assert_array_equal(u, P.uniform(seed, offset, 8, np.float32))

@@ -111,3 +111,12 @@ def test_uniform_statistics(dtype):
     # variance (mu4 - sigma^4)/n with mu4 = 1/80, sigma^4 = 1/144. Allow 5 standard deviations.
     assert abs(u.mean() - 0.5) < 5 * np.sqrt(1 / 12 / n)
     assert abs(u.var() - 1 / 12) < 5 * np.sqrt((1 / 80 - 1 / 144) / n)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [0, 5, 70_003])  # 70_003: the parallel kernels
+def test_uniform_equals_its_reference_statement(n, dtype):
+    from ember.kernels.reference import reference_uniform
+
+    got = P.uniform(0xC0FFEE, 2**64 - 9, n, dtype)
+    np.testing.assert_array_equal(got, reference_uniform(0xC0FFEE, 2**64 - 9, n, dtype))

@@ -1,24 +1,34 @@
 """Compiled hot loops for Ember (Numba), operating on plain NumPy arrays, never on Tensors.
 
-Among them:
-    philox: the Philox4x32-10 counter-based generator behind every random op (Numba kernels;
-        the (seed, offset) stream contract lives there).
-    dropout: fused dropout kernels (forward, backward from a 1-bit mask or regenerated, alpha,
-        channel/row masks) built on ``dropout_steps`` and ``simd``.
+Code outside this package reaches these modules through the backend, one family at a time:
+``ember.backend.get_backend(device).kernels("<family>")``. The families and the functions
+they keep stable for that:
+
+    dropout: ``dropout_forward``, ``alpha_dropout_forward``, ``dropout_backward_from_mask``,
+        ``dropout_backward_regenerate``, ``alpha_dropout_backward_from_mask``,
+        ``alpha_dropout_backward_regenerate``, ``decisions_bits``, ``apply_row_mask``,
+        ``apply_row_mask_alpha``, and the geometry ``keep_threshold``,
+        ``blocks_for_decisions``, ``mask_nbytes``, ``unpack_bits``.
+    philox: ``random_words``, ``uniform`` (the Philox4x32-10 stream behind every random op;
+        its (seed, offset) contract lives there), ``blocks_for``.
+    threads: ``get_num_threads``, ``set_num_threads``, ``max_threads``, ``run_split``,
+        ``set_blas_threads``.
+    optim: the optimizers' fused update loops.
+    special: ``erf``.
+
+Inside:
+    reference: the readable statement of every kernel in plain NumPy (Philox, the keep
+        decisions, each kernel's result); the tests hold every fast path to it bit for bit.
     dropout_steps: 128-element forward steps in LLVM IR (Philox in vector registers,
-        decisions, tie refinements, outputs, packed decision bits).
-    simd: LLVM IR helpers and eight-lane steps (a mask byte applied to eight elements,
-        streaming stores) that Numba loops cannot be led to emit.
-    reference: the pure-NumPy definitions both build on (Philox reference, keep decisions,
-        argument checks).
-    numpy_path: NumPy twins of the ``dropout`` and ``philox`` wrappers, bit-identical.
-    loader: picks Numba or the NumPy twins for each call, loading Numba in the background.
+        decisions, tie refinements, outputs, packed decision bits), each with its NumPy
+        statement beside it.
+    simd: LLVM IR helpers and the eight-lane ``apply8`` step (a mask byte applied to eight
+        elements, streaming stores) that Numba loops cannot be led to emit.
     jit: Numba as the kernel modules import it (without its SciPy BLAS probe).
     cache: where compiled kernels are kept, stamped with all of this package's sources.
 
 Compiled kernels are cached on disk (``cache``); a change to any file of this package
-recompiles them all, since kernels inline code from other files of it.
-
-Nothing here is imported eagerly, and ``reference``, ``numpy_path`` and ``loader`` never import
-Numba: ``import ember`` stays cheap, and so do the first small dropout and sampling calls.
+recompiles them all, since kernels inline code from other files of it. Nothing here is
+imported by ``import ember``: Numba loads on the first kernel call (see ``bench/README.md``,
+"Start-up", for what that costs and why nothing runs before it).
 """

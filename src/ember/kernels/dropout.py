@@ -16,7 +16,9 @@ uniform 32-bit ``W_i = byte_i << 24 | r_i``, so the keep probability is exactly 
 are dropped and the refinement is never computed. A call over ``n`` elements consumes
 ``blocks_for_decisions(n) = ceil(n / 16)`` blocks of the main stream. ``reference_keep`` is the
 pure-NumPy definition; every kernel (forward, regenerating backward, alpha variants,
-``decisions_bits``) uses the same rule, so regenerated decisions equal stored bits.
+``decisions_bits``) uses the same rule, so regenerated decisions equal stored bits. What each
+kernel computes is stated in NumPy by ``ember.kernels.reference`` (``reference_dropout_forward``,
+``reference_row_mask``, ``reference_decisions_bits``), which the tests hold them to bit for bit.
 
 Bit-packed masks: bit ``i`` is the keep decision of element ``i``, stored as ``ceil(n / 8)`` uint8
 bytes equal to ``np.packbits(keep, bitorder="little")``; pad bits are 0.
@@ -36,6 +38,11 @@ eight blocks, decisions, tie refinements (only when ``T_lo != 0`` and the step h
 the scaled outputs, all in registers, returning the decisions as two words of the packed mask.
 Outputs of ``STREAM_BYTES`` or more that are 32-byte aligned (``ember.memory`` allocates them
 so) are written with streaming stores.
+
+Variants: the flags that choose the code of a pass (plain, alpha or decisions only; streaming
+stores; tie refinement; serial or parallel) are constants of a closure made by one factory per
+pass (``_forward_kernel``, ``_mask_kernel``, ``_rows_kernel``), so Numba compiles, caches and
+loads one straight loop per combination actually used.
 """
 
 from __future__ import annotations
@@ -49,9 +56,6 @@ from .dropout_steps import STEP, decide_step, dropout_step, store_u64
 from .jit import njit, prange
 from .philox import PARALLEL_THRESHOLD, runs_parallel
 from .reference import (
-    _check_mask,
-    _check_pair,
-    _check_rows,
     _check_threshold,
     blocks_for,
     blocks_for_decisions,
@@ -61,13 +65,7 @@ from .reference import (
     split_seed,
     unpack_bits,
 )
-from .simd import (
-    apply8_alpha_store,
-    apply8_alpha_stream,
-    apply8_store,
-    apply8_stream,
-    store_fence,
-)
+from .simd import apply8, store_fence
 
 __all__ = [
     "PARALLEL_THRESHOLD",
@@ -113,42 +111,19 @@ _MODE_MASK_ONLY = 2
 
 
 @njit(inline="always")
-def _steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, write_mask,
-           alpha, stream, refine):
-    # Whole steps from start (a multiple of STEP) to stop; alpha, stream and refine are
-    # literals, so that each combination compiles to its own loop with no branch on them.
-    for i in range(start, stop, _STEP):
-        lo, hi = dropout_step(x, out, i, k0, k1, offset, thi, tlo, a, b_keep, b_drop, alpha,
-                              stream, refine)
-        if write_mask:
-            store_u64(mask, i >> _U3, lo)
-            store_u64(mask, (i >> _U3) + _U8, hi)
-
-
-@njit(inline="always")
-def _decide_steps(mask, start, stop, k0, k1, offset, thi, tlo, refine):
-    for i in range(start, stop, _STEP):
-        lo, hi = decide_step(i, k0, k1, offset, thi, tlo, refine)
-        store_u64(mask, i >> _U3, lo)
-        store_u64(mask, (i >> _U3) + _U8, hi)
-
-
-@njit(inline="always")
-def _forward_tail(x, out, mask, i, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, mode,
-                  write_mask):
+def _forward_tail(x, out, mask, i, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
+                  write_mask, alpha, decide_only, refine):
     # The last, partial step (fewer than STEP elements, at the end of the array), one element
     # at a time from the step's decisions. Decisions past the end are computed but never used.
-    if tlo == 0:
-        lo, hi = decide_step(i, k0, k1, offset, thi, tlo, False)
-    else:
-        lo, hi = decide_step(i, k0, k1, offset, thi, tlo, True)
+    lo, hi = decide_step(i, k0, k1, offset, thi, tlo, refine)
     m = stop - i
-    for k in range(m):
-        keep = ((lo if k < _U64 else hi) >> (k & _U63)) & _U1
-        if mode == _MODE_PLAIN:
-            out[i + k] = x[i + k] * (a if keep else zero)
-        elif mode == _MODE_ALPHA:
-            out[i + k] = x[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
+    if not decide_only:
+        for k in range(m):
+            keep = ((lo if k < _U64 else hi) >> (k & _U63)) & _U1
+            if alpha:
+                out[i + k] = x[i + k] * (a if keep else zero) + (b_keep if keep else b_drop)
+            else:
+                out[i + k] = x[i + k] * (a if keep else zero)
     if write_mask:
         if m < _U64:
             lo &= (_U1 << m) - _U1
@@ -161,95 +136,70 @@ def _forward_tail(x, out, mask, i, stop, k0, k1, offset, thi, tlo, a, b_keep, b_
 
 
 @njit(inline="always")
-def _refining_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                    write_mask, alpha, stream):
-    # alpha and stream are literals; so becomes the need for tie refinement (a non-dyadic p).
-    if tlo == 0:
-        _steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-               write_mask, alpha, stream, False)
-    else:
-        _steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-               write_mask, alpha, stream, True)
-
-
-@njit(inline="always")
-def _apply_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                 write_mask, alpha, stream):
-    # alpha is a literal; so becomes stream (streaming stores).
-    if stream:
-        _refining_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                        write_mask, alpha, True)
-    else:
-        _refining_steps(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                        write_mask, alpha, False)
-
-
-@njit(inline="always")
 def _forward_range(x, out, mask, start, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
-                   mode, write_mask, stream):
+                   write_mask, alpha, decide_only, stream, refine):
     # start is a multiple of STEP, so steps line up with whole bytes of the global mask. Each
     # step generates, decides, refines its ties and applies 128 elements in registers
-    # (ember.kernels.dropout_steps). One loop per combination of mode, streaming stores and
-    # tie refinement (a non-dyadic p), chosen here once per chunk.
+    # (ember.kernels.dropout_steps). alpha, decide_only, stream and refine are constants of
+    # the kernel (see _forward_kernel), so every combination is its own straight loop.
     full = start + ((stop - start) & ~_STEP_MASK)
-    if mode == _MODE_MASK_ONLY:
-        if tlo == 0:
-            _decide_steps(mask, start, full, k0, k1, offset, thi, tlo, False)
+    for i in range(start, full, _STEP):
+        if decide_only:
+            lo, hi = decide_step(i, k0, k1, offset, thi, tlo, refine)
         else:
-            _decide_steps(mask, start, full, k0, k1, offset, thi, tlo, True)
-    elif mode == _MODE_PLAIN:
-        _apply_steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                     write_mask, False, stream)
-    else:
-        _apply_steps(x, out, mask, start, full, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                     write_mask, True, stream)
+            lo, hi = dropout_step(x, out, i, k0, k1, offset, thi, tlo, a, b_keep, b_drop, alpha,
+                                  stream, refine)
+        if write_mask:
+            store_u64(mask, i >> _U3, lo)
+            store_u64(mask, (i >> _U3) + _U8, hi)
     if full < stop:
         _forward_tail(x, out, mask, full, stop, k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                      zero, mode, write_mask)
+                      zero, write_mask, alpha, decide_only, refine)
     if stream:
         store_fence()
 
 
-@njit(cache=True)
-def _forward_serial(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, mode,
-                    write_mask, stream, n):
-    _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thi, tlo, a, b_keep, b_drop,
-                   zero, mode, write_mask, stream)
+@functools.cache
+def _forward_kernel(mode: int, stream: bool, refine: bool, parallel: bool):
+    """The compiled forward pass for one combination of its flags.
 
+    ``mode`` is ``_MODE_PLAIN``, ``_MODE_ALPHA`` or ``_MODE_MASK_ONLY`` (decisions alone);
+    ``stream``: streaming stores; ``refine``: refine ties (``T_lo != 0``); ``parallel``: chunks
+    of ``2**14`` elements under ``prange``. The flags are constants of the closure, so Numba
+    compiles (and caches, keyed by them) one loop per combination. Arguments of the result:
+    ``(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, write_mask, n)``.
+    """
+    alpha, decide_only = mode == _MODE_ALPHA, mode == _MODE_MASK_ONLY
+    if parallel:
+        @njit(cache=True, parallel=True)
+        def forward_parallel(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
+                             write_mask, n):
+            n = np.uint64(n)
+            for c in prange((n + _CHUNK - _U1) // _CHUNK):
+                s = np.uint64(c) * _CHUNK
+                _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thi, tlo,
+                               a, b_keep, b_drop, zero, write_mask, alpha, decide_only, stream,
+                               refine)
 
-@njit(cache=True, parallel=True)
-def _forward_parallel(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero, mode,
-                      write_mask, stream, n):
-    n = np.uint64(n)
-    nchunks = (n + _CHUNK - _U1) // _CHUNK
-    for c in prange(nchunks):
-        s = np.uint64(c) * _CHUNK
-        _forward_range(x, out, mask, s, min(s + _CHUNK, n), k0, k1, offset, thi, tlo, a, b_keep,
-                       b_drop, zero, mode, write_mask, stream)
+        return forward_parallel
+
+    @njit(cache=True)
+    def forward_serial(x, out, mask, k0, k1, offset, thi, tlo, a, b_keep, b_drop, zero,
+                       write_mask, n):
+        _forward_range(x, out, mask, _U0, np.uint64(n), k0, k1, offset, thi, tlo, a, b_keep,
+                       b_drop, zero, write_mask, alpha, decide_only, stream, refine)
+
+    return forward_serial
 
 
 @njit(inline="always")
-def _apply_byte(g, out, i, bits, a, b_keep, b_drop, alpha, stream):
-    # Elements i .. i+7 with decisions in bits 0 .. 7.
-    if alpha:
-        if stream:
-            apply8_alpha_stream(g, out, i, bits, a, b_keep, b_drop)
-        else:
-            apply8_alpha_store(g, out, i, bits, a, b_keep, b_drop)
-    elif stream:
-        apply8_stream(g, out, i, bits, a)
-    else:
-        apply8_store(g, out, i, bits, a)
-
-
-@njit(inline="always")
-def _apply_bits(g, out, i, e, bits, a, b_keep, b_drop, zero, alpha, stream):
+def _apply_bits(g, out, i, e, bits, a, b_keep, b_drop, zero, alpha):
     # Elements i .. i+e-1 (e <= 64) with decisions in bits 0 .. e-1: whole bytes by vector
     # steps, the rest (at the end of the array) one at a time.
     full = e & ~_U7
     for q in range(full >> _U3):
-        _apply_byte(g, out, i + (q << _U3), (bits >> (q << _U3)) & _U255, a, b_keep, b_drop,
-                    alpha, stream)
+        apply8(g, out, i + (q << _U3), (bits >> (q << _U3)) & _U255, a, b_keep, b_drop, alpha,
+               False)
     for k in range(full, e):
         keep = (bits >> k) & _U1
         if alpha:
@@ -263,28 +213,36 @@ def _from_mask_range(g, out, mask, start, stop, a, b_keep, b_drop, zero, alpha, 
     # start is a multiple of 64; one mask byte per step of 8 elements.
     full = start + ((stop - start) & ~_U7)
     for q in range(start >> _U3, full >> _U3):
-        _apply_byte(g, out, q << _U3, np.uint64(mask[q]), a, b_keep, b_drop, alpha, stream)
+        apply8(g, out, q << _U3, np.uint64(mask[q]), a, b_keep, b_drop, alpha, stream)
     if full < stop:
         _apply_bits(g, out, full, stop - full, np.uint64(mask[full >> _U3]), a, b_keep, b_drop,
-                    zero, alpha, False)
+                    zero, alpha)
     if stream:
         store_fence()
 
 
-@njit(cache=True)
-def _from_mask_serial(g, out, mask, a, b_keep, b_drop, zero, alpha, stream):
-    _from_mask_range(g, out, mask, _U0, np.uint64(g.size), a, b_keep, b_drop, zero, alpha,
-                     stream)
+@functools.cache
+def _mask_kernel(alpha: bool, stream: bool, parallel: bool):
+    """The compiled pass applying a packed mask, one element per bit, for one combination of
+    its flags (constants of the closure, as in :func:`_forward_kernel`). Arguments of the
+    result: ``(g, out, mask, a, b_keep, b_drop, zero)``."""
+    if parallel:
+        @njit(cache=True, parallel=True)
+        def from_mask_parallel(g, out, mask, a, b_keep, b_drop, zero):
+            n = np.uint64(g.size)
+            for c in prange((n + _CHUNK - _U1) // _CHUNK):
+                s = np.uint64(c) * _CHUNK
+                _from_mask_range(g, out, mask, s, min(s + _CHUNK, n), a, b_keep, b_drop, zero,
+                                 alpha, stream)
 
+        return from_mask_parallel
 
-@njit(cache=True, parallel=True)
-def _from_mask_parallel(g, out, mask, a, b_keep, b_drop, zero, alpha, stream):
-    n = np.uint64(g.size)
-    nchunks = (n + _CHUNK - _U1) // _CHUNK
-    for c in prange(nchunks):
-        s = np.uint64(c) * _CHUNK
-        _from_mask_range(g, out, mask, s, min(s + _CHUNK, n), a, b_keep, b_drop, zero, alpha,
+    @njit(cache=True)
+    def from_mask_serial(g, out, mask, a, b_keep, b_drop, zero):
+        _from_mask_range(g, out, mask, _U0, np.uint64(g.size), a, b_keep, b_drop, zero, alpha,
                          stream)
+
+    return from_mask_serial
 
 
 @njit(inline="always")
@@ -320,11 +278,11 @@ def _short_rows_range(x, out, mask, start, stop, inner, a, b_keep, b_drop, zero,
             bits |= ((_ONES >> (_U64 - width)) << lo) & (_U0 - keep)
             r += _U1
             first += inner
-        _apply_bits(x, out, i, e, bits, a, b_keep, b_drop, zero, alpha, False)
+        _apply_bits(x, out, i, e, bits, a, b_keep, b_drop, zero, alpha)
         i += e
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _rows_serial(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
     rows = np.uint64(rows)
     inner = np.uint64(inner)
@@ -336,7 +294,7 @@ def _rows_serial(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
                       alpha)
 
 
-@njit(cache=True, parallel=True)
+@njit(inline="always")
 def _rows_parallel(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
     rows = np.uint64(rows)
     inner = np.uint64(inner)
@@ -362,6 +320,25 @@ def _rows_parallel(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha):
             for r in range(r0, min(r0 + per, rows)):
                 _row_span(x, out, mask, r, r * inner, (r + _U1) * inner, a, b_keep, b_drop,
                           zero, alpha)
+
+
+@functools.cache
+def _rows_kernel(alpha: bool, parallel: bool):
+    """The compiled row-mask pass (one decision per row of ``inner`` elements) for one value of
+    its flags (constants of the closure, as in :func:`_forward_kernel`). Arguments of the
+    result: ``(x, out, mask, rows, inner, a, b_keep, b_drop, zero)``."""
+    if parallel:
+        @njit(cache=True, parallel=True)
+        def rows_parallel(x, out, mask, rows, inner, a, b_keep, b_drop, zero):
+            _rows_parallel(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha)
+
+        return rows_parallel
+
+    @njit(cache=True)
+    def rows_serial(x, out, mask, rows, inner, a, b_keep, b_drop, zero):
+        _rows_serial(x, out, mask, rows, inner, a, b_keep, b_drop, zero, alpha)
+
+    return rows_serial
 
 
 # ------------------------------------------------------------------------------------------------
@@ -419,9 +396,9 @@ def _forward(x, out, seed, offset, threshold, a, b_keep, b_drop, mode, mask_bits
         return
     write = mask_bits is not None
     mask = mask_bits if write else _EMPTY_MASK
-    kernel = _forward_parallel if runs_parallel(n) else _forward_serial
-    kernel(x, out, mask, k0, k1, off, thi, tlo, *_scalars(x.dtype, a, b_keep, b_drop), mode,
-           write, _streams(x, out), n)
+    stream = mode != _MODE_MASK_ONLY and _streams(x, out)
+    kernel = _forward_kernel(mode, stream, bool(tlo), runs_parallel(n))
+    kernel(x, out, mask, k0, k1, off, thi, tlo, *_scalars(x.dtype, a, b_keep, b_drop), write, n)
 
 
 def dropout_forward(x: np.ndarray, out: np.ndarray, seed: int, offset: int, threshold: int,
@@ -462,8 +439,8 @@ def dropout_backward_from_mask(grad: np.ndarray, out: np.ndarray, mask_bits: np.
     _check_mask(mask_bits, n)
     if n == 0:
         return
-    kernel = _from_mask_parallel if runs_parallel(n) else _from_mask_serial
-    kernel(grad, out, mask_bits, *_scalars(grad.dtype, scale, 0, 0), False, _streams(grad, out))
+    kernel = _mask_kernel(False, _streams(grad, out), runs_parallel(n))
+    kernel(grad, out, mask_bits, *_scalars(grad.dtype, scale, 0, 0))
 
 
 def dropout_backward_regenerate(grad: np.ndarray, out: np.ndarray, seed: int, offset: int,
@@ -545,11 +522,9 @@ def _rows(x, out, mask_bits, inner, a, b_keep, b_drop, alpha):
         return
     scalars = _scalars(x.dtype, a, b_keep, b_drop)
     if inner == 1:  # one decision per element: the vectorized mask kernel
-        kernel = _from_mask_parallel if runs_parallel(n) else _from_mask_serial
-        kernel(x, out, mask_bits, *scalars, alpha, _streams(x, out))
+        _mask_kernel(alpha, _streams(x, out), runs_parallel(n))(x, out, mask_bits, *scalars)
         return
-    kernel = _rows_parallel if runs_parallel(n) else _rows_serial
-    kernel(x, out, mask_bits, rows, inner, *scalars, alpha)
+    _rows_kernel(alpha, runs_parallel(n))(x, out, mask_bits, rows, inner, *scalars)
 
 
 def apply_row_mask(x: np.ndarray, out: np.ndarray, mask_bits: np.ndarray, inner: int,
@@ -578,3 +553,57 @@ def apply_row_mask_alpha(x: np.ndarray, out: np.ndarray, mask_bits: np.ndarray, 
     """
     _check_pair(x, out)
     _rows(x, out, mask_bits, inner, a, b_keep, b_drop, True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_dtype(arr: np.ndarray, name: str) -> np.dtype:
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(arr).__name__}")
+    if arr.dtype != np.float32 and arr.dtype != np.float64:
+        raise TypeError(f"dropout kernels support float32 and float64 only; {name} has dtype "
+                        f"{arr.dtype}")
+    return arr.dtype
+
+
+def _check_pair(x: np.ndarray, out: np.ndarray, xname: str = "x") -> np.dtype:
+    dt = _check_dtype(x, xname)
+    _check_dtype(out, "out")
+    if out.dtype != dt:
+        raise TypeError(f"out must have the dtype of {xname} ({dt}), got {out.dtype}")
+    for arr, name in ((x, xname), (out, "out")):
+        if arr.ndim != 1 or not arr.flags.c_contiguous:
+            raise ValueError(f"{name} must be a C-contiguous 1-D array (ravel() it first)")
+    if out.shape != x.shape:
+        raise ValueError(f"out has shape {out.shape}, expected {x.shape}")
+    if not out.flags.writeable:
+        raise ValueError("out must be writeable")
+    return dt
+
+
+def _check_mask(mask_bits: np.ndarray, n: int) -> None:
+    if not isinstance(mask_bits, np.ndarray) or mask_bits.dtype != np.uint8:
+        raise TypeError("mask_bits must be a uint8 numpy.ndarray")
+    if mask_bits.ndim != 1 or not mask_bits.flags.c_contiguous:
+        raise ValueError("mask_bits must be a C-contiguous 1-D array")
+    if mask_bits.size != mask_nbytes(n):
+        raise ValueError(f"mask_bits must have ceil(n / 8) = {mask_nbytes(n)} bytes for "
+                         f"n = {n}, got {mask_bits.size}")
+
+
+def _check_rows(n: int, mask_bits: np.ndarray, inner) -> int:
+    """Validate a row-mask call on ``n`` elements in rows of ``inner``; return the row count.
+
+    Returns 0 without checking the mask when ``n == 0`` and ``inner`` is 0 (nothing to do).
+    """
+    inner = int(inner)
+    if inner <= 0 or n % inner:
+        if n == 0 and inner >= 0:
+            return 0
+        raise ValueError(f"inner ({inner}) must be positive and divide x.size ({n})")
+    rows = n // inner
+    _check_mask(mask_bits, rows)
+    return rows

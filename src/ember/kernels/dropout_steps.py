@@ -29,15 +29,30 @@ The arithmetic is the kernels' scalar arithmetic: ``x * (a or 0)`` and, for alph
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.core import errors
 from numba.extending import intrinsic
 
-from .reference import PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1
-from .simd import masked_value, prefetch, splat, store_vector, vector_ptr
+from .reference import (
+    PHILOX_M0,
+    PHILOX_M1,
+    PHILOX_W0,
+    PHILOX_W1,
+    reference_apply,
+    reference_keep,
+)
+from .simd import literal_flags, masked_value, prefetch, splat, store_vector, vector_ptr
 
-__all__ = ["STEP", "decide_step", "dropout_step", "store_u64"]
+__all__ = [
+    "STEP",
+    "decide_step",
+    "dropout_step",
+    "reference_decide_step",
+    "reference_dropout_step",
+    "reference_store_u64",
+    "store_u64",
+]
 
 #: Elements per step: eight Philox blocks of 16 one-byte decisions.
 STEP = 128
@@ -202,14 +217,6 @@ def _decide(builder, i, k0, k1, offset, thi, tlo, refine, apply):
     return joined
 
 
-def _flags(*flags):
-    """The values of boolean literal arguments; a TypingError if one is not a literal."""
-    for flag in flags:
-        if not isinstance(flag, types.BooleanLiteral):
-            raise errors.TypingError(f"dropout step flags must be literal booleans, got {flag}")
-    return [flag.literal_value for flag in flags]
-
-
 @intrinsic
 def dropout_step(typingctx, x, out, i, k0, k1, offset, thi, tlo, a, b_keep, b_drop, alpha,
                  stream, refine):
@@ -220,8 +227,9 @@ def dropout_step(typingctx, x, out, i, k0, k1, offset, thi, tlo, a, b_keep, b_dr
     ``offset``, ``thi``/``tlo`` of the threshold, the scale ``a``, then ``b_keep, b_drop``
     (added with ``alpha``, ignored otherwise). ``alpha``, ``stream`` (streaming stores) and
     ``refine`` (``tlo != 0``: refine ties) must be literal booleans. Returns ``(lo, hi)``.
+    Readable statement: :func:`reference_dropout_step`.
     """
-    alpha_on, stream_on, refine_on = _flags(alpha, stream, refine)
+    alpha_on, stream_on, refine_on = literal_flags(alpha, stream, refine)
 
     def codegen(context, builder, signature, args):
         x, out, i, k0, k1, offset, thi, tlo, a, b_keep, b_drop = args[:11]
@@ -250,8 +258,11 @@ def dropout_step(typingctx, x, out, i, k0, k1, offset, thi, tlo, a, b_keep, b_dr
 
 @intrinsic
 def decide_step(typingctx, i, k0, k1, offset, thi, tlo, refine):
-    """The decision bits ``(lo, hi)`` of elements ``i .. i+127`` alone (see ``dropout_step``)."""
-    (refine_on,) = _flags(refine)
+    """The decision bits ``(lo, hi)`` of elements ``i .. i+127`` alone (see ``dropout_step``).
+
+    Readable statement: :func:`reference_decide_step`.
+    """
+    (refine_on,) = literal_flags(refine)
 
     def codegen(context, builder, signature, args):
         i, k0, k1, offset, thi, tlo = args[:6]
@@ -263,7 +274,10 @@ def decide_step(typingctx, i, k0, k1, offset, thi, tlo, refine):
 
 @intrinsic
 def store_u64(typingctx, ary, index, value):
-    """Store the 64-bit ``value`` little-endian at byte ``index`` of the uint8 array ``ary``."""
+    """Store the 64-bit ``value`` little-endian at byte ``index`` of the uint8 array ``ary``.
+
+    Readable statement: :func:`reference_store_u64`.
+    """
 
     def codegen(context, builder, signature, args):
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
@@ -272,3 +286,38 @@ def store_u64(typingctx, ary, index, value):
         return context.get_dummy_value()
 
     return types.void(ary, index, value), codegen
+
+
+# ------------------------------------------------------------------------------------------------
+# What the steps compute, in NumPy (tests/kernels/test_steps.py holds the IR to these)
+# ------------------------------------------------------------------------------------------------
+
+
+def reference_decide_step(i: int, k0: int, k1: int, offset: int, thi: int,
+                          tlo: int) -> tuple[int, int]:
+    """:func:`decide_step`: the keep decisions of elements ``i .. i+127`` of the call whose
+    stream (key ``k0, k1``) starts at block ``offset``, as two little-endian 64-bit words.
+
+    The decisions are ``reference_keep``'s for the threshold ``thi << 24 | tlo`` (so
+    ``refine`` changes nothing but speed: with ``tlo == 0`` no tie is kept either way).
+    """
+    keep = reference_keep(k0 | k1 << 32, offset, thi << 24 | tlo, i + STEP)[i:]
+    lo, hi = np.packbits(keep, bitorder="little").view("<u8")
+    return int(lo), int(hi)
+
+
+def reference_dropout_step(x, out, i: int, k0: int, k1: int, offset: int, thi: int, tlo: int,
+                           a, b_keep, b_drop, alpha: bool) -> tuple[int, int]:
+    """:func:`dropout_step`: :func:`reference_decide_step`'s decisions applied to
+    ``x[i:i+128]`` into ``out`` by ``reference_apply`` (streaming stores or not, same values)."""
+    lo, hi = reference_decide_step(i, k0, k1, offset, thi, tlo)
+    keep = np.unpackbits(np.array([lo, hi], "<u8").view(np.uint8),
+                         bitorder="little").view(np.bool_)
+    out[i:i + STEP] = reference_apply(x[i:i + STEP], keep, a,
+                                      *((b_keep, b_drop) if alpha else ()))
+    return lo, hi
+
+
+def reference_store_u64(ary: np.ndarray, index: int, value: int) -> None:
+    """:func:`store_u64`: ``ary[index:index+8]`` = the bytes of ``value``, little-endian."""
+    ary[index:index + 8] = np.array([value], "<u8").view(np.uint8)

@@ -1,10 +1,11 @@
-"""The pure-NumPy definitions behind Ember's kernels: stream geometry, Philox, decisions, checks.
+"""The readable statement of every Ember kernel, in plain NumPy: what the fast paths compute.
 
-Everything here imports NumPy only, never Numba, so it is cheap to import: the Numba kernels
-(``ember.kernels.philox`` and ``ember.kernels.dropout``) and their NumPy twins
-(``ember.kernels.numpy_path``) both build on it. The contracts themselves are documented in
-the docstrings of ``ember.kernels.philox`` (the word stream) and ``ember.kernels.dropout`` (the
-keep decisions, masks and arithmetic).
+Stream geometry, Philox4x32-10, the keep decisions, and for each compiled kernel of
+``ember.kernels.philox``, ``ember.kernels.dropout``, ``ember.kernels.dropout_steps`` and
+``ember.kernels.simd`` a ``reference_*`` function computing the same result in vectorized
+NumPy. The tests hold every fast path to these bit for bit (``tests/kernels``). Nothing here
+imports Numba; the contracts are documented in ``ember.kernels.philox`` (the word stream) and
+``ember.kernels.dropout`` (the keep decisions, masks and arithmetic).
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ __all__ = [
     "keep_threshold",
     "mask_nbytes",
     "philox4x32_10_reference",
+    "reference_apply",
+    "reference_decisions_bits",
+    "reference_dropout_forward",
     "reference_keep",
+    "reference_row_mask",
+    "reference_uniform",
     "reference_words",
     "split_seed",
     "uniform_words_per_value",
@@ -190,6 +196,13 @@ def keep_threshold(p: float) -> int:
     return min(round((1.0 - p) * 2.0**32), 2**32 - 1)
 
 
+def _check_threshold(threshold: int) -> np.uint32:
+    threshold = int(threshold)
+    if not 0 <= threshold < 2**32:
+        raise ValueError(f"threshold must be in [0, 2**32), got {threshold}")
+    return np.uint32(threshold)
+
+
 def reference_keep(seed: int, offset: int, threshold: int, n: int) -> np.ndarray:
     """Keep decisions ``0..n-1`` of the (seed, offset) stream in pure NumPy (the reference).
 
@@ -233,61 +246,65 @@ def unpack_bits(mask_bits: np.ndarray, n: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------
-# Argument checks shared by the Numba wrappers and the NumPy path
+# The kernels' results
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_dtype(arr: np.ndarray, name: str) -> np.dtype:
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(arr).__name__}")
-    if arr.dtype != np.float32 and arr.dtype != np.float64:
-        raise TypeError(f"dropout kernels support float32 and float64 only; {name} has dtype "
-                        f"{arr.dtype}")
-    return arr.dtype
+def reference_uniform(seed: int, offset: int, n: int, dtype=np.float32) -> np.ndarray:
+    """``philox.uniform``: ``n`` floats in [0, 1) from the (seed, offset) word stream.
 
-
-def _check_pair(x: np.ndarray, out: np.ndarray, xname: str = "x") -> np.dtype:
-    dt = _check_dtype(x, xname)
-    _check_dtype(out, "out")
-    if out.dtype != dt:
-        raise TypeError(f"out must have the dtype of {xname} ({dt}), got {out.dtype}")
-    for arr, name in ((x, xname), (out, "out")):
-        if arr.ndim != 1 or not arr.flags.c_contiguous:
-            raise ValueError(f"{name} must be a C-contiguous 1-D array (ravel() it first)")
-    if out.shape != x.shape:
-        raise ValueError(f"out has shape {out.shape}, expected {x.shape}")
-    if not out.flags.writeable:
-        raise ValueError("out must be writeable")
-    return dt
-
-
-def _check_mask(mask_bits: np.ndarray, n: int) -> None:
-    if not isinstance(mask_bits, np.ndarray) or mask_bits.dtype != np.uint8:
-        raise TypeError("mask_bits must be a uint8 numpy.ndarray")
-    if mask_bits.ndim != 1 or not mask_bits.flags.c_contiguous:
-        raise ValueError("mask_bits must be a C-contiguous 1-D array")
-    if mask_bits.size != mask_nbytes(n):
-        raise ValueError(f"mask_bits must have ceil(n / 8) = {mask_nbytes(n)} bytes for "
-                         f"n = {n}, got {mask_bits.size}")
-
-
-def _check_threshold(threshold: int) -> np.uint32:
-    threshold = int(threshold)
-    if not 0 <= threshold < 2**32:
-        raise ValueError(f"threshold must be in [0, 2**32), got {threshold}")
-    return np.uint32(threshold)
-
-
-def _check_rows(n: int, mask_bits: np.ndarray, inner) -> int:
-    """Validate a row-mask call on ``n`` elements in rows of ``inner``; return the row count.
-
-    Returns 0 without checking the mask when ``n == 0`` and ``inner`` is 0 (nothing to do).
+    float32: ``(w >> 8) * 2**-24`` from one word; float64: ``((w0 >> 5) * 2**26 + (w1 >> 6))
+    * 2**-53`` from two consecutive words (every step exact).
     """
-    inner = int(inner)
-    if inner <= 0 or n % inner:
-        if n == 0 and inner >= 0:
-            return 0
-        raise ValueError(f"inner ({inner}) must be positive and divide x.size ({n})")
-    rows = n // inner
-    _check_mask(mask_bits, rows)
-    return rows
+    if uniform_words_per_value(dtype) == 1:
+        w = reference_words(seed, offset, n)
+        return (w >> np.uint32(8)).astype(np.float32) * np.float32(2.0**-24)
+    w = reference_words(seed, offset, 2 * n)
+    hi = (w[0::2] >> np.uint32(5)).astype(np.float64)
+    lo = (w[1::2] >> np.uint32(6)).astype(np.float64)
+    return (hi * 2.0**26 + lo) * 2.0**-53
+
+
+def reference_apply(x: np.ndarray, keep: np.ndarray, a, b_keep=None, b_drop=None) -> np.ndarray:
+    """The dropout kernels' arithmetic: ``x * (a if keep else 0)``, then, for alpha dropout,
+    ``+ (b_keep if keep else b_drop)``: one IEEE multiply and one separately rounded add in
+    ``x``'s dtype (no FMA), so dropped NaN/inf give NaN and dropped negatives -0.0.
+
+    ``keep`` broadcasts against ``x``; ``a``, ``b_keep`` and ``b_drop`` are rounded to the dtype.
+    """
+    t = x.dtype.type
+    with np.errstate(over="ignore", invalid="ignore"):  # inf * 0 -> NaN, as the kernels
+        out = x * np.where(keep, t(a), t(0))
+        if b_keep is not None:
+            out = out + np.where(keep, t(b_keep), t(b_drop))
+    return out
+
+
+def reference_dropout_forward(x: np.ndarray, seed: int, offset: int, threshold: int, a,
+                              b_keep=None, b_drop=None) -> tuple[np.ndarray, np.ndarray]:
+    """``dropout.dropout_forward`` (``b_keep`` None) and ``dropout.alpha_dropout_forward``.
+
+    Also what ``dropout_backward_regenerate`` computes on a gradient (with ``a`` the scale).
+
+    Returns:
+        ``(out, mask_bits)``: the result and the packed decisions.
+    """
+    keep = reference_keep(seed, offset, threshold, x.size)
+    return reference_apply(x, keep, a, b_keep, b_drop), np.packbits(keep, bitorder="little")
+
+
+def reference_decisions_bits(seed: int, offset: int, threshold: int, n: int) -> np.ndarray:
+    """``dropout.decisions_bits``: the packed keep decisions, ``ceil(n / 8)`` bytes."""
+    return np.packbits(reference_keep(seed, offset, threshold, n), bitorder="little")
+
+
+def reference_row_mask(x: np.ndarray, mask_bits: np.ndarray, inner: int, a, b_keep=None,
+                       b_drop=None) -> np.ndarray:
+    """``dropout.apply_row_mask`` (``b_keep`` None) and ``apply_row_mask_alpha``: decision
+    ``r`` (bit ``r`` of ``mask_bits``) applies to elements ``r * inner .. (r + 1) * inner - 1``.
+
+    With ``inner == 1`` this is also ``dropout_backward_from_mask``.
+    """
+    rows = x.size // inner if inner else 0
+    keep = unpack_bits(mask_bits, rows)[:, None]
+    return reference_apply(x.reshape(rows, inner), keep, a, b_keep, b_drop).reshape(x.shape)

@@ -10,27 +10,31 @@ on a CPU without AVX-512:
   instead of first reading it into the cache (a normal store to an uncached line costs a read
   of that line too). ``store_fence`` orders them before the kernel returns.
 
-The ``apply8`` steps handle elements ``i .. i+7`` of ``x``/``out`` (any alignment for ``x``;
-``out + i`` must be 32-byte aligned for the streaming variants) and take the eight decisions
-as the low 8 bits of an integer, bit ``j`` for element ``i + j``. Products are one IEEE multiply
+The ``apply8`` step handles elements ``i .. i+7`` of ``x``/``out`` (any alignment for ``x``;
+``out + i`` must be 32-byte aligned for streaming stores) and takes the eight decisions as the
+low 8 bits of an integer, bit ``j`` for element ``i + j``; ``reference_apply8`` beside it
+states in NumPy what it computes. Products are one IEEE multiply
 and sums one IEEE add per lane, with no contraction into FMA, so results equal the scalar
 loops'. ``ember.kernels.dropout_steps`` builds its 128-element steps from the same helpers.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import types
+from numba.core import errors
 from numba.extending import intrinsic
+
+from .reference import reference_apply
 
 __all__ = [
     "LANES",
-    "apply8_alpha_store",
-    "apply8_alpha_stream",
-    "apply8_store",
-    "apply8_stream",
+    "apply8",
+    "literal_flags",
     "masked_value",
     "prefetch",
+    "reference_apply8",
     "splat",
     "store_fence",
     "store_vector",
@@ -103,31 +107,46 @@ def masked_value(builder, xv, keep, a, b=None):
     return y
 
 
-def _apply8(alpha, stream):
+def literal_flags(*flags) -> list[bool]:
+    """The values of boolean literal arguments of an intrinsic (a TypingError otherwise).
+
+    Flags choose the code an intrinsic emits, so they must be known when it is compiled: a
+    caller passes ``True``/``False`` literally, or a closure constant of a kernel factory.
+    """
+    for flag in flags:
+        if not isinstance(flag, types.BooleanLiteral):
+            raise errors.TypingError(f"kernel step flags must be literal booleans, got {flag}")
+    return [flag.literal_value for flag in flags]
+
+
+@intrinsic
+def apply8(typingctx, x, out, i, bits, a, b_keep, b_drop, alpha, stream):
+    """Elements ``i .. i+7``: ``out[i+j] = x[i+j] * (a if bit j of bits else 0)``, plus
+    ``(b_keep if bit j else b_drop)`` with ``alpha``; a streaming store with ``stream``.
+
+    ``alpha`` and ``stream`` must be literal booleans. Readable statement:
+    :func:`reference_apply8`.
+    """
+    alpha_on, stream_on = literal_flags(alpha, stream)
+
     def codegen(context, builder, signature, args):
-        x, out, i, bits, a = args[:5]
+        x, out, i, bits, a, b_keep, b_drop = args[:7]
         keep = builder.bitcast(builder.trunc(bits, ir.IntType(LANES)),
                                ir.VectorType(ir.IntType(1), LANES))
         xv = builder.load(vector_ptr(context, builder, signature.args[0], x, i), align=1)
-        y = masked_value(builder, xv, keep, a, tuple(args[5:]) if alpha else None)
-        store_vector(builder, y, vector_ptr(context, builder, signature.args[1], out, i), stream)
+        y = masked_value(builder, xv, keep, a, (b_keep, b_drop) if alpha_on else None)
+        store_vector(builder, y, vector_ptr(context, builder, signature.args[1], out, i),
+                     stream_on)
         return context.get_dummy_value()
 
-    if alpha:
-        def typer(typingctx, x, out, i, bits, a, b_keep, b_drop):
-            return types.void(x, out, i, bits, a, b_keep, b_drop), codegen
-    else:
-        def typer(typingctx, x, out, i, bits, a):
-            return types.void(x, out, i, bits, a), codegen
-    return intrinsic(typer)
+    return types.void(x, out, i, bits, a, b_keep, b_drop, alpha, stream), codegen
 
 
-#: ``(x, out, i, bits, a)``: ``out[i+j] = x[i+j] * (a if bit j of bits else 0)``.
-apply8_store = _apply8(False, False)
-apply8_stream = _apply8(False, True)
-#: ``(x, out, i, bits, a, b_keep, b_drop)``: ``out[i+j] = x[i+j] * (a or 0) + (b_keep or b_drop)``.
-apply8_alpha_store = _apply8(True, False)
-apply8_alpha_stream = _apply8(True, True)
+def reference_apply8(x, out, i, bits, a, b_keep, b_drop, alpha) -> None:
+    """What :func:`apply8` computes, in NumPy (the stores' kind does not change the values)."""
+    keep = np.unpackbits(np.array([bits & 0xFF], np.uint8), bitorder="little").view(np.bool_)
+    out[i:i + LANES] = reference_apply(x[i:i + LANES], keep, a, *((b_keep, b_drop) if alpha
+                                                                   else ()))
 
 
 @intrinsic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ember.nn import functional as F
+from ember.nn.functional.dropout import check_p
 from ember.nn.modules.module import Module
 from ember.random import Generator
 from ember.tensor import Tensor
@@ -24,8 +25,7 @@ class _DropoutNd(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, *,
                  generator: Generator | None = None, broadcast_dims=None) -> None:
         super().__init__()
-        if p < 0 or p > 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        check_p(p)
         self.p = p
         self.inplace = inplace
         self.generator = generator
@@ -40,16 +40,28 @@ class _DropoutNd(Module):
 
 
 class Dropout(_DropoutNd):
-    """Zeroes each element with probability ``p`` in training and scales the rest by 1/(1-p).
+    """During training, zeroes each element of the input with probability ``p`` and scales the
+    others by ``1 / (1 - p)``, so the expected value of every element is unchanged. The
+    identity in ``eval()`` mode. A regularizer against the co-adaptation of units (Srivastava
+    et al., 2014). See :func:`ember.nn.functional.dropout`.
 
-    Identity in ``eval()`` mode. See :func:`ember.nn.functional.dropout`.
+    Args:
+        p: probability of an element being zeroed. Default: 0.5.
+        inplace: write the result into the input. Default: False.
+        generator: an :class:`ember.Generator` to draw the masks from (the default
+            generator otherwise). Ember extension.
+        broadcast_dims: dims along which one keep/drop decision is shared (Keras'
+            ``noise_shape``). Ember extension.
 
     Shape:
-        input ``(*)``, output ``(*)``.
+        - Input: ``(*)``, any shape.
+        - Output: ``(*)``, the shape of the input.
 
     Example:
         >>> m = ember.nn.Dropout(p=0.2)
-        >>> y = m(ember.randn(20, 16))
+        >>> output = m(ember.randn(20, 16))
+        >>> output.shape
+        ember.Size([20, 16])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -57,12 +69,29 @@ class Dropout(_DropoutNd):
 
 
 class Dropout1d(_DropoutNd):
-    """Zeroes whole channels of ``(N, C, L)`` / ``(C, L)`` inputs in training.
+    """During training, zeroes whole channels of a ``(N, C, L)`` or ``(C, L)`` input, each with
+    probability ``p``, and scales the kept channels by ``1 / (1 - p)``. Adjacent elements of a
+    1-D convolution's feature map are strongly correlated, so dropping them one by one hardly
+    regularizes; dropping channels does (Tompson et al., 2015). See
+    :func:`ember.nn.functional.dropout1d`.
 
-    See :func:`ember.nn.functional.dropout1d`.
+    Args:
+        p: probability of a channel being zeroed. Default: 0.5.
+        inplace: write the result into the input. Default: False.
+        generator: an :class:`ember.Generator` to draw the masks from (the default
+            generator otherwise). Ember extension.
+        broadcast_dims: dims along which one keep/drop decision is shared (Keras'
+            ``noise_shape``). Ember extension.
 
     Shape:
-        input ``(N, C, L)`` or ``(C, L)``, output the same.
+        - Input: ``(N, C, L)`` or ``(C, L)``.
+        - Output: the shape of the input.
+
+    Example:
+        >>> m = ember.nn.Dropout1d(p=0.2)
+        >>> output = m(ember.randn(20, 16, 32))
+        >>> output.shape
+        ember.Size([20, 16, 32])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -70,13 +99,28 @@ class Dropout1d(_DropoutNd):
 
 
 class Dropout2d(_DropoutNd):
-    """Zeroes whole channels of ``(N, C, H, W)`` inputs in training (after ``Conv2d``).
+    """During training, zeroes whole channels of a ``(N, C, H, W)`` input, each with
+    probability ``p``, and scales the kept channels by ``1 / (1 - p)`` (usually after a
+    ``Conv2d``). As in PyTorch, a 3-D input is read as ``(N, C, L)`` with a warning. See
+    :func:`ember.nn.functional.dropout2d`.
 
-    See :func:`ember.nn.functional.dropout2d` (3-D inputs are read as ``(N, C, L)`` with a
-    warning, as in PyTorch).
+    Args:
+        p: probability of a channel being zeroed. Default: 0.5.
+        inplace: write the result into the input. Default: False.
+        generator: an :class:`ember.Generator` to draw the masks from (the default
+            generator otherwise). Ember extension.
+        broadcast_dims: dims along which one keep/drop decision is shared (Keras'
+            ``noise_shape``). Ember extension.
 
     Shape:
-        input ``(N, C, H, W)`` or ``(N, C, L)``, output the same.
+        - Input: ``(N, C, H, W)`` or ``(N, C, L)``.
+        - Output: the shape of the input.
+
+    Example:
+        >>> m = ember.nn.Dropout2d(p=0.2)
+        >>> output = m(ember.randn(20, 16, 32, 32))
+        >>> output.shape
+        ember.Size([20, 16, 32, 32])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -84,12 +128,27 @@ class Dropout2d(_DropoutNd):
 
 
 class Dropout3d(_DropoutNd):
-    """Zeroes whole channels of ``(N, C, D, H, W)`` / ``(C, D, H, W)`` inputs in training.
+    """During training, zeroes whole channels of a ``(N, C, D, H, W)`` or ``(C, D, H, W)``
+    input, each with probability ``p``, and scales the kept channels by ``1 / (1 - p)``
+    (usually after a ``Conv3d``). See :func:`ember.nn.functional.dropout3d`.
 
-    See :func:`ember.nn.functional.dropout3d`.
+    Args:
+        p: probability of a channel being zeroed. Default: 0.5.
+        inplace: write the result into the input. Default: False.
+        generator: an :class:`ember.Generator` to draw the masks from (the default
+            generator otherwise). Ember extension.
+        broadcast_dims: dims along which one keep/drop decision is shared (Keras'
+            ``noise_shape``). Ember extension.
 
     Shape:
-        input ``(N, C, D, H, W)`` or ``(C, D, H, W)``, output the same.
+        - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        - Output: the shape of the input.
+
+    Example:
+        >>> m = ember.nn.Dropout3d(p=0.2)
+        >>> output = m(ember.randn(4, 16, 4, 8, 8))
+        >>> output.shape
+        ember.Size([4, 16, 4, 8, 8])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -97,13 +156,29 @@ class Dropout3d(_DropoutNd):
 
 
 class AlphaDropout(_DropoutNd):
-    """Alpha dropout for SELU networks: keeps zero mean and unit variance in training.
-
-    As in PyTorch, ``inplace`` is stored but the computation is out of place. See
+    """Alpha dropout for self-normalizing (SELU) networks: during training, each element is
+    dropped with probability ``p`` to SELU's saturation value, then the output is scaled and
+    shifted so that an input of zero mean and unit variance keeps them (Klambauer et al.,
+    2017). As in PyTorch, ``inplace`` is stored but the computation is out of place. See
     :func:`ember.nn.functional.alpha_dropout`.
 
+    Args:
+        p: probability of an element being dropped. Default: 0.5.
+        inplace: stored for PyTorch compatibility; the result is a new tensor.
+        generator: an :class:`ember.Generator` to draw the masks from (the default
+            generator otherwise). Ember extension.
+        broadcast_dims: dims along which one keep/drop decision is shared (Keras'
+            ``noise_shape``). Ember extension.
+
     Shape:
-        input ``(*)``, output ``(*)``.
+        - Input: ``(*)``, any shape.
+        - Output: ``(*)``, the shape of the input.
+
+    Example:
+        >>> m = ember.nn.AlphaDropout(p=0.2)
+        >>> output = m(ember.randn(20, 16))
+        >>> output.shape
+        ember.Size([20, 16])
     """
 
     def forward(self, input: Tensor) -> Tensor:
@@ -111,13 +186,28 @@ class AlphaDropout(_DropoutNd):
 
 
 class FeatureAlphaDropout(_DropoutNd):
-    """Alpha dropout of whole channels of ``(N, C, *)`` inputs in training.
+    """Alpha dropout of whole channels of a ``(N, C, *)`` input during training: each channel
+    is dropped to SELU's saturation value with probability ``p``, then scaled and shifted as in
+    :class:`AlphaDropout`. As in PyTorch, ``inplace`` is stored but the computation is out of
+    place. See :func:`ember.nn.functional.feature_alpha_dropout`.
 
-    As in PyTorch, ``inplace`` is stored but the computation is out of place. See
-    :func:`ember.nn.functional.feature_alpha_dropout`.
+    Args:
+        p: probability of a channel being dropped. Default: 0.5.
+        inplace: stored for PyTorch compatibility; the result is a new tensor.
+        generator: an :class:`ember.Generator` to draw the masks from (the default
+            generator otherwise). Ember extension.
+        broadcast_dims: dims along which one keep/drop decision is shared (Keras'
+            ``noise_shape``). Ember extension.
 
     Shape:
-        input ``(N, C, *)``, output the same.
+        - Input: ``(N, C, *)``.
+        - Output: the shape of the input.
+
+    Example:
+        >>> m = ember.nn.FeatureAlphaDropout(p=0.2)
+        >>> output = m(ember.randn(20, 16, 4, 4))
+        >>> output.shape
+        ember.Size([20, 16, 4, 4])
     """
 
     def forward(self, input: Tensor) -> Tensor:
