@@ -20,52 +20,32 @@ _OUTPUTS = ("checkpoint.safetensors", "curves.png", "history.json")
 _MAX_SEED = 2**64 - 2  # the data generator is seeded with seed + 1, at most 2**64 - 1
 
 
-def _probability(text: str) -> float:
-    try:
-        p = float(text)
-    except ValueError:
-        p = math.nan
-    if not 0.0 <= p < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1), got '{text}'")
-    return p
+def _argument_type(convert, valid, expected: str, name: str):
+    """An argparse ``type``: ``convert(text)`` if that works and ``valid`` accepts the value,
+    else an error saying what was ``expected``. ``name`` is how argparse names the type in its
+    own messages (e.g. for a missing value)."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got '{text}'")
+        return value
+
+    parse.__name__ = name
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got '{text}'")
-    return n
-
-
-def _positive_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not 0.0 < x < math.inf:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got '{text}'")
-    return x
-
-
-def _seed(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if not 0 <= n <= _MAX_SEED:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number from 0 to {_MAX_SEED}, got '{text}'")
-    return n
-
-
-# argparse names the type in some messages (e.g. for a missing value): readable names
-_probability.__name__ = "probability"
-_positive_int.__name__ = "positive whole number"
-_positive_float.__name__ = "positive number"
-_seed.__name__ = "seed"
+_probability = _argument_type(float, lambda p: 0.0 <= p < 1.0, "a probability in [0, 1)",
+                              "probability")
+_positive_int = _argument_type(int, lambda n: n >= 1, "a positive whole number",
+                               "positive whole number")
+_positive_float = _argument_type(float, lambda x: 0.0 < x < math.inf, "a positive number",
+                                 "positive number")
+_seed = _argument_type(int, lambda n: 0 <= n <= _MAX_SEED,
+                       f"a whole number from 0 to {_MAX_SEED}", "seed")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,8 +83,9 @@ def _info() -> int:
     import numpy
 
     import ember
-    from ember.kernels.cache import cache_location
+    from ember.backend import get_backend
 
+    cache_location = get_backend().kernels("cache").cache_location
     print(f"ember   {ember.__version__}")
     print(f"python  {platform.python_version()} ({sys.executable})")
     print(f"numpy   {numpy.__version__}")

@@ -27,6 +27,14 @@ CASES = {
     "buffer name not a string": lambda lib, m: m.register_buffer(2.5, lib.ones(1)),
     "module name not a string": lambda lib, m: m.add_module(1, lib.nn.ReLU()),
     "dotted module name": lambda lib, m: m.add_module("a.b", lib.nn.ReLU()),
+    "dotted parameter name": lambda lib, m: m.register_parameter("a.b", None),
+    "dotted buffer name": lambda lib, m: m.register_buffer("a.b", None),
+    "empty parameter name": lambda lib, m: m.register_parameter("", None),
+    "empty buffer name": lambda lib, m: m.register_buffer("", None),
+    "parameter before __init__": lambda lib, m: lib.nn.Module.__new__(
+        lib.nn.Module).register_parameter("w", None),
+    "buffer before __init__": lambda lib, m: lib.nn.Module.__new__(
+        lib.nn.Module).register_buffer("b", None),
     "parameter over an attribute": lambda lib, m: m.register_parameter(
         "training", lib.nn.Parameter(lib.ones(1))),
     "buffer over an attribute": lambda lib, m: m.register_buffer("training", lib.ones(1)),

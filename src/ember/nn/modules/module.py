@@ -36,15 +36,20 @@ class Module:
     Subclasses assign parameters, buffers and submodules as attributes in ``__init__`` (after
     ``super().__init__()``) and define ``forward``. Assignment registers each by its kind:
     a :class:`Parameter` as a parameter, a Module as a submodule; buffers are registered with
-    :meth:`register_buffer`.
+    :meth:`register_buffer`. Calling the module runs its forward hooks around ``forward``.
 
     Example:
-        >>> class Net(Module):
+        >>> class Net(nn.Module):
         ...     def __init__(self):
         ...         super().__init__()
-        ...         self.fc = ember.nn.Linear(4, 2)
+        ...         self.fc = nn.Linear(4, 2)
         ...     def forward(self, x):
         ...         return self.fc(x)
+        >>> net = Net()
+        >>> net(ember.ones(3, 4)).shape
+        ember.Size([3, 2])
+        >>> [name for name, _ in net.named_parameters()]
+        ['fc.weight', 'fc.bias']
     """
 
     training: bool
@@ -140,9 +145,13 @@ class Module:
             A handle whose ``remove()`` unregisters the hook.
 
         Example:
-            >>> seen = []
+            >>> lin, seen = nn.Linear(3, 2), []
             >>> h = lin.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+            >>> _ = lin(ember.ones(5, 3))
             >>> h.remove()
+            >>> _ = lin(ember.ones(1, 3))
+            >>> seen
+            [ember.Size([5, 2])]
         """
         handle = RemovableHandle(self._forward_hooks, extra_dict=[
             self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
@@ -170,7 +179,10 @@ class Module:
             A handle whose ``remove()`` unregisters the hook.
 
         Example:
-            >>> h = lin.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+            >>> ident = nn.Identity()
+            >>> h = ident.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+            >>> ident(ember.ones(2))
+            tensor([2., 2.])
             >>> h.remove()
         """
         handle = RemovableHandle(self._forward_pre_hooks,
@@ -266,6 +278,20 @@ class Module:
                 + list(self._modules) + list(self._buffers))
         return sorted(key for key in keys if not key[0].isdigit())
 
+    def _check_entry_name(self, kind: str, name, store: str) -> None:
+        """torch's checks of the name of a parameter or buffer (``kind``) about to be
+        registered in the dict ``self.<store>``."""
+        if store not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self.__dict__[store]:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Adds a parameter (or a None placeholder) under ``name``.
 
@@ -275,19 +301,17 @@ class Module:
             name: the attribute name (no dots, not empty).
             param: a :class:`Parameter`, or None for an optional parameter that is absent.
 
+        Raises:
+            KeyError, TypeError, ValueError: for a bad name, an attribute of that name that is not
+                a parameter, a value that is not a Parameter, or a non-leaf one (torch's errors).
+
         Example:
-            >>> m.register_parameter("scale", ember.nn.Parameter(ember.ones(1)))
+            >>> m = nn.Module()
+            >>> m.register_parameter("scale", nn.Parameter(ember.ones(1)))
+            >>> list(m.state_dict())
+            ['scale']
         """
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"parameter name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('parameter name can\'t contain "."')
-        if name == "":
-            raise KeyError('parameter name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_entry_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{_typename(param)}' object to parameter '{name}' "
@@ -312,18 +336,13 @@ class Module:
             persistent: whether ``state_dict`` includes it.
 
         Example:
+            >>> m = nn.Module()
             >>> m.register_buffer("running_mean", ember.zeros(4))
+            >>> m.register_buffer("cache", ember.zeros(2), persistent=False)
+            >>> list(m.state_dict()), len(list(m.buffers()))
+            (['running_mean'], 2)
         """
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"buffer name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('buffer name can\'t contain "."')
-        if name == "":
-            raise KeyError('buffer name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
+        self._check_entry_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
@@ -343,7 +362,10 @@ class Module:
             module: the child module, or None.
 
         Example:
-            >>> seq.add_module("act", ember.nn.ReLU())
+            >>> seq = nn.Sequential(nn.Linear(2, 2))
+            >>> seq.add_module("act", nn.ReLU())
+            >>> [name for name, _ in seq.named_children()]
+            ['0', 'act']
         """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_typename(module)} is not a Module subclass")
@@ -358,17 +380,30 @@ class Module:
         self._modules[name] = module
 
     def register_module(self, name: str, module: Module | None) -> None:
-        """Alias of :meth:`add_module`."""
+        """Alias of :meth:`add_module`.
+
+        Args:
+            name: the attribute name (no dots, not empty).
+            module: the child module, or None.
+        """
         self.add_module(name, module)
 
     def get_submodule(self, target: str) -> Module:
         """The submodule at a dotted path such as ``'features.0'`` (``''`` is self).
 
+        Args:
+            target: the dotted path of attribute names from this module.
+
+        Returns:
+            The Module found there.
+
         Raises:
             AttributeError: when a step of the path is missing or not a Module.
 
         Example:
-            >>> net.get_submodule("features.0")
+            >>> net = nn.Sequential(nn.Sequential(nn.Linear(3, 4)), nn.ReLU())
+            >>> net.get_submodule("0.0")
+            Linear(in_features=3, out_features=4, bias=True)
         """
         if target == "":
             return self
@@ -395,7 +430,10 @@ class Module:
                 a Module (or, with ``strict``, does not exist).
 
         Example:
-            >>> net.set_submodule("features.0", ember.nn.Linear(3, 4))
+            >>> net = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+            >>> net.set_submodule("1", nn.Tanh())
+            >>> net[1]
+            Tanh()
         """
         if target == "":
             raise ValueError("Cannot set the submodule without a target name!")
@@ -412,11 +450,19 @@ class Module:
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at a dotted path such as ``'fc.weight'``.
 
+        Args:
+            target: the dotted path: submodules, then the parameter's name.
+
+        Returns:
+            The :class:`Parameter`.
+
         Raises:
             AttributeError: when the path is missing or does not name a Parameter.
 
         Example:
-            >>> net.get_parameter("fc.weight")
+            >>> net = nn.Sequential(nn.Linear(3, 4))
+            >>> net.get_parameter("0.bias").shape
+            ember.Size([4])
         """
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
@@ -430,11 +476,19 @@ class Module:
     def get_buffer(self, target: str) -> Tensor:
         """The buffer at a dotted path such as ``'bn.running_mean'``.
 
+        Args:
+            target: the dotted path: submodules, then the buffer's name.
+
+        Returns:
+            The buffer (a Tensor).
+
         Raises:
             AttributeError: when the path is missing or does not name a buffer.
 
         Example:
-            >>> net.get_buffer("bn.running_mean")
+            >>> net = nn.Sequential(nn.BatchNorm1d(3))
+            >>> net.get_buffer("0.running_var")
+            tensor([1., 1., 1.])
         """
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
@@ -455,9 +509,13 @@ class Module:
             prefix: prepended to every name.
             remove_duplicate: yield a module reached by several paths only once.
 
+        Returns:
+            An iterator of ``(name, module)`` pairs, this module first (named ``prefix``).
+
         Example:
+            >>> net = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
             >>> [name for name, _ in net.named_modules()]
-            ['', 'fc', 'act']
+            ['', '0', '1', '1.0']
         """
         if memo is None:
             memo = set()
@@ -474,12 +532,32 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
-        """Yields this module and all below it (see :meth:`named_modules`)."""
+        """Yields this module and all below it (see :meth:`named_modules`).
+
+        Args:
+            remove_duplicate: yield a module reached by several paths only once.
+
+        Returns:
+            An iterator of modules, this one first.
+
+        Example:
+            >>> relu = nn.ReLU()
+            >>> len(list(nn.Sequential(relu, relu).modules()))
+            2
+        """
         for _, m in self.named_modules(remove_duplicate=remove_duplicate):
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Yields ``(name, module)`` for the direct submodules, each module once."""
+        """Yields ``(name, module)`` for the direct submodules, each module once.
+
+        Returns:
+            An iterator of ``(name, module)`` pairs in registration order.
+
+        Example:
+            >>> [name for name, _ in nn.Sequential(nn.Linear(2, 2), nn.ReLU()).named_children()]
+            ['0', '1']
+        """
         seen = set()
         for name, m in self._modules.items():
             if m is not None and m not in seen:
@@ -487,7 +565,15 @@ class Module:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
-        """Yields the direct submodules."""
+        """Yields the direct submodules.
+
+        Returns:
+            An iterator of modules in registration order, each once.
+
+        Example:
+            >>> list(nn.Sequential(nn.ReLU(), nn.Tanh()).children())
+            [ReLU(), Tanh()]
+        """
         for _, m in self.named_children():
             yield m
 
@@ -511,21 +597,63 @@ class Module:
             prefix: prepended to every name.
             recurse: include the submodules' parameters.
             remove_duplicate: yield a shared parameter (or module) only once.
+
+        Returns:
+            An iterator of ``(name, Parameter)`` pairs.
+
+        Example:
+            >>> [(name, tuple(p.shape)) for name, p in nn.Linear(2, 3).named_parameters()]
+            [('weight', (3, 2)), ('bias', (3,))]
         """
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        """Yields the parameters (what an optimizer trains)."""
+        """Yields the parameters (what an optimizer trains).
+
+        Args:
+            recurse: include the submodules' parameters.
+
+        Returns:
+            An iterator of :class:`Parameter`, a shared one once.
+
+        Example:
+            >>> sum(p.numel() for p in nn.Linear(2, 3).parameters())
+            9
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """Yields ``(dotted_name, buffer)``; arguments as :meth:`named_parameters`."""
+        """Yields ``(dotted_name, buffer)`` pairs.
+
+        Args:
+            prefix: prepended to every name.
+            recurse: include the submodules' buffers.
+            remove_duplicate: yield a shared buffer (or module) only once.
+
+        Returns:
+            An iterator of ``(name, Tensor)`` pairs, non-persistent buffers included.
+
+        Example:
+            >>> [name for name, _ in nn.BatchNorm1d(3).named_buffers()]
+            ['running_mean', 'running_var', 'num_batches_tracked']
+        """
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        """Yields the buffers."""
+        """Yields the buffers.
+
+        Args:
+            recurse: include the submodules' buffers.
+
+        Returns:
+            An iterator of Tensors, non-persistent buffers included.
+
+        Example:
+            >>> len(list(nn.BatchNorm1d(3).buffers()))
+            3
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -539,6 +667,11 @@ class Module:
 
         Returns:
             self.
+
+        Example:
+            >>> net = nn.Sequential(nn.Dropout(0.5)).train(False)
+            >>> net.training, net[0].training
+            (False, False)
         """
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
@@ -548,17 +681,47 @@ class Module:
         return self
 
     def eval(self) -> Module:
-        """Sets evaluation mode: ``train(False)``."""
+        """Sets evaluation mode: ``train(False)``.
+
+        Returns:
+            self.
+
+        Example:
+            >>> nn.Dropout(0.5).eval().training
+            False
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Sets ``requires_grad`` on every parameter; returns self."""
+        """Sets ``requires_grad`` on every parameter (to freeze or unfreeze a model).
+
+        Args:
+            requires_grad: whether autograd records operations on the parameters.
+
+        Returns:
+            self.
+
+        Example:
+            >>> [p.requires_grad for p in nn.Linear(2, 2).requires_grad_(False).parameters()]
+            [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clears the gradients of all parameters (to None by default, else to zeros)."""
+        """Clears the gradients of all parameters (to None by default, else to zeros).
+
+        Args:
+            set_to_none: set each ``.grad`` to None instead of filling it with zeros.
+
+        Example:
+            >>> lin = nn.Linear(2, 1)
+            >>> lin(ember.ones(1, 2)).sum().backward()
+            >>> lin.zero_grad()
+            >>> lin.weight.grad is None
+            True
+        """
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -572,10 +735,20 @@ class Module:
                 p.grad.zero_()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
-        """Calls ``fn`` on every submodule (children first) and then on self; returns self.
+        """Calls ``fn`` on every submodule (children first) and then on self.
+
+        Args:
+            fn: a function of one Module (to initialise weights, say).
+
+        Returns:
+            self.
 
         Example:
-            >>> net.apply(lambda m: print(type(m).__name__))
+            >>> net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+            >>> _ = net.apply(lambda m: print(type(m).__name__))
+            Linear
+            ReLU
+            Sequential
         """
         for child in self.children():
             child.apply(fn)
@@ -614,11 +787,16 @@ class Module:
         Accepts ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` and the
         keywords ``dtype`` / ``device`` / ``non_blocking``. Integer buffers keep their dtype.
 
+        Args:
+            *args: a dtype, a device, a device and a dtype, or a tensor whose dtype is taken.
+            **kwargs: ``dtype``, ``device``, ``non_blocking`` (accepted, no effect).
+
         Returns:
             self (converted in place).
 
         Example:
-            >>> net.to(ember.float64)
+            >>> nn.Linear(2, 2).to(ember.float64).weight.dtype
+            ember.float64
         """
         dtype = kwargs.get("dtype")
         for a in args:
@@ -653,23 +831,59 @@ class Module:
         return self._apply(lambda t: t.to(target) if t.is_floating_point() else t)
 
     def float(self) -> Module:
-        """Casts floating-point parameters and buffers to float32; returns self."""
+        """Casts floating-point parameters and buffers to float32.
+
+        Returns:
+            self.
+
+        Example:
+            >>> nn.Linear(2, 2).double().float().weight.dtype
+            ember.float32
+        """
         return self._cast_floating("float32")
 
     def double(self) -> Module:
-        """Casts floating-point parameters and buffers to float64; returns self."""
+        """Casts floating-point parameters and buffers to float64.
+
+        Returns:
+            self.
+
+        Example:
+            >>> nn.Linear(2, 2).double().bias.dtype
+            ember.float64
+        """
         return self._cast_floating("float64")
 
     def half(self) -> Module:
-        """Casts floating-point parameters and buffers to float16; returns self."""
+        """Casts floating-point parameters and buffers to float16.
+
+        Returns:
+            self.
+
+        Example:
+            >>> nn.Linear(2, 2).half().weight.dtype
+            ember.float16
+        """
         return self._cast_floating("float16")
 
     def bfloat16(self) -> Module:
-        """Casts floating-point parameters and buffers to bfloat16; returns self."""
+        """Casts floating-point parameters and buffers to bfloat16.
+
+        Returns:
+            self.
+
+        Example:
+            >>> nn.Linear(2, 2).bfloat16().weight.dtype
+            ember.bfloat16
+        """
         return self._cast_floating("bfloat16")
 
     def cpu(self) -> Module:
-        """Returns self: every tensor already lives on the cpu."""
+        """Returns self: every tensor already lives on the cpu.
+
+        Returns:
+            self.
+        """
         return self
 
     def cuda(self, device=None) -> Module:
@@ -680,10 +894,17 @@ class Module:
         return self
 
     def type(self, dst_type) -> Module:
-        """Casts every parameter and buffer (integer ones too) to ``dst_type``; returns self.
+        """Casts every parameter and buffer (integer ones too) to ``dst_type``.
+
+        Args:
+            dst_type: the dtype.
+
+        Returns:
+            self.
 
         Example:
-            >>> net.type(ember.float64)
+            >>> nn.BatchNorm1d(2).type(ember.float64).num_batches_tracked.dtype
+            ember.float64
         """
         return self._apply(lambda t: t.type(dst_type))
 
@@ -736,12 +957,35 @@ class Module:
         return destination
 
     def get_extra_state(self):
-        """Extra (non-tensor) state to put in ``state_dict``; override with set_extra_state."""
+        """Extra (non-tensor) state to put in ``state_dict``; override with set_extra_state.
+
+        Returns:
+            Any picklable object; it is saved under the key ``<prefix>_extra_state``.
+        """
         raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
                            "called.")
 
     def set_extra_state(self, state) -> None:
-        """Restores what :meth:`get_extra_state` returned."""
+        """Restores what :meth:`get_extra_state` returned.
+
+        Args:
+            state: the object found under ``<prefix>_extra_state`` in the state dict.
+
+        Example:
+            >>> class Counter(nn.Module):
+            ...     def __init__(self):
+            ...         super().__init__()
+            ...         self.calls = 0
+            ...     def get_extra_state(self):
+            ...         return {"calls": self.calls}
+            ...     def set_extra_state(self, state):
+            ...         self.calls = state["calls"]
+            >>> a, b = Counter(), Counter()
+            >>> a.calls = 3
+            >>> _ = b.load_state_dict(a.state_dict())
+            >>> b.calls
+            3
+        """
         raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
                            "called.")
 
@@ -833,9 +1077,12 @@ class Module:
             RuntimeError: on missing/unexpected keys (strict) or shape mismatches, listing all.
 
         Example:
+            >>> net, other = nn.Linear(2, 2), nn.Linear(2, 2)
             >>> result = net.load_state_dict(other.state_dict())
-            >>> result.missing_keys, result.unexpected_keys
-            ([], [])
+            >>> result.missing_keys, result.unexpected_keys, ember.equal(net.weight, other.weight)
+            ([], [], True)
+            >>> nn.Linear(2, 2).load_state_dict({"weight": other.weight}, strict=False)
+            _IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
@@ -875,7 +1122,15 @@ class Module:
 
     # -- printing -----------------------------------------------------------------------
     def extra_repr(self) -> str:
-        """Extra text inside this module's repr, e.g. ``in_features=4, out_features=2``."""
+        """Extra text inside this module's repr, e.g. ``in_features=4, out_features=2``.
+
+        Returns:
+            The text (empty by default); layers override it.
+
+        Example:
+            >>> nn.Linear(4, 2).extra_repr()
+            'in_features=4, out_features=2, bias=True'
+        """
         return ""
 
     def _get_name(self) -> str:

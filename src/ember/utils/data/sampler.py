@@ -15,8 +15,38 @@ __all__ = [
 ]
 
 
+def _check_positive_int(name: str, value) -> None:
+    """PyTorch's check of a sampler's count argument (``bool`` is refused)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name} should be a positive integer value, but got {name}={value}")
+
+
+def _check_bool(name: str, value, error: type[Exception]) -> None:
+    """PyTorch's check of a sampler's flag (PyTorch raises ``error``, which differs by class)."""
+    if not isinstance(value, bool):
+        raise error(f"{name} should be a boolean value, but got {name}={value}")
+
+
 class Sampler:
-    """Base class: an iterable of dataset indices (or of index lists, for batch samplers)."""
+    """Base class: an iterable of dataset indices (or of index lists, for batch samplers).
+
+    Subclasses implement ``__iter__`` (and ``__len__`` where the length is known); any
+    iterable of indices can serve as a DataLoader's ``sampler``.
+
+    Args:
+        data_source: accepted for PyTorch compatibility and ignored.
+
+    Example:
+        >>> class Backwards(Sampler):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n - 1, -1, -1))
+        ...     def __len__(self):
+        ...         return self.n
+        >>> list(BatchSampler(Backwards(5), batch_size=2, drop_last=False))
+        [[4, 3], [2, 1], [0]]
+    """
 
     __class_getitem__ = classmethod(GenericAlias)  # Sampler[int], as PyTorch allows
 
@@ -28,7 +58,15 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """Yields ``0, 1, ..., len(data_source) - 1``."""
+    """Yields ``0, 1, ..., len(data_source) - 1``.
+
+    Args:
+        data_source: the dataset (only its length is used).
+
+    Example:
+        >>> list(SequentialSampler("abc"))
+        [0, 1, 2]
+    """
 
     def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
@@ -65,6 +103,13 @@ class RandomSampler(Sampler):
         num_samples: indices per pass (default ``len(data_source)``).
         generator: the generator to draw from; ``None`` draws a seed from the default generator
             at the start of every pass, as PyTorch does.
+
+    Example:
+        >>> sampler = RandomSampler(range(5), generator=ember.Generator().manual_seed(0))
+        >>> sorted(sampler)
+        [0, 1, 2, 3, 4]
+        >>> len(RandomSampler(range(5), replacement=True, num_samples=12))
+        12
     """
 
     def __init__(self, data_source: Sized, replacement: bool = False,
@@ -73,9 +118,7 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if not isinstance(self.replacement, bool):
-            raise TypeError("replacement should be a boolean value, but got "
-                            f"replacement={self.replacement}")
+        _check_bool("replacement", self.replacement, TypeError)
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
             raise ValueError("num_samples should be a positive integer value, but got "
                              f"num_samples={self.num_samples}")
@@ -108,6 +151,10 @@ class SubsetRandomSampler(Sampler):
     Args:
         indices: the indices to permute.
         generator: the generator for the permutation (default: the default generator).
+
+    Example:
+        >>> sorted(SubsetRandomSampler([10, 20, 30]))
+        [10, 20, 30]
     """
 
     def __init__(self, indices: Sequence[int], generator=None) -> None:
@@ -132,18 +179,21 @@ class WeightedRandomSampler(Sampler):
         num_samples: how many indices to draw per pass.
         replacement: draw with replacement (default) or without.
         generator: the generator to draw from (default: the default generator).
+
+    Example:
+        >>> draws = list(WeightedRandomSampler([0.0, 1.0, 3.0], 1000))
+        >>> draws.count(0), 600 < draws.count(2) < 900
+        (0, True)
+        >>> sorted(WeightedRandomSampler([1.0, 1.0, 1.0], 3, replacement=False))
+        [0, 1, 2]
     """
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
                  generator=None) -> None:
         from ember.ops.creation import as_tensor
 
-        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
-            raise ValueError("num_samples should be a positive integer value, but got "
-                             f"num_samples={num_samples}")
-        if not isinstance(replacement, bool):
-            raise ValueError("replacement should be a boolean value, but got "
-                             f"replacement={replacement}")
+        _check_positive_int("num_samples", num_samples)
+        _check_bool("replacement", replacement, ValueError)
         weights_tensor = as_tensor(weights, dtype="float64")
         if len(weights_tensor.shape) != 1:
             raise ValueError("weights should be a 1d sequence but given weights have shape "
@@ -179,12 +229,8 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler: Sampler | Iterable[int], batch_size: int,
                  drop_last: bool) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError("batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
-        if not isinstance(drop_last, bool):
-            raise ValueError("drop_last should be a boolean value, but got "
-                             f"drop_last={drop_last}")
+        _check_positive_int("batch_size", batch_size)
+        _check_bool("drop_last", drop_last, ValueError)
         self.sampler = sampler
         self.batch_size = batch_size
         self.drop_last = drop_last
