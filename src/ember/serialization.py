@@ -120,7 +120,20 @@ _DEVICE = re.compile(r"(cpu|cuda|ipu|xpu|mkldnn|opengl|opencl|ideep|hip|ve|fpga|
 
 
 class CheckpointError(RuntimeError, ValueError):
-    """A file ``ember.load`` cannot read: foreign, truncated or corrupted (with the reason)."""
+    """A file ``ember.load`` cannot read: foreign, truncated or corrupted (with the reason).
+
+    It is both a ``RuntimeError`` (what PyTorch raises for a bad checkpoint) and a
+    ``ValueError``, so either ``except`` clause catches it.
+
+    Example:
+        >>> with open("empty.safetensors", "wb"):
+        ...     pass
+        >>> try:
+        ...     ember.load("empty.safetensors")
+        ... except ValueError as e:
+        ...     print(e)
+        cannot load 'empty.safetensors': not an Ember/safetensors file: the file is empty
+    """
 
 
 # -- saving ------------------------------------------------------------------------------------
@@ -372,6 +385,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None,
             no permission, disk full), as PyTorch raises; the message names the path.
 
     Example:
+        >>> model = ember.nn.Linear(3, 2)
+        >>> opt = ember.optim.Adam(model.parameters())
         >>> ember.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
         ...             "rng": ember.get_rng_state(), "epoch": 3}, "ckpt.safetensors")
         >>> ember.save(model, "model.pt")  # pickled: ember.load("model.pt", weights_only=False)
@@ -989,9 +1004,16 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
         IsADirectoryError: if the path is a directory.
 
     Example:
+        >>> model = ember.nn.Linear(3, 2)
+        >>> ember.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
         >>> ckpt = ember.load("ckpt.safetensors")
+        >>> ckpt["epoch"], list(ckpt["model"])
+        (3, ['weight', 'bias'])
         >>> model.load_state_dict(ckpt["model"])
-        >>> model = ember.load("model.pt", weights_only=False)  # a whole pickled Module
+        <All keys matched successfully>
+        >>> ember.save(model, "model.pt")
+        >>> ember.load("model.pt", weights_only=False)  # a whole pickled Module
+        Linear(in_features=3, out_features=2, bias=True)
     """
     if weights_only is None:
         weights_only = pickle_module is None
@@ -1292,8 +1314,12 @@ def add_safe_globals(safe_globals: list) -> None:
             or ``(obj, "module.name")`` pairs naming the global as the pickle names it.
 
     Example:
-        >>> ember.serialization.add_safe_globals([MyModel])
-        >>> model = ember.load("model.pt")
+        >>> from fractions import Fraction
+        >>> ember.save({"ratio": Fraction(1, 3)}, "ratio.pt")  # pickled: Fraction is a class
+        >>> ember.serialization.add_safe_globals([Fraction])
+        >>> ember.load("ratio.pt")
+        {'ratio': Fraction(1, 3)}
+        >>> ember.serialization.clear_safe_globals()
     """
     for entry in safe_globals:
         if isinstance(entry, tuple):
@@ -1311,12 +1337,26 @@ def get_safe_globals() -> list:
 
     Returns:
         A list of the classes, functions and ``(obj, name)`` pairs.
+
+    Example:
+        >>> from fractions import Fraction
+        >>> with ember.serialization.safe_globals([Fraction]):
+        ...     ember.serialization.get_safe_globals()
+        [<class 'fractions.Fraction'>]
     """
     return list(_user_globals)
 
 
 def clear_safe_globals() -> None:
-    """Forgets every global :func:`add_safe_globals` allowed."""
+    """Forgets every global :func:`add_safe_globals` allowed.
+
+    Example:
+        >>> from fractions import Fraction
+        >>> ember.serialization.add_safe_globals([Fraction])
+        >>> ember.serialization.clear_safe_globals()
+        >>> ember.serialization.get_safe_globals()
+        []
+    """
     _user_globals.clear()
 
 
@@ -1327,8 +1367,11 @@ class safe_globals:
         safe_globals: as for :func:`add_safe_globals`.
 
     Example:
-        >>> with ember.serialization.safe_globals([MyModel]):
-        ...     model = ember.load("model.pt")
+        >>> from fractions import Fraction
+        >>> ember.save([Fraction(2, 3)], "ratio.pt")
+        >>> with ember.serialization.safe_globals([Fraction]):
+        ...     ember.load("ratio.pt")
+        [Fraction(2, 3)]
     """
 
     def __init__(self, safe_globals: list) -> None:

@@ -30,7 +30,21 @@ _HISTORY_KEYS = ("loss", "train_acc", "test_acc", "seconds")
 
 @dataclasses.dataclass
 class TrainConfig:
-    """Settings of a training run (the CLI's options)."""
+    """Settings of a training run (the CLI's options).
+
+    Args:
+        model: ``"mlp"`` or ``"cnn"`` (see :func:`build_model`).
+        epochs: epochs in total.
+        lr: Adam's learning rate.
+        batch_size: samples per batch.
+        dropout: the dropout probability of the hidden layers.
+        seed: seeds the model's initialisation, the shuffling and the dropout masks.
+        progress: show a progress bar.
+
+    Example:
+        >>> TrainConfig(model="cnn", epochs=5).batch_size
+        64
+    """
 
     model: str = "mlp"
     epochs: int = 30
@@ -45,6 +59,17 @@ def build_model(name: str, dropout: float) -> nn.Module:
     """The MLP (64-128-128-10) or small CNN for 8x8 digits, with dropout after hidden layers.
 
     The CNN puts channel dropout (Dropout2d) after its first convolution.
+
+    Args:
+        name: ``"mlp"`` or ``"cnn"``.
+        dropout: the dropout probability.
+
+    Returns:
+        The untrained ``nn.Sequential``; it maps ``(N, 1, 8, 8)`` images to ``(N, 10)`` logits.
+
+    Example:
+        >>> build_model("mlp", 0.2)(ember.zeros(5, 1, 8, 8)).shape
+        ember.Size([5, 10])
     """
     if name == "mlp":
         return nn.Sequential(
@@ -147,7 +172,20 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
 
 
 def evaluate(model: nn.Module, images, labels) -> float:
-    """Accuracy of ``model`` in eval mode (restoring its previous mode)."""
+    """Accuracy of ``model`` in eval mode (restoring its previous mode).
+
+    Args:
+        model: a classifier returning ``(N, classes)`` logits.
+        images: its input batch.
+        labels: the ``(N,)`` class indices.
+
+    Returns:
+        The fraction of rows whose arg-max logit is the label.
+
+    Example:
+        >>> evaluate(nn.Identity(), ember.tensor([[0.1, 0.9], [0.8, 0.2]]), ember.tensor([1, 1]))
+        0.5
+    """
     was_training = model.training
     model.eval()
     with ember.no_grad():

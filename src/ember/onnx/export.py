@@ -640,9 +640,11 @@ def export(model, args=(), f=None, *, kwargs: dict | None = None, verbose: bool 
 
     Example:
         >>> model = ember.nn.Sequential(ember.nn.Linear(4, 2), ember.nn.ReLU())
-        >>> ember.onnx.export(model, (ember.randn(3, 4),), "mlp.onnx",
-        ...                   input_names=["x"], output_names=["y"],
-        ...                   dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+        >>> proto = ember.onnx.export(model, (ember.randn(3, 4),), "mlp.onnx",
+        ...                           input_names=["x"], output_names=["y"],
+        ...                           dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+        >>> [node.op_type for node in proto.graph.node]
+        ['Gemm', 'Relu']
     """
     try:
         import onnx

@@ -312,14 +312,35 @@ class SparseTensor:
 
     # -- conversions ---------------------------------------------------------------------
     def coalesce(self) -> SparseTensor:
-        """Sorted indices, duplicates summed (self when already coalesced)."""
+        """Sorted indices, duplicates summed (self when already coalesced).
+
+        Returns:
+            A coalesced SparseTensor (differentiable w.r.t. the values).
+
+        Example:
+            >>> s = ember.sparse_coo_tensor([[1, 0, 1]], [1.0, 2.0, 3.0], (2,)).coalesce()
+            >>> s.indices(), s.values()
+            (tensor([[0, 1]]), tensor([2., 4.]))
+        """
         if self._coalesced:
             return self
         self._validate()
         return _fn.coalesce(self)
 
     def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
-        """The dense equivalent (duplicates summed), differentiable w.r.t. the values."""
+        """The dense equivalent (duplicates summed), differentiable w.r.t. the values.
+
+        Args:
+            dtype: must be None (as in PyTorch).
+            masked_grad: accepted for PyTorch compatibility.
+
+        Returns:
+            A dense Tensor of this shape.
+
+        Example:
+            >>> ember.sparse_coo_tensor([[0, 0, 2]], [1.0, 2.0, 5.0], (3,)).to_dense()
+            tensor([3., 0., 5.])
+        """
         if dtype is not None:
             raise RuntimeError("dtype argument is not supported by sparse_to_dense")
         self._validate()
@@ -330,8 +351,20 @@ class SparseTensor:
         return _fn.to_sparse(self, sparse_dim, **kwargs)
 
     def to(self, *args, dtype=None, **kwargs) -> SparseTensor:
-        """The same pattern with values converted to ``dtype`` (a dtype or a tensor's; a
-        CPU device argument is accepted)."""
+        """The same pattern with values converted to ``dtype``.
+
+        Args:
+            *args: a dtype, a tensor (its dtype is taken) or a CPU device.
+            dtype: the dtype, as a keyword.
+            **kwargs: ``device`` and ``non_blocking``, accepted for PyTorch compatibility.
+
+        Returns:
+            Self when the dtype is unchanged, else a new SparseTensor.
+
+        Example:
+            >>> ember.sparse_coo_tensor([[0]], [1.5], (2,)).to(ember.float64).dtype
+            ember.float64
+        """
         for a in args:
             if isinstance(a, (Tensor, SparseTensor)):
                 dtype = a.dtype
@@ -342,21 +375,27 @@ class SparseTensor:
         return self._with_values(self._vals.to(dtype))
 
     def double(self) -> SparseTensor:
+        """``self.to(ember.float64)``."""
         return self.to(_dtype.float64)
 
     def float(self) -> SparseTensor:
+        """``self.to(ember.float32)``."""
         return self.to(_dtype.float32)
 
     def half(self) -> SparseTensor:
+        """``self.to(ember.float16)``."""
         return self.to(_dtype.float16)
 
     def long(self) -> SparseTensor:
+        """``self.to(ember.int64)``."""
         return self.to(_dtype.int64)
 
     def int(self) -> SparseTensor:
+        """``self.to(ember.int32)``."""
         return self.to(_dtype.int32)
 
     def bool(self) -> SparseTensor:
+        """``self.to(ember.bool)``."""
         return self.to(_dtype.bool_)
 
     def _with_values(self, values: Tensor) -> SparseTensor:
@@ -374,7 +413,22 @@ class SparseTensor:
         return self._swapped(0, 1, _T)
 
     def transpose(self, dim0: int, dim1: int) -> SparseTensor:
-        """Swaps two sparse dimensions (the indices' rows)."""
+        """Swaps two sparse dimensions (the indices' rows).
+
+        Args:
+            dim0: a sparse dimension.
+            dim1: another sparse dimension.
+
+        Returns:
+            A SparseTensor sharing this one's values (differentiable).
+
+        Example:
+            >>> s = ember.sparse_coo_tensor([[0], [2]], [7.0], (2, 3))
+            >>> s.transpose(0, 1).to_dense()
+            tensor([[0., 0.],
+                    [0., 0.],
+                    [7., 0.]])
+        """
         n = len(self._shape)
         d0, d1 = _canon_dim(dim0, n), _canon_dim(dim1, n)
         sd = self.sparse_dim()
@@ -395,7 +449,19 @@ class SparseTensor:
     # -- arithmetic ----------------------------------------------------------------------
     def mul(self, other) -> SparseTensor:
         """Multiplication by a scalar or by a dense tensor that broadcasts to this shape
-        (read at the stored entries, so the pattern is kept)."""
+        (read at the stored entries, so the pattern is kept).
+
+        Args:
+            other: a number or a dense Tensor.
+
+        Returns:
+            A SparseTensor with the same indices.
+
+        Example:
+            >>> s = ember.sparse_coo_tensor([[0, 2]], [1.0, 2.0], (3,))
+            >>> s.mul(ember.tensor([10.0, 20.0, 30.0])).to_dense()
+            tensor([10.,  0., 60.])
+        """
         return _fn._mul(self, other)
 
     def __mul__(self, other):
@@ -406,7 +472,18 @@ class SparseTensor:
     __rmul__ = __mul__
 
     def div(self, other) -> SparseTensor:
-        """Division by a scalar or by a dense tensor that broadcasts to this shape."""
+        """Division by a scalar or by a dense tensor that broadcasts to this shape.
+
+        Args:
+            other: a number or a dense Tensor.
+
+        Returns:
+            A SparseTensor with the same indices.
+
+        Example:
+            >>> ember.sparse_coo_tensor([[1]], [3.0], (2,)).div(2).to_dense()
+            tensor([0.0000, 1.5000])
+        """
         return _fn._mul(self, other, divide=True)
 
     def __truediv__(self, other):
@@ -418,6 +495,7 @@ class SparseTensor:
         return self._with_values(-self._vals)
 
     def neg(self) -> SparseTensor:
+        """The negated values on the same pattern."""
         return -self
 
     def __matmul__(self, other):
@@ -427,13 +505,40 @@ class SparseTensor:
         return _fn.mm(other, self)
 
     def mm(self, mat2):
-        """``ember.sparse.mm(self, mat2)``."""
+        """``ember.sparse.mm(self, mat2)``: the matrix product with a dense or sparse matrix.
+
+        Args:
+            mat2: a dense Tensor (the result is dense) or a SparseTensor (sparse result).
+
+        Returns:
+            The product.
+
+        Example:
+            >>> s = ember.sparse_coo_tensor([[0, 1], [1, 0]], [2.0, 3.0], (2, 2))
+            >>> s.mm(ember.ones(2, 1))
+            tensor([[2.],
+                    [3.]])
+        """
         return _fn.mm(self, mat2)
 
     matmul = mm
 
     def sum(self, dim=None, keepdim: bool = False, dtype=None):
-        """``ember.sparse.sum(self, dim)`` (``keepdim`` is not supported for sparse tensors)."""
+        """``ember.sparse.sum(self, dim)`` (``keepdim`` is not supported for sparse tensors).
+
+        Args:
+            dim: the dimension(s) to sum over; None sums everything.
+            keepdim: must be False.
+            dtype: the dtype of the result.
+
+        Returns:
+            A dense 0-d Tensor when summing everything, else a sparse or dense one as
+            PyTorch returns.
+
+        Example:
+            >>> ember.sparse_coo_tensor([[0, 2]], [1.0, 2.0], (3,)).sum()
+            tensor(3.)
+        """
         if keepdim:
             raise RuntimeError("sum(): keepdim is not supported for sparse tensors")
         return _fn.sum(self, dim, dtype=dtype)

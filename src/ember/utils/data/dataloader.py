@@ -85,6 +85,17 @@ def default_convert(data):
 
     This is the DataLoader's ``collate_fn`` when automatic batching is off
     (``batch_size=None``). Tuples become lists, as in PyTorch; other values pass through.
+
+    Args:
+        data: one sample: an array, a scalar, or a container of them.
+
+    Returns:
+        ``data`` with its NumPy arrays and scalars turned into tensors of their own dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> default_convert({"x": np.arange(3), "n": 5, "pair": (np.float32(1.5), "a")})
+        {'x': tensor([0, 1, 2]), 'n': 5, 'pair': [tensor(1.5000), 'a']}
     """
     elem_type = type(data)
     if isinstance(data, Tensor):
@@ -110,6 +121,23 @@ def collate(batch, *, collate_fn_map: dict | None = None):
 
     Leaves are handled by ``collate_fn_map`` (type -> ``fn(batch, *, collate_fn_map)``): an exact
     type match first, then the first key the element is an instance of, in insertion order.
+
+    Args:
+        batch: a list of samples of the same structure.
+        collate_fn_map: the functions for the leaf types (see :data:`default_collate_fn_map`).
+
+    Returns:
+        One batch of the samples' structure (a tuple's positions become a list).
+
+    Raises:
+        TypeError: for a leaf whose type ``collate_fn_map`` does not handle.
+        RuntimeError: for sequences of different lengths.
+
+    Example:
+        >>> def total(batch, *, collate_fn_map):
+        ...     return sum(batch)
+        >>> collate([{"a": 1, "b": (2, 3)}, {"a": 4, "b": (5, 6)}], collate_fn_map={int: total})
+        {'a': 5, 'b': [7, 9]}
     """
     elem = batch[0]
     elem_type = type(elem)
@@ -191,6 +219,9 @@ def default_collate(batch):
 
     Args:
         batch: a list of samples of the same structure.
+
+    Returns:
+        The batch, with the samples' structure.
 
     Example:
         >>> default_collate([(ember.zeros(2), 1), (ember.ones(2), 0)])
@@ -307,11 +338,14 @@ class DataLoader:
         in_order: with ``False``, a batch is returned as soon as it is ready.
 
     Example:
+        >>> from ember.utils.data import TensorDataset
         >>> ds = TensorDataset(ember.randn(100, 3), ember.randint(0, 2, (100,)))
-        >>> loader = DataLoader(ds, batch_size=32, shuffle=True, num_workers=2,
+        >>> loader = DataLoader(ds, batch_size=32, shuffle=True,
         ...                     generator=ember.Generator().manual_seed(0))
-        >>> for x, y in loader:
-        ...     pass
+        >>> len(loader), [tuple(x.shape) for x, y in loader]
+        (4, [(32, 3), (32, 3), (32, 3), (4, 3)])
+        >>> len(DataLoader(ds, batch_size=32, drop_last=True, num_workers=2))
+        3
     """
 
     _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",

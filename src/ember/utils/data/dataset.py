@@ -33,6 +33,10 @@ class Dataset:
         ...         return 10
         ...     def __getitem__(self, i):
         ...         return i, i * i
+        >>> Squares()[3]
+        (3, 9)
+        >>> len(Squares() + Squares())
+        20
     """
 
     __class_getitem__ = classmethod(GenericAlias)  # Dataset[T], as PyTorch allows
@@ -48,6 +52,17 @@ class IterableDataset(Dataset):
     """A dataset that is a stream of samples: subclasses implement ``__iter__``.
 
     A :class:`~ember.utils.data.DataLoader` batches the stream in order; it takes no sampler.
+    With worker processes each worker iterates its own copy: shard the stream with
+    :func:`~ember.utils.data.get_worker_info`. ``a + b`` chains two streams.
+
+    Example:
+        >>> class Count(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        >>> list(Count(3) + Count(2))
+        [0, 1, 2, 0, 1]
     """
 
     def __iter__(self):
@@ -69,6 +84,8 @@ class TensorDataset(Dataset):
     Example:
         >>> ds = TensorDataset(ember.randn(100, 3), ember.randint(0, 2, (100,)))
         >>> x, y = ds[0]
+        >>> len(ds), x.shape, y.shape
+        (100, ember.Size([3]), ember.Size([]))
     """
 
     def __init__(self, *tensors) -> None:
@@ -93,7 +110,21 @@ class TensorDataset(Dataset):
 
 
 class StackDataset(Dataset):
-    """Zips datasets of equal length: samples are tuples (``*args``) or dicts (``**kwargs``)."""
+    """Zips datasets of equal length: samples are tuples (``*args``) or dicts (``**kwargs``).
+
+    Args:
+        *args: datasets whose samples make up a tuple (not together with ``**kwargs``).
+        **kwargs: datasets whose samples make up a dict under these keys.
+
+    Raises:
+        ValueError: both or neither of ``args`` and ``kwargs`` given, or lengths that differ.
+
+    Example:
+        >>> StackDataset(range(3), "abc")[1]
+        (1, 'b')
+        >>> StackDataset(x=range(3), y="abc")[2]
+        {'x': 2, 'y': 'c'}
+    """
 
     def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
         if args and kwargs:
@@ -123,10 +154,27 @@ class ConcatDataset(Dataset):
 
     Args:
         datasets: the datasets, in order (not :class:`IterableDataset`).
+
+    Raises:
+        AssertionError: ``datasets`` is empty or holds an :class:`IterableDataset`
+            (PyTorch's exception).
+
+    Example:
+        >>> ds = ConcatDataset([TensorDataset(ember.zeros(2)), TensorDataset(ember.ones(3))])
+        >>> len(ds), ds.cumulative_sizes, ds[2]
+        (5, [2, 5], (tensor(1.),))
     """
 
     @staticmethod
     def cumsum(sequence) -> list[int]:
+        """The running totals of the lengths of ``sequence``'s datasets.
+
+        Args:
+            sequence: datasets (anything with a length).
+
+        Returns:
+            ``[len(d0), len(d0) + len(d1), ...]``.
+        """
         out, total = [], 0
         for d in sequence:
             total += len(d)
@@ -156,7 +204,20 @@ class ConcatDataset(Dataset):
 
 
 class ChainDataset(IterableDataset):
-    """Chains iterable datasets one after another."""
+    """Chains iterable datasets one after another (lazily: each is iterated when reached).
+
+    Args:
+        datasets: iterable datasets; a map-style one raises ``AssertionError`` when reached.
+
+    Example:
+        >>> class Letters(IterableDataset):
+        ...     def __init__(self, text):
+        ...         self.text = text
+        ...     def __iter__(self):
+        ...         return iter(self.text)
+        >>> list(ChainDataset([Letters("ab"), Letters("c")]))
+        ['a', 'b', 'c']
+    """
 
     def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = datasets
@@ -177,6 +238,11 @@ class Subset(Dataset):
     Args:
         dataset: the whole dataset.
         indices: positions in ``dataset`` that make up the subset.
+
+    Example:
+        >>> evens = Subset(range(10), [0, 2, 4])
+        >>> len(evens), evens[1], list(evens)
+        (3, 2, [0, 2, 4])
     """
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
@@ -222,6 +288,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
     Example:
         >>> g = ember.Generator().manual_seed(0)
         >>> train, val = random_split(range(10), [0.8, 0.2], generator=g)
+        >>> len(train), len(val), sorted(list(train) + list(val)) == list(range(10))
+        (8, 2, True)
     """
     from ember.ops.creation import randperm
 
