@@ -20,7 +20,7 @@ SHAPES = {"A": [(64, 20), (64,), (5, 64), (5,)],
           "B": [(512, 784), (512,), (512, 512), (512,), (10, 512), (10,)]}
 CONFIGS = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
            ("Adam", dict(lr=1e-3)), ("AdamW", dict(lr=1e-3)), ("RMSprop", dict(lr=1e-3)),
-           ("Adagrad", dict(lr=1e-3))]
+           ("Adagrad", dict(lr=1e-3)), ("Adadelta", dict(lr=1.0))]
 
 
 def make(lib, shapes, name, kwargs):
