@@ -331,7 +331,7 @@ def _dropout_in_training(g, call):
     raise _unsupported(call.name, "dropout in training mode; export in eval mode")
 
 
-register(dropout.NativeDropout, dropout.FeatureDropout)(_dropout_in_training)
+register(dropout.DropoutFunction)(_dropout_in_training)
 
 
 # -- linear algebra ------------------------------------------------------------------------
