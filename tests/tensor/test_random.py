@@ -193,18 +193,17 @@ def test_normal_chunks_run_serial_kernels():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_normal_is_box_muller_of_the_stream_whatever_the_chunks(n, dtype):
     # One-shot Box-Muller from the NumPy reference of the uniform stream; the sampler works
-    # in chunks (the last size spans several, split over threads once Numba is loaded).
+    # in chunks (the last size spans several, split over the kernel threads).
     from ember import random as R
-    from ember.kernels import loader, numpy_path
+    from ember.kernels.reference import reference_uniform
 
-    loader.ensure_loaded()
     mean, std = -0.25, 1.75
     g = ember.Generator().manual_seed(123)
     g.set_offset(5)  # an odd block offset: pair k's uniforms straddle blocks
     got = R.normal_array((n,), dtype, mean, std, generator=g)
     pairs = (n + 1) // 2
     assert g.get_offset() == 5 + pairs
-    u = numpy_path.uniform(123, 5, 2 * pairs, np.float64)
+    u = reference_uniform(123, 5, 2 * pairs, np.float64)
     r = np.sqrt(-2.0 * np.log(1.0 - u[:pairs]))
     theta = 2.0 * np.pi * u[pairs:]
     z = np.empty(2 * pairs)
@@ -279,12 +278,12 @@ def test_stable_argsort_of_keys_is_numpys(case, n):
 
 
 def test_randperm_is_the_stable_argsort_of_the_key_stream():
-    from ember.kernels import numpy_path
+    from ember.kernels.reference import reference_words
 
     n = 3000
     g = ember.Generator().manual_seed(9)
     got = ember.randperm(n, generator=g).numpy()
-    w = numpy_path.random_words(9, 0, 2 * n).astype(np.uint64)
+    w = reference_words(9, 0, 2 * n).astype(np.uint64)
     keys = (w[0::2] << np.uint64(32)) | w[1::2]
     np.testing.assert_array_equal(got, np.argsort(keys, kind="stable"))
 
