@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ember import random as _random
 from ember.autograd.grad_mode import no_grad
 from ember.tensor import Tensor
 
@@ -168,10 +171,6 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         >>> bool((w.abs() <= 0.5).all())
         True
     """
-    import numpy as np
-
-    from ember import random as _random
-
     with no_grad():
         out = np.empty(tensor.shape, dtype=np.float64).reshape(-1)
         filled = 0
@@ -256,8 +255,6 @@ def eye_(tensor: Tensor) -> Tensor:
         tensor([[1., 0., 0.],
                 [0., 1., 0.]])
     """
-    import numpy as np
-
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():
@@ -406,10 +403,6 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         >>> bool(ember.allclose(w @ w.T, ember.eye(3), atol=1e-5))
         True
     """
-    import numpy as np
-
-    from ember import random as _random
-
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     rows = tensor.shape[0]

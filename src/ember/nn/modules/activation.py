@@ -762,8 +762,6 @@ class PReLU(Module):
 
     def reset_parameters(self) -> None:
         """Fills the slopes with ``init``."""
-        from ember.nn import init
-
         init.constant_(self.weight, self.init)
 
     def forward(self, input: Tensor) -> Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ember import ops
 from ember.tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -24,8 +25,6 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
         >>> nn.utils.parameters_to_vector(model.parameters()).shape
         ember.Size([8])
     """
-    from ember import ops
-
     return ops.cat([p.view(-1) for p in parameters])
 
 
