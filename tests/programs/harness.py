@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tests.torch_compare import assert_same
 
 HERE = Path(__file__).resolve().parent
 
@@ -136,7 +137,9 @@ def torch_is(backend: str, fakes: dict[str, types.ModuleType]):
         the backend's top-level module (real torch or Ember) and the alias registry (None for
         torch).
     """
-    saved = {k: v for k, v in sys.modules.items()
+    # list() copies sys.modules in one step: iterating the live dict fails when an import in
+    # another thread adds a module meanwhile ("dictionary changed size during iteration")
+    saved = {k: v for k, v in list(sys.modules.items())
              if k == "torch" or k.startswith("torch.") or k.split(".")[0] in fakes_roots(fakes)}
     registry = None
     try:
@@ -148,7 +151,7 @@ def torch_is(backend: str, fakes: dict[str, types.ModuleType]):
             import torch as module
         else:
             import ember as module
-            for name in [k for k in sys.modules if k == "torch" or k.startswith("torch.")]:
+            for name in [k for k in list(sys.modules) if k == "torch" or k.startswith("torch.")]:
                 del sys.modules[name]
             registry = AliasRegistry()
             sys.modules["torch"] = registry.proxy("torch", module)
@@ -159,7 +162,7 @@ def torch_is(backend: str, fakes: dict[str, types.ModuleType]):
             sys.meta_path.remove(registry)
         # after a torch run, torch's own lazily imported modules stay (importing some of
         # them twice fails); after an Ember run every torch.* entry is an alias to drop
-        for name in [k for k in sys.modules if k in fakes or (registry is not None and (
+        for name in [k for k in list(sys.modules) if k in fakes or (registry is not None and (
                 k == "torch" or k.startswith("torch.")))]:
             del sys.modules[name]
         sys.modules.update(saved)
@@ -557,10 +560,7 @@ def compare_states(ref: Run, got: Run, rtol: float, atol: float) -> None:
     for (label, a), (_, b) in zip(ref.final, got.final, strict=True):
         assert a.keys() == b.keys(), f"{label}: keys {sorted(a)} vs {sorted(b)}"
         for key in a:
-            assert a[key].shape == b[key].shape, f"{label}.{key}: shape"
-            assert a[key].dtype == b[key].dtype, f"{label}.{key}: {a[key].dtype} vs {b[key].dtype}"
-            np.testing.assert_allclose(b[key], a[key], rtol=rtol, atol=atol,
-                                       err_msg=f"{label}.{key}")
+            assert_same(b[key], a[key], rtol=rtol, atol=atol, what=f"{label}.{key}")
 
 
 def tensor_methods_used(program: Program) -> set[str]:
