@@ -35,7 +35,14 @@ class Adadelta(Optimizer):
         foreach, capturable, differentiable: accepted for compatibility.
 
     Example:
-        >>> opt = ember.optim.Adadelta(model.parameters(), lr=1.0)
+        >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ember.optim.Adadelta([w], lr=1.0)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> w
+        tensor([ 0.9936, -1.9936], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,

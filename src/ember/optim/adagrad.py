@@ -34,7 +34,14 @@ class Adagrad(Optimizer):
         foreach, differentiable, fused: accepted for compatibility.
 
     Example:
-        >>> opt = ember.optim.Adagrad(model.parameters(), lr=0.1)
+        >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ember.optim.Adagrad([w], lr=0.1)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> w
+        tensor([ 0.8331, -1.8311], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,

@@ -45,7 +45,14 @@ class Adam(Optimizer):
         foreach, capturable, differentiable, fused: accepted for compatibility.
 
     Example:
-        >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3)
+        >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ember.optim.Adam([w], lr=0.1)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> w  # each step moves each entry by about lr
+        tensor([ 0.8004, -1.8002], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),

@@ -24,7 +24,13 @@ class AdamW(Adam):
         foreach, capturable, differentiable, fused: accepted for compatibility.
 
     Example:
-        >>> opt = ember.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+        >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ember.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+        >>> opt.zero_grad()
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w  # w * (1 - lr * weight_decay), then Adam's step of about lr
+        tensor([ 0.8500, -1.8000], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),

@@ -153,13 +153,17 @@ class LBFGS(Optimizer):
         line_search_fn: ``None`` (fixed step) or ``'strong_wolfe'``.
 
     Example:
-        >>> opt = ember.optim.LBFGS(model.parameters(), lr=0.8)
+        >>> w = ember.tensor([1.5, -0.5], requires_grad=True)
+        >>> opt = ember.optim.LBFGS([w], line_search_fn="strong_wolfe")
         >>> def closure():
         ...     opt.zero_grad()
-        ...     loss = criterion(model(x), y)
+        ...     loss = (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2  # Rosenbrock
         ...     loss.backward()
         ...     return loss
-        >>> opt.step(closure)
+        >>> for _ in range(3):
+        ...     loss = opt.step(closure)
+        >>> w  # the minimum is at (1, 1)
+        tensor([1.0000, 1.0000], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,

@@ -98,8 +98,14 @@ class Optimizer:
     State values are tensors so that ``optimizer.state[p]["exp_avg"]`` reads as in PyTorch.
 
     Example:
+        >>> model = ember.nn.Linear(3, 1)
         >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> x, y = ember.ones(4, 3), ember.zeros(4, 1)
+        >>> for _ in range(3):
+        ...     opt.zero_grad()
+        ...     loss = ember.nn.functional.mse_loss(model(x), y)
+        ...     loss.backward()
+        ...     opt.step()
     """
 
     def __init__(self, params, defaults: dict[str, Any]) -> None:

@@ -36,7 +36,14 @@ class RMSprop(Optimizer):
         capturable, foreach, differentiable: accepted for compatibility.
 
     Example:
-        >>> opt = ember.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
+        >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ember.optim.RMSprop([w], lr=0.01, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     opt.step()
+        >>> w
+        tensor([ 0.7429, -1.7409], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,

@@ -30,7 +30,14 @@ class SGD(Optimizer):
             implementation.
 
     Example:
-        >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ember.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()  # the gradient is 2 w
+        ...     opt.step()
+        >>> w
+        tensor([ 0.4600, -0.9200], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,

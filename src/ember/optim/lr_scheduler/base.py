@@ -61,10 +61,13 @@ class LRScheduler:
         >>> class HalvingLR(LRScheduler):  # halves the rates every epoch
         ...     def get_lr(self):
         ...         return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
         >>> sched = HalvingLR(opt)
         >>> for epoch in range(3):
-        ...     train_one_epoch(model, opt)
+        ...     opt.step()  # a training epoch
         ...     sched.step()
+        >>> sched.get_last_lr()
+        [0.00625]
     """
 
     _is_initial: bool = False

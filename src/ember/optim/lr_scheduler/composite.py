@@ -43,12 +43,17 @@ class SequentialLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
         >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
-        >>> decay = CosineAnnealingLR(opt, T_max=95)
+        >>> decay = ExponentialLR(opt, gamma=0.9)
         >>> sched = SequentialLR(opt, schedulers=[warmup, decay], milestones=[5])
-        >>> for epoch in range(100):
-        ...     train_one_epoch(model, opt)
+        >>> lrs = []
+        >>> for epoch in range(7):
+        ...     lrs.append(round(sched.get_last_lr()[0], 6))
+        ...     opt.step()  # a training epoch
         ...     sched.step()
+        >>> lrs
+        [0.005, 0.014, 0.023, 0.032, 0.041, 0.05, 0.045]
     """
 
     def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
@@ -117,12 +122,16 @@ class ChainedScheduler(SequentialLR):
         optimizer: their optimizer (default: the first scheduler's).
 
     Example:
-        >>> # a constant factor for 2 epochs on top of an exponential decay
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
         >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
         ...                           ExponentialLR(opt, gamma=0.9)])
-        >>> for epoch in range(100):
-        ...     train_one_epoch(model, opt)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(round(sched.get_last_lr()[0], 6))
+        ...     opt.step()  # a training epoch
         ...     sched.step()
+        >>> lrs
+        [0.005, 0.0045, 0.0405, 0.03645]
     """
 
     def __init__(self, schedulers, optimizer: Optimizer | None = None) -> None:

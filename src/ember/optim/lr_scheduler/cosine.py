@@ -21,10 +21,13 @@ class CosineAnnealingLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> sched = CosineAnnealingLR(opt, T_max=100, eta_min=1e-5)
-        >>> for epoch in range(100):
-        ...     train_one_epoch(model, opt)
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = CosineAnnealingLR(opt, T_max=10, eta_min=0.001)
+        >>> for epoch in range(5):
+        ...     opt.step()  # a training epoch
         ...     sched.step()
+        >>> round(sched.get_last_lr()[0], 6)  # half way: (0.05 + 0.001) / 2
+        0.0255
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
@@ -66,11 +69,15 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
         >>> sched = CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)  # restarts at 10, 30, 70
-        >>> for epoch in range(70):
-        ...     for i, batch in enumerate(loader):
-        ...         train_step(model, opt, batch)
-        ...         sched.step(epoch + i / len(loader))
+        >>> batches = 4
+        >>> for epoch in range(30):
+        ...     for i in range(batches):
+        ...         opt.step()  # a training batch
+        ...         sched.step(epoch + (i + 1) / batches)
+        >>> sched.get_last_lr()  # just restarted
+        [0.05]
     """
 
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,

@@ -28,7 +28,13 @@ class StepLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
         >>> sched = StepLR(opt, step_size=30, gamma=0.1)  # 0.05 until 30, 0.005 until 60 ...
+        >>> for epoch in range(45):
+        ...     opt.step()  # a training epoch
+        ...     sched.step()
+        >>> sched.get_last_lr()
+        [0.005...]
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
@@ -57,11 +63,15 @@ class MultiStepLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> # lr 0.05 until epoch 30, 0.005 until 80, then 0.0005
-        >>> sched = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)  # 0.05, from 30 on 0.005 ...
+        >>> lrs = []
         >>> for epoch in range(100):
-        ...     train_one_epoch(model, opt)
+        ...     lrs.append(sched.get_last_lr()[0])
+        ...     opt.step()  # a training epoch
         ...     sched.step()
+        >>> lrs[29], lrs[30], lrs[80]
+        (0.05, 0.005..., 0.0005...)
     """
 
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
@@ -92,7 +102,15 @@ class ConstantLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> sched = ConstantLR(opt, factor=0.5, total_iters=4)  # lr 0.025 for 4 epochs, then 0.05
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = ConstantLR(opt, factor=0.5, total_iters=2)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(sched.get_last_lr()[0])
+        ...     opt.step()  # a training epoch
+        ...     sched.step()
+        >>> lrs
+        [0.025, 0.025, 0.05, 0.05]
     """
 
     def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
@@ -127,8 +145,15 @@ class LinearLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> # lr 0.025, 0.03125, 0.0375, 0.04375, then 0.05 from epoch 4 on
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
         >>> sched = LinearLR(opt, start_factor=0.5, total_iters=4)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(sched.get_last_lr()[0], 6))
+        ...     opt.step()  # a training epoch
+        ...     sched.step()
+        >>> lrs
+        [0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05]
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
@@ -170,7 +195,13 @@ class ExponentialLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> sched = ExponentialLR(opt, gamma=0.9)  # lr = initial_lr * 0.9 ** epoch
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = ExponentialLR(opt, gamma=0.5)
+        >>> for epoch in range(3):
+        ...     opt.step()  # a training epoch
+        ...     sched.step()
+        >>> sched.get_last_lr()  # 0.05 * 0.5 ** 3
+        [0.00625]
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -197,7 +228,15 @@ class PolynomialLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> sched = PolynomialLR(opt, total_iters=4, power=1.0)  # 0.05, 0.0375, ... then 0
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = PolynomialLR(opt, total_iters=4, power=1.0)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(sched.get_last_lr()[0], 6))
+        ...     opt.step()  # a training epoch
+        ...     sched.step()
+        >>> lrs
+        [0.05, 0.0375, 0.025, 0.0125, 0.0, 0.0]
     """
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,

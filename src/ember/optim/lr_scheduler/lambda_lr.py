@@ -21,7 +21,13 @@ class LambdaLR(LRScheduler):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> sched = LambdaLR(opt, lr_lambda=lambda epoch: 0.95 ** epoch)
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = LambdaLR(opt, lr_lambda=lambda epoch: 1 / (1 + epoch))
+        >>> for epoch in range(3):
+        ...     opt.step()  # a training epoch
+        ...     sched.step()
+        >>> sched.get_last_lr()  # 0.05 / 4
+        [0.0125]
     """
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list[Callable],
@@ -66,10 +72,13 @@ class MultiplicativeLR(LambdaLR):
         last_epoch: index of the last epoch (default -1).
 
     Example:
-        >>> sched = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)  # 5% less each epoch
-        >>> for epoch in range(100):
-        ...     train_one_epoch(model, opt)
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.5)
+        >>> for epoch in range(3):
+        ...     opt.step()  # a training epoch
         ...     sched.step()
+        >>> sched.get_last_lr()  # 0.05 * 0.5 ** 3
+        [0.00625]
     """
 
     def get_lr(self) -> list:

@@ -30,7 +30,15 @@ class OneCycleLR(LRScheduler):
         last_epoch: index of the last batch (default -1).
 
     Example:
-        >>> sched = OneCycleLR(opt, max_lr=0.01, total_steps=1000)
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9)
+        >>> sched = OneCycleLR(opt, max_lr=0.01, total_steps=100)
+        >>> lrs = []
+        >>> for batch in range(100):
+        ...     lrs.append(sched.get_last_lr()[0])
+        ...     opt.step()  # a training batch
+        ...     sched.step()
+        >>> round(lrs[0], 6), round(max(lrs), 6), lrs.index(max(lrs)), lrs[-1] < 1e-6
+        (0.0004, 0.01, 29, True)
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],

@@ -33,8 +33,13 @@ class ReduceLROnPlateau(LRScheduler):
         eps: reductions smaller than this are skipped (default 1e-8).
 
     Example:
-        >>> sched = ReduceLROnPlateau(opt, "min", patience=5)
-        >>> sched.step(val_loss)
+        >>> opt = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.05)
+        >>> sched = ReduceLROnPlateau(opt, mode="min", patience=2)
+        >>> for val_loss in [1.0, 0.9, 0.9, 0.9, 0.9]:
+        ...     opt.step()  # a training epoch
+        ...     sched.step(val_loss)
+        >>> sched.get_last_lr()  # three epochs without improvement: 0.05 * 0.1
+        [0.005...]
     """
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
