@@ -24,7 +24,12 @@ def _ntuple(value, n: int) -> tuple:
 
 
 class _ConvNd(Module):
-    """What Conv1d and Conv2d share: argument checks, parameters, init and repr."""
+    """What every convolution layer shares: argument checks, parameters, init and repr.
+
+    Each public layer declares PyTorch's signature in its own ``__init__``, so ``transposed``
+    and ``output_padding`` (set here by the transposed layers) are refused by ``Conv1d`` and
+    ``Conv2d`` with PyTorch's ``TypeError``.
+    """
 
     _nd = 0
 
@@ -146,10 +151,6 @@ class Conv1d(_ConvNd):
             ``'circular'``. Default: ``'zeros'``.
         device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
         dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
-        transposed: keyword only, set by the transposed layers that share this constructor;
-            PyTorch's ``Conv1d`` has no such argument. Default: ``False``.
-        output_padding: keyword only, for the transposed layers, as ``transposed``.
-            Default: ``0``.
 
     Attributes:
         weight (Tensor): shape ``(C_out, C_in / groups, kernel_size)``, drawn from ``U(-k, k)``
@@ -173,8 +174,13 @@ class Conv1d(_ConvNd):
     """
 
     _nd = 1
-
     _conv = staticmethod(F.conv1d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
 
 
 class Conv2d(_ConvNd):
@@ -201,10 +207,6 @@ class Conv2d(_ConvNd):
             ``'circular'``. Default: ``'zeros'``.
         device: the device of the parameters (Ember computes on the ``'cpu'``). Default: ``None``.
         dtype: the dtype of the parameters. Default: ``None`` (the default dtype).
-        transposed: keyword only, set by the transposed layers that share this constructor;
-            PyTorch's ``Conv2d`` has no such argument. Default: ``False``.
-        output_padding: keyword only, for the transposed layers, as ``transposed``.
-            Default: ``0``.
 
     Attributes:
         weight (Tensor): shape ``(C_out, C_in / groups, kH, kW)``, drawn from ``U(-k, k)`` with
@@ -227,8 +229,13 @@ class Conv2d(_ConvNd):
     """
 
     _nd = 2
-
     _conv = staticmethod(F.conv2d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -322,6 +329,12 @@ class ConvTranspose1d(_ConvTransposeNd):
     _nd = 1
     _conv_transpose = staticmethod(F.conv_transpose1d)
 
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)
+
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution over an input of several channels, the gradient of
@@ -374,3 +387,9 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _nd = 2
     _conv_transpose = staticmethod(F.conv_transpose2d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, device, dtype)

@@ -27,25 +27,25 @@ __all__ = [
 
 
 class _PadNd(Module):
-    """``F.pad(input, padding, mode, value)`` over the last ``dims`` dimensions.
+    """``F.pad(input, padding, mode)`` over the last ``dims`` dimensions.
 
     ``padding`` is an int (the same on every side) or a tuple of ``2 * dims`` ints ordered
-    (last dim left, right, then the dim before it, ...), as ``F.pad`` takes it.
+    (last dim left, right, then the dim before it, ...), as ``F.pad`` takes it. Each public
+    layer declares PyTorch's signature in its own ``__init__``, so an argument PyTorch's layer
+    lacks (``value`` for the reflection, replication and circular layers) is refused with
+    PyTorch's ``TypeError``.
     """
 
     dims = 1
     mode = "constant"
 
-    def __init__(self, padding, value: float = 0.0) -> None:
+    def __init__(self, padding) -> None:
         super().__init__()
         if isinstance(padding, int):
             padding = (padding,) * (2 * self.dims)
         self.padding = tuple(padding)
-        self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
-        if self.mode == "constant":
-            return F.pad(input, self.padding, "constant", self.value)
         return F.pad(input, self.padding, self.mode)
 
     def extra_repr(self) -> str:
@@ -53,8 +53,15 @@ class _PadNd(Module):
 
 
 class _ConstantPadNd(_PadNd):
+    """``F.pad(input, padding, "constant", value)``; the zero-padding layers are these with
+    ``value=0.0``."""
+
     def __init__(self, padding, value: float) -> None:
-        super().__init__(padding, value)
+        super().__init__(padding)
+        self.value = value
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self) -> str:
         return f"padding={self.padding}, value={self.value}"
@@ -81,6 +88,9 @@ class ConstantPad1d(_ConstantPadNd):
 
     dims = 1
 
+    def __init__(self, padding, value: float) -> None:
+        super().__init__(padding, value)
+
 
 class ConstantPad2d(_ConstantPadNd):
     """Pads the last two dimensions of the input with a constant ``value``.
@@ -105,6 +115,9 @@ class ConstantPad2d(_ConstantPadNd):
 
     dims = 2
 
+    def __init__(self, padding, value: float) -> None:
+        super().__init__(padding, value)
+
 
 class ConstantPad3d(_ConstantPadNd):
     """Pads the last three dimensions of the input with a constant ``value``.
@@ -128,10 +141,13 @@ class ConstantPad3d(_ConstantPadNd):
 
     dims = 3
 
+    def __init__(self, padding, value: float) -> None:
+        super().__init__(padding, value)
 
-class _ZeroPadNd(_PadNd):
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
+
+class _ZeroPadNd(_ConstantPadNd):
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
 
 
 class ZeroPad1d(_ZeroPadNd):
@@ -153,6 +169,9 @@ class ZeroPad1d(_ZeroPadNd):
     """
 
     dims = 1
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
 
 
 class ZeroPad2d(_ZeroPadNd):
@@ -177,6 +196,9 @@ class ZeroPad2d(_ZeroPadNd):
 
     dims = 2
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
 
 class ZeroPad3d(_ZeroPadNd):
     """Pads the last three dimensions of the input with zeros.
@@ -199,6 +221,9 @@ class ZeroPad3d(_ZeroPadNd):
 
     dims = 3
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
 
 class ReflectionPad1d(_PadNd):
     """Pads the last dimension of the input with the reflection of the input at its border, the
@@ -208,8 +233,6 @@ class ReflectionPad1d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 2-tuple gives
             ``(left, right)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, W_in)`` or ``(N, C, W_in)``.
@@ -224,6 +247,9 @@ class ReflectionPad1d(_PadNd):
 
     dims, mode = 1, "reflect"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class ReflectionPad2d(_PadNd):
     """Pads the last two dimensions of the input with the reflection of the input at its border,
@@ -233,8 +259,6 @@ class ReflectionPad2d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 4-tuple gives
             ``(left, right, top, bottom)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, H_in, W_in)`` or ``(N, C, H_in, W_in)``.
@@ -253,6 +277,9 @@ class ReflectionPad2d(_PadNd):
 
     dims, mode = 2, "reflect"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class ReflectionPad3d(_PadNd):
     """Pads the last three dimensions of the input with the reflection of the input at its border,
@@ -262,8 +289,6 @@ class ReflectionPad3d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 6-tuple gives
             ``(left, right, top, bottom, front, back)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, D_in, H_in, W_in)`` or ``(N, C, D_in, H_in, W_in)``.
@@ -279,6 +304,9 @@ class ReflectionPad3d(_PadNd):
 
     dims, mode = 3, "reflect"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class ReplicationPad1d(_PadNd):
     """Pads the last dimension of the input by repeating its edge values: ``[a, b, c]`` padded by 2
@@ -287,8 +315,6 @@ class ReplicationPad1d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 2-tuple gives
             ``(left, right)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, W_in)`` or ``(N, C, W_in)``.
@@ -303,6 +329,9 @@ class ReplicationPad1d(_PadNd):
 
     dims, mode = 1, "replicate"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class ReplicationPad2d(_PadNd):
     """Pads the last two dimensions of the input by repeating its edge values: ``[a, b, c]`` padded
@@ -311,8 +340,6 @@ class ReplicationPad2d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 4-tuple gives
             ``(left, right, top, bottom)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, H_in, W_in)`` or ``(N, C, H_in, W_in)``.
@@ -329,6 +356,9 @@ class ReplicationPad2d(_PadNd):
 
     dims, mode = 2, "replicate"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class ReplicationPad3d(_PadNd):
     """Pads the last three dimensions of the input by repeating its edge values: ``[a, b, c]``
@@ -337,8 +367,6 @@ class ReplicationPad3d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 6-tuple gives
             ``(left, right, top, bottom, front, back)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, D_in, H_in, W_in)`` or ``(N, C, D_in, H_in, W_in)``.
@@ -354,6 +382,9 @@ class ReplicationPad3d(_PadNd):
 
     dims, mode = 3, "replicate"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class CircularPad1d(_PadNd):
     """Pads the last dimension of the input by wrapping around, as if the input were periodic:
@@ -363,8 +394,6 @@ class CircularPad1d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 2-tuple gives
             ``(left, right)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, W_in)`` or ``(N, C, W_in)``.
@@ -379,6 +408,9 @@ class CircularPad1d(_PadNd):
 
     dims, mode = 1, "circular"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class CircularPad2d(_PadNd):
     """Pads the last two dimensions of the input by wrapping around, as if the input were periodic:
@@ -388,8 +420,6 @@ class CircularPad2d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 4-tuple gives
             ``(left, right, top, bottom)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, H_in, W_in)`` or ``(N, C, H_in, W_in)``.
@@ -406,6 +436,9 @@ class CircularPad2d(_PadNd):
 
     dims, mode = 2, "circular"
 
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
+
 
 class CircularPad3d(_PadNd):
     """Pads the last three dimensions of the input by wrapping around, as if the input were
@@ -415,8 +448,6 @@ class CircularPad3d(_PadNd):
     Args:
         padding: an int pads every side by that amount; a 6-tuple gives
             ``(left, right, top, bottom, front, back)``, from the last dimension backwards.
-        value: not used by this mode (PyTorch's layer has no such argument).
-            Default: ``0.0``.
 
     Shape:
         - Input: ``(C, D_in, H_in, W_in)`` or ``(N, C, D_in, H_in, W_in)``.
@@ -431,3 +462,6 @@ class CircularPad3d(_PadNd):
     """
 
     dims, mode = 3, "circular"
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding)
