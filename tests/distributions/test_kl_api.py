@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 import torch.distributions as T
-from tests.distributions.helpers import assert_close, assert_grads, build, pair, to_np, torch_words
+from tests.distributions.helpers import CLOSE, assert_grads, build, pair, torch_words
+from tests.torch_compare import assert_same
 
 import ember
 import ember.distributions as D
@@ -48,7 +49,7 @@ def test_kl_against_torch(name, p, q):
     pe, pt, lp = build(name, p, requires_grad=True)
     qe, qt, lq = build(name, q, requires_grad=True)
     e, t = D.kl_divergence(pe, qe), T.kl_divergence(pt, qt)
-    assert_close(e, t, what="kl")
+    assert_same(e, t, **CLOSE, what="kl")
     finite = np.isfinite(t.detach().numpy())
     if finite.all():
         assert_grads(e, t, lp + lq, what="kl")
@@ -64,13 +65,13 @@ def test_kl_multivariate_normal_and_independent():
     qe, qt, lq = build("MultivariateNormal", {"loc": rng.standard_normal((4, 1, 3)),
                                               "covariance_matrix": cov}, requires_grad=True)
     e, t = D.kl_divergence(pe, qe), T.kl_divergence(pt, qt)
-    assert_close(e, t, rtol=1e-9)
+    assert_same(e, t, rtol=1e-9, atol=1e-12)
     assert_grads(e, t, lp + lq, rtol=1e-7, atol=1e-9)
     ne, nt, ln = build("Normal", {"loc": [[0.0, 1.0]], "scale": [1.0, 2.0]}, requires_grad=True)
     me, mt, lm = build("Normal", {"loc": [[1.0, 1.0]], "scale": [3.0, 2.0]}, requires_grad=True)
     e = D.kl_divergence(D.Independent(ne, 1), D.Independent(me, 1))
     t = T.kl_divergence(T.Independent(nt, 1), T.Independent(mt, 1))
-    assert_close(e, t)
+    assert_same(e, t, **CLOSE)
     assert_grads(e, t, ln + lm)
 
 
@@ -87,7 +88,8 @@ def test_kl_errors_and_register():
         pass
 
     # a subclass falls back on its parent's pair until it registers its own
-    assert_close(D.kl_divergence(MyNormal(0.0, 1.0), D.Normal(1.0, 1.0)), torch.tensor(0.5))
+    assert_same(D.kl_divergence(MyNormal(0.0, 1.0), D.Normal(1.0, 1.0)), torch.tensor(0.5),
+                **CLOSE)
 
     @D.register_kl(MyNormal, D.Normal)
     def _kl(p, q):
@@ -142,7 +144,7 @@ def test_constraints_against_torch(name, args, values):
     assert repr(ce) == repr(ct)
     assert ce.event_dim == ct.event_dim and ce.is_discrete == ct.is_discrete
     e, t = pair(values)
-    np.testing.assert_array_equal(to_np(ce.check(e)), ct.check(t).numpy())
+    assert_same(ce.check(e), ct.check(t), rtol=0, atol=0)
 
 
 def test_dependent_and_independent_constraints():
@@ -152,9 +154,8 @@ def test_dependent_and_independent_constraints():
     c = constraints.independent(constraints.positive, 2)
     assert repr(c) == repr(T.constraints.independent(T.constraints.positive, 2))
     e, t = pair(np.array([[[1.0, 2.0], [3.0, -1.0]], [[1.0, 2.0], [3.0, 4.0]]]))
-    np.testing.assert_array_equal(to_np(c.check(e)),
-                                  T.constraints.independent(T.constraints.positive, 2)
-                                  .check(t).numpy())
+    assert_same(c.check(e), T.constraints.independent(T.constraints.positive, 2).check(t),
+                rtol=0, atol=0)
     assert D.Uniform.support.event_dim == 0 and constraints.is_dependent(D.Uniform.support)
     assert repr(D.Uniform(0.0, 2.0).support) == repr(T.Uniform(0.0, 2.0).support)
 
@@ -177,10 +178,10 @@ def test_transforms_against_torch(make, values):
     assert repr(te) == repr(tt)
     xe, xt = pair(values, requires_grad=True)
     ye, yt = te(xe), tt(xt)
-    assert_close(ye, yt)
-    assert_close(te.inv(ye), tt.inv(yt))
+    assert_same(ye, yt, **CLOSE)
+    assert_same(te.inv(ye), tt.inv(yt), **CLOSE)
     je, jt = te.log_abs_det_jacobian(xe, ye), tt.log_abs_det_jacobian(xt, yt)
-    assert_close(je, jt, rtol=1e-9, atol=1e-12)
+    assert_same(je, jt, rtol=1e-9, atol=1e-12)
     if jt.requires_grad:
         assert_grads(je, jt, [(xe, xt)], rtol=1e-7, atol=1e-9)
     else:
@@ -192,7 +193,7 @@ def test_transforms_against_torch(make, values):
 
 def test_softmax_transform_and_cache():
     e, t = pair([[1.0, 2.0, 0.5]])
-    assert_close(D.SoftmaxTransform()(e), T.SoftmaxTransform()(t))
+    assert_same(D.SoftmaxTransform()(e), T.SoftmaxTransform()(t), **CLOSE)
     cached = D.ExpTransform(cache_size=1)
     x = ember.tensor([1.0])
     y = cached(x)
@@ -273,7 +274,7 @@ SPECIAL = [
 @pytest.mark.parametrize("ours,theirs,values,rtol", SPECIAL, ids=range(len(SPECIAL)))
 def test_special_ops(ours, theirs, values, rtol):
     e, t = pair(values, requires_grad=True)
-    assert_close(ours(e), theirs(t), rtol=rtol)
+    assert_same(ours(e), theirs(t), rtol=rtol, atol=1e-12)
     assert_grads(ours(e), theirs(t), [(e, t)], rtol=1e-8)
     assert ember.autograd.gradcheck(ours, (e,))
 
@@ -281,11 +282,11 @@ def test_special_ops(ours, theirs, values, rtol):
 def test_xlogy_and_gammainc():
     xe, xt = pair([0.0, 0.0, 2.0, 1.5], requires_grad=True)
     ye, yt = pair([0.0, 3.0, 0.5, 4.0], requires_grad=True)
-    assert_close(_ops.xlogy(xe, ye), torch.xlogy(xt, yt))
+    assert_same(_ops.xlogy(xe, ye), torch.xlogy(xt, yt), **CLOSE)
     ye2, yt2 = pair([0.5, 3.0, 0.5, 4.0], requires_grad=True)
     assert_grads(_ops.xlogy(xe, ye2), torch.xlogy(xt, yt2), [(xe, xt), (ye2, yt2)])
     ae, at = pair([0.5, 1.0, 3.0, 10.0])
-    assert_close(_ops.gammainc(ae, ye2), torch.special.gammainc(at, yt2), rtol=1e-12)
+    assert_same(_ops.gammainc(ae, ye2), torch.special.gammainc(at, yt2), rtol=1e-12, atol=1e-12)
     assert_grads(_ops.gammainc(ae, ye2), torch.special.gammainc(at, yt2), [(ye2, yt2)])
 
 
@@ -298,14 +299,14 @@ def test_linear_algebra_ops():
     se, st = pair(spd, requires_grad=True)
     le, lt = pair(low, requires_grad=True)
     be, bt = pair(b, requires_grad=True)
-    assert_close(_ops.cholesky(se), torch.linalg.cholesky(st), rtol=1e-12)
+    assert_same(_ops.cholesky(se), torch.linalg.cholesky(st), rtol=1e-12, atol=1e-12)
     assert_grads(_ops.cholesky(se), torch.linalg.cholesky(st), [(se, st)], rtol=1e-9)
     for upper in (False, True):
         m_e = le.transpose(-2, -1) if upper else le
         m_t = lt.transpose(-2, -1) if upper else lt
         out_e = _ops.solve_triangular(m_e, be, upper=upper)
         out_t = torch.linalg.solve_triangular(m_t, bt, upper=upper)
-        assert_close(out_e, out_t, rtol=1e-10)
+        assert_same(out_e, out_t, rtol=1e-10, atol=1e-12)
         assert_grads(out_e, out_t, [(le, lt), (be, bt)], rtol=1e-9)
     assert abs(_ops.polygamma(1, ember.tensor([1.0], dtype=ember.float64)).item()
                - np.pi**2 / 6) < 1e-15
