@@ -46,7 +46,9 @@ class Parameter(Tensor):
             self.requires_grad = True
 
     def __repr__(self) -> str:
-        return "Parameter containing:\n" + Tensor.__repr__(self.detach())
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    __str__ = __repr__
 
     def __deepcopy__(self, memo):
         new = Parameter(Tensor._make(self._data.copy()), self._requires_grad)

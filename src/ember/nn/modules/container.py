@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
+from ember.tensor import Tensor
 
 __all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
@@ -96,7 +98,7 @@ class Sequential(Module):
 
 
 def _index(idx: int, n: int) -> int:
-    idx = int(idx)
+    idx = operator.index(idx)
     if not -n <= idx < n:
         raise IndexError(f"index {idx} is out of range")
     return idx % n
@@ -260,10 +262,13 @@ class ModuleDict(Module):
 
 class ParameterList(Module):
     """A list of parameters, registered on the module so that ``parameters()`` and the state dict
-    see them. Tensors that are not yet parameters are wrapped in :class:`Parameter`.
+    see them. Tensors that are not yet parameters are wrapped in :class:`Parameter`; other values
+    are kept as they are (plain attributes, not parameters). It indexes, slices, iterates and
+    grows like a list; it cannot be called.
 
     Args:
-        values: an iterable of tensors to start with. Default: ``None`` (empty).
+        values: an iterable of tensors (or other values) to start with. Default: ``None``
+            (empty).
 
     Example:
         >>> params = nn.ParameterList([ember.zeros(2), ember.ones(3)])
@@ -271,90 +276,228 @@ class ParameterList(Module):
         3
         >>> [p.shape for p in params.parameters()]
         [ember.Size([2]), ember.Size([3]), ember.Size([1])]
+        >>> params[1:]
+        ParameterList(
+            (0): Parameter containing: [ember.float32 of size 3]
+            (1): Parameter containing: [ember.float32 of size 1]
+        )
     """
 
-    def __init__(self, values=None) -> None:
+    def __init__(self, values: Iterable | None = None) -> None:
         super().__init__()
+        self._size = 0
         if values is not None:
-            for v in values:
-                self.append(v)
+            self += values
 
     def __len__(self) -> int:
-        return len(self._parameters)
+        return self._size
 
-    def __iter__(self):
-        return iter(self._parameters.values())
+    def __iter__(self) -> Iterator:
+        return (self[i] for i in range(len(self)))
 
-    def __getitem__(self, idx: int) -> Parameter:
-        return list(self._parameters.values())[_index(idx, len(self))]
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return self.__class__().extend(self[i] for i in range(*idx.indices(len(self))))
+        return getattr(self, str(_index(idx, len(self))))
 
-    def __setitem__(self, idx: int, p) -> None:
-        self.register_parameter(str(_index(idx, len(self))), _as_param(p))
+    def __setitem__(self, idx: int, value) -> None:
+        setattr(self, str(_index(idx, len(self))), _as_param(value))
+
+    def __iadd__(self, values: Iterable) -> ParameterList:
+        return self.extend(values)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
 
     def append(self, value) -> ParameterList:
-        """Adds a parameter at the end (a tensor is wrapped in :class:`Parameter`)."""
-        self.register_parameter(str(len(self)), _as_param(value))
+        """Adds a value at the end (a tensor is wrapped in :class:`Parameter`)."""
+        self._size += 1
+        self[self._size - 1] = value
         return self
 
-    def extend(self, values) -> ParameterList:
-        """Adds parameters at the end, in order."""
+    def extend(self, values: Iterable) -> ParameterList:
+        """Adds the values of an iterable at the end, in order."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError("ParameterList.extend should be called with an iterable, but got "
+                            + type(values).__name__)
         for v in values:
             self.append(v)
         return self
 
+    def extra_repr(self) -> str:
+        return _entries_repr(enumerate(self), lambda p: str(p.dtype))
+
 
 class ParameterDict(Module):
     """A dict of parameters, registered on the module so that ``parameters()`` and the state dict
-    see them. Tensors that are not yet parameters are wrapped in :class:`Parameter`.
+    see them. Keys are strings. Tensors that are not yet parameters are wrapped in
+    :class:`Parameter`; other values are kept as they are (plain attributes, not parameters).
+    Insertion order is kept, except that a plain ``dict`` given to the constructor or to
+    :meth:`update` is added in sorted key order (an ``OrderedDict``, a ``ParameterDict`` or a
+    sequence of pairs keeps its order), as PyTorch does. It cannot be called.
 
     Args:
-        parameters: a mapping or an iterable of ``(name, tensor)`` pairs to start with.
+        parameters: a mapping or an iterable of ``(name, value)`` pairs to start with.
             Default: ``None`` (empty).
 
     Example:
-        >>> params = nn.ParameterDict({"scale": ember.ones(3), "shift": ember.zeros(3)})
-        >>> sorted(name for name, _ in params.named_parameters())
+        >>> params = nn.ParameterDict({"shift": ember.zeros(3), "scale": ember.ones(3)})
+        >>> [name for name, _ in params.named_parameters()]
         ['scale', 'shift']
         >>> params["scale"].requires_grad
         True
+        >>> params
+        ParameterDict(
+            (scale): Parameter containing: [ember.FloatTensor of size 3]
+            (shift): Parameter containing: [ember.FloatTensor of size 3]
+        )
     """
 
     def __init__(self, parameters=None) -> None:
         super().__init__()
+        self._keys: dict[str, None] = {}
         if parameters is not None:
-            items = parameters.items() if hasattr(parameters, "items") else parameters
-            for k, v in items:
-                self[k] = v
+            self.update(parameters)
 
-    def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]
+    def __getitem__(self, key: str):
+        return getattr(self, _dict_key(key))
 
     def __setitem__(self, key: str, value) -> None:
-        self.register_parameter(key, _as_param(value))
+        self._keys[key] = None
+        setattr(self, _dict_key(key), _as_param(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, _dict_key(key))
 
     def __len__(self) -> int:
-        return len(self._parameters)
+        return len(self._keys)
 
-    def __iter__(self):
-        return iter(self._parameters)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._keys)
 
     def __contains__(self, key: str) -> bool:
-        return key in self._parameters
+        return key in self._keys
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
 
     def keys(self):
-        """The names, in insertion order."""
-        return self._parameters.keys()
+        """The names, in order."""
+        return self._keys.keys()
 
-    def items(self):
-        """The ``(name, parameter)`` pairs, in insertion order."""
-        return self._parameters.items()
+    def items(self) -> Iterator[tuple]:
+        """The ``(name, value)`` pairs, in order."""
+        return ((k, self[k]) for k in self._keys)
 
-    def values(self):
-        """The parameters, in insertion order."""
-        return self._parameters.values()
+    def values(self) -> Iterator:
+        """The values, in order."""
+        return (self[k] for k in self._keys)
+
+    def get(self, key: str, default=None):
+        """The value of ``key``, or ``default`` when there is none."""
+        return self[key] if key in self else default
+
+    def setdefault(self, key: str, default=None):
+        """The value of ``key``, after inserting ``default`` under it when there was none."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str):
+        """Removes ``key`` and returns its value."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple:
+        """Removes the last entry and returns it as a ``(name, value)`` pair."""
+        if not self._keys:
+            raise KeyError("popitem(): dictionary is empty")
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        """Removes every entry."""
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ``ParameterDict`` holding the same parameters (not copies of them)."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys: Iterable[str], default=None) -> ParameterDict:
+        """A new ``ParameterDict`` with every key of ``keys`` mapped to ``default``."""
+        return ParameterDict((k, default) for k in keys)
+
+    def update(self, parameters) -> None:
+        """Adds or replaces entries from a mapping or an iterable of ``(name, value)`` pairs;
+        a plain ``dict`` is added in sorted key order."""
+        if not isinstance(parameters, Iterable):
+            raise TypeError("ParametersDict.update should be called with an iterable of "
+                            "key/value pairs, but got " + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = list(parameters)
+            for j, pair in enumerate(pairs):
+                if not isinstance(pair, Iterable):
+                    raise TypeError(f"ParameterDict update sequence element #{j} should be "
+                                    f"Iterable; is{type(pair).__name__}")
+                if len(pair) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} has length "
+                                     f"{len(pair)}; 2 is required")
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return _entries_repr(self.items(), lambda p: p.type())
 
 
 def _as_param(value):
-    if value is None or isinstance(value, Parameter):
-        return value
-    return Parameter(value)
+    """A tensor that is not yet a :class:`Parameter` becomes one; other values are unchanged."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _dict_key(key) -> str:
+    if not isinstance(key, str):
+        raise TypeError(
+            "Index given to ParameterDict cannot be used as a key as it is not a string "
+            f"(type is '{type(key).__name__}'). Open an issue on github if you need non-string "
+            "keys.")
+    return key
+
+
+def _entries_repr(entries: Iterable[tuple], type_name) -> str:
+    """PyTorch's listing of a parameter container: a parameter by ``type_name(p)`` and its size
+    (``3x4``), any other value by its type."""
+    lines = []
+    for key, value in entries:
+        if isinstance(value, Tensor):
+            size = "x".join(str(n) for n in value.shape)
+            kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+            lines.append(f"  ({key}): {kind} containing: [{type_name(value)} of size {size}]")
+        else:
+            lines.append(f"  ({key}): Object of type: {type(value).__name__}")
+    return "\n".join(lines)
