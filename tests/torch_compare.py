@@ -4,7 +4,8 @@ Two ways to write a comparison:
 
 * Code written once against either library, as a function of ``M`` (``torch`` or ``ember``)
   run on both: :func:`both` compares what it returns, :func:`same_error` the exception and its
-  exact message, :func:`same_outcome` whichever of the two torch gives.
+  exact message, :func:`same_outcome` whichever of the two torch gives (and
+  :func:`same_outcome_strict` the same, with torch's error class and message).
 * An op under test, one line each: :func:`check_op` builds identical inputs from specs,
   compares the outputs (values, shape, dtype), then backpropagates the same *random* cotangent
   through both libraries and compares every input gradient (a ``.sum()`` cotangent would hide
@@ -224,6 +225,40 @@ def same_outcome(fn: Callable, *, words: tuple[str, ...] = (), rtol: float = 1e-
     if e_exc is not None:
         raise AssertionError(f"Ember raised {type(e_exc).__name__}: {e_exc}") from e_exc
     assert_same(_flat(e_out), _flat(t_out), rtol=rtol, atol=atol)
+
+
+def same_outcome_strict(fn: Callable, *, words: tuple[str, ...] | None = None,
+                        rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """:func:`same_outcome`, with an error held to torch's very class and to its message.
+
+    When torch raises, Ember must raise an exception of the same class name (not only of the
+    same builtin kind), and both messages must contain each of ``words``; without ``words``,
+    Ember's message must contain torch's up to its first colon (``torch.`` read as ``ember.``),
+    which is the whole message when it has no colon.
+
+    Args:
+        fn: code written once against either library.
+        words: key words of torch's message; None for torch's message up to its first colon.
+        rtol, atol: tolerances for tensor values.
+
+    Example:
+        >>> same_outcome_strict(lambda M: M.ones(2).add_(M.ones(3, 2)))
+    """
+    t_out, t_exc = _outcome(fn, torch)
+    e_out, e_exc = _outcome(fn, ember)
+    if t_exc is None:
+        if e_exc is not None:
+            raise AssertionError(f"Ember raised {type(e_exc).__name__}: {e_exc}") from e_exc
+        assert_same(_flat(e_out), _flat(t_out), rtol=rtol, atol=atol)
+        return
+    assert e_exc is not None, (
+        f"Ember did not raise (torch raises {type(t_exc).__name__}: {t_exc})")
+    assert type(e_exc).__name__ == type(t_exc).__name__, (
+        f"Ember raised {type(e_exc).__name__}({e_exc}), torch {type(t_exc).__name__}({t_exc})")
+    t_msg = str(t_exc).replace("torch.", "ember.")
+    for w in (t_msg.split(":")[0],) if words is None else words:
+        assert w in t_msg, f"key word {w!r} not in torch's message: {t_exc}"
+        assert w in str(e_exc), f"{w!r} not in Ember's message: {e_exc} (torch: {t_exc})"
 
 
 # -- ops from input specs --------------------------------------------------------------------
