@@ -233,8 +233,9 @@ def same_outcome_strict(fn: Callable, *, words: tuple[str, ...] | None = None,
 
     When torch raises, Ember must raise an exception of the same class name (not only of the
     same builtin kind), and both messages must contain each of ``words``; without ``words``,
-    Ember's message must contain torch's up to its first colon (``torch.`` read as ``ember.``),
-    which is the whole message when it has no colon.
+    Ember's message must contain torch's up to its first colon, which is the whole message when
+    it has no colon (in both, ``torch.`` is read as ``ember.``); ``words=()`` checks the class
+    alone.
 
     Args:
         fn: code written once against either library.
@@ -255,10 +256,10 @@ def same_outcome_strict(fn: Callable, *, words: tuple[str, ...] | None = None,
         f"Ember did not raise (torch raises {type(t_exc).__name__}: {t_exc})")
     assert type(e_exc).__name__ == type(t_exc).__name__, (
         f"Ember raised {type(e_exc).__name__}({e_exc}), torch {type(t_exc).__name__}({t_exc})")
-    t_msg = str(t_exc).replace("torch.", "ember.")
+    t_msg, e_msg = (str(exc).replace("torch.", "ember.") for exc in (t_exc, e_exc))
     for w in (t_msg.split(":")[0],) if words is None else words:
         assert w in t_msg, f"key word {w!r} not in torch's message: {t_exc}"
-        assert w in str(e_exc), f"{w!r} not in Ember's message: {e_exc} (torch: {t_exc})"
+        assert w in e_msg, f"{w!r} not in Ember's message: {e_exc} (torch: {t_exc})"
 
 
 # -- ops from input specs --------------------------------------------------------------------
