@@ -7,10 +7,7 @@ from collections import OrderedDict
 
 import numpy as np
 import torch
-
-import ember
-
-LIBS = {"ember": ember, "torch": torch}
+from tests.torch_compare import both
 
 
 def build(lib):
@@ -36,11 +33,6 @@ def build(lib):
     return Net()
 
 
-def both(fn):
-    """``fn(lib, model)`` for each library, on the same model; returns {name: result}."""
-    return {name: fn(lib, build(lib)) for name, lib in LIBS.items()}
-
-
 def outcome(fn):
     """The value of ``fn()``, or the exception's type name and message."""
     try:
@@ -50,8 +42,8 @@ def outcome(fn):
 
 
 def same(fn):
-    results = both(fn)
-    assert results["ember"] == results["torch"]
+    """``fn(lib, model)`` on the same model in each library gives equal results."""
+    both(lambda lib: fn(lib, build(lib)), rtol=0, atol=0)
 
 
 def test_traversal_names_and_order():

@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 import torch
 from tests.nn.test_module import outcome as _outcome
+from tests.torch_compare import assert_same, both
 
 import ember
-
-LIBS = {"ember": ember, "torch": torch}
 
 
 def outcome(fn):
@@ -27,13 +26,6 @@ def outcome(fn):
 
 
 ERRORS = {"TypeError", "KeyError", "AttributeError", "ValueError", "RuntimeError"}
-
-
-def same(fn):
-    """``fn(lib)`` for each library must give equal results."""
-    results = {name: fn(lib) for name, lib in LIBS.items()}
-    assert results["ember"] == results["torch"]
-    return results["torch"]
 
 
 def keys(m):
@@ -125,7 +117,7 @@ def test_registration_keeps_torch_order(step):
         error = got if isinstance(got, tuple) and got and isinstance(got[0], str) else None
         return error, keys(m), keys(m.a) if isinstance(m.a, lib.nn.Module) else None
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_registration_sequence_and_values():
@@ -141,7 +133,7 @@ def test_registration_sequence_and_values():
         sd = m.state_dict()
         return keys(m), {k: sd[k].tolist() for k in ("a.weight", "running_mean", "q", "count")}
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 # -- import paths ------------------------------------------------------------------------
@@ -198,7 +190,7 @@ def test_hierarchy_matches_torch():
                 isinstance(lib.nn.GRUCell(2, 3), mods.rnn.RNNCellBase),
                 type(lib.nn.MultiheadAttention(4, 2).out_proj).__name__]
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 # -- flatten_parameters ------------------------------------------------------------------
@@ -221,7 +213,7 @@ def test_all_weights_as_torch():
         named = {id(p): n for n, p in rnn.named_parameters()}
         return [[named[id(p)] for p in layer] for layer in rnn.all_weights], rnn._all_weights
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_program_calling_flatten_parameters_in_forward():
@@ -246,8 +238,7 @@ def test_program_calling_flatten_parameters_in_forward():
     e = build(ember)
     e.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4, 3)).astype(np.float32)
-    np.testing.assert_allclose(e(ember.tensor(x)).detach().numpy(),
-                               t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert_same(e(ember.tensor(x)), t(torch.tensor(x)), rtol=1e-5, atol=1e-6)
 
 
 # -- lookups by dotted path --------------------------------------------------------------
@@ -283,7 +274,7 @@ def test_get_and_set_submodule():
         got.append(outcome(lambda: m.set_submodule("0", 3))[0])
         return got
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 # -- hooks -------------------------------------------------------------------------------
@@ -327,7 +318,7 @@ def test_forward_hooks_kwargs_prepend_and_always_call():
         bad.remove()
         return first, second, third
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_pre_hook_returning_a_single_value_is_wrapped():
@@ -336,7 +327,7 @@ def test_pre_hook_returning_a_single_value_is_wrapped():
         m.register_forward_pre_hook(lambda mod, args: args[0] * 3)
         return m(lib.ones(2)).tolist()
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 # -- traversal flags, modes, grads, casts ------------------------------------------------
@@ -365,7 +356,7 @@ def test_remove_duplicate_flags():
                 [n for n, _ in m.named_children()], first, len(memo),
                 [n for n, _ in m.named_modules(memo=memo)])
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_train_calls_each_childs_train():
@@ -389,7 +380,7 @@ def test_train_calls_each_childs_train():
         m.train()
         return seen, [x.training for x in m.modules()], outcome(lambda: m.train(1))
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_zero_grad_set_to_none_false_and_requires_grad():
@@ -404,7 +395,7 @@ def test_zero_grad_set_to_none_false_and_requires_grad():
         return zeros, [p.grad for p in m.parameters()], frozen, [
             p.requires_grad for p in m.parameters()]
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_casts():
@@ -424,7 +415,7 @@ def test_casts():
                     .values()])
         return out
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_cast_keeps_gradients_and_optimizer_links():
@@ -436,7 +427,7 @@ def test_cast_keeps_gradients_and_optimizer_links():
         return (opt.param_groups[0]["params"][0] is m.weight,
                 str(m.weight.grad.dtype).split(".")[1], m.weight.grad.tolist())
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_dir_lists_registered_names_without_digit_keys():
@@ -448,7 +439,7 @@ def test_dir_lists_registered_names_without_digit_keys():
                  "training" in names, names == sorted(names)],
                 [n for n in dir(m[1][0]) if n in ("weight", "running_mean", "num_features")])
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 # -- state dicts -------------------------------------------------------------------------
@@ -468,7 +459,7 @@ def test_state_dict_prefix_keep_vars_and_metadata():
                 dict(plain._metadata), filled, list(target),
                 list(positional), positional["p.0.weight"] is m[0].weight)
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_load_state_dict_results_and_errors():
@@ -488,7 +479,7 @@ def test_load_state_dict_results_and_errors():
         return (repr(ok), ok == ([], []), repr(loose), loose.missing_keys,
                 loose.unexpected_keys, strict, wrong[0], not_dict[0])
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_load_state_dict_shared_module_and_scalar():
@@ -503,7 +494,7 @@ def test_load_state_dict_shared_module_and_scalar():
         return (repr(result), list(sd), m[0].weight.tolist(), m.tied.tolist(),
                 bn.num_batches_tracked.tolist())
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_load_state_dict_assign():
@@ -519,7 +510,7 @@ def test_load_state_dict_assign():
                 m.weight.data_ptr() == weight.data_ptr(), list(m.state_dict()),
                 bn.running_mean is sd["running_mean"], list(bn.state_dict()))
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_norm_checkpoints_without_metadata():
@@ -536,7 +527,7 @@ def test_norm_checkpoints_without_metadata():
         return (no_metadata, bn.num_batches_tracked.item(), versioned,
                 outcome(lambda: inorm.load_state_dict(stale)))
 
-    same(run)
+    both(run, rtol=0, atol=0)
 
 
 def test_extra_state_round_trip():
@@ -562,4 +553,4 @@ def test_extra_state_round_trip():
         return list(sd), m.note, outcome(lambda: plain.load_state_dict(extra)), outcome(
             lambda: m.load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"}))
 
-    same(run)
+    both(run, rtol=0, atol=0)
