@@ -4,7 +4,7 @@ gradients of inputs and parameters, masks, layouts, options, dropout and errors.
 import numpy as np
 import pytest
 import torch
-from tests.torch_compare import check_error
+from tests.torch_compare import assert_same, check_error
 
 import ember
 import ember.nn as enn
@@ -31,25 +31,20 @@ def inputs(shapes, dtype=np.float64, seed=0):
 
 def compare(t_mod, e_mod, shapes, dtype=np.float64, t_kw=None, e_kw=None, rtol=1e-7,
             atol=1e-9):
+    """Runs both modules on the same inputs and backpropagates one random cotangent; compares
+    outputs, attention weights, input gradients and each parameter's gradient by name."""
+    tol = {"rtol": rtol, "atol": atol}
     t_in, e_in = inputs(shapes, dtype)
     t_out, t_w = t_mod(*t_in, **(t_kw or {}))
     e_out, e_w = e_mod(*e_in, **(e_kw or {}))
-    np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=rtol,
-                               atol=atol)
-    if t_w is None:
-        assert e_w is None
-    else:
-        np.testing.assert_allclose(e_w.detach().numpy(), t_w.detach().numpy(), rtol=rtol,
-                                   atol=atol)
+    assert_same((e_out, e_w), (t_out, t_w), what="(output, weights)", **tol)
     cot = np.random.default_rng(9).standard_normal(tuple(t_out.shape)).astype(dtype)
     t_out.backward(torch.tensor(cot))
     e_out.backward(ember.tensor(cot))
-    for te, ee in zip(t_in, e_in, strict=True):
-        np.testing.assert_allclose(ee.grad.numpy(), te.grad.numpy(), rtol=rtol, atol=atol)
-    t_params = dict(t_mod.named_parameters())
-    for name, p in e_mod.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), rtol=rtol,
-                                   atol=atol, err_msg=name)
+    assert_same([x.grad for x in e_in], [x.grad for x in t_in], what="input grads", **tol)
+    assert_same([(name, p.grad) for name, p in e_mod.named_parameters()],
+                [(name, p.grad) for name, p in t_mod.named_parameters()],
+                what="parameter grads", **tol)
 
 
 SEQ = [(L, N, E), (S, N, E), (S, N, E)]

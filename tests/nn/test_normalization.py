@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.torch_compare import Const, check_error, check_op, gradcheck
+from tests.torch_compare import Const, assert_same, check_error, check_op, gradcheck
 
 import ember
 import ember.nn.functional as EF
@@ -84,20 +84,22 @@ def _copy_params(t_mod, e_mod, dtype):
 
 
 def _step(t_mod, e_mod, x, dtype, seed):
-    """One forward and backward with a random cotangent; compares output and all gradients."""
+    """One forward and backward with a random cotangent; compares the output, the input's
+    gradient, and each parameter's gradient and buffer, name by name."""
     tx = torch.tensor(x.astype(dtype), requires_grad=True)
     ex = ember.tensor(x.astype(dtype), requires_grad=True)
     t_out, e_out = t_mod(tx), e_mod(ex)
-    np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), **TOL[dtype])
+    assert_same(e_out, t_out, what="output", **TOL[dtype])
     g = np.random.default_rng(seed).standard_normal(x.shape).astype(dtype)
     t_out.backward(torch.tensor(g))
     e_out.backward(ember.tensor(g))
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), **TOL[dtype])
-    for (name, tp), (_, ep) in zip(t_mod.named_parameters(), e_mod.named_parameters(),
-                                                 strict=True):
-        np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), err_msg=name, **TOL[dtype])
-    for (name, tb), (_, eb) in zip(t_mod.named_buffers(), e_mod.named_buffers(), strict=True):
-        np.testing.assert_allclose(eb.numpy(), tb.numpy(), err_msg=name, **TOL[dtype])
+    assert_same(ex.grad, tx.grad, what="input grad", **TOL[dtype])
+    assert_same(_grads_and_buffers(e_mod), _grads_and_buffers(t_mod), what="module",
+                **TOL[dtype])
+
+
+def _grads_and_buffers(mod) -> tuple[list, list]:
+    return [(name, p.grad) for name, p in mod.named_parameters()], list(mod.named_buffers())
 
 
 @pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (8, 4)), ("BatchNorm1d", (5, 4, 3)),
