@@ -11,8 +11,9 @@ cache directory per run, so every kernel used compiles):
 * ``import scipy.linalg.cython_blas`` after ``import numba``: what Numba's BLAS probe costs
   when it first compiles or loads a kernel (SciPy installed), i.e. what skipping it would save.
 
-Usage: ``python bench/startup.py [--runs 5] [--src DIR] [--cold-runs 2]``; ``--src`` measures
-another source tree (say an older checkout) instead of this one.
+Usage: ``python bench/startup.py [--runs 5] [--cold-runs 2] [--src DIR ...]``; ``--src``
+measures other source trees (say an older checkout next to this one), their runs interleaved
+so that a change of the machine's load affects all of them alike.
 """
 
 from __future__ import annotations
@@ -65,19 +66,25 @@ def _run(code: str, src: Path, pycache: str, numba_cache: str) -> float:
     return float(out.split()[-1])
 
 
-def measure(src: Path, runs: int, cold_runs: int) -> dict[str, tuple[float, float]]:
-    """``{case: (warm median, cold median)}`` in seconds."""
+def measure(srcs: list[Path], runs: int, cold_runs: int) -> dict[str, list[tuple]]:
+    """``{case: [(warm median, cold median) per source tree]}`` in seconds."""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         pycache = os.path.join(tmp, "pycache")
-        warm_cache = os.path.join(tmp, "numba-warm")
+        warm = [os.path.join(tmp, f"numba-warm-{k}") for k in range(len(srcs))]
         for name, (setup, body, after) in CASES.items():
             code = _TIMED.format(setup=setup, body=body or "pass", after_setup=after)
-            _run(code, src, pycache, warm_cache)  # fills both caches
-            warm = [_run(code, src, pycache, warm_cache) for _ in range(runs)]
-            cold = [_run(code, src, pycache, tempfile.mkdtemp(dir=tmp))
-                    for _ in range(cold_runs)]
-            results[name] = (float(np.median(warm)), float(np.median(cold)))
+            times: list[tuple[list, list]] = [([], []) for _ in srcs]
+            for k, src in enumerate(srcs):
+                _run(code, src, pycache, warm[k])  # fills both caches
+            for r in range(max(runs, cold_runs)):
+                for k, src in enumerate(srcs):
+                    if r < runs:
+                        times[k][0].append(_run(code, src, pycache, warm[k]))
+                    if r < cold_runs:
+                        cold = tempfile.mkdtemp(dir=tmp)
+                        times[k][1].append(_run(code, src, pycache, cold))
+            results[name] = [(float(np.median(w)), float(np.median(c))) for w, c in times]
             print(f"measured {name}", file=sys.stderr, flush=True)
     return results
 
@@ -86,19 +93,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--cold-runs", type=int, default=2)
-    ap.add_argument("--src", type=Path, default=HERE.parent / "src")
+    ap.add_argument("--src", type=Path, action="append",
+                    help="a source tree to measure (repeatable; default: this checkout's src)")
     args = ap.parse_args()
     import numba
 
-    results = measure(args.src.resolve(), args.runs, args.cold_runs)
-    print(f"{args.src}; numba {numba.__version__}, numpy {np.__version__}; load average "
-          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; medians of {args.runs} warm and "
-          f"{args.cold_runs} cold processes")
+    srcs = [p.resolve() for p in (args.src or [HERE.parent / "src"])]
+    results = measure(srcs, args.runs, args.cold_runs)
+    print(f"numba {numba.__version__}, numpy {np.__version__}; load average "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs at the end; medians of "
+          f"{args.runs} warm and {args.cold_runs} cold processes per tree, interleaved")
     print()
-    print("| case | warm Numba cache (s) | cold Numba cache (s) |")
-    print("|---|---|---|")
-    for name, (warm, cold) in results.items():
-        print(f"| {name} | {warm:.3f} | {cold:.3f} |")
+    print("| case | " + " | ".join(f"warm: {p} | cold: {p}" for p in srcs) + " |")
+    print("|---|" + "---|---|" * len(srcs))
+    for name, per_tree in results.items():
+        cells = " | ".join(f"{w:.3f} | {c:.3f}" for w, c in per_tree)
+        print(f"| {name} | {cells} |")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ instead of storing it, and gives the same numbers whatever the thread count.
 
 from __future__ import annotations
 
-import functools
 import os
 from types import ModuleType
 
@@ -127,10 +126,16 @@ class Generator:
 default_generator = Generator()
 
 
-@functools.lru_cache(maxsize=16)
+_KERNELS: dict[tuple[str, str], ModuleType] = {}
+
+
 def _kernels(device, family: str) -> ModuleType:
-    """The kernel module ``family`` of ``device``'s backend (memoised: about 1-5 us a lookup)."""
-    return get_backend(device).kernels(family)
+    """The kernel module ``family`` of ``device``'s backend, memoised (the backend imports it
+    by name: 1-5 us a lookup)."""
+    kernels = _KERNELS.get((device.type, family))
+    if kernels is None:
+        kernels = _KERNELS[device.type, family] = get_backend(device).kernels(family)
+    return kernels
 
 
 def _gen(generator: Generator | None) -> Generator:

@@ -203,10 +203,15 @@ def _spec(p: float, dtype: np.dtype, alpha: bool, kernels: ModuleType) -> _Spec:
     return _Spec(True, thr, t(a), t(zero * c + d), t(-c + d), zero)
 
 
-@functools.lru_cache(maxsize=8)
+_KERNELS: dict[str, ModuleType] = {}  # backend name -> its dropout kernels
+
+
 def _kernels(backend: Backend) -> ModuleType:
-    # Memoised: the backend imports the family module by name, about 1-5 us a call.
-    return backend.kernels("dropout")
+    """``backend.kernels("dropout")``, memoised (the backend imports it by name: 1-5 us)."""
+    kernels = _KERNELS.get(backend.name)
+    if kernels is None:
+        kernels = _KERNELS[backend.name] = backend.kernels("dropout")
+    return kernels
 
 
 def _noise_layout(shape: tuple, bdims: frozenset) -> tuple[tuple, int | None]:
