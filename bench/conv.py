@@ -21,7 +21,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import ember  # noqa: E402
+import ember
 
 CASES = [  # (label, input shape, module constructor)
     ("conv 3x3 pad 1", (32, 16, 8, 8), "Conv2d(16, 32, 3, padding=1)"),

@@ -75,7 +75,7 @@ def _reduction(lib, n: int):
 
 def _matmul(lib, n: int):
     rng = np.random.default_rng(0)
-    side = int(round(n ** 0.5))
+    side = round(n ** 0.5)
     a = lib.tensor(rng.standard_normal((side, side)).astype(np.float32), requires_grad=True)
     b = lib.tensor(rng.standard_normal((side, side)).astype(np.float32), requires_grad=True)
 

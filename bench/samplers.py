@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import torch  # noqa: E402
-from common import interleaved_medians, parse_size  # noqa: E402
+import torch
+from common import interleaved_medians, parse_size
 
-import ember  # noqa: E402
-from ember.kernels import loader  # noqa: E402
+import ember
+from ember.kernels import loader
 
 
 def samplers(lib, n: int) -> dict:

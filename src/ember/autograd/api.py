@@ -12,9 +12,9 @@ import sys
 import numpy as np
 
 from ember.autograd.engine import run_backward
-from ember.backend import CPU
 from ember.autograd.graph import AccumulateGrad
 from ember.autograd.history import call_hooks, edge_of
+from ember.backend import CPU
 from ember.tensor.core import Size, Tensor
 
 __all__ = ["backward", "grad"]
