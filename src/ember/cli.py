@@ -9,6 +9,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy
+
+import ember
+from ember import training
+from ember.backend import get_backend
+from ember.serialization import CheckpointError
 from ember.training import MODELS, RESUMED_SETTINGS, TrainConfig
 
 __all__ = ["main"]
@@ -79,11 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _info() -> int:
-    import numba
-    import numpy
-
-    import ember
-    from ember.backend import get_backend
+    import numba  # Ember loads Numba on its first kernel call; only this command needs it now
 
     cache_location = get_backend().kernels("cache").cache_location
     print(f"ember   {ember.__version__}")
@@ -107,11 +109,8 @@ def _one_line(e: BaseException) -> str:
 
 def _read_checkpoint(path: str) -> tuple[dict | None, str | None]:
     """The checkpoint at ``path``, or why it cannot be resumed from."""
-    from ember.serialization import CheckpointError
-    from ember.training import load_checkpoint
-
     try:
-        return load_checkpoint(path), None
+        return training.load_checkpoint(path), None
     except FileNotFoundError:
         return None, f"no checkpoint to resume from at '{path}': the file does not exist"
     except IsADirectoryError:
@@ -170,9 +169,6 @@ def _output_problem(out: Path) -> str | None:
 
 
 def _train(args) -> int:
-    from ember.serialization import CheckpointError
-    from ember.training import train
-
     state = None
     if args.resume is not None:
         state, problem = _read_checkpoint(args.resume)
@@ -195,7 +191,7 @@ def _train(args) -> int:
         return _error(problem)
     checkpoint = out / "checkpoint.safetensors"
     try:
-        history = train(config, out, resume=state)
+        history = training.train(config, out, resume=state)
     except CheckpointError as e:
         return _error(f"cannot resume from '{args.resume}': {_one_line(e)}")
     except OSError as e:

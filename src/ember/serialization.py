@@ -82,7 +82,9 @@ import safetensors
 from ember import _dtype
 from ember.backend import device as _device
 from ember.backend import get_backend
-from ember.tensor import Tensor
+from ember.nn.parameter import Buffer, Parameter
+from ember.random import Generator
+from ember.tensor import Size, Tensor, _rebuild_tensor
 
 __all__ = [
     "CheckpointError",
@@ -193,8 +195,6 @@ class _Encoder:
             return {"T": "device", "v": str(obj)}
         if isinstance(obj, (bytes, bytearray)):
             return {"T": "bytes", "v": base64.b64encode(bytes(obj)).decode("ascii")}
-        from ember.random import Generator
-
         if isinstance(obj, Generator):
             return {"T": "generator", "seed": obj.initial_seed(), "offset": obj.get_offset()}
         if isinstance(obj, (list, tuple, dict)):
@@ -208,8 +208,6 @@ class _Encoder:
         raise _Unstructured
 
     def _container(self, obj, path: list):
-        from ember.tensor import Size
-
         if isinstance(obj, dict):
             items = []
             for k, v in obj.items():
@@ -242,8 +240,6 @@ class _Encoder:
         return dict(node, name=name)
 
     def _tensor(self, t: Tensor, path):
-        from ember.nn.parameter import Parameter
-
         node = {"T": "tensor"}
         if isinstance(t, Parameter):
             node["cls"] = "Parameter"
@@ -843,8 +839,6 @@ class _Decoder:
         if tag == "list":
             return values
         if tag == "size":
-            from ember.tensor import Size
-
             if not all(_is_int(v) and 0 <= v <= _MAX_INDEX for v in values):
                 raise CheckpointError("corrupted checkpoint: a size holds a value that is "
                                       "not a dimension")
@@ -876,8 +870,6 @@ class _Decoder:
         if key in self._made:
             return self._made[key]
         if cls == "Parameter":
-            from ember.nn.parameter import Parameter
-
             t = Parameter(Tensor._make(arr), requires_grad=requires_grad)
         elif cls is None:
             t = Tensor._make(arr)
@@ -925,8 +917,6 @@ def _bytes_value(node):
 def _generator_value(node):
     if not all(_is_int(node.get(k)) and 0 <= node[k] < 2 ** 64 for k in ("seed", "offset")):
         return _UNKNOWN
-    from ember.random import Generator
-
     g = Generator()
     g.manual_seed(node["seed"])
     g.set_offset(node["offset"])
@@ -1147,9 +1137,6 @@ class _Refused(Exception):
 
 def _default_globals() -> dict[str, object]:
     """The globals a weights-only load resolves by default, by ``module.name``."""
-    from ember.nn.parameter import Buffer, Parameter
-    from ember.tensor import Size, _rebuild_tensor
-
     allowed = {
         "ember.tensor._rebuild_tensor": _rebuild_tensor, "ember.tensor.Tensor": Tensor,
         "ember.nn.parameter.Parameter": Parameter, "ember.nn.parameter.Buffer": Buffer,

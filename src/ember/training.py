@@ -16,6 +16,7 @@ from pathlib import Path
 
 import ember
 from ember import nn
+from ember.datasets import Digits
 from ember.serialization import CheckpointError
 from ember.utils.data import DataLoader, TensorDataset
 
@@ -207,6 +208,7 @@ def _checkpoint(model, optimizer, scheduler, data_gen, epoch, history, config) -
 
 
 def _plot(history: dict, path: Path) -> None:
+    # matplotlib.pyplot takes about a second to load; only the end of a run draws
     import matplotlib
 
     matplotlib.use("Agg")
@@ -286,8 +288,6 @@ def train(config: TrainConfig, out_dir: str | Path, resume: str | Path | dict | 
         >>> history = train(TrainConfig(epochs=5), "runs/demo",
         ...                 resume="runs/demo/checkpoint.safetensors")
     """
-    from ember.datasets import Digits
-
     state = None
     if resume is not None:
         state = resume if isinstance(resume, dict) else load_checkpoint(resume)
@@ -320,7 +320,7 @@ def train(config: TrainConfig, out_dir: str | Path, resume: str | Path | dict | 
 
     bar = None
     if config.progress:
-        from tqdm import tqdm
+        from tqdm import tqdm  # 50 ms to load; only a run with a progress bar needs it
 
         bar = tqdm(total=(config.epochs - start_epoch) * len(loader), unit="batch",
                    leave=False, dynamic_ncols=True)

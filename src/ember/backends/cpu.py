@@ -4,7 +4,7 @@
 def get_cpu_capability() -> str:
     """The widest SIMD extension of this CPU that Ember's compiled kernels can use, named as
     PyTorch names its CPU capability ("AVX512", "AVX2" or "DEFAULT")."""
-    from llvmlite import binding
+    from llvmlite import binding  # comes with Numba, which `import ember` does not load
 
     features = binding.get_host_cpu_features()
     if features.get("avx512f"):

@@ -4,7 +4,7 @@
 def is_available() -> bool:
     """True if Numba, which runs Ember's parallel kernels, has its OpenMP threading layer."""
     try:
-        from numba.np.ufunc import omppool  # noqa: F401
+        from numba.np.ufunc import omppool  # noqa: F401  (the import is the probe)
     except ImportError:
         return False
     return True

@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np
 
 from ember.tensor import Tensor
+from ember.utils.data.dataloader import default_collate
 from ember.utils.data.dataset import Dataset
 
 __all__ = ["Digits", "digits_split"]
@@ -137,8 +138,6 @@ class Digits(Dataset):
     def _collated_batch(self, indices: list[int]):
         """``default_collate([self[i] for i in indices])`` in one gather (no transforms)."""
         if self.transform is not None or self.target_transform is not None:
-            from ember.utils.data.dataloader import default_collate
-
             return default_collate([self[i] for i in indices])
         idx = np.asarray(indices, dtype=np.int64)
         return [Tensor._make(self.data._data[idx]), Tensor._make(self.targets._data[idx])]

@@ -6,6 +6,7 @@ import numpy as np
 
 from ember import _dtype
 from ember import random as _random
+from ember.ops.creation import randint, randn
 from ember.tensor import Tensor
 
 __all__ = ["blobs", "spirals", "toy_classification"]
@@ -111,8 +112,6 @@ def toy_classification(N: int = 128, d: int = 20, K: int = 5,
     Returns:
         ``(X, y)``: float ``(N, d)`` (the default dtype) and int64 ``(N,)`` in ``[0, K)``.
     """
-    from ember.ops.creation import randint, randn
-
     X = randn(N, d, generator=generator)
     y = randint(0, K, (N,), generator=generator)
     return X, y

@@ -7,9 +7,11 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ember import _dtype
 from ember._fpstate import _depth as _fpstate_depth
 from ember._fpstate import quiet_region
 from ember.autograd.grad_mode import no_grad
+from ember.backend import get_backend
 from ember.nn.parameter import Buffer, Parameter
 from ember.tensor import Tensor
 from ember.utils.hooks import RemovableHandle
@@ -807,17 +809,11 @@ class Module:
             elif a is not None and not isinstance(a, str) and type(a).__name__ != "device":
                 dtype = a
             elif a is not None:
-                from ember.backend import get_backend
-
                 get_backend(a)
         if kwargs.get("device") is not None:
-            from ember.backend import get_backend
-
             get_backend(kwargs["device"])
         if dtype is None:
             return self
-        from ember import _dtype
-
         target = _dtype.as_dtype(dtype)
         if not target.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
@@ -825,8 +821,6 @@ class Module:
         return self._apply(lambda t: t.to(target) if t.is_floating_point() else t)
 
     def _cast_floating(self, name: str) -> Module:
-        from ember import _dtype
-
         target = getattr(_dtype, name)
         return self._apply(lambda t: t.to(target) if t.is_floating_point() else t)
 
@@ -888,8 +882,6 @@ class Module:
 
     def cuda(self, device=None) -> Module:
         """Raises: Ember has no CUDA backend (the error names what is available)."""
-        from ember.backend import get_backend
-
         get_backend("cuda")
         return self
 

@@ -20,6 +20,8 @@ from multiprocessing.reduction import ForkingPickler
 import numpy as np
 
 from ember.backend import get_backend
+from ember.ops.creation import from_numpy
+from ember.random import manual_seed
 from ember.tensor import Tensor
 from ember.utils.data._fetch import make_fetcher
 
@@ -153,8 +155,6 @@ class _ResultQueue(multiprocessing.queues.Queue):
 
 
 def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
-    from ember.ops.creation import from_numpy
-
     return from_numpy(array).requires_grad_(requires_grad)
 
 
@@ -184,7 +184,7 @@ def _limit_threads() -> None:
     alone when this process has not imported it (it then starts its threads on its own).
     """
     if "numba" in sys.modules:
-        import numba
+        import numba  # already loaded (checked above): this import costs nothing
 
         numba.set_num_threads(1)
     get_backend().kernels("threads").set_blas_threads(1)
@@ -272,13 +272,11 @@ def _worker_loop(is_iterable: bool, dataset, index_queue, result_queue, done_eve
                  base_seed: int, init_fn, worker_id: int, num_workers: int) -> None:
     """The body of worker ``worker_id``: seed, run ``init_fn``, then serve the index queue."""
     global _worker_info
-    import ember
-
     try:
         _limit_threads()
         seed = base_seed + worker_id
         random.seed(seed)
-        ember.manual_seed(seed)
+        manual_seed(seed)
         np.random.seed(numpy_seed_state(base_seed, worker_id))
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
                                   dataset=dataset)

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ember.ops.creation import empty, from_numpy, tensor
+from ember.ops.shape import stack
 from ember.tensor import Tensor
 from ember.utils.data._fetch import make_fetcher
 from ember.utils.data._worker import (
@@ -48,8 +50,6 @@ _default_collate_err_msg_format = (
 
 def _numpy_to_tensor(data) -> Tensor:
     """A tensor with the NumPy array's (or scalar's) own dtype, as ``torch.as_tensor`` gives."""
-    from ember.ops.creation import from_numpy
-
     return from_numpy(np.asarray(data))
 
 
@@ -166,8 +166,6 @@ def collate(batch, *, collate_fn_map: dict | None = None):
 
 
 def _collate_tensor_fn(batch, *, collate_fn_map=None):
-    from ember.ops.shape import stack
-
     return stack(batch, 0)
 
 
@@ -183,14 +181,10 @@ def _collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
 
 
 def _collate_float_fn(batch, *, collate_fn_map=None):
-    from ember.ops.creation import tensor
-
     return tensor(batch, dtype="float64")
 
 
 def _collate_int_fn(batch, *, collate_fn_map=None):
-    from ember.ops.creation import tensor
-
     return tensor(batch)  # int64 (bool for a batch of bools, as PyTorch)
 
 
@@ -480,8 +474,6 @@ class _BaseDataLoaderIter:
     """
 
     def __init__(self, loader: DataLoader) -> None:
-        from ember.ops.creation import empty
-
         self._dataset = loader.dataset
         self._is_iterable = loader._is_iterable
         self._auto_collation = loader._auto_collation

@@ -9,6 +9,8 @@ import warnings
 from collections.abc import Iterable, Sequence
 from types import GenericAlias
 
+from ember.ops.creation import randperm, tensor
+
 __all__ = [
     "ChainDataset",
     "ConcatDataset",
@@ -103,8 +105,6 @@ class TensorDataset(Dataset):
 
     def _collated_batch(self, indices: list[int]):
         """``default_collate([self[i] for i in indices])``, in one gather per tensor."""
-        from ember.ops.creation import tensor
-
         idx = tensor(indices, dtype="int64")
         return [t[idx] for t in self.tensors]
 
@@ -291,8 +291,6 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=Non
         >>> len(train), len(val), sorted(list(train) + list(val)) == list(range(10))
         (8, 2, True)
     """
-    from ember.ops.creation import randperm
-
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = []

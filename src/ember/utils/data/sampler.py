@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from types import GenericAlias
 
+from ember.ops.creation import as_tensor, empty, multinomial, randint, randperm
+from ember.random import Generator
+
 __all__ = [
     "BatchSampler",
     "RandomSampler",
@@ -81,9 +84,6 @@ class SequentialSampler(Sampler):
 def _epoch_generator(generator):
     """The generator for one pass: ``generator``, or (like PyTorch) a fresh one seeded from a
     draw of the default generator, so each epoch has a new order that ``manual_seed`` fixes."""
-    from ember.ops.creation import empty
-    from ember.random import Generator
-
     if generator is not None:
         return generator
     seed = int(empty((), dtype="int64").random_().item())
@@ -128,8 +128,6 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        from ember.ops.creation import randint, randperm
-
         n = len(self.data_source)
         generator = _epoch_generator(self.generator)
         if self.replacement:
@@ -162,8 +160,6 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        from ember.ops.creation import randperm
-
         for i in randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
@@ -190,8 +186,6 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
                  generator=None) -> None:
-        from ember.ops.creation import as_tensor
-
         _check_positive_int("num_samples", num_samples)
         _check_bool("replacement", replacement, ValueError)
         weights_tensor = as_tensor(weights, dtype="float64")
@@ -204,8 +198,6 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        from ember.ops.creation import multinomial
-
         rand = multinomial(self.weights, self.num_samples, self.replacement,
                            generator=self.generator)
         yield from rand.tolist()
