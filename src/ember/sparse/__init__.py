@@ -3,8 +3,12 @@
 | file | what |
 |---|---|
 | layouts.py | ``ember.strided``, ``ember.sparse_coo`` |
-| coo.py | :class:`SparseTensor`, :func:`sparse_coo_tensor`, invariant checks |
+| coo.py | :class:`SparseTensor` (its data side), :func:`sparse_coo_tensor`, invariant checks |
 | functional.py | to_sparse, coalesce, to_dense, mm / spmm, sum, softmax, log_softmax |
+| methods.py | the SparseTensor methods that run those ops (``s.coalesce()``, ``s @ d``, ...) |
+
+Each file imports only those above it; importing the package gives SparseTensor its op
+methods (``methods.attach()``), as ``import ember`` does for the dense Tensor.
 
 Example:
     >>> a = ember.sparse_coo_tensor([[0, 1, 1], [1, 0, 2]], [1.0, 2.0, 3.0], (2, 3))
@@ -25,6 +29,7 @@ from ember.sparse.functional import (
     to_dense,
     to_sparse,
 )
+from ember.sparse import methods as _methods
 
 __all__ = [
     "SparseTensor",
@@ -42,3 +47,5 @@ __all__ = [
     "to_dense",
     "to_sparse",
 ]
+
+_methods.attach()

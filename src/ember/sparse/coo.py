@@ -10,8 +10,6 @@ gradient as a sparse tensor on its coalesced pattern, as PyTorch does.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ember import _dtype
@@ -19,6 +17,7 @@ from ember._shapes import canon_dim as _canon_dim
 from ember.autograd.function import ArrayFunction
 from ember.backend import CPU
 from ember.backend import device as _Device
+from ember.ops.creation import tensor as make_tensor
 from ember.sparse.layouts import sparse_coo
 from ember.tensor import Size, Tensor
 from ember.tensor.format import _LINEWIDTH, _THRESHOLD, _array_str, _Formatter, _summarize
@@ -141,6 +140,8 @@ class SparseTensor:
     Made by :func:`ember.sparse_coo_tensor` or :func:`ember.sparse.to_sparse`; not a subclass
     of :class:`ember.Tensor` (dense ops do not accept it). Indices are an int64 array of shape
     ``(sparse_dim, nnz)``; values a Tensor of shape ``(nnz, *size[sparse_dim:])``.
+    The methods that run sparse ops (``coalesce``, ``to_dense``, ``*``, ``/``, ``@``, ``mm``,
+    ``sum``) are written in :mod:`ember.sparse.methods`, which gives them to this class.
 
     Example:
         >>> s = ember.sparse_coo_tensor([[0, 1, 1], [2, 0, 2]], [3.0, 4.0, 5.0], (2, 3))
@@ -311,45 +312,6 @@ class SparseTensor:
             self._checked = True
 
     # -- conversions ---------------------------------------------------------------------
-    def coalesce(self) -> SparseTensor:
-        """Sorted indices, duplicates summed (self when already coalesced).
-
-        Returns:
-            A coalesced SparseTensor (differentiable w.r.t. the values).
-
-        Example:
-            >>> s = ember.sparse_coo_tensor([[1, 0, 1]], [1.0, 2.0, 3.0], (2,)).coalesce()
-            >>> s.indices(), s.values()
-            (tensor([[0, 1]]), tensor([2., 4.]))
-        """
-        if self._coalesced:
-            return self
-        self._validate()
-        return _fn.coalesce(self)
-
-    def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
-        """The dense equivalent (duplicates summed), differentiable w.r.t. the values.
-
-        Args:
-            dtype: must be None (as in PyTorch).
-            masked_grad: accepted for PyTorch compatibility.
-
-        Returns:
-            A dense Tensor of this shape.
-
-        Example:
-            >>> ember.sparse_coo_tensor([[0, 0, 2]], [1.0, 2.0, 5.0], (3,)).to_dense()
-            tensor([3., 0., 5.])
-        """
-        if dtype is not None:
-            raise RuntimeError("dtype argument is not supported by sparse_to_dense")
-        self._validate()
-        return _fn.to_dense(self)
-
-    def to_sparse(self, sparse_dim: int | None = None, **kwargs) -> SparseTensor:
-        """Self (a sparse tensor is already sparse)."""
-        return _fn.to_sparse(self, sparse_dim, **kwargs)
-
     def to(self, *args, dtype=None, **kwargs) -> SparseTensor:
         """The same pattern with values converted to ``dtype``.
 
@@ -447,101 +409,12 @@ class SparseTensor:
                                   self._checked)
 
     # -- arithmetic ----------------------------------------------------------------------
-    def mul(self, other) -> SparseTensor:
-        """Multiplication by a scalar or by a dense tensor that broadcasts to this shape
-        (read at the stored entries, so the pattern is kept).
-
-        Args:
-            other: a number or a dense Tensor.
-
-        Returns:
-            A SparseTensor with the same indices.
-
-        Example:
-            >>> s = ember.sparse_coo_tensor([[0, 2]], [1.0, 2.0], (3,))
-            >>> s.mul(ember.tensor([10.0, 20.0, 30.0])).to_dense()
-            tensor([10.,  0., 60.])
-        """
-        return _fn._mul(self, other)
-
-    def __mul__(self, other):
-        if not isinstance(other, (numbers.Number, Tensor, SparseTensor)):
-            return NotImplemented
-        return _fn._mul(self, other)
-
-    __rmul__ = __mul__
-
-    def div(self, other) -> SparseTensor:
-        """Division by a scalar or by a dense tensor that broadcasts to this shape.
-
-        Args:
-            other: a number or a dense Tensor.
-
-        Returns:
-            A SparseTensor with the same indices.
-
-        Example:
-            >>> ember.sparse_coo_tensor([[1]], [3.0], (2,)).div(2).to_dense()
-            tensor([0.0000, 1.5000])
-        """
-        return _fn._mul(self, other, divide=True)
-
-    def __truediv__(self, other):
-        if not isinstance(other, (numbers.Number, Tensor)):
-            return NotImplemented
-        return _fn._mul(self, other, divide=True)
-
     def __neg__(self) -> SparseTensor:
         return self._with_values(-self._vals)
 
     def neg(self) -> SparseTensor:
         """The negated values on the same pattern."""
         return -self
-
-    def __matmul__(self, other):
-        return _fn.mm(self, other)
-
-    def __rmatmul__(self, other):
-        return _fn.mm(other, self)
-
-    def mm(self, mat2):
-        """``ember.sparse.mm(self, mat2)``: the matrix product with a dense or sparse matrix.
-
-        Args:
-            mat2: a dense Tensor (the result is dense) or a SparseTensor (sparse result).
-
-        Returns:
-            The product.
-
-        Example:
-            >>> s = ember.sparse_coo_tensor([[0, 1], [1, 0]], [2.0, 3.0], (2, 2))
-            >>> s.mm(ember.ones(2, 1))
-            tensor([[2.],
-                    [3.]])
-        """
-        return _fn.mm(self, mat2)
-
-    matmul = mm
-
-    def sum(self, dim=None, keepdim: bool = False, dtype=None):
-        """``ember.sparse.sum(self, dim)`` (``keepdim`` is not supported for sparse tensors).
-
-        Args:
-            dim: the dimension(s) to sum over; None sums everything.
-            keepdim: must be False.
-            dtype: the dtype of the result.
-
-        Returns:
-            A dense 0-d Tensor when summing everything, else a sparse or dense one as
-            PyTorch returns.
-
-        Example:
-            >>> ember.sparse_coo_tensor([[0, 2]], [1.0, 2.0], (3,)).sum()
-            tensor(3.)
-        """
-        if keepdim:
-            raise RuntimeError("sum(): keepdim is not supported for sparse tensors")
-        return _fn.sum(self, dim, dtype=dtype)
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
@@ -629,8 +502,6 @@ def _as_values(values, dtype) -> Tensor:
     if isinstance(values, SparseTensor):
         raise TypeError("values must be a dense tensor")
     if not isinstance(values, Tensor):
-        from ember.ops import tensor as make_tensor
-
         return make_tensor(values, dtype=dtype)
     if dtype is not None and _dtype.as_dtype(dtype) != values.dtype:
         return values.to(dtype)
@@ -736,5 +607,3 @@ def sparse_coo_tensor(indices, values=None, size=None, *, dtype=None, device=Non
     vals = _construction_values(vals, requires_grad)
     return SparseTensor._make(idx, vals, size, coalesced, checked)
 
-
-from ember.sparse import functional as _fn  # noqa: E402  (the ops build SparseTensors)

@@ -13,7 +13,11 @@ from ember._dtype import SCALAR_TYPE_NAMES
 from ember._shapes import canon_dim as _canon_dim
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import broadcast_error
+from ember.ops.linalg import mm as dense_mm
+from ember.ops.softmax import log_softmax as dense_log_softmax
+from ember.ops.softmax import softmax as dense_softmax
 from ember.sparse.coo import SparseTensor, _flat_index
+from ember.sparse.layouts import sparse_coo
 from ember.tensor import Tensor
 
 __all__ = ["coalesce", "log_softmax", "mm", "softmax", "spmm", "sum", "to_dense", "to_sparse"]
@@ -149,8 +153,6 @@ def to_sparse(input, sparse_dim: int | None = None, *, layout=None, blocksize=No
         tensor([[0, 1],
                 [1, 0]])
     """
-    from ember.sparse.layouts import sparse_coo
-
     if layout not in (None, sparse_coo) or blocksize is not None or dense_dim is not None:
         raise NotImplementedError("Ember's only sparse layout is ember.sparse_coo")
     if isinstance(input, SparseTensor):
@@ -228,7 +230,7 @@ def _mul(input: SparseTensor, other, divide: bool = False) -> SparseTensor:
 # -- products --------------------------------------------------------------------------------
 def _csr(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple):
     """A CSR matrix of the entries (duplicates summed)."""
-    import scipy.sparse as sp  # imported on first use: it costs more than the rest of Ember
+    import scipy.sparse as sp  # on first use: scipy.sparse takes a quarter second to load
 
     return sp.csr_matrix((values, (rows, cols)), shape=shape)
 
@@ -369,8 +371,6 @@ def mm(mat1, mat2):
     """
     s1, s2 = isinstance(mat1, SparseTensor), isinstance(mat2, SparseTensor)
     if not s1 and not s2:
-        from ember.ops import mm as dense_mm
-
         return dense_mm(mat1, mat2)
     if s1 and s2:
         return _sparse_sparse_mm(mat1, mat2)
@@ -504,9 +504,6 @@ def _softmax(input, dim: int, dtype, log: bool) -> SparseTensor:
     s = coalesce(input if dtype is None else input.to(dtype))
     sd = s.sparse_dim()
     if dim >= sd:  # a dense dim: an ordinary softmax inside each entry
-        from ember.ops import log_softmax as dense_log_softmax
-        from ember.ops import softmax as dense_softmax
-
         values = (dense_log_softmax if log else dense_softmax)(s._vals, dim - sd + 1)
         return s._with_values(values)
     others = np.delete(s._idx, dim, axis=0)
