@@ -26,8 +26,11 @@ from typing import Any
 
 import numpy as np
 
+import ember
 from ember.autograd.function import observe_ops
 from ember.autograd.grad_mode import no_grad
+from ember.onnx.errors import UnsupportedOperatorError, _unsupported
+from ember.onnx.symbolics import SYMBOLICS
 from ember.tensor import Tensor
 
 __all__ = ["TrainingMode", "UnsupportedOperatorError", "export"]
@@ -43,10 +46,6 @@ class TrainingMode(enum.IntEnum):
     EVAL = 0
     PRESERVE = 1
     TRAINING = 2
-
-
-class UnsupportedOperatorError(RuntimeError):
-    """An op of the model has no ONNX translation (yet)."""
 
 
 class _Poison:
@@ -91,12 +90,6 @@ class Call:
         if self.alt is None:
             return (False,) * len(self.shape(i))
         return tuple(a != b for a, b in zip(self.shape(i), self.alt.shape(i), strict=True))
-
-
-def _unsupported(call_name: str, detail: str = "") -> UnsupportedOperatorError:
-    more = f" ({detail})" if detail else ""
-    return UnsupportedOperatorError(f"ember.onnx.export does not support the op {call_name} "
-                                    f"yet{more}")
 
 
 class GraphBuilder:
@@ -647,10 +640,9 @@ def export(model, args=(), f=None, *, kwargs: dict | None = None, verbose: bool 
         ['Gemm', 'Relu']
     """
     try:
-        import onnx
+        import onnx  # optional (pip install "ember[onnx]") and slow to load: only when exporting
     except ImportError:
         raise ImportError(_MISSING) from None
-    from ember.onnx.symbolics import SYMBOLICS
 
     opset, mode = _check_options(opset_version, training, operator_export_type, custom_opsets,
                                  export_modules_as_functions, dynamic_shapes,
@@ -856,6 +848,4 @@ def _graph_name(model) -> str:
 
 
 def _version() -> str:
-    import ember
-
     return ember.__version__

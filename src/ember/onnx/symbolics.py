@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.onnx.export import UnsupportedOperatorError, _unsupported
+from ember.onnx.errors import UnsupportedOperatorError, _unsupported
 
 # by module path: ember.ops and ember.nn.functional export functions named like some modules
 act, conv, dropout, normalization, pooling, sparse = (
