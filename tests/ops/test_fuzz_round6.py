@@ -1,5 +1,6 @@
-"""Repros of the sixth fuzzing round (seeds 900000-902999, tests/fuzz/FINDINGS.md 55-68), each
-written once against either library (``M`` is ``torch`` or ``ember``) and compared with torch.
+"""Repros of the sixth fuzzing round (seeds 900000-902999 and 1000000-1019999,
+tests/fuzz/FINDINGS.md 55-79), each written once against either library (``M`` is ``torch``
+or ``ember``) and compared with torch.
 """
 
 from __future__ import annotations
@@ -279,3 +280,130 @@ def test_einsum_saves_what_torch_saves(eq, edited):
         return _grads(*leaves)
     same_outcome(fn, words=("modified by an inplace operation",), rtol=1e-12, atol=1e-12)
 
+
+
+# -- from the 20,000-program run (seeds 1000000-1019999): 71-80 ---------------------------------
+
+@pytest.mark.parametrize("op", [
+    lambda M, x: M.min(x, 0), lambda M, x: M.max(x, -1, keepdim=True),
+    lambda M, x: M.median(x, 0),
+], ids=["min", "max_keepdim", "median"])
+def test_dim_reductions_save_their_indices_output(op):
+    def fn(M):
+        x = M.tensor([2.68, 0.96, 2.01], dtype=M.float64, requires_grad=True)
+        values, indices = op(M, x * 1)
+        indices[...] = 0
+        values.sum().backward()
+        return x.grad
+    same_outcome(fn, words=("modified by an inplace operation",))
+
+
+def test_zero_norm_saves_its_result():
+    def fn(M):
+        x = M.tensor([2.28, 0.74, 0.0, 2.48], dtype=M.float64, requires_grad=True)
+        y = x.norm(p=0)
+        y.fill_(3)
+        y.backward()
+        return x.grad
+    same_outcome(fn, words=("modified by an inplace operation",))
+
+
+@pytest.mark.parametrize("value", [NAN, -INF, 0.0, 2.5])
+def test_prod_of_a_zero_dim_tensor_passes_the_gradient(value):
+    def fn(M):
+        x = M.tensor(value, requires_grad=True)
+        M.prod(x, 0).backward(M.tensor(-0.26))
+        y = M.tensor(value, requires_grad=True)
+        y.prod().backward(M.tensor(0.5))
+        return [x.grad, y.grad]
+    same_outcome(fn, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("join", [
+    lambda M, a: M.hstack([a, a]), lambda M, a: M.cat([a, a]), lambda M, a: M.stack([a, a], 1),
+    lambda M, a: M.vstack([a, a]),
+], ids=["hstack", "cat", "stack", "vstack"])
+def test_joins_of_transposed_tensors_are_contiguous(join):
+    same_outcome(lambda M: join(M, M.tensor([[False, True], [True, False]]).permute(1, 0)).view(8))
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3,), (0, 0)])
+def test_trace_has_no_bool_kernel(shape):
+    same_outcome(lambda M: M.ones(shape, dtype=M.bool).trace(), words=("not implemented",))
+
+
+@pytest.mark.parametrize("index", [
+    lambda M: (M.tensor([True, False]),), lambda M: (M.tensor([True, False]), Ellipsis),
+    lambda M: (Ellipsis, M.tensor([True, False])), lambda M: (None, M.tensor([True, False])),
+    lambda M: (M.tensor([True, False]), slice(None)), lambda M: ([0],), lambda M: (slice(0, 1),),
+], ids=["mask", "mask_ellipsis", "ellipsis_mask", "none_mask", "mask_slice", "int_list",
+        "slice"])
+@pytest.mark.parametrize("value", [
+    lambda M: M.tensor(0.73), lambda M: M.tensor([True]), lambda M: M.tensor([[0.5]]),
+    lambda M: M.tensor([0.5, 1.5]), lambda M: M.tensor([1.0, 2.0, 3.0]), lambda M: M.tensor(3),
+], ids=["0d_f32", "1_bool", "11_f32", "2_f32", "3_f32", "0d_i64"])
+def test_setitem_casts_only_a_masked_fill(index, value):
+    # one boolean mask (other indices basic) and a one-element value is a masked fill, which
+    # casts; any other advanced index refuses another dtype, after the shape check
+    def fn(M):
+        x = M.zeros(2, 2, dtype=M.float64)
+        x[index(M)] = value(M)
+        return x
+    same_outcome(fn, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("index", [slice(-2, -1), 0, (slice(None), 0), Ellipsis])
+@pytest.mark.parametrize("vshape", [(2,), (1, 2), (2, 1), (1, 1, 1), (3,)])
+def test_setitem_shape_errors_of_basic_indices(index, vshape):
+    def fn(M):
+        x = M.zeros(2, 1)
+        x[index] = M.ones(vshape, dtype=M.int64)
+        return x
+    same_outcome(fn)
+
+
+def test_masked_select_saves_its_input():
+    def fn(M):
+        x = M.tensor([[2.19, -2.79], [0.5, 1.0]], requires_grad=True) * 1
+        y = M.masked_select(x, x > 0)
+        x.add_(1)
+        y.sum().backward()
+    same_outcome(fn, words=("modified by an inplace operation",))
+
+
+def test_masked_select_gradient_of_a_broadcast_input():
+    def fn(M):
+        x = M.tensor([[2.19], [-2.79]], requires_grad=True)
+        y = M.masked_select(x, M.tensor([True, False, True]))
+        y.backward(M.tensor([1.0, 2.0, 3.0, 4.0]))
+        return [y, x.grad]
+    same_outcome(fn, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda M, x: M.logaddexp(M.tensor(True), x), lambda M, x: x.logaddexp(M.tensor(False)),
+], ids=["bool_input", "bool_other"])
+def test_logaddexp_with_a_bool_operand_has_no_gradient(fn):
+    def run(M):
+        x = M.tensor([-2.61, 2.2], dtype=M.float64, requires_grad=True)
+        fn(M, x).sum().backward()
+        return x.grad
+    same_outcome(run, words=("with a bool tensor is not supported",))
+
+
+def test_logaddexp_saves_the_callers_float32_operand():
+    def fn(M):
+        a = M.tensor([[0.97]], dtype=M.float64, requires_grad=True)
+        b = M.tensor([[0.95]], requires_grad=True) * 1
+        y = a.logaddexp(b)
+        b.add_(1)
+        y.sum().backward()
+        return a.grad
+    same_outcome(fn, words=("modified by an inplace operation",))
+
+
+def test_cumsum_of_negative_zeros_is_positive_zero():
+    def fn(M):
+        x = M.tensor([-0.0, -0.0, 1.0, -1.0, -0.0])
+        return [1 / M.cumsum(x, 0), 1 / M.cumsum(x.double(), 0)]
+    same_outcome(fn, rtol=0, atol=0)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
 from ember.autograd.history import refuse_internal_overlap as _refuse_internal_overlap
@@ -230,11 +231,14 @@ def setitem(input: Tensor, index, value) -> None:
     if not basic:
         used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
                    for i in idx if i is not None and i is not Ellipsis and not isinstance(i, bool))
-        if used > input._data.ndim:  # torch checks this before the value's dtype
+        if used > input._data.ndim:  # torch checks this before the value's shape and dtype
             raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
+        staged = _Staged.wrap(idx)
+        _check_value_shape(input._data, staged, v, basic)
         _check_put_dtype(input, idx, v)
-        idx = _Staged.wrap(idx)
-    _check_value_shape(input._data, idx, v)
+        idx = staged
+    else:
+        _check_value_shape(input._data, idx, v, basic)
     _refuse_internal_overlap(input._data[idx] if basic else input._data)
     if recording and 0 in input._data.strides:
         _refuse_internal_overlap(input._data, "Ember records an assignment into a tensor with "
@@ -249,12 +253,12 @@ def setitem(input: Tensor, index, value) -> None:
 
 
 def _check_put_dtype(input: Tensor, idx: tuple, value) -> None:
-    """torch's index_put refuses a value tensor of another dtype (a 0-d value under one mask
-    is a masked fill, which casts)."""
+    """torch's index_put refuses a value tensor of another dtype (a one-element value under a
+    single boolean mask, other indices basic, is a masked fill, which casts)."""
     if not isinstance(value, Tensor) or value._data.dtype == input._data.dtype:
         return
-    if value._data.ndim == 0 and len(idx) == 1 and isinstance(idx[0], np.ndarray) and \
-            idx[0].dtype == np.bool_:
+    arrays = [i for i in idx if isinstance(i, np.ndarray)]
+    if value._data.size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_:
         return
     from ember._dtype import SCALAR_TYPE_NAMES as names
 
@@ -264,26 +268,38 @@ def _check_put_dtype(input: Tensor, idx: tuple, value) -> None:
         f"{names[value._data.dtype.name]} for the source.")
 
 
-def _check_value_shape(x: np.ndarray, idx, value) -> None:
-    """Raises PyTorch's error when ``value`` does not broadcast to ``x[idx]``."""
+def _check_value_shape(x: np.ndarray, idx, value, basic: bool = True) -> None:
+    """Raises PyTorch's error when ``value`` does not broadcast to the shape of ``x[idx]``
+    (leading size-1 dims of the value aside): a basic index copies into a view (``expand``'s
+    error), an advanced one puts (index_put's error)."""
     vshape = value._data.shape if isinstance(value, Tensor) else np.shape(value)
     if not vshape:
         return
     base, index = _region_of(np.empty(x.shape, dtype=np.bool_), idx)
-    target = base[index].shape  # cheap: no values are copied
     try:
-        np.broadcast_shapes(vshape, target)
-        if len(vshape) <= len(target) or all(n == 1 for n in vshape[:len(vshape) - len(target)]):
-            return
-    except ValueError:
-        pass
-    for k in range(1, min(len(vshape), len(target)) + 1):
-        if vshape[-k] not in (1, target[-k]):
-            raise RuntimeError(
-                f"The expanded size of the tensor ({target[-k]}) must match the existing size "
-                f"({vshape[-k]}) at non-singleton dimension {len(target) - k}.  Target sizes: "
-                f"{list(target)}.  Tensor sizes: {list(vshape)}"
-            )
+        target = base[index].shape  # cheap: no values are copied
+    except IndexError:
+        return  # an index out of range: torch reports it after the dtype, at the put itself
+    trimmed = vshape
+    while len(trimmed) > len(target) and trimmed[0] == 1:
+        trimmed = trimmed[1:]
+    if len(trimmed) <= len(target) and all(
+            n in (1, m) for n, m in zip(reversed(trimmed), reversed(target), strict=False)):
+        return
+    if basic and len(trimmed) > len(target):
+        kind = _dtype.SCALAR_TYPE_NAMES[np.result_type(
+            value._data if isinstance(value, Tensor) else value).name]
+        raise RuntimeError(
+            f"expand(ember.{kind}Tensor{{{list(vshape)}}}, size={list(target)}): the number of "
+            f"sizes provided ({len(target)}) must be greater or equal to the number of "
+            f"dimensions in the tensor ({len(vshape)})")
+    if basic:
+        for k in range(1, min(len(vshape), len(target)) + 1):
+            if vshape[-k] not in (1, target[-k]):
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target[-k]}) must match the existing "
+                    f"size ({vshape[-k]}) at non-singleton dimension {len(target) - k}.  Target "
+                    f"sizes: {list(target)}.  Tensor sizes: {list(vshape)}")
     raise RuntimeError(
         f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to indexing "
         f"result of shape {list(target)}"
@@ -838,12 +854,35 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
         raise broadcast_error(Tensor._make(m), input) from None
 
 
+class MaskedSelect(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, mask):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        ctx.xmeta = (x.shape, x.dtype)
+        ctx.save_for_backward(x, mask)  # as torch: an in-place edit of either is refused
+        return np.broadcast_to(x, shape)[np.broadcast_to(mask, shape)]
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, mask = ctx.saved_tensors
+        full = np.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape))
+        out = np.zeros(full.shape, dtype=grad.dtype)
+        out[full] = grad
+        return reduce_grad(out, *ctx.xmeta), None
+
+
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """1-D tensor of the entries where ``mask`` (broadcast) is True."""
-    from ember.ops.shape import expand
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    try:
+        np.broadcast_shapes(input._data.shape, m.shape)
+    except ValueError:
+        from ember.ops._util import broadcast_error
 
-    shape = np.broadcast_shapes(input.shape, mask.shape)
-    return getitem(expand(input, shape), expand(mask, shape)._data.copy())
+        raise broadcast_error(Tensor._make(m), input) from None
+    return MaskedSelect.apply(input, mask if isinstance(mask, Tensor) else Tensor._make(m))
 
 
 def argwhere(input: Tensor) -> Tensor:

@@ -337,20 +337,31 @@ class Atan2(ArrayFunction):
 
 @quiet
 class LogAddExp(ArrayFunction):
+    """``log(e^a + e^b)`` in ``dt``; the operands come in their own dtypes and are saved as
+    they are (torch saves the caller's tensors, not promoted copies)."""
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, dt):
         ctx.save_for_backward(a, b)  # as torch: the inputs, not the result
-        return np.logaddexp(a, b)
+        ctx.dt = dt
+        return np.logaddexp(np.asarray(a, dt), np.asarray(b, dt))
 
     @staticmethod
     def backward(ctx, grad):
         # d/da log(e^a + e^b) = 1 / (1 + e^(b - a)): the softmax weight of a
         a, b = ctx.saved_tensors
-        ga = reduce_grad(grad / (1 + np.exp(b - a)), a.shape, a.dtype) \
+        if np.bool_ in (a.dtype, b.dtype):
+            # torch's formula subtracts the operands, and refuses a bool one
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        metas = (a.shape, a.dtype), (b.shape, b.dtype)
+        a, b = np.asarray(a, ctx.dt), np.asarray(b, ctx.dt)
+        ga = reduce_grad(grad / (1 + np.exp(b - a)), *metas[0]) \
             if ctx.needs_input_grad[0] else None
-        gb = reduce_grad(grad / (1 + np.exp(a - b)), b.shape, b.dtype) \
+        gb = reduce_grad(grad / (1 + np.exp(a - b)), *metas[1]) \
             if ctx.needs_input_grad[1] else None
-        return ga, gb
+        return ga, gb, None
 
 
 @quiet
@@ -755,10 +766,13 @@ arctan2 = atan2
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise ``log(exp(input) + exp(other))`` without overflow."""
     require_tensors("logaddexp", input, other)
-    a, b, dt = operands(input, other)
+    dt = promote(input, other)
     if dt.kind in "biu":
         raise kernel_error("logaddexp_cpu", dt)
-    return apply_binary(LogAddExp, _as_tensor(a, b), _as_tensor(b, a))
+    try:
+        return LogAddExp.apply(input, other, dt)
+    except ValueError:
+        raise broadcast_error(input, other) from None
 
 
 def _as_tensor(x, like: Tensor) -> Tensor:

@@ -115,11 +115,13 @@ class Prod(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
+        if x.ndim == 0:  # torch passes the gradient through (a NaN input included)
+            return grad, None, None
         axes = None if ctx.axis is None else (ctx.axis,)
         g = _expand_back(grad, x.shape, axes, ctx.keepdim)
         o = _expand_back(out, x.shape, axes, ctx.keepdim)
         if np.all(x != 0):
-            return g * o / x, None, None
+            return g * (o / x), None, None
         # with zeros present: product of all other elements, via exclusive cumulative products
         ax = 0 if ctx.axis is None else ctx.axis
         flat = x.reshape(-1) if ctx.axis is None else x
@@ -310,8 +312,8 @@ def _select_along(ctx, x, idx, dim, keepdim) -> tuple:
         values, idx = np.squeeze(values, dim), np.squeeze(idx, dim)
     ctx.shape, ctx.dim, ctx.keepdim, ctx.dtype = x.shape, dim, keepdim, x.dtype
     ctx.out_shape = values.shape
-    ctx.save_for_backward(idx)
-    idx = idx.astype(np.int64)
+    idx = idx.astype(np.int64, copy=False)
+    ctx.save_for_backward(idx)  # the indices output itself: an in-place edit of it is seen
     ctx.mark_non_differentiable(idx)
     return values, idx
 
@@ -386,8 +388,7 @@ class Norm(ArrayFunction):
                 out = np.power(np.sum(np.power(a, p), axis=axes, keepdims=True), 1.0 / p)
         # an array even for a 0-d input (a NumPy scalar would not be tied to the output)
         out = np.asarray(out).astype(x.dtype, copy=False)
-        if p != 0:
-            ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out)  # as torch, for p = 0 too
         return _drop_reduced(out, axes, keepdim)
 
     @staticmethod
@@ -395,9 +396,9 @@ class Norm(ArrayFunction):
         # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1), taken as 0 where the norm is 0; for
         # p < 1 written as sign(x) |x|^(p-1) |x|_p^(1-p), 0 where x is 0 (PyTorch's forms)
         p = ctx.p
+        x, norm = ctx.saved_tensors  # unpacked first: torch checks them for p = 0 too
         if p == 0:
             return None, None, None, None
-        x, norm = ctx.saved_tensors
         g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
         if p == 1:
             return np.sign(x) * g, None, None, None
@@ -445,7 +446,10 @@ class CumSum(ArrayFunction):
         ctx.dim = dim
         if x.ndim == 0:
             return x.astype(dtype or x.dtype)
-        return np.cumsum(x, axis=dim, dtype=dtype)
+        out = np.cumsum(x, axis=dim, dtype=dtype)
+        if out.dtype.kind == "f":
+            out += 0.0  # torch's running sum starts from +0: a -0.0 prefix sums to +0.0
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim
+from ember.ops._util import canon_dim, check_kernel
 from ember.tensor import Tensor
 
 __all__ = [
@@ -200,7 +200,8 @@ class Cat(ArrayFunction):
         ctx.dim, ctx.skipped = dim, skipped
         kept = [x for x, skip in zip(xs, ctx.skipped, strict=True) if not skip]
         ctx.bounds = np.cumsum([x.shape[dim] for x in kept])[:-1]
-        return np.concatenate(kept, axis=dim)
+        # C order always, as torch's result (NumPy keeps its inputs' layout: F for transposes)
+        return np.concatenate(kept, axis=dim, out=_c_order_result(kept, dim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -209,11 +210,19 @@ class Cat(ArrayFunction):
                 *(np.zeros(0, grad.dtype) if skip else next(parts) for skip in ctx.skipped))
 
 
+def _c_order_result(arrays: list, dim: int) -> np.ndarray:
+    """An uninitialised C-ordered array for the concatenation of ``arrays`` along ``dim``."""
+    shape = list(arrays[0].shape)
+    shape[dim] = sum(a.shape[dim] for a in arrays)
+    return np.empty(shape, dtype=np.result_type(*arrays))
+
+
 class Stack(ArrayFunction):
     @staticmethod
     def forward(ctx, dim, *xs):
         ctx.dim = dim
-        return np.stack(xs, axis=dim)
+        rows = [np.expand_dims(x, dim) for x in xs]
+        return np.concatenate(rows, axis=dim, out=_c_order_result(rows, dim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -773,6 +782,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 
 def trace(input: Tensor) -> Tensor:
     """Sum of the main diagonal of a matrix."""
+    check_kernel(input, "trace")  # before the shape check, as torch
     if input._data.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim "
                            f"{input._data.ndim}")
