@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import types
 import warnings
 from collections.abc import Callable
 
@@ -31,7 +32,120 @@ import torch
 
 import ember
 
-TORCH_NS = {"torch": torch, "F": torch.nn.functional}
+# ----------------------------------------------------------------------------- torch's side
+
+# At a NaN input the gradients of a few torch activations depend on the CPU loop an element
+# goes through: the scalar loop (tensors shorter than one vector chunk of 8 or 16 elements, and
+# the tail after the last whole chunk) takes the "x > threshold" branch (gradient 1, or the
+# ELU family's scale), the vectorized loop selects with a comparison that NaN fails (gradient
+# 0 for hardtanh, relu6, hardshrink, softshrink; NaN for hardswish and the ELU family). Shown
+# in tests/fuzz/FINDINGS.md ("torch's kernel paths"). Real tensors are mostly vectorized, and
+# that is the behaviour Ember implements; the fuzzer's small tensors would mostly take the
+# scalar loop. So the fuzzer's torch side computes these gradients on the vectorized path:
+# torch's own backward kernel runs on the saved tensor and the gradient padded to a whole
+# number of chunks. Nothing else changes: the forward is torch's, and what is saved for
+# backward (the input, or the result of an in-place form) is what torch saves, so in-place
+# checks behave as in torch.
+_CHUNK = 64  # elements: a multiple of every vector chunk of torch's CPU loops (AVX-512 incl.)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class _VectorizedBackward(torch.autograd.Function):
+    """``forward(x)`` recorded with ``backward(grad, saved)`` run on padded flat tensors."""
+
+    @staticmethod
+    def forward(ctx, x, forward, backward, inplace):
+        out = forward(x)
+        if inplace:
+            ctx.mark_dirty(x)
+        ctx.save_for_backward(out if inplace else x)
+        ctx.backward_fn = backward
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (saved,) = ctx.saved_tensors
+        n = saved.numel()
+        pad = -n % _CHUNK
+
+        def flat(t):
+            return torch.cat([t.reshape(-1), t.new_zeros(pad)])
+
+        g = ctx.backward_fn(flat(grad), flat(saved))[:n].reshape(saved.shape)
+        return g, None, None, None
+
+
+def _vector_path(input, forward: Callable, backward: Callable, inplace: bool = False):
+    """``forward(input)``, its gradient ``backward(grad, saved)`` taken on padded tensors."""
+    if not (isinstance(input, torch.Tensor) and input.is_floating_point()
+            and input.requires_grad and torch.is_grad_enabled()):
+        return forward(input)
+    if not inplace:
+        return _VectorizedBackward.apply(input, forward, backward, inplace)
+    data, version = input.detach().clone(), input._version
+    try:
+        return _VectorizedBackward.apply(input, forward, backward, inplace)
+    except RuntimeError:
+        # torch's in-place ops refuse (a leaf, a view of one ...) before they write; a custom
+        # Function is refused after its forward wrote: undo the write and its version bump
+        with torch.no_grad():
+            input.detach().copy_(data)
+        torch._C._autograd._unsafe_set_version_counter((input,), (version,))
+        raise
+
+
+def _torch_functional() -> types.SimpleNamespace:
+    """``torch.nn.functional`` with the kernel-path-dependent activations replaced."""
+    F, aten = torch.nn.functional, torch.ops.aten
+
+    def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+        return _vector_path(input, lambda x: F.hardtanh(x, min_val, max_val, inplace),
+                            lambda g, s: aten.hardtanh_backward(g, s, min_val, max_val), inplace)
+
+    def relu6(input, inplace=False):
+        return _vector_path(input, lambda x: F.relu6(x, inplace),
+                            lambda g, s: aten.hardtanh_backward(g, s, 0.0, 6.0), inplace)
+
+    def hardswish(input, inplace=False):
+        return _vector_path(input, lambda x: F.hardswish(x, inplace), aten.hardswish_backward,
+                            inplace)
+
+    def hardshrink(input, lambd=0.5):
+        return _vector_path(input, lambda x: F.hardshrink(x, lambd),
+                            lambda g, s: aten.hardshrink_backward(g, s, lambd))
+
+    def softshrink(input, lambd=0.5):
+        return _vector_path(input, lambda x: F.softshrink(x, lambd),
+                            lambda g, s: aten.softshrink_backward(g, s, lambd))
+
+    def elu_family(forward, alpha, scale, input_scale, input, inplace):
+        # an in-place call saves its result, and the backward is told so (is_result)
+        return _vector_path(input, forward, lambda g, s: aten.elu_backward(
+            g, alpha, scale, input_scale, inplace, s), inplace)
+
+    def elu(input, alpha=1.0, inplace=False):
+        return elu_family(lambda x: F.elu(x, alpha, inplace), alpha, 1.0, 1.0, input, inplace)
+
+    def elu_(input, alpha=1.0):
+        return elu_family(lambda x: F.elu_(x, alpha), alpha, 1.0, 1.0, input, True)
+
+    def selu(input, inplace=False):
+        return elu_family(lambda x: F.selu(x, inplace), _SELU_ALPHA, _SELU_SCALE, 1.0, input,
+                          inplace)
+
+    def celu(input, alpha=1.0, inplace=False):
+        # torch's celu backward scales the input by 1 / alpha rounded to float32
+        return elu_family(lambda x: F.celu(x, alpha, inplace), alpha, 1.0,
+                          1.0 / float(np.float32(alpha)), input, inplace)
+
+    wrapped = {f.__name__: f for f in (hardtanh, relu6, hardswish, hardshrink, softshrink, elu,
+                                       elu_, selu, celu)}
+    names = {n: getattr(F, n) for n in dir(F) if not n.startswith("__")}
+    return types.SimpleNamespace(**{**names, **wrapped})
+
+
+TORCH_NS = {"torch": torch, "F": _torch_functional()}
 EMBER_NS = {"torch": ember, "F": ember.nn.functional}
 CONSTANTS = {"nan": float("nan"), "inf": float("inf")}
 VAR = re.compile(r"\b[xv]\d+\b")

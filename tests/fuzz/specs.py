@@ -790,7 +790,7 @@ def _activation(name: str, kw: str) -> None:
             args = ""
         return f"F.{name}({x}{', ' if args else ''}{args})"
     op(f"F.{name}", "activation", [f"F.{name}"], smooth=name not in NONSMOOTH_ACT,
-       f32_grads=name in ("hardsigmoid", "hardswish"))(make)
+       f32_grads=name in ("hardsigmoid", "hardswish", "celu"))(make)
 
 
 for _name, _kw in ACTIVATIONS.items():

@@ -78,6 +78,11 @@ OPS = {
     "max_dim": lambda M, x, w: x.max(1)[0],
     "min_dim": lambda M, x, w: x.min(0)[0],
     "logsumexp": lambda M, x, w: M.logsumexp(x, 1),
+    "logsumexp_0d": lambda M, x, w: M.logsumexp(x.sum(), 0),
+    "norm_0d": lambda M, x, w: x.sum().norm(),
+    "logaddexp": lambda M, x, w: M.logaddexp(x, w),
+    "einsum_lone": lambda M, x, w: M.einsum("ij,jk->", x, w.t()),
+    "einsum": lambda M, x, w: M.einsum("ij,kj->ik", x, w),
     "cumsum": lambda M, x, w: x.cumsum(1),
     "cumprod": lambda M, x, w: x.cumprod(1),
     "softmax": lambda M, x, w: x.softmax(1),
@@ -123,7 +128,7 @@ OPS = {
 
 CASES = [(op_name, target, edit) for op_name in OPS for target in TARGETS for edit in EDITS]
 
-# (op, target, edit) -> finding number in /work/briefs/fuzz_findings.md, for cases that
+# (op, target, edit) -> finding number in tests/fuzz/FINDINGS.md, for cases that
 # fail because of a known Ember defect (strict: a fix makes them fail until removed here).
 XFAIL: dict[tuple[str, str, str], str] = {
     ("expand", "output", "zero_"): "finding 10",
