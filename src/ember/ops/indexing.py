@@ -10,7 +10,7 @@ from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
 from ember.autograd.history import refuse_internal_overlap as _refuse_internal_overlap
-from ember.ops._util import canon_dim, check_scalar_fits, reduce_grad
+from ember.ops._util import broadcast_error, canon_dim, check_scalar_fits, reduce_grad
 from ember.ops.shape import Slice
 from ember.tensor import Tensor
 
@@ -260,12 +260,10 @@ def _check_put_dtype(input: Tensor, idx: tuple, value) -> None:
     arrays = [i for i in idx if isinstance(i, np.ndarray)]
     if value._data.size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_:
         return
-    from ember._dtype import SCALAR_TYPE_NAMES as names
-
     raise RuntimeError(
         "Index put requires the source and destination dtypes match, got "
-        f"{names[input._data.dtype.name]} for the destination and "
-        f"{names[value._data.dtype.name]} for the source.")
+        f"{_dtype.SCALAR_TYPE_NAMES[input._data.dtype.name]} for the destination and "
+        f"{_dtype.SCALAR_TYPE_NAMES[value._data.dtype.name]} for the source.")
 
 
 def _check_value_shape(x: np.ndarray, idx, value, basic: bool = True) -> None:
@@ -431,9 +429,7 @@ class Scatter(ArrayFunction):
 
 
 def _type_name(dtype) -> str:
-    from ember._dtype import SCALAR_TYPE_NAMES
-
-    return SCALAR_TYPE_NAMES[dtype.name]
+    return _dtype.SCALAR_TYPE_NAMES[dtype.name]
 
 
 def _index_array(index, what: str) -> np.ndarray:
@@ -531,8 +527,6 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     (the flattened input when ``dim`` is None)."""
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    from ember.ops._util import broadcast_error
-
     d = canon_dim(dim, input._data.ndim)
     if indices._data.ndim != input._data.ndim:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
@@ -842,15 +836,11 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     check_scalar_fits(value.item() if isinstance(value, Tensor) else value, input._data.dtype)
     if isinstance(value, Tensor) and value._requires_grad and _state.enabled and \
             input._data.dtype.kind in "biu":
-        from ember._dtype import SCALAR_TYPE_NAMES
-
         raise RuntimeError("Autograd not support dtype: "
-                           f"{SCALAR_TYPE_NAMES[input._data.dtype.name]}")
+                           f"{_dtype.SCALAR_TYPE_NAMES[input._data.dtype.name]}")
     try:
         return MaskedFill.apply(input, Tensor._make(m), value)
     except ValueError:
-        from ember.ops._util import broadcast_error
-
         raise broadcast_error(Tensor._make(m), input) from None
 
 
@@ -879,8 +869,6 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     try:
         np.broadcast_shapes(input._data.shape, m.shape)
     except ValueError:
-        from ember.ops._util import broadcast_error
-
         raise broadcast_error(Tensor._make(m), input) from None
     return MaskedSelect.apply(input, mask if isinstance(mask, Tensor) else Tensor._make(m))
 
