@@ -16,7 +16,7 @@ import pytest
 import ember
 
 MODULES = [importlib.import_module(f"ember.{name}") for name in (
-    "serialization", "sparse.coo", "utils.data.dataloader", "utils.data.dataset",
+    "serialization", "sparse.coo", "sparse.methods", "utils.data.dataloader", "utils.data.dataset",
     "utils.data.sampler", "nn.modules.module", "onnx.export", "training", "datasets.digits",
     "datasets.synthetic")]
 # examples that run a whole training (the CLI's tests run one) or read what it wrote

@@ -15,8 +15,6 @@ from ember import autograd
 from ember.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ember.ops import *
 from ember.tensor import methods as _tensor_methods
-
-_tensor_methods.attach()
 from ember.random import (
     Generator,
     default_generator,
@@ -91,6 +89,8 @@ from ember.nn.functional import (
     prelu,
     selu,
 )
+
+_tensor_methods.attach()  # the Tensor's op methods, now that the ops exist
 
 __version__ = "0.1.0"
 
