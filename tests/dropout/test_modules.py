@@ -90,3 +90,21 @@ def test_module_in_a_network_trains_and_backpropagates():
     x = ember.randn(32, 10)
     net(x).sum().backward()
     assert net[0].weight.grad is not None and np.isfinite(net[0].weight.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_help_documents_arguments_shape_and_a_running_example(name):
+    import doctest
+    import inspect
+
+    cls = getattr(nn, name)
+    doc = inspect.getdoc(cls)
+    for section in ("Args:", "Shape:", "Example:"):
+        assert f"\n{section}\n" in doc, (name, section)
+    for param in ("p:", "inplace:", "generator:", "broadcast_dims:"):
+        assert f"\n    {param}" in doc, (name, param)
+    tests = doctest.DocTestFinder(recurse=False).find(cls, name, globs={"ember": ember})
+    runner = doctest.DocTestRunner()
+    for test in tests:
+        runner.run(test)
+    assert runner.tries >= 3 and runner.failures == 0, name
