@@ -37,9 +37,9 @@ import numba
 from common import interleaved_medians, parse_size
 from numba import njit, prange
 
-from ember import memory  # noqa: TID251 (benchmarks the kernels themselves)
-from ember.kernels import dropout as D  # noqa: TID251
-from ember.kernels.simd import apply8, store_fence  # noqa: TID251
+from ember import memory
+from ember.kernels import dropout as D
+from ember.kernels.simd import apply8, store_fence
 
 try:
     import torch
