@@ -407,3 +407,20 @@ def test_cumsum_of_negative_zeros_is_positive_zero():
         x = M.tensor([-0.0, -0.0, 1.0, -1.0, -0.0])
         return [1 / M.cumsum(x, 0), 1 / M.cumsum(x.double(), 0)]
     same_outcome(fn, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda M: M.lerp(M.zeros(()), M.ones(()), M.tensor(0.3, dtype=M.float64)),
+    lambda M: M.lerp(M.zeros(2), M.ones(2), M.tensor(0.3, dtype=M.float64)),
+    lambda M: M.addmm(M.zeros((0, 2), dtype=M.bool), M.zeros((0, 2), dtype=M.bool),
+                      M.zeros((2, 2), dtype=M.bool), beta=0.5),
+    lambda M: M.topk(M.tensor([False, True]), 1, 1),
+    lambda M: M.topk(M.tensor([False, True]), 3),
+    lambda M: M.median(M.zeros((0,), dtype=M.bool), -1, keepdim=True),
+], ids=["lerp_0d_weight_promotes", "lerp_dimensioned_input_wins", "addmm_empty_bool",
+        "topk_bool_bad_dim", "topk_bool_bad_k", "median_bool_empty_dim"])
+def test_promotion_and_check_order_at_the_edges(fn):
+    # 80-83 of the 20,000-program run's untriaged groups: a 0-d weight promotes lerp's result
+    # (seeds 1011800, 1017324); empty bool addmm stays bool (1012077); dim and k are checked
+    # before topk's bool dtype, an empty reduced dim before median's (1012994, 1011336)
+    same_outcome(fn, rtol=0, atol=0)

@@ -698,7 +698,11 @@ def lerp(input, end, weight) -> Tensor:
         raise NotImplementedError(f'"lerp_kernel_{kernel}" not implemented for '
                                   f"'{_dtype.SCALAR_TYPE_NAMES[dt.name]}'")
     if isinstance(weight, Tensor) and weight._data.dtype != dt:
-        weight = cast(weight, dt)
+        # a 0-d weight takes part in the promotion (it wins only against 0-d operands)
+        wide = promote(input, end, weight)
+        if wide != dt:
+            input, end = cast(input, wide), cast(end, wide)
+        weight = cast(weight, wide) if weight._data.dtype != wide else weight
     try:
         return Lerp.apply(input, end, weight)
     except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import _dtype
-from ember.ops._util import broadcast_error, operands, require_tensors
+from ember.ops._util import broadcast_error, canon_dim, operands, require_tensors
 from ember.tensor import Tensor
 
 __all__ = [
@@ -181,8 +181,6 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
     x = input._data
     if x.ndim == 0:  # dim 0 or -1 of a scalar: itself, at index 0
-        from ember.ops._util import canon_dim
-
         canon_dim(dim, 0)
         zero = Tensor._make(np.zeros((), np.int64))
         return MaxMin(select_along(input, 0, zero), zero)
@@ -211,6 +209,10 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     from ember.ops.shape import narrow
 
     if input._data.dtype == np.bool_:
+        d = canon_dim(dim, input._data.ndim)  # torch checks dim and k before the dtype
+        n = input._data.shape[d] if input._data.ndim else 1
+        if not 0 <= k <= n:
+            raise RuntimeError("selected index k out of range")
         raise RuntimeError("topk does not support bool dtypes on CPU")
     if input._data.ndim == 0:
         if k not in (0, 1):

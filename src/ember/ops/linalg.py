@@ -380,6 +380,8 @@ def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     """
     input.expand(*product.shape)  # PyTorch's error if the input does not broadcast
     dt = product._data.dtype
+    if dt == np.bool_:  # only empty bool products get here (see matmul): torch keeps bool
+        return product if beta == 0 else product.logical_or(input.expand(*product.shape))
     if dt.kind in "iu":
         for scalar in (beta, alpha):
             check_scalar_fits(scalar, dt)

@@ -721,7 +721,10 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     """
     d = None if dim is None else canon_dim(dim, input._data.ndim)
     if input._data.dtype == np.bool_:
-        raise NotImplementedError('"median_cpu" not implemented for \'Bool\'')
+        if d is not None and input._data.ndim and input._data.shape[d] == 0:
+            raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+        kernel = "median_cpu" if d is None else "median_out"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     if d is None:
         return Median.apply(input)
     values, indices = MedianDim.apply(input, d, keepdim)
