@@ -23,7 +23,6 @@ import torch
 from common import interleaved_medians, parse_size
 
 import ember
-from ember.kernels import loader
 
 
 def samplers(lib, n: int) -> dict:
@@ -47,7 +46,6 @@ def main() -> None:
     args = ap.parse_args()
     ember.set_num_threads(args.threads)
     torch.set_num_threads(args.threads)
-    loader.ensure_loaded()
     print(f"threads {args.threads}, medians of {args.repeats} interleaved repeats")
     print("| sampler | n | ember ms | torch ms | ember/torch |")
     print("|---|---|---|---|---|")

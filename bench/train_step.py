@@ -70,7 +70,6 @@ def run(threads: int, rounds: int) -> None:
         n = 50 if name == "A" else 5
         for s in steps.values():  # warm up (compilation, allocator)
             time_steps(s, n)
-        ember.kernels.loader.ensure_loaded()  # steady state: the Numba kernels, not their twins
         times = {k: [] for k in steps}
         for _ in range(rounds):
             for k, s in steps.items():

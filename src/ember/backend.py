@@ -76,8 +76,14 @@ class Backend:
         Each backend keeps its kernels in its own package, one module per family, with the
         same functions; the CPU's are ``ember.kernels.<name>`` (loaded on first use).
         """
-        return importlib.import_module(f"{self.kernel_package}.{name}")
+        module = _KERNEL_MODULES.get((self.kernel_package, name))
+        if module is None:
+            module = importlib.import_module(f"{self.kernel_package}.{name}")
+            _KERNEL_MODULES[(self.kernel_package, name)] = module
+        return module
 
+
+_KERNEL_MODULES: dict = {}  # (package, family) -> module, looked up once
 
 CPU = Backend("cpu", np, device("cpu"), memory.empty, "ember.kernels", memory.is_exclusive_view)
 _BACKENDS = {"cpu": CPU}

@@ -555,9 +555,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             raise AssertionError("prefetch_factor must be greater than 0 for "
                                  "MultiProcessingDataLoaderIter")
         # The platform's default start method, as PyTorch: "fork" on Linux up to Python 3.13.
-        # Forking a process that ran Numba's threads is safe here: Ember's kernel loader waits
-        # for its background import before a fork, and workers run the serial kernels only
-        # (see _worker._limit_threads).
+        # Forking a process that ran Numba's threads is safe here: Numba is imported in the
+        # main thread (no import is under way at a fork), and workers run the serial kernels
+        # only (see _worker._limit_threads).
         context = loader.multiprocessing_context or multiprocessing.get_context()
         self._owner_pid = os.getpid()
         self._workers: list = []
