@@ -185,7 +185,10 @@ def _checked(node, index: int, grad, child, nr: int):
 def _run_node(node, slots: list) -> tuple:
     """Runs ``node``'s backward on its output gradients; one gradient (or None) per edge."""
     n_edges = len(node.next_functions)
-    if all(g is None for g in slots):
+    for g in slots:
+        if g is not None:
+            break
+    else:
         return (None,) * n_edges
     in_grads = node.apply_backward(slots)
     if len(in_grads) < n_edges:  # trailing Nones left out

@@ -80,7 +80,8 @@ def _record_node(ctx: Node, args: tuple, needs: tuple, out_meta: tuple) -> None:
     """Makes ``ctx`` the node of a recorded call: an edge to the node of every input that
     needs a gradient (None for the others) and the shape and dtype of every output."""
     ctx.needs_input_grad = needs
-    ctx.next_functions = tuple(edge_of(a) if n else None for a, n in zip(args, needs, strict=True))
+    ctx.next_functions = tuple([edge_of(a) if n else None
+                               for a, n in zip(args, needs, strict=True)])
     ctx._out_meta = out_meta
 
 
@@ -242,16 +243,36 @@ class ArrayFunction(Function):
         ctx = cls._node_class()
         needs = None
         if _state.enabled:
-            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             if True not in needs:
                 needs = None
         # known before forward, so a forward can skip saving what no gradient will need
         ctx.needs_input_grad = needs or _no_grads(len(args))
         out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
                           **kwargs)
-        many = type(out) is tuple
-        outs = tuple(o if type(o) is np.ndarray else _as_array_output(ctx, o)
-                     for o in (out if many else (out,)))
+        if type(out) is tuple:
+            return cls._record_many(ctx, args, needs, out, kwargs)
+        if type(out) is not np.ndarray:  # a NumPy scalar from a full reduction
+            out = _as_array_output(ctx, out)
+        if needs is None:
+            result = Tensor._make(out)
+        else:
+            _record_node(ctx, args, needs, ((out.shape, out.dtype),))
+            differentiable = (out.dtype.kind == "f" or out.dtype == _BF16) and \
+                not hasattr(ctx, "_non_differentiable")
+            result = Tensor._make(out, True, ctx, 0) if differentiable else Tensor._make(out)
+        if cls.is_view and out.base is not None:
+            make_view_of(result, args[0], (cls, args[1:], kwargs))
+        if ctx._saved:
+            record_saved_arrays(ctx, [*(a for a in args if isinstance(a, Tensor)), result])
+        if _OBSERVERS:
+            _notify(cls, args, kwargs, result)
+        return result
+
+    @classmethod
+    def _record_many(cls, ctx, args, needs, outs, kwargs) -> tuple:
+        """The rest of :meth:`_record` for a forward that returned several arrays."""
+        outs = tuple(o if type(o) is np.ndarray else _as_array_output(ctx, o) for o in outs)
         if needs is None:
             results = tuple(Tensor._make(o) for o in outs)
         else:
@@ -261,13 +282,11 @@ class ArrayFunction(Function):
                 Tensor._make(o, True, ctx, i)
                 if (o.dtype.kind == "f" or o.dtype == _BF16) and not any(o is n for n in non_diff)
                 else Tensor._make(o) for i, o in enumerate(outs))
-        if cls.is_view and not many and outs[0].base is not None:
-            make_view_of(results[0], args[0], (cls, args[1:], kwargs))
         if ctx._saved:
             record_saved_arrays(ctx, [*(a for a in args if isinstance(a, Tensor)), *results])
         if _OBSERVERS:
-            _notify(cls, args, kwargs, results if many else results[0])
-        return results if many else results[0]
+            _notify(cls, args, kwargs, results)
+        return results
 
     @classmethod
     def _run_backward(cls, ctx, grads: list) -> tuple:
