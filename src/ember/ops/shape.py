@@ -93,6 +93,47 @@ class Reshape(ArrayFunction):
         return grad.reshape(ctx.shape), None
 
 
+def reshape(input: Tensor, *shape) -> Tensor:
+    """Returns the data with a new shape (a view when possible; -1 infers one dim)."""
+    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    return Reshape.apply(input, shape)
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """Like ``reshape`` but requires that no copy be needed, as in PyTorch."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not \
+            isinstance(shape[0], np.integer):
+        return _view_dtype(input, shape[0])
+    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
+    try:
+        np.reshape(input._data, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+    return Reshape.apply(input, shape)
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Removes dims of size 1 (only ``dim`` when given)."""
+    shape = input._data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {canon_dim(d, len(shape)) for d in dims}
+        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    return Reshape.apply(input, new)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Inserts a dim of size 1 at ``dim``."""
+    shape = input._data.shape
+    d = canon_dim(dim, len(shape) + 1)
+    return Reshape.apply(input, (*shape[:d], 1, *shape[d:]))
+
+
 class Permute(ArrayFunction):
     is_view = True
 
@@ -104,6 +145,56 @@ class Permute(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return grad.transpose(ctx.inverse), None
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    """Reorders dims."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    dims = _shape_arg(dims)
+    n = input._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
+            f"to len(dims) = {len(dims)}"
+        )
+    dims = tuple(canon_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, dims)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swaps two dims."""
+    n = input._data.ndim
+    if n == 0:
+        return Permute.apply(input, ())
+    order = list(range(n))
+    a, b = canon_dim(dim0, n), canon_dim(dim1, n)
+    order[a], order[b] = order[b], order[a]
+    return Permute.apply(input, tuple(order))
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Moves dims from ``source`` to ``destination`` positions."""
+    n = input._data.ndim
+    src = [canon_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else [source])]
+    dst = [canon_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
+                                     else [destination])]
+    if n == 0:
+        return Permute.apply(input, ())
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return Permute.apply(input, tuple(order))
+
+
+def t(input: Tensor) -> Tensor:
+    """Transposes a tensor of at most 2 dims."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return Permute.apply(input, tuple(range(input._data.ndim - 1, -1, -1)))
 
 
 class Expand(ArrayFunction):
@@ -125,6 +216,37 @@ class Expand(ArrayFunction):
         return reduce_grad(grad, ctx.shape, ctx.dtype), None
 
 
+def expand(input: Tensor, *sizes) -> Tensor:
+    """Broadcasts to ``sizes`` without copying (-1 keeps a dim)."""
+    sizes = _shape_arg(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand(ember.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            "provided must be greater or equal to the number of dimensions in the tensor"
+        )
+    lead = len(sizes) - len(shape)
+    target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    for i, s in enumerate(shape):
+        if s != 1 and s != target[lead + i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
+                f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+    if target == shape:
+        return Reshape.apply(input, shape)
+    return Expand.apply(input, target)
+
+
+broadcast_to = expand
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``expand`` to ``other``'s shape."""
+    return expand(input, other.shape)
+
+
 class Slice(ArrayFunction):
     """A basic-indexing view (ints, slices, None, Ellipsis)."""
 
@@ -142,6 +264,35 @@ class Slice(ArrayFunction):
         return out, None
 
 
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of ``length`` entries of ``dim`` from ``start``."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = canon_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    start = int(start)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    if start < 0:
+        start += n
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    index = (slice(None),) * d + (slice(start, start + length),)
+    return Slice.apply(input, index)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """Removes ``dim`` and returns the slices along it."""
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = canon_dim(dim, input._data.ndim)
+    return _multi_output_views("Unbind", [Slice.apply(input, (slice(None),) * d + (i, Ellipsis))
+                                          for i in range(input.shape[d])])
+
+
 class Contiguous(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -150,6 +301,13 @@ class Contiguous(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    """Returns self if already C-contiguous, else a contiguous copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return Contiguous.apply(input)
 
 
 class Repeat(ArrayFunction):
@@ -170,6 +328,17 @@ class Repeat(ArrayFunction):
         return g.reshape(ctx.shape), None
 
 
+def repeat(input: Tensor, *repeats) -> Tensor:
+    """Tiles the tensor ``repeats`` times along each dim (copies)."""
+    reps = _shape_arg(repeats)
+    if len(reps) < input._data.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            "of tensor"
+        )
+    return Repeat.apply(input, reps)
+
+
 class Flip(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims):
@@ -179,6 +348,13 @@ class Flip(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return np.flip(grad, ctx.dims), None
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """Reverses the order along ``dims``."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    axes = tuple(canon_dim(d, input._data.ndim) for d in dims)
+    return Flip.apply(input, axes if input._data.ndim else ())  # a 0-d tensor is its own flip
 
 
 class Roll(ArrayFunction):
@@ -191,6 +367,17 @@ class Roll(ArrayFunction):
     def backward(ctx, grad):
         neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
         return np.roll(grad, neg, ctx.dims), None, None
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Rotates elements along ``dims`` (over the flattened tensor when None)."""
+    if isinstance(shifts, (list, tuple)):
+        shifts = tuple(shifts)
+    if isinstance(dims, (list, tuple)):
+        dims = tuple(dims)
+    if input._data.size == 0:  # torch returns an empty input as it is, whatever the dims
+        return input.clone()
+    return Roll.apply(input, shifts, dims)
 
 
 class Cat(ArrayFunction):
@@ -210,6 +397,36 @@ class Cat(ArrayFunction):
                 *(np.zeros(0, grad.dtype) if skip else next(parts) for skip in ctx.skipped))
 
 
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Concatenates tensors along an existing ``dim``."""
+    tensors = _tensors(tensors)
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(
+                f"zero-dimensional tensor (at position {i}) cannot be concatenated"
+            )
+    full = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
+    ref = (full or tensors)[0]._data
+    d = canon_dim(dim, ref.ndim)
+    if not full or ref.ndim == 1:  # all legacy empties, or all 1-D: nothing is skipped
+        full = tensors
+    for i, t in enumerate(full):
+        if t._data.ndim != ref.ndim:
+            raise RuntimeError(
+                "Tensors must have same number of dimensions: got "
+                f"{ref.ndim} and {t._data.ndim}"
+            )
+        for k in range(ref.ndim):
+            if k != d and t._data.shape[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in "
+                    "the list."
+                )
+    skipped = tuple(not any(t is f for f in full) for t in tensors)
+    return Cat.apply(d, skipped, *tensors)
+
+
 def _c_order_result(arrays: list, dim: int) -> np.ndarray:
     """An uninitialised C-ordered array for the concatenation of ``arrays`` along ``dim``."""
     shape = list(arrays[0].shape)
@@ -227,6 +444,19 @@ class Stack(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return (None, *(np.take(grad, i, axis=ctx.dim) for i in range(grad.shape[ctx.dim])))
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Stacks same-shaped tensors along a new ``dim``."""
+    tensors = _tensors(tensors)
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
+                f"and {list(t._data.shape)} at entry {i}"
+            )
+    return Stack.apply(canon_dim(dim, len(shape) + 1), *tensors)
 
 
 class Pad(ArrayFunction):
@@ -255,26 +485,28 @@ class Pad(ArrayFunction):
         return g, None, None
 
 
-def reshape(input: Tensor, *shape) -> Tensor:
-    """Returns the data with a new shape (a view when possible; -1 infers one dim)."""
-    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
-    return Reshape.apply(input, shape)
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pads the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``.
 
-
-def view(input: Tensor, *shape) -> Tensor:
-    """Like ``reshape`` but requires that no copy be needed, as in PyTorch."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not \
-            isinstance(shape[0], np.integer):
-        return _view_dtype(input, shape[0])
-    shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
-    try:
-        np.reshape(input._data, shape, copy=False)
-    except ValueError:
-        raise RuntimeError(
-            "view size is not compatible with input tensor's size and stride (at least one "
-            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
-        ) from None
-    return Reshape.apply(input, shape)
+    ``mode`` is ``'constant'`` (with ``value``), ``'reflect'``, ``'replicate'`` or
+    ``'circular'``; the last three pad 1-3 trailing dims of a batched or unbatched input.
+    """
+    if mode in _NUMPY_PAD_MODES:
+        return _pad_indexed(input, pad, mode)
+    if mode != "constant":
+        raise NotImplementedError(
+            f"Unrecognised padding mode {mode}"
+        )
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    n = input._data.ndim
+    if len(pad) // 2 > n:
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           "dimension")
+    widths = [(0, 0)] * n
+    for i in range(len(pad) // 2):
+        widths[n - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return Pad.apply(input, tuple(widths), 0 if value is None else value)
 
 
 def _view_dtype(input: Tensor, dtype) -> Tensor:
@@ -326,118 +558,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return reshape(input, shape[:d] + sizes + shape[d + 1:])
 
 
-def squeeze(input: Tensor, dim=None) -> Tensor:
-    """Removes dims of size 1 (only ``dim`` when given)."""
-    shape = input._data.shape
-    if dim is None:
-        new = tuple(s for s in shape if s != 1)
-    else:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        dims = {canon_dim(d, len(shape)) for d in dims}
-        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-    return Reshape.apply(input, new)
-
-
-def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """Inserts a dim of size 1 at ``dim``."""
-    shape = input._data.shape
-    d = canon_dim(dim, len(shape) + 1)
-    return Reshape.apply(input, (*shape[:d], 1, *shape[d:]))
-
-
-def permute(input: Tensor, *dims) -> Tensor:
-    """Reorders dims."""
-    if not dims:
-        raise TypeError('permute() missing 1 required positional arguments: "dims"')
-    dims = _shape_arg(dims)
-    n = input._data.ndim
-    if len(dims) != n:
-        raise RuntimeError(
-            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
-            f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
-            f"to len(dims) = {len(dims)}"
-        )
-    dims = tuple(canon_dim(d, n) for d in dims)
-    if len(set(dims)) != n:
-        raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return Permute.apply(input, dims)
-
-
-def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swaps two dims."""
-    n = input._data.ndim
-    if n == 0:
-        return Permute.apply(input, ())
-    order = list(range(n))
-    a, b = canon_dim(dim0, n), canon_dim(dim1, n)
-    order[a], order[b] = order[b], order[a]
-    return Permute.apply(input, tuple(order))
-
-
 swapaxes = transpose
-
-
-def movedim(input: Tensor, source, destination) -> Tensor:
-    """Moves dims from ``source`` to ``destination`` positions."""
-    n = input._data.ndim
-    src = [canon_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else [source])]
-    dst = [canon_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
-                                     else [destination])]
-    if n == 0:
-        return Permute.apply(input, ())
-    order = [d for d in range(n) if d not in src]
-    for d, s in sorted(zip(dst, src, strict=True)):
-        order.insert(d, s)
-    return Permute.apply(input, tuple(order))
-
-
-def t(input: Tensor) -> Tensor:
-    """Transposes a tensor of at most 2 dims."""
-    if input._data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return Permute.apply(input, tuple(range(input._data.ndim - 1, -1, -1)))
-
-
-def expand(input: Tensor, *sizes) -> Tensor:
-    """Broadcasts to ``sizes`` without copying (-1 keeps a dim)."""
-    sizes = _shape_arg(sizes)
-    shape = input._data.shape
-    if len(sizes) < len(shape):
-        raise RuntimeError(
-            f"expand(ember.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
-            "provided must be greater or equal to the number of dimensions in the tensor"
-        )
-    lead = len(sizes) - len(shape)
-    target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    for i, s in enumerate(shape):
-        if s != 1 and s != target[lead + i]:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({target[lead + i]}) must match the existing "
-                f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
-                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
-            )
-    if target == shape:
-        return Reshape.apply(input, shape)
-    return Expand.apply(input, target)
-
-
-broadcast_to = expand
-
-
-def expand_as(input: Tensor, other: Tensor) -> Tensor:
-    """``expand`` to ``other``'s shape."""
-    return expand(input, other.shape)
-
-
-def repeat(input: Tensor, *repeats) -> Tensor:
-    """Tiles the tensor ``repeats`` times along each dim (copies)."""
-    reps = _shape_arg(repeats)
-    if len(reps) < input._data.ndim:
-        raise RuntimeError(
-            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
-            "of tensor"
-        )
-    return Repeat.apply(input, reps)
 
 
 def tile(input: Tensor, dims) -> Tensor:
@@ -445,33 +566,6 @@ def tile(input: Tensor, dims) -> Tensor:
     dims = tuple(dims)
     dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
-
-
-def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    """Returns self if already C-contiguous, else a contiguous copy."""
-    if input._data.flags.c_contiguous:
-        return input
-    return Contiguous.apply(input)
-
-
-def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """A view of ``length`` entries of ``dim`` from ``start``."""
-    if input._data.ndim == 0:
-        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = canon_dim(dim, input._data.ndim)
-    n = input._data.shape[d]
-    start = int(start)
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if not -n <= start <= n:
-        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
-                         f"{start})")
-    if start < 0:
-        start += n
-    if start + length > n:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    index = (slice(None),) * d + (slice(start, start + length),)
-    return Slice.apply(input, index)
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
@@ -519,33 +613,6 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(input, -(-n // chunks), dim)
 
 
-def unbind(input: Tensor, dim: int = 0) -> tuple:
-    """Removes ``dim`` and returns the slices along it."""
-    if input._data.ndim == 0:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    d = canon_dim(dim, input._data.ndim)
-    return _multi_output_views("Unbind", [Slice.apply(input, (slice(None),) * d + (i, Ellipsis))
-                                          for i in range(input.shape[d])])
-
-
-def flip(input: Tensor, dims) -> Tensor:
-    """Reverses the order along ``dims``."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    axes = tuple(canon_dim(d, input._data.ndim) for d in dims)
-    return Flip.apply(input, axes if input._data.ndim else ())  # a 0-d tensor is its own flip
-
-
-def roll(input: Tensor, shifts, dims=None) -> Tensor:
-    """Rotates elements along ``dims`` (over the flattened tensor when None)."""
-    if isinstance(shifts, (list, tuple)):
-        shifts = tuple(shifts)
-    if isinstance(dims, (list, tuple)):
-        dims = tuple(dims)
-    if input._data.size == 0:  # torch returns an empty input as it is, whatever the dims
-        return input.clone()
-    return Roll.apply(input, shifts, dims)
-
-
 def _tensors(tensors) -> list:
     tensors = list(tensors)
     if not tensors:
@@ -556,50 +623,7 @@ def _tensors(tensors) -> list:
     return [t if t._data.dtype == dt else t.to(dt) for t in tensors]
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
-    """Concatenates tensors along an existing ``dim``."""
-    tensors = _tensors(tensors)
-    for i, t in enumerate(tensors):
-        if t._data.ndim == 0:
-            raise RuntimeError(
-                f"zero-dimensional tensor (at position {i}) cannot be concatenated"
-            )
-    full = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
-    ref = (full or tensors)[0]._data
-    d = canon_dim(dim, ref.ndim)
-    if not full or ref.ndim == 1:  # all legacy empties, or all 1-D: nothing is skipped
-        full = tensors
-    for i, t in enumerate(full):
-        if t._data.ndim != ref.ndim:
-            raise RuntimeError(
-                "Tensors must have same number of dimensions: got "
-                f"{ref.ndim} and {t._data.ndim}"
-            )
-        for k in range(ref.ndim):
-            if k != d and t._data.shape[k] != ref.shape[k]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ref.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in "
-                    "the list."
-                )
-    skipped = tuple(not any(t is f for f in full) for t in tensors)
-    return Cat.apply(d, skipped, *tensors)
-
-
 concat = concatenate = cat
-
-
-def stack(tensors, dim: int = 0) -> Tensor:
-    """Stacks same-shaped tensors along a new ``dim``."""
-    tensors = _tensors(tensors)
-    shape = tensors[0]._data.shape
-    for i, t in enumerate(tensors):
-        if t._data.shape != shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
-                f"and {list(t._data.shape)} at entry {i}"
-            )
-    return Stack.apply(canon_dim(dim, len(shape) + 1), *tensors)
 
 
 def hstack(tensors) -> Tensor:
@@ -683,30 +707,6 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
             raise RuntimeError("Padding value causes wrapping around more than once.")
         maps[d] = _pad_map(size, lo, hi, mode)
     return PadIndexed.apply(input, tuple(maps))
-
-
-def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
-    """Pads the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``.
-
-    ``mode`` is ``'constant'`` (with ``value``), ``'reflect'``, ``'replicate'`` or
-    ``'circular'``; the last three pad 1-3 trailing dims of a batched or unbatched input.
-    """
-    if mode in _NUMPY_PAD_MODES:
-        return _pad_indexed(input, pad, mode)
-    if mode != "constant":
-        raise NotImplementedError(
-            f"Unrecognised padding mode {mode}"
-        )
-    if len(pad) % 2:
-        raise RuntimeError("Padding length must be divisible by 2")
-    n = input._data.ndim
-    if len(pad) // 2 > n:
-        raise RuntimeError("Padding length should be less than or equal to two times the input "
-                           "dimension")
-    widths = [(0, 0)] * n
-    for i in range(len(pad) // 2):
-        widths[n - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    return Pad.apply(input, tuple(widths), 0 if value is None else value)
 
 
 def ravel(input: Tensor) -> Tensor:
@@ -847,14 +847,6 @@ class Diagonal(ArrayFunction):
         return out, None, None, None
 
 
-def _diagonal_view(x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
-    d = np.diagonal(x, offset, dim1, dim2)
-    start = [slice(None)] * x.ndim  # the view starts at the diagonal's first element
-    if d.size:
-        start[dim2 if offset >= 0 else dim1] = slice(abs(offset), None)
-    return np.lib.stride_tricks.as_strided(x[tuple(start)], d.shape, d.strides)
-
-
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The diagonal of the (dim1, dim2) planes, as a new last dim (a view).
 
@@ -867,6 +859,14 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return Diagonal.apply(input, offset, d1, d2)
+
+
+def _diagonal_view(x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    d = np.diagonal(x, offset, dim1, dim2)
+    start = [slice(None)] * x.ndim  # the view starts at the diagonal's first element
+    if d.size:
+        start[dim2 if offset >= 0 else dim1] = slice(abs(offset), None)
+    return np.lib.stride_tricks.as_strided(x[tuple(start)], d.shape, d.strides)
 
 
 def _check_pixel_factor(name: str, input: Tensor, factor: int, what: str) -> None:

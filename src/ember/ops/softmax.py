@@ -33,6 +33,16 @@ class Softmax(ArrayFunction):
         return out * (grad - np.sum(grad * out, axis=ctx.dim, keepdims=True)), None
 
 
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``."""
+    input, d = _prepare(input, dim, dtype, "softmax")
+    if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
+        return input.clone()  # torch: an empty integer input comes back as it is
+    if input._data.ndim == 0:
+        return Softmax.apply(input.reshape(1), 0).reshape(())
+    return Softmax.apply(input, d)
+
+
 @quiet
 class LogSoftmax(ArrayFunction):
     @staticmethod
@@ -53,6 +63,16 @@ class LogSoftmax(ArrayFunction):
         return grad - np.exp(out) * np.sum(grad, axis=ctx.dim, keepdims=True), None
 
 
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``log(softmax(x))`` along ``dim``, computed without overflow."""
+    input, d = _prepare(input, dim, dtype, "log_softmax")
+    if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
+        return input.clone()
+    if input._data.ndim == 0:
+        return LogSoftmax.apply(input.reshape(1), 0).reshape(())
+    return LogSoftmax.apply(input, d)
+
+
 def _prepare(input: Tensor, dim, dtype, name: str) -> tuple:
     if dtype is not None:
         input = input.to(dtype)
@@ -66,23 +86,3 @@ def _prepare(input: Tensor, dim, dtype, name: str) -> tuple:
         type_name = SCALAR_TYPE_NAMES[input._data.dtype.name]
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name}\'')
     return input, d
-
-
-def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``."""
-    input, d = _prepare(input, dim, dtype, "softmax")
-    if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
-        return input.clone()  # torch: an empty integer input comes back as it is
-    if input._data.ndim == 0:
-        return Softmax.apply(input.reshape(1), 0).reshape(())
-    return Softmax.apply(input, d)
-
-
-def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """``log(softmax(x))`` along ``dim``, computed without overflow."""
-    input, d = _prepare(input, dim, dtype, "log_softmax")
-    if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
-        return input.clone()
-    if input._data.ndim == 0:
-        return LogSoftmax.apply(input.reshape(1), 0).reshape(())
-    return LogSoftmax.apply(input, d)
