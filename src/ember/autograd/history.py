@@ -45,6 +45,17 @@ __all__ = [
     "write",
 ]
 
+NO_GRAD_VIEW = "no_grad"  # _created_without_grad of a view made while grad mode was off
+MULTI_OUTPUT_VIEW = "multi"  # ... of an unrecorded view returned with others (split, unbind)
+_NO_GRAD_VIEW_MESSAGE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+)
+_NO_GRAD_RULE = (
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked)."
+)
 MULTI_VIEW_RULE = (
     "This view is the output of a function that returns multiple views. Such functions do not "
     "allow the output views to be modified inplace. You should replace the inplace operation "
@@ -135,6 +146,9 @@ def make_view_of(view: Tensor, base: Tensor, step: tuple | None = None) -> None:
     view._view_version = view._version_counter.value
     root = view._base
     assert root is not None
+    if not _state.enabled:  # as in PyTorch: in-place changes with grad are refused later, and
+        view._created_without_grad = NO_GRAD_VIEW  # the view of a tensor requiring grad
+        view._requires_grad = root._requires_grad  # requires grad (with no history)
     if not root._requires_grad:  # tell this view when its root takes a history in place
         views = root.__dict__.get("_views_without_history")
         if views is None:
@@ -246,6 +260,10 @@ def check_inplace(tensor: Tensor, by_mark_dirty: bool = False) -> None:
 
     ``mark_dirty`` in a custom Function words the leaf error as PyTorch does there.
     """
+    creation = tensor.__dict__.get("_created_without_grad")
+    if creation is not None:
+        raise RuntimeError(_NO_GRAD_VIEW_MESSAGE + (
+            MULTI_VIEW_RULE if creation == MULTI_OUTPUT_VIEW else _NO_GRAD_RULE))
     if tensor.grad_fn is None and tensor._requires_grad:
         verb = "has been" if by_mark_dirty else "is being"
         raise RuntimeError(
@@ -265,16 +283,19 @@ def check_inplace(tensor: Tensor, by_mark_dirty: bool = False) -> None:
         )
 
 
-def record_inplace(tensor: Tensor, op, *args, fill: bool = False, **kwargs) -> Tensor:
+def record_inplace(tensor: Tensor, op, *args, fill: bool = False, record: bool = True,
+                   **kwargs) -> Tensor:
     """``tensor.op_(*args)``: runs ``op(tensor, *args)`` out of place and writes the result
     into ``tensor``'s storage.
 
     When the call is recorded, ``op`` sees a snapshot of the tensor (so values it saves for
     backward are the old ones) and the tensor takes the op's node as its history; for a view,
     the base's history is rebased too. ``fill`` says the result is one value repeated, which
-    may be written into an expanded tensor.
+    may be written into an expanded tensor. ``record=False`` is for ops that are not
+    differentiable (``logical_and_``): they change the values and the version only, even of a
+    leaf that requires grad, as in PyTorch.
     """
-    recording = _state.enabled and (tensor._requires_grad or any(
+    recording = record and _state.enabled and (tensor._requires_grad or any(
         isinstance(a, Tensor) and a._requires_grad for a in args))
     refuse_partial_overlap(tensor._data, args)
     if not recording:

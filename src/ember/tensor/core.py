@@ -118,6 +118,7 @@ class Tensor:
     _views_without_history: Any  # a root's views to update when it takes a history
     _retain_hook: tuple  # (hook, handle) of retain_grad
     _retains_grad: bool
+    _created_without_grad: str  # a view made in no_grad mode, or an unrecorded multi-output one
 
     if TYPE_CHECKING:  # the methods ember.tensor.methods attaches, as type checkers see them
         def __getattr__(self, name: str) -> Any: ...

@@ -13,6 +13,7 @@ import numpy as np
 from ember import _dtype
 from ember import ops as _ops
 from ember import random as _random
+from ember._dtype import c_type_name
 from ember._shapes import reduce_grad
 from ember.autograd import history
 from ember.autograd.function import ArrayFunction, ops_observed
@@ -106,7 +107,9 @@ class InplaceMethods:
         return self._inplace(_ops.add, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1) -> Tensor:
-        if self._fast_inplace(np.subtract, other, alpha):
+        boolean = isinstance(other, bool) or (isinstance(other, Tensor) and
+                                               other._data.dtype == np.bool_)
+        if not boolean and self._fast_inplace(np.subtract, other, alpha):  # sub refuses bools
             return self
         return self._inplace(_ops.sub, other, alpha=alpha)
 
@@ -191,14 +194,24 @@ class InplaceMethods:
     def bitwise_or_(self, other): return self._inplace(_ops.bitwise_or, other)
     def bitwise_xor_(self, other): return self._inplace(_ops.bitwise_xor, other)
     def bitwise_not_(self): return self._inplace(_ops.bitwise_not)
-    def logical_not_(self): return self._inplace(_ops.logical_not)
-    def logical_and_(self, other): return self._inplace(_ops.logical_and, other)
-    def logical_or_(self, other): return self._inplace(_ops.logical_or, other)
-    def logical_xor_(self, other): return self._inplace(_ops.logical_xor, other)
+    # not differentiable: torch lets them change a leaf that requires grad, history unchanged
+    def logical_not_(self): return history.record_inplace(self, _ops.logical_not, record=False)
+    def logical_and_(self, other):
+        return history.record_inplace(self, _ops.logical_and, _tensor_arg("logical_and_", other),
+                                      record=False)
+    def logical_or_(self, other):
+        return history.record_inplace(self, _ops.logical_or, _tensor_arg("logical_or_", other),
+                                      record=False)
+    def logical_xor_(self, other):
+        return history.record_inplace(self, _ops.logical_xor, _tensor_arg("logical_xor_", other),
+                                      record=False)
     def tril_(self, diagonal=0): return self._inplace(_ops.tril, diagonal)
     def triu_(self, diagonal=0): return self._inplace(_ops.triu, diagonal)
-    def cumsum_(self, dim, *, dtype=None): return self._inplace(_ops.cumsum, dim, dtype=dtype)
-    def cumprod_(self, dim, *, dtype=None): return self._inplace(_ops.cumprod, dim, dtype=dtype)
+    def cumsum_(self, dim, *, dtype=None):
+        return self._inplace(_ops.cumsum, dim, dtype=_own_dtype(self, dtype))
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._inplace(_ops.cumprod, dim, dtype=_own_dtype(self, dtype))
     absolute_ = abs_
     negative_ = neg_
     multiply_ = mul_
@@ -324,6 +337,23 @@ class InplaceMethods:
 
     def index_add_(self, dim, index, source, *, alpha=1):
         return self._inplace(_ops.index_add, dim, index, source, alpha=alpha)
+
+
+def _tensor_arg(name: str, other):
+    """``other`` if it is a Tensor, else torch's argument error for method ``name``."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
+    return other
+
+
+def _own_dtype(tensor: Tensor, dtype):
+    """The dtype an in-place scan runs in: the tensor's own (another one is torch's error)."""
+    if dtype is not None and _dtype.to_numpy_dtype(dtype) != tensor._data.dtype:
+        raise RuntimeError(
+            f"Bad in-place call: input tensor dtype {c_type_name(tensor._data.dtype)} and output "
+            f"tensor dtype {c_type_name(_dtype.to_numpy_dtype(dtype))} should match")
+    return tensor.dtype
 
 
 def _is_one_value(args: tuple) -> bool:

@@ -1,0 +1,99 @@
+"""In-place rules found by the fuzzer's seventh round (tests/fuzz/FINDINGS.md 42, 59, 84, 85),
+each compared with torch: non-differentiable in-place ops on tensors that require grad, scans
+in the tensor's own dtype, bool subtraction, and views made in no_grad mode."""
+
+from __future__ import annotations
+
+import pytest
+from tests.torch_compare import both, same_error
+
+
+def test_logical_inplace_ops_may_change_a_leaf_that_requires_grad():
+    def run(M):
+        x = M.tensor([1.0, 0.5, 0.0], requires_grad=True)
+        x.logical_and_(M.tensor([1.0, 0.0, 1.0]))
+        return x.detach(), x.requires_grad, x.is_leaf, x._version
+
+    both(run)
+
+
+@pytest.mark.parametrize("name", ["logical_not_", "logical_and_", "logical_or_", "logical_xor_"])
+def test_logical_inplace_ops_keep_the_history_of_a_non_leaf(name):
+    def run(M):
+        x = M.tensor([1.0, 0.5, 0.0], requires_grad=True)
+        y = x * 2
+        args = () if name == "logical_not_" else (M.tensor([1.0, 0.0, 1.0]),)
+        getattr(y, name)(*args)
+        (y * M.tensor([1.0, 2.0, 3.0])).sum().backward()
+        return y.detach(), type(y.grad_fn).__name__, x.grad
+
+    both(run)
+
+
+def test_logical_inplace_on_a_view_of_a_leaf_is_allowed():
+    def run(M):
+        x = M.tensor([1.0, 0.5, 0.0], requires_grad=True)
+        v = x[1:]
+        v.logical_or_(v)
+        return x.detach(), v.detach(), x._version
+
+    both(run)
+
+
+def test_logical_inplace_refuses_a_number_before_the_leaf_check():
+    same_error(lambda M: M.tensor([1.0, 0.5], requires_grad=True).logical_and_(-2), TypeError)
+
+
+def test_sub_inplace_with_a_python_bool_raises_as_torch():
+    same_error(lambda M: M.ones(2, dtype=M.int64).sub_(False))
+    same_error(lambda M: M.ones(2).sub_(M.tensor([True, False])))
+
+
+def test_scans_in_place_run_in_the_tensor_dtype():
+    def run(M):
+        x = M.tensor(True)
+        x.cumsum_(0)
+        y = M.tensor([1, 2, 3])
+        y.cumprod_(0)
+        return x, y
+
+    both(run)
+    same_error(lambda M: M.ones(2, dtype=M.int64).cumsum_(0, dtype=M.float32))
+
+
+def test_views_made_in_no_grad_mode_refuse_inplace_changes_with_grad():
+    def requiring_base(M):
+        b = M.zeros(3, requires_grad=True)
+        with M.no_grad():
+            v = b[0:1]
+        return v
+
+    def not_requiring_base(M):
+        with M.no_grad():
+            v = M.zeros(3)[0:1]
+        v.add_(M.ones(1, requires_grad=True))
+
+    both(lambda M: (requiring_base(M).requires_grad, requiring_base(M).grad_fn is None))
+    same_error(lambda M: requiring_base(M).add_(1))
+    same_error(lambda M: _view_of_non_leaf(M).add_(1))
+    same_error(not_requiring_base)
+
+
+def _view_of_non_leaf(M):
+    b = M.zeros(3, requires_grad=True) * 1
+    with M.no_grad():
+        return b[0:1]
+
+
+def test_views_made_in_no_grad_mode_change_freely_without_grad():
+    def run(M):
+        with M.no_grad():
+            v = M.zeros(3)[0:1]
+        v.add_(1)
+        b = M.zeros(3, requires_grad=True)
+        with M.no_grad():
+            u = b[1:]
+            u.add_(M.ones(2, requires_grad=True))
+        return v, b.detach()
+
+    both(run)
