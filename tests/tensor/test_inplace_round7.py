@@ -97,3 +97,18 @@ def test_views_made_in_no_grad_mode_change_freely_without_grad():
         return v, b.detach()
 
     both(run)
+
+
+@pytest.mark.parametrize("name", ["eq_", "ne_", "lt_", "le_", "gt_", "ge_"])
+def test_comparisons_in_place_write_zero_or_one_and_pass_no_gradient(name):
+    def run(M):
+        x = M.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        getattr(y, name)(4)
+        (y * M.tensor([1.0, 2.0, 3.0])).sum().backward()
+        z = M.tensor([1, 2, 3])
+        getattr(z, name)(M.tensor([2, 2, 2]))
+        return y.detach(), x.grad, z
+
+    both(run)
+    same_error(lambda M: getattr(M.tensor([1.0, 2.0], requires_grad=True), name)(1))

@@ -231,6 +231,19 @@ class InplaceMethods:
         """Fills with zeros in place."""
         return self.fill_(0)
 
+    # comparisons in place: the 0/1 result replaces the values; its gradient is zero
+    def eq_(self, other): return self._overwrite(_ops.eq(self, other)._data)
+    def ne_(self, other): return self._overwrite(_ops.ne(self, other)._data)
+    def lt_(self, other): return self._overwrite(_ops.lt(self, other)._data)
+    def le_(self, other): return self._overwrite(_ops.le(self, other)._data)
+    def gt_(self, other): return self._overwrite(_ops.gt(self, other)._data)
+    def ge_(self, other): return self._overwrite(_ops.ge(self, other)._data)
+    greater_ = gt_
+    greater_equal_ = ge_
+    less_ = lt_
+    less_equal_ = le_
+    not_equal_ = ne_
+
     def fill_(self, value) -> Tensor:
         """Fills with ``value`` (a number or a one-element tensor) in place."""
         if isinstance(value, Tensor):
