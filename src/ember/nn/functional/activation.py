@@ -99,44 +99,71 @@ def _at_least_1d(cls, t: Tensor, *args) -> Tensor:
 
 # -- Functions: forward and backward side by side ----------------------------------------------
 
+_INPLACE_NEGATIVE = ("In-place {} backward calculation is triggered with a negative slope which "
+                     "is not supported. This is caused by calling in-place forward function with "
+                     "a negative slope, please call out-of-place version instead.")
+
+
 @quiet
 class LeakyRelu(ArrayFunction):
+    """``x`` for x > 0, else ``negative_slope * x``.
+
+    An in-place call (``is_result``) saves its result, as PyTorch's ``leaky_relu_`` does (a
+    later in-place edit of it is refused at backward). The result has the input's sign only
+    for a slope >= 0: with a negative one the backward refuses, as PyTorch's.
+    """
+
     @staticmethod
-    def forward(ctx, x, negative_slope):
-        ctx.slope = negative_slope
-        ctx.save_for_backward(x)
-        return np.where(x > 0, x, x * negative_slope)
+    def forward(ctx, x, negative_slope, is_result=False):
+        ctx.params = (negative_slope, is_result)
+        out = np.where(x > 0, x, x * negative_slope)
+        ctx.save_for_backward(out if is_result else x)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return np.where(x > 0, grad, grad * ctx.slope), None
+        (saved,) = ctx.saved_tensors
+        slope, is_result = ctx.params
+        if is_result and slope < 0:
+            raise RuntimeError(_INPLACE_NEGATIVE.format("leakyReLu"))
+        return np.where(saved > 0, grad, grad * slope), None, None
 
 
 @quiet
 class Elu(ArrayFunction):
     """``scale * x`` for x > 0, else ``scale * alpha * (exp(input_scale * x) - 1)``.
 
-    Covers elu (scale = input_scale = 1), selu and celu (input_scale = 1 / alpha).
+    Covers elu (scale = input_scale = 1), selu and celu (input_scale = 1 / alpha). An in-place
+    call (``is_result``) saves its result, as PyTorch's ``elu_`` does, and takes the gradient
+    from it (for a negative alpha the result no longer tells the branch: refused, as PyTorch).
     """
 
     @staticmethod
-    def forward(ctx, x, alpha, scale, input_scale):
-        ctx.params = (alpha, scale, input_scale)
+    def forward(ctx, x, alpha, scale, input_scale, is_result=False):
+        ctx.params = (alpha, scale, input_scale, is_result)
         # where(x > 0, 0, x), not minimum(x, 0): -0.0 stays -0.0 (torch's sign of zero)
         neg = np.expm1(np.where(x > 0, 0, x) * input_scale) * (alpha * scale)
         out = np.where(x > 0, x * scale, neg)
-        ctx.save_for_backward(x, neg)
+        if is_result:
+            ctx.save_for_backward(out)
+        else:
+            ctx.save_for_backward(x, neg)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, neg = ctx.saved_tensors
-        alpha, scale, input_scale = ctx.params
-        # d/dx of scale*alpha*(e^(s x) - 1) is s * (neg + scale * alpha)
-        # (x <= 0, not x > 0, picks the exponential branch: NaN takes the linear one, as torch)
-        return np.where(x <= 0, grad * input_scale * (neg + alpha * scale), grad * scale), \
-            None, None, None
+        alpha, scale, input_scale, is_result = ctx.params
+        if is_result:
+            (x,) = ctx.saved_tensors  # first: an edited result is refused before the slope
+            if alpha < 0:
+                raise RuntimeError(_INPLACE_NEGATIVE.format("elu"))
+            neg = x  # the result itself on the exponential branch
+        else:
+            x, neg = ctx.saved_tensors
+        # d/dx of scale*alpha*(e^(s x) - 1) is s * (neg + scale * alpha); x > 0 picks the
+        # linear branch, so NaN takes the exponential one and stays NaN (torch's vectorized loop)
+        return np.where(x > 0, grad * scale, grad * input_scale * (neg + alpha * scale)), \
+            None, None, None, None
 
 
 @quiet
@@ -380,7 +407,7 @@ def relu_(input: Tensor) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` for x > 0, else ``negative_slope * x``."""
     check_kernel(input, "leaky_relu_cpu", "biu")
-    return _apply(lambda t: LeakyRelu.apply(t, negative_slope), input, inplace)
+    return _apply(lambda t: LeakyRelu.apply(t, negative_slope, inplace), input, inplace)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -391,7 +418,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """Exponential linear unit: ``x`` for x > 0, else ``alpha * (exp(x) - 1)``."""
     check_kernel(input, "elu_cpu", "biu")
-    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0), input, inplace)
+    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0, inplace), input, inplace)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -402,7 +429,8 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
     check_kernel(input, "elu_cpu", "biu")
-    return _apply(lambda t: Elu.apply(t, _SELU_ALPHA, _SELU_SCALE, 1.0), input, inplace)
+    return _apply(lambda t: Elu.apply(t, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace),
+                  input, inplace)
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -415,7 +443,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     check_kernel(input, "elu_cpu", "biu")
-    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha), input, inplace)
+    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha, inplace),
+                  input, inplace)
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -598,9 +627,8 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     """
     if dim is None:
         dim = _implicit_dim("softmin", input.ndim, _stacklevel)
-    if dtype is not None:
-        input = input.to(dtype)
-    return ops.softmax(-input, dim)
+    # negated first, then cast (as PyTorch): a bool input is refused by the negation
+    return ops.softmax(-input, dim, dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,

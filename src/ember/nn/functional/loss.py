@@ -607,20 +607,22 @@ class BinaryCrossEntropy(ArrayFunction):
             log_1mx = np.maximum(np.log1p(-x), -100)
         raw = -(t * log_x + (1 - t) * log_1mx)
         loss = raw if w is None else raw * w
-        ctx.save_for_backward(x, t, w, log_x, log_1mx)
+        ctx.save_for_backward(x, t, w)
         ctx.reduction = reduction
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        x, t, w, log_x, log_1mx = ctx.saved_tensors
+        x, t, w = ctx.saved_tensors
         g = _unreduced_grad(grad, ctx.reduction, x.size)
         gw_ = g if w is None else g * w
         gx = gt = None
         if ctx.needs_input_grad[0]:
             gx = gw_ * (x - t) / np.maximum((1 - x) * x, 1e-12)
         if ctx.needs_input_grad[1]:
-            gt = gw_ * (log_1mx - log_x)
+            # -logit(x), not clamped like the loss's logs (as PyTorch): -inf at x = 1
+            with np.errstate(divide="ignore"):
+                gt = gw_ * -np.log(x / (1 - x))
         return gx, gt, None, None
 
 

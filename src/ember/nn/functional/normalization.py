@@ -109,14 +109,15 @@ class LayerNorm(ArrayFunction):
         axes = tuple(range(x.ndim - k, x.ndim))
         xhat, mean, _, invstd = _standardize(x, axes, eps)
         out = _affine(xhat, weight, bias)
-        # input, mean and 1/std, as PyTorch saves them: the output stays free to change
-        ctx.save_for_backward(x, mean, invstd, weight)
+        # input, mean, 1/std, weight and bias (unused here), as PyTorch's native_layer_norm
+        # saves them: an in-place edit of the bias is refused at backward, the output's is not
+        ctx.save_for_backward(x, mean, invstd, weight, bias)
         ctx.axes = axes
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, mean, invstd, weight = ctx.saved_tensors
+        x, mean, invstd, weight, _ = ctx.saved_tensors
         xhat = (x - mean) * invstd
         axes = ctx.axes
         gh = grad if weight is None else grad * weight
@@ -162,13 +163,15 @@ class RmsNorm(ArrayFunction):
         inv = (1 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + eps)).astype(
             x.dtype, copy=False)
         xhat = x * inv
-        ctx.save_for_backward(xhat, inv, weight)
+        # the input (not the output), 1/rms and the weight, as PyTorch's composite saves them
+        ctx.save_for_backward(x, inv, weight)
         ctx.axes = axes
         return xhat if weight is None else xhat * weight
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, inv, weight = ctx.saved_tensors
+        x, inv, weight = ctx.saved_tensors
+        xhat = x * inv
         axes = ctx.axes
         gh = grad if weight is None else grad * weight
         gx = _norm_backward(gh, xhat, inv, axes, centered=False) \
