@@ -34,16 +34,11 @@ ALLOWED = {
 # misplaced imports when this list was written); their tests are expected to fail (xfail) and
 # show as XPASS once a module is clean: then remove its entry.
 IN_PROGRESS = {
-    "kernels/cache.py",
-    "ops/_util.py",
     "ops/arith.py",
-    "ops/compare.py",
     "ops/indexing.py",
     "ops/linalg.py",
     "ops/pointwise.py",
     "ops/reduction.py",
-    "ops/shape.py",
-    "random.py",
 }
 
 

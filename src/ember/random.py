@@ -15,6 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from ember.backend import get_backend
+from ember.tensor import Tensor
 
 __all__ = [
     "Generator",
@@ -80,8 +81,6 @@ class Generator:
 
     def get_state(self):
         """The state as a 16-byte uint8 tensor: seed then offset, little-endian."""
-        from ember.tensor import Tensor
-
         raw = self._seed.to_bytes(8, "little") + self._offset.to_bytes(8, "little")
         return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
 

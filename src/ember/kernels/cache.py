@@ -98,9 +98,14 @@ def install_kernel_locator() -> None:
 
 
 def cache_location() -> str:
-    """The directory Numba reads and writes Ember's kernel cache in, with its locator kind."""
-    from ember.kernels.philox import _words_serial
+    """The directory Numba reads and writes Ember's kernel cache in, with its locator kind.
 
-    locator = _words_serial._cache._impl.locator
+    Every kernel of this package is cached in one directory, so Numba's own choice for a
+    function of this module (this one) is its choice for all of them.
+    """
+    from numba.core import caching  # as in _locator_class: Numba loads on first use
+
+    install_kernel_locator()
+    locator = caching.FunctionCache(cache_location)._impl.locator
     inner = getattr(locator, "_inner", locator)
     return f"{locator.get_cache_path()} ({type(inner).__name__})"

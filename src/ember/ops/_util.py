@@ -7,10 +7,10 @@ import numbers
 import ml_dtypes
 import numpy as np
 
-from ember import _dtype
+from ember import _dtype, _precision
 from ember._fpstate import quiet
 from ember._shapes import canon_dim, canon_dims, reduce_grad
-from ember.tensor import Tensor
+from ember.tensor import Tensor, _to_array
 
 __all__ = [
     "apply_binary",
@@ -27,6 +27,7 @@ __all__ = [
     "reduce_grad",
     "require_tensors",
 ]
+
 
 def broadcast_error(*values) -> RuntimeError:
     """PyTorch's error for operands whose shapes do not broadcast (or a generic one)."""
@@ -184,18 +185,13 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
         if isinstance(x, float) and not _dtype.is_floating(dt):
             dt = _dtype.get_default_dtype().numpy
         return Tensor._make(np.asarray(x, dtype=dt))
-    from ember.tensor import _to_array
-
     return Tensor._make(_to_array(x))
 
 
 def cast(t: Tensor, dtype) -> Tensor:
-    """Differentiable dtype conversion (late import to avoid a cycle)."""
-    from ember.ops.arith import cast as _cast
-
-    return _cast(t, dtype)
-
-
+    """Differentiable dtype conversion: ``ember.ops.arith.cast``, which registers itself in
+    the precision state when it is defined (arith imports this module, so not the reverse)."""
+    return _precision.STATE.cast(t, dtype)
 
 
 def select_grad(keep: np.ndarray, grad: np.ndarray) -> np.ndarray:

@@ -6,6 +6,9 @@ import numpy as np
 
 from ember import _dtype
 from ember.ops._util import broadcast_error, canon_dim, operands, require_tensors
+from ember.ops.indexing import select_along
+from ember.ops.reduction import MaxMin
+from ember.ops.shape import narrow
 from ember.tensor import Tensor
 
 __all__ = [
@@ -176,9 +179,6 @@ def equal(input, other) -> bool:
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
     """Sorted values along ``dim`` and the indices they came from (values differentiable)."""
-    from ember.ops.indexing import select_along
-    from ember.ops.reduction import MaxMin
-
     x = input._data
     if x.ndim == 0:  # dim 0 or -1 of a scalar: itself, at index 0
         canon_dim(dim, 0)
@@ -204,10 +204,6 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
-    from ember.ops.indexing import select_along
-    from ember.ops.reduction import MaxMin
-    from ember.ops.shape import narrow
-
     if input._data.dtype == np.bool_:
         d = canon_dim(dim, input._data.ndim)  # torch checks dim and k before the dtype
         n = input._data.shape[d] if input._data.ndim else 1

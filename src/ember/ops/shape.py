@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember import _dtype
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim, check_kernel
-from ember.tensor import Tensor
+from ember.ops._util import broadcast_error, canon_dim, check_kernel, promote, reduce_grad
+from ember.ops.pointwise import where
+from ember.tensor import Size, Tensor
 
 __all__ = [
     "atleast_1d",
@@ -211,8 +213,6 @@ class Expand(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        from ember.ops._util import reduce_grad
-
         return reduce_grad(grad, ctx.shape, ctx.dtype), None
 
 
@@ -510,8 +510,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
 
 
 def _view_dtype(input: Tensor, dtype) -> Tensor:
-    from ember import _dtype
-
     out = Tensor._make(input._data.view(_dtype.to_numpy_dtype(dtype)))
     out._make_view_of(input)
     return out
@@ -617,8 +615,6 @@ def _tensors(tensors) -> list:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("expected a non-empty list of Tensors")
-    from ember.ops._util import promote
-
     dt = promote(*tensors)
     return [t if t._data.dtype == dt else t.to(dt) for t in tensors]
 
@@ -716,22 +712,16 @@ def ravel(input: Tensor) -> Tensor:
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, with that dim removed (a view)."""
-    from ember.ops.indexing import getitem
-
     d = canon_dim(dim, input._data.ndim)
-    return getitem(input, (slice(None),) * d + (int(index),))
+    return input[(slice(None),) * d + (int(index),)]
 
 
 def broadcast_shapes(*shapes):
     """The shape that tensors of ``shapes`` broadcast to."""
-    from ember.tensor import Size
-
     try:
         return Size(np.broadcast_shapes(*(tuple(s) if isinstance(s, (tuple, list)) else (s,)
                                           for s in shapes)))
     except ValueError:
-        from ember.ops._util import broadcast_error
-
         raise broadcast_error(*(np.empty(tuple(s) if isinstance(s, (tuple, list)) else (s,))
                                 for s in shapes)) from None
 
@@ -770,13 +760,11 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         return globals()["diagonal"](input, diagonal).clone()  # a copy, as torch's
     if input._data.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
-    from ember.ops.indexing import setitem
-
     n = input._data.shape[0] + abs(diagonal)
     out = Tensor._make(np.zeros((n, n), dtype=input._data.dtype))
     i = np.arange(input._data.shape[0])
     rows, cols = (i, i + diagonal) if diagonal >= 0 else (i - diagonal, i)
-    setitem(out, (Tensor._make(rows), Tensor._make(cols)), input)
+    out[Tensor._make(rows), Tensor._make(cols)] = input
     return out
 
 
@@ -791,8 +779,6 @@ def trace(input: Tensor) -> Tensor:
 
 def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> Tensor:
     """Repeats each element ``repeats`` times (an int or one count per element) along ``dim``."""
-    from ember.ops.indexing import index_select
-
     if dim is None:
         input, dim = reshape(input, (-1,)), 0
     d = canon_dim(dim, input._data.ndim)
@@ -803,12 +789,10 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
     if reps.shape != (n,):
         raise RuntimeError("repeats must have the same size as input along dim")
     idx = np.repeat(np.arange(n), reps)
-    return index_select(input, d, Tensor._make(idx))
+    return input.index_select(d, Tensor._make(idx))
 
 
 def _tri(input: Tensor, diagonal: int, upper: bool) -> Tensor:
-    from ember.ops.pointwise import where
-
     if input._data.ndim < 2:
         raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
                            "dimensions")
