@@ -78,9 +78,10 @@ def check_scalar_fits(value, dtype) -> None:
         return
     if dt.kind in "iu":
         info = np.iinfo(dt)
-        v = value if isinstance(value, numbers.Integral) else float(value)
-        ok = bool(float(info.min) <= v <= float(info.max)) if isinstance(v, float) else \
-            info.min <= v <= info.max
+        if isinstance(value, numbers.Integral):
+            ok = info.min <= int(value) <= info.max
+        else:
+            ok = float(info.min) <= float(value) <= float(info.max)
     else:
         v = float(value)
         ok = not np.isfinite(v) or abs(v) <= float(ml_dtypes.finfo(dt).max)
@@ -121,7 +122,7 @@ def promote(*values) -> np.dtype:
     Dimensioned tensors outrank zero-dim tensors, which outrank Python scalars; a lower
     group decides the dtype only when its category (bool < int < float) is higher.
     """
-    groups = ([], [], [])  # dimensioned, zero-dim, scalars
+    groups: tuple[list, list, list] = ([], [], [])  # dimensioned, zero-dim, scalars
     for v in values:
         if isinstance(v, Tensor):
             groups[0 if v._data.ndim else 1].append(v._data.dtype)
@@ -180,8 +181,8 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     """Makes a tensor of a scalar or array argument (keeping tensors as they are)."""
     if isinstance(x, Tensor):
         return x
-    dt = None if like is None else like._data.dtype
     if isinstance(x, numbers.Number) and like is not None:
+        dt = like._data.dtype
         if isinstance(x, float) and not _dtype.is_floating(dt):
             dt = _dtype.get_default_dtype().numpy
         return Tensor._make(np.asarray(x, dtype=dt))

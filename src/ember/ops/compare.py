@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import numpy as np
 
 from ember import _dtype
@@ -222,7 +224,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim=None):
     """The sorted unique elements (optionally with inverse indices and counts)."""
-    res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts)
+    wanted: dict[str, Any] = {"return_inverse": return_inverse, "return_counts": return_counts}
+    res = np.unique(input._data, **wanted)
     if not (return_inverse or return_counts):
         return Tensor._make(res)
     out = [Tensor._make(res[0])]
@@ -266,7 +269,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     values = input._data if isinstance(input, Tensor) else np.asarray(input)
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter._data, axis=-1)
-    how = "right" if right else "left"
+    how: Literal["left", "right"] = "right" if right else "left"
     if seq.ndim == 1:
         out = np.searchsorted(seq, values, side=how)
     else:

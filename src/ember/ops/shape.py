@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ember import _dtype
@@ -124,8 +126,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         new = tuple(s for s in shape if s != 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        dims = {canon_dim(d, len(shape)) for d in dims}
-        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+        axes = {canon_dim(d, len(shape)) for d in dims}
+        new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
     return Reshape.apply(input, new)
 
 
@@ -282,6 +284,15 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     index = (slice(None),) * d + (slice(start, start + length),)
     return Slice.apply(input, index)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, with that dim removed (a view)."""
+    d = canon_dim(dim, input._data.ndim)
+    n, i = input._data.shape[d], int(index)
+    if not -n <= i < n:
+        raise IndexError(f"index {i} is out of bounds for dimension {d} with size {n}")
+    return Slice.apply(input, (slice(None),) * d + (i, Ellipsis))
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
@@ -657,7 +668,8 @@ class PadIndexed(ArrayFunction):
         return g.astype(ctx.dtype).reshape(ctx.shape), None
 
 
-_NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NUMPY_PAD_MODES: dict[str, Literal["reflect", "edge", "wrap"]] = {
+    "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _pad_map(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
@@ -708,12 +720,6 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
 def ravel(input: Tensor) -> Tensor:
     """The elements as a 1-D tensor (a view when possible)."""
     return reshape(input, (-1,))
-
-
-def select(input: Tensor, dim: int, index: int) -> Tensor:
-    """The slice at ``index`` along ``dim``, with that dim removed (a view)."""
-    d = canon_dim(dim, input._data.ndim)
-    return input[(slice(None),) * d + (int(index),)]
 
 
 def broadcast_shapes(*shapes):
