@@ -10,9 +10,9 @@ import numpy as np
 import ember
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
-from ember.distributions.utils import _size, lazy_property, logits_to_probs, probs_to_logits
+from ember.distributions.utils import _ProbsOrLogits, _size
 from ember.random import uniform_array
-from ember.tensor import Size, Tensor
+from ember.tensor import Size
 
 __all__ = ["Categorical"]
 
@@ -29,7 +29,7 @@ def _sample_categorical(probs: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(index, probs.shape[-1] - 1)
 
 
-class Categorical(Distribution):
+class Categorical(_ProbsOrLogits, Distribution):
     """A draw of one of ``K`` categories, with probabilities on the last dimension.
 
     ``probs`` need not sum to 1 (they are normalised); ``logits`` are unnormalised log
@@ -45,6 +45,7 @@ class Categorical(Distribution):
         >>> m.sample()  # 0, 1, 2 or 3
     """
 
+    _binary = False
     arg_constraints: ClassVar[dict] = {
         "probs": constraints.simplex,
         "logits": constraints.real_vector,
@@ -52,8 +53,7 @@ class Categorical(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        self._check_one_of(probs, logits)
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -71,10 +71,7 @@ class Categorical(Distribution):
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = _size(batch_shape)
         param_shape = (*tuple(batch_shape), self._num_events)
-        if "probs" in self.__dict__:
-            new.probs = new._param = self.probs.expand(param_shape)
-        if "logits" in self.__dict__:
-            new.logits = new._param = self.logits.expand(param_shape)
+        self._expand_params(new, param_shape)
         new._num_events = self._num_events
         super(Categorical, new).__init__(batch_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -83,18 +80,6 @@ class Categorical(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     @property
     def mean(self):
@@ -128,8 +113,4 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = ember.arange(self._num_events, dtype=ember.int64)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1, *tuple(self._batch_shape)))
-        return values
+        return self._support_values(self._num_events, ember.int64, expand)

@@ -134,3 +134,47 @@ class _lazy_property_and_property(lazy_property, property):
     def __init__(self, wrapped) -> None:
         property.__init__(self, wrapped)
 
+
+class _ProbsOrLogits:
+    """The ``probs``/``logits`` pair of Bernoulli, Binomial and Categorical (a mixin).
+
+    Exactly one of the two is given; the other is computed on first use, and ``_param`` is the
+    given one. ``_binary`` picks the link between them: the sigmoid (``True``) or the softmax
+    over the last dimension (``False``).
+    """
+
+    _binary = True
+    _param: Tensor
+
+    @staticmethod
+    def _check_one_of(probs, logits) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+    def _expand_params(self, new, shape) -> None:
+        """Sets on ``new`` each of probs and logits computed so far, expanded to ``shape``."""
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                new._param = getattr(self, name).expand(shape)
+                setattr(new, name, new._param)
+
+    def _support_values(self, count: int, dtype, expand: bool) -> Tensor:
+        """``0 .. count - 1`` along a new first dimension, for ``enumerate_support``."""
+        values = ember.arange(count, dtype=dtype)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1, *tuple(self._batch_shape)))
+        return values
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=self._binary)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=self._binary)
+
+    @property
+    def param_shape(self) -> Size:
+        return self._param.size()
+
