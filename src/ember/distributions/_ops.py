@@ -386,6 +386,24 @@ def _poisson_inversion(lam: np.ndarray, generator) -> np.ndarray:
     return k
 
 
+def _transformed_rejection(count: int, trial, generator) -> np.ndarray:
+    """The loop of Hoermann's transformed rejection samplers (PTRS, BTRS): every pending draw
+    takes a uniform ``u`` on ``[-1/2, 1/2)`` and a uniform ``v`` on ``[0, 1)``; ``trial(pending,
+    u, v, 1/2 - |u|)`` returns the candidates ``k`` and which are accepted; the rest try again.
+    """
+    out = np.empty(count)
+    pending = np.arange(count)
+    while pending.size:
+        size = pending.size
+        u = uniform_array((size,), np.float64, generator=generator) - 0.5
+        v = uniform_array((size,), np.float64, generator=generator)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k, ok = trial(pending, u, v, 0.5 - np.abs(u))
+        out[pending[ok]] = k[ok]
+        pending = pending[~ok]
+    return out
+
+
 def _poisson_ptrs(lam: np.ndarray, generator) -> np.ndarray:
     """Hoermann's (1993) transformed rejection with squeeze (PTRS), for rates >= 10."""
     slam, loglam = np.sqrt(lam), np.log(lam)
@@ -393,24 +411,17 @@ def _poisson_ptrs(lam: np.ndarray, generator) -> np.ndarray:
     a = -0.059 + 0.02483 * b
     inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
     v_r = 0.9277 - 3.6224 / (b - 2)
-    out = np.empty_like(lam)
-    pending = np.arange(lam.size)
-    while pending.size:
-        n = pending.size
-        u = uniform_array((n,), np.float64, generator=generator) - 0.5
-        v = uniform_array((n,), np.float64, generator=generator)
+
+    def trial(pending, u, v, us):
         lp, ap, bp = lam[pending], a[pending], b[pending]
-        us = 0.5 - np.abs(u)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.floor((2 * ap / us + bp) * u + lp + 0.43)
-            quick = (us >= 0.07) & (v <= v_r[pending])
-            bad = (k < 0) | ((us < 0.013) & (v > us))
-            bound = -lp + k * loglam[pending] - special.gammaln(k + 1)
-            full = np.log(v) + np.log(inv_alpha[pending]) - np.log(ap / (us * us) + bp) <= bound
-        ok = quick | (~bad & full)
-        out[pending[ok]] = k[ok]
-        pending = pending[~ok]
-    return out
+        k = np.floor((2 * ap / us + bp) * u + lp + 0.43)
+        quick = (us >= 0.07) & (v <= v_r[pending])
+        bad = (k < 0) | ((us < 0.013) & (v > us))
+        bound = -lp + k * loglam[pending] - special.gammaln(k + 1)
+        full = np.log(v) + np.log(inv_alpha[pending]) - np.log(ap / (us * us) + bp) <= bound
+        return k, quick | (~bad & full)
+
+    return _transformed_rejection(lam.size, trial, generator)
 
 
 def poisson_sample(rate: np.ndarray, generator=None) -> np.ndarray:
@@ -454,25 +465,18 @@ def _binomial_btrs(n: np.ndarray, p: np.ndarray, generator) -> np.ndarray:
     lpq = np.log(p / q)
     m = np.floor((n + 1) * p)
     h = special.gammaln(m + 1) + special.gammaln(n - m + 1)
-    out = np.empty_like(n)
-    pending = np.arange(n.size)
-    while pending.size:
-        size = pending.size
-        u = uniform_array((size,), np.float64, generator=generator) - 0.5
-        v = uniform_array((size,), np.float64, generator=generator)
+
+    def trial(pending, u, v, us):
         ap, bp, np_ = a[pending], b[pending], n[pending]
-        us = 0.5 - np.abs(u)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.floor((2 * ap / us + bp) * u + c[pending])
-            inside = (k >= 0) & (k <= np_)
-            quick = inside & (us >= 0.07) & (v <= v_r[pending])
-            lv = np.log(v * alpha[pending] / (ap / (us * us) + bp))
-            bound = (h[pending] - special.gammaln(k + 1) - special.gammaln(np_ - k + 1)
-                     + (k - m[pending]) * lpq[pending])
-        ok = quick | (inside & (lv <= bound))
-        out[pending[ok]] = k[ok]
-        pending = pending[~ok]
-    return out
+        k = np.floor((2 * ap / us + bp) * u + c[pending])
+        inside = (k >= 0) & (k <= np_)
+        quick = inside & (us >= 0.07) & (v <= v_r[pending])
+        lv = np.log(v * alpha[pending] / (ap / (us * us) + bp))
+        bound = (h[pending] - special.gammaln(k + 1) - special.gammaln(np_ - k + 1)
+                 + (k - m[pending]) * lpq[pending])
+        return k, quick | (inside & (lv <= bound))
+
+    return _transformed_rejection(n.size, trial, generator)
 
 
 def binomial_sample(total_count: np.ndarray, probs: np.ndarray, generator=None) -> np.ndarray:

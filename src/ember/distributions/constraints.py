@@ -388,19 +388,26 @@ class _PositiveDefinite(_Symmetric):
         return _matrix_check(value, positive)
 
 
-class _Cat(Constraint):
-    """Applies a sequence of constraints to consecutive pieces of dimension ``dim``."""
+class _OverPieces(Constraint):
+    """A sequence of constraints ``cseq``, each applied to a piece of dimension ``dim``."""
 
-    def __init__(self, cseq, dim: int = 0, lengths=None) -> None:
+    def __init__(self, cseq, dim: int = 0) -> None:
         self.cseq = list(cseq)
-        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
-        if len(self.lengths) != len(self.cseq):
-            raise AssertionError("lengths and cseq must have the same length")
         self.dim = dim
 
     @property
     def is_discrete(self) -> bool:  # type: ignore[override]
         return any(c.is_discrete for c in self.cseq)
+
+
+class _Cat(_OverPieces):
+    """Applies a sequence of constraints to consecutive pieces of dimension ``dim``."""
+
+    def __init__(self, cseq, dim: int = 0, lengths=None) -> None:
+        super().__init__(cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError("lengths and cseq must have the same length")
 
     @property
     def event_dim(self) -> int:  # type: ignore[override]
@@ -414,16 +421,8 @@ class _Cat(Constraint):
         return ember.cat(checks, self.dim)
 
 
-class _Stack(Constraint):
+class _Stack(_OverPieces):
     """Applies a sequence of constraints to the slices of dimension ``dim``."""
-
-    def __init__(self, cseq, dim: int = 0) -> None:
-        self.cseq = list(cseq)
-        self.dim = dim
-
-    @property
-    def is_discrete(self) -> bool:  # type: ignore[override]
-        return any(c.is_discrete for c in self.cseq)
 
     @property
     def event_dim(self) -> int:  # type: ignore[override]

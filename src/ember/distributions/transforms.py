@@ -93,24 +93,21 @@ class Transform:
     __hash__ = object.__hash__
 
     def __call__(self, x: Tensor) -> Tensor:
-        if self._cache_size == 0:
-            return self._call(x)
-        x_old, y_old = self._cached_x_y
-        if x is x_old:
-            return y_old
-        y = self._call(x)
-        self._cached_x_y = x, y
-        return y
+        return self._cached(x, self._call, 0)
 
     def _inv_call(self, y: Tensor) -> Tensor:
+        return self._cached(y, self._inverse, 1)
+
+    def _cached(self, value: Tensor, compute, side: int) -> Tensor:
+        """``compute(value)``, or the other side of the cached ``(x, y)`` pair when ``value``
+        is its ``side`` (0 for x, 1 for y); with a cache, the new pair replaces the old."""
         if self._cache_size == 0:
-            return self._inverse(y)
-        x_old, y_old = self._cached_x_y
-        if y is y_old:
-            return x_old
-        x = self._inverse(y)
-        self._cached_x_y = x, y
-        return x
+            return compute(value)
+        if value is self._cached_x_y[side]:
+            return self._cached_x_y[1 - side]
+        result = compute(value)
+        self._cached_x_y = (value, result) if side == 0 else (result, value)
+        return result
 
     def _call(self, x):
         raise NotImplementedError
