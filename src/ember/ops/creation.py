@@ -46,6 +46,9 @@ __all__ = [
 def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(arr)
     if requires_grad:
+        if not _dtype.is_floating(arr.dtype):  # torch's factories word it so
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad = True
     return t
 
@@ -65,6 +68,8 @@ def _size(size, keyword=None, name: str = "") -> tuple:
         if not isinstance(s, (numbers.Integral, np.integer)):
             raise TypeError(f"size must be a tuple of ints, but got {type(s).__name__}")
         if s < 0:
+            if name == "zeros":  # torch's zeros checks its sizes itself, in its own words
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
         out.append(int(s))
     return tuple(out)
@@ -82,14 +87,14 @@ def tensor_from_array(arr: np.ndarray) -> Tensor:
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """Makes a new tensor (always a copy) from data: numbers, nested lists, arrays, tensors."""
-    get_backend(device)
-    arr = np.array(_to_array(data, dtype), copy=True)
+    arr = get_backend(device).xp.array(_to_array(data, dtype), copy=True)
     return _new(arr, requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A 0-d tensor (float by default)."""
-    return tensor(float(s) if dtype is None else s, dtype=dtype, requires_grad=requires_grad)
+    return tensor(float(s) if dtype is None else s, dtype=dtype, device=device,
+                  requires_grad=requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -117,7 +122,7 @@ def zeros(*size_args, size=None, dtype=None, device=None, requires_grad: bool = 
           out=None) -> Tensor:
     """A tensor of zeros (``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``); with
     ``out``, a tensor of that shape, filled with zeros in place and returned."""
-    get_backend(device)
+    backend = get_backend(device)
     shape = _size(size_args, size, "zeros")
     if out is not None:
         if tuple(out.shape) != shape:
@@ -125,32 +130,32 @@ def zeros(*size_args, size=None, dtype=None, device=None, requires_grad: bool = 
                 f"zeros(out=...): out has shape {list(out.shape)}, expected {list(shape)}"
             )
         return out.zero_()
-    return _new(np.zeros(shape, _float(dtype)), requires_grad)
+    return _new(backend.xp.zeros(shape, _float(dtype)), requires_grad)
 
 
 def ones(*size_args, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    get_backend(device)
-    return _new(np.ones(_size(size_args, size, "ones"), _float(dtype)), requires_grad)
+    backend = get_backend(device)
+    return _new(backend.xp.ones(_size(size_args, size, "ones"), _float(dtype)), requires_grad)
 
 
 def empty(*size_args, size=None, dtype=None, device=None, requires_grad: bool = False,
           **kwargs) -> Tensor:
     """An uninitialised tensor."""
-    get_backend(device)
-    return _new(np.empty(_size(size_args, size, "empty"), _float(dtype)), requires_grad)
+    backend = get_backend(device)
+    return _new(backend.empty(_size(size_args, size, "empty"), _float(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value`` (its dtype inferred from the value if not given)."""
-    get_backend(device)
+    backend = get_backend(device)
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = _dtype.bool_
         elif isinstance(fill_value, numbers.Integral):
             dtype = _dtype.int64
-    return _new(np.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
-                        dtype=_float(dtype)), requires_grad)
+    shape = _size((size,) if isinstance(size, int) else tuple(size))
+    return _new(backend.xp.full(shape, fill_value, dtype=_float(dtype)), requires_grad)
 
 
 def _like(input: Tensor, dtype):
@@ -160,30 +165,34 @@ def _like(input: Tensor, dtype):
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
     """Zeros with ``input``'s shape and dtype."""
-    return _new(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+    xp = get_backend(device).xp
+    return _new(xp.zeros(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
     """Ones with ``input``'s shape and dtype."""
-    return _new(np.ones(input._data.shape, _like(input, dtype)), requires_grad)
+    xp = get_backend(device).xp
+    return _new(xp.ones(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
     """Uninitialised with ``input``'s shape and dtype."""
-    return _new(np.empty(input._data.shape, _like(input, dtype)), requires_grad)
+    xp = get_backend(device).xp
+    return _new(xp.empty(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
     """``fill_value`` with ``input``'s shape and dtype."""
-    return _new(np.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
+    xp = get_backend(device).xp
+    return _new(xp.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``."""
-    get_backend(device)
+    backend = get_backend(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -196,14 +205,15 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = max(int(np.ceil((end - start) / step)), 0)
-    arr = (start + step * np.arange(n, dtype=np.float64 if _dtype.as_dtype(dtype)
-                                     .is_floating_point else np.int64))
+    count = backend.xp.arange(n, dtype=np.float64 if _dtype.as_dtype(dtype).is_floating_point
+                              else np.int64)
+    arr = start + step * count
     return _new(arr.astype(_dtype.to_numpy_dtype(dtype)), requires_grad)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    get_backend(device)
+    xp = get_backend(device).xp
     steps = int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -213,12 +223,12 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
     work = dt if dt.kind == "f" else np.dtype(np.float64)
     if dt.kind != "f":  # integer outputs: the bounds are converted first, as in PyTorch
         start, end = int(start), int(end)
-    start, end = np.asarray(start, work), np.asarray(end, work)
+    start, end = xp.asarray(start, work), xp.asarray(end, work)
     acc = np.longdouble  # wider than float64 where the platform has it: emulates the fma
     step = ((end - start) / work.type(max(steps - 1, 1))).astype(acc)
     start, end = start.astype(acc), end.astype(acc)
-    i = np.arange(steps, dtype=acc)
-    vals = np.where(i < steps // 2, start + step * i, end - step * (steps - i - 1))
+    i = xp.arange(steps, dtype=acc)
+    vals = xp.where(i < steps // 2, start + step * i, end - step * (steps - i - 1))
     if steps == 1:
         vals = start.reshape(1)
     return _new(vals.astype(dt), requires_grad)
@@ -227,15 +237,14 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad=F
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad=False) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
-    get_backend(device)
-    return _new(np.logspace(float(start), float(end), int(steps), base=base).astype(
+    xp = get_backend(device).xp
+    return _new(xp.logspace(float(start), float(end), int(steps), base=base).astype(
         _float(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An ``n x m`` identity matrix."""
-    get_backend(device)
-    return _new(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+    return _new(get_backend(device).xp.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
 def rand(*size_args, size=None, generator=None, dtype=None, device=None,
@@ -281,13 +290,13 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=F
 
 def rand_like(input: Tensor, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples with ``input``'s shape and dtype."""
-    return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
                 requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal samples with ``input``'s shape and dtype."""
-    return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
                  requires_grad=requires_grad)
 
 
@@ -296,13 +305,14 @@ def randint_like(input: Tensor, low=0, high=None, *, generator=None, dtype=None,
     """Random integers with ``input``'s shape and dtype."""
     if high is None:
         low, high = 0, low
-    t = randint(low, high, tuple(input.shape), generator=generator)
+    t = randint(low, high, tuple(input.shape), generator=generator, device=device)
     return t.to(dtype or input.dtype)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
+    get_backend(device)
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     if (isinstance(s, np.ndarray) and (s < 0).any()) or (not isinstance(s, np.ndarray) and s < 0):
