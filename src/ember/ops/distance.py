@@ -15,9 +15,25 @@ __all__ = ["cdist", "diff", "dist"]
 
 
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
-    """The ``n``-th forward difference along ``dim`` (``x[i+1] - x[i]``; XOR for bools).
+    """The ``n``-th forward difference along ``dim``: ``out[i] = x[i + 1] - x[i]``.
 
-    ``prepend`` / ``append`` are concatenated along ``dim`` first.
+    Bool tensors take the XOR of neighbours instead. Each order shortens ``dim`` by one.
+
+    Args:
+        input (Tensor): the input, at least 1-D.
+        n (int): how many times to take the difference (0 returns the input).
+        dim (int): the dimension to difference along.
+        prepend (Tensor, optional): values concatenated before ``input`` along ``dim`` first.
+        append (Tensor, optional): values concatenated after ``input`` along ``dim`` first.
+
+    Returns:
+        Tensor: the differences.
+
+    Example:
+        >>> ember.diff(ember.tensor([1, 4, 9, 16]))
+        tensor([3, 5, 7])
+        >>> ember.diff(ember.tensor([1, 4, 9, 16]), n=2)
+        tensor([2, 2])
     """
     if input.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
@@ -36,16 +52,51 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
 
 
 def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
-    """The ``p``-norm of ``input - other`` over all elements (after broadcasting)."""
+    """The ``p``-norm of ``input - other`` over all elements (after broadcasting).
+
+    Args:
+        input (Tensor): the first tensor.
+        other (Tensor): the second tensor, broadcastable with ``input``.
+        p (float): the order of the norm (``inf`` gives the largest difference).
+
+    Returns:
+        Tensor: a 0-d tensor.
+
+    Example:
+        >>> ember.dist(ember.tensor([0.0, 0.0]), ember.tensor([3.0, 4.0]))
+        tensor(5.)
+    """
     return norm(input - other, p)
 
 
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
           compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
-    """``p``-norm distances between the rows of ``x1`` (..., P, M) and ``x2`` (..., R, M).
+    """The ``p``-norm distance between each row of ``x1`` and each row of ``x2``.
 
-    Returns (..., P, R), batch dims broadcast. Computed directly from the differences (no
-    matrix-product shortcut for p = 2), so the result does not depend on ``compute_mode``.
+    Computed from the differences themselves (no matrix-product shortcut for ``p = 2``), so
+    the result does not depend on ``compute_mode``.
+
+    Args:
+        x1 (Tensor): rows of shape :math:`(B, P, M)` (batch dims optional).
+        x2 (Tensor): rows of shape :math:`(B, R, M)`, of ``x1``'s floating dtype.
+        p (float): the order of the norm, 0 or more.
+        compute_mode (str): ``'use_mm_for_euclid_dist_if_necessary'``,
+            ``'use_mm_for_euclid_dist'`` or ``'donot_use_mm_for_euclid_dist'`` (checked, with
+            the same result for each).
+
+    Returns:
+        Tensor: the distances; ``out[..., i, j]`` is the distance from ``x1[..., i, :]`` to
+        ``x2[..., j, :]``.
+
+    Shape:
+        - x1: :math:`(*, P, M)`; x2: :math:`(*, R, M)`, batch dims broadcast.
+        - output: :math:`(*, P, R)`.
+
+    Example:
+        >>> a = ember.tensor([[0.0, 0.0], [1.0, 1.0]])
+        >>> ember.cdist(a, ember.tensor([[3.0, 4.0]]))
+        tensor([[5.0000],
+                [3.6056]])
     """
     if x1.dim() < 2 or x2.dim() < 2:
         bad = x1 if x1.dim() < 2 else x2

@@ -34,7 +34,23 @@ class Softmax(ArrayFunction):
 
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``."""
+    """Rescales values along ``dim`` to probabilities: ``exp(x) / sum(exp(x))``.
+
+    Each slice along ``dim`` becomes non-negative and sums to 1. Computed from ``x - max(x)``,
+    so large inputs do not overflow.
+
+    Args:
+        input (Tensor): the input (floating; an empty integer tensor comes back unchanged).
+        dim (int): the dimension to normalise along.
+        dtype (ember.dtype, optional): cast ``input`` to this dtype first.
+
+    Returns:
+        Tensor: a tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.softmax(ember.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([0.0900, 0.2447, 0.6652])
+    """
     input, d = _prepare(input, dim, dtype, "softmax")
     if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
         return input.clone()  # torch: an empty integer input comes back as it is
@@ -64,7 +80,23 @@ class LogSoftmax(ArrayFunction):
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """``log(softmax(x))`` along ``dim``, computed without overflow."""
+    """The logarithm of :func:`softmax` along ``dim``: ``x - logsumexp(x)``.
+
+    Computed directly, without taking the log of small probabilities, so it stays accurate
+    where ``softmax`` rounds to 0.
+
+    Args:
+        input (Tensor): the input (floating; an empty integer tensor comes back unchanged).
+        dim (int): the dimension to normalise along.
+        dtype (ember.dtype, optional): cast ``input`` to this dtype first.
+
+    Returns:
+        Tensor: a tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.log_softmax(ember.tensor([0.0, 0.0]), dim=0)
+        tensor([-0.6931, -0.6931])
+    """
     input, d = _prepare(input, dim, dtype, "log_softmax")
     if input._data.size == 0 and not _dtype.is_floating(input._data.dtype):
         return input.clone()
