@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import math
 
-from ember import ops
 from ember.nn import functional as F
 from ember.nn import init
+from ember.nn.modules.linear import _weight_and_bias
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter
 from ember.tensor import Size, Tensor
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -71,11 +70,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups))
-        self.weight = Parameter(ops.empty(*shape, *kernel_size, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(ops.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (*shape, *kernel_size), out_channels, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

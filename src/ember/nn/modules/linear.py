@@ -14,6 +14,15 @@ from ember.tensor import Tensor
 __all__ = ["Bilinear", "Identity", "Linear"]
 
 
+def _weight_and_bias(module: Module, weight_shape: tuple, out_features: int, bias: bool, dtype,
+                     device) -> None:
+    """Registers ``weight`` of ``weight_shape`` and ``bias`` of ``(out_features,)`` (``None``
+    without ``bias``), both uninitialised: the layer's ``reset_parameters`` fills them."""
+    module.weight = Parameter(ops.empty(*weight_shape, dtype=dtype, device=device))
+    module.register_parameter(
+        "bias", Parameter(ops.empty(out_features, dtype=dtype, device=device)) if bias else None)
+
+
 class Identity(Module):
     """Returns its input unchanged; a placeholder where a layer is optional (for example to remove
     a model's head while keeping its structure).
@@ -74,11 +83,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(ops.empty(out_features, in_features, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(ops.empty(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -138,11 +143,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(ops.empty(out_features, in1_features, in2_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(ops.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,
+                         dtype, None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

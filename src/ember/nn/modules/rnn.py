@@ -23,6 +23,18 @@ __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "R
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
+def _suffix(layer: int, direction: int) -> str:
+    """The name suffix of a layer's parameters: ``_l0``, ``_l0_reverse``, ..."""
+    return f"_l{layer}" + ("_reverse" if direction == 1 else "")
+
+
+def _reset_uniform(module: Module, hidden_size: int) -> None:
+    """Every parameter uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``."""
+    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
+
+
 def _rnn_step(mode: str, gi: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
     """One step of a plain RNN cell from its input projection ``gi`` (bias included)."""
     pre = gi + F.linear(h, w_hh, b_hh)
@@ -134,7 +146,7 @@ class RNNBase(Module):
         for layer in range(num_layers):
             for direction in range(directions):
                 layer_input = input_size if layer == 0 else real_hidden * directions
-                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                suffix = _suffix(layer, direction)
                 shapes = [("weight_ih", (gate_size, layer_input)),
                           ("weight_hh", (gate_size, real_hidden))]
                 if bias:
@@ -163,9 +175,7 @@ class RNNBase(Module):
 
     def reset_parameters(self) -> None:
         """Every weight and bias uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``."""
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        _reset_uniform(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -184,7 +194,7 @@ class RNNBase(Module):
         return text
 
     def _weights(self, layer: int, direction: int):
-        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        suffix = _suffix(layer, direction)
         get = lambda name: getattr(self, name + suffix, None)  # noqa: E731
         return (get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"),
                 get("weight_hr"))
@@ -546,9 +556,11 @@ class RNNCellBase(Module):
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
-        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``."""
+        _reset_uniform(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
