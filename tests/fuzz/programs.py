@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import types
@@ -145,7 +146,55 @@ def _torch_functional() -> types.SimpleNamespace:
     return types.SimpleNamespace(**{**names, **wrapped})
 
 
-TORCH_NS = {"torch": torch, "F": _torch_functional()}
+# Two more torch inconsistencies, compared against torch's own principled reference:
+# - torch.var_mean / std_mean compute their mean output with Welford's running update, so an
+#   inf followed by finite elements gives NaN (inf + (x - inf) / n) and an inf in the last
+#   place gives inf, while torch.mean gives inf for both (FINDINGS 87). The wrapper keeps
+#   torch's call (its node, what it saves, its gradients and the first output) and gives the
+#   mean output torch.mean's values.
+# - torch.logit's gradient at -0.0 is +inf on the scalar loop and -inf (1 / (x (1 - x))) on
+#   the vectorized one (FINDINGS 88): the function form takes the vectorized path as above.
+class _TorchNamespace:
+    """``torch``, with var_mean, std_mean and logit replaced as described above."""
+
+    def __getattr__(self, name):
+        return getattr(torch, name)
+
+    @staticmethod
+    def _with_plain_mean(fn, input, *args, **kwargs):
+        spread, mean = fn(input, *args, **kwargs)
+        dim = args[0] if args else kwargs.get("dim")
+        reference = torch.mean(input.detach()) if dim is None else \
+            torch.mean(input.detach(), dim, keepdim=kwargs.get("keepdim", False))
+        with torch.no_grad():
+            mean.detach().copy_(reference)  # var_mean/std_mean's backward does not save it
+        return spread, mean
+
+    def var_mean(self, input, *args, **kwargs):
+        return self._with_plain_mean(torch.var_mean, input, *args, **kwargs)
+
+    def std_mean(self, input, *args, **kwargs):
+        return self._with_plain_mean(torch.std_mean, input, *args, **kwargs)
+
+    @staticmethod
+    def logit(input, eps=None):
+        return _vector_path(input, lambda x: torch.logit(x, eps),
+                            lambda g, s: torch.ops.aten.logit_backward(g, s, eps))
+
+
+@contextlib.contextmanager
+def _torch_methods():
+    """``Tensor.logit`` as ``_TorchNamespace.logit`` while a line runs on the torch side (the
+    method form of the same kernel-path reference), restored afterwards."""
+    plain = torch.Tensor.logit
+    torch.Tensor.logit = _TorchNamespace.logit
+    try:
+        yield
+    finally:
+        torch.Tensor.logit = plain
+
+
+TORCH_NS = {"torch": _TorchNamespace(), "F": _torch_functional()}
 EMBER_NS = {"torch": ember, "F": ember.nn.functional}
 CONSTANTS = {"nan": float("nan"), "inf": float("inf")}
 VAR = re.compile(r"\b[xv]\d+\b")
@@ -343,7 +392,8 @@ class Runner:
     def run(self, line: Line) -> bool:
         """Runs one line on both sides; returns False when the program must stop."""
         self.lines.append(line)
-        te = self._exec(self.t, line.src)
+        with _torch_methods():
+            te = self._exec(self.t, line.src)
         ee = self._exec(self.e, line.src)
         n = len(self.lines) - 1
         self.raised.append(te is not None)

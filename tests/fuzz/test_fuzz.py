@@ -115,6 +115,51 @@ def test_torch_side_takes_the_vectorized_path(call, dtype):
     assert a == a and a != b, f"torch's paths agree ({a}, {b}): nothing to pin"
 
 
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+def test_torch_side_var_mean_gives_torch_mean_values(name):
+    """torch's var_mean/std_mean mean is a Welford update (an inf before finite elements gives
+    NaN); the fuzzer's torch side gives torch.mean's value there and keeps torch's node: the
+    first output, the gradients and what is saved (an edit of std_mean's std still raises)."""
+    wrapped = TORCH_NS["torch"]
+    x = torch.tensor([[float("inf"), 1.0, 2.0], [0.5, 1.5, -1.0]], requires_grad=True)
+    spread, mean = getattr(wrapped, name)(x, dim=1)
+    native_spread, native_mean = getattr(torch, name)(x, dim=1)
+    assert native_mean[0].isnan() and mean[0].item() == float("inf")
+    torch.testing.assert_close(mean[1], torch.mean(x[1]), rtol=0, atol=0)
+    torch.testing.assert_close(spread, native_spread, equal_nan=True, rtol=0, atol=0)
+    assert type(mean.grad_fn) is type(native_mean.grad_fn)
+    (spread.nansum() + mean[1]).backward()
+    g = x.grad.clone()
+    x.grad = None
+    (native_spread.nansum() + native_mean[1]).backward()
+    torch.testing.assert_close(g, x.grad, equal_nan=True, rtol=0, atol=0)
+    if name == "std_mean":
+        spread, _ = wrapped.std_mean(x * 1)
+        spread.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            spread.backward()
+
+
+@pytest.mark.parametrize("form", ["function", "method"])
+def test_torch_side_logit_takes_the_vectorized_path(form):
+    """logit's gradient at -0.0: -inf on torch's vectorized loop (1 / (x (1 - x))), +inf on its
+    scalar loop; the fuzzer's torch side gives the vectorized value for both call forms."""
+    from tests.fuzz.programs import _torch_methods
+
+    x = torch.tensor([0.3, -0.0, 0.6], requires_grad=True)
+    with _torch_methods():
+        y = TORCH_NS["torch"].logit(x) if form == "function" else x.logit()
+    y.backward(torch.ones(3))
+    long = torch.tensor([0.3, -0.0, 0.6] * 21 + [0.5], requires_grad=True)
+    torch.logit(long).backward(torch.ones(64))
+    assert x.grad[1].item() == long.grad[1].item() == float("-inf")
+    short = torch.tensor([0.3, -0.0, 0.6], requires_grad=True)
+    torch.logit(short).backward(torch.ones(3))
+    assert short.grad[1].item() == float("inf"), "torch's paths agree: nothing to pin"
+    torch.testing.assert_close(x.grad[[0, 2]], short.grad[[0, 2]], rtol=0, atol=0)
+    assert torch.Tensor.logit is not TORCH_NS["torch"].logit
+
+
 def test_torch_side_refusing_an_in_place_call_leaves_the_tensor_alone():
     """torch refuses an in-place activation on a view of a leaf before writing; the fuzzer's
     vectorized-path form must too (data and version unchanged), or the final comparison of

@@ -111,41 +111,68 @@ class Sub(ArrayFunction):
         return _grad_for(ctx, 0, grad), None if gb is None else -gb
 
 
+def _in(x, dt):
+    """An operand in the result dtype ``dt`` (None: it already is, or a Python scalar)."""
+    return x if dt is None or not isinstance(x, np.ndarray) else x.astype(dt, copy=False)
+
+
 @quiet
 class Mul(ArrayFunction):
+    """``a * b``; with ``dt``, two tensors of other dtypes promoted inside, so that what is
+    saved is the caller's tensors (as torch: an in-place edit of either is then seen)."""
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, dt=None):
         # as torch, each operand is saved only for the other's gradient (a Python scalar
         # operand saves nothing of the tensor)
-        ctx.metas = (_meta(a), _meta(b))
-        need_a, need_b = ctx.needs_input_grad
+        ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
+        need_a, need_b = ctx.needs_input_grad[:2]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        return a * b
+        return _in(a, dt) * _in(b, dt)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        ga = _grad_for(ctx, 0, grad * b) if ctx.needs_input_grad[0] else None
-        gb = _grad_for(ctx, 1, grad * a) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        dt = ctx.dt
+        ga = _grad_for(ctx, 0, grad * _in(b, dt)) if ctx.needs_input_grad[0] else None
+        gb = _grad_for(ctx, 1, grad * _in(a, dt)) if ctx.needs_input_grad[1] else None
+        return ga, gb, None
 
 
 @quiet
 class Div(ArrayFunction):
+    """``a / b``; ``dt`` as in :class:`Mul`."""
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, dt=None):
         # torch saves the divisor for a's gradient, and both for b's
-        ctx.metas = (_meta(a), _meta(b))
+        ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
         need_b = ctx.needs_input_grad[1]
         ctx.save_for_backward(a if need_b else None, b)
-        return a / b
+        return _in(a, dt) / _in(b, dt)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        a, b = _in(a, ctx.dt), _in(b, ctx.dt)
         ga = _grad_for(ctx, 0, grad / b) if ctx.needs_input_grad[0] else None
         gb = _grad_for(ctx, 1, -grad * a / (b * b)) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        return ga, gb, None
+
+
+def _mixed_tensors(cls, input, other, floating: bool = False):
+    """``cls`` applied to two tensors of different dtypes, promoted inside the op (what it
+    saves is the caller's tensors, as torch's); None for any other operands."""
+    if type(input) is not Tensor or type(other) is not Tensor or \
+            input._data.dtype == other._data.dtype:
+        return None
+    dt = promote(input, other)
+    if floating and not _dtype.is_floating(dt):
+        dt = _dtype.get_default_dtype().numpy
+    try:
+        return cls.apply(input, other, dt)
+    except ValueError:
+        raise broadcast_error(input, other) from None
 
 
 @quiet
@@ -374,6 +401,9 @@ def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product with broadcasting (a sparse operand multiplies itself)."""
     if type(other) is not Tensor and _is_sparse(other) and not _is_sparse(input):
         return other.mul(input)
+    mixed = _mixed_tensors(Mul, input, other)
+    if mixed is not None:
+        return _maybe_out(mixed, out)
     a, b, _ = operands(input, other)
     return _maybe_out(apply_binary(Mul, a, b), out)
 
@@ -394,6 +424,9 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             _dtype.is_floating(other._data.dtype) and isinstance(input, (int, float)):
         # number / tensor is reciprocal(tensor) * number in torch (what it saves, its rounding)
         return _maybe_out(mul(reciprocal(other), input), out)
+    mixed = _mixed_tensors(Div, input, other, floating=True)
+    if mixed is not None:
+        return _maybe_out(mixed, out)
     a, b, _ = operands(input, other, floating=True)
     return _maybe_out(apply_binary(Div, a, b), out)
 

@@ -559,6 +559,7 @@ def _scatter(input: Tensor, dim: int, index, src, reduce) -> Tensor:
     if s is not None and s.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if s is None:
+        check_scalar_fits(src, input._data.dtype)
         src = np.asarray(src, dtype=input._data.dtype)[()]
     elif s.ndim == 0:
         src = src.reshape(1)
@@ -610,7 +611,12 @@ class IndexAdd(ArrayFunction):
         if x.dtype == np.bool_:
             alpha = bool(alpha)  # as torch, in the tensor's dtype: True + True is True
         ctx.dim, ctx.alpha = dim, alpha
-        ctx.save_for_backward(index, source)  # source as torch saves it (in-place edits raise)
+        # as torch: source is saved (an in-place edit of it then raises) only when it needs a
+        # gradient
+        if ctx.needs_input_grad[3]:
+            ctx.save_for_backward(index, source)
+        else:
+            ctx.save_for_backward(index)
         out = x.copy()
         np.add.at(np.moveaxis(out, dim, 0), index,
                   np.moveaxis(source if alpha == 1 else source * alpha, dim, 0))
@@ -618,7 +624,7 @@ class IndexAdd(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        index, _ = ctx.saved_tensors
+        index = ctx.saved_tensors[0]
         gs = None
         if ctx.needs_input_grad[3]:
             gs = np.take(grad, index, axis=ctx.dim)

@@ -372,14 +372,20 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     return mul(input.reshape(-1, 1), vec2)
 
 
-def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
+def _scaled_sum(input: Tensor, product: Tensor, beta, alpha, inner: int) -> Tensor:
     """``beta * input + alpha * product``, ``input`` broadcast to the product's shape. With
     ``beta == 0`` the input is not read, so its NaN and inf do not propagate (as in PyTorch).
     For integer tensors torch converts ``beta`` and ``alpha`` to the integer type first
-    (truncating toward zero).
+    (truncating toward zero), except when the product sums ``inner == 0`` terms: torch then
+    multiplies the input by ``beta`` in place, which refuses a ``beta`` the dtype cannot hold.
     """
     input.expand(*product.shape)  # PyTorch's error if the input does not broadcast
     dt = product._data.dtype
+    if inner == 0 and product._data.size and beta != 0 and dt.kind in "biu":
+        wanted = promote(product, beta)
+        if wanted != dt:
+            raise RuntimeError(f"result type {SCALAR_TYPE_NAMES[wanted.name]} can't be cast to "
+                               f"the desired output type {SCALAR_TYPE_NAMES[dt.name]}")
     if dt == np.bool_:  # only empty bool products get here (see matmul): torch keeps bool
         return product if beta == 0 else product.logical_or(input.expand(*product.shape))
     if dt.kind in "iu":
@@ -402,7 +408,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         if autocast_lower(t._data.dtype) != autocast_lower(mat2._data.dtype):
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
                                f"{_type_name(t)} and {_type_name(mat2)}")
-    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha, mat1.shape[-1])
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -411,7 +417,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
         if autocast_lower(t._data.dtype) != autocast_lower(input._data.dtype):
             raise RuntimeError(f"expected scalar type {_type_name(input)} but found "
                                f"{_type_name(t)}")
-    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha, batch1.shape[-1])
 
 
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:

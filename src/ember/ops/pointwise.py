@@ -689,11 +689,13 @@ def ceil(input: Tensor) -> Tensor:
     return _zero_grad_result(input, np.ceil(input._data))
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
     """Round half to even (zero gradient)."""
-    if decimals:
-        check_kernel(input, "round_cpu", "biu")
-    check_kernel(input, "round_vml_cpu")
+    if decimals is None:  # torch's plain overload: integers come back as they are
+        check_kernel(input, "round_vml_cpu")
+        return _zero_grad_result(input, np.round(input._data))
+    # passing ``decimals`` at all selects torch's other overload, which has no integer kernel
+    check_kernel(input, "round_cpu" if decimals else "round_vml_cpu", "biu")
     return _zero_grad_result(input, np.round(input._data, decimals))
 
 
@@ -852,12 +854,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
-        kinds = ", ".join(f"{k}={type(v).__name__}" for k, v in sorted(
-            {"min": min, "max": max}.items()))
-        raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
-                        f"{kinds}), but expected one of:\n * (Tensor input, Tensor min = None, "
-                        "Tensor max = None)\n * (Tensor input, Number min = None, Number max = "
-                        "None)")
+        min, max = _number_bounds(min, max)
     dt = promote(input, *(v for v in (min, max) if v is not None))
     if dt == np.bool_ and not isinstance(min, Tensor) and not isinstance(max, Tensor):
         kernel = "clamp" if min is not None and max is not None else (
@@ -872,8 +869,26 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     lo = min._data if isinstance(min, Tensor) else min
     hi = max._data if isinstance(max, Tensor) else max
     if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
-        return Clamp.apply(input, min, max)
+        try:
+            return Clamp.apply(input, min, max)
+        except ValueError:
+            raise broadcast_error(*(v for v in (input, min, max) if v is not None)) from None
     return Clamp.apply(input, lo, hi)
+
+
+def _number_bounds(min, max) -> tuple:
+    """A number and a tensor as clamp's bounds: torch's Number overload, which takes a 0-d
+    tensor that requires no gradient as the number it holds (and is refused otherwise)."""
+    bound = min if isinstance(min, Tensor) else max
+    if bound._data.ndim == 0 and not bound._requires_grad:
+        value = bound._data.item()
+        return (value, max) if bound is min else (min, value)
+    kinds = ", ".join(f"{k}={type(v).__name__}" for k, v in sorted(
+        {"min": min, "max": max}.items()))
+    raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
+                    f"{kinds}), but expected one of:\n * (Tensor input, Tensor min = None, "
+                    "Tensor max = None, *, Tensor out = None)\n * (Tensor input, Number min = "
+                    "None, Number max = None, *, Tensor out = None)")
 
 
 clip = clamp

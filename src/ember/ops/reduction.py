@@ -120,8 +120,11 @@ class Prod(ArrayFunction):
         axes = None if ctx.axis is None else (ctx.axis,)
         g = _expand_back(grad, x.shape, axes, ctx.keepdim)
         o = _expand_back(out, x.shape, axes, ctx.keepdim)
-        if np.all(x != 0):
+        zeros = np.count_nonzero(x == 0)
+        if zeros == 0:
             return g * (o / x), None, None
+        if ctx.axis is None and zeros > 1:  # torch's shortcut, which even an inf does not touch
+            return np.zeros_like(x), None, None
         # with zeros present: product of all other elements, via exclusive cumulative products
         ax = 0 if ctx.axis is None else ctx.axis
         flat = x.reshape(-1) if ctx.axis is None else x
@@ -162,12 +165,12 @@ def _variance_backward(grad, x, axes, keepdim: bool, dof) -> np.ndarray:
     along dims it keeps ``2 / (n - correction)`` as it is (inf at 0, finite below).
     """
     g = _expand_back(grad, x.shape, axes, keepdim)
-    centered = x - np.mean(x, axis=axes, keepdims=True) if x.size else x
+    mean = np.mean(x, axis=axes, keepdims=True) if x.size else x
     with np.errstate(divide="ignore", invalid="ignore"):
-        if axes is None and dof <= 0:
-            out = g * np.where(centered == 0, np.nan, np.inf)
+        if axes is None and dof <= 0:  # NaN where x equals the mean (an inf mean included)
+            out = g * np.where(x == mean, np.nan, np.inf)
         else:
-            out = g * (2 / np.asarray(dof, dtype=x.dtype)) * centered
+            out = g * (2 / np.asarray(dof, dtype=x.dtype)) * (x - mean)
     return out.astype(x.dtype, copy=False)
 
 
@@ -205,6 +208,43 @@ class Std(ArrayFunction):
             gvar = np.where(out == 0, 0, grad / (2 * out)).astype(x.dtype, copy=False)
         return _variance_backward(gvar, x, ctx.axes, ctx.keepdim, ctx.dof), None, None, None, \
             None
+
+
+@quiet
+class VarMean(ArrayFunction):
+    """var_mean / std_mean: both results from one node that saves what torch's saves (the
+    input, and for std_mean the std as well); an output not used gives no gradient term."""
+
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim, name):
+        ctx.axes, ctx.keepdim, ctx.take_sqrt = axes, keepdim, name == "std_mean"
+        ctx.set_materialize_grads(False)
+        spread, ctx.dof = _variance(x, axes, correction, keepdim, name)
+        if ctx.take_sqrt:
+            spread = np.asarray(np.sqrt(spread))
+            ctx.save_for_backward(x, spread)
+        else:
+            ctx.save_for_backward(x)
+        return spread, Mean.forward(ctx, x, axes, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_spread, grad_mean):
+        x, *spread = ctx.saved_tensors
+        out = None
+        if grad_spread is not None:
+            if ctx.take_sqrt:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    grad_spread = np.where(spread[0] == 0, 0, grad_spread / (2 * spread[0]))
+                grad_spread = grad_spread.astype(x.dtype, copy=False)
+            out = _variance_backward(grad_spread, x, ctx.axes, ctx.keepdim, ctx.dof)
+        if grad_mean is not None:
+            g = Mean.backward(ctx, grad_mean)[0]
+            out = g if out is None else out + g
+        return out, None, None, None, None
+
+
+class StdMean(VarMean):
+    """std_mean's node (its own name in torch's messages)."""
 
 
 class MaxMinAll(ArrayFunction):
@@ -472,23 +512,37 @@ class CumProd(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        if x.ndim == 0:
-            return grad, None, None
-        d = ctx.dim
-        if np.all(x != 0):
-            # d out_j / d x_k = out_j / x_k for j >= k: a reversed running sum of grad * out
-            acc = np.flip(np.cumsum(np.flip(grad * out, d), axis=d), d)
-            return acc / x, None, None
-        # with zeros: grad_k = prod(x[:k]) * sum_{j>=k} grad_j * prod(x[k+1:j+1]), per k
-        xm, gm = np.moveaxis(x, d, 0), np.moveaxis(grad, d, 0)
-        n = xm.shape[0]
-        left = np.ones_like(xm[0])
-        res = np.empty_like(xm)
-        for k in range(n):
-            tail = np.cumprod(xm[k + 1:], axis=0)
-            res[k] = left * (gm[k] + np.sum(gm[k + 1:] * tail, axis=0))
-            left = left * xm[k]
-        return np.moveaxis(res, 0, d), None, None
+        return _cumprod_backward(grad, x, out, ctx.dim), None, None
+
+
+def _reversed_cumsum(w: np.ndarray, d: int) -> np.ndarray:
+    return np.flip(np.cumsum(np.flip(w, d), axis=d), d)
+
+
+def _cumprod_backward(grad, x, out, d: int) -> np.ndarray:
+    """Gradient of ``cumprod`` along ``d``, evaluated as torch's (NaN and inf land alike).
+
+    Without zeros, ``d out_j / d x_k = out_j / x_k`` (j >= k) gives a reversed running sum
+    of ``grad * out`` divided by ``x``. In a slice with zeros that holds before the first
+    zero; past it the gradient is 0; at the first zero it is the product of the elements
+    before it times ``sum_j grad_j * prod(x[z1+1:j+1])`` over j up to the second zero.
+    """
+    if x.size <= 1 or x.shape[d] == 1:
+        return grad
+    w = out * grad
+    zero = x == 0
+    if not zero.any():
+        return _reversed_cumsum(w, d) / x
+    seen = np.cumsum(zero, axis=d)
+    before = seen == 0
+    res = np.where(before, _reversed_cumsum(np.where(before, w, 0), d) / x, 0)
+    first = zero & (seen == 1)
+    inside = (seen == 1) & ~first
+    tail = np.cumprod(np.where(inside, x, 1), axis=d) * np.where(seen == 1, grad, 0)
+    z1 = np.argmax(first, axis=d, keepdims=True)
+    prefix = np.where(z1 == 0, 1, np.take_along_axis(out, np.maximum(z1 - 1, 0), axis=d))
+    at_first = np.sum(tail, axis=d, keepdims=True) * prefix
+    return np.where(first, at_first, res).astype(grad.dtype, copy=False)
 
 
 def _sum_dtype(x: np.ndarray, dtype):
@@ -566,13 +620,13 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
     axes, corr = _var_args(input, dim, unbiased, correction, "var_mean")
-    return Var.apply(input, axes, corr, keepdim, "var_mean"), mean(input, axes, keepdim)
+    return VarMean.apply(input, axes, corr, keepdim, "var_mean")
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
     axes, corr = _var_args(input, dim, unbiased, correction, "std_mean")
-    return Std.apply(input, axes, corr, keepdim, "std_mean"), mean(input, axes, keepdim)
+    return StdMean.apply(input, axes, corr, keepdim, "std_mean")
 
 
 def _max_min(input, dim, keepdim, is_max, other):

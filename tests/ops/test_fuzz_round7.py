@@ -1,0 +1,192 @@
+"""Repros of the seventh fuzzing round (seeds 1100000-1119999, tests/fuzz/FINDINGS.md 89-97),
+each written once against either library (``M`` is ``torch`` or ``ember``) and compared with
+torch; every one failed before its fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.torch_compare import same_outcome, same_outcome_strict
+
+INF, NAN = float("inf"), float("nan")
+pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0")
+
+
+# -- 89: cumprod's gradient as torch's (first-zero formula, NaN and inf kept) -----------------
+
+def _cumprod_grad(data, dim, cotangent, dtype="float32"):
+    def fn(M):
+        x = M.tensor(data, dtype=getattr(M, dtype), requires_grad=True)
+        M.cumprod(x, dim).backward(M.tensor(cotangent, dtype=getattr(M, dtype)))
+        return x.grad
+    return fn
+
+
+@pytest.mark.parametrize("fn", [
+    _cumprod_grad([[NAN]], -1, [[-0.42]]),                            # seed 1106934
+    _cumprod_grad([[NAN, 1.5], [0.0, 2.0]], 0, [[1.0, 2.0], [3.0, 4.0]], "float64"),
+    _cumprod_grad([[-0.19, -1.05], [-0.11, INF], [-2.45, NAN]], 0,    # seed 1109600
+                  [[2.59, 0.76], [0.05, -0.07], [0.39, -1.58]]),
+    _cumprod_grad([2.0, 0.0, INF, 3.0, 0.0, 5.0], 0, [1.0, -1.0, 2.0, 0.5, 1.5, -2.0]),
+    _cumprod_grad([NAN, 2.0, 0.0, 3.0], 0, [1.0, 1.0, 1.0, 1.0], "float64"),
+])
+def test_cumprod_gradient_at_zeros_nan_and_inf(fn):
+    same_outcome(fn, rtol=1e-6, atol=1e-7)
+
+
+def test_cumprod_gradient_random_special_values():
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        shape = tuple(rng.integers(1, 5, size=2))
+        data = rng.choice([0.0, NAN, INF, -INF, 1.5, -0.7, 2.0, 0.3], size=shape).tolist()
+        cot = rng.normal(size=shape).round(2).tolist()
+        same_outcome(_cumprod_grad(data, int(rng.integers(-2, 2)), cot, "float64"),
+                     rtol=1e-9, atol=1e-12)
+
+
+# -- 90: prod() of all elements with two zeros: torch's zero gradient (an inf included) -------
+
+def test_prod_all_with_two_zeros_has_zero_gradient():
+    def fn(M):
+        x = M.tensor([[0.99, -2.15, 0.0], [INF, -0.0, 1.5]], dtype=M.float64,
+                     requires_grad=True)
+        x.prod().backward(M.tensor(0.28, dtype=M.float64))     # seed 1108891
+        return x.grad
+    same_outcome(fn)
+
+
+# -- 91: var_mean / std_mean are one node saving what torch saves ------------------------------
+
+def test_std_mean_saves_its_std():
+    def fn(M):
+        x = M.tensor(-0.01, requires_grad=True)
+        std, mean = M.std_mean(x.view(-1, 1)[..., ::2])          # seed 1100278
+        std.div_(-1.51)
+        M.var(mean, dim=-1, correction=2).backward(M.tensor(-0.29))
+    same_outcome_strict(fn, words=("output 0 of StdMean", "is at version 1"))
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("data", [INF, [INF, 2.0], [1.0, 1.0], [0.5, -1.5, 2.0]])
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_var_mean_gradients(name, data, which):
+    def fn(M):
+        x = M.tensor(data, dtype=M.float64, requires_grad=True)
+        spread, mean = getattr(M, name)(x, correction=1 if np.ndim(data) else 2)
+        [spread, mean, spread * 2 + mean][which].sum().backward()
+        return x.grad
+    same_outcome(fn)
+
+
+def test_var_of_an_inf_without_degrees_of_freedom_is_nan():
+    # torch: NaN where x equals the mean, an inf mean included (Ember gave inf)
+    def fn(M):
+        x = M.tensor([INF, 2.0], dtype=M.float64, requires_grad=True)
+        M.var(x, correction=2).backward()
+        return x.grad
+    same_outcome(fn)
+
+
+# -- 92: index_add saves its source only when the source needs a gradient ----------------------
+
+@pytest.mark.parametrize("source_grad", [False, True])
+def test_index_add_saves_source_only_for_its_gradient(source_grad):
+    def fn(M):
+        leaf = M.ones(3, 2, requires_grad=True)
+        s = M.ones(2, 2, requires_grad=source_grad) * 1
+        y = M.index_add(leaf * 1, 0, M.tensor([0, 2]), s, alpha=3)     # seed 1101877
+        s.floor_()
+        y.sum().backward()
+        return leaf.grad
+    same_outcome_strict(fn, words=("modified by an inplace operation",))
+
+
+# -- 93: clamp with a number and a 0-d tensor as bounds (torch's Number overload) --------------
+
+@pytest.mark.parametrize("bounds", [
+    lambda M, x: {"min": 3, "max": x},                               # seed 1103183
+    lambda M, x: {"min": M.tensor(2), "max": -3},                    # seed 1106098
+    lambda M, x: {"min": 0.16, "max": M.tensor(True)},               # seed 1112602
+    lambda M, x: {"min": M.tensor([2.0]), "max": 1},                 # not 0-d: refused
+    lambda M, x: {"min": M.tensor(2.0, requires_grad=True), "max": 1},
+])
+@pytest.mark.parametrize("data", [-1.09, [True], [1, 5]])
+def test_clamp_number_and_tensor_bounds(bounds, data):
+    def fn(M):
+        x = M.tensor(data)
+        out = M.clamp(x, **bounds(M, M.tensor(-0.03)))
+        return out, str(out.dtype).split(".")[-1]
+    same_outcome_strict(fn, words=("invalid combination of arguments",))
+
+
+def test_clamp_bounds_that_do_not_broadcast():
+    same_outcome_strict(lambda M: M.clamp(                           # seed 1116067
+        M.tensor([1.0, 2.0, 3.0]), min=M.tensor([True]),
+        max=M.tensor([[True, False, False, True, True]])),
+        words=("The size of tensor a (3) must match the size of tensor b (5)",))
+
+
+# -- 94: addmm / baddbmm with an empty inner dim scale the input in place ---------------------
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+@pytest.mark.parametrize("beta", [0.5, 2, True, 0])
+def test_addmm_empty_inner_dim_beta(dtype, beta):
+    def fn(M):
+        dt = getattr(M, dtype)
+        return M.addmm(M.ones(2, 2, dtype=dt), M.zeros(2, 0, dtype=dt),  # seed 1108545
+                       M.zeros(0, 2, dtype=dt), beta=beta)
+    same_outcome_strict(fn, words=("can't be cast to the desired output type",))
+
+
+def test_baddbmm_empty_inner_dim_beta():
+    same_outcome_strict(lambda M: M.baddbmm(
+        M.zeros(2, 2, dtype=M.bool), M.zeros(2, 2, 0, dtype=M.bool), M.zeros(2, 0, 2,
+                                                                              dtype=M.bool),
+        beta=0.5), words=("result type Float can't be cast to the desired output type Bool",))
+
+
+# -- 95: scatter of a number the dtype cannot hold ---------------------------------------------
+
+@pytest.mark.parametrize("value", [-INF, NAN, 2 ** 40])
+def test_scatter_value_overflow(value):
+    same_outcome_strict(lambda M: M.scatter(                         # seed 1119476
+        M.tensor([-5, -5], dtype=M.int32), -1, M.tensor([0, 1]), value),
+        words=("value cannot be converted to type int without overflow",))
+
+
+# -- 96 (69): round's decimals: omitted is the plain overload, given (even 0) the other -------
+
+@pytest.mark.parametrize("kwargs", [{}, {"decimals": 0}, {"decimals": 1}])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool", "float32"])
+def test_round_decimals_overloads(kwargs, dtype):
+    def fn(M):
+        return M.round(M.tensor([1, 2, 0], dtype=getattr(M, dtype)), **kwargs)
+    same_outcome_strict(fn, words=("not implemented for",))
+
+
+# -- 54: mul / div of tensors of two dtypes save the caller's tensors --------------------------
+
+@pytest.mark.parametrize("op", ["mul", "div"])
+@pytest.mark.parametrize("edit", ["a", "b"])
+def test_mixed_dtype_mul_div_save_the_callers_tensors(op, edit):
+    def fn(M):
+        a = M.tensor([[0.17, 0.6]], dtype=M.float64, requires_grad=True) + 0
+        b = M.tensor([[1.03, 2.22]], requires_grad=True) * 1           # float32
+        y = getattr(M, op)(a, b)
+        (a if edit == "a" else b).add_(1)
+        y.sum().backward()
+    same_outcome_strict(fn, words=("modified by an inplace operation",))
+
+
+@pytest.mark.parametrize("op", ["mul", "div"])
+def test_mixed_dtype_mul_div_values_and_gradients(op):
+    def fn(M):
+        a = M.tensor([1.7, -2.3], dtype=M.float64, requires_grad=True)
+        b = M.tensor([1.03, 2.22], requires_grad=True)
+        i = M.tensor([3, 4])
+        outs = [getattr(M, op)(a, b), getattr(M, op)(b, a), getattr(M, op)(b, i),
+                getattr(M, op)(i, b), getattr(M, op)(b, M.tensor([True, False]))]
+        sum(o.sum().double() for o in outs).backward()
+        return [*outs, a.grad, b.grad]
+    same_outcome(fn)
