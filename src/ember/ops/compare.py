@@ -60,32 +60,116 @@ def _compare(fn, a, b) -> Tensor:
 
 
 def eq(input, other) -> Tensor:
-    """Elementwise ``==``."""
+    """Compares element by element: ``input == other``.
+
+    The operands broadcast together and are compared in their promoted dtype.
+
+    Args:
+        input (Tensor or number): the left operand.
+        other (Tensor or number): the right operand.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.eq(ember.tensor([1, 2, 3]), 2)
+        tensor([False,  True, False])
+    """
     return _compare(np.equal, input, other)
 
 
 def ne(input, other) -> Tensor:
-    """Elementwise ``!=``."""
+    """Compares element by element: ``input != other``.
+
+    The operands broadcast together and are compared in their promoted dtype.
+
+    Args:
+        input (Tensor or number): the left operand.
+        other (Tensor or number): the right operand.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.ne(ember.tensor([1, 2, 3]), 2)
+        tensor([ True, False,  True])
+    """
     return _compare(np.not_equal, input, other)
 
 
 def lt(input, other) -> Tensor:
-    """Elementwise ``<``."""
+    """Compares element by element: ``input < other``.
+
+    The operands broadcast together and are compared in their promoted dtype.
+
+    Args:
+        input (Tensor or number): the left operand.
+        other (Tensor or number): the right operand.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.lt(ember.tensor([1, 2, 3]), 2)
+        tensor([ True, False, False])
+    """
     return _compare(np.less, input, other)
 
 
 def le(input, other) -> Tensor:
-    """Elementwise ``<=``."""
+    """Compares element by element: ``input <= other``.
+
+    The operands broadcast together and are compared in their promoted dtype.
+
+    Args:
+        input (Tensor or number): the left operand.
+        other (Tensor or number): the right operand.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.le(ember.tensor([1, 2, 3]), 2)
+        tensor([ True,  True, False])
+    """
     return _compare(np.less_equal, input, other)
 
 
 def gt(input, other) -> Tensor:
-    """Elementwise ``>``."""
+    """Compares element by element: ``input > other``.
+
+    The operands broadcast together and are compared in their promoted dtype.
+
+    Args:
+        input (Tensor or number): the left operand.
+        other (Tensor or number): the right operand.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.gt(ember.tensor([1, 2, 3]), 2)
+        tensor([False, False,  True])
+    """
     return _compare(np.greater, input, other)
 
 
 def ge(input, other) -> Tensor:
-    """Elementwise ``>=``."""
+    """Compares element by element: ``input >= other``.
+
+    The operands broadcast together and are compared in their promoted dtype.
+
+    Args:
+        input (Tensor or number): the left operand.
+        other (Tensor or number): the right operand.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.ge(ember.tensor([1, 2, 3]), 2)
+        tensor([False,  True,  True])
+    """
     return _compare(np.greater_equal, input, other)
 
 
@@ -105,57 +189,188 @@ def _logical(name: str, fn, input, other) -> Tensor:
 
 
 def logical_and(input, other) -> Tensor:
-    """Elementwise logical and (non-zero is True)."""
+    """Logical and element by element (non-zero counts as True).
+
+    Args:
+        input (Tensor): the left operand.
+        other (Tensor): the right operand, broadcastable with ``input``.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.logical_and(ember.tensor([0, 1, 2]), ember.tensor([0, 0, 3]))
+        tensor([False, False,  True])
+    """
     return _logical("logical_and", np.logical_and, input, other)
 
 
 def logical_or(input, other) -> Tensor:
-    """Elementwise logical or."""
+    """Logical or element by element (non-zero counts as True).
+
+    Args:
+        input (Tensor): the left operand.
+        other (Tensor): the right operand, broadcastable with ``input``.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.logical_or(ember.tensor([0, 1, 2]), ember.tensor([0, 0, 3]))
+        tensor([False,  True,  True])
+    """
     return _logical("logical_or", np.logical_or, input, other)
 
 
 def logical_xor(input, other) -> Tensor:
-    """Elementwise logical xor."""
+    """Logical xor (exactly one is True) element by element (non-zero counts as True).
+
+    Args:
+        input (Tensor): the left operand.
+        other (Tensor): the right operand, broadcastable with ``input``.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.logical_xor(ember.tensor([0, 1, 2]), ember.tensor([0, 0, 3]))
+        tensor([False,  True, False])
+    """
     return _logical("logical_xor", np.logical_xor, input, other)
 
 
 def logical_not(input) -> Tensor:
-    """Elementwise logical not."""
+    """Logical not element by element: True where the element is zero.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.logical_not(ember.tensor([0.0, 1.5]))
+        tensor([ True, False])
+    """
     return Tensor._make(np.logical_not(_arr(input)))
 
 
 def isnan(input: Tensor) -> Tensor:
-    """True where the element is NaN."""
+    """Tests each element: True where it is NaN.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.isnan(ember.tensor([1.0, float("inf"), -float("inf"), float("nan")]))
+        tensor([False, False, False,  True])
+    """
     return Tensor._make(np.isnan(input._data))
 
 
 def isinf(input: Tensor) -> Tensor:
-    """True where the element is +inf or -inf."""
+    """Tests each element: True where it is positive or negative infinity.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.isinf(ember.tensor([1.0, float("inf"), -float("inf"), float("nan")]))
+        tensor([False,  True,  True, False])
+    """
     return Tensor._make(np.isinf(input._data))
 
 
 def isposinf(input: Tensor) -> Tensor:
-    """True where the element is +inf."""
+    """Tests each element: True where it is positive infinity.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.isposinf(ember.tensor([1.0, float("inf"), -float("inf"), float("nan")]))
+        tensor([False,  True, False, False])
+    """
     return Tensor._make(np.isposinf(input._data))
 
 
 def isneginf(input: Tensor) -> Tensor:
-    """True where the element is -inf."""
+    """Tests each element: True where it is negative infinity.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.isneginf(ember.tensor([1.0, float("inf"), -float("inf"), float("nan")]))
+        tensor([False, False,  True, False])
+    """
     return Tensor._make(np.isneginf(input._data))
 
 
 def isfinite(input: Tensor) -> Tensor:
-    """True where the element is neither NaN nor infinite."""
+    """Tests each element: True where it is neither NaN nor infinite.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.isfinite(ember.tensor([1.0, float("inf"), -float("inf"), float("nan")]))
+        tensor([ True, False, False, False])
+    """
     return Tensor._make(np.isfinite(input._data))
 
 
 def signbit(input: Tensor) -> Tensor:
-    """True where the sign bit is set (including -0.0)."""
+    """Tests each element's sign bit: True for negative numbers, -0.0 included.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``input``'s shape.
+
+    Example:
+        >>> ember.signbit(ember.tensor([-1.0, -0.0, 0.0, 2.0]))
+        tensor([ True,  True, False, False])
+    """
     return Tensor._make(np.signbit(input._data))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    """Elementwise ``|a - b| <= atol + rtol * |b|`` (both tensors of one dtype, as torch)."""
+    """Tests element by element whether ``|input - other| <= atol + rtol * |other|``.
+
+    Infinities are close only to the same infinity; NaN is close to nothing unless
+    ``equal_nan``.
+
+    Args:
+        input (Tensor): the first tensor.
+        other (Tensor): the second tensor, of ``input``'s dtype, broadcastable with it.
+        rtol (float): the relative tolerance.
+        atol (float): the absolute tolerance.
+        equal_nan (bool): count two NaNs as close.
+
+    Returns:
+        Tensor: a ``bool`` tensor of the broadcast shape.
+
+    Example:
+        >>> ember.isclose(ember.tensor([1.0, 2.0]), ember.tensor([1.0 + 1e-9, 2.1]))
+        tensor([ True, False])
+    """
     require_tensors("isclose", input, other)
     da, db = input._data.dtype, other._data.dtype
     if da != db:
@@ -169,18 +384,66 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    """True if every element pair is ``isclose``."""
+    """Whether every element pair is close, as :func:`isclose` decides.
+
+    Args:
+        input (Tensor): the first tensor.
+        other (Tensor): the second tensor, of ``input``'s dtype, broadcastable with it.
+        rtol (float): the relative tolerance.
+        atol (float): the absolute tolerance.
+        equal_nan (bool): count two NaNs as close.
+
+    Returns:
+        bool: True if all pairs are close.
+
+    Example:
+        >>> ember.allclose(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 2.0 + 1e-7]))
+        True
+    """
     return bool(np.allclose(_arr(input), _arr(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(input, other) -> bool:
-    """True if both have the same shape and elements."""
+    """Whether two tensors have the same shape and the same elements.
+
+    Args:
+        input (Tensor): the first tensor.
+        other (Tensor): the second tensor.
+
+    Returns:
+        bool: True if shapes and elements are equal.
+
+    Example:
+        >>> ember.equal(ember.tensor([1, 2]), ember.tensor([1, 2]))
+        True
+        >>> ember.equal(ember.tensor([1, 2]), ember.tensor([[1, 2]]))
+        False
+    """
     a, b = _arr(input), _arr(other)
     return a.shape == b.shape and bool(np.array_equal(a, b))
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
-    """Sorted values along ``dim`` and the indices they came from (values differentiable)."""
+    """Sorts the elements along ``dim`` and says where each came from.
+
+    Ties keep their order (the sort is stable whatever ``stable`` says); NaN sorts as the
+    largest value. Gradients flow to the values.
+
+    Args:
+        input (Tensor): the input.
+        dim (int): the dimension to sort along.
+        descending (bool): largest first.
+        stable (bool): accepted for torch's signature; the sort is always stable.
+
+    Returns:
+        (Tensor, Tensor): a named pair ``(values, indices)``: the sorted values and the
+        ``int64`` positions they had along ``dim``.
+
+    Example:
+        >>> values, indices = ember.sort(ember.tensor([3, 1, 2]))
+        >>> values, indices
+        (tensor([1, 2, 3]), tensor([1, 2, 0]))
+    """
     x = input._data
     if x.ndim == 0:  # dim 0 or -1 of a scalar: itself, at index 0
         canon_dim(dim, 0)
@@ -200,12 +463,43 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
-    """Indices that sort ``input`` along ``dim``."""
+    """The positions that sort ``input`` along ``dim`` (the ``indices`` of :func:`sort`).
+
+    Args:
+        input (Tensor): the input.
+        dim (int): the dimension to sort along.
+        descending (bool): largest first.
+        stable (bool): accepted for torch's signature; the sort is always stable.
+
+    Returns:
+        Tensor: ``int64`` indices of ``input``'s shape.
+
+    Example:
+        >>> ember.argsort(ember.tensor([3, 1, 2]), descending=True)
+        tensor([0, 2, 1])
+    """
     return sort(input, dim, descending, stable).indices
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+    """The ``k`` largest (or smallest) elements along ``dim`` and their positions.
+
+    Args:
+        input (Tensor): the input (not bool).
+        k (int): how many elements, at most the size of ``dim``.
+        dim (int): the dimension to search.
+        largest (bool): the largest elements (else the smallest).
+        sorted (bool): accepted for torch's signature; the result is always sorted.
+
+    Returns:
+        (Tensor, Tensor): a named pair ``(values, indices)``, each with ``k`` entries along
+        ``dim``.
+
+    Example:
+        >>> values, indices = ember.topk(ember.tensor([1.0, 5.0, 3.0, 4.0]), 2)
+        >>> values, indices
+        (tensor([5., 4.]), tensor([1, 3]))
+    """
     if input._data.dtype == np.bool_:
         d = canon_dim(dim, input._data.ndim)  # torch checks dim and k before the dtype
         n = input._data.shape[d] if input._data.ndim else 1
@@ -223,7 +517,24 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim=None):
-    """The sorted unique elements (optionally with inverse indices and counts)."""
+    """The distinct elements of ``input``, sorted, over the flattened tensor.
+
+    Args:
+        input (Tensor): the input.
+        sorted (bool): accepted for torch's signature; the result is always sorted.
+        return_inverse (bool): also return, for each element of ``input``, the position of its
+            value in the result.
+        return_counts (bool): also return how often each distinct value occurs.
+        dim (optional): accepted for torch's signature; the flattened tensor is used.
+
+    Returns:
+        Tensor or tuple: the 1-D distinct values, followed by the inverse indices (shaped like
+        ``input``) and the counts when asked for.
+
+    Example:
+        >>> ember.unique(ember.tensor([2, 1, 2, 3]), return_counts=True)
+        (tensor([1, 2, 3]), tensor([1, 2, 1]))
+    """
     wanted: dict[str, Any] = {"return_inverse": return_inverse, "return_counts": return_counts}
     res = np.unique(input._data, **wanted)
     if not (return_inverse or return_counts):
@@ -239,23 +550,66 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
 
 
 def isin(elements, test_elements) -> Tensor:
-    """True where an element of ``elements`` occurs in ``test_elements``."""
+    """Tests whether each element of ``elements`` occurs in ``test_elements``.
+
+    Args:
+        elements (Tensor or number): the values to look up.
+        test_elements (Tensor or number): the values to look among.
+
+    Returns:
+        Tensor: a ``bool`` tensor of ``elements``' shape.
+
+    Example:
+        >>> ember.isin(ember.tensor([1, 2, 3, 4]), ember.tensor([2, 4]))
+        tensor([False,  True, False,  True])
+    """
     return Tensor._make(np.isin(_arr(elements), _arr(test_elements)))
 
 
 def clamp_min_(input: Tensor, min) -> Tensor:
-    """In-place ``clamp(min=min)``."""
+    """Raises every element below ``min`` to ``min``, in place.
+
+    Args:
+        input (Tensor): the tensor to change.
+        min (number or Tensor): the lower bound.
+
+    Returns:
+        Tensor: ``input``.
+
+    Example:
+        >>> x = ember.tensor([-1.0, 0.5])
+        >>> ember.clamp_min_(x, 0.0)
+        tensor([0.0000, 0.5000])
+    """
     return input.clamp_(min=min)
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
                  side=None, sorter=None) -> Tensor:
-    """Where each value of ``input`` would go in the sorted last dim of ``sorted_sequence``.
+    """Where each value of ``input`` would go to keep a sorted sequence sorted.
 
-    The index ``i`` with ``seq[i-1] < v <= seq[i]`` (``seq[i-1] <= v < seq[i]`` with
-    ``right=True`` or ``side='right'``). A 1-D sequence serves every value; an N-D one must
-    share its first N-1 dims with ``input``, row by row. ``sorter`` gives the order that
-    sorts an unsorted sequence. ``input`` may be a number (a 0-d result).
+    For a value ``v`` it is the index ``i`` with ``seq[i-1] < v <= seq[i]``, or
+    ``seq[i-1] <= v < seq[i]`` with ``right=True`` (``side='right'``). A 1-D sequence serves
+    every value; an N-D one must share its first N-1 dims with ``input`` and is searched row by
+    row.
+
+    Args:
+        sorted_sequence (Tensor): sorted along its last dim (unless ``sorter`` is given).
+        input (Tensor or number): the values to place (a number gives a 0-d result).
+        out_int32 (bool): return ``int32`` indices instead of ``int64``.
+        right (bool): place a value equal to an element after it.
+        side (str, optional): ``'left'`` or ``'right'``, the same choice as ``right``.
+        sorter (Tensor, optional): indices that sort an unsorted ``sorted_sequence``.
+
+    Returns:
+        Tensor: indices of ``input``'s shape.
+
+    Example:
+        >>> seq = ember.tensor([1, 3, 5, 7])
+        >>> ember.searchsorted(seq, ember.tensor([3, 6]))
+        tensor([1, 3])
+        >>> ember.searchsorted(seq, ember.tensor([3, 6]), right=True)
+        tensor([2, 3])
     """
     if side is not None:
         if side not in ("left", "right"):
@@ -288,8 +642,22 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
 
 def bucketize(input, boundaries: Tensor, *, out_int32: bool = False,
               right: bool = False) -> Tensor:
-    """The bucket of each value among the 1-D sorted ``boundaries`` (``searchsorted`` with the
-    arguments swapped)."""
+    """The bucket of each value among sorted ``boundaries`` (:func:`searchsorted` with
+    the arguments swapped).
+
+    Args:
+        input (Tensor or number): the values to place.
+        boundaries (Tensor): 1-D, sorted increasingly.
+        out_int32 (bool): return ``int32`` indices instead of ``int64``.
+        right (bool): a value equal to a boundary goes to the bucket after it.
+
+    Returns:
+        Tensor: indices of ``input``'s shape.
+
+    Example:
+        >>> ember.bucketize(ember.tensor([0.5, 2.0, 9.0]), ember.tensor([1.0, 2.0, 3.0]))
+        tensor([0, 1, 3])
+    """
     if boundaries.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
