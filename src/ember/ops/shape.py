@@ -98,13 +98,47 @@ class Reshape(ArrayFunction):
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
-    """Returns the data with a new shape (a view when possible; -1 infers one dim)."""
+    """Returns the same elements with a new shape.
+
+    One entry of ``shape`` may be -1: it is inferred from the number of elements. The result is
+    a view when the layout allows, else a copy.
+
+    Args:
+        input (Tensor): the input.
+        shape (ints or sequence of ints): the new shape, with as many elements as ``input``.
+
+    Returns:
+        Tensor: the reshaped tensor.
+
+    Example:
+        >>> ember.arange(6).reshape(2, -1)
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+    """
     shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
     return Reshape.apply(input, shape)
 
 
 def view(input: Tensor, *shape) -> Tensor:
-    """Like ``reshape`` but requires that no copy be needed, as in PyTorch."""
+    """Returns a view with a new shape (or of a new dtype), never a copy.
+
+    As :func:`reshape`, but raises when the layout would need a copy. ``view(dtype)`` instead
+    reinterprets the bytes as another dtype.
+
+    Args:
+        input (Tensor): the input.
+        shape (ints, sequence of ints, or ember.dtype): the new shape (one entry may be -1), or
+            a dtype.
+
+    Returns:
+        Tensor: a view sharing ``input``'s memory.
+
+    Example:
+        >>> x = ember.zeros(4)
+        >>> x.view(2, 2)[0, 1] = 1.0
+        >>> x
+        tensor([0., 1., 0., 0.])
+    """
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not \
             isinstance(shape[0], np.integer):
         return _view_dtype(input, shape[0])
@@ -120,7 +154,21 @@ def view(input: Tensor, *shape) -> Tensor:
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:
-    """Removes dims of size 1 (only ``dim`` when given)."""
+    """Removes dimensions of size 1 (only those in ``dim`` when given).
+
+    Args:
+        input (Tensor): the input.
+        dim (int or tuple of ints, optional): the dimensions to remove if their size is 1.
+
+    Returns:
+        Tensor: a view without those dimensions.
+
+    Example:
+        >>> ember.zeros(2, 1, 3, 1).squeeze().shape
+        ember.Size([2, 3])
+        >>> ember.zeros(2, 1, 3, 1).squeeze(1).shape
+        ember.Size([2, 3, 1])
+    """
     shape = input._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
@@ -132,7 +180,19 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """Inserts a dim of size 1 at ``dim``."""
+    """Inserts a dimension of size 1 at position ``dim``.
+
+    Args:
+        input (Tensor): the input.
+        dim (int): the position of the new dimension, in ``[-input.dim() - 1, input.dim()]``.
+
+    Returns:
+        Tensor: a view with one more dimension.
+
+    Example:
+        >>> ember.tensor([1, 2, 3]).unsqueeze(0)
+        tensor([[1, 2, 3]])
+    """
     shape = input._data.shape
     d = canon_dim(dim, len(shape) + 1)
     return Reshape.apply(input, (*shape[:d], 1, *shape[d:]))
@@ -152,7 +212,19 @@ class Permute(ArrayFunction):
 
 
 def permute(input: Tensor, *dims) -> Tensor:
-    """Reorders dims."""
+    """Reorders the dimensions: dimension ``i`` of the result is ``dims[i]`` of ``input``.
+
+    Args:
+        input (Tensor): the input.
+        dims (ints or sequence of ints): a permutation of ``input``'s dimensions.
+
+    Returns:
+        Tensor: a view with the dimensions reordered.
+
+    Example:
+        >>> ember.zeros(2, 3, 4).permute(2, 0, 1).shape
+        ember.Size([4, 2, 3])
+    """
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _shape_arg(dims)
@@ -170,7 +242,22 @@ def permute(input: Tensor, *dims) -> Tensor:
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swaps two dims."""
+    """Swaps two dimensions.
+
+    Args:
+        input (Tensor): the input.
+        dim0 (int): the first dimension.
+        dim1 (int): the second dimension.
+
+    Returns:
+        Tensor: a view with ``dim0`` and ``dim1`` swapped.
+
+    Example:
+        >>> ember.tensor([[1, 2, 3]]).transpose(0, 1)
+        tensor([[1],
+                [2],
+                [3]])
+    """
     n = input._data.ndim
     if n == 0:
         return Permute.apply(input, ())
@@ -181,7 +268,20 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
-    """Moves dims from ``source`` to ``destination`` positions."""
+    """Moves dimensions to new positions, keeping the others in their order.
+
+    Args:
+        input (Tensor): the input.
+        source (int or sequence of ints): the dimensions to move.
+        destination (int or sequence of ints): their positions in the result.
+
+    Returns:
+        Tensor: a view with the dimensions moved.
+
+    Example:
+        >>> ember.zeros(2, 3, 4).movedim(0, -1).shape
+        ember.Size([3, 4, 2])
+    """
     n = input._data.ndim
     src = [canon_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [canon_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
@@ -195,7 +295,19 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 
 
 def t(input: Tensor) -> Tensor:
-    """Transposes a tensor of at most 2 dims."""
+    """Transposes a tensor of at most 2 dimensions (0-d and 1-D come back as they are).
+
+    Args:
+        input (Tensor): the input, at most 2-D.
+
+    Returns:
+        Tensor: a transposed view.
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).t()
+        tensor([[1, 3],
+                [2, 4]])
+    """
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return Permute.apply(input, tuple(range(input._data.ndim - 1, -1, -1)))
@@ -219,7 +331,23 @@ class Expand(ArrayFunction):
 
 
 def expand(input: Tensor, *sizes) -> Tensor:
-    """Broadcasts to ``sizes`` without copying (-1 keeps a dim)."""
+    """Repeats dimensions of size 1 to a larger size without copying.
+
+    Leading new dimensions may be added; -1 keeps a dimension's size. The result shares one
+    element among many positions, so write to a clone of it instead.
+
+    Args:
+        input (Tensor): the input.
+        sizes (ints or sequence of ints): the new shape.
+
+    Returns:
+        Tensor: a broadcast view.
+
+    Example:
+        >>> ember.tensor([[1], [2]]).expand(2, 3)
+        tensor([[1, 1, 1],
+                [2, 2, 2]])
+    """
     sizes = _shape_arg(sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
@@ -245,7 +373,20 @@ broadcast_to = expand
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
-    """``expand`` to ``other``'s shape."""
+    """:func:`expand` to ``other``'s shape.
+
+    Args:
+        input (Tensor): the input.
+        other (Tensor): the tensor whose shape to take.
+
+    Returns:
+        Tensor: a broadcast view.
+
+    Example:
+        >>> ember.tensor([1, 2]).expand_as(ember.zeros(2, 2))
+        tensor([[1, 2],
+                [1, 2]])
+    """
     return expand(input, other.shape)
 
 
@@ -267,7 +408,21 @@ class Slice(ArrayFunction):
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """A view of ``length`` entries of ``dim`` from ``start``."""
+    """Returns ``length`` entries of dimension ``dim`` starting at ``start``.
+
+    Args:
+        input (Tensor): the input, at least 1-D.
+        dim (int): the dimension to narrow.
+        start (int): the first entry (negative counts from the end).
+        length (int): how many entries.
+
+    Returns:
+        Tensor: a view of the narrowed tensor.
+
+    Example:
+        >>> ember.arange(6).narrow(0, 2, 3)
+        tensor([2, 3, 4])
+    """
     if input._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = canon_dim(dim, input._data.ndim)
@@ -287,7 +442,22 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
-    """The slice at ``index`` along ``dim``, with that dim removed (a view)."""
+    """Returns the slice at ``index`` along ``dim``, with that dimension removed.
+
+    ``select(x, 1, 2)`` is ``x[:, 2]``.
+
+    Args:
+        input (Tensor): the input.
+        dim (int): the dimension to index.
+        index (int): the position along ``dim`` (negative counts from the end).
+
+    Returns:
+        Tensor: a view with one dimension fewer.
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).select(1, 0)
+        tensor([1, 3])
+    """
     d = canon_dim(dim, input._data.ndim)
     n, i = input._data.shape[d], int(index)
     if not -n <= i < n:
@@ -296,7 +466,19 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
-    """Removes ``dim`` and returns the slices along it."""
+    """Splits along ``dim`` into the slices at each position, removing ``dim``.
+
+    Args:
+        input (Tensor): the input.
+        dim (int): the dimension to take apart.
+
+    Returns:
+        tuple of Tensors: views, one per position along ``dim``.
+
+    Example:
+        >>> ember.unbind(ember.tensor([[1, 2], [3, 4]]))
+        (tensor([1, 2]), tensor([3, 4]))
+    """
     if input._data.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = canon_dim(dim, input._data.ndim)
@@ -315,7 +497,20 @@ class Contiguous(ArrayFunction):
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    """Returns self if already C-contiguous, else a contiguous copy."""
+    """Returns ``input`` if it is C-contiguous, else a C-contiguous copy.
+
+    Args:
+        input (Tensor): the input.
+        memory_format (optional): accepted for torch's signature (only the C layout is made).
+
+    Returns:
+        Tensor: a C-contiguous tensor with ``input``'s values.
+
+    Example:
+        >>> x = ember.zeros(2, 3).t()
+        >>> x.is_contiguous(), x.contiguous().is_contiguous()
+        (False, True)
+    """
     if input._data.flags.c_contiguous:
         return input
     return Contiguous.apply(input)
@@ -340,7 +535,22 @@ class Repeat(ArrayFunction):
 
 
 def repeat(input: Tensor, *repeats) -> Tensor:
-    """Tiles the tensor ``repeats`` times along each dim (copies)."""
+    """Tiles the tensor: ``repeats[i]`` copies along dimension ``i``.
+
+    ``repeats`` may have more entries than ``input`` has dimensions: leading ones are added.
+
+    Args:
+        input (Tensor): the input.
+        repeats (ints or sequence of ints): the copies per dimension.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.tensor([1, 2]).repeat(2, 2)
+        tensor([[1, 2, 1, 2],
+                [1, 2, 1, 2]])
+    """
     reps = _shape_arg(repeats)
     if len(reps) < input._data.ndim:
         raise RuntimeError(
@@ -362,7 +572,20 @@ class Flip(ArrayFunction):
 
 
 def flip(input: Tensor, dims) -> Tensor:
-    """Reverses the order along ``dims``."""
+    """Reverses the order of the elements along the given dimensions.
+
+    Args:
+        input (Tensor): the input.
+        dims (int or sequence of ints): the dimensions to reverse.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).flip(1)
+        tensor([[2, 1],
+                [4, 3]])
+    """
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     axes = tuple(canon_dim(d, input._data.ndim) for d in dims)
     return Flip.apply(input, axes if input._data.ndim else ())  # a 0-d tensor is its own flip
@@ -381,7 +604,22 @@ class Roll(ArrayFunction):
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
-    """Rotates elements along ``dims`` (over the flattened tensor when None)."""
+    """Shifts elements along dimensions, moving those pushed off one end to the other.
+
+    Without ``dims`` the tensor is rolled as if flattened, keeping its shape.
+
+    Args:
+        input (Tensor): the input.
+        shifts (int or sequence of ints): how far to shift (one per entry of ``dims``).
+        dims (int or sequence of ints, optional): the dimensions to roll.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.roll(ember.tensor([1, 2, 3, 4]), 1)
+        tensor([4, 1, 2, 3])
+    """
     if isinstance(shifts, (list, tuple)):
         shifts = tuple(shifts)
     if isinstance(dims, (list, tuple)):
@@ -409,7 +647,23 @@ class Cat(ArrayFunction):
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
-    """Concatenates tensors along an existing ``dim``."""
+    """Joins tensors along an existing dimension.
+
+    The tensors are promoted to one dtype and must match in every other dimension (a 1-D empty
+    tensor is skipped, as in torch). ``concat`` and ``concatenate`` are the same function.
+
+    Args:
+        tensors (sequence of Tensors): the tensors, at least one, none 0-d.
+        dim (int): the dimension to join along.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.cat([ember.tensor([[1, 2]]), ember.tensor([[3, 4]])], dim=0)
+        tensor([[1, 2],
+                [3, 4]])
+    """
     tensors = _tensors(tensors)
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
@@ -458,7 +712,20 @@ class Stack(ArrayFunction):
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
-    """Stacks same-shaped tensors along a new ``dim``."""
+    """Joins tensors of one shape along a new dimension.
+
+    Args:
+        tensors (sequence of Tensors): the tensors, all of the same shape.
+        dim (int): the position of the new dimension.
+
+    Returns:
+        Tensor: a new tensor with one more dimension.
+
+    Example:
+        >>> ember.stack([ember.tensor([1, 2]), ember.tensor([3, 4])], dim=1)
+        tensor([[1, 3],
+                [2, 4]])
+    """
     tensors = _tensors(tensors)
     shape = tensors[0]._data.shape
     for i, t in enumerate(tensors):
@@ -497,10 +764,28 @@ class Pad(ArrayFunction):
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
-    """Pads the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``.
+    """Pads the last ``len(pad) // 2`` dimensions.
 
-    ``mode`` is ``'constant'`` (with ``value``), ``'reflect'``, ``'replicate'`` or
-    ``'circular'``; the last three pad 1-3 trailing dims of a batched or unbatched input.
+    ``pad`` lists (before, after) amounts starting from the last dimension:
+    ``(left, right)`` pads the last one, ``(left, right, top, bottom)`` the last two, and so on;
+    negative amounts crop.
+
+    Args:
+        input (Tensor): the input.
+        pad (sequence of ints): the amounts, an even number of them.
+        mode (str): ``'constant'`` (fill with ``value``), ``'reflect'`` (mirror without the
+            edge), ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around); the last
+            three pad 1-3 trailing dimensions of a batched or unbatched input.
+        value (number, optional): the fill value of ``'constant'`` (0 when None).
+
+    Returns:
+        Tensor: the padded tensor.
+
+    Example:
+        >>> ember.pad(ember.tensor([1.0, 2.0]), (1, 2))
+        tensor([0., 1., 2., 0., 0.])
+        >>> ember.pad(ember.tensor([[1.0, 2.0, 3.0]]), (2, 0), mode="reflect")
+        tensor([[3., 2., 1., 2., 3.]])
     """
     if mode in _NUMPY_PAD_MODES:
         return _pad_indexed(input, pad, mode)
@@ -527,17 +812,55 @@ def _view_dtype(input: Tensor, dtype) -> Tensor:
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
-    """``view`` with ``other``'s shape."""
+    """:func:`view` with ``other``'s shape.
+
+    Args:
+        input (Tensor): the input.
+        other (Tensor): the tensor whose shape to take.
+
+    Returns:
+        Tensor: a view sharing ``input``'s memory.
+
+    Example:
+        >>> ember.arange(4).view_as(ember.zeros(2, 2))
+        tensor([[0, 1],
+                [2, 3]])
+    """
     return view(input, other.shape)
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
-    """``reshape`` with ``other``'s shape."""
+    """:func:`reshape` with ``other``'s shape.
+
+    Args:
+        input (Tensor): the input.
+        other (Tensor): the tensor whose shape to take.
+
+    Returns:
+        Tensor: the reshaped tensor (a view when possible).
+
+    Example:
+        >>> ember.arange(4).reshape_as(ember.zeros(2, 2)).shape
+        ember.Size([2, 2])
+    """
     return reshape(input, other.shape)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merges dims ``start_dim..end_dim`` into one."""
+    """Merges dimensions ``start_dim`` to ``end_dim`` into one.
+
+    Args:
+        input (Tensor): the input (a 0-d input becomes 1-D).
+        start_dim (int): the first dimension to merge.
+        end_dim (int): the last dimension to merge.
+
+    Returns:
+        Tensor: the flattened tensor (a view when possible).
+
+    Example:
+        >>> ember.zeros(2, 3, 4).flatten(1).shape
+        ember.Size([2, 12])
+    """
     shape = input._data.shape
     if not shape:
         canon_dim(start_dim, 0), canon_dim(end_dim, 0)
@@ -552,7 +875,21 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
-    """Splits dim ``dim`` into ``sizes``."""
+    """Splits dimension ``dim`` into several with the given sizes.
+
+    Args:
+        input (Tensor): the input.
+        dim (int): the dimension to split.
+        sizes (sequence of ints): the new sizes, whose product is the size of ``dim`` (one may
+            be -1).
+
+    Returns:
+        Tensor: the reshaped tensor (a view when possible).
+
+    Example:
+        >>> ember.zeros(2, 12).unflatten(1, (3, -1)).shape
+        ember.Size([2, 3, 4])
+    """
     shape = input._data.shape
     d = canon_dim(dim, len(shape))
     sizes = tuple(sizes)
@@ -571,14 +908,42 @@ swapaxes = transpose
 
 
 def tile(input: Tensor, dims) -> Tensor:
-    """Like ``repeat`` but pads ``dims`` with leading ones."""
+    """Like :func:`repeat`, but a short ``dims`` is padded with leading ones.
+
+    Args:
+        input (Tensor): the input.
+        dims (sequence of ints): the copies per dimension, aligned to the last dimensions.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.tensor([[1, 2]]).tile((2,))
+        tensor([[1, 2, 1, 2]])
+    """
     dims = tuple(dims)
     dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Splits into chunks of a size (last may be smaller) or of given sizes, as views."""
+    """Splits into pieces along ``dim``: of one size (the last may be smaller) or of given sizes.
+
+    Args:
+        tensor (Tensor): the input.
+        split_size_or_sections (int or sequence of ints): the size of each piece, or the list
+            of sizes (summing to the size of ``dim``).
+        dim (int): the dimension to split.
+
+    Returns:
+        tuple of Tensors: views of the pieces.
+
+    Example:
+        >>> ember.split(ember.arange(5), 2)
+        (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+        >>> ember.split(ember.arange(5), [1, 4])
+        (tensor([0]), tensor([1, 2, 3, 4]))
+    """
     if tensor._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = canon_dim(dim, tensor._data.ndim)
@@ -611,7 +976,23 @@ def _multi_output_views(name: str, views) -> tuple:
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """Splits into ``chunks`` nearly equal views."""
+    """Splits into ``chunks`` pieces along ``dim``, each of size ``ceil(n / chunks)``.
+
+    The last piece may be smaller, and fewer pieces come back when the size does not allow
+    ``chunks`` of them.
+
+    Args:
+        input (Tensor): the input, at least 1-D.
+        chunks (int): the number of pieces wanted, at least 1.
+        dim (int): the dimension to split.
+
+    Returns:
+        tuple of Tensors: views of the pieces.
+
+    Example:
+        >>> ember.chunk(ember.arange(5), 2)
+        (tensor([0, 1, 2]), tensor([3, 4]))
+    """
     if input._data.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -634,18 +1015,52 @@ concat = concatenate = cat
 
 
 def hstack(tensors) -> Tensor:
-    """Concatenates along dim 1 (dim 0 for 1-D tensors; 0-d tensors count as 1-D)."""
+    """Joins tensors column-wise: along dimension 1, or dimension 0 for 1-D tensors.
+
+    Args:
+        tensors (sequence of Tensors): the tensors (0-d ones count as 1-D).
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.hstack([ember.tensor([1, 2]), ember.tensor([3])])
+        tensor([1, 2, 3])
+    """
     tensors = [atleast_1d(t) for t in tensors]
     return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors) -> Tensor:
-    """Concatenates along dim 0 (0-d and 1-D tensors become rows)."""
+    """Joins tensors row-wise, along dimension 0 (0-d and 1-D tensors become rows).
+
+    Args:
+        tensors (sequence of Tensors): the tensors.
+
+    Returns:
+        Tensor: a new tensor, at least 2-D.
+
+    Example:
+        >>> ember.vstack([ember.tensor([1, 2]), ember.tensor([3, 4])])
+        tensor([[1, 2],
+                [3, 4]])
+    """
     return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
 def atleast_1d(input: Tensor) -> Tensor:
-    """Reshapes a 0-d tensor to 1-d."""
+    """Returns a 0-d tensor as 1-D, and any other tensor as it is.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: a tensor of at least one dimension.
+
+    Example:
+        >>> ember.atleast_1d(ember.tensor(5))
+        tensor([5])
+    """
     return reshape(input, (1,)) if input.ndim == 0 else input
 
 
@@ -718,12 +1133,34 @@ def _pad_indexed(input: Tensor, pad, mode: str) -> Tensor:
 
 
 def ravel(input: Tensor) -> Tensor:
-    """The elements as a 1-D tensor (a view when possible)."""
+    """Returns the elements as a 1-D tensor.
+
+    Args:
+        input (Tensor): the input.
+
+    Returns:
+        Tensor: the flattened tensor (a view when possible).
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]]).ravel()
+        tensor([1, 2, 3, 4])
+    """
     return reshape(input, (-1,))
 
 
 def broadcast_shapes(*shapes):
-    """The shape that tensors of ``shapes`` broadcast to."""
+    """The shape that tensors of the given shapes broadcast to.
+
+    Args:
+        shapes (ints or sequences of ints): the shapes.
+
+    Returns:
+        ember.Size: the broadcast shape.
+
+    Example:
+        >>> ember.broadcast_shapes((2, 1), (3,))
+        ember.Size([2, 3])
+    """
     try:
         return Size(np.broadcast_shapes(*(tuple(s) if isinstance(s, (tuple, list)) else (s,)
                                           for s in shapes)))
@@ -733,13 +1170,47 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors) -> tuple:
-    """Expands tensors to their common broadcast shape (views)."""
+    """Expands tensors to their common broadcast shape, without copying.
+
+    Args:
+        tensors (Tensors): the tensors.
+
+    Returns:
+        tuple of Tensors: views of one shape.
+
+    Example:
+        >>> a, b = ember.broadcast_tensors(ember.tensor([[1], [2]]), ember.tensor([10, 20]))
+        >>> b
+        tensor([[10, 20],
+                [10, 20]])
+    """
     shape = broadcast_shapes(*(t.shape for t in tensors))
     return tuple(expand(t, shape) for t in tensors)
 
 
 def meshgrid(*tensors, indexing: str = "ij") -> tuple:
-    """Coordinate grids from 1-D tensors (``indexing='ij'`` or ``'xy'``)."""
+    """Coordinate grids from 1-D tensors, one grid per tensor.
+
+    With ``indexing='ij'`` grid ``i`` varies along dimension ``i``; with ``'xy'`` the first two
+    dimensions are swapped (Cartesian, as NumPy's default).
+
+    Args:
+        tensors (Tensors or a sequence of them): the 1-D coordinates (0-d count as 1-D).
+        indexing (str): ``'ij'`` or ``'xy'``.
+
+    Returns:
+        tuple of Tensors: grids of shape ``(len(t0), len(t1), ...)`` (the first two swapped for
+        ``'xy'``), views of the inputs.
+
+    Example:
+        >>> x, y = ember.meshgrid(ember.tensor([1, 2]), ember.tensor([3, 4, 5]), indexing="ij")
+        >>> x
+        tensor([[1, 1, 1],
+                [2, 2, 2]])
+        >>> y
+        tensor([[3, 4, 5],
+                [3, 4, 5]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
@@ -761,7 +1232,22 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
-    """A 1-D tensor's values on a diagonal of a square matrix, or a matrix's diagonal."""
+    """Builds a diagonal matrix from a 1-D tensor, or copies a diagonal out of a matrix.
+
+    Args:
+        input (Tensor): 1-D values or a 2-D matrix.
+        diagonal (int): which diagonal: 0 the main one, positive above it, negative below.
+
+    Returns:
+        Tensor: a square matrix with ``input`` on that diagonal, or the diagonal as a 1-D copy.
+
+    Example:
+        >>> ember.diag(ember.tensor([1, 2]))
+        tensor([[1, 0],
+                [0, 2]])
+        >>> ember.diag(ember.tensor([[1, 2], [3, 4]]), 1)
+        tensor([2])
+    """
     if input._data.ndim == 2:
         return globals()["diagonal"](input, diagonal).clone()  # a copy, as torch's
     if input._data.ndim != 1:
@@ -775,7 +1261,18 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 def trace(input: Tensor) -> Tensor:
-    """Sum of the main diagonal of a matrix."""
+    """The sum of the main diagonal of a matrix.
+
+    Args:
+        input (Tensor): a 2-D tensor (not bool).
+
+    Returns:
+        Tensor: a 0-d tensor.
+
+    Example:
+        >>> ember.trace(ember.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor(5.)
+    """
     check_kernel(input, "trace")  # before the shape check, as torch
     if input._data.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim "
@@ -784,7 +1281,23 @@ def trace(input: Tensor) -> Tensor:
 
 
 def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> Tensor:
-    """Repeats each element ``repeats`` times (an int or one count per element) along ``dim``."""
+    """Repeats each element (or each slice along ``dim``) ``repeats`` times in a row.
+
+    Args:
+        input (Tensor): the input.
+        repeats (int or Tensor): one count for all, or one count per element along ``dim``.
+        dim (int, optional): the dimension to repeat along; the flattened input when None.
+        output_size (int, optional): accepted for torch's signature (the total is computed).
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.repeat_interleave(ember.tensor([1, 2]), 2)
+        tensor([1, 1, 2, 2])
+        >>> ember.repeat_interleave(ember.tensor([1, 2]), ember.tensor([1, 3]))
+        tensor([1, 2, 2, 2])
+    """
     if dim is None:
         input, dim = reshape(input, (-1,)), 0
     d = canon_dim(dim, input._data.ndim)
@@ -810,12 +1323,42 @@ def _tri(input: Tensor, diagonal: int, upper: bool) -> Tensor:
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Keeps the lower triangle (elements on and below ``diagonal``)."""
+    """Keeps the lower triangle of the last two dimensions (on and below ``diagonal``),
+    zeroing the rest.
+
+    Args:
+        input (Tensor): the input, at least 2-D.
+        diagonal (int): the boundary diagonal: 0 the main one, positive above it, negative below.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.tril(ember.ones(3, 3, dtype=ember.int64))
+        tensor([[1, 0, 0],
+                [1, 1, 0],
+                [1, 1, 1]])
+    """
     return _tri(input, diagonal, False)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Keeps the upper triangle (elements on and above ``diagonal``)."""
+    """Keeps the upper triangle of the last two dimensions (on and above ``diagonal``),
+    zeroing the rest.
+
+    Args:
+        input (Tensor): the input, at least 2-D.
+        diagonal (int): the boundary diagonal: 0 the main one, positive above it, negative below.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Example:
+        >>> ember.triu(ember.ones(3, 3, dtype=ember.int64), 1)
+        tensor([[0, 1, 1],
+                [0, 0, 1],
+                [0, 0, 0]])
+    """
     return _tri(input, diagonal, True)
 
 
@@ -838,7 +1381,16 @@ class Diagonal(ArrayFunction):
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal of the (dim1, dim2) planes, as a new last dim (a view).
+    """The diagonal of each ``(dim1, dim2)`` plane, as a new last dimension.
+
+    Args:
+        input (Tensor): the input, at least 2-D.
+        offset (int): which diagonal: 0 the main one, positive above it, negative below.
+        dim1 (int): the first dimension of the planes.
+        dim2 (int): the second dimension of the planes.
+
+    Returns:
+        Tensor: a writable view: writing into it writes into ``input``.
 
     Example:
         >>> ember.tensor([[1., 2.], [3., 4.]]).diagonal()
@@ -868,8 +1420,26 @@ def _check_pixel_factor(name: str, input: Tensor, factor: int, what: str) -> Non
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """(*, C r^2, H, W) -> (*, C, H r, W r): each group of r^2 channels becomes an r x r
-    block of pixels (sub-pixel convolution's rearrangement)."""
+    """Turns each group of ``r * r`` channels into an ``r x r`` block of pixels.
+
+    The rearrangement of sub-pixel convolution: an image of ``C * r * r`` channels at ``H x W``
+    becomes ``C`` channels at ``H r x W r``.
+
+    Args:
+        input (Tensor): the input, at least 3-D.
+        upscale_factor (int): ``r``, positive.
+
+    Returns:
+        Tensor: the rearranged tensor.
+
+    Shape:
+        - input: :math:`(*, C r^2, H, W)`.
+        - output: :math:`(*, C, H r, W r)`.
+
+    Example:
+        >>> ember.pixel_shuffle(ember.zeros(1, 8, 3, 3), 2).shape
+        ember.Size([1, 2, 6, 6])
+    """
     r = int(upscale_factor)
     _check_pixel_factor("pixel_shuffle", input, r, "upscale_factor")
     *lead, c, h, w = input.shape
@@ -884,7 +1454,24 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
-    """(*, C, H r, W r) -> (*, C r^2, H, W): the inverse of :func:`pixel_shuffle`."""
+    """The inverse of :func:`pixel_shuffle`: each ``r x r`` block of pixels becomes
+    ``r * r`` channels.
+
+    Args:
+        input (Tensor): the input, at least 3-D, with height and width divisible by ``r``.
+        downscale_factor (int): ``r``, positive.
+
+    Returns:
+        Tensor: the rearranged tensor.
+
+    Shape:
+        - input: :math:`(*, C, H r, W r)`.
+        - output: :math:`(*, C r^2, H, W)`.
+
+    Example:
+        >>> ember.pixel_unshuffle(ember.zeros(1, 2, 6, 6), 2).shape
+        ember.Size([1, 8, 3, 3])
+    """
     r = int(downscale_factor)
     _check_pixel_factor("pixel_unshuffle", input, r, "downscale_factor")
     *lead, c, h, w = input.shape
