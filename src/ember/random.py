@@ -35,12 +35,17 @@ _MASK64 = (1 << 64) - 1
 class Generator:
     """A source of random numbers with state ``(seed, offset)``; mirrors ``torch.Generator``.
 
+    Its numbers are the Philox4x32-10 stream of its seed; each random call takes the next
+    range of the stream and moves the offset past it.
+
     Args:
-        device: only ``'cpu'``.
+        device (str or ember.device): only ``'cpu'``.
 
     Example:
         >>> g = ember.Generator().manual_seed(0)
-        >>> ember.rand(3, generator=g)
+        >>> a = ember.rand(3, generator=g)
+        >>> ember.equal(a, ember.rand(3, generator=ember.Generator().manual_seed(0)))
+        True
     """
 
     def __init__(self, device="cpu") -> None:
@@ -146,32 +151,104 @@ def _gen(generator: Generator | None) -> Generator:
 
 
 def manual_seed(seed) -> Generator:
-    """Seeds the default generator and returns it."""
+    """Seeds the default generator, so that the random numbers that follow repeat.
+
+    Args:
+        seed (int): any integer in ``[-2**63, 2**64)``; negative seeds wrap as in torch.
+
+    Returns:
+        Generator: the default generator.
+
+    Example:
+        >>> _ = ember.manual_seed(7)
+        >>> a = ember.rand(2)
+        >>> _ = ember.manual_seed(7)
+        >>> ember.equal(a, ember.rand(2))
+        True
+    """
     return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
-    """Seeds the default generator non-deterministically and returns the seed."""
+    """Seeds the default generator from the operating system's entropy.
+
+    Returns:
+        int: the seed chosen (non-negative, below ``2**63``).
+
+    Example:
+        >>> s = ember.seed()
+        >>> ember.initial_seed() == s
+        True
+    """
     return default_generator.seed()
 
 
 def initial_seed() -> int:
-    """The default generator's seed."""
+    """The seed the default generator was last given.
+
+    Returns:
+        int: the seed (a negative seed shows as its 64-bit unsigned value).
+
+    Example:
+        >>> _ = ember.manual_seed(3)
+        >>> ember.initial_seed()
+        3
+    """
     return default_generator.initial_seed()
 
 
 def get_rng_state():
-    """The default generator's state (see :meth:`Generator.get_state`)."""
+    """The default generator's state: its seed and its position in the stream.
+
+    Returns:
+        Tensor: 16 ``uint8`` bytes, the seed then the offset, little-endian (see
+        :meth:`Generator.get_state`).
+
+    Example:
+        >>> state = ember.get_rng_state()
+        >>> a = ember.rand(2)
+        >>> ember.set_rng_state(state)
+        >>> ember.equal(a, ember.rand(2))
+        True
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(new_state) -> None:
-    """Restores the default generator's state."""
+    """Restores the default generator to a state from :func:`get_rng_state`.
+
+    Args:
+        new_state (Tensor): the 16-byte ``uint8`` state.
+
+    Returns:
+        None
+
+    Example:
+        >>> state = ember.get_rng_state()
+        >>> a = ember.randn(3)
+        >>> ember.set_rng_state(state)
+        >>> ember.equal(a, ember.randn(3))
+        True
+    """
     default_generator.set_state(new_state)
 
 
 class fork_rng:
-    """Context manager that restores the default generator's state on exit."""
+    """A context manager that gives the default generator back its state on exit.
+
+    Random calls inside the block do not change the numbers drawn after it.
+
+    Args:
+        devices (optional): accepted for torch's signature (only the CPU generator exists).
+        enabled (bool): when False, the state is left as the block leaves it.
+
+    Example:
+        >>> state = ember.get_rng_state()
+        >>> with ember.random.fork_rng():
+        ...     _ = ember.rand(5)
+        >>> ember.equal(ember.get_rng_state(), state)
+        True
+    """
 
     def __init__(self, devices=None, enabled: bool = True) -> None:
         self.enabled = enabled
