@@ -33,13 +33,7 @@ ALLOWED = {
 # TEMPORARY: modules other helpers of issue 12 are still converting (those that still had
 # misplaced imports when this list was written); their tests are expected to fail (xfail) and
 # show as XPASS once a module is clean: then remove its entry.
-IN_PROGRESS = {
-    "ops/arith.py",
-    "ops/indexing.py",
-    "ops/linalg.py",
-    "ops/pointwise.py",
-    "ops/reduction.py",
-}
+IN_PROGRESS: set[str] = set()
 
 
 def _ember_module(node: ast.Import | ast.ImportFrom) -> str | None:

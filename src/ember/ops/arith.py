@@ -76,6 +76,11 @@ class Cast(ArrayFunction):
         return grad.astype(ctx.in_dtype) if _dtype.is_floating(ctx.in_dtype) else None, None
 
 
+def cast(input: Tensor, dtype) -> Tensor:
+    """Converts to ``dtype`` (differentiable between floating dtypes)."""
+    return Cast.apply(input, np.dtype(dtype))
+
+
 class Clone(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -84,6 +89,11 @@ class Clone(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """Returns a copy of ``input`` that gradients flow through."""
+    return Clone.apply(input)
 
 
 @quiet
@@ -187,6 +197,13 @@ class Reciprocal(ArrayFunction):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return -grad * out * out
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """``1 / input`` (integers give the default float dtype)."""
+    if not _dtype.is_floating(input._data.dtype):
+        input = cast(input, _dtype.get_default_dtype().numpy)
+    return Reciprocal.apply(input)
 
 
 @quiet
@@ -302,42 +319,36 @@ class Neg(ArrayFunction):
         return -grad
 
 
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Neg.apply(input)
+
+
 def result_type(tensor1, tensor2):
     """The dtype an arithmetic op on these operands (tensors or Python numbers) returns."""
-    from ember import _dtype
-
     return _dtype.from_numpy_dtype(promote(tensor1, tensor2))
 
 
 def promote_types(type1, type2):
     """The smallest dtype both ``type1`` and ``type2`` can be converted to."""
-    from ember import _dtype
-
     a, b = _dtype.to_numpy_dtype(type1), _dtype.to_numpy_dtype(type2)
     return _dtype.from_numpy_dtype(np.promote_types(a, b))
 
 
 def can_cast(from_, to) -> bool:
     """True if PyTorch's casting rules allow ``from_`` to ``to`` (no lowering of the kind)."""
-    from ember import _dtype
-
     return _dtype.category(_dtype.to_numpy_dtype(from_)) <= _dtype.category(
         _dtype.to_numpy_dtype(to))
-
-
-def cast(input: Tensor, dtype) -> Tensor:
-    """Converts to ``dtype`` (differentiable between floating dtypes)."""
-    return Cast.apply(input, np.dtype(dtype))
 
 
 # bfloat16 computes through float32 by way of this cast, which itself sees bfloat16 arrays
 _precision.STATE.cast = cast
 _precision.STATE.native.add(Cast)
-
-
-def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    """Returns a copy of ``input`` that gradients flow through."""
-    return Clone.apply(input)
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
@@ -476,16 +487,6 @@ def _int_power(a, b: Tensor, dt) -> Tensor:
     return Tensor._make(np.broadcast_to(np.where(neg, inverse, out), shape).astype(dt))
 
 
-def neg(input: Tensor) -> Tensor:
-    """``-input``."""
-    if input._data.dtype == np.bool_:
-        raise RuntimeError(
-            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-            "invert a mask, use the `~` or `logical_not()` operator instead."
-        )
-    return Neg.apply(input)
-
-
 negative = neg
 
 
@@ -494,13 +495,6 @@ def square(input: Tensor) -> Tensor:
     if input._data.dtype == np.bool_:
         input = cast(input, np.dtype(np.int64))
     return mul(input, input)
-
-
-def reciprocal(input: Tensor) -> Tensor:
-    """``1 / input`` (integers give the default float dtype)."""
-    if not _dtype.is_floating(input._data.dtype):
-        input = cast(input, _dtype.get_default_dtype().numpy)
-    return Reciprocal.apply(input)
 
 
 def _bitwise(fn, a, b) -> Tensor:

@@ -123,6 +123,21 @@ class Index(ArrayFunction):
         return out, None
 
 
+def getitem(input: Tensor, index) -> Tensor:
+    """``input[index]`` with ints, slices, None, Ellipsis, and int/bool tensors or lists."""
+    idx, basic = _convert_index(index)
+    if basic:
+        _check_bounds(input._data.shape, idx)
+        if not any(i is Ellipsis for i in idx):
+            idx += (Ellipsis,)  # makes x[0, 0] a 0-d view of x, not a NumPy scalar copy
+        return Slice.apply(input, idx)
+    _check_masks(input._data.shape, idx)
+    try:
+        return Index.apply(input, _Staged.wrap(idx))
+    except IndexError as e:
+        raise IndexError(str(e).replace("axis", "dimension")) from None
+
+
 class IndexPut(ArrayFunction):
     """``out = x.clone(); out[index] = value``."""
 
@@ -144,6 +159,39 @@ class IndexPut(ArrayFunction):
             picked = base[index]
             gv = reduce_grad(np.asarray(picked), *ctx.vmeta)
         return gx, gv, None
+
+
+def setitem(input: Tensor, index, value) -> None:
+    """``input[index] = value`` in place (differentiable w.r.t. both, like PyTorch)."""
+    idx, basic = _convert_index(index)
+    if isinstance(value, Tensor):
+        v = value
+    else:
+        v = np.asarray(value, dtype=input._data.dtype)
+    recording = _state.enabled and (input._requires_grad or (
+        isinstance(v, Tensor) and v._requires_grad))
+    if not basic:
+        used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+                   for i in idx if i is not None and i is not Ellipsis and not isinstance(i, bool))
+        if used > input._data.ndim:  # torch checks this before the value's shape and dtype
+            raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
+        staged = _Staged.wrap(idx)
+        _check_value_shape(input._data, staged, v, basic)
+        _check_put_dtype(input, idx, v)
+        idx = staged
+    else:
+        _check_value_shape(input._data, idx, v, basic)
+    _refuse_internal_overlap(input._data[idx] if basic else input._data)
+    if recording and 0 in input._data.strides:
+        _refuse_internal_overlap(input._data, "Ember records an assignment into a tensor with "
+                                 "expanded dimensions only outside autograd; clone() it first")
+    if not recording:
+        _put(input._data, idx, v._data if isinstance(v, Tensor) else v)
+        input._version_counter.value += 1
+        return
+    if isinstance(v, Tensor) and v._data.dtype != input._data.dtype:
+        v = v.to(input.dtype)
+    input._inplace(lambda s, val: IndexPut.apply(s, val, idx), v)
 
 
 def _put(x: np.ndarray, index, value) -> None:
@@ -202,54 +250,6 @@ def _check_masks(x_shape, index) -> None:
             dim += i.ndim
             continue
         dim += 1
-
-
-def getitem(input: Tensor, index) -> Tensor:
-    """``input[index]`` with ints, slices, None, Ellipsis, and int/bool tensors or lists."""
-    idx, basic = _convert_index(index)
-    if basic:
-        _check_bounds(input._data.shape, idx)
-        if not any(i is Ellipsis for i in idx):
-            idx += (Ellipsis,)  # makes x[0, 0] a 0-d view of x, not a NumPy scalar copy
-        return Slice.apply(input, idx)
-    _check_masks(input._data.shape, idx)
-    try:
-        return Index.apply(input, _Staged.wrap(idx))
-    except IndexError as e:
-        raise IndexError(str(e).replace("axis", "dimension")) from None
-
-
-def setitem(input: Tensor, index, value) -> None:
-    """``input[index] = value`` in place (differentiable w.r.t. both, like PyTorch)."""
-    idx, basic = _convert_index(index)
-    if isinstance(value, Tensor):
-        v = value
-    else:
-        v = np.asarray(value, dtype=input._data.dtype)
-    recording = _state.enabled and (input._requires_grad or (
-        isinstance(v, Tensor) and v._requires_grad))
-    if not basic:
-        used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
-                   for i in idx if i is not None and i is not Ellipsis and not isinstance(i, bool))
-        if used > input._data.ndim:  # torch checks this before the value's shape and dtype
-            raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
-        staged = _Staged.wrap(idx)
-        _check_value_shape(input._data, staged, v, basic)
-        _check_put_dtype(input, idx, v)
-        idx = staged
-    else:
-        _check_value_shape(input._data, idx, v, basic)
-    _refuse_internal_overlap(input._data[idx] if basic else input._data)
-    if recording and 0 in input._data.strides:
-        _refuse_internal_overlap(input._data, "Ember records an assignment into a tensor with "
-                                 "expanded dimensions only outside autograd; clone() it first")
-    if not recording:
-        _put(input._data, idx, v._data if isinstance(v, Tensor) else v)
-        input._version_counter.value += 1
-        return
-    if isinstance(v, Tensor) and v._data.dtype != input._data.dtype:
-        v = v.to(input.dtype)
-    input._inplace(lambda s, val: IndexPut.apply(s, val, idx), v)
 
 
 def _check_put_dtype(input: Tensor, idx: tuple, value) -> None:
@@ -633,6 +633,20 @@ class IndexAdd(ArrayFunction):
         return grad, None, None, gs, None
 
 
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """Adds ``alpha`` times the slices of ``source`` into a copy of ``input`` at the entries
+    of ``dim`` listed in ``index`` (repeated entries accumulate).
+
+    Example:
+        >>> ember.zeros(2, 3).index_add(1, ember.tensor([0, 2, 2]), ember.ones(2, 3))
+        tensor([[1., 0., 2.],
+                [1., 0., 2.]])
+    """
+    d, idx, x, s = _index_args(input, dim, index, source, "index_add_")
+    out = IndexAdd.apply(x, d, idx, s, alpha)
+    return out.reshape(()) if input._data.ndim == 0 else out
+
+
 class IndexCopy(ArrayFunction):
     """``out = x.clone(); out.index_copy_(dim, index, source)``."""
 
@@ -651,6 +665,20 @@ class IndexCopy(ArrayFunction):
         np.moveaxis(gx, ctx.dim, 0)[index] = 0
         gs = np.take(grad, index, axis=ctx.dim) if ctx.needs_input_grad[3] else None
         return gx, None, None, gs
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """Copies the slices of ``source`` into a copy of ``input`` at the entries of ``dim``
+    listed in ``index``.
+
+    Example:
+        >>> ember.zeros(2, 3).index_copy(1, ember.tensor([0, 2]), ember.ones(2, 2))
+        tensor([[1., 0., 1.],
+                [1., 0., 1.]])
+    """
+    d, idx, x, s = _index_args(input, dim, index, source, "index_copy_")
+    out = IndexCopy.apply(x, d, idx, s)
+    return out.reshape(()) if input._data.ndim == 0 else out
 
 
 class IndexFill(ArrayFunction):
@@ -675,6 +703,39 @@ class IndexFill(ArrayFunction):
             rows = np.moveaxis(grad, ctx.dim, 0)[np.unique(index)]
             gv = np.asarray(rows.sum(), dtype=grad.dtype)
         return gx, None, None, gv
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at the entries of ``dim``
+    listed in ``index``.
+
+    Example:
+        >>> ember.zeros(2, 3).index_fill(1, ember.tensor([0, 2]), 4.0)
+        tensor([[4., 0., 4.],
+                [4., 0., 4.]])
+    """
+    d = canon_dim(dim, input._data.ndim)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    if idx.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    idx = idx.reshape(-1).astype(np.int64, copy=False)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.max() if idx.max() >= n else idx.min())
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    idx = np.where(idx < 0, idx + n, idx)
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value._data.ndim} dimension(s).")
+        if value._data.dtype != input._data.dtype:
+            value = value.to(input.dtype)
+    else:
+        value = np.asarray(value, dtype=input._data.dtype)[()]
+    out = IndexFill.apply(_as_1d(input), d, idx, value)
+    return out.reshape(()) if input._data.ndim == 0 else out
 
 
 def _index_vector(index, what: str) -> np.ndarray:
@@ -746,67 +807,6 @@ def _check_index_bounds(idx: np.ndarray, n: int, dim: int, what: str) -> None:
         prefix = f"{what}(): " if what == "index_copy_" else ""
         err = IndexError if what == "index_copy_" else RuntimeError
         raise err(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {n}")
-
-
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
-    """Adds ``alpha`` times the slices of ``source`` into a copy of ``input`` at the entries
-    of ``dim`` listed in ``index`` (repeated entries accumulate).
-
-    Example:
-        >>> ember.zeros(2, 3).index_add(1, ember.tensor([0, 2, 2]), ember.ones(2, 3))
-        tensor([[1., 0., 2.],
-                [1., 0., 2.]])
-    """
-    d, idx, x, s = _index_args(input, dim, index, source, "index_add_")
-    out = IndexAdd.apply(x, d, idx, s, alpha)
-    return out.reshape(()) if input._data.ndim == 0 else out
-
-
-def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
-    """Copies the slices of ``source`` into a copy of ``input`` at the entries of ``dim``
-    listed in ``index``.
-
-    Example:
-        >>> ember.zeros(2, 3).index_copy(1, ember.tensor([0, 2]), ember.ones(2, 2))
-        tensor([[1., 0., 1.],
-                [1., 0., 1.]])
-    """
-    d, idx, x, s = _index_args(input, dim, index, source, "index_copy_")
-    out = IndexCopy.apply(x, d, idx, s)
-    return out.reshape(()) if input._data.ndim == 0 else out
-
-
-def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
-    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at the entries of ``dim``
-    listed in ``index``.
-
-    Example:
-        >>> ember.zeros(2, 3).index_fill(1, ember.tensor([0, 2]), 4.0)
-        tensor([[4., 0., 4.],
-                [4., 0., 4.]])
-    """
-    d = canon_dim(dim, input._data.ndim)
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.ndim > 1:
-        raise RuntimeError("Index has to be a vector/scalar")
-    if idx.dtype != np.int64:
-        raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    idx = idx.reshape(-1).astype(np.int64, copy=False)
-    n = input._data.shape[d] if input._data.ndim else 1
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = int(idx.max() if idx.max() >= n else idx.min())
-        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-    idx = np.where(idx < 0, idx + n, idx)
-    if isinstance(value, Tensor):
-        if value._data.ndim != 0:
-            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value._data.ndim} dimension(s).")
-        if value._data.dtype != input._data.dtype:
-            value = value.to(input.dtype)
-    else:
-        value = np.asarray(value, dtype=input._data.dtype)[()]
-    out = IndexFill.apply(_as_1d(input), d, idx, value)
-    return out.reshape(()) if input._data.ndim == 0 else out
 
 
 class MaskedFill(ArrayFunction):

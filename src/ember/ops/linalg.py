@@ -19,6 +19,7 @@ from ember.ops._util import (
     quiet,
     reduce_grad,
 )
+from ember.ops.arith import mul
 from ember.tensor import Tensor
 
 __all__ = [
@@ -77,6 +78,31 @@ class MatMul(ArrayFunction):
         return ga, gb
 
 
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with broadcasting over batch dims (``@``); a sparse operand goes to
+    :func:`ember.sparse.mm`."""
+    if (type(input) is not Tensor or type(other) is not Tensor) and (
+            getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False)):
+        # sparse sits above ops: the sparse operand's own methods do the product
+        return input.mm(other) if getattr(input, "is_sparse", False) else \
+            other.__rmatmul__(input)
+    if input.ndim == 0 or other.ndim == 0:
+        raise RuntimeError(
+            "both arguments to matmul need to be at least 1D, but they are "
+            f"{input.ndim}D and {other.ndim}D"
+        )
+    if input._data.dtype != other._data.dtype and \
+            autocast_lower(input._data.dtype) != autocast_lower(other._data.dtype):
+        raise _matmul_dtype_error(input, other)
+    if input._data.dtype == np.bool_ and (
+            input.ndim == other.ndim == 1 or (input._data.size and other._data.size)):
+        raise _bool_matmul_error(input.ndim, other.ndim)  # torch skips the kernel when empty
+    try:
+        return MatMul.apply(input, other)
+    except ValueError:
+        raise _matmul_error(tuple(input.shape), tuple(other.shape)) from None
+
+
 @quiet
 class Linear(ArrayFunction):
     """``x @ w.T + b`` in one node (the hot path of every MLP)."""
@@ -103,6 +129,27 @@ class Linear(ArrayFunction):
         if ctx.has_bias and ctx.needs_input_grad[2]:
             gb = grad.reshape(rows, grad.shape[-1]).sum(axis=0)
         return gx, gw, gb
+
+
+def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` as one recorded op (same dtypes required, as PyTorch)."""
+    dx, dw = input._data.dtype, weight._data.dtype
+    if dx != dw and autocast_lower(dx) != autocast_lower(dw):
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{c_type_name(dx)} != {c_type_name(dw)}")
+    if bias is not None and bias._data.dtype != dw and \
+            autocast_lower(bias._data.dtype) != autocast_lower(dw):
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "
+                           f"and {_type_name(weight)}")
+    if dx == np.bool_:
+        raise kernel_error("addmm_impl_cpu_", dx)
+    if input._data.shape[-1] != weight._data.shape[-1]:
+        sa = "x".join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({sa} and "
+            f"{weight.shape[1]}x{weight.shape[0]})"
+        )
+    return Linear.apply(input, weight, bias)
 
 
 @quiet
@@ -146,6 +193,18 @@ class Einsum(ArrayFunction):
             g = np.asarray(g, dtype=op.dtype)
             grads.append(g if g.flags.c_contiguous else np.ascontiguousarray(g))
         return tuple(grads)
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in operands])
+    dtype = _einsum_dtype(eq, operands)
+    operands = [o if o._data.dtype == dtype else cast(o, dtype) for o in operands]
+    operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,
+                                                                          strict=True)]
+    return Einsum.apply(*_sum_lone_letters(eq, operands))
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -228,31 +287,6 @@ def _subscript_sizes(terms, shapes, ell: str) -> dict[str, int]:
                 )
             sizes[ch] = n
     return sizes
-
-
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Matrix product with broadcasting over batch dims (``@``); a sparse operand goes to
-    :func:`ember.sparse.mm`."""
-    if (type(input) is not Tensor or type(other) is not Tensor) and (
-            getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False)):
-        from ember.sparse import mm as sparse_mm
-
-        return sparse_mm(input, other)
-    if input.ndim == 0 or other.ndim == 0:
-        raise RuntimeError(
-            "both arguments to matmul need to be at least 1D, but they are "
-            f"{input.ndim}D and {other.ndim}D"
-        )
-    if input._data.dtype != other._data.dtype and \
-            autocast_lower(input._data.dtype) != autocast_lower(other._data.dtype):
-        raise _matmul_dtype_error(input, other)
-    if input._data.dtype == np.bool_ and (
-            input.ndim == other.ndim == 1 or (input._data.size and other._data.size)):
-        raise _bool_matmul_error(input.ndim, other.ndim)  # torch skips the kernel when empty
-    try:
-        return MatMul.apply(input, other)
-    except ValueError:
-        raise _matmul_error(tuple(input.shape), tuple(other.shape)) from None
 
 
 def _matmul_dtype_error(a: Tensor, b: Tensor) -> RuntimeError:
@@ -367,8 +401,6 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     for name, v in (("self", input), ("vec2", vec2)):
         if v.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
-    from ember.ops.arith import mul
-
     return mul(input.reshape(-1, 1), vec2)
 
 
@@ -458,39 +490,6 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     left = input.reshape(*(v for d in sa for v in (d, 1)))
     right = other.reshape(*(v for d in sb for v in (1, d)))
     return (left * right).reshape(*(x * y for x, y in zip(sa, sb, strict=True)))
-
-
-def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias`` as one recorded op (same dtypes required, as PyTorch)."""
-    dx, dw = input._data.dtype, weight._data.dtype
-    if dx != dw and autocast_lower(dx) != autocast_lower(dw):
-        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
-                           f"{c_type_name(dx)} != {c_type_name(dw)}")
-    if bias is not None and bias._data.dtype != dw and \
-            autocast_lower(bias._data.dtype) != autocast_lower(dw):
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "
-                           f"and {_type_name(weight)}")
-    if dx == np.bool_:
-        raise kernel_error("addmm_impl_cpu_", dx)
-    if input._data.shape[-1] != weight._data.shape[-1]:
-        sa = "x".join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({sa} and "
-            f"{weight.shape[1]}x{weight.shape[0]})"
-        )
-    return Linear.apply(input, weight, bias)
-
-
-def einsum(equation: str, *operands) -> Tensor:
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in operands])
-    dtype = _einsum_dtype(eq, operands)
-    operands = [o if o._data.dtype == dtype else cast(o, dtype) for o in operands]
-    operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,
-                                                                          strict=True)]
-    return Einsum.apply(*_sum_lone_letters(eq, operands))
 
 
 def _sum_lone_letters(eq: str, operands: list) -> tuple:

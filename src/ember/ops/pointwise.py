@@ -85,6 +85,11 @@ class Exp(ArrayFunction):
         return grad * out
 
 
+def exp(input: Tensor) -> Tensor:
+    """Elementwise ``e ** x``."""
+    return Exp.apply(_float_input(input))
+
+
 @quiet
 class Exp2(ArrayFunction):
     @staticmethod
@@ -97,6 +102,11 @@ class Exp2(ArrayFunction):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad * out * np.log(2.0).astype(out.dtype)
+
+
+def exp2(input: Tensor) -> Tensor:
+    """Elementwise ``2 ** x``."""
+    return Exp2.apply(_float_input(input))
 
 
 @quiet
@@ -113,6 +123,11 @@ class Expm1(ArrayFunction):
         return grad * (out + 1)
 
 
+def expm1(input: Tensor) -> Tensor:
+    """Elementwise ``e ** x - 1``, accurate near 0."""
+    return Expm1.apply(_float_input(input))
+
+
 @quiet
 class Log(ArrayFunction):
     @staticmethod
@@ -124,6 +139,11 @@ class Log(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad / x
+
+
+def log(input: Tensor) -> Tensor:
+    """Elementwise natural logarithm."""
+    return Log.apply(_float_input(input))
 
 
 @quiet
@@ -139,6 +159,11 @@ class Log2(ArrayFunction):
         return grad / (x * np.log(2.0).astype(x.dtype))
 
 
+def log2(input: Tensor) -> Tensor:
+    """Elementwise base-2 logarithm."""
+    return Log2.apply(_float_input(input))
+
+
 @quiet
 class Log10(ArrayFunction):
     @staticmethod
@@ -152,6 +177,11 @@ class Log10(ArrayFunction):
         return grad / (x * np.log(10.0).astype(x.dtype))
 
 
+def log10(input: Tensor) -> Tensor:
+    """Elementwise base-10 logarithm."""
+    return Log10.apply(_float_input(input))
+
+
 @quiet
 class Log1p(ArrayFunction):
     @staticmethod
@@ -163,6 +193,11 @@ class Log1p(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad / (x + 1)
+
+
+def log1p(input: Tensor) -> Tensor:
+    """Elementwise ``log(1 + x)``, accurate near 0."""
+    return Log1p.apply(_float_input(input))
 
 
 @quiet
@@ -179,6 +214,11 @@ class Sqrt(ArrayFunction):
         return grad / (2 * out)
 
 
+def sqrt(input: Tensor) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt.apply(_float_input(input))
+
+
 @quiet
 class Rsqrt(ArrayFunction):
     @staticmethod
@@ -191,6 +231,11 @@ class Rsqrt(ArrayFunction):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad * (-0.5 * out * out * out)
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """Elementwise ``1 / sqrt(x)``."""
+    return Rsqrt.apply(_float_input(input))
 
 
 class Abs(ArrayFunction):
@@ -206,6 +251,14 @@ class Abs(ArrayFunction):
         return grad * _sign_float(x)
 
 
+def abs(input: Tensor) -> Tensor:
+    """Elementwise absolute value (gradient ``sign(x)``, 0 at 0)."""
+    check_kernel(input, "abs_cpu")
+    if not _dtype.is_floating(input._data.dtype):
+        return Tensor._make(np.abs(input._data))
+    return Abs.apply(input)
+
+
 @quiet
 class Sin(ArrayFunction):
     @staticmethod
@@ -219,6 +272,11 @@ class Sin(ArrayFunction):
         return grad * np.cos(x)
 
 
+def sin(input: Tensor) -> Tensor:
+    """Elementwise sine."""
+    return Sin.apply(_float_input(input))
+
+
 @quiet
 class Cos(ArrayFunction):
     @staticmethod
@@ -230,6 +288,11 @@ class Cos(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return -grad * np.sin(x)
+
+
+def cos(input: Tensor) -> Tensor:
+    """Elementwise cosine."""
+    return Cos.apply(_float_input(input))
 
 
 @quiet
@@ -246,6 +309,11 @@ class Tan(ArrayFunction):
         return grad * (1 + out * out)
 
 
+def tan(input: Tensor) -> Tensor:
+    """Elementwise tangent."""
+    return Tan.apply(_float_input(input))
+
+
 @quiet
 class Atan(ArrayFunction):
     @staticmethod
@@ -257,6 +325,11 @@ class Atan(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad / (1 + x * x)
+
+
+def atan(input: Tensor) -> Tensor:
+    """Elementwise arctangent."""
+    return Atan.apply(_float_input(input))
 
 
 @quiet
@@ -272,6 +345,11 @@ class Asin(ArrayFunction):
         return grad / np.sqrt(1 - x * x)
 
 
+def asin(input: Tensor) -> Tensor:
+    """Elementwise arcsine."""
+    return Asin.apply(_float_input(input))
+
+
 @quiet
 class Acos(ArrayFunction):
     @staticmethod
@@ -283,6 +361,11 @@ class Acos(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return -grad / np.sqrt(1 - x * x)
+
+
+def acos(input: Tensor) -> Tensor:
+    """Elementwise arccosine."""
+    return Acos.apply(_float_input(input))
 
 
 @quiet
@@ -298,6 +381,11 @@ class Sinh(ArrayFunction):
         return grad * np.cosh(x)
 
 
+def sinh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic sine."""
+    return Sinh.apply(_float_input(input))
+
+
 @quiet
 class Cosh(ArrayFunction):
     @staticmethod
@@ -309,6 +397,11 @@ class Cosh(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad * np.sinh(x)
+
+
+def cosh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic cosine."""
+    return Cosh.apply(_float_input(input))
 
 
 @quiet
@@ -333,6 +426,17 @@ class Atan2(ArrayFunction):
         gy = reduce_grad(scale * x, y.shape, y.dtype) if ctx.needs_input_grad[0] else None
         gx = reduce_grad(-scale * y, x.shape, x.dtype) if ctx.needs_input_grad[1] else None
         return gy, gx, None
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant."""
+    require_tensors("atan2", input, other)
+    was_bool = input._data.dtype == np.bool_
+    a, b, _ = operands(input, other, floating=True)
+    try:
+        return Atan2.apply(_as_tensor(a, b), _as_tensor(b, a), was_bool)
+    except ValueError:
+        raise broadcast_error(a, b) from None
 
 
 @quiet
@@ -364,6 +468,18 @@ class LogAddExp(ArrayFunction):
         return ga, gb, None
 
 
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise ``log(exp(input) + exp(other))`` without overflow."""
+    require_tensors("logaddexp", input, other)
+    dt = promote(input, other)
+    if dt.kind in "biu":
+        raise kernel_error("logaddexp_cpu", dt)
+    try:
+        return LogAddExp.apply(input, other, dt)
+    except ValueError:
+        raise broadcast_error(input, other) from None
+
+
 @quiet
 class Tanh(ArrayFunction):
     @staticmethod
@@ -376,6 +492,11 @@ class Tanh(ArrayFunction):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad * (1 - out * out)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic tangent."""
+    return Tanh.apply(_float_input(input))
 
 
 @quiet
@@ -394,6 +515,11 @@ class Sigmoid(ArrayFunction):
         return grad * out * (1 - out)
 
 
+def sigmoid(input: Tensor) -> Tensor:
+    """Elementwise logistic function ``1 / (1 + e^-x)``, stable for large ``|x|``."""
+    return Sigmoid.apply(_float_input(input))
+
+
 class Relu(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -406,6 +532,13 @@ class Relu(ArrayFunction):
         # a selection, not a product: a NaN gradient stays where the input was clipped
         (out,) = ctx.saved_tensors
         return select_grad(~(out <= 0), grad)  # NaN passes its gradient on, as in PyTorch
+
+
+def relu(input: Tensor) -> Tensor:
+    """Elementwise ``max(x, 0)``."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return Relu.apply(input)
 
 
 @quiet
@@ -421,6 +554,11 @@ class Erf(ArrayFunction):
         return grad * (2 / np.sqrt(np.pi)) * np.exp(-x * x)
 
 
+def erf(input: Tensor) -> Tensor:
+    """Elementwise Gauss error function."""
+    return Erf.apply(_float_input(input))
+
+
 @quiet
 class Passthrough(ArrayFunction):
     """frac(x) = x - trunc(x): gradient 1."""
@@ -432,6 +570,12 @@ class Passthrough(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+def frac(input: Tensor) -> Tensor:
+    """``x - trunc(x)``."""
+    check_kernel(input, "frac_cpu", "biu")
+    return Passthrough.apply(input)
 
 
 @quiet
@@ -471,6 +615,36 @@ class Clamp(ArrayFunction):
                 ghi = reduce_grad(np.where(pick, grad, zero), *ctx.metas[1])
         gx = np.where(inside, grad, zero)
         return (gx if gx.shape == x.shape else reduce_grad(gx, x.shape, x.dtype)), glo, ghi
+
+
+def clamp(input: Tensor, min=None, max=None) -> Tensor:
+    """Limits values to ``[min, max]``; min/max may be numbers or tensors.
+
+    The gradient flows where ``min <= x <= max`` (to the bound where it is exceeded).
+    """
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
+        min, max = _number_bounds(min, max)
+    dt = promote(input, *(v for v in (min, max) if v is not None))
+    if dt == np.bool_ and not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        kernel = "clamp" if min is not None and max is not None else (
+            "clamp_min" if min is not None else "clamp_max")
+        raise kernel_error(f"{kernel}_scalar_cpu", dt)
+    if dt != input._data.dtype:
+        input = cast(input, dt)
+    if isinstance(min, Tensor) and min._data.dtype != dt:
+        min = cast(min, dt)
+    if isinstance(max, Tensor) and max._data.dtype != dt:
+        max = cast(max, dt)
+    lo = min._data if isinstance(min, Tensor) else min
+    hi = max._data if isinstance(max, Tensor) else max
+    if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
+        try:
+            return Clamp.apply(input, min, max)
+        except ValueError:
+            raise broadcast_error(*(v for v in (input, min, max) if v is not None)) from None
+    return Clamp.apply(input, lo, hi)
 
 
 def _select_grads(ctx, grad, a, b, a_loses, b_loses):
@@ -552,65 +726,29 @@ class Where(ArrayFunction):
         return None, ga, gb
 
 
+def where(condition, input=None, other=None) -> Tensor:
+    """Picks ``input`` where ``condition`` holds and ``other`` elsewhere (with broadcasting).
+
+    With only a condition, returns ``condition.nonzero(as_tuple=True)``.
+    """
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None and other is None:
+        return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(cond))
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input, other = _scalar_pair(input, other)
+    a, b, _ = operands(input, other)
+    try:
+        return Where.apply(Tensor._make(cond), a, b)
+    except ValueError:
+        raise broadcast_error(cond, a, b) from None
+
+
 def _float_input(x: Tensor) -> Tensor:
     if not _dtype.is_floating(x._data.dtype):
-        from ember.ops.arith import cast
-
         return cast(x, _dtype.get_default_dtype().numpy)
     return x
-
-
-def exp(input: Tensor) -> Tensor:
-    """Elementwise ``e ** x``."""
-    return Exp.apply(_float_input(input))
-
-
-def exp2(input: Tensor) -> Tensor:
-    """Elementwise ``2 ** x``."""
-    return Exp2.apply(_float_input(input))
-
-
-def expm1(input: Tensor) -> Tensor:
-    """Elementwise ``e ** x - 1``, accurate near 0."""
-    return Expm1.apply(_float_input(input))
-
-
-def log(input: Tensor) -> Tensor:
-    """Elementwise natural logarithm."""
-    return Log.apply(_float_input(input))
-
-
-def log2(input: Tensor) -> Tensor:
-    """Elementwise base-2 logarithm."""
-    return Log2.apply(_float_input(input))
-
-
-def log10(input: Tensor) -> Tensor:
-    """Elementwise base-10 logarithm."""
-    return Log10.apply(_float_input(input))
-
-
-def log1p(input: Tensor) -> Tensor:
-    """Elementwise ``log(1 + x)``, accurate near 0."""
-    return Log1p.apply(_float_input(input))
-
-
-def sqrt(input: Tensor) -> Tensor:
-    """Elementwise square root."""
-    return Sqrt.apply(_float_input(input))
-
-
-def rsqrt(input: Tensor) -> Tensor:
-    """Elementwise ``1 / sqrt(x)``."""
-    return Rsqrt.apply(_float_input(input))
-
-
-def abs(input: Tensor) -> Tensor:
-    """Elementwise absolute value (gradient ``sign(x)``, 0 at 0)."""
-    check_kernel(input, "abs_cpu")
-    if not _dtype.is_floating(input._data.dtype):
-        return Tensor._make(np.abs(input._data))
-    return Abs.apply(input)
 
 
 absolute = abs
@@ -705,90 +843,11 @@ def trunc(input: Tensor) -> Tensor:
     return _zero_grad_result(input, np.trunc(input._data))
 
 
-def frac(input: Tensor) -> Tensor:
-    """``x - trunc(x)``."""
-    check_kernel(input, "frac_cpu", "biu")
-    return Passthrough.apply(input)
-
-
-def sin(input: Tensor) -> Tensor:
-    """Elementwise sine."""
-    return Sin.apply(_float_input(input))
-
-
-def cos(input: Tensor) -> Tensor:
-    """Elementwise cosine."""
-    return Cos.apply(_float_input(input))
-
-
-def tan(input: Tensor) -> Tensor:
-    """Elementwise tangent."""
-    return Tan.apply(_float_input(input))
-
-
-def atan(input: Tensor) -> Tensor:
-    """Elementwise arctangent."""
-    return Atan.apply(_float_input(input))
-
-
-def asin(input: Tensor) -> Tensor:
-    """Elementwise arcsine."""
-    return Asin.apply(_float_input(input))
-
-
-def acos(input: Tensor) -> Tensor:
-    """Elementwise arccosine."""
-    return Acos.apply(_float_input(input))
-
-
-def sinh(input: Tensor) -> Tensor:
-    """Elementwise hyperbolic sine."""
-    return Sinh.apply(_float_input(input))
-
-
-def cosh(input: Tensor) -> Tensor:
-    """Elementwise hyperbolic cosine."""
-    return Cosh.apply(_float_input(input))
-
-
-def atan2(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant."""
-    require_tensors("atan2", input, other)
-    was_bool = input._data.dtype == np.bool_
-    a, b, _ = operands(input, other, floating=True)
-    try:
-        return Atan2.apply(_as_tensor(a, b), _as_tensor(b, a), was_bool)
-    except ValueError:
-        raise broadcast_error(a, b) from None
-
-
 arctan2 = atan2
-
-
-def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise ``log(exp(input) + exp(other))`` without overflow."""
-    require_tensors("logaddexp", input, other)
-    dt = promote(input, other)
-    if dt.kind in "biu":
-        raise kernel_error("logaddexp_cpu", dt)
-    try:
-        return LogAddExp.apply(input, other, dt)
-    except ValueError:
-        raise broadcast_error(input, other) from None
 
 
 def _as_tensor(x, like: Tensor) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x, dtype=like._data.dtype))
-
-
-def tanh(input: Tensor) -> Tensor:
-    """Elementwise hyperbolic tangent."""
-    return Tanh.apply(_float_input(input))
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """Elementwise logistic function ``1 / (1 + e^-x)``, stable for large ``|x|``."""
-    return Sigmoid.apply(_float_input(input))
 
 
 @quiet
@@ -825,18 +884,6 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     return Logit.apply(_float_input(input), eps)
 
 
-def relu(input: Tensor) -> Tensor:
-    """Elementwise ``max(x, 0)``."""
-    if input._data.dtype == np.bool_:
-        raise RuntimeError("Boolean inputs not supported for relu")
-    return Relu.apply(input)
-
-
-def erf(input: Tensor) -> Tensor:
-    """Elementwise Gauss error function."""
-    return Erf.apply(_float_input(input))
-
-
 def softplus_raw(x: np.ndarray) -> np.ndarray:
     """``log(1 + e^x)`` on an array without overflow."""
     return np.logaddexp(0, x).astype(x.dtype, copy=False)
@@ -844,36 +891,6 @@ def softplus_raw(x: np.ndarray) -> np.ndarray:
 
 def _erf(x: np.ndarray) -> np.ndarray:
     return get_backend().kernels("special").erf(x)
-
-
-def clamp(input: Tensor, min=None, max=None) -> Tensor:
-    """Limits values to ``[min, max]``; min/max may be numbers or tensors.
-
-    The gradient flows where ``min <= x <= max`` (to the bound where it is exceeded).
-    """
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
-        min, max = _number_bounds(min, max)
-    dt = promote(input, *(v for v in (min, max) if v is not None))
-    if dt == np.bool_ and not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        kernel = "clamp" if min is not None and max is not None else (
-            "clamp_min" if min is not None else "clamp_max")
-        raise kernel_error(f"{kernel}_scalar_cpu", dt)
-    if dt != input._data.dtype:
-        input = cast(input, dt)
-    if isinstance(min, Tensor) and min._data.dtype != dt:
-        min = cast(min, dt)
-    if isinstance(max, Tensor) and max._data.dtype != dt:
-        max = cast(max, dt)
-    lo = min._data if isinstance(min, Tensor) else min
-    hi = max._data if isinstance(max, Tensor) else max
-    if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
-        try:
-            return Clamp.apply(input, min, max)
-        except ValueError:
-            raise broadcast_error(*(v for v in (input, min, max) if v is not None)) from None
-    return Clamp.apply(input, lo, hi)
 
 
 def _number_bounds(min, max) -> tuple:
@@ -935,25 +952,6 @@ def _fmax_min(name: str, input: Tensor, other: Tensor, is_max: bool) -> Tensor:
         return FMaxMin.apply(a, b, is_max)
     except ValueError:
         raise broadcast_error(a, b) from None
-
-
-def where(condition, input=None, other=None) -> Tensor:
-    """Picks ``input`` where ``condition`` holds and ``other`` elsewhere (with broadcasting).
-
-    With only a condition, returns ``condition.nonzero(as_tuple=True)``.
-    """
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if input is None and other is None:
-        return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(cond))
-    if cond.dtype != np.bool_:
-        cond = cond.astype(bool)
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input, other = _scalar_pair(input, other)
-    a, b, _ = operands(input, other)
-    try:
-        return Where.apply(Tensor._make(cond), a, b)
-    except ValueError:
-        raise broadcast_error(cond, a, b) from None
 
 
 def _scalar_pair(x, y) -> tuple[Tensor, Tensor]:

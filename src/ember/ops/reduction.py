@@ -10,7 +10,8 @@ import numpy as np
 
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
-from ember.ops._util import canon_dim, canon_dims, kernel_error, quiet
+from ember.ops._util import canon_dim, canon_dims, cast, kernel_error, quiet
+from ember.ops.pointwise import maximum, minimum
 from ember.tensor import Tensor
 
 __all__ = [
@@ -86,6 +87,12 @@ class Sum(ArrayFunction):
         return g if g.dtype == ctx.in_dtype else g.astype(ctx.in_dtype), None, None, None
 
 
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum over ``dim`` (all elements when None); integers and bools sum as int64."""
+    axes = canon_dims(dim, input._data.ndim)
+    return Sum.apply(input, axes, keepdim, _sum_dtype(input._data, dtype))
+
+
 @quiet
 class Mean(ArrayFunction):
     @staticmethod
@@ -101,6 +108,18 @@ class Mean(ArrayFunction):
     def backward(ctx, grad):
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim) / grad.dtype.type(ctx.count)
         return np.broadcast_to(g, ctx.shape), None, None
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Arithmetic mean over ``dim`` (floating dtypes only, as in PyTorch)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not _dtype.is_floating(input._data.dtype):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {_dtype.SCALAR_TYPE_NAMES[input._data.dtype.name]}"
+        )
+    return Mean.apply(input, canon_dims(dim, input._data.ndim), keepdim)
 
 
 @quiet
@@ -138,6 +157,16 @@ class Prod(ArrayFunction):
             axis=ax)
         others = (left * right).reshape(x.shape)
         return g * others, None, None
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over one ``dim`` (all elements when None)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    axis = None if dim is None else canon_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # its one "dim" is all of it
+        axis, keepdim = None, False
+    return Prod.apply(input, axis, keepdim)
 
 
 def _variance(x: np.ndarray, axes, correction, keepdim: bool, name: str):
@@ -190,6 +219,15 @@ class Var(ArrayFunction):
             None
 
 
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default).
+
+    Warns, as PyTorch, when ``n - correction <= 0`` (the result is then inf or nan).
+    """
+    axes, corr = _var_args(input, dim, unbiased, correction)
+    return Var.apply(input, axes, corr, keepdim)
+
+
 @quiet
 class Std(ArrayFunction):
     @staticmethod
@@ -208,6 +246,15 @@ class Std(ArrayFunction):
             gvar = np.where(out == 0, 0, grad / (2 * out)).astype(x.dtype, copy=False)
         return _variance_backward(gvar, x, ctx.axes, ctx.keepdim, ctx.dof), None, None, None, \
             None
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default).
+
+    The gradient of a constant slice (std 0) is 0, as in PyTorch.
+    """
+    axes, corr = _var_args(input, dim, unbiased, correction)
+    return Std.apply(input, axes, corr, keepdim)
 
 
 @quiet
@@ -243,8 +290,20 @@ class VarMean(ArrayFunction):
         return out, None, None, None, None
 
 
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``."""
+    axes, corr = _var_args(input, dim, unbiased, correction, "var_mean")
+    return VarMean.apply(input, axes, corr, keepdim, "var_mean")
+
+
 class StdMean(VarMean):
     """std_mean's node (its own name in torch's messages)."""
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``."""
+    axes, corr = _var_args(input, dim, unbiased, correction, "std_mean")
+    return StdMean.apply(input, axes, corr, keepdim, "std_mean")
 
 
 class MaxMinAll(ArrayFunction):
@@ -272,6 +331,16 @@ class MaxMinAll(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         return _share_among_ties(ctx, grad), None, None, None, None
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim`` (all dims when empty); ties share the gradient."""
+    return MaxMinAll.apply(input, True, canon_dims(dim, input._data.ndim), keepdim)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Minimum over ``dim`` (all dims when empty); ties share the gradient."""
+    return MaxMinAll.apply(input, False, canon_dims(dim, input._data.ndim), keepdim)
 
 
 def _share_among_ties(ctx, grad) -> np.ndarray:
@@ -399,6 +468,14 @@ class LogSumExp(ArrayFunction):
         x, out = ctx.saved_tensors
         g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
         return g * np.exp(x - out), None, None
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim``, computed without overflow (integers and bools in
+    the default float dtype)."""
+    if not _dtype.is_floating(input._data.dtype):
+        input = cast(input, _dtype.get_default_dtype().numpy)
+    return LogSumExp.apply(input, canon_dims(dim, input._data.ndim), keepdim)
 
 
 def _drop_reduced(out: np.ndarray, axes, keepdim: bool) -> np.ndarray:
@@ -553,34 +630,6 @@ def _sum_dtype(x: np.ndarray, dtype):
     return None
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Sum over ``dim`` (all elements when None); integers and bools sum as int64."""
-    axes = canon_dims(dim, input._data.ndim)
-    return Sum.apply(input, axes, keepdim, _sum_dtype(input._data, dtype))
-
-
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Arithmetic mean over ``dim`` (floating dtypes only, as in PyTorch)."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if not _dtype.is_floating(input._data.dtype):
-        raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_dtype.SCALAR_TYPE_NAMES[input._data.dtype.name]}"
-        )
-    return Mean.apply(input, canon_dims(dim, input._data.ndim), keepdim)
-
-
-def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product over one ``dim`` (all elements when None)."""
-    if dtype is not None:
-        input = input.to(dtype)
-    axis = None if dim is None else canon_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:  # its one "dim" is all of it
-        axis, keepdim = None, False
-    return Prod.apply(input, axis, keepdim)
-
-
 def _correction(unbiased, correction) -> int:
     if correction is not None:
         return correction
@@ -599,42 +648,10 @@ def _var_args(input: Tensor, dim, unbiased, correction, name: str = "std and var
     return canon_dims(dim, input._data.ndim), _correction(unbiased, correction)
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Variance over ``dim`` with Bessel's ``correction`` (1 by default).
-
-    Warns, as PyTorch, when ``n - correction <= 0`` (the result is then inf or nan).
-    """
-    axes, corr = _var_args(input, dim, unbiased, correction)
-    return Var.apply(input, axes, corr, keepdim)
-
-
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default).
-
-    The gradient of a constant slice (std 0) is 0, as in PyTorch.
-    """
-    axes, corr = _var_args(input, dim, unbiased, correction)
-    return Std.apply(input, axes, corr, keepdim)
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """``(var, mean)`` over ``dim``."""
-    axes, corr = _var_args(input, dim, unbiased, correction, "var_mean")
-    return VarMean.apply(input, axes, corr, keepdim, "var_mean")
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """``(std, mean)`` over ``dim``."""
-    axes, corr = _var_args(input, dim, unbiased, correction, "std_mean")
-    return StdMean.apply(input, axes, corr, keepdim, "std_mean")
-
-
 def _max_min(input, dim, keepdim, is_max, other):
     if isinstance(dim, Tensor):
         other, dim = dim, None
     if other is not None:
-        from ember.ops.pointwise import maximum, minimum
-
         return (maximum if is_max else minimum)(input, other)
     if dim is None:
         return MaxMinAll.apply(input, is_max, None, False, True)
@@ -650,16 +667,6 @@ def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """Smallest element, or ``(values, indices)`` along ``dim``, or ``minimum`` with a tensor."""
     return _max_min(input, dim, keepdim, False, other)
-
-
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Maximum over ``dim`` (all dims when empty); ties share the gradient."""
-    return MaxMinAll.apply(input, True, canon_dims(dim, input._data.ndim), keepdim)
-
-
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Minimum over ``dim`` (all dims when empty); ties share the gradient."""
-    return MaxMinAll.apply(input, False, canon_dims(dim, input._data.ndim), keepdim)
 
 
 def _arg(input, dim, keepdim, fn):
@@ -692,16 +699,6 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (first one among ties)."""
     return _arg(input, dim, keepdim, np.argmin)
-
-
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    """``log(sum(exp(x)))`` over ``dim``, computed without overflow (integers and bools in
-    the default float dtype)."""
-    if not _dtype.is_floating(input._data.dtype):
-        from ember.ops.arith import cast
-
-        input = cast(input, _dtype.get_default_dtype().numpy)
-    return LogSumExp.apply(input, canon_dims(dim, input._data.ndim), keepdim)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
