@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import pytest
 import torch
-from tests.torch_compare import same_error
+from tests.torch_compare import both, same_error
 
 import ember
 from ember import nn
@@ -279,3 +279,10 @@ def test_no_imports_inside_functions(module):
              for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
              for node in ast.walk(fn) if isinstance(node, (ast.Import, ast.ImportFrom))]
     assert not local, f"{module.__name__} imports inside {local}"
+
+
+def test_hardswish_and_hardsigmoid_are_not_mish():
+    for name in ("Hardswish", "Hardsigmoid"):
+        both(lambda M, name=name: (isinstance(getattr(M.nn, name)(), M.nn.Mish),
+                                   repr(getattr(M.nn, name)(inplace=True))))
+        same_error(lambda M, name=name: getattr(M.nn, name)(foo=1), TypeError)

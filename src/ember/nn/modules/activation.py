@@ -285,7 +285,7 @@ class Mish(Module):
         return _inplace_repr(self.inplace)
 
 
-class Hardswish(Mish):
+class Hardswish(Module):
     """Hard swish, elementwise: ``0`` for ``x <= -3``, ``x`` for ``x >= 3``, else
     ``x * (x + 3) / 6``.
 
@@ -302,14 +302,15 @@ class Hardswish(Mish):
         tensor([-0.0000,  0.0000,  0.6667,  4.0000])
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, input: Tensor) -> Tensor:
         return F.hardswish(input, self.inplace)
 
-    def extra_repr(self) -> str:
-        return ""
 
-
-class Hardsigmoid(Mish):
+class Hardsigmoid(Module):
     """Hard sigmoid, elementwise: ``0`` for ``x <= -3``, ``1`` for ``x >= 3``, else
     ``x / 6 + 1 / 2``.
 
@@ -326,11 +327,12 @@ class Hardsigmoid(Mish):
         tensor([0.0000, 0.5000, 0.7500, 1.0000])
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, input: Tensor) -> Tensor:
         return F.hardsigmoid(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return ""
 
 
 class Sigmoid(Module):
