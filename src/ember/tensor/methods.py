@@ -406,19 +406,24 @@ class TensorMethods:
         return _ops.clone(self)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _ops.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _ops.tensor(data, dtype=dtype or self.dtype, device=device,
+                           requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _ops.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return self.new_full(_size_arg(size), 0, dtype=dtype, device=device,
+                             requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _ops.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return self.new_full(_size_arg(size), 1, dtype=dtype, device=device,
+                             requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        return _ops.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _ops.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                         requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _ops.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _ops.empty(*size, dtype=dtype or self.dtype, device=device,
+                          requires_grad=requires_grad)
 
 
     def __getitem__(self, index) -> Tensor:
@@ -501,3 +506,8 @@ def attach(cls: type = Tensor) -> None:
                 setattr(cls, name, value)
     for name in SAME_AS_FUNCTION:
         setattr(cls, name, getattr(_ops, name))
+
+
+def _size_arg(size: tuple) -> tuple:
+    """``new_zeros(2, 3)`` and ``new_zeros((2, 3))`` alike, as a shape tuple."""
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
