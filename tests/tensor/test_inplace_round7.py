@@ -118,4 +118,5 @@ def test_comparisons_in_place_write_zero_or_one_and_pass_no_gradient(name):
 def test_new_constructors_word_negative_sizes_and_devices_as_torch(name):
     same_error(lambda M: getattr(M.ones(2), name)(-1))
     same_error(lambda M: getattr(M.ones(2), name)(2, device="cuda"), AssertionError)
-    both(lambda M: (getattr(M.ones(2), name)((2, 3)).shape, getattr(M.ones(2), name)(2, 3).dtype))
+    both(lambda M: (tuple(getattr(M.ones(2), name)((2, 3)).shape),
+                    str(getattr(M.ones(2), name)(2, 3).dtype).split(".")[1]))
