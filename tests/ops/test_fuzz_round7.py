@@ -190,3 +190,24 @@ def test_mixed_dtype_mul_div_values_and_gradients(op):
         sum(o.sum().double() for o in outs).backward()
         return [*outs, a.grad, b.grad]
     same_outcome(fn)
+
+
+# -- 97: promote_types of two categories: the higher category's dtype --------------------------
+
+@pytest.mark.parametrize(("a", "b"), [("int32", "float32"), ("int64", "float16"),
+                                      ("uint8", "int8"), ("float16", "bfloat16"),
+                                      ("bool", "uint8"), ("float64", "int8")])
+def test_promote_types(a, b):
+    same_outcome_strict(lambda M: str(M.promote_types(getattr(M, a), getattr(M, b))).split(".")[1])
+
+
+# -- 98: lerp with a bool 0-d weight: torch's gradient for the start computes 1 - weight -------
+
+@pytest.mark.parametrize(("start_grad", "end_grad"), [(True, False), (False, True), (True, True)])
+def test_lerp_bool_weight_backward(start_grad, end_grad):
+    def fn(M):
+        a = M.tensor([2.19, 1.0], dtype=M.float64, requires_grad=start_grad)
+        b = M.tensor([-3.0, 2.0], dtype=M.float64, requires_grad=end_grad)
+        M.lerp(a, b, M.tensor(False)).sum().backward()                  # seed 1104632
+        return b.grad
+    same_outcome_strict(fn, words=("with two bool tensors is not supported",))

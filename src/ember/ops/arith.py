@@ -77,7 +77,19 @@ class Cast(ArrayFunction):
 
 
 def cast(input: Tensor, dtype) -> Tensor:
-    """Converts to ``dtype`` (differentiable between floating dtypes)."""
+    """Converts to ``dtype`` (differentiable between floating dtypes).
+
+    Args:
+        input: the input tensor.
+        dtype: the target NumPy dtype.
+
+    Returns:
+        A new tensor of ``dtype`` (the input itself is not changed).
+
+    Example:
+        >>> ember.ops.arith.cast(ember.tensor([1.7, -1.7]), np.int64)
+        tensor([ 1, -1])
+    """
     return Cast.apply(input, np.dtype(dtype))
 
 
@@ -92,7 +104,23 @@ class Clone(ArrayFunction):
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    """Returns a copy of ``input`` that gradients flow through."""
+    """Returns a copy of ``input`` that gradients flow through.
+
+    Args:
+        input: the input tensor.
+        memory_format: accepted for torch's signature (the copy is always contiguous).
+
+    Returns:
+        A new tensor with the same values, dtype and shape.
+
+    Example:
+        >>> x = ember.tensor([1., 2.])
+        >>> y = ember.clone(x)
+        >>> y.add_(1)
+        tensor([2., 3.])
+        >>> x
+        tensor([1., 2.])
+    """
     return Clone.apply(input)
 
 
@@ -200,7 +228,18 @@ class Reciprocal(ArrayFunction):
 
 
 def reciprocal(input: Tensor) -> Tensor:
-    """``1 / input`` (integers give the default float dtype)."""
+    """``1 / input`` (integers give the default float dtype).
+
+    Args:
+        input: the input tensor.
+
+    Returns:
+        A new floating-point tensor.
+
+    Example:
+        >>> ember.reciprocal(ember.tensor([2., -4.]))
+        tensor([ 0.5000, -0.2500])
+    """
     if not _dtype.is_floating(input._data.dtype):
         input = cast(input, _dtype.get_default_dtype().numpy)
     return Reciprocal.apply(input)
@@ -320,7 +359,18 @@ class Neg(ArrayFunction):
 
 
 def neg(input: Tensor) -> Tensor:
-    """``-input``."""
+    """``-input``.
+
+    Args:
+        input: a tensor (not bool).
+
+    Returns:
+        A new tensor with the signs flipped.
+
+    Example:
+        >>> ember.neg(ember.tensor([1., -2.]))
+        tensor([-1.,  2.])
+    """
     if input._data.dtype == np.bool_:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
@@ -330,18 +380,57 @@ def neg(input: Tensor) -> Tensor:
 
 
 def result_type(tensor1, tensor2):
-    """The dtype an arithmetic op on these operands (tensors or Python numbers) returns."""
+    """The dtype an arithmetic op on these operands (tensors or Python numbers) returns.
+
+    Args:
+        tensor1: a tensor or a Python number.
+        tensor2: a tensor or a Python number.
+
+    Returns:
+        The ember dtype of the result.
+
+    Example:
+        >>> ember.result_type(ember.tensor([1, 2]), 1.0)
+        ember.float32
+    """
     return _dtype.from_numpy_dtype(promote(tensor1, tensor2))
 
 
 def promote_types(type1, type2):
-    """The smallest dtype both ``type1`` and ``type2`` can be converted to."""
+    """The smallest dtype both ``type1`` and ``type2`` can be converted to.
+
+    Args:
+        type1: a dtype.
+        type2: a dtype.
+
+    Returns:
+        An ember dtype.
+
+    Example:
+        >>> ember.promote_types(ember.int32, ember.float32)
+        ember.float32
+    """
     a, b = _dtype.to_numpy_dtype(type1), _dtype.to_numpy_dtype(type2)
-    return _dtype.from_numpy_dtype(np.promote_types(a, b))
+    ca, cb = _dtype.category(a), _dtype.category(b)
+    if ca != cb:  # torch: the higher category's dtype as it is (int32 and float32: float32)
+        return _dtype.from_numpy_dtype(a if ca > cb else b)
+    return _dtype.from_numpy_dtype(_dtype.result_type(a, b))
 
 
 def can_cast(from_, to) -> bool:
-    """True if PyTorch's casting rules allow ``from_`` to ``to`` (no lowering of the kind)."""
+    """True if PyTorch's casting rules allow ``from_`` to ``to`` (no lowering of the kind).
+
+    Args:
+        from_: the source dtype.
+        to: the target dtype.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> ember.can_cast(ember.float32, ember.int64)
+        False
+    """
     return _dtype.category(_dtype.to_numpy_dtype(from_)) <= _dtype.category(
         _dtype.to_numpy_dtype(to))
 
@@ -352,7 +441,21 @@ _precision.STATE.native.add(Cast)
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
-    """``input + alpha * other`` with broadcasting; a sparse operand is added densely."""
+    """``input + alpha * other`` with broadcasting; a sparse operand is added densely.
+
+    Args:
+        input: a tensor or a Python number.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+        alpha: the factor ``other`` is multiplied by.
+        out: a tensor to write the result into (as torch's ``out=``).
+
+    Returns:
+        A new tensor of the promoted dtype and broadcast shape.
+
+    Example:
+        >>> ember.add(ember.tensor([1, 2]), ember.tensor([10, 20]), alpha=2)
+        tensor([21, 42])
+    """
     if (type(other) is not Tensor or type(input) is not Tensor) and (
             _is_sparse(other) or _is_sparse(input)):
         # torch: dense + sparse is a dense tensor (gradients reach the sparse values)
@@ -369,7 +472,21 @@ def _is_sparse(x) -> bool:
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
-    """``input - alpha * other`` with broadcasting."""
+    """``input - alpha * other`` with broadcasting.
+
+    Args:
+        input: a tensor or a Python number.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+        alpha: the factor ``other`` is multiplied by.
+        out: a tensor to write the result into (as torch's ``out=``).
+
+    Returns:
+        A new tensor of the promoted dtype and broadcast shape.
+
+    Example:
+        >>> ember.sub(ember.tensor([5., 7.]), 1.5)
+        tensor([3.5000, 5.5000])
+    """
     bools = _is_bool(input) + _is_bool(other)
     if bools == 2 and isinstance(input, Tensor) and isinstance(other, Tensor):
         raise RuntimeError(
@@ -404,12 +521,39 @@ def _is_bool(x) -> bool:
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
-    """``other - alpha * input``."""
+    """``other - alpha * input``.
+
+    Args:
+        input: the subtracted tensor.
+        other: a tensor or a Python number.
+        alpha: the factor ``input`` is multiplied by.
+
+    Returns:
+        A new tensor of the promoted dtype and broadcast shape.
+
+    Example:
+        >>> ember.rsub(ember.tensor([1, 2]), 10)
+        tensor([9, 8])
+    """
     return sub(other, input, alpha=alpha)
 
 
 def mul(input, other, *, out=None) -> Tensor:
-    """Elementwise product with broadcasting (a sparse operand multiplies itself)."""
+    """Elementwise product with broadcasting (a sparse operand multiplies itself).
+
+    Args:
+        input: a tensor or a Python number.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+        out: a tensor to write the result into (as torch's ``out=``).
+
+    Returns:
+        A new tensor of the promoted dtype and broadcast shape.
+
+    Example:
+        >>> ember.mul(ember.tensor([1, 2]), ember.tensor([[1.5], [2.0]]))
+        tensor([[1.5000, 3.0000],
+                [2.0000, 4.0000]])
+    """
     if type(other) is not Tensor and _is_sparse(other) and not _is_sparse(input):
         return other.mul(input)
     mixed = _mixed_tensors(Mul, input, other)
@@ -420,7 +564,25 @@ def mul(input, other, *, out=None) -> Tensor:
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
-    """Elementwise true division (or ``rounding_mode`` 'trunc' / 'floor', not differentiable)."""
+    """Elementwise true division (or ``rounding_mode`` 'trunc' / 'floor', not differentiable).
+
+    Args:
+        input: a tensor or a Python number.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+        rounding_mode: None (true division, a floating result), ``'trunc'`` or ``'floor'`` (rounded,
+            in the promoted dtype).
+        out: a tensor to write the result into (as torch's ``out=``).
+
+    Returns:
+        A new tensor of the broadcast shape.
+
+    Example:
+        >>> x = ember.tensor([-7, 7])
+        >>> ember.div(x, 2)
+        tensor([-3.5000,  3.5000])
+        >>> ember.div(x, 2, rounding_mode='floor')
+        tensor([-4,  3])
+    """
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError(
@@ -455,7 +617,22 @@ multiply = mul
 
 
 def pow(input, exponent, *, out=None) -> Tensor:
-    """``input ** exponent`` with broadcasting (either may be a scalar)."""
+    """``input ** exponent`` with broadcasting (either may be a scalar).
+
+    Args:
+        input: the base: a tensor or a Python number.
+        exponent: the exponent: a tensor or a Python number.
+        out: a tensor to write the result into (as torch's ``out=``).
+
+    Returns:
+        A new tensor of the promoted dtype and broadcast shape.
+
+    Example:
+        >>> ember.pow(ember.tensor([1., 2., 3.]), 2)
+        tensor([1., 4., 9.])
+        >>> ember.pow(2, ember.tensor([0, 3]))
+        tensor([1, 8])
+    """
     bool_exponent = isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_
     a, b, dt = operands(input, exponent)
     if dt == np.bool_:
@@ -491,7 +668,18 @@ negative = neg
 
 
 def square(input: Tensor) -> Tensor:
-    """``input * input`` (a bool tensor squares as int64, as torch's ``pow(input, 2)``)."""
+    """``input * input`` (a bool tensor squares as int64, as torch's ``pow(input, 2)``).
+
+    Args:
+        input: the input tensor.
+
+    Returns:
+        A new tensor of squares.
+
+    Example:
+        >>> ember.square(ember.tensor([-2, 3]))
+        tensor([4, 9])
+    """
     if input._data.dtype == np.bool_:
         input = cast(input, np.dtype(np.int64))
     return mul(input, input)
@@ -512,21 +700,57 @@ def _bitwise(fn, a, b) -> Tensor:
 
 
 def floor_divide(input, other) -> Tensor:
-    """Elementwise floor division (torch has no gradient for it: backward raises)."""
+    """Elementwise floor division (torch has no gradient for it: backward raises).
+
+    Args:
+        input: a tensor or a Python number.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.floor_divide(ember.tensor([-7, 7]), 2)
+        tensor([-4,  3])
+    """
     a, b, dt = operands(input, other)
     _check_int_division(a, b, dt, "div_floor_cpu")
     return _apply_typed(RoundedDiv, a, b, dt, "floor_divide")
 
 
 def remainder(input, other) -> Tensor:
-    """Python-style modulus (the sign of the divisor), differentiable in both arguments."""
+    """Python-style modulus (the sign of the divisor), differentiable in both arguments.
+
+    Args:
+        input: a tensor or a Python number.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.remainder(ember.tensor([-3, 3]), 2)
+        tensor([1, 1])
+    """
     a, b, dt = operands(input, other)
     _check_int_division(a, b, dt, "remainder_cpu")
     return _apply_typed(Remainder, a, b, dt)
 
 
 def fmod(input, other) -> Tensor:
-    """C-style modulus (the sign of the dividend), differentiable in both arguments."""
+    """C-style modulus (the sign of the dividend), differentiable in both arguments.
+
+    Args:
+        input: the input tensor.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.fmod(ember.tensor([-3, 3]), 2)
+        tensor([-1,  1])
+    """
     a, b, dt = operands(input, other)
     _check_int_division(a, b, dt, "fmod_cpu")
     return _apply_typed(Fmod, a, b, dt)
@@ -639,6 +863,15 @@ def _addc(cls, name: str, input, tensor1, tensor2, value) -> Tensor:
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     """``input + value * tensor1 * tensor2``.
 
+    Args:
+        input: the tensor added to.
+        tensor1: the first factor.
+        tensor2: the second factor.
+        value: the scale of the product.
+
+    Returns:
+        A new tensor of the promoted dtype and broadcast shape.
+
     Example:
         >>> ember.addcmul(ember.ones(2), ember.tensor([1., 2.]), ember.tensor([3., 4.]), value=2)
         tensor([ 7., 17.])
@@ -648,6 +881,15 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
 
 def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
     """``input + value * tensor1 / tensor2`` (torch refuses two integer tensors).
+
+    Args:
+        input: the tensor added to.
+        tensor1: the numerator.
+        tensor2: the denominator.
+        value: the scale of the quotient.
+
+    Returns:
+        A new tensor of the promoted dtype and broadcast shape.
 
     Example:
         >>> ember.addcdiv(ember.ones(2), ember.tensor([1., 2.]), ember.tensor([4., 4.]), value=2)
@@ -671,8 +913,8 @@ class Lerp(ArrayFunction):
     ``end - (end - start) (1 - w)`` when ``|w| >= 0.5`` (exact at ``w = 1``, no inf - inf)."""
 
     @staticmethod
-    def forward(ctx, a, b, w):
-        ctx.metas = (_meta(a), _meta(b), _meta(w))
+    def forward(ctx, a, b, w, bool_weight=False):
+        ctx.metas, ctx.bool_weight = (_meta(a), _meta(b), _meta(w)), bool_weight
         tensor_w = isinstance(w, np.ndarray)
         need_w = tensor_w and ctx.needs_input_grad[2]
         # as torch: a tensor weight is saved, start and end only for the weight's gradient
@@ -692,6 +934,11 @@ class Lerp(ArrayFunction):
         w, a, b = ctx.saved_tensors
         if w is None:
             w = ctx.w
+        if ctx.needs_input_grad[0] and ctx.bool_weight:
+            # torch computes ``1 - weight`` in the (bool) weight's own dtype
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                "`^` or `logical_xor()` operator instead.")
         ga = _grad_for(ctx, 0, grad * (1 - w))
         gb = _grad_for(ctx, 1, grad * w)
         gw = _grad_for(ctx, 2, grad * (b - a)) if a is not None else None
@@ -701,6 +948,14 @@ class Lerp(ArrayFunction):
 def lerp(input, end, weight) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)`` (torch's checks: ``end`` and a
     dimensioned ``weight`` must have the input's floating dtype).
+
+    Args:
+        input: the start points (floating point).
+        end: the end points, of ``input``'s dtype.
+        weight: a number or a tensor of weights.
+
+    Returns:
+        A new tensor of the broadcast shape.
 
     Example:
         >>> ember.lerp(ember.tensor([0., 10.]), ember.tensor([1., 20.]), 0.25)
@@ -724,6 +979,7 @@ def lerp(input, end, weight) -> Tensor:
         kernel = "tensor" if isinstance(weight, Tensor) else "scalar"
         raise NotImplementedError(f'"lerp_kernel_{kernel}" not implemented for '
                                   f"'{_dtype.SCALAR_TYPE_NAMES[dt.name]}'")
+    bool_weight = isinstance(weight, Tensor) and weight._data.dtype == np.bool_
     if isinstance(weight, Tensor) and weight._data.dtype != dt:
         # a 0-d weight takes part in the promotion (it wins only against 0-d operands)
         wide = promote(input, end, weight)
@@ -731,30 +987,77 @@ def lerp(input, end, weight) -> Tensor:
             input, end = cast(input, wide), cast(end, wide)
         weight = cast(weight, wide) if weight._data.dtype != wide else weight
     try:
-        return Lerp.apply(input, end, weight)
+        return Lerp.apply(input, end, weight, bool_weight=bool_weight)
     except ValueError:
         raise broadcast_error(input, end, weight) from None
 
 
 def bitwise_not(input: Tensor) -> Tensor:
-    """Bitwise (or, for bool, logical) not."""
+    """Bitwise (or, for bool, logical) not.
+
+    Args:
+        input: an integer or bool tensor.
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.bitwise_not(ember.tensor([0, 5]))
+        tensor([-1, -6])
+    """
     if _dtype.is_floating(input._data.dtype):
         raise kernel_error("bitwise_not_cpu", input._data.dtype)
     return Tensor._make(np.invert(input._data))
 
 
 def bitwise_and(input, other) -> Tensor:
-    """Bitwise and of integer or bool tensors."""
+    """Bitwise and of integer or bool tensors.
+
+    Args:
+        input: an integer or bool tensor.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.bitwise_and(ember.tensor([12, 10]), ember.tensor([10, 6]))
+        tensor([8, 2])
+    """
     return _bitwise(np.bitwise_and, input, other)
 
 
 def bitwise_or(input, other) -> Tensor:
-    """Bitwise or of integer or bool tensors."""
+    """Bitwise or of integer or bool tensors.
+
+    Args:
+        input: an integer or bool tensor.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.bitwise_or(ember.tensor([12, 10]), 1)
+        tensor([13, 11])
+    """
     return _bitwise(np.bitwise_or, input, other)
 
 
 def bitwise_xor(input, other) -> Tensor:
-    """Bitwise xor of integer or bool tensors."""
+    """Bitwise xor of integer or bool tensors.
+
+    Args:
+        input: an integer or bool tensor.
+        other: the second operand: a tensor or a Python number (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.bitwise_xor(ember.tensor([True, False]), ember.tensor([True, True]))
+        tensor([False,  True])
+    """
     return _bitwise(np.bitwise_xor, input, other)
 
 

@@ -71,7 +71,8 @@ class _Staged:
     __slots__ = ("basic", "rest")
 
     def __init__(self, index: tuple) -> None:
-        basic, rest = [], []
+        basic: list = []
+        rest: list = []
         for i in index:
             if type(i) is int:
                 basic.append(i)
@@ -124,7 +125,21 @@ class Index(ArrayFunction):
 
 
 def getitem(input: Tensor, index) -> Tensor:
-    """``input[index]`` with ints, slices, None, Ellipsis, and int/bool tensors or lists."""
+    """``input[index]`` with ints, slices, None, Ellipsis, and int/bool tensors or lists.
+
+    Args:
+        input: the input tensor.
+        index: what ``input[...]`` takes: ints, slices, None, Ellipsis, int or bool tensors and
+            lists.
+
+    Returns:
+        A view for basic indexing, a new tensor for advanced indexing.
+
+    Example:
+        >>> x = ember.tensor([[1, 2, 3], [4, 5, 6]])
+        >>> ember.ops.indexing.getitem(x, (slice(None), 1))
+        tensor([2, 5])
+    """
     idx, basic = _convert_index(index)
     if basic:
         _check_bounds(input._data.shape, idx)
@@ -162,12 +177,26 @@ class IndexPut(ArrayFunction):
 
 
 def setitem(input: Tensor, index, value) -> None:
-    """``input[index] = value`` in place (differentiable w.r.t. both, like PyTorch)."""
+    """``input[index] = value`` in place (differentiable w.r.t. both, like PyTorch).
+
+    Args:
+        input: the tensor written into.
+        index: the entries to write, as for :func:`getitem`.
+        value: a number or a tensor broadcast to the indexed region.
+
+    Returns:
+        None (``input`` is modified in place).
+
+    Example:
+        >>> x = ember.zeros(2, 3)
+        >>> ember.ops.indexing.setitem(x, (0, slice(1, 3)), 7.)
+        >>> x
+        tensor([[0., 7., 7.],
+                [0., 0., 0.]])
+    """
     idx, basic = _convert_index(index)
-    if isinstance(value, Tensor):
-        v = value
-    else:
-        v = np.asarray(value, dtype=input._data.dtype)
+    v: Tensor | np.ndarray = value if isinstance(value, Tensor) else \
+        np.asarray(value, dtype=input._data.dtype)
     recording = _state.enabled and (input._requires_grad or (
         isinstance(v, Tensor) and v._requires_grad))
     if not basic:
@@ -323,6 +352,14 @@ class IndexSelect(ArrayFunction):
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """Picks the entries of ``dim`` listed in ``index`` (1-D, or 0-d for one entry).
 
+    Args:
+        input: the input tensor.
+        dim: the dimension to pick from.
+        index: an int64 or int32 tensor of entries (1-D or 0-d).
+
+    Returns:
+        A new tensor with ``dim`` of size ``len(index)``.
+
     Example:
         >>> ember.tensor([[1., 2, 3], [4, 5, 6]]).index_select(1, ember.tensor([2, 0]))
         tensor([[3., 1.],
@@ -358,7 +395,7 @@ def _region(index: np.ndarray, dim: int) -> tuple:
 
 def _along(index: np.ndarray, dim: int) -> tuple:
     """The advanced index that puts ``index`` in ``dim`` and the identity elsewhere."""
-    idx = list(np.indices(index.shape, sparse=True))
+    idx: list[np.ndarray] = list(np.indices(index.shape, sparse=True))
     idx[dim] = index
     return tuple(idx)
 
@@ -524,7 +561,22 @@ def _is_0d(index) -> bool:
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     """``gather`` with ``indices`` and ``input`` broadcast against each other outside ``dim``
-    (the flattened input when ``dim`` is None)."""
+    (the flattened input when ``dim`` is None).
+
+    Args:
+        input: the input tensor.
+        indices: an int64 tensor with as many dims as ``input``.
+        dim: the dimension to pick along (None: the flattened input).
+
+    Returns:
+        A tensor of the broadcast shape, with ``indices``' size along ``dim``.
+
+    Example:
+        >>> x = ember.tensor([[10., 30., 20.], [60., 40., 50.]])
+        >>> ember.take_along_dim(x, ember.argmax(x, 1, keepdim=True), dim=1)
+        tensor([[30.],
+                [60.]])
+    """
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     d = canon_dim(dim, input._data.ndim)
@@ -546,7 +598,19 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
-    """Entries of the flattened input at ``index``."""
+    """Entries of the flattened input at ``index``.
+
+    Args:
+        input: the input tensor.
+        index: an int64 tensor of positions in the flattened input.
+
+    Returns:
+        A tensor shaped like ``index``.
+
+    Example:
+        >>> ember.take(ember.tensor([[1, 2], [3, 4]]), ember.tensor([0, 3]))
+        tensor([1, 4])
+    """
     return getitem(input.reshape(-1), index)
 
 
@@ -599,7 +663,22 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """Adds ``src`` into a copy of ``input`` at ``index`` along ``dim`` (see :func:`scatter`)."""
+    """Adds ``src`` into a copy of ``input`` at ``index`` along ``dim`` (see :func:`scatter`).
+
+    Args:
+        input: the input tensor.
+        dim: the dimension ``index`` addresses.
+        index: an int64 tensor with as many dims as ``input``.
+        src: the values to add (the region the index covers is read).
+
+    Returns:
+        A new tensor shaped like ``input``.
+
+    Example:
+        >>> src = ember.tensor([1., 2., 3.])
+        >>> ember.scatter_add(ember.zeros(3), 0, ember.tensor([0, 2, 0]), src)
+        tensor([4., 0., 2.])
+    """
     return _scatter(input, dim, index, src, "add")
 
 
@@ -637,6 +716,16 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     """Adds ``alpha`` times the slices of ``source`` into a copy of ``input`` at the entries
     of ``dim`` listed in ``index`` (repeated entries accumulate).
 
+    Args:
+        input: the input tensor.
+        dim: the dimension ``index`` addresses.
+        index: a 1-D int64 or int32 tensor, one entry per slice of ``source``.
+        source: the slices to add, of ``input``'s dtype and shape apart from ``dim``.
+        alpha: the factor ``source`` is multiplied by.
+
+    Returns:
+        A new tensor shaped like ``input``.
+
     Example:
         >>> ember.zeros(2, 3).index_add(1, ember.tensor([0, 2, 2]), ember.ones(2, 3))
         tensor([[1., 0., 2.],
@@ -670,6 +759,15 @@ class IndexCopy(ArrayFunction):
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """Copies the slices of ``source`` into a copy of ``input`` at the entries of ``dim``
     listed in ``index``.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension ``index`` addresses.
+        index: a 1-D int64 tensor, one entry per slice of ``source``.
+        source: the slices to copy, of ``input``'s dtype.
+
+    Returns:
+        A new tensor shaped like ``input``.
 
     Example:
         >>> ember.zeros(2, 3).index_copy(1, ember.tensor([0, 2]), ember.ones(2, 2))
@@ -708,6 +806,15 @@ class IndexFill(ArrayFunction):
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at the entries of ``dim``
     listed in ``index``.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension ``index`` addresses.
+        index: a 1-D (or 0-d) int64 tensor of entries.
+        value: a number or a 0-d tensor (its gradient is the sum over the filled entries).
+
+    Returns:
+        A new tensor shaped like ``input``.
 
     Example:
         >>> ember.zeros(2, 3).index_fill(1, ember.tensor([0, 2]), 4.0)
@@ -828,7 +935,20 @@ class MaskedFill(ArrayFunction):
 
 
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
-    """Returns ``input`` with ``value`` where ``mask`` is True."""
+    """Returns ``input`` with ``value`` where ``mask`` is True.
+
+    Args:
+        input: the input tensor.
+        mask: a bool tensor broadcast against ``input``.
+        value: a number or a 0-d tensor.
+
+    Returns:
+        A new tensor of the broadcast shape.
+
+    Example:
+        >>> ember.masked_fill(ember.tensor([1., 2., 3.]), ember.tensor([True, False, True]), 0.)
+        tensor([0., 2., 0.])
+    """
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError(
@@ -868,7 +988,19 @@ class MaskedSelect(ArrayFunction):
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    """1-D tensor of the entries where ``mask`` (broadcast) is True."""
+    """1-D tensor of the entries where ``mask`` (broadcast) is True.
+
+    Args:
+        input: the input tensor.
+        mask: a bool tensor broadcast against ``input``.
+
+    Returns:
+        A 1-D tensor of the selected entries, in row-major order.
+
+    Example:
+        >>> ember.masked_select(ember.tensor([[1, 2], [3, 4]]), ember.tensor([True, False]))
+        tensor([1, 3])
+    """
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
@@ -880,12 +1012,41 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 
 
 def argwhere(input: Tensor) -> Tensor:
-    """Indices of the non-zero elements as an (n, ndim) tensor (``nonzero(input)``)."""
+    """Indices of the non-zero elements as an (n, ndim) tensor (``nonzero(input)``).
+
+    Args:
+        input: the input tensor.
+
+    Returns:
+        An int64 tensor of shape ``(n, input.ndim)``.
+
+    Example:
+        >>> ember.argwhere(ember.tensor([[0, 1], [2, 0]]))
+        tensor([[0, 1],
+                [1, 0]])
+    """
     return nonzero(input)
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
-    """Indices of the non-zero elements, as an (n, ndim) tensor or a tuple of 1-D tensors."""
+    """Indices of the non-zero elements, as an (n, ndim) tensor or a tuple of 1-D tensors.
+
+    Args:
+        input: the input tensor.
+        as_tuple: return one 1-D index tensor per dimension instead.
+
+    Returns:
+        An int64 tensor of shape ``(n, input.ndim)``, or a tuple of ``input.ndim`` int64 tensors of
+        length ``n``.
+
+    Example:
+        >>> x = ember.tensor([[0, 1], [2, 0]])
+        >>> ember.nonzero(x)
+        tensor([[0, 1],
+                [1, 0]])
+        >>> ember.nonzero(x, as_tuple=True)
+        (tensor([0, 1]), tensor([1, 0]))
+    """
     data = input._data
     if data.ndim == 0:  # PyTorch: a scalar has n = 0 or 1 rows and no columns
         if as_tuple:

@@ -80,7 +80,19 @@ class MatMul(ArrayFunction):
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with broadcasting over batch dims (``@``); a sparse operand goes to
-    :func:`ember.sparse.mm`."""
+    :func:`ember.sparse.mm`.
+
+    Args:
+        input: the left operand (at least 1-D).
+        other: the right operand (at least 1-D).
+
+    Returns:
+        The product; 1-D operands lose their product dimension, batch dims broadcast.
+
+    Example:
+        >>> ember.matmul(ember.tensor([[1., 2.], [3., 4.]]), ember.tensor([1., 1.]))
+        tensor([3., 7.])
+    """
     if (type(input) is not Tensor or type(other) is not Tensor) and (
             getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False)):
         # sparse sits above ops: the sparse operand's own methods do the product
@@ -132,7 +144,21 @@ class Linear(ArrayFunction):
 
 
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias`` as one recorded op (same dtypes required, as PyTorch)."""
+    """``input @ weight.T + bias`` as one recorded op (same dtypes required, as PyTorch).
+
+    Args:
+        input: a tensor whose last dimension has ``in_features`` entries.
+        weight: an ``(out_features, in_features)`` matrix.
+        bias: an optional tensor of ``out_features`` entries.
+
+    Returns:
+        A tensor with ``out_features`` in its last dimension.
+
+    Example:
+        >>> w, b = ember.tensor([[1., 2.]]), ember.tensor([0.5])
+        >>> ember.ops.linalg.linear_raw(ember.ones(1, 2), w, b)
+        tensor([[3.5000]])
+    """
     dx, dw = input._data.dtype, weight._data.dtype
     if dx != dw and autocast_lower(dx) != autocast_lower(dw):
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
@@ -196,15 +222,31 @@ class Einsum(ArrayFunction):
 
 
 def einsum(equation: str, *operands) -> Tensor:
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in operands])
-    dtype = _einsum_dtype(eq, operands)
-    operands = [o if o._data.dtype == dtype else cast(o, dtype) for o in operands]
-    operands = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(operands, targets,
-                                                                          strict=True)]
-    return Einsum.apply(*_sum_lone_letters(eq, operands))
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``.
+
+    Args:
+        equation: the subscripts, such as ``'ij,jk->ik'`` (implicit output and ``...`` allowed).
+        operands: the tensors, one per comma-separated term (or one list of them).
+
+    Returns:
+        The tensor the equation describes.
+
+    Example:
+        >>> a = ember.tensor([[1., 2.], [3., 4.]])
+        >>> ember.einsum('ii->', a)
+        tensor(5.)
+        >>> ember.einsum('ij->ji', a)
+        tensor([[1., 3.],
+                [2., 4.]])
+    """
+    given = list(operands[0]) if len(operands) == 1 and isinstance(operands[0], (list, tuple)) \
+        else list(operands)
+    eq, targets = _explicit_equation(equation, [tuple(o.shape) for o in given])
+    dtype = _einsum_dtype(eq, given)
+    given = [o if o._data.dtype == dtype else cast(o, dtype) for o in given]
+    given = [o if tuple(o.shape) == t else o.expand(t) for o, t in zip(given, targets,
+                                                                       strict=True)]
+    return Einsum.apply(*_sum_lone_letters(eq, given))
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -343,7 +385,19 @@ def _matmul_error(sa: tuple, sb: tuple) -> RuntimeError:
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Product of two matrices."""
+    """Product of two matrices.
+
+    Args:
+        input: an ``(n, m)`` matrix.
+        mat2: an ``(m, p)`` matrix of the same dtype.
+
+    Returns:
+        The ``(n, p)`` product.
+
+    Example:
+        >>> ember.mm(ember.tensor([[1., 2.]]), ember.tensor([[3.], [4.]]))
+        tensor([[11.]])
+    """
     if (type(input) is not Tensor or type(mat2) is not Tensor) and (
             getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False)):
         return matmul(input, mat2)
@@ -355,7 +409,19 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Batched product of (b, n, m) and (b, m, p) tensors."""
+    """Batched product of (b, n, m) and (b, m, p) tensors.
+
+    Args:
+        input: a ``(b, n, m)`` tensor.
+        mat2: a ``(b, m, p)`` tensor.
+
+    Returns:
+        The ``(b, n, p)`` products.
+
+    Example:
+        >>> ember.bmm(ember.ones(2, 1, 3), ember.ones(2, 3, 2)).shape
+        ember.Size([2, 1, 2])
+    """
     if input.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
@@ -372,7 +438,19 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
-    """Inner product of two 1-D tensors."""
+    """Inner product of two 1-D tensors.
+
+    Args:
+        input: a 1-D tensor.
+        other: a 1-D tensor of the same length and dtype.
+
+    Returns:
+        A 0-d tensor.
+
+    Example:
+        >>> ember.dot(ember.tensor([1., 2.]), ember.tensor([3., 4.]))
+        tensor(11.)
+    """
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(
             f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
@@ -386,12 +464,31 @@ inner = dot
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
-    """Matrix-vector product."""
+    """Matrix-vector product.
+
+    Args:
+        input: an ``(n, m)`` matrix.
+        vec: a vector of length ``m``.
+
+    Returns:
+        A vector of length ``n``.
+
+    Example:
+        >>> ember.mv(ember.tensor([[1., 2.], [3., 4.]]), ember.tensor([1., -1.]))
+        tensor([-1., -1.])
+    """
     return matmul(input, vec)
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two 1-D tensors (a broadcast product: dtypes promote, as torch's).
+
+    Args:
+        input: a 1-D tensor of length ``n``.
+        vec2: a 1-D tensor of length ``m``.
+
+    Returns:
+        The ``(n, m)`` tensor of products.
 
     Example:
         >>> ember.outer(ember.tensor([1., 2.]), ember.tensor([1, 0, 3]))
@@ -435,7 +532,23 @@ def _type_name(t: Tensor) -> str:
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """``beta * input + alpha * mat1 @ mat2`` (``input`` ignored when ``beta == 0``)."""
+    """``beta * input + alpha * mat1 @ mat2`` (``input`` ignored when ``beta == 0``).
+
+    Args:
+        input: a tensor broadcast to the product's ``(n, p)`` shape.
+        mat1: an ``(n, m)`` matrix.
+        mat2: an ``(m, p)`` matrix.
+        beta: the factor of ``input``.
+        alpha: the factor of the product.
+
+    Returns:
+        The ``(n, p)`` result.
+
+    Example:
+        >>> ember.addmm(ember.ones(2, 2), ember.eye(2), ember.eye(2), beta=2, alpha=3)
+        tensor([[5., 2.],
+                [2., 5.]])
+    """
     for name, t in (("self", input), ("mat1", mat1)):
         if autocast_lower(t._data.dtype) != autocast_lower(mat2._data.dtype):
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
@@ -444,7 +557,22 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """``beta * input + alpha * bmm(batch1, batch2)`` (``input`` ignored when ``beta == 0``)."""
+    """``beta * input + alpha * bmm(batch1, batch2)`` (``input`` ignored when ``beta == 0``).
+
+    Args:
+        input: a tensor broadcast to the products' ``(b, n, p)`` shape.
+        batch1: a ``(b, n, m)`` tensor.
+        batch2: a ``(b, m, p)`` tensor.
+        beta: the factor of ``input``.
+        alpha: the factor of the products.
+
+    Returns:
+        The ``(b, n, p)`` result.
+
+    Example:
+        >>> ember.baddbmm(ember.zeros(1, 1, 1), ember.ones(1, 1, 2), ember.ones(1, 2, 1), alpha=0.5)
+        tensor([[[1.]]])
+    """
     for t in (batch1, batch2):
         if autocast_lower(t._data.dtype) != autocast_lower(input._data.dtype):
             raise RuntimeError(f"expected scalar type {_type_name(input)} but found "
@@ -454,7 +582,21 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
 
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """Sums the products of ``a`` and ``b`` over the given dims: the last ``dims`` of ``a``
-    with the first ``dims`` of ``b`` (an int), or ``dims = (dims_a, dims_b)``."""
+    with the first ``dims`` of ``b`` (an int), or ``dims = (dims_a, dims_b)``.
+
+    Args:
+        a: the left tensor.
+        b: the right tensor.
+        dims: an int (that many trailing dims of ``a`` with as many leading dims of ``b``) or a pair
+            of dim lists.
+
+    Returns:
+        The contracted tensor: ``a``'s free dims followed by ``b``'s.
+
+    Example:
+        >>> ember.tensordot(ember.ones(2, 3), ember.ones(3, 4), dims=1).shape
+        ember.Size([2, 4])
+    """
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -483,7 +625,19 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
 
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """The Kronecker product: block ``(i, j, ...)`` of the result is ``input[i, j, ...] *
-    other`` (the operands' shapes padded with leading ones to the same length)."""
+    other`` (the operands' shapes padded with leading ones to the same length).
+
+    Args:
+        input: the tensor that picks the blocks' scale.
+        other: the tensor each block is a multiple of.
+
+    Returns:
+        A tensor whose each dimension is the product of the operands' sizes.
+
+    Example:
+        >>> ember.kron(ember.tensor([1, 2]), ember.tensor([1, 10]))
+        tensor([ 1, 10,  2, 20])
+    """
     n = max(input.ndim, other.ndim)
     sa = (1,) * (n - input.ndim) + tuple(input.shape)
     sb = (1,) * (n - other.ndim) + tuple(other.shape)

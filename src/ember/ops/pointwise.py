@@ -86,7 +86,18 @@ class Exp(ArrayFunction):
 
 
 def exp(input: Tensor) -> Tensor:
-    """Elementwise ``e ** x``."""
+    """Elementwise ``e ** x``.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of exponentials, shaped like ``input``.
+
+    Example:
+        >>> ember.exp(ember.tensor([0., 1.]))
+        tensor([1.0000, 2.7183])
+    """
     return Exp.apply(_float_input(input))
 
 
@@ -105,7 +116,18 @@ class Exp2(ArrayFunction):
 
 
 def exp2(input: Tensor) -> Tensor:
-    """Elementwise ``2 ** x``."""
+    """Elementwise ``2 ** x``.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of powers of two, shaped like ``input``.
+
+    Example:
+        >>> ember.exp2(ember.tensor([0., 3.]))
+        tensor([1., 8.])
+    """
     return Exp2.apply(_float_input(input))
 
 
@@ -124,7 +146,18 @@ class Expm1(ArrayFunction):
 
 
 def expm1(input: Tensor) -> Tensor:
-    """Elementwise ``e ** x - 1``, accurate near 0."""
+    """Elementwise ``e ** x - 1``, accurate near 0.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of ``e ** x - 1``, shaped like ``input``.
+
+    Example:
+        >>> ember.expm1(ember.tensor([0., 1e-10]))
+        tensor([0.0000e+00, 1.0000e-10])
+    """
     return Expm1.apply(_float_input(input))
 
 
@@ -142,7 +175,18 @@ class Log(ArrayFunction):
 
 
 def log(input: Tensor) -> Tensor:
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of logarithms, shaped like ``input``.
+
+    Example:
+        >>> ember.log(ember.tensor([1., 100.]))
+        tensor([0.0000, 4.6052])
+    """
     return Log.apply(_float_input(input))
 
 
@@ -160,7 +204,18 @@ class Log2(ArrayFunction):
 
 
 def log2(input: Tensor) -> Tensor:
-    """Elementwise base-2 logarithm."""
+    """Elementwise base-2 logarithm.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of logarithms, shaped like ``input``.
+
+    Example:
+        >>> ember.log2(ember.tensor([1., 8.]))
+        tensor([0., 3.])
+    """
     return Log2.apply(_float_input(input))
 
 
@@ -178,7 +233,18 @@ class Log10(ArrayFunction):
 
 
 def log10(input: Tensor) -> Tensor:
-    """Elementwise base-10 logarithm."""
+    """Elementwise base-10 logarithm.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of logarithms, shaped like ``input``.
+
+    Example:
+        >>> ember.log10(ember.tensor([1., 100.]))
+        tensor([0., 2.])
+    """
     return Log10.apply(_float_input(input))
 
 
@@ -196,7 +262,18 @@ class Log1p(ArrayFunction):
 
 
 def log1p(input: Tensor) -> Tensor:
-    """Elementwise ``log(1 + x)``, accurate near 0."""
+    """Elementwise ``log(1 + x)``, accurate near 0.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of ``log(1 + x)``, shaped like ``input``.
+
+    Example:
+        >>> ember.log1p(ember.tensor([0., 1e-10]))
+        tensor([0.0000e+00, 1.0000e-10])
+    """
     return Log1p.apply(_float_input(input))
 
 
@@ -215,7 +292,18 @@ class Sqrt(ArrayFunction):
 
 
 def sqrt(input: Tensor) -> Tensor:
-    """Elementwise square root."""
+    """Elementwise square root.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of square roots, shaped like ``input``.
+
+    Example:
+        >>> ember.sqrt(ember.tensor([4., 2.]))
+        tensor([2.0000, 1.4142])
+    """
     return Sqrt.apply(_float_input(input))
 
 
@@ -234,7 +322,18 @@ class Rsqrt(ArrayFunction):
 
 
 def rsqrt(input: Tensor) -> Tensor:
-    """Elementwise ``1 / sqrt(x)``."""
+    """Elementwise ``1 / sqrt(x)``.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of ``1 / sqrt(x)``, shaped like ``input``.
+
+    Example:
+        >>> ember.rsqrt(ember.tensor([4., 0.25]))
+        tensor([0.5000, 2.0000])
+    """
     return Rsqrt.apply(_float_input(input))
 
 
@@ -252,7 +351,18 @@ class Abs(ArrayFunction):
 
 
 def abs(input: Tensor) -> Tensor:
-    """Elementwise absolute value (gradient ``sign(x)``, 0 at 0)."""
+    """Elementwise absolute value (gradient ``sign(x)``, 0 at 0).
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.abs(ember.tensor([-1.5, 0., 2.]))
+        tensor([1.5000, 0.0000, 2.0000])
+    """
     check_kernel(input, "abs_cpu")
     if not _dtype.is_floating(input._data.dtype):
         return Tensor._make(np.abs(input._data))
@@ -273,7 +383,18 @@ class Sin(ArrayFunction):
 
 
 def sin(input: Tensor) -> Tensor:
-    """Elementwise sine."""
+    """Elementwise sine.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of sines, shaped like ``input``.
+
+    Example:
+        >>> ember.sin(ember.tensor([0., 1.5707964]))
+        tensor([0., 1.])
+    """
     return Sin.apply(_float_input(input))
 
 
@@ -291,7 +412,18 @@ class Cos(ArrayFunction):
 
 
 def cos(input: Tensor) -> Tensor:
-    """Elementwise cosine."""
+    """Elementwise cosine.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of cosines, shaped like ``input``.
+
+    Example:
+        >>> ember.cos(ember.tensor([0., 3.1415927]))
+        tensor([ 1., -1.])
+    """
     return Cos.apply(_float_input(input))
 
 
@@ -310,7 +442,18 @@ class Tan(ArrayFunction):
 
 
 def tan(input: Tensor) -> Tensor:
-    """Elementwise tangent."""
+    """Elementwise tangent.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of tangents, shaped like ``input``.
+
+    Example:
+        >>> ember.tan(ember.tensor([0., 0.7853982]))
+        tensor([0., 1.])
+    """
     return Tan.apply(_float_input(input))
 
 
@@ -328,7 +471,18 @@ class Atan(ArrayFunction):
 
 
 def atan(input: Tensor) -> Tensor:
-    """Elementwise arctangent."""
+    """Elementwise arctangent.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of arctangents, shaped like ``input``.
+
+    Example:
+        >>> ember.atan(ember.tensor([0., 1.]))
+        tensor([0.0000, 0.7854])
+    """
     return Atan.apply(_float_input(input))
 
 
@@ -346,7 +500,18 @@ class Asin(ArrayFunction):
 
 
 def asin(input: Tensor) -> Tensor:
-    """Elementwise arcsine."""
+    """Elementwise arcsine.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of arcsines (NaN outside [-1, 1]), shaped like ``input``.
+
+    Example:
+        >>> ember.asin(ember.tensor([0., 1.]))
+        tensor([0.0000, 1.5708])
+    """
     return Asin.apply(_float_input(input))
 
 
@@ -364,7 +529,18 @@ class Acos(ArrayFunction):
 
 
 def acos(input: Tensor) -> Tensor:
-    """Elementwise arccosine."""
+    """Elementwise arccosine.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of arccosines (NaN outside [-1, 1]), shaped like ``input``.
+
+    Example:
+        >>> ember.acos(ember.tensor([1., 0.]))
+        tensor([0.0000, 1.5708])
+    """
     return Acos.apply(_float_input(input))
 
 
@@ -382,7 +558,18 @@ class Sinh(ArrayFunction):
 
 
 def sinh(input: Tensor) -> Tensor:
-    """Elementwise hyperbolic sine."""
+    """Elementwise hyperbolic sine.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of hyperbolic sines, shaped like ``input``.
+
+    Example:
+        >>> ember.sinh(ember.tensor([0., 1.]))
+        tensor([0.0000, 1.1752])
+    """
     return Sinh.apply(_float_input(input))
 
 
@@ -400,7 +587,18 @@ class Cosh(ArrayFunction):
 
 
 def cosh(input: Tensor) -> Tensor:
-    """Elementwise hyperbolic cosine."""
+    """Elementwise hyperbolic cosine.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of hyperbolic cosines, shaped like ``input``.
+
+    Example:
+        >>> ember.cosh(ember.tensor([0., 1.]))
+        tensor([1.0000, 1.5431])
+    """
     return Cosh.apply(_float_input(input))
 
 
@@ -429,7 +627,19 @@ class Atan2(ArrayFunction):
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant."""
+    """Elementwise angle of the point ``(other, input)``: ``atan(input / other)`` by quadrant.
+
+    Args:
+        input: the y coordinates.
+        other: the x coordinates.
+
+    Returns:
+        A new floating-point tensor of angles in ``[-pi, pi]``.
+
+    Example:
+        >>> ember.atan2(ember.tensor([1., -1.]), ember.tensor([-1., -1.]))
+        tensor([ 2.3562, -2.3562])
+    """
     require_tensors("atan2", input, other)
     was_bool = input._data.dtype == np.bool_
     a, b, _ = operands(input, other, floating=True)
@@ -469,7 +679,19 @@ class LogAddExp(ArrayFunction):
 
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise ``log(exp(input) + exp(other))`` without overflow."""
+    """Elementwise ``log(exp(input) + exp(other))`` without overflow.
+
+    Args:
+        input: a floating-point tensor.
+        other: a tensor broadcast against ``input``.
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.logaddexp(ember.tensor([0., 1000.]), ember.tensor([0., 1000.]))
+        tensor([6.9315e-01, 1.0007e+03])
+    """
     require_tensors("logaddexp", input, other)
     dt = promote(input, other)
     if dt.kind in "biu":
@@ -495,7 +717,18 @@ class Tanh(ArrayFunction):
 
 
 def tanh(input: Tensor) -> Tensor:
-    """Elementwise hyperbolic tangent."""
+    """Elementwise hyperbolic tangent.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of hyperbolic tangents, shaped like ``input``.
+
+    Example:
+        >>> ember.tanh(ember.tensor([0., 1.]))
+        tensor([0.0000, 0.7616])
+    """
     return Tanh.apply(_float_input(input))
 
 
@@ -516,7 +749,18 @@ class Sigmoid(ArrayFunction):
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    """Elementwise logistic function ``1 / (1 + e^-x)``, stable for large ``|x|``."""
+    """Elementwise logistic function ``1 / (1 + e^-x)``, stable for large ``|x|``.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of logistic values, shaped like ``input``.
+
+    Example:
+        >>> ember.sigmoid(ember.tensor([0., 2., -2.]))
+        tensor([0.5000, 0.8808, 0.1192])
+    """
     return Sigmoid.apply(_float_input(input))
 
 
@@ -535,7 +779,18 @@ class Relu(ArrayFunction):
 
 
 def relu(input: Tensor) -> Tensor:
-    """Elementwise ``max(x, 0)``."""
+    """Elementwise ``max(x, 0)``.
+
+    Args:
+        input: the input tensor.
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.relu(ember.tensor([-1., 2.]))
+        tensor([0., 2.])
+    """
     if input._data.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
@@ -555,7 +810,18 @@ class Erf(ArrayFunction):
 
 
 def erf(input: Tensor) -> Tensor:
-    """Elementwise Gauss error function."""
+    """Elementwise Gauss error function.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of error-function values, shaped like ``input``.
+
+    Example:
+        >>> ember.erf(ember.tensor([0., 1.]))
+        tensor([0.0000, 0.8427])
+    """
     return Erf.apply(_float_input(input))
 
 
@@ -573,7 +839,18 @@ class Passthrough(ArrayFunction):
 
 
 def frac(input: Tensor) -> Tensor:
-    """``x - trunc(x)``."""
+    """``x - trunc(x)``.
+
+    Args:
+        input: a floating-point tensor.
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.frac(ember.tensor([-1.25, 2.5]))
+        tensor([-0.2500,  0.5000])
+    """
     check_kernel(input, "frac_cpu", "biu")
     return Passthrough.apply(input)
 
@@ -621,6 +898,18 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """Limits values to ``[min, max]``; min/max may be numbers or tensors.
 
     The gradient flows where ``min <= x <= max`` (to the bound where it is exceeded).
+
+    Args:
+        input: the input tensor.
+        min: the lower bound: a number or a tensor (None: no lower bound).
+        max: the upper bound: a number or a tensor (None: no upper bound).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.clamp(ember.tensor([-2., 0.5, 3.]), min=-1, max=1)
+        tensor([-1.0000,  0.5000,  1.0000])
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -726,10 +1015,26 @@ class Where(ArrayFunction):
         return None, ga, gb
 
 
-def where(condition, input=None, other=None) -> Tensor:
+def where(condition, input=None, other=None) -> Tensor | tuple[Tensor, ...]:
     """Picks ``input`` where ``condition`` holds and ``other`` elsewhere (with broadcasting).
 
     With only a condition, returns ``condition.nonzero(as_tuple=True)``.
+
+    Args:
+        condition: a bool tensor (other dtypes are read as ``!= 0``).
+        input: the values where ``condition`` holds (a tensor or a number).
+        other: the values elsewhere (a tensor or a number).
+
+    Returns:
+        A new tensor of the broadcast shape and promoted dtype; with only ``condition``, a tuple of
+        int64 index tensors (``nonzero(as_tuple=True)``).
+
+    Example:
+        >>> c = ember.tensor([True, False, True])
+        >>> ember.where(c, ember.tensor([1., 2., 3.]), 0.)
+        tensor([1., 0., 3.])
+        >>> ember.where(c)
+        (tensor([0, 2]),)
     """
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if input is None and other is None:
@@ -755,7 +1060,18 @@ absolute = abs
 
 
 def sign(input: Tensor) -> Tensor:
-    """Elementwise sign (-1, 0, 1; 0 for NaN, as in PyTorch); its gradient is zero."""
+    """Elementwise sign (-1, 0, 1; 0 for NaN, as in PyTorch); its gradient is zero.
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.sign(ember.tensor([-2., 0., 3.]))
+        tensor([-1.,  0.,  1.])
+    """
     x = input._data
     if x.dtype == np.bool_:
         out = x.copy()
@@ -801,7 +1117,18 @@ class Sgn(ArrayFunction):
 
 
 def sgn(input: Tensor) -> Tensor:
-    """The sign of each element (for real tensors the same values as :func:`sign`)."""
+    """The sign of each element (for real tensors the same values as :func:`sign`).
+
+    Args:
+        input: the input tensor (integers and bools are computed in the default float dtype).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.sgn(ember.tensor([-2., 0., 3.]))
+        tensor([-1.,  0.,  1.])
+    """
     out = sign(input)
     if input.requires_grad and _dtype.is_floating(out._data.dtype):
         return Sgn.apply(input, out._data)
@@ -816,19 +1143,57 @@ def _zero_grad_result(input: Tensor, out) -> Tensor:
 
 
 def floor(input: Tensor) -> Tensor:
-    """Elementwise floor (zero gradient)."""
+    """Elementwise floor (zero gradient).
+
+    Args:
+        input: a tensor (not bool).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.floor(ember.tensor([-1.5, 1.5]))
+        tensor([-2.,  1.])
+    """
     check_kernel(input, "floor_vml_cpu")
     return _zero_grad_result(input, np.floor(input._data))
 
 
 def ceil(input: Tensor) -> Tensor:
-    """Elementwise ceiling (zero gradient)."""
+    """Elementwise ceiling (zero gradient).
+
+    Args:
+        input: a tensor (not bool).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.ceil(ember.tensor([-1.5, 1.5]))
+        tensor([-1.,  2.])
+    """
     check_kernel(input, "ceil_vml_cpu")
     return _zero_grad_result(input, np.ceil(input._data))
 
 
 def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
-    """Round half to even (zero gradient)."""
+    """Round half to even (zero gradient).
+
+    Args:
+        input: the input tensor.
+        decimals: the number of decimal places (None: round to integers, and integer tensors come
+            back unchanged; given, even 0, only floating tensors are accepted, as torch's other
+            overload).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.round(ember.tensor([0.5, 1.5, 2.675]))
+        tensor([0., 2., 3.])
+        >>> ember.round(ember.tensor([1.2345]), decimals=2)
+        tensor([1.2300])
+    """
     if decimals is None:  # torch's plain overload: integers come back as they are
         check_kernel(input, "round_vml_cpu")
         return _zero_grad_result(input, np.round(input._data))
@@ -838,7 +1203,18 @@ def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
 
 
 def trunc(input: Tensor) -> Tensor:
-    """Round toward zero (zero gradient)."""
+    """Round toward zero (zero gradient).
+
+    Args:
+        input: a tensor (not bool).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.trunc(ember.tensor([-1.5, 1.5]))
+        tensor([-1.,  1.])
+    """
     check_kernel(input, "trunc_vml_cpu")
     return _zero_grad_result(input, np.trunc(input._data))
 
@@ -877,6 +1253,13 @@ class Logit(ArrayFunction):
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
     """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when eps is given.
 
+    Args:
+        input: probabilities.
+        eps: None, or the clamp applied to ``input`` first.
+
+    Returns:
+        A new floating-point tensor.
+
     Example:
         >>> ember.logit(ember.tensor([0.5, 0.75]))
         tensor([0.0000, 1.0986])
@@ -885,7 +1268,18 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 
 
 def softplus_raw(x: np.ndarray) -> np.ndarray:
-    """``log(1 + e^x)`` on an array without overflow."""
+    """``log(1 + e^x)`` on an array without overflow.
+
+    Args:
+        x: a NumPy array.
+
+    Returns:
+        A NumPy array of the same shape and dtype.
+
+    Example:
+        >>> ember.ops.pointwise.softplus_raw(np.array([0., 1000.]))
+        array([6.93147181e-01, 1.00000000e+03])
+    """
     return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
 
@@ -912,36 +1306,108 @@ clip = clamp
 
 
 def clamp_min(input: Tensor, min) -> Tensor:
-    """``clamp(input, min=min)``."""
+    """``clamp(input, min=min)``.
+
+    Args:
+        input: the input tensor.
+        min: the lower bound: a number or a tensor.
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.clamp_min(ember.tensor([-2., 3.]), 0)
+        tensor([0., 3.])
+    """
     return clamp(input, min=min)
 
 
 def clamp_max(input: Tensor, max) -> Tensor:
-    """``clamp(input, max=max)``."""
+    """``clamp(input, max=max)``.
+
+    Args:
+        input: the input tensor.
+        max: the upper bound: a number or a tensor.
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.clamp_max(ember.tensor([-2., 3.]), 0)
+        tensor([-2.,  0.])
+    """
     return clamp(input, max=max)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise maximum of two tensors (ties share the gradient)."""
+    """Elementwise maximum of two tensors (ties share the gradient).
+
+    Args:
+        input: the input tensor.
+        other: a tensor (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype (NaN wins).
+
+    Example:
+        >>> ember.maximum(ember.tensor([1., 5.]), ember.tensor([3., 2.]))
+        tensor([3., 5.])
+    """
     require_tensors("maximum", input, other)
     a, b, _ = operands(input, other)
     return apply_binary(Maximum, a, b)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise minimum of two tensors (ties share the gradient)."""
+    """Elementwise minimum of two tensors (ties share the gradient).
+
+    Args:
+        input: the input tensor.
+        other: a tensor (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype (NaN wins).
+
+    Example:
+        >>> ember.minimum(ember.tensor([1., 5.]), ember.tensor([3., 2.]))
+        tensor([1., 2.])
+    """
     require_tensors("minimum", input, other)
     a, b, _ = operands(input, other)
     return apply_binary(Minimum, a, b)
 
 
 def fmax(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN).
+
+    Args:
+        input: the input tensor.
+        other: a tensor (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.fmax(ember.tensor([1., float('nan')]), ember.tensor([3., 2.]))
+        tensor([3., 2.])
+    """
     return _fmax_min("fmax", input, other, True)
 
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN).
+
+    Args:
+        input: the input tensor.
+        other: a tensor (broadcast against ``input``).
+
+    Returns:
+        A new tensor of the promoted dtype.
+
+    Example:
+        >>> ember.fmin(ember.tensor([1., float('nan')]), ember.tensor([3., 2.]))
+        tensor([1., 2.])
+    """
     return _fmax_min("fmin", input, other, False)
 
 
@@ -958,12 +1424,13 @@ def _scalar_pair(x, y) -> tuple[Tensor, Tensor]:
     """Two Python scalars as 0-d tensors of torch's common type (bool, int64 or the default
     float dtype)."""
     scalars = (x, y)
+    dtype: np.dtype
     if all(isinstance(v, (bool, np.bool_)) for v in scalars):
-        dtype = np.bool_
+        dtype = np.dtype(np.bool_)
     elif any(isinstance(v, (float, np.floating)) for v in scalars):
         dtype = _dtype.get_default_dtype().numpy
     else:
-        dtype = np.int64
+        dtype = np.dtype(np.int64)
     return Tensor._make(np.array(x, dtype)), Tensor._make(np.array(y, dtype))
 
 
@@ -982,7 +1449,21 @@ class NanToNum(ArrayFunction):
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
     """Replaces NaN by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (the dtype's
-    largest / lowest finite values by default); the gradient flows to finite elements only."""
+    largest / lowest finite values by default); the gradient flows to finite elements only.
+
+    Args:
+        input: the input tensor.
+        nan: the value for NaN.
+        posinf: the value for +inf (None: the dtype's largest).
+        neginf: the value for -inf (None: the dtype's lowest).
+
+    Returns:
+        A new tensor of the input's dtype.
+
+    Example:
+        >>> ember.nan_to_num(ember.tensor([float('nan'), float('inf'), -1.]), posinf=9.)
+        tensor([ 0.,  9., -1.])
+    """
     if not _dtype.is_floating(input._data.dtype):
         return Tensor._make(input._data.copy())
     return NanToNum.apply(input, nan, posinf, neginf)

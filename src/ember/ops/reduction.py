@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import warnings
-from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,7 +38,14 @@ __all__ = [
     "var_mean",
 ]
 
-MaxMin = namedtuple("return_types", ["values", "indices"])
+class MaxMin(NamedTuple):
+    """``(values, indices)`` of max/min/median along a dim."""
+
+    values: Tensor
+    indices: Tensor
+
+
+MaxMin.__name__ = MaxMin.__qualname__ = "return_types"  # the name its repr shows
 
 
 def _expand_back(grad: np.ndarray, shape: tuple, axes, keepdim: bool) -> np.ndarray:
@@ -88,7 +95,25 @@ class Sum(ArrayFunction):
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Sum over ``dim`` (all elements when None); integers and bools sum as int64."""
+    """Sum over ``dim`` (all elements when None); integers and bools sum as int64.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        dtype: the dtype of the accumulation and of the result (None: the input's, int64 for
+            integers and bools).
+
+    Returns:
+        The sums, a 0-d tensor when every dimension is reduced.
+
+    Example:
+        >>> x = ember.tensor([[1., 2.], [3., 4.]])
+        >>> ember.sum(x)
+        tensor(10.)
+        >>> ember.sum(x, dim=0)
+        tensor([4., 6.])
+    """
     axes = canon_dims(dim, input._data.ndim)
     return Sum.apply(input, axes, keepdim, _sum_dtype(input._data, dtype))
 
@@ -111,7 +136,21 @@ class Mean(ArrayFunction):
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Arithmetic mean over ``dim`` (floating dtypes only, as in PyTorch)."""
+    """Arithmetic mean over ``dim`` (floating dtypes only, as in PyTorch).
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        dtype: if given, the input is cast to this dtype before the operation.
+
+    Returns:
+        The means (NaN for an empty reduction).
+
+    Example:
+        >>> ember.mean(ember.tensor([[1., 2.], [3., 5.]]), dim=1)
+        tensor([1.5000, 4.0000])
+    """
     if dtype is not None:
         input = input.to(dtype)
     if not _dtype.is_floating(input._data.dtype):
@@ -160,7 +199,21 @@ class Prod(ArrayFunction):
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product over one ``dim`` (all elements when None)."""
+    """Product over one ``dim`` (all elements when None).
+
+    Args:
+        input: the input tensor.
+        dim: the one dimension to reduce (all elements when None).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        dtype: if given, the input is cast to this dtype before the operation.
+
+    Returns:
+        The products.
+
+    Example:
+        >>> ember.prod(ember.tensor([[1., 2.], [3., 4.]]), 1)
+        tensor([ 2., 12.])
+    """
     if dtype is not None:
         input = input.to(dtype)
     axis = None if dim is None else canon_dim(dim, input._data.ndim)
@@ -223,6 +276,20 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     """Variance over ``dim`` with Bessel's ``correction`` (1 by default).
 
     Warns, as PyTorch, when ``n - correction <= 0`` (the result is then inf or nan).
+
+    Args:
+        input: a floating-point tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        unbiased: older spelling of ``correction``: True is 1, False is 0.
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        correction: the number subtracted from the element count in the divisor.
+
+    Returns:
+        The variances.
+
+    Example:
+        >>> ember.var(ember.tensor([1., 2., 4.]))
+        tensor(2.3333)
     """
     axes, corr = _var_args(input, dim, unbiased, correction)
     return Var.apply(input, axes, corr, keepdim)
@@ -252,6 +319,20 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     """Standard deviation over ``dim`` with Bessel's ``correction`` (1 by default).
 
     The gradient of a constant slice (std 0) is 0, as in PyTorch.
+
+    Args:
+        input: a floating-point tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        unbiased: older spelling of ``correction``: True is 1, False is 0.
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        correction: the number subtracted from the element count in the divisor.
+
+    Returns:
+        The standard deviations.
+
+    Example:
+        >>> ember.std(ember.tensor([[1., 3.], [2., 2.]]), dim=1)
+        tensor([1.4142, 0.0000])
     """
     axes, corr = _var_args(input, dim, unbiased, correction)
     return Std.apply(input, axes, corr, keepdim)
@@ -291,7 +372,22 @@ class VarMean(ArrayFunction):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """``(var, mean)`` over ``dim``."""
+    """``(var, mean)`` over ``dim``.
+
+    Args:
+        input: a floating-point tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        unbiased: older spelling of ``correction``: True is 1, False is 0.
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        correction: the number subtracted from the element count in the divisor of the variance.
+
+    Returns:
+        A tuple ``(var, mean)`` of tensors.
+
+    Example:
+        >>> ember.var_mean(ember.tensor([1., 2., 6.]))
+        (tensor(7.), tensor(3.))
+    """
     axes, corr = _var_args(input, dim, unbiased, correction, "var_mean")
     return VarMean.apply(input, axes, corr, keepdim, "var_mean")
 
@@ -301,7 +397,22 @@ class StdMean(VarMean):
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """``(std, mean)`` over ``dim``."""
+    """``(std, mean)`` over ``dim``.
+
+    Args:
+        input: a floating-point tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        unbiased: older spelling of ``correction``: True is 1, False is 0.
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        correction: the number subtracted from the element count in the divisor of the variance.
+
+    Returns:
+        A tuple ``(std, mean)`` of tensors.
+
+    Example:
+        >>> ember.std_mean(ember.tensor([1., 3.]))
+        (tensor(1.4142), tensor(2.))
+    """
     axes, corr = _var_args(input, dim, unbiased, correction, "std_mean")
     return StdMean.apply(input, axes, corr, keepdim, "std_mean")
 
@@ -334,12 +445,38 @@ class MaxMinAll(ArrayFunction):
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Maximum over ``dim`` (all dims when empty); ties share the gradient."""
+    """Maximum over ``dim`` (all dims when empty); ties share the gradient.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce (all of them when empty).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        The maxima.
+
+    Example:
+        >>> ember.amax(ember.tensor([[1., 5.], [4., 2.]]), dim=0)
+        tensor([4., 5.])
+    """
     return MaxMinAll.apply(input, True, canon_dims(dim, input._data.ndim), keepdim)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Minimum over ``dim`` (all dims when empty); ties share the gradient."""
+    """Minimum over ``dim`` (all dims when empty); ties share the gradient.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce (all of them when empty).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        The minima.
+
+    Example:
+        >>> ember.amin(ember.tensor([[1., 5.], [4., 2.]]), dim=0)
+        tensor([1., 2.])
+    """
     return MaxMinAll.apply(input, False, canon_dims(dim, input._data.ndim), keepdim)
 
 
@@ -472,7 +609,20 @@ class LogSumExp(ArrayFunction):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, computed without overflow (integers and bools in
-    the default float dtype)."""
+    the default float dtype).
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce.
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        A floating-point tensor of the reduced values.
+
+    Example:
+        >>> ember.logsumexp(ember.tensor([[0., 0.], [1000., 1000.]]), dim=1)
+        tensor([6.9315e-01, 1.0007e+03])
+    """
     if not _dtype.is_floating(input._data.dtype):
         input = cast(input, _dtype.get_default_dtype().numpy)
     return LogSumExp.apply(input, canon_dims(dim, input._data.ndim), keepdim)
@@ -660,12 +810,50 @@ def _max_min(input, dim, keepdim, is_max, other):
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
-    """Largest element, or ``(values, indices)`` along ``dim``, or ``maximum`` with a tensor."""
+    """Largest element, or ``(values, indices)`` along ``dim``, or ``maximum`` with a tensor.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to reduce (None: over all elements), or a tensor to compare with (as
+            ``other``).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        other: a tensor: the elementwise maximum with it instead.
+
+    Returns:
+        The largest element as a 0-d tensor; with ``dim``, a named tuple ``(values, indices)``; with
+        ``other``, the elementwise maximum.
+
+    Example:
+        >>> x = ember.tensor([[1., 5.], [4., 2.]])
+        >>> ember.max(x)
+        tensor(5.)
+        >>> ember.max(x, dim=1)
+        return_types(values=tensor([5., 4.]), indices=tensor([1, 0]))
+    """
     return _max_min(input, dim, keepdim, True, other)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
-    """Smallest element, or ``(values, indices)`` along ``dim``, or ``minimum`` with a tensor."""
+    """Smallest element, or ``(values, indices)`` along ``dim``, or ``minimum`` with a tensor.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to reduce (None: over all elements), or a tensor to compare with (as
+            ``other``).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        other: a tensor: the elementwise minimum with it instead.
+
+    Returns:
+        The smallest element as a 0-d tensor; with ``dim``, a named tuple ``(values, indices)``;
+        with ``other``, the elementwise minimum.
+
+    Example:
+        >>> x = ember.tensor([[1., 5.], [4., 2.]])
+        >>> ember.min(x)
+        tensor(1.)
+        >>> ember.min(x, 0)
+        return_types(values=tensor([1., 2.]), indices=tensor([0, 1]))
+    """
     return _max_min(input, dim, keepdim, False, other)
 
 
@@ -692,17 +880,61 @@ def _arg(input, dim, keepdim, fn):
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the largest element (first one among ties)."""
+    """Index of the largest element (first one among ties).
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to search (None: the flattened input).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        An int64 tensor of indices.
+
+    Example:
+        >>> ember.argmax(ember.tensor([[1., 5.], [4., 2.]]), dim=1)
+        tensor([1, 0])
+    """
     return _arg(input, dim, keepdim, np.argmax)
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the smallest element (first one among ties)."""
+    """Index of the smallest element (first one among ties).
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to search (None: the flattened input).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        An int64 tensor of indices.
+
+    Example:
+        >>> ember.argmin(ember.tensor([[1., 5.], [4., 2.]]))
+        tensor(0)
+    """
     return _arg(input, dim, keepdim, np.argmin)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
-    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm."""
+    """Vector p-norm over ``dim`` (all elements by default); ``'fro'`` is the 2-norm.
+
+    Args:
+        input: a floating-point tensor.
+        p: the order: a number, ``inf``, ``-inf`` or ``'fro'`` (the 2-norm).
+        dim: the dimension or dimensions to reduce (all of them when None).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+        dtype: if given, the input is cast to this dtype before the operation.
+
+    Returns:
+        The norms.
+
+    Example:
+        >>> x = ember.tensor([[3., 4.], [1., 1.]])
+        >>> ember.norm(x)
+        tensor(5.1962)
+        >>> ember.norm(x, p=1, dim=1)
+        tensor([7., 2.])
+    """
     if dtype is not None:
         input = input.to(dtype)
     if not _dtype.is_floating(input._data.dtype):
@@ -728,22 +960,74 @@ def _cumulative(cls, kernel: str, input: Tensor, dim: int, dtype) -> Tensor:
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Cumulative sum along ``dim``."""
+    """Cumulative sum along ``dim``.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to run along.
+        dtype: the dtype of the result (None: the input's, int64 for integers and bools).
+
+    Returns:
+        A tensor shaped like ``input``.
+
+    Example:
+        >>> ember.cumsum(ember.tensor([1, 2, 3]), dim=0)
+        tensor([1, 3, 6])
+    """
     return _cumulative(CumSum, "cumsum_out_cpu", input, dim, dtype)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Cumulative product along ``dim``."""
+    """Cumulative product along ``dim``.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to run along.
+        dtype: the dtype of the result (None: the input's, int64 for integers and bools).
+
+    Returns:
+        A tensor shaped like ``input``.
+
+    Example:
+        >>> ember.cumprod(ember.tensor([1., 2., 3.]), dim=0)
+        tensor([1., 2., 6.])
+    """
     return _cumulative(CumProd, "cumprod_out_cpu", input, dim, dtype)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where every element (along ``dim``) is non-zero; ``dim=()`` reduces nothing."""
+    """True where every element (along ``dim``) is non-zero; ``dim=()`` reduces nothing.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        A bool tensor (uint8 for a uint8 input).
+
+    Example:
+        >>> ember.all(ember.tensor([[True, False], [True, True]]), dim=1)
+        tensor([False,  True])
+    """
     return _logical_reduction(np.all, input, dim, keepdim)
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where some element (along ``dim``) is non-zero; ``dim=()`` reduces nothing."""
+    """True where some element (along ``dim``) is non-zero; ``dim=()`` reduces nothing.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        A bool tensor (uint8 for a uint8 input).
+
+    Example:
+        >>> ember.any(ember.tensor([[0, 0], [0, 3]]), dim=1)
+        tensor([False,  True])
+    """
     return _logical_reduction(np.any, input, dim, keepdim)
 
 
@@ -758,13 +1042,33 @@ def _logical_reduction(fn, input: Tensor, dim, keepdim: bool) -> Tensor:
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    """Number of non-zero elements (along ``dim``)."""
+    """Number of non-zero elements (along ``dim``).
+
+    Args:
+        input: the input tensor.
+        dim: the dimension or dimensions to reduce (all of them when None).
+
+    Returns:
+        An int64 tensor of counts.
+
+    Example:
+        >>> ember.count_nonzero(ember.tensor([[0, 1], [2, 3]]), dim=0)
+        tensor([1, 2])
+    """
     return Tensor._make(np.asarray(np.count_nonzero(
         input._data, axis=canon_dims(dim, input._data.ndim)), dtype=np.int64))
 
 
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """Lower median, over all elements or ``(values, indices)`` along ``dim``.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to reduce (None: over all elements).
+        keepdim: whether the reduced dimensions stay in the result with size 1.
+
+    Returns:
+        The median as a 0-d tensor, or with ``dim`` a named tuple ``(values, indices)``.
 
     Example:
         >>> ember.median(ember.tensor([3., 1., 2., 4.]))
