@@ -211,3 +211,23 @@ def test_lerp_bool_weight_backward(start_grad, end_grad):
         M.lerp(a, b, M.tensor(False)).sum().backward()                  # seed 1104632
         return b.grad
     same_outcome_strict(fn, words=("with two bool tensors is not supported",))
+
+
+# -- 99: setitem of a number the dtype cannot hold; a bool power with a tensor exponent -------
+
+@pytest.mark.parametrize("value", [INF, NAN, 1e30])
+def test_setitem_number_overflow(value):
+    def fn(M):
+        x = M.tensor([0.49, -0.25, 1.94], dtype=M.float64).argmax()   # seed 1100150
+        x[M.tensor([-1])] = value
+    same_outcome_strict(fn, words=("value cannot be converted to type int64_t without overflow",))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda M: True ** M.tensor([True, False]),                        # seed 1112383
+    lambda M: M.pow(False, M.tensor([True])),
+    lambda M: M.tensor([True, False]) ** True,
+    lambda M: M.tensor([True, False]) ** M.tensor(True),
+])
+def test_bool_power(fn):
+    same_outcome_strict(fn, words=('"pow" not implemented for \'Bool\'',))

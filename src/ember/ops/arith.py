@@ -636,7 +636,7 @@ def pow(input, exponent, *, out=None) -> Tensor:
     bool_exponent = isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_
     a, b, dt = operands(input, exponent)
     if dt == np.bool_:
-        if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if isinstance(b, Tensor):  # only ``bool_tensor ** True`` (or False) has a kernel
             raise kernel_error("pow", dt)
         return _maybe_out(_apply_typed(Pow, a, b, dt), out)  # x ** True is x, as in torch
     if dt.kind in "iu":

@@ -194,6 +194,8 @@ def setitem(input: Tensor, index, value) -> None:
         tensor([[0., 7., 7.],
                 [0., 0., 0.]])
     """
+    if not isinstance(value, Tensor):  # torch converts a number before it reads the index
+        check_scalar_fits(value, input._data.dtype)
     idx, basic = _convert_index(index)
     v: Tensor | np.ndarray = value if isinstance(value, Tensor) else \
         np.asarray(value, dtype=input._data.dtype)
