@@ -231,3 +231,40 @@ def test_setitem_number_overflow(value):
 ])
 def test_bool_power(fn):
     same_outcome_strict(fn, words=('"pow" not implemented for \'Bool\'',))
+
+
+# -- 100: pow with a tensor exponent saves its result even when the exponent needs no grad ----
+
+@pytest.mark.parametrize("exponent", ["tensor", "number"])
+def test_pow_tensor_exponent_saves_result(exponent):
+    def fn(M):
+        v = M.tensor(-1.86, requires_grad=True) * 1
+        y = M.pow(v, M.tensor(5, dtype=M.int32) if exponent == "tensor" else 5)  # 1112373
+        y.masked_fill_(M.tensor(False), 0.5)
+        y.backward(M.tensor(-0.2))
+        return y
+    same_outcome_strict(fn, words=("modified by an inplace operation",))
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum", "fmax", "fmin"])
+@pytest.mark.parametrize("edit", ["a", "b"])
+def test_mixed_dtype_selections_save_the_callers_tensors(op, edit):
+    def fn(M):
+        a = M.tensor([[0.17, NAN]], dtype=M.float64, requires_grad=True) + 0
+        b = M.tensor([[1.03, 0.6], [0.17, -2.0]], requires_grad=True) * 1   # float32
+        y = getattr(M, op)(a, b)                                       # seed 1115121
+        (a if edit == "a" else b).add_(1)
+        y.sum().backward()
+    same_outcome_strict(fn, words=("modified by an inplace operation",))
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum", "fmax", "fmin"])
+def test_mixed_dtype_selections_values_and_gradients(op):
+    def fn(M):
+        a = M.tensor([[0.17, NAN, 2.0]], dtype=M.float64, requires_grad=True)
+        b = M.tensor([[1.03, 0.6, 2.0], [0.17, NAN, -2.0]], requires_grad=True)
+        i = M.tensor([1, 0, 3])
+        outs = [getattr(M, op)(a, b), getattr(M, op)(b, i), getattr(M, op)(i, a)]
+        sum(o.sum().double() for o in outs).backward()
+        return [*outs, a.grad, b.grad]
+    same_outcome(fn)

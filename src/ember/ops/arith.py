@@ -149,7 +149,7 @@ class Sub(ArrayFunction):
         return _grad_for(ctx, 0, grad), None if gb is None else -gb
 
 
-def _in(x, dt):
+def in_dtype(x, dt):
     """An operand in the result dtype ``dt`` (None: it already is, or a Python scalar)."""
     return x if dt is None or not isinstance(x, np.ndarray) else x.astype(dt, copy=False)
 
@@ -166,14 +166,14 @@ class Mul(ArrayFunction):
         ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
         need_a, need_b = ctx.needs_input_grad[:2]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        return _in(a, dt) * _in(b, dt)
+        return in_dtype(a, dt) * in_dtype(b, dt)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         dt = ctx.dt
-        ga = _grad_for(ctx, 0, grad * _in(b, dt)) if ctx.needs_input_grad[0] else None
-        gb = _grad_for(ctx, 1, grad * _in(a, dt)) if ctx.needs_input_grad[1] else None
+        ga = _grad_for(ctx, 0, grad * in_dtype(b, dt)) if ctx.needs_input_grad[0] else None
+        gb = _grad_for(ctx, 1, grad * in_dtype(a, dt)) if ctx.needs_input_grad[1] else None
         return ga, gb, None
 
 
@@ -187,20 +187,21 @@ class Div(ArrayFunction):
         ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
         need_b = ctx.needs_input_grad[1]
         ctx.save_for_backward(a if need_b else None, b)
-        return _in(a, dt) / _in(b, dt)
+        return in_dtype(a, dt) / in_dtype(b, dt)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        a, b = _in(a, ctx.dt), _in(b, ctx.dt)
+        a, b = in_dtype(a, ctx.dt), in_dtype(b, ctx.dt)
         ga = _grad_for(ctx, 0, grad / b) if ctx.needs_input_grad[0] else None
         gb = _grad_for(ctx, 1, -grad * a / (b * b)) if ctx.needs_input_grad[1] else None
         return ga, gb, None
 
 
-def _mixed_tensors(cls, input, other, floating: bool = False):
-    """``cls`` applied to two tensors of different dtypes, promoted inside the op (what it
-    saves is the caller's tensors, as torch's); None for any other operands."""
+def apply_mixed(cls, input, other, *extra, floating: bool = False):
+    """``cls.apply(input, other, *extra, dt)`` for two tensors of different dtypes, which
+    ``cls`` promotes to ``dt`` inside (what it saves is the caller's tensors, as torch's);
+    None for any other operands."""
     if type(input) is not Tensor or type(other) is not Tensor or \
             input._data.dtype == other._data.dtype:
         return None
@@ -208,7 +209,7 @@ def _mixed_tensors(cls, input, other, floating: bool = False):
     if floating and not _dtype.is_floating(dt):
         dt = _dtype.get_default_dtype().numpy
     try:
-        return cls.apply(input, other, dt)
+        return cls.apply(input, other, *extra, dt)
     except ValueError:
         raise broadcast_error(input, other) from None
 
@@ -253,7 +254,7 @@ class Pow(ArrayFunction):
         # base, all three when both are tensors
         ctx.metas = (_meta(a), _meta(b))
         out = np.power(a, b)
-        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
+        ctx.save_for_backward(a, b, out if isinstance(b, np.ndarray) else None)
         return out
 
     @staticmethod
@@ -556,7 +557,7 @@ def mul(input, other, *, out=None) -> Tensor:
     """
     if type(other) is not Tensor and _is_sparse(other) and not _is_sparse(input):
         return other.mul(input)
-    mixed = _mixed_tensors(Mul, input, other)
+    mixed = apply_mixed(Mul, input, other)
     if mixed is not None:
         return _maybe_out(mixed, out)
     a, b, _ = operands(input, other)
@@ -597,7 +598,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             _dtype.is_floating(other._data.dtype) and isinstance(input, (int, float)):
         # number / tensor is reciprocal(tensor) * number in torch (what it saves, its rounding)
         return _maybe_out(mul(reciprocal(other), input), out)
-    mixed = _mixed_tensors(Div, input, other, floating=True)
+    mixed = apply_mixed(Div, input, other, floating=True)
     if mixed is not None:
         return _maybe_out(mixed, out)
     a, b, _ = operands(input, other, floating=True)

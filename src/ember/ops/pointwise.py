@@ -20,6 +20,7 @@ from ember.ops._util import (
     require_tensors,
     select_grad,
 )
+from ember.ops.arith import apply_mixed, in_dtype
 from ember.tensor import Tensor
 
 __all__ = [
@@ -354,7 +355,7 @@ def abs(input: Tensor) -> Tensor:
     """Elementwise absolute value (gradient ``sign(x)``, 0 at 0).
 
     Args:
-        input: the input tensor (integers and bools are computed in the default float dtype).
+        input: the input tensor.
 
     Returns:
         A new tensor of the input's dtype.
@@ -936,11 +937,11 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     return Clamp.apply(input, lo, hi)
 
 
-def _select_grads(ctx, grad, a, b, a_loses, b_loses):
+def _select_grads(ctx, grad, a, b, a_loses, b_loses, tie):
     """Gradients of a two-way selection: each side gets the gradient where it does not lose,
     halved where the sides tie (PyTorch's rule; NaN compares false, so both get it)."""
     zero = np.zeros((), dtype=grad.dtype)
-    shared = np.where(a == b, grad / 2, grad)
+    shared = np.where(tie, grad / 2, grad)
     ga = reduce_grad(np.where(a_loses, zero, shared), a.shape, a.dtype) \
         if ctx.needs_input_grad[0] else None
     gb = reduce_grad(np.where(b_loses, zero, shared), b.shape, b.dtype) \
@@ -950,28 +951,37 @@ def _select_grads(ctx, grad, a, b, a_loses, b_loses):
 
 @quiet
 class Maximum(ArrayFunction):
+    """``maximum(a, b)``; with ``dt``, operands of two dtypes promoted inside (saved as the
+    caller's tensors, as torch's)."""
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, dt=None):
+        ctx.dt = dt
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        return np.maximum(in_dtype(a, dt), in_dtype(b, dt))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a < b, a > b)
+        pa, pb = in_dtype(a, ctx.dt), in_dtype(b, ctx.dt)
+        return (*_select_grads(ctx, grad, a, b, pa < pb, pa > pb, pa == pb), None)
 
 
 @quiet
 class Minimum(ArrayFunction):
+    """``minimum(a, b)``; ``dt`` as in :class:`Maximum`."""
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, dt=None):
+        ctx.dt = dt
         ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        return np.minimum(in_dtype(a, dt), in_dtype(b, dt))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a > b, a < b)
+        pa, pb = in_dtype(a, ctx.dt), in_dtype(b, ctx.dt)
+        return (*_select_grads(ctx, grad, a, b, pa > pb, pa < pb, pa == pb), None)
 
 
 class FMaxMin(ArrayFunction):
@@ -979,21 +989,23 @@ class FMaxMin(ArrayFunction):
     kept (``a >= b`` for fmax, or ``b`` is NaN), ``b`` everywhere else (PyTorch's rule)."""
 
     @staticmethod
-    def forward(ctx, a, b, is_max):
-        ctx.is_max = is_max
+    def forward(ctx, a, b, is_max, dt=None):
+        ctx.is_max, ctx.dt = is_max, dt
         ctx.save_for_backward(a, b)
+        a, b = in_dtype(a, dt), in_dtype(b, dt)
         return np.fmax(a, b) if is_max else np.fmin(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        keep_a = ((a >= b) if ctx.is_max else (a <= b)) | np.isnan(b)
+        pa, pb = in_dtype(a, ctx.dt), in_dtype(b, ctx.dt)
+        keep_a = ((pa >= pb) if ctx.is_max else (pa <= pb)) | np.isnan(pb)
         zero = np.zeros((), dtype=grad.dtype)
         ga = reduce_grad(np.where(keep_a, grad, zero), a.shape, a.dtype) \
             if ctx.needs_input_grad[0] else None
         gb = reduce_grad(np.where(keep_a, zero, grad), b.shape, b.dtype) \
             if ctx.needs_input_grad[1] else None
-        return ga, gb, None
+        return ga, gb, None, None
 
 
 class Where(ArrayFunction):
@@ -1063,7 +1075,7 @@ def sign(input: Tensor) -> Tensor:
     """Elementwise sign (-1, 0, 1; 0 for NaN, as in PyTorch); its gradient is zero.
 
     Args:
-        input: the input tensor (integers and bools are computed in the default float dtype).
+        input: the input tensor.
 
     Returns:
         A new tensor of the input's dtype.
@@ -1120,7 +1132,7 @@ def sgn(input: Tensor) -> Tensor:
     """The sign of each element (for real tensors the same values as :func:`sign`).
 
     Args:
-        input: the input tensor (integers and bools are computed in the default float dtype).
+        input: the input tensor.
 
     Returns:
         A new tensor of the input's dtype.
@@ -1354,6 +1366,9 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
         tensor([3., 5.])
     """
     require_tensors("maximum", input, other)
+    mixed = apply_mixed(Maximum, input, other)
+    if mixed is not None:
+        return mixed
     a, b, _ = operands(input, other)
     return apply_binary(Maximum, a, b)
 
@@ -1373,6 +1388,9 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
         tensor([1., 2.])
     """
     require_tensors("minimum", input, other)
+    mixed = apply_mixed(Minimum, input, other)
+    if mixed is not None:
+        return mixed
     a, b, _ = operands(input, other)
     return apply_binary(Minimum, a, b)
 
@@ -1413,6 +1431,9 @@ def fmin(input: Tensor, other: Tensor) -> Tensor:
 
 def _fmax_min(name: str, input: Tensor, other: Tensor, is_max: bool) -> Tensor:
     require_tensors(name, input, other)
+    mixed = apply_mixed(FMaxMin, input, other, is_max)
+    if mixed is not None:
+        return mixed
     a, b, _ = operands(input, other)
     try:
         return FMaxMin.apply(a, b, is_max)
