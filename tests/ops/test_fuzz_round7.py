@@ -268,3 +268,37 @@ def test_mixed_dtype_selections_values_and_gradients(op):
         sum(o.sum().double() for o in outs).backward()
         return [*outs, a.grad, b.grad]
     same_outcome(fn)
+
+
+# -- 101: take saves its input and index (torch's), with torch's checks and words ---------------
+
+@pytest.mark.parametrize("edit", ["input", "index"])
+def test_take_saves_input_and_index(edit):
+    def fn(M):
+        x = (M.tensor([[1.5, -2.0], [0.5, 3.0]], requires_grad=True) * 1).t()  # seed 1109287
+        idx = M.tensor([[0, -1], [3, 0]])
+        y = M.take(x, idx)
+        x.add_(1) if edit == "input" else idx.zero_()
+        y.sum().backward()
+    same_outcome_strict(fn, words=("modified by an inplace operation",))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda M: M.take(M.tensor([[1.0, 2.0], [3.0, 4.0]]), M.tensor([5])),
+    lambda M: M.take(M.tensor([[1.0, 2.0], [3.0, 4.0]]), M.tensor([-5])),
+    lambda M: M.take(M.tensor([[1.0, 2.0], [3.0, 4.0]]), M.tensor([1], dtype=M.int32)),
+    lambda M: M.take(M.tensor([[1.0, 2.0], [3.0, 4.0]]), M.tensor([True])),
+    lambda M: M.take(M.zeros(0), M.tensor([0])),
+    lambda M: M.take(M.tensor(5.0), M.tensor([[0, 0]])),
+])
+def test_take_checks(fn):
+    same_outcome_strict(fn, words=())
+
+
+def test_take_gradient():
+    def fn(M):
+        x = M.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=M.float64, requires_grad=True)
+        M.take(x, M.tensor([[0, -1], [3, 0]])).backward(
+            M.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=M.float64))
+        return x.grad
+    same_outcome(fn)

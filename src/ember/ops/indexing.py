@@ -599,12 +599,30 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     return gather(x, d, i)
 
 
+class Take(ArrayFunction):
+    """Entries of the flattened input at ``index`` (negative positions count from the end);
+    saves the input as torch does, so an in-place edit of it before backward is refused."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.save_for_backward(x, index)
+        return x.reshape(-1)[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, index = ctx.saved_tensors
+        out = np.zeros(x.size, dtype=grad.dtype)
+        np.add.at(out, index, grad)
+        return out.reshape(x.shape), None
+
+
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Entries of the flattened input at ``index``.
 
     Args:
         input: the input tensor.
-        index: an int64 tensor of positions in the flattened input.
+        index: an int64 tensor of positions in the flattened input (negative ones count from the
+            end).
 
     Returns:
         A tensor shaped like ``index``.
@@ -613,7 +631,18 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         >>> ember.take(ember.tensor([[1, 2], [3, 4]]), ember.tensor([0, 3]))
         tensor([1, 4])
     """
-    return getitem(input.reshape(-1), index)
+    idx = index._data
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                           f"{_type_name(idx.dtype)}")
+    n = input._data.size
+    if idx.size and n == 0:
+        raise IndexError("take(): tried to take from an empty tensor")
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        raise IndexError(f"out of range: tried to access index {int(idx[bad].flat[0])} on a "
+                         f"tensor of {n} elements.")
+    return Take.apply(input, index)
 
 
 def _scatter(input: Tensor, dim: int, index, src, reduce) -> Tensor:
