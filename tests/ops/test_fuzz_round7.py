@@ -302,3 +302,39 @@ def test_take_gradient():
             M.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=M.float64))
         return x.grad
     same_outcome(fn)
+
+
+# -- 102: addcdiv saves tensor2 even when neither factor needs a gradient ----------------------
+
+@pytest.mark.parametrize("edit", ["tensor1", "tensor2"])
+def test_addcdiv_saves_tensor2(edit):
+    def fn(M):
+        x = M.tensor([[1.99, -1.69, -1.16]], requires_grad=True)
+        t1, t2 = M.tensor([[-2.15]], dtype=M.float64), M.tensor([[0.5]], dtype=M.float64)
+        y = M.addcdiv(x, t1, t2)                                       # seed 1101089
+        (t1 if edit == "tensor1" else t2).tril_()
+        y.sum().backward()
+        return x.grad
+    same_outcome_strict(fn, words=("modified by an inplace operation",))
+
+
+@pytest.mark.parametrize("edit", ["base", "exponent"])
+def test_mixed_dtype_pow_saves_the_callers_tensors(edit):
+    def fn(M):
+        base = M.tensor([False, True])
+        e = M.tensor([0.94, 2.27], requires_grad=True) * 1
+        y = base ** e                                                  # seed 1105781
+        base.logical_not_() if edit == "base" else e.add_(1)
+        y.sum().backward()
+    same_outcome_strict(fn, words=("modified by an inplace operation",))
+
+
+def test_mixed_dtype_pow_values_and_gradients():
+    def fn(M):
+        a = M.tensor([1.7, 0.5], dtype=M.float64, requires_grad=True)
+        b = M.tensor([2.0, -1.5], requires_grad=True)
+        outs = [a ** b, b ** a, b ** M.tensor([2, 3]), M.tensor([2, 3]) ** b,
+                M.tensor([True, False]) ** b]
+        sum(o.sum().double() for o in outs).backward()
+        return [*outs, a.grad, b.grad]
+    same_outcome(fn)

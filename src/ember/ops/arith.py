@@ -248,18 +248,21 @@ def reciprocal(input: Tensor) -> Tensor:
 
 @quiet
 class Pow(ArrayFunction):
+    """``a ** b``; ``dt`` as in :class:`Mul`."""
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, dt=None):
         # torch saves the base for a scalar exponent, the exponent and the result for a scalar
         # base, all three when both are tensors
-        ctx.metas = (_meta(a), _meta(b))
-        out = np.power(a, b)
+        ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
+        out = np.power(in_dtype(a, dt), in_dtype(b, dt))
         ctx.save_for_backward(a, b, out if isinstance(b, np.ndarray) else None)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
+        a, b = in_dtype(a, ctx.dt), in_dtype(b, ctx.dt)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d(a^b)/da = b * a^(b-1); written so that b == 0 gives 0, not nan, at a == 0
@@ -270,7 +273,7 @@ class Pow(ArrayFunction):
             gb = grad * out * np.log(a)
             gb = np.where(np.asarray((a == 0) & (np.asarray(b) >= 0)), 0.0, gb)
             gb = _grad_for(ctx, 1, gb.astype(grad.dtype, copy=False))
-        return ga, gb
+        return ga, gb, None
 
 
 class PowOfBoolExponent(Pow):
@@ -645,7 +648,12 @@ def pow(input, exponent, *, out=None) -> Tensor:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if isinstance(b, Tensor) and (b._data < 0).any():
             return _maybe_out(_int_power(a, b, dt), out)
-    return _maybe_out(apply_binary(PowOfBoolExponent if bool_exponent else Pow, a, b), out)
+    cls = PowOfBoolExponent if bool_exponent else Pow
+    if _dtype.is_floating(dt):
+        mixed = apply_mixed(cls, input, exponent)
+        if mixed is not None:
+            return _maybe_out(mixed, out)
+    return _maybe_out(apply_binary(cls, a, b), out)
 
 
 def _int_power(a, b: Tensor, dt) -> Tensor:
@@ -823,8 +831,9 @@ class Addcdiv(ArrayFunction):
     def forward(ctx, a, b, c, value, dt):
         ctx.metas = (_meta(a), _meta(b), _meta(c))
         ctx.value = value
-        need_b, need_c = ctx.needs_input_grad[1:3]
-        ctx.save_for_backward(b if need_c else None, c if need_b or need_c else None)
+        # as torch: tensor1 is saved for tensor2's gradient only; tensor2, used by both
+        # factors' gradients, always
+        ctx.save_for_backward(b if ctx.needs_input_grad[2] else None, c)
         v = _addc_value(value, dt)
         return a.astype(dt, copy=False) + v * b.astype(dt, copy=False) / c.astype(dt, copy=False)
 
