@@ -120,3 +120,15 @@ def test_new_constructors_word_negative_sizes_and_devices_as_torch(name):
     same_error(lambda M: getattr(M.ones(2), name)(2, device="cuda"), AssertionError)
     both(lambda M: (tuple(getattr(M.ones(2), name)((2, 3)).shape),
                     str(getattr(M.ones(2), name)(2, 3).dtype).split(".")[1]))
+
+
+def test_round_inplace_chooses_torch_overload_by_whether_decimals_is_given():
+    def run(M):
+        x = M.tensor([1, 2])
+        x.round_()
+        y = M.tensor([1.26, 2.5])
+        y.round_(decimals=1)
+        return x, y
+
+    both(run)
+    same_error(lambda M: M.tensor([1, 2]).round_(decimals=0), NotImplementedError)

@@ -160,7 +160,8 @@ class InplaceMethods:
     # with PyTorch's checks (result dtype and shape must fit x) and x's history updated
     def floor_(self): return self._inplace(_ops.floor)
     def ceil_(self): return self._inplace(_ops.ceil)
-    def round_(self, *, decimals=0): return self._inplace(_ops.round, decimals=decimals)
+    def round_(self, *, decimals=None):  # with decimals given, torch's other overload
+        return self._inplace(_ops.round, decimals=decimals)
     def trunc_(self): return self._inplace(_ops.trunc)
     def frac_(self): return self._inplace(_ops.frac)
     def sign_(self): return self._inplace(_ops.sign)
