@@ -132,3 +132,14 @@ def test_round_inplace_chooses_torch_overload_by_whether_decimals_is_given():
 
     both(run)
     same_error(lambda M: M.tensor([1, 2]).round_(decimals=0), NotImplementedError)
+
+
+@pytest.mark.parametrize("make", ["chunk", "split", "unbind"])
+def test_unrecorded_multi_output_views_refuse_inplace_changes_that_record(make):
+    def view(M):
+        x = M.zeros(2, 3)
+        return {"chunk": lambda: x.chunk(3, 1)[-1], "split": lambda: x.split(1, 1)[0],
+                "unbind": lambda: x.unbind(1)[0].unsqueeze(1)}[make]()
+
+    same_error(lambda M: view(M).add_(M.ones(2, 1, requires_grad=True)))
+    both(lambda M: view(M).add_(1))

@@ -146,9 +146,12 @@ def make_view_of(view: Tensor, base: Tensor, step: tuple | None = None) -> None:
     view._view_version = view._version_counter.value
     root = view._base
     assert root is not None
+    inherited = base.__dict__.get("_created_without_grad")  # a view of such a view is one too
+    if inherited is not None:
+        view._created_without_grad = inherited
     if not _state.enabled:  # as in PyTorch: in-place changes with grad are refused later, and
-        view._created_without_grad = NO_GRAD_VIEW  # the view of a tensor requiring grad
-        view._requires_grad = root._requires_grad  # requires grad (with no history)
+        view._created_without_grad = inherited or NO_GRAD_VIEW  # a view of a tensor requiring
+        view._requires_grad = root._requires_grad  # grad requires grad (with no history)
     if not root._requires_grad:  # tell this view when its root takes a history in place
         views = root.__dict__.get("_views_without_history")
         if views is None:

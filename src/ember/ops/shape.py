@@ -8,6 +8,7 @@ import numpy as np
 
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
+from ember.autograd.history import MULTI_OUTPUT_VIEW
 from ember.ops._util import broadcast_error, canon_dim, check_kernel, promote, reduce_grad
 from ember.ops.pointwise import where
 from ember.tensor import Size, Tensor
@@ -967,11 +968,14 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 def _multi_output_views(name: str, views) -> tuple:
-    """Marks recorded views that one call returned together (split, chunk, unbind): as in
-    PyTorch, they may not be modified in place (see ``Tensor._check_inplace``)."""
+    """Marks views that one call returned together (split, chunk, unbind): as in PyTorch, a
+    recorded one may not be modified in place, nor an unrecorded one by an in-place op that
+    records (see ``ember.autograd.history.check_inplace``)."""
     for i, v in enumerate(views):
         if v.grad_fn is not None:
             v._multi_output_view = (name, i)
+        elif v._base is not None:
+            v._created_without_grad = MULTI_OUTPUT_VIEW
     return tuple(views)
 
 
