@@ -129,6 +129,12 @@ class LeakyRelu(ArrayFunction):
         return np.where(saved > 0, grad, grad * slope), None, None
 
 
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` for x > 0, else ``negative_slope * x``."""
+    check_kernel(input, "leaky_relu_cpu", "biu")
+    return _apply(lambda t: LeakyRelu.apply(t, negative_slope, inplace), input, inplace)
+
+
 @quiet
 class Elu(ArrayFunction):
     """``scale * x`` for x > 0, else ``scale * alpha * (exp(input_scale * x) - 1)``.
@@ -164,6 +170,28 @@ class Elu(ArrayFunction):
         # linear branch, so NaN takes the exponential one and stays NaN (torch's vectorized loop)
         return np.where(x > 0, grad * scale, grad * input_scale * (neg + alpha * scale)), \
             None, None, None, None
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Exponential linear unit: ``x`` for x > 0, else ``alpha * (exp(x) - 1)``."""
+    check_kernel(input, "elu_cpu", "biu")
+    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0, inplace), input, inplace)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
+    check_kernel(input, "elu_cpu", "biu")
+    return _apply(lambda t: Elu.apply(t, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace),
+                  input, inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    check_kernel(input, "elu_cpu", "biu")
+    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha, inplace),
+                  input, inplace)
 
 
 @quiet
@@ -266,6 +294,12 @@ class Softplus(ArrayFunction):
         return np.where(bx > threshold, grad, grad * _sigmoid(bx)), None, None
 
 
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, the identity where ``beta * x > threshold``."""
+    check_kernel(input, "softplus_cpu", "biu")
+    return Softplus.apply(input, beta, threshold)
+
+
 @quiet
 class LogSigmoid(ArrayFunction):
     @staticmethod
@@ -277,6 +311,12 @@ class LogSigmoid(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad * _sigmoid(-x)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, computed without overflow."""
+    check_kernel(input, "log_sigmoid_cpu", "biu")
+    return LogSigmoid.apply(input)
 
 
 class Hardtanh(ArrayFunction):
@@ -294,6 +334,16 @@ class Hardtanh(ArrayFunction):
         return np.where((x > lo) & (x < hi), grad, np.zeros((), grad.dtype)), None, None
 
 
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """Clamps to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 elsewhere)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    return _apply(lambda t: Hardtanh.apply(t, min_val, max_val), input, inplace)
+
+
 class Hardsigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -304,6 +354,21 @@ class Hardsigmoid(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return np.where((x > -3) & (x < 3), grad / 6, np.zeros((), grad.dtype))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """Piecewise-linear sigmoid ``clamp(x / 6 + 1/2, 0, 1)``.
+
+    Args:
+        input: a floating tensor of any shape.
+        inplace: write the result into ``input``.
+
+    Example:
+        >>> F.hardsigmoid(ember.tensor([-4.0, 0.0, 1.5]))
+        tensor([0.0000, 0.5000, 0.7500])
+    """
+    check_kernel(input, "hardsigmoid_cpu", "biu")
+    return _apply(Hardsigmoid.apply, input, inplace)
 
 
 @quiet
@@ -322,6 +387,12 @@ class Hardswish(ArrayFunction):
         return np.where(x <= -3, 0, np.where(x >= 3, grad, mid)).astype(grad.dtype, copy=False)
 
 
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``."""
+    check_kernel(input, "hardswish_cpu", "biu")
+    return _apply(Hardswish.apply, input, inplace)
+
+
 class Threshold(ArrayFunction):
     @staticmethod
     def forward(ctx, x, threshold, value):
@@ -333,6 +404,18 @@ class Threshold(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return np.where(x <= ctx.threshold, np.zeros((), grad.dtype), grad), None, None
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``."""
+    check_kernel(input, "threshold_cpu")
+    return _apply(lambda t: Threshold.apply(t, threshold, value), input, inplace)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place :func:`threshold`."""
+    check_kernel(input, "threshold_cpu")
+    return _apply(lambda t: Threshold.apply(t, threshold, value), input, True)
 
 
 @quiet
@@ -353,6 +436,21 @@ class Shrink(ArrayFunction):
         (x,) = ctx.saved_tensors
         keep = (x > ctx.lambd) | (x < -ctx.lambd)  # NaN gets no gradient, as in PyTorch
         return np.where(keep, grad, np.zeros((), grad.dtype)), None, None
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 between."""
+    check_kernel(input, "softshrink_check", "biu")
+    if lambd < 0:
+        raise RuntimeError(
+            f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return Shrink.apply(input, lambd, True)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    check_kernel(input, "hardshrink_cpu", "biu")
+    return Shrink.apply(input, lambd, False)
 
 
 @quiet
@@ -383,7 +481,19 @@ class Prelu(ArrayFunction):
         return gx, gw
 
 
-# -- public functions -----------------------------------------------------------------------
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``max(0, x) + weight * min(0, x)`` with a learned slope per channel (dim 1) or one
+    shared slope."""
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if input.ndim == 0 or n != channels:
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {n} and channel size = {channels}.")
+    check_kernel(input, "prelu_cpu", "biu")
+    return Prelu.apply(input, weight)
+
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit ``max(x, 0)``.
@@ -404,21 +514,9 @@ def relu_(input: Tensor) -> Tensor:
     return relu(input, inplace=True)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """``x`` for x > 0, else ``negative_slope * x``."""
-    check_kernel(input, "leaky_relu_cpu", "biu")
-    return _apply(lambda t: LeakyRelu.apply(t, negative_slope, inplace), input, inplace)
-
-
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """In-place :func:`leaky_relu`."""
     return leaky_relu(input, negative_slope, inplace=True)
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """Exponential linear unit: ``x`` for x > 0, else ``alpha * (exp(x) - 1)``."""
-    check_kernel(input, "elu_cpu", "biu")
-    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0, inplace), input, inplace)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -426,25 +524,9 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return elu(input, alpha, inplace=True)
 
 
-def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
-    check_kernel(input, "elu_cpu", "biu")
-    return _apply(lambda t: Elu.apply(t, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace),
-                  input, inplace)
-
-
 def selu_(input: Tensor) -> Tensor:
     """In-place :func:`selu`."""
     return selu(input, inplace=True)
-
-
-def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
-    if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
-    check_kernel(input, "elu_cpu", "biu")
-    return _apply(lambda t: Elu.apply(t, alpha, 1.0, 1.0 / alpha, inplace),
-                  input, inplace)
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -491,25 +573,9 @@ def tanh(input: Tensor) -> Tensor:
     return ops.tanh(input)
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """``log(1 + exp(beta * x)) / beta``, the identity where ``beta * x > threshold``."""
-    check_kernel(input, "softplus_cpu", "biu")
-    return Softplus.apply(input, beta, threshold)
-
-
 def softsign(input: Tensor) -> Tensor:
     """``x / (1 + |x|)``."""
     return input / (ops.abs(input) + 1)
-
-
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
-             inplace: bool = False) -> Tensor:
-    """Clamps to ``[min_val, max_val]`` (gradient 1 strictly inside, 0 elsewhere)."""
-    if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
-    if input._data.dtype == np.bool_:
-        raise RuntimeError("Bool inputs not supported for hardtanh")
-    return _apply(lambda t: Hardtanh.apply(t, min_val, max_val), input, inplace)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -522,77 +588,9 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """Piecewise-linear sigmoid ``clamp(x / 6 + 1/2, 0, 1)``.
-
-    Args:
-        input: a floating tensor of any shape.
-        inplace: write the result into ``input``.
-
-    Example:
-        >>> F.hardsigmoid(ember.tensor([-4.0, 0.0, 1.5]))
-        tensor([0.0000, 0.5000, 0.7500])
-    """
-    check_kernel(input, "hardsigmoid_cpu", "biu")
-    return _apply(Hardsigmoid.apply, input, inplace)
-
-
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """``x * relu6(x + 3) / 6``."""
-    check_kernel(input, "hardswish_cpu", "biu")
-    return _apply(Hardswish.apply, input, inplace)
-
-
-def logsigmoid(input: Tensor) -> Tensor:
-    """``log(sigmoid(x))``, computed without overflow."""
-    check_kernel(input, "log_sigmoid_cpu", "biu")
-    return LogSigmoid.apply(input)
-
-
-def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > threshold``, else ``value``."""
-    check_kernel(input, "threshold_cpu")
-    return _apply(lambda t: Threshold.apply(t, threshold, value), input, inplace)
-
-
-def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    """In-place :func:`threshold`."""
-    check_kernel(input, "threshold_cpu")
-    return _apply(lambda t: Threshold.apply(t, threshold, value), input, True)
-
-
 def tanhshrink(input: Tensor) -> Tensor:
     """``x - tanh(x)``."""
     return input - ops.tanh(input)
-
-
-def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 between."""
-    check_kernel(input, "softshrink_check", "biu")
-    if lambd < 0:
-        raise RuntimeError(
-            f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    return Shrink.apply(input, lambd, True)
-
-
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """``x`` where ``|x| > lambd``, else 0."""
-    check_kernel(input, "hardshrink_cpu", "biu")
-    return Shrink.apply(input, lambd, False)
-
-
-def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """``max(0, x) + weight * min(0, x)`` with a learned slope per channel (dim 1) or one
-    shared slope."""
-    n = weight.numel()
-    if n != 1:
-        channels = input.shape[1] if input.ndim >= 2 else 1
-        if input.ndim == 0 or n != channels:
-            raise RuntimeError(
-                f"Mismatch of parameter numbers and input channel size. Found parameter "
-                f"numbers = {n} and channel size = {channels}.")
-    check_kernel(input, "prelu_cpu", "biu")
-    return Prelu.apply(input, weight)
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:

@@ -200,103 +200,6 @@ class CrossEntropyLoss(ArrayFunction):
         return _unrows(gx.astype(e.dtype, copy=False), shape), None, None
 
 
-class NllLoss(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction):
-        x2 = _rows(x)
-        m, c = x2.shape
-        t, valid = _class_targets(target, c, ignore_index)
-        wt = _target_weights(weight, t, valid, x.dtype)
-        loss = -x2[np.arange(m), t]
-        if wt is not None:
-            loss *= wt
-        ctx.save_for_backward(t, wt, x)  # x only as torch keeps it: edits of it are caught
-        ctx.args = (x.shape, x.dtype, reduction)
-        ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
-        return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
-
-    @staticmethod
-    def backward(ctx, grad):
-        t, wt, _ = ctx.saved_tensors
-        shape, dtype, reduction = ctx.args
-        m = t.shape[0]
-        g = _unreduced_grad(grad, reduction, ctx.denom)
-        if reduction == "none":
-            g = g.reshape(-1)
-        c = shape[0] if len(shape) == 1 else shape[1]
-        gx = np.zeros((m, c), dtype=dtype)
-        gx[np.arange(m), t] = -g if wt is None else -g * wt
-        return _unrows(gx, shape), None, None
-
-
-def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
-    """PyTorch's checks of nll_loss arguments, in PyTorch's order and words."""
-    xshape, tshape = input._data.shape, target._data.shape
-    xdim, tdim = len(xshape), len(tshape)
-    if xdim == 2 and tdim == 1 and xshape[0] == tshape[0] and weight is None and \
-            target._data.dtype == np.int64:
-        return  # the common case, valid
-    if xdim < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {xdim})")
-    if xdim == 1:
-        if tdim > 1 or (tdim == 1 and tshape[0] != 1):
-            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
-                             f"{tshape[0] if tdim else 0}")
-    elif xdim == 2 and tdim > 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if xdim >= 2 and tdim >= 1 and xshape[0] != tshape[0]:
-        raise ValueError(f"Expected input batch_size ({xshape[0]}) to match target "
-                         f"batch_size ({tshape[0]}).")
-    if xdim > 2:
-        expected = (xshape[0], *tuple(xshape[2:]))
-        if xdim == 4 and tdim != 3:
-            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
-                               f"targets of dimension: {tdim}")
-        if tuple(tshape) != expected:
-            raise RuntimeError(f"Expected target size {list(expected)}, got {list(tshape)}")
-    n_classes = xshape[0] if xdim == 1 else xshape[1]
-    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
-                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
-    if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{scalar_type_name(target._data.dtype)}")
-
-
-def _weight_array(weight, dtype):
-    if weight is None:
-        return None
-    w = weight._data
-    return w if w.dtype == dtype else w.astype(dtype)
-
-
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-             size_average=None, ignore_index: int = -100, reduce=None,
-             reduction: str = "mean") -> Tensor:
-    """Negative log likelihood of the target class: ``-weight[t] * input[n, t]``.
-
-    Args:
-        input: log-probabilities ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
-        target: class indices ``(N,)``, ``()`` or ``(N, d1, ...)`` in ``[0, C)`` (int64).
-        weight: per-class weights ``(C,)``.
-        ignore_index: a target value that contributes neither loss nor gradient.
-        reduction: ``'none'``, ``'mean'`` (weighted mean over the non-ignored targets) or
-            ``'sum'``.
-
-    Returns:
-        A scalar, or the target's shape with ``reduction='none'``.
-
-    Example:
-        >>> logp = F.log_softmax(ember.tensor([[0.0, 0.0], [2.0, 0.0]]), dim=1)
-        >>> F.nll_loss(logp, ember.tensor([1, 0]), reduction="none")
-        tensor([0.6931, 0.1269])
-    """
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_class_input(input, target, weight)
-    return NllLoss.apply(input, target, _weight_array(weight, input._data.dtype), ignore_index,
-                         reduction)
-
-
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
@@ -347,6 +250,103 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_input(input, target, weight)
     return CrossEntropyLoss.apply(input, target, _weight_array(weight, input._data.dtype),
                                   ignore_index, reduction, label_smoothing)
+
+
+class NllLoss(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        x2 = _rows(x)
+        m, c = x2.shape
+        t, valid = _class_targets(target, c, ignore_index)
+        wt = _target_weights(weight, t, valid, x.dtype)
+        loss = -x2[np.arange(m), t]
+        if wt is not None:
+            loss *= wt
+        ctx.save_for_backward(t, wt, x)  # x only as torch keeps it: edits of it are caught
+        ctx.args = (x.shape, x.dtype, reduction)
+        ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
+        return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
+
+    @staticmethod
+    def backward(ctx, grad):
+        t, wt, _ = ctx.saved_tensors
+        shape, dtype, reduction = ctx.args
+        m = t.shape[0]
+        g = _unreduced_grad(grad, reduction, ctx.denom)
+        if reduction == "none":
+            g = g.reshape(-1)
+        c = shape[0] if len(shape) == 1 else shape[1]
+        gx = np.zeros((m, c), dtype=dtype)
+        gx[np.arange(m), t] = -g if wt is None else -g * wt
+        return _unrows(gx, shape), None, None
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of the target class: ``-weight[t] * input[n, t]``.
+
+    Args:
+        input: log-probabilities ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
+        target: class indices ``(N,)``, ``()`` or ``(N, d1, ...)`` in ``[0, C)`` (int64).
+        weight: per-class weights ``(C,)``.
+        ignore_index: a target value that contributes neither loss nor gradient.
+        reduction: ``'none'``, ``'mean'`` (weighted mean over the non-ignored targets) or
+            ``'sum'``.
+
+    Returns:
+        A scalar, or the target's shape with ``reduction='none'``.
+
+    Example:
+        >>> logp = F.log_softmax(ember.tensor([[0.0, 0.0], [2.0, 0.0]]), dim=1)
+        >>> F.nll_loss(logp, ember.tensor([1, 0]), reduction="none")
+        tensor([0.6931, 0.1269])
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_class_input(input, target, weight)
+    return NllLoss.apply(input, target, _weight_array(weight, input._data.dtype), ignore_index,
+                         reduction)
+
+
+def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
+    """PyTorch's checks of nll_loss arguments, in PyTorch's order and words."""
+    xshape, tshape = input._data.shape, target._data.shape
+    xdim, tdim = len(xshape), len(tshape)
+    if xdim == 2 and tdim == 1 and xshape[0] == tshape[0] and weight is None and \
+            target._data.dtype == np.int64:
+        return  # the common case, valid
+    if xdim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {xdim})")
+    if xdim == 1:
+        if tdim > 1 or (tdim == 1 and tshape[0] != 1):
+            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                             f"{tshape[0] if tdim else 0}")
+    elif xdim == 2 and tdim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if xdim >= 2 and tdim >= 1 and xshape[0] != tshape[0]:
+        raise ValueError(f"Expected input batch_size ({xshape[0]}) to match target "
+                         f"batch_size ({tshape[0]}).")
+    if xdim > 2:
+        expected = (xshape[0], *tuple(xshape[2:]))
+        if xdim == 4 and tdim != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {tdim}")
+        if tuple(tshape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(tshape)}")
+    n_classes = xshape[0] if xdim == 1 else xshape[1]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{scalar_type_name(target._data.dtype)}")
+
+
+def _weight_array(weight, dtype):
+    if weight is None:
+        return None
+    w = weight._data
+    return w if w.dtype == dtype else w.astype(dtype)
 
 
 class CrossEntropyProbs(ArrayFunction):
@@ -626,38 +626,6 @@ class BinaryCrossEntropy(ArrayFunction):
         return gx, gt, None, None
 
 
-class BinaryCrossEntropyWithLogits(ArrayFunction):
-    """``(1 - t) x + (1 + (pw - 1) t) softplus(-x)``, times the weight."""
-
-    @staticmethod
-    def forward(ctx, x, t, w, pw, reduction):
-        sp = np.logaddexp(0, -x).astype(x.dtype, copy=False)  # softplus(-x) = -log(sigmoid(x))
-        lw = 1 if pw is None else 1 + (pw - 1) * t
-        raw = (1 - t) * x + lw * sp
-        loss = raw if w is None else raw * w
-        ctx.save_for_backward(x, t, w, pw, sp)
-        ctx.args = (reduction, raw.size, None if pw is None else (pw.shape, pw.dtype))
-        return _reduce(loss, reduction)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, t, w, pw, sp = ctx.saved_tensors
-        reduction, size, pwmeta = ctx.args
-        g = _unreduced_grad(grad, reduction, size)
-        gwt = g if w is None else g * w
-        gx = gt = gpw = None
-        if ctx.needs_input_grad[0]:
-            e = np.exp(-np.abs(x))
-            sig_neg = np.where(x >= 0, e / (1 + e), 1 / (1 + e))  # sigmoid(-x)
-            lw = 1 if pw is None else 1 + (pw - 1) * t
-            gx = reduce_grad(gwt * ((1 - t) - lw * sig_neg), x.shape, x.dtype)
-        if ctx.needs_input_grad[1]:
-            gt = gwt * (-x if pw is None else (pw - 1) * sp - x)
-        if ctx.needs_input_grad[3]:
-            gpw = reduce_grad(gwt * t * sp, *pwmeta)
-        return gx, gt, None, gpw, None
-
-
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """``-w (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x`` (logs clamped at -100).
@@ -693,6 +661,38 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         if weight._data.dtype != dt:
             weight = weight.to(input.dtype)
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+class BinaryCrossEntropyWithLogits(ArrayFunction):
+    """``(1 - t) x + (1 + (pw - 1) t) softplus(-x)``, times the weight."""
+
+    @staticmethod
+    def forward(ctx, x, t, w, pw, reduction):
+        sp = np.logaddexp(0, -x).astype(x.dtype, copy=False)  # softplus(-x) = -log(sigmoid(x))
+        lw = 1 if pw is None else 1 + (pw - 1) * t
+        raw = (1 - t) * x + lw * sp
+        loss = raw if w is None else raw * w
+        ctx.save_for_backward(x, t, w, pw, sp)
+        ctx.args = (reduction, raw.size, None if pw is None else (pw.shape, pw.dtype))
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, w, pw, sp = ctx.saved_tensors
+        reduction, size, pwmeta = ctx.args
+        g = _unreduced_grad(grad, reduction, size)
+        gwt = g if w is None else g * w
+        gx = gt = gpw = None
+        if ctx.needs_input_grad[0]:
+            e = np.exp(-np.abs(x))
+            sig_neg = np.where(x >= 0, e / (1 + e), 1 / (1 + e))  # sigmoid(-x)
+            lw = 1 if pw is None else 1 + (pw - 1) * t
+            gx = reduce_grad(gwt * ((1 - t) - lw * sig_neg), x.shape, x.dtype)
+        if ctx.needs_input_grad[1]:
+            gt = gwt * (-x if pw is None else (pw - 1) * sp - x)
+        if ctx.needs_input_grad[3]:
+            gpw = reduce_grad(gwt * t * sp, *pwmeta)
+        return gx, gt, None, gpw, None
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
@@ -733,8 +733,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         for a in (target, weight, pos_weight))
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
-
-# -- compositions ---------------------------------------------------------------------------
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:

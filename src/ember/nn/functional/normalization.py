@@ -103,90 +103,6 @@ class BatchNorm(ArrayFunction):
         return gx, gw, gb, None, None
 
 
-class LayerNorm(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, weight, bias, k, eps):
-        axes = tuple(range(x.ndim - k, x.ndim))
-        xhat, mean, _, invstd = _standardize(x, axes, eps)
-        out = _affine(xhat, weight, bias)
-        # input, mean, 1/std, weight and bias (unused here), as PyTorch's native_layer_norm
-        # saves them: an in-place edit of the bias is refused at backward, the output's is not
-        ctx.save_for_backward(x, mean, invstd, weight, bias)
-        ctx.axes = axes
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, mean, invstd, weight, _ = ctx.saved_tensors
-        xhat = (x - mean) * invstd
-        axes = ctx.axes
-        gh = grad if weight is None else grad * weight
-        gx = _norm_backward(gh, xhat, invstd, axes) if ctx.needs_input_grad[0] else None
-        lead = tuple(range(grad.ndim - len(axes)))
-        shape = grad.shape[grad.ndim - len(axes):]
-        gw, gb = _affine_grads(ctx, grad, xhat, lead, shape, offset=2)
-        return gx, gw, gb, None, None
-
-
-class GroupNorm(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, weight, bias, num_groups, eps):
-        n, _c = x.shape[:2]
-        xhat, _, _, invstd = _standardize(x.reshape(n, num_groups, -1), (2,), eps)
-        xhat = xhat.reshape(x.shape)
-        bshape = (1, -1) + (1,) * (x.ndim - 2)
-        out = _affine(xhat, None if weight is None else weight.reshape(bshape),
-                      None if bias is None else bias.reshape(bshape))
-        ctx.save_for_backward(xhat, invstd, weight)
-        ctx.args = (num_groups, bshape)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        xhat, invstd, weight = ctx.saved_tensors
-        num_groups, bshape = ctx.args
-        n = grad.shape[0]
-        gx = None
-        if ctx.needs_input_grad[0]:
-            gh = grad if weight is None else grad * weight.reshape(bshape)
-            gx = _norm_backward(gh.reshape(n, num_groups, -1), xhat.reshape(n, num_groups, -1),
-                                invstd, (2,)).reshape(grad.shape)
-        axes = (0, *tuple(range(2, grad.ndim)))
-        gw, gb = _affine_grads(ctx, grad, xhat, axes, (-1,), offset=2)
-        return gx, gw, gb, None, None
-
-
-class RmsNorm(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, weight, k, eps):
-        axes = tuple(range(x.ndim - k, x.ndim))
-        inv = (1 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + eps)).astype(
-            x.dtype, copy=False)
-        xhat = x * inv
-        # the input (not the output), 1/rms and the weight, as PyTorch's composite saves them
-        ctx.save_for_backward(x, inv, weight)
-        ctx.axes = axes
-        return xhat if weight is None else xhat * weight
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, inv, weight = ctx.saved_tensors
-        xhat = x * inv
-        axes = ctx.axes
-        gh = grad if weight is None else grad * weight
-        gx = _norm_backward(gh, xhat, inv, axes, centered=False) \
-            if ctx.needs_input_grad[0] else None
-        lead = tuple(range(grad.ndim - len(axes)))
-        gw, _ = _affine_grads(ctx, grad, xhat, lead, grad.shape[grad.ndim - len(axes):])
-        return gx, gw, None, None
-
-
-def _same_dtype(t: Tensor | None, like: Tensor):
-    if t is None or t._data.dtype == like._data.dtype:
-        return t
-    return t.to(like.dtype)
-
-
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -274,24 +190,29 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     return out
 
 
-def _check_normalized_shape(input: Tensor, normalized_shape) -> tuple:
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    shape = tuple(int(s) for s in normalized_shape)
-    k = len(shape)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise RuntimeError(
-            f"Given normalized_shape={list(shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
-            f"{list(input.shape)}")
-    return shape
+class LayerNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        xhat, mean, _, invstd = _standardize(x, axes, eps)
+        out = _affine(xhat, weight, bias)
+        # input, mean, 1/std, weight and bias (unused here), as PyTorch's native_layer_norm
+        # saves them: an in-place edit of the bias is refused at backward, the output's is not
+        ctx.save_for_backward(x, mean, invstd, weight, bias)
+        ctx.axes = axes
+        return out
 
-
-def _check_affine(t: Tensor | None, shape: tuple, name: str) -> None:
-    if t is not None and tuple(t.shape) != shape:
-        raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
-                           f"{name} of shape {list(t.shape)} and normalized_shape = "
-                           f"{list(shape)}")
+    @staticmethod
+    def backward(ctx, grad):
+        x, mean, invstd, weight, _ = ctx.saved_tensors
+        xhat = (x - mean) * invstd
+        axes = ctx.axes
+        gh = grad if weight is None else grad * weight
+        gx = _norm_backward(gh, xhat, invstd, axes) if ctx.needs_input_grad[0] else None
+        lead = tuple(range(grad.ndim - len(axes)))
+        shape = grad.shape[grad.ndim - len(axes):]
+        gw, gb = _affine_grads(ctx, grad, xhat, lead, shape, offset=2)
+        return gx, gw, gb, None, None
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
@@ -309,6 +230,34 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     _check_affine(bias, shape, "bias")
     return LayerNorm.apply(input, _same_dtype(weight, input), _same_dtype(bias, input),
                            len(shape), eps)
+
+
+class GroupNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, bias, num_groups, eps):
+        n, _c = x.shape[:2]
+        xhat, _, _, invstd = _standardize(x.reshape(n, num_groups, -1), (2,), eps)
+        xhat = xhat.reshape(x.shape)
+        bshape = (1, -1) + (1,) * (x.ndim - 2)
+        out = _affine(xhat, None if weight is None else weight.reshape(bshape),
+                      None if bias is None else bias.reshape(bshape))
+        ctx.save_for_backward(xhat, invstd, weight)
+        ctx.args = (num_groups, bshape)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, weight = ctx.saved_tensors
+        num_groups, bshape = ctx.args
+        n = grad.shape[0]
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gh = grad if weight is None else grad * weight.reshape(bshape)
+            gx = _norm_backward(gh.reshape(n, num_groups, -1), xhat.reshape(n, num_groups, -1),
+                                invstd, (2,)).reshape(grad.shape)
+        axes = (0, *tuple(range(2, grad.ndim)))
+        gw, gb = _affine_grads(ctx, grad, xhat, axes, (-1,), offset=2)
+        return gx, gw, gb, None, None
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
@@ -342,6 +291,31 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                            num_groups, eps)
 
 
+class RmsNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, k, eps):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        inv = (1 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + eps)).astype(
+            x.dtype, copy=False)
+        xhat = x * inv
+        # the input (not the output), 1/rms and the weight, as PyTorch's composite saves them
+        ctx.save_for_backward(x, inv, weight)
+        ctx.axes = axes
+        return xhat if weight is None else xhat * weight
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, inv, weight = ctx.saved_tensors
+        xhat = x * inv
+        axes = ctx.axes
+        gh = grad if weight is None else grad * weight
+        gx = _norm_backward(gh, xhat, inv, axes, centered=False) \
+            if ctx.needs_input_grad[0] else None
+        lead = tuple(range(grad.ndim - len(axes)))
+        gw, _ = _affine_grads(ctx, grad, xhat, lead, grad.shape[grad.ndim - len(axes):])
+        return gx, gw, None, None
+
+
 def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
              eps: float | None = None) -> Tensor:
     """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``.
@@ -353,6 +327,32 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     return RmsNorm.apply(input, _same_dtype(weight, input), len(shape), eps)
+
+
+def _same_dtype(t: Tensor | None, like: Tensor):
+    if t is None or t._data.dtype == like._data.dtype:
+        return t
+    return t.to(like.dtype)
+
+
+def _check_normalized_shape(input: Tensor, normalized_shape) -> tuple:
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    shape = tuple(int(s) for s in normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+            f"{list(input.shape)}")
+    return shape
+
+
+def _check_affine(t: Tensor | None, shape: tuple, name: str) -> None:
+    if t is not None and tuple(t.shape) != shape:
+        raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                           f"{name} of shape {list(t.shape)} and normalized_shape = "
+                           f"{list(shape)}")
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
@@ -385,4 +385,3 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
         out.copy_(result)
         return out
     return result
-

@@ -292,6 +292,82 @@ class AvgPool2D(ArrayFunction):
         return np.ascontiguousarray(gx).reshape(x_shape)
 
 
+# -- average pooling ---------------------------------------------------------------------------
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: window size (int or pair).
+        stride: window step; defaults to ``kernel_size``.
+        padding: implicit zeros on both sides, at most half the kernel.
+        ceil_mode: round the output size up, as :func:`max_pool2d`.
+        count_include_pad: divide by the window size including padded zeros (clipped to the
+            padded input in ceil mode) instead of by the number of real elements.
+        divisor_override: divide every window by this instead.
+
+    Returns:
+        ``(N, C, H_out, W_out)``, sized as :func:`max_pool2d` with dilation 1.
+
+    Example:
+        >>> F.avg_pool2d(ember.randn(1, 3, 32, 32), 2).shape
+        ember.Size([1, 3, 16, 16])
+    """
+    kernel, stride, padding = _parse2d("avg_pool2d", kernel_size, stride, padding)
+    shape = tuple(input.shape)
+    if len(shape) not in (3, 4):
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{list(shape)}"
+        )
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    out = _geometry2d(shape, kernel, stride, padding, (1, 1), ceil_mode)
+    return AvgPool2D.apply(
+        input, kernel=kernel, stride=stride, padding=padding, out=out,
+        count_include_pad=count_include_pad, divisor_override=divisor_override,
+        shape4=_canonical(shape, 2), out_shape=_pooled_shape(shape, 2, out))
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling of ``(N, C, L)`` or ``(C, L)``, as :func:`avg_pool2d` over one dim.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        kernel_size: window size (an int or a 1-sequence).
+        stride: window step; defaults to ``kernel_size``.
+        padding: implicit zeros on both ends, at most half the kernel.
+        ceil_mode: round the output length up (a last, partial window).
+        count_include_pad: divide by the window size including padded zeros instead of by the
+            number of real elements.
+
+    Returns:
+        ``(N, C, L_out)`` with ``L_out = (L + 2p - k) // stride + 1`` (rounded up in ceil mode).
+
+    Example:
+        >>> F.avg_pool1d(ember.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]]), 3, stride=2)
+        tensor([[[2., 4., 6.]]])
+    """
+    shape = tuple(input.shape)
+    if len(shape) not in (2, 3):
+        raise RuntimeError(
+            f"Expected 2 to 3 dimensions, but got {len(shape)}-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for avg_pool1d)"
+        )
+    k, s, p = _parse1d({"kernel_size": kernel_size, "stride": stride, "padding": padding},
+                       "avg_pool1d() argument '{what}' should contain one int (got {size})")
+    kernel, stride, padding = (1, k), (1, s), (0, p)
+    shape3 = shape if len(shape) == 3 else (1, *shape)
+    out = _geometry2d((*shape3[:2], 1, *shape3[2:]), kernel, stride, padding,
+                      (1, 1), ceil_mode)
+    return AvgPool2D.apply(
+        input, kernel=kernel, stride=stride, padding=padding, out=out,
+        count_include_pad=count_include_pad, divisor_override=None,
+        shape4=_canonical(shape, 1), out_shape=(*shape[:-1], out[1]))
+
+
 def _adaptive_bounds(size: int, out: int) -> tuple:
     """PyTorch's adaptive windows: ``[floor(i*size/out), ceil((i+1)*size/out))``."""
     i = np.arange(out)
@@ -324,6 +400,46 @@ class AdaptiveAvgPool2D(ArrayFunction):
         return np.matmul(np.matmul(ah.T, g), aw).reshape(x_shape)
 
 
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """2-D average pooling to a fixed output size, whatever the input size.
+
+    Output cell ``i`` averages input rows ``floor(i H / H_out)`` to ``ceil((i+1) H / H_out)``
+    (exclusive), so windows may overlap or differ in size when ``H_out`` does not divide ``H``.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        output_size: int or pair; ``None`` in the pair keeps that input size.
+
+    Example:
+        >>> F.adaptive_avg_pool2d(ember.randn(1, 64, 10, 9), (5, 7)).shape
+        ember.Size([1, 64, 5, 7])
+    """
+    check_kernel(input, "adaptive_avg_pool2d", "biu")
+    out, shape4, out_shape = _adaptive_args("adaptive_avg_pool2d", input, output_size, 2, "")
+    return AdaptiveAvgPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """1-D average pooling to a fixed output length, whatever the input length.
+
+    Output ``i`` averages inputs ``floor(i L / L_out)`` to ``ceil((i + 1) L / L_out)`` (exclusive).
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        output_size: the output length ``L_out`` (an int or a 1-sequence).
+
+    Returns:
+        ``(N, C, L_out)`` or ``(C, L_out)``.
+
+    Example:
+        >>> F.adaptive_avg_pool1d(ember.tensor([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2)
+        tensor([[2., 4.]])
+    """
+    check_kernel(input, "adaptive_avg_pool2d", "biu")
+    out, shape4, out_shape = _adaptive_args("adaptive_avg_pool1d", input, output_size, 1, "")
+    return AdaptiveAvgPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
+
+
 def _adaptive_taps(size: int, out: int) -> np.ndarray:
     """``(out, kmax)`` input indices of each window, the short ones padded by repeating their
     last index (a repeat never changes a max nor its first position)."""
@@ -350,6 +466,36 @@ class AdaptiveMaxPool2D(_ArgMaxPool):
                                 kj.reshape(-1, out[0], out[1]).transpose(1, 2, 0), axis=2)
         idx = (ih * w + iw).transpose(2, 0, 1).astype(np.int64)
         return AdaptiveMaxPool2D._outputs(ctx, values, idx, x.shape, shape4, out_shape)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    """:func:`adaptive_max_pool2d` returning ``(output, indices)``.
+
+    Args:
+        input, output_size: as :func:`adaptive_max_pool2d`.
+        return_indices: ignored: the indices (flat positions ``h * W + w``) are always returned.
+
+    Example:
+        >>> F.adaptive_max_pool2d_with_indices(ember.arange(16.0).reshape(1, 4, 4), 1)[1]
+        tensor([[[15]]])
+    """
+    out, shape4, out_shape = _adaptive_args("adaptive_max_pool2d", input, output_size, 2, ":")
+    return AdaptiveMaxPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    """:func:`adaptive_max_pool1d` returning ``(output, indices)``.
+
+    Args:
+        input, output_size: as :func:`adaptive_max_pool1d`.
+        return_indices: ignored: the indices are always returned.
+
+    Example:
+        >>> F.adaptive_max_pool1d_with_indices(ember.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)[1]
+        tensor([[1, 3]])
+    """
+    out, shape4, out_shape = _adaptive_args("adaptive_max_pool1d", input, output_size, 1, ":")
+    return AdaptiveMaxPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
 
 
 # -- max pooling -------------------------------------------------------------------------------
@@ -482,82 +628,6 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     return (out, idx) if return_indices else out
 
 
-# -- average pooling ---------------------------------------------------------------------------
-def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
-    """2-D average pooling.
-
-    Args:
-        input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        kernel_size: window size (int or pair).
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit zeros on both sides, at most half the kernel.
-        ceil_mode: round the output size up, as :func:`max_pool2d`.
-        count_include_pad: divide by the window size including padded zeros (clipped to the
-            padded input in ceil mode) instead of by the number of real elements.
-        divisor_override: divide every window by this instead.
-
-    Returns:
-        ``(N, C, H_out, W_out)``, sized as :func:`max_pool2d` with dilation 1.
-
-    Example:
-        >>> F.avg_pool2d(ember.randn(1, 3, 32, 32), 2).shape
-        ember.Size([1, 3, 16, 16])
-    """
-    kernel, stride, padding = _parse2d("avg_pool2d", kernel_size, stride, padding)
-    shape = tuple(input.shape)
-    if len(shape) not in (3, 4):
-        raise RuntimeError(
-            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-            f"but got:{list(shape)}"
-        )
-    if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
-    out = _geometry2d(shape, kernel, stride, padding, (1, 1), ceil_mode)
-    return AvgPool2D.apply(
-        input, kernel=kernel, stride=stride, padding=padding, out=out,
-        count_include_pad=count_include_pad, divisor_override=divisor_override,
-        shape4=_canonical(shape, 2), out_shape=_pooled_shape(shape, 2, out))
-
-
-def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> Tensor:
-    """1-D average pooling of ``(N, C, L)`` or ``(C, L)``, as :func:`avg_pool2d` over one dim.
-
-    Args:
-        input: ``(N, C, L)`` or ``(C, L)``.
-        kernel_size: window size (an int or a 1-sequence).
-        stride: window step; defaults to ``kernel_size``.
-        padding: implicit zeros on both ends, at most half the kernel.
-        ceil_mode: round the output length up (a last, partial window).
-        count_include_pad: divide by the window size including padded zeros instead of by the
-            number of real elements.
-
-    Returns:
-        ``(N, C, L_out)`` with ``L_out = (L + 2p - k) // stride + 1`` (rounded up in ceil mode).
-
-    Example:
-        >>> F.avg_pool1d(ember.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]]), 3, stride=2)
-        tensor([[[2., 4., 6.]]])
-    """
-    shape = tuple(input.shape)
-    if len(shape) not in (2, 3):
-        raise RuntimeError(
-            f"Expected 2 to 3 dimensions, but got {len(shape)}-dimensional tensor for argument "
-            "#1 'self' (while checking arguments for avg_pool1d)"
-        )
-    k, s, p = _parse1d({"kernel_size": kernel_size, "stride": stride, "padding": padding},
-                       "avg_pool1d() argument '{what}' should contain one int (got {size})")
-    kernel, stride, padding = (1, k), (1, s), (0, p)
-    shape3 = shape if len(shape) == 3 else (1, *shape)
-    out = _geometry2d((*shape3[:2], 1, *shape3[2:]), kernel, stride, padding,
-                      (1, 1), ceil_mode)
-    return AvgPool2D.apply(
-        input, kernel=kernel, stride=stride, padding=padding, out=out,
-        count_include_pad=count_include_pad, divisor_override=None,
-        shape4=_canonical(shape, 1), out_shape=(*shape[:-1], out[1]))
-
-
 # -- adaptive pooling --------------------------------------------------------------------------
 def _adaptive_args(name: str, input: Tensor, output_size, nd: int, batch_words: str) -> tuple:
     shape = tuple(input.shape)
@@ -594,76 +664,6 @@ def _adaptive_args(name: str, input: Tensor, output_size, nd: int, batch_words: 
     return size, _canonical(shape, nd), shape[:-nd] + size[2 - nd:]
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    """2-D average pooling to a fixed output size, whatever the input size.
-
-    Output cell ``i`` averages input rows ``floor(i H / H_out)`` to ``ceil((i+1) H / H_out)``
-    (exclusive), so windows may overlap or differ in size when ``H_out`` does not divide ``H``.
-
-    Args:
-        input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        output_size: int or pair; ``None`` in the pair keeps that input size.
-
-    Example:
-        >>> F.adaptive_avg_pool2d(ember.randn(1, 64, 10, 9), (5, 7)).shape
-        ember.Size([1, 64, 5, 7])
-    """
-    check_kernel(input, "adaptive_avg_pool2d", "biu")
-    out, shape4, out_shape = _adaptive_args("adaptive_avg_pool2d", input, output_size, 2, "")
-    return AdaptiveAvgPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
-
-
-def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
-    """1-D average pooling to a fixed output length, whatever the input length.
-
-    Output ``i`` averages inputs ``floor(i L / L_out)`` to ``ceil((i + 1) L / L_out)`` (exclusive).
-
-    Args:
-        input: ``(N, C, L)`` or ``(C, L)``.
-        output_size: the output length ``L_out`` (an int or a 1-sequence).
-
-    Returns:
-        ``(N, C, L_out)`` or ``(C, L_out)``.
-
-    Example:
-        >>> F.adaptive_avg_pool1d(ember.tensor([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2)
-        tensor([[2., 4.]])
-    """
-    check_kernel(input, "adaptive_avg_pool2d", "biu")
-    out, shape4, out_shape = _adaptive_args("adaptive_avg_pool1d", input, output_size, 1, "")
-    return AdaptiveAvgPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
-
-
-def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = True):
-    """:func:`adaptive_max_pool2d` returning ``(output, indices)``.
-
-    Args:
-        input, output_size: as :func:`adaptive_max_pool2d`.
-        return_indices: ignored: the indices (flat positions ``h * W + w``) are always returned.
-
-    Example:
-        >>> F.adaptive_max_pool2d_with_indices(ember.arange(16.0).reshape(1, 4, 4), 1)[1]
-        tensor([[[15]]])
-    """
-    out, shape4, out_shape = _adaptive_args("adaptive_max_pool2d", input, output_size, 2, ":")
-    return AdaptiveMaxPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
-
-
-def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = True):
-    """:func:`adaptive_max_pool1d` returning ``(output, indices)``.
-
-    Args:
-        input, output_size: as :func:`adaptive_max_pool1d`.
-        return_indices: ignored: the indices are always returned.
-
-    Example:
-        >>> F.adaptive_max_pool1d_with_indices(ember.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)[1]
-        tensor([[1, 3]])
-    """
-    out, shape4, out_shape = _adaptive_args("adaptive_max_pool1d", input, output_size, 1, ":")
-    return AdaptiveMaxPool2D.apply(input, out=out, shape4=shape4, out_shape=out_shape)
-
-
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """2-D max pooling over the windows of :func:`adaptive_avg_pool2d`.
 
@@ -697,4 +697,3 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     """
     out, idx = adaptive_max_pool1d_with_indices(input, output_size)
     return (out, idx) if return_indices else out
-
