@@ -143,3 +143,19 @@ def test_unrecorded_multi_output_views_refuse_inplace_changes_that_record(make):
 
     same_error(lambda M: view(M).add_(M.ones(2, 1, requires_grad=True)))
     both(lambda M: view(M).add_(1))
+
+
+@pytest.mark.parametrize("name", ["eq_", "lt_", "ge_"])
+def test_comparisons_in_place_give_both_operands_zero_gradients_and_check_shapes(name):
+    def run(M):
+        x = M.zeros(3, requires_grad=True)
+        w = M.tensor([0.0, 1.0, -1.0], requires_grad=True)
+        y = x * 1
+        getattr(y, name)(w)
+        y.sum().backward()
+        a = M.zeros(3)
+        getattr(a, name)(M.tensor([1.0, 0.0, -1.0], requires_grad=True))
+        return y.detach(), y.requires_grad, x.grad, w.grad, a.detach(), a.requires_grad
+
+    both(run)
+    same_error(lambda M: getattr(M.zeros(3), name)(M.zeros(2, 3)))

@@ -17,11 +17,11 @@ from ember._dtype import c_type_name
 from ember._shapes import reduce_grad
 from ember.autograd import history
 from ember.autograd.function import ArrayFunction, ops_observed
-from ember.autograd.grad_mode import _state
+from ember.autograd.grad_mode import _state, no_grad
 from ember.ops._util import broadcast_error as _broadcast_error
 from ember.tensor.core import Tensor, _check_overflow
 
-__all__ = ["Fill", "InplaceMethods"]
+__all__ = ["ComparisonResult", "Fill", "InplaceMethods"]
 
 
 class Fill(ArrayFunction):
@@ -42,6 +42,31 @@ class Fill(ArrayFunction):
         if ctx.needs_input_grad[1]:
             grad_values = reduce_grad(grad, *ctx.values_meta)
         return np.zeros_like(grad), grad_values
+
+
+class ComparisonResult(ArrayFunction):
+    """``x`` replaced by the 0/1 ``values`` of a comparison with ``other``: what ``x.eq_(other)``
+    records. Neither operand gets a gradient but zeros."""
+
+    @staticmethod
+    def forward(ctx, x, other, values):
+        ctx.other_meta = (other.shape, other.dtype) if isinstance(other, np.ndarray) else None
+        return values.astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        meta = ctx.other_meta
+        other = np.zeros(meta[0], meta[1]) if meta is not None and ctx.needs_input_grad[1] \
+            else None
+        return np.zeros_like(grad), other, None
+
+
+def _compare_inplace(tensor: Tensor, compare, other) -> Tensor:
+    """``tensor.eq_(other)`` and its siblings: the comparison's values, written with the
+    in-place rules (a result that would grow ``tensor`` is torch's error)."""
+    with no_grad():
+        values = compare(tensor, other)._data
+    return history.record_inplace(tensor, ComparisonResult.apply, other, values)
 
 
 class InplaceMethods:
@@ -232,13 +257,14 @@ class InplaceMethods:
         """Fills with zeros in place."""
         return self.fill_(0)
 
-    # comparisons in place: the 0/1 result replaces the values; its gradient is zero
-    def eq_(self, other): return self._overwrite(_ops.eq(self, other)._data)
-    def ne_(self, other): return self._overwrite(_ops.ne(self, other)._data)
-    def lt_(self, other): return self._overwrite(_ops.lt(self, other)._data)
-    def le_(self, other): return self._overwrite(_ops.le(self, other)._data)
-    def gt_(self, other): return self._overwrite(_ops.gt(self, other)._data)
-    def ge_(self, other): return self._overwrite(_ops.ge(self, other)._data)
+    # comparisons in place: the 0/1 result replaces the values; both operands get a zero
+    # gradient (torch's EqBackward1 and friends)
+    def eq_(self, other): return _compare_inplace(self, _ops.eq, other)
+    def ne_(self, other): return _compare_inplace(self, _ops.ne, other)
+    def lt_(self, other): return _compare_inplace(self, _ops.lt, other)
+    def le_(self, other): return _compare_inplace(self, _ops.le, other)
+    def gt_(self, other): return _compare_inplace(self, _ops.gt, other)
+    def ge_(self, other): return _compare_inplace(self, _ops.ge, other)
     greater_ = gt_
     greater_equal_ = ge_
     less_ = lt_
