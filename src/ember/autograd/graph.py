@@ -192,8 +192,8 @@ def _owner_of(arr, tensors):
         if t._data is arr:
             return t
     root = memory_root(arr)
-    for t in tensors:
-        if memory_root(t._data) is root and np.may_share_memory(arr, t._data):
+    for t in tensors:  # an empty view shares no bytes, so its root alone decides
+        if memory_root(t._data) is root and (arr.size == 0 or np.may_share_memory(arr, t._data)):
             return t
     return None
 
