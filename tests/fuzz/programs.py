@@ -56,17 +56,21 @@ class _VectorizedBackward(torch.autograd.Function):
     """``forward(x)`` recorded with ``backward(grad, saved)`` run on padded flat tensors."""
 
     @staticmethod
-    def forward(ctx, x, forward, backward, inplace):
+    def forward(ctx, x, forward, backward, inplace, saves_result):
+        # torch's in-place ELU family saves its result; its other in-place activations
+        # (hardtanh_, relu6, hardswish_) save a copy of the input, which no edit can touch
+        ctx.input_copy = x.detach().clone() if inplace and not saves_result else None
         out = forward(x)
         if inplace:
             ctx.mark_dirty(x)
-        ctx.save_for_backward(out if inplace else x)
+        if ctx.input_copy is None:
+            ctx.save_for_backward(out if inplace else x)
         ctx.backward_fn = backward
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (saved,) = ctx.saved_tensors
+        saved = ctx.saved_tensors[0] if ctx.input_copy is None else ctx.input_copy
         n = saved.numel()
         pad = -n % _CHUNK
 
@@ -74,19 +78,20 @@ class _VectorizedBackward(torch.autograd.Function):
             return torch.cat([t.reshape(-1), t.new_zeros(pad)])
 
         g = ctx.backward_fn(flat(grad), flat(saved))[:n].reshape(saved.shape)
-        return g, None, None, None
+        return g, None, None, None, None
 
 
-def _vector_path(input, forward: Callable, backward: Callable, inplace: bool = False):
+def _vector_path(input, forward: Callable, backward: Callable, inplace: bool = False,
+                 saves_result: bool = False):
     """``forward(input)``, its gradient ``backward(grad, saved)`` taken on padded tensors."""
     if not (isinstance(input, torch.Tensor) and input.is_floating_point()
             and input.requires_grad and torch.is_grad_enabled()):
         return forward(input)
     if not inplace:
-        return _VectorizedBackward.apply(input, forward, backward, inplace)
+        return _VectorizedBackward.apply(input, forward, backward, inplace, saves_result)
     data, version = input.detach().clone(), input._version
     try:
-        return _VectorizedBackward.apply(input, forward, backward, inplace)
+        return _VectorizedBackward.apply(input, forward, backward, inplace, saves_result)
     except RuntimeError:
         # torch's in-place ops refuse (a leaf, a view of one ...) before they write; a custom
         # Function is refused after its forward wrote: undo the write and its version bump
@@ -123,7 +128,7 @@ def _torch_functional() -> types.SimpleNamespace:
     def elu_family(forward, alpha, scale, input_scale, input, inplace):
         # an in-place call saves its result, and the backward is told so (is_result)
         return _vector_path(input, forward, lambda g, s: aten.elu_backward(
-            g, alpha, scale, input_scale, inplace, s), inplace)
+            g, alpha, scale, input_scale, inplace, s), inplace, saves_result=True)
 
     def elu(input, alpha=1.0, inplace=False):
         return elu_family(lambda x: F.elu(x, alpha, inplace), alpha, 1.0, 1.0, input, inplace)
