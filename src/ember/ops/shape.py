@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -1323,7 +1323,7 @@ def _tri(input: Tensor, diagonal: int, upper: bool) -> Tensor:
     keep = np.triu(np.ones((rows, cols), bool), diagonal) if upper else \
         np.tril(np.ones((rows, cols), bool), diagonal)
     zero = 0.0 if input.is_floating_point() else (False if input._data.dtype == np.bool_ else 0)
-    return where(Tensor._make(keep), input, zero)
+    return cast(Tensor, where(Tensor._make(keep), input, zero))  # the 3-argument form
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
