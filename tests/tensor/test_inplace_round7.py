@@ -159,3 +159,13 @@ def test_comparisons_in_place_give_both_operands_zero_gradients_and_check_shapes
 
     both(run)
     same_error(lambda M: getattr(M.zeros(3), name)(M.zeros(2, 3)))
+
+
+def test_an_integer_tensor_compared_in_place_with_a_grad_tensor_requires_grad_as_torch():
+    def run(M):
+        x = M.tensor([-3, 5, 0])
+        w = M.tensor([-1.84, -0.51, 0.54], requires_grad=True)
+        x.eq_(w)
+        return x, x.requires_grad, x.is_leaf
+
+    both(run)

@@ -225,11 +225,14 @@ class ArrayFunction(Function):
     Arrays needed by ``backward`` must be saved with ``ctx.save_for_backward``: saving an
     input's or output's own array lets autograd detect in-place changes to it.
 
-    Class attribute ``is_view = True`` marks ops whose single output is a view of input 0.
+    Class attribute ``is_view = True`` marks ops whose single output is a view of input 0;
+    ``any_dtype_output = True`` lets an integer or bool output take the node (in-place
+    comparisons, which torch records whatever the tensor's dtype).
     """
 
     _builtin = True
     is_view = False
+    any_dtype_output = False  # True: an output of any dtype takes the node (torch's eq_)
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -258,8 +261,8 @@ class ArrayFunction(Function):
             result = Tensor._make(out)
         else:
             _record_node(ctx, args, needs, ((out.shape, out.dtype),))
-            differentiable = (out.dtype.kind == "f" or out.dtype == _BF16) and \
-                not hasattr(ctx, "_non_differentiable")
+            differentiable = (out.dtype.kind == "f" or out.dtype == _BF16
+                              or cls.any_dtype_output) and not hasattr(ctx, "_non_differentiable")
             result = Tensor._make(out, True, ctx, 0) if differentiable else Tensor._make(out)
         if cls.is_view and out.base is not None:
             make_view_of(result, args[0], (cls, args[1:], kwargs))

@@ -48,6 +48,8 @@ class ComparisonResult(ArrayFunction):
     """``x`` replaced by the 0/1 ``values`` of a comparison with ``other``: what ``x.eq_(other)``
     records. Neither operand gets a gradient but zeros."""
 
+    any_dtype_output = True
+
     @staticmethod
     def forward(ctx, x, other, values):
         ctx.other_meta = (other.shape, other.dtype) if isinstance(other, np.ndarray) else None
