@@ -416,6 +416,8 @@ class Runner:
             for name in line.defines:
                 self.t.pop(name, None)
                 self.e.pop(name, None)
+            for name in line.mutates:  # an in-place op that raised may have written part of
+                self.state[name] = "diverged"  # its target first (torch's integer remainder_)
             return self.mismatch is None
         inputs = [self.state.get(u, "exact") for u in line.uses]
         worst = max(inputs, default="exact", key=STATES.index)
