@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.torch_compare import same_error, same_outcome_strict
+from tests.torch_compare import both, same_error, same_outcome_strict
 
 import ember
 
@@ -229,3 +229,17 @@ def test_bce_target_gradient_values():
     ember.nn.functional.binary_cross_entropy(x, t, reduction="sum").backward()
     # -log(x / (1 - x)), written out: log(3) at 0.25
     np.testing.assert_allclose(t.grad.numpy(), [-INF, INF, np.log(3.0)], rtol=1e-15, atol=0)
+
+
+def test_soft_margin_loss_refuses_a_target_that_grows_the_input_and_matches_torch_at_inf():
+    for reduction in ("none", "mean", "sum"):
+        same_error(lambda M, r=reduction: M.nn.functional.soft_margin_loss(
+            M.tensor([0.12, -1.8]), M.tensor([[0.52], [1.78]]), reduction=r))
+
+    def grads(M):
+        x = M.tensor([float("-inf"), -1.0, 0.5, float("inf")], requires_grad=True)
+        t = M.tensor([1.0, -1.0, 1.0, -1.0])
+        M.nn.functional.soft_margin_loss(x, t, reduction="sum").backward()
+        return x.grad
+
+    both(grads)

@@ -796,9 +796,13 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{scalar_type_name(dt)}")
     try:
-        return SoftMarginLoss.apply(a, b, reduction, None)
+        shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise broadcast_error(a, b) from None
+    if shape != tuple(a.shape):  # torch computes the losses into an input-shaped buffer
+        raise RuntimeError(f"output with shape {list(a.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    return SoftMarginLoss.apply(a, b, reduction, None)
 
 
 class SoftMarginLoss(ArrayFunction):
@@ -812,12 +816,12 @@ class SoftMarginLoss(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        # d/dx log(1 + exp(-t x)) = -t sigmoid(-t x) = -t / (1 + exp(t x))
+        # d/dx log(1 + exp(-t x)) = -t exp(-t x) / (1 + exp(-t x)), written as torch writes it
+        # (so inf / inf gives NaN where torch's does)
         x, t = ctx.saved_tensors
-        z = t * x
-        g = _unreduced_grad(grad, ctx.reduction, z.size)
-        with np.errstate(over="ignore"):
-            gx = -t * g / (1 + np.exp(z))
+        e = np.exp(-t * x)
+        g = _unreduced_grad(grad, ctx.reduction, e.size)
+        gx = -t * e / (1 + e) * g
         return reduce_grad(gx, x.shape, x.dtype), None, None, None
 
 
