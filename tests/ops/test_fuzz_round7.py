@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.torch_compare import same_outcome, same_outcome_strict
+from tests.torch_compare import both, same_error, same_outcome, same_outcome_strict
 
 INF, NAN = float("inf"), float("nan")
 pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0")
@@ -338,3 +338,26 @@ def test_mixed_dtype_pow_values_and_gradients():
         sum(o.sum().double() for o in outs).backward()
         return [*outs, a.grad, b.grad]
     same_outcome(fn)
+
+
+def test_linear_saves_each_factor_only_when_the_other_needs_a_gradient():
+    def run(M):
+        x = M.tensor([[1.46, 2.71]])
+        w = M.tensor([[1.64, 2.86], [1.39, -1.36], [-2.43, 0.22]], requires_grad=True)
+        v = w.clone()
+        out = M.nn.functional.linear(x, v)
+        M.nn.functional.leaky_relu(v, 0.1, inplace=True)  # torch saved x only: no error
+        out.sum().backward()
+        return w.grad
+
+    both(run)
+    same_error(lambda M: _edited_input_of_linear(M))
+
+
+def _edited_input_of_linear(M):
+    x = M.tensor([[1.46, 2.71]], requires_grad=True)
+    h = x * 1
+    w = M.tensor([[1.64, 2.86]], requires_grad=True)
+    out = M.nn.functional.linear(h, w)
+    h.mul_(2)  # saved for w's gradient
+    out.sum().backward()

@@ -121,7 +121,8 @@ class Linear(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        ctx.save_for_backward(x, w)
+        needs = ctx.needs_input_grad  # as torch: each factor only when the other's grad needs it
+        ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
         ctx.has_bias = b is not None
         out = np.matmul(x, w.T)
         if b is not None:
@@ -134,7 +135,7 @@ class Linear(ArrayFunction):
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = np.matmul(grad, w)
-        rows = math.prod(x.shape[:-1])  # not -1: a size-0 feature dim leaves it unknown
+        rows = math.prod(grad.shape[:-1])  # not -1: a size-0 feature dim leaves it unknown
         if ctx.needs_input_grad[1]:
             g2 = grad.reshape(rows, grad.shape[-1])
             gw = np.matmul(g2.T, x.reshape(rows, x.shape[-1]))
