@@ -169,3 +169,18 @@ def test_an_integer_tensor_compared_in_place_with_a_grad_tensor_requires_grad_as
         return x, x.requires_grad, x.is_leaf
 
     both(run)
+
+
+def test_masked_fill_inplace_writes_through_an_expanded_tensor_as_torch():
+    def run(M):
+        m = M.tensor([[True, False, False], [False, False, True]])
+        x = M.tensor([[1, 2, 3]])
+        y = x.expand(2, 3)
+        with pytest.warns(UserWarning, match="masked_fill_ on expanded tensors is deprecated"):
+            y.masked_fill_(m, 0)
+        z = M.tensor([[1.0], [2.0]]).expand(2, 3)
+        with pytest.warns(UserWarning):
+            z.masked_fill_(m, M.tensor(7.0))
+        return x, y, z, x._version
+
+    both(run)

@@ -8,6 +8,8 @@ when nothing is recorded, ``add_``/``sub_``/``mul_``/``div_`` write straight int
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ember import _dtype
@@ -253,6 +255,8 @@ class InplaceMethods:
     clip_ = clamp_
 
     def masked_fill_(self, mask, value) -> Tensor:
+        if _expanded(self._data) and not (_state.enabled and self._requires_grad):
+            return _masked_fill_expanded(self, mask, value)
         return self._inplace(_ops.masked_fill, mask, value)
 
     def zero_(self) -> Tensor:
@@ -379,6 +383,32 @@ class InplaceMethods:
 
     def index_add_(self, dim, index, source, *, alpha=1):
         return self._inplace(_ops.index_add, dim, index, source, alpha=alpha)
+
+
+def _expanded(arr: np.ndarray) -> bool:
+    """True if several elements of ``arr`` share one memory location (an expanded tensor)."""
+    return 0 in arr.strides and any(st == 0 and n > 1 for st, n in
+                                    zip(arr.strides, arr.shape, strict=True))
+
+
+def _masked_fill_expanded(tensor: Tensor, mask, value) -> Tensor:
+    """``masked_fill_`` on an expanded tensor, as torch still does it (with its deprecation
+    warning): every memory location that any masked element refers to takes the value."""
+    warnings.warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the "
+                  "tensor before performing this operation. This also applies to advanced "
+                  "indexing e.g. tensor[mask] = scalar", UserWarning, stacklevel=3)
+    with no_grad():
+        _ops.masked_fill(tensor, mask, value)  # torch's argument checks and errors
+    data = tensor._data
+    shared = tuple(i for i, (st, n) in enumerate(zip(data.strides, data.shape, strict=True))
+                   if st == 0 and n > 1)
+    m = np.broadcast_to(mask._data if isinstance(mask, Tensor) else np.asarray(mask),
+                        data.shape).any(axis=shared, keepdims=True)
+    region = data[tuple(slice(0, 1) if i in shared else slice(None) for i in range(data.ndim))]
+    fill = value._data if isinstance(value, Tensor) else value
+    np.copyto(region, np.asarray(fill).astype(data.dtype), where=m, casting="unsafe")
+    tensor._version_counter.value += 1
+    return tensor
 
 
 def _tensor_arg(name: str, other):
