@@ -184,3 +184,15 @@ def test_masked_fill_inplace_writes_through_an_expanded_tensor_as_torch():
         return x, y, z, x._version
 
     both(run)
+
+
+@pytest.mark.parametrize("name", ["atan2_", "arctan2_"])
+def test_atan2_inplace_takes_only_a_tensor_before_any_leaf_check(name):
+    same_error(lambda M: getattr(M.tensor([1.0, 2.0], requires_grad=True), name)(1.67), TypeError)
+
+    def run(M):
+        z = M.tensor([1.0, 2.0])
+        getattr(z, name)(M.tensor([1.0, 1.0]))
+        return z
+
+    both(run)

@@ -219,7 +219,9 @@ class InplaceMethods:
     def remainder_(self, other): return self._inplace(_ops.remainder, other)
     def fmod_(self, other): return self._inplace(_ops.fmod, other)
     def floor_divide_(self, other): return self._inplace(_ops.floor_divide, other)
-    def atan2_(self, other): return self._inplace(_ops.atan2, other)
+    def atan2_(self, other): return self._inplace(_ops.atan2, _tensor_arg("atan2_", other))
+    def arctan2_(self, other):
+        return self._inplace(_ops.atan2, _tensor_arg("arctan2_", other))
     def bitwise_and_(self, other): return self._inplace(_ops.bitwise_and, other)
     def bitwise_or_(self, other): return self._inplace(_ops.bitwise_or, other)
     def bitwise_xor_(self, other): return self._inplace(_ops.bitwise_xor, other)
@@ -247,7 +249,6 @@ class InplaceMethods:
     multiply_ = mul_
     subtract_ = sub_
     divide_ = true_divide_ = div_
-    arctan2_ = atan2_
 
     def clamp_(self, min=None, max=None) -> Tensor:
         return self._inplace(_ops.clamp, min, max)
