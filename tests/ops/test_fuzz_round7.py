@@ -361,3 +361,22 @@ def _edited_input_of_linear(M):
     out = M.nn.functional.linear(h, w)
     h.mul_(2)  # saved for w's gradient
     out.sum().backward()
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+@pytest.mark.parametrize("edited", ["input", "other"])
+@pytest.mark.parametrize("grad_of", ["input", "other"])
+def test_rounded_div_saves_what_torch_formulas_read(mode, edited, grad_of):
+    def run(M):
+        x = M.tensor([2.1, -1.5], requires_grad=grad_of == "input") * 1
+        y = M.tensor([1.3], requires_grad=grad_of == "other") * 1
+        if grad_of == "input":
+            y = y.detach()
+        else:
+            x = x.detach()
+        v = M.div(x, y, rounding_mode=mode)
+        (x if edited == "input" else y).add_(1)
+        v.sum().backward()
+        return True
+
+    same_outcome(run, words=("modified by an inplace operation",))

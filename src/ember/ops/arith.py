@@ -298,6 +298,9 @@ class RoundedDiv(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, mode):
         ctx.metas, ctx.mode = (_meta(a), _meta(b)), mode
+        if mode != "floor_divide":  # what torch's formulas would read, though both give zero
+            needs = ctx.needs_input_grad
+            ctx.save_for_backward(a if needs[1] else None, b if needs[0] or needs[1] else None)
         if mode != "trunc":  # NumPy's floor_divide has Python's (and PyTorch's) semantics
             return np.floor_divide(a, b)
         if np.result_type(a, b).kind == "f":
@@ -308,6 +311,7 @@ class RoundedDiv(ArrayFunction):
     def backward(ctx, grad):
         if ctx.mode == "floor_divide":
             raise RuntimeError("derivative for aten::floor_divide is not implemented")
+        ctx.saved_tensors  # noqa: B018  (raises torch's error if a saved operand changed)
         zero = np.zeros((), dtype=grad.dtype)
         return (*(None if m is None or not ctx.needs_input_grad[i] else
                   reduce_grad(np.broadcast_to(zero, grad.shape), *m)
