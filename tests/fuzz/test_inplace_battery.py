@@ -133,15 +133,6 @@ CASES = [(op_name, target, edit) for op_name in OPS for target in TARGETS for ed
 XFAIL: dict[tuple[str, str, str], str] = {
     ("expand", "output", "zero_"): "finding 10",
     ("expand", "output", "setitem"): "finding 10",
-    ("unbind", "output_view", "add_"): "finding 4",
-    ("unbind", "output_view", "mul_"): "finding 4",
-    ("unbind", "output_view", "zero_"): "finding 4",
-    ("unbind", "output_view", "iadd"): "finding 4",
-    ("split", "output_view", "add_"): "finding 4",
-    ("split", "output_view", "mul_"): "finding 4",
-    ("split", "output_view", "zero_"): "finding 4",
-    ("split", "output_view", "setitem"): "finding 4",
-    ("split", "output_view", "iadd"): "finding 4",
 }
 
 

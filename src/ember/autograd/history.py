@@ -17,6 +17,7 @@ Every rule of autograd that concerns one tensor rather than the graph lives here
 
 from __future__ import annotations
 
+import re
 import weakref
 
 import numpy as np
@@ -146,6 +147,10 @@ def make_view_of(view: Tensor, base: Tensor, step: tuple | None = None) -> None:
     view._view_version = view._version_counter.value
     root = view._base
     assert root is not None
+    multi = base.__dict__.get("_multi_output_view")  # as in torch, a view of a view returned
+    if multi is not None and view.grad_fn is not None:  # with others keeps its restriction,
+        view._multi_output_view = (  # named after its own op
+            re.sub(r"Backward\d*$", "", view.grad_fn.name()), view._output_nr)
     inherited = base.__dict__.get("_created_without_grad")  # a view of such a view is one too
     if inherited is not None:
         view._created_without_grad = inherited
