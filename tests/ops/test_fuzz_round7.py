@@ -380,3 +380,15 @@ def test_rounded_div_saves_what_torch_formulas_read(mode, edited, grad_of):
         return True
 
     same_outcome(run, words=("modified by an inplace operation",))
+
+
+def test_where_saves_the_callers_condition():
+    def run(M):
+        x = M.tensor([[0.26, -2.11]], requires_grad=True)
+        c = x.ne(M.tensor([-2.0, 0.45]))
+        y = M.where(c, x, -0.55)
+        c[0:1, 0:1] = False  # torch saved c: its backward refuses the edit
+        y.sum().backward()
+        return x.grad
+
+    same_outcome(run, words=("modified by an inplace operation",))

@@ -1056,8 +1056,10 @@ def where(condition, input=None, other=None) -> Tensor | tuple[Tensor, ...]:
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input, other = _scalar_pair(input, other)
     a, b, _ = operands(input, other)
+    # the caller's bool tensor itself, so that editing it before backward is seen as in torch
+    given = condition if isinstance(condition, Tensor) and condition._data is cond else None
     try:
-        return Where.apply(Tensor._make(cond), a, b)
+        return Where.apply(given if given is not None else Tensor._make(cond), a, b)
     except ValueError:
         raise broadcast_error(cond, a, b) from None
 
