@@ -196,3 +196,19 @@ def test_atan2_inplace_takes_only_a_tensor_before_any_leaf_check(name):
         return z
 
     both(run)
+
+
+def test_masked_fill_inplace_on_expanded_or_empty_tensors_keeps_torch_checks():
+    def grows(M):
+        v = M.tensor([False, False, True]).expand(2, -1)
+        v.masked_fill_(M.tensor([[[False, True, False], [False, True, True]]]), M.tensor(True))
+
+    same_error(grows)
+
+    def empty(M):
+        x = M.zeros((0, 4, 4))
+        v = x.sub(x)
+        v.masked_fill_(M.zeros((0, 4, 4), dtype=M.bool), M.tensor(0.67, requires_grad=True))
+        return v.requires_grad, tuple(v.shape)
+
+    both(empty)

@@ -388,8 +388,8 @@ class InplaceMethods:
 
 def _expanded(arr: np.ndarray) -> bool:
     """True if several elements of ``arr`` share one memory location (an expanded tensor)."""
-    return 0 in arr.strides and any(st == 0 and n > 1 for st, n in
-                                    zip(arr.strides, arr.shape, strict=True))
+    return arr.size > 1 and 0 in arr.strides and any(st == 0 and n > 1 for st, n in
+                                                     zip(arr.strides, arr.shape, strict=True))
 
 
 def _masked_fill_expanded(tensor: Tensor, mask, value) -> Tensor:
@@ -399,8 +399,11 @@ def _masked_fill_expanded(tensor: Tensor, mask, value) -> Tensor:
                   "tensor before performing this operation. This also applies to advanced "
                   "indexing e.g. tensor[mask] = scalar", UserWarning, stacklevel=3)
     with no_grad():
-        _ops.masked_fill(tensor, mask, value)  # torch's argument checks and errors
+        result = _ops.masked_fill(tensor, mask, value)  # torch's argument checks and errors
     data = tensor._data
+    if result._data.shape != data.shape:
+        raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
+                           f"shape {list(result._data.shape)}")
     shared = tuple(i for i, (st, n) in enumerate(zip(data.strides, data.shape, strict=True))
                    if st == 0 and n > 1)
     m = np.broadcast_to(mask._data if isinstance(mask, Tensor) else np.asarray(mask),
