@@ -119,6 +119,7 @@ class Tensor:
     _retain_hook: tuple  # (hook, handle) of retain_grad
     _retains_grad: bool
     _created_without_grad: str  # a view made in no_grad mode, or an unrecorded multi-output one
+    _multi_output_view: tuple  # (op name, output index) of a recorded view returned with others
 
     if TYPE_CHECKING:  # the methods ember.tensor.methods attaches, as type checkers see them
         def __getattr__(self, name: str) -> Any: ...
