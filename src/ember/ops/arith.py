@@ -323,19 +323,19 @@ class Remainder(ArrayFunction):
     """Python-style modulus ``a - floor(a / b) * b`` (the sign of the divisor)."""
 
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.metas = (_meta(a), _meta(b))
+    def forward(ctx, a, b, dt=None):
+        ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
         ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))
-        return np.remainder(a, b)
+        return np.remainder(in_dtype(a, dt), in_dtype(b, dt))
 
     @staticmethod
     def backward(ctx, grad):
         if ctx.metas[0] is None:  # number % tensor: torch has no derivative for it
             raise RuntimeError("derivative for aten::remainder is not implemented")
-        a, b = ctx.saved_tensors
+        a, b = (in_dtype(v, ctx.dt) for v in ctx.saved_tensors)
         gb = _grad_for(ctx, 1, -grad * np.floor_divide(a, b)) if ctx.needs_input_grad[1] \
             else None
-        return _grad_for(ctx, 0, grad), gb
+        return _grad_for(ctx, 0, grad), gb, None
 
 
 @quiet
@@ -343,17 +343,17 @@ class Fmod(ArrayFunction):
     """C-style modulus ``a - trunc(a / b) * b`` (the sign of the dividend)."""
 
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.metas = (_meta(a), _meta(b))
+    def forward(ctx, a, b, dt=None):
+        ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
         ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))
-        return np.fmod(a, b)
+        return np.fmod(in_dtype(a, dt), in_dtype(b, dt))
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = (in_dtype(v, ctx.dt) for v in ctx.saved_tensors)
         gb = _grad_for(ctx, 1, -grad * np.trunc(np.true_divide(a, b))) \
             if ctx.needs_input_grad[1] else None
-        return _grad_for(ctx, 0, grad), gb
+        return _grad_for(ctx, 0, grad), gb, None
 
 
 class Neg(ArrayFunction):
@@ -747,7 +747,8 @@ def remainder(input, other) -> Tensor:
     """
     a, b, dt = operands(input, other)
     _check_int_division(a, b, dt, "remainder_cpu")
-    return _apply_typed(Remainder, a, b, dt)
+    mixed = apply_mixed(Remainder, input, other)  # saves the caller's tensors, as torch
+    return mixed if mixed is not None else _apply_typed(Remainder, a, b, dt)
 
 
 def fmod(input, other) -> Tensor:
@@ -766,7 +767,8 @@ def fmod(input, other) -> Tensor:
     """
     a, b, dt = operands(input, other)
     _check_int_division(a, b, dt, "fmod_cpu")
-    return _apply_typed(Fmod, a, b, dt)
+    mixed = apply_mixed(Fmod, input, other)  # saves the caller's tensors, as torch
+    return mixed if mixed is not None else _apply_typed(Fmod, a, b, dt)
 
 
 def _check_int_division(a, b, dt, kernel: str) -> None:

@@ -1,0 +1,47 @@
+"""Repros of the eighth fuzzing round (seeds 1200000-1219999 and the open items of round 7,
+tests/fuzz/FINDINGS.md "Round 9"), each written once against either library (``M`` is
+``torch`` or ``ember``) and compared with torch; every one failed before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.torch_compare import same_outcome, same_outcome_strict
+
+
+# -- 54: a binary op of two tensors of different dtypes saves the caller's tensors -----------
+
+def _edited_after(op, edit_input: bool):
+    """``op(a, b)`` of a float32 and a float64 tensor, then one of them edited in place before
+    backward: torch saved the caller's tensors, so its version check raises."""
+    def fn(M):
+        a = M.tensor([5.5, -3.25, 0.75], dtype=M.float32, requires_grad=True)
+        b = M.tensor([2.0, 1.5, -0.5], dtype=M.float64, requires_grad=True)
+        a1, b1 = a * 1, b * 1
+        y = getattr(M, op)(a1, b1)
+        (a1 if edit_input else b1).add_(1)
+        y.sum().backward()
+        return a.grad, b.grad
+    return fn
+
+
+@pytest.mark.parametrize("op", ["remainder", "fmod"])
+@pytest.mark.parametrize("edit_input", [True, False])
+def test_mixed_dtype_division_saves_the_callers_tensors(op, edit_input):
+    same_outcome_strict(_edited_after(op, edit_input), words=("modified by an inplace",))
+
+
+@pytest.mark.parametrize("op", ["remainder", "fmod"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("int64", "float32"),
+                                    ("float64", "int32")])
+def test_mixed_dtype_division_values_and_gradients(op, dtypes):
+    def fn(M):
+        a = M.tensor([5.5, -3.25, 7.0], dtype=getattr(M, dtypes[0]))
+        b = M.tensor([2.0, 1.5, -2.5], dtype=getattr(M, dtypes[1]))
+        for t in (a, b):
+            if t.is_floating_point():
+                t.requires_grad_()
+        y = getattr(M, op)(a, b)
+        y.sum().backward()
+        return y, [t.grad for t in (a, b) if t.requires_grad]
+    same_outcome(fn)
