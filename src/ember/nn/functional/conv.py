@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ember._dtype import scalar_type_name
 from ember.autograd.function import ArrayFunction
+from ember.backend import get_backend
 from ember.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
@@ -64,8 +65,42 @@ def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]), constant_values=value)
 
 
-_CHUNK_ELEMENTS = 1 << 21  # bound on the batch of weight-gradient products summed at once
-_CHANNELS_LAST_BELOW = 16  # output widths under which col2im accumulates channels-last
+#: Bound on the elements of the column matrix built at once: larger batches are convolved in
+#: chunks of samples, so a step never holds more than a few MB of patches.
+_CHUNK_ELEMENTS = 1 << 21
+
+
+def _chunks(n: int, per_sample: int) -> list:
+    """``[(start, stop), ...]``: the batch in chunks of at most ``_CHUNK_ELEMENTS`` patch
+    elements (at least one sample each)."""
+    step = max(1, _CHUNK_ELEMENTS // max(per_sample, 1))
+    return [(start, min(start + step, n)) for start in range(0, n, step)] or [(0, 0)]
+
+
+def _kernels():
+    return get_backend().kernels("conv")
+
+
+def _to_rows(a: np.ndarray, groups: int, out: np.ndarray) -> np.ndarray:
+    """``a`` ``(n, C, L)`` written channel-major into ``out``, returned as ``(G, C/G, n*L)``."""
+    n, c, length = a.shape
+    rows = out[:c * n * length].reshape(c, n, length)
+    np.copyto(rows, a.swapaxes(0, 1))
+    return rows.reshape(groups, c // groups, n * length)
+
+
+def _from_rows(rows: np.ndarray, target: np.ndarray, bias) -> None:
+    """``rows`` ``(C, n*L)`` written sample-major into ``target`` ``(n, C, L)`` (+ ``bias``)."""
+    n, c, length = target.shape
+    src = rows.reshape(c, n, length).swapaxes(0, 1)
+    if bias is None:
+        np.copyto(target, src)
+    else:
+        np.add(src, bias.reshape(1, c, 1), out=target)
+
+
+def _is_depthwise(c: int, groups: int) -> bool:
+    return groups == c and groups > 1
 
 
 class Convolution(ArrayFunction):
@@ -74,69 +109,92 @@ class Convolution(ArrayFunction):
     ``x`` ``(N, C, H, W)``, ``w`` ``(O, C/G, kh, kw)``, ``b`` ``(O,)`` or None; ``pads`` is
     ``((top, bottom), (left, right))``. ``shapes`` holds the caller's original input and
     weight shapes, which the gradients are given back in.
+
+    One matrix product per group and chunk of samples: ``w (G, O/G, K) @ cols (G, K, n*L)``
+    with ``cols`` the column matrix of the chunk (``kernels.conv.im2col``: ``K = C/G*kh*kw``
+    rows, the samples' output pixels ``n*L`` side by side). Only ``x`` and ``w`` are saved;
+    backward builds ``cols`` again for the weight gradient and reuses its buffer for the
+    gradient of the columns, which ``col2im`` adds back into the pixels. A depthwise
+    convolution (one input channel per group) runs the direct kernels instead.
     """
 
     @staticmethod
     def forward(ctx, x, w, b, *, stride, pads, dilation, groups, shapes):
-        x4, w4 = x.reshape(shapes[2]), w.reshape(shapes[3])
-        n, _c, _h, _wd = x4.shape
+        x4, w4 = np.ascontiguousarray(x.reshape(shapes[2])), w.reshape(shapes[3])
+        n, c, h, wd = x4.shape
         o, cg, kh, kw = w4.shape
-        xp = pad2d(x4, pads)
-        ho = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-        wo = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        k = cg * kh * kw
-        cols = sliding_windows(xp, (kh, kw), stride, dilation, (ho, wo))
-        cols = cols.reshape(n, groups, k, ho * wo)  # the im2col copy
+        ho = (h + sum(pads[0]) - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        wo = (wd + sum(pads[1]) - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        geometry = ((kh, kw), stride, dilation, (pads[0][0], pads[1][0]), (ho, wo))
+        ctx.geometry = (geometry, groups, shapes)
+        ctx.save_for_backward(x, w)
+        kernels = _kernels()
+        if _is_depthwise(c, groups):
+            out = kernels.depthwise_forward(x4, w4, b, stride, dilation, *geometry[3:])
+            return out.reshape(_out_shape(x.shape, shapes, o, ho, wo))
+        length, k = ho * wo, cg * kh * kw
+        out = np.empty((n, o, length), dtype=x.dtype)
+        chunks = _chunks(n, c * kh * kw * length)
+        cols = np.empty(c * kh * kw * (chunks[0][1] - chunks[0][0]) * length, dtype=x.dtype)
+        prod = np.empty(o * (chunks[0][1] - chunks[0][0]) * length, dtype=x.dtype)
         wg = w4.reshape(groups, o // groups, k)
-        out = np.matmul(wg, cols).reshape(n, o, ho, wo)
-        if b is not None:
-            out += b.reshape(1, o, 1, 1)
-        ctx.geometry = (xp.shape, (ho, wo), stride, pads, dilation, groups, shapes)
-        # x is saved only so that autograd sees in-place changes to it (as PyTorch does)
-        ctx.save_for_backward(cols, w, x)
+        for start, stop in chunks:
+            size = (stop - start) * length
+            im = kernels.im2col(x4[start:stop], *geometry, buffer=cols[:c * kh * kw * size])
+            rows = prod[:o * size].reshape(groups, o // groups, size)
+            np.matmul(wg, im.reshape(groups, k, size), out=rows)
+            _from_rows(rows, out[start:stop], b)
         return out.reshape(_out_shape(x.shape, shapes, o, ho, wo))
 
     @staticmethod
     def backward(ctx, grad):
-        cols, w, _ = ctx.saved_tensors
-        padded, (ho, wo), stride, pads, dilation, groups, shapes = ctx.geometry
-        n, c, h, wd = shapes[2]
-        o, cg, kh, kw = shapes[3]
-        g = grad.reshape(n, groups, o // groups, -1)  # (N, G, Og, L)
+        x, w = ctx.saved_tensors
+        geometry, groups, shapes = ctx.geometry
+        (kh, kw), stride, dilation, lo, (ho, wo) = geometry
+        x4, w4 = np.ascontiguousarray(x.reshape(shapes[2])), w.reshape(shapes[3])
+        n, c, h, wd = x4.shape
+        o, cg = w4.shape[:2]
+        g = np.ascontiguousarray(grad).reshape(n, o, ho, wo)
+        need_x, need_w, need_b = ctx.needs_input_grad
         gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            # d cols = w^T @ g, then scatter every column back to the pixels it was read from
-            wg = w.reshape(groups, o // groups, cg * kh * kw)
-            top, left = pads[0][0], pads[1][0]
-            if wo >= _CHANNELS_LAST_BELOW:
-                if o == groups:  # one output per group (depthwise): an outer product
-                    gcols = wg.swapaxes(-1, -2) * g  # (N, G, K, L)
-                else:
-                    gcols = np.matmul(wg.swapaxes(-1, -2), g)
-                gxp = np.zeros(padded, dtype=grad.dtype)
-                col2im_add(gxp, gcols.reshape(n, c, kh, kw, ho, wo), stride, dilation)
-                gx = gxp[:, :, top:top + h, left:left + wd]
-            else:
-                # short rows: accumulate channels-last, so each slice-add runs over (W, C)
-                gt = g.swapaxes(-1, -2)  # (N, G, L, Og)
-                gcols = gt * wg if o == groups else np.matmul(gt, wg)  # (N, G, L, K)
-                gcols = gcols.reshape(n, groups, ho, wo, cg, kh, kw).transpose(0, 2, 3, 1, 4, 5, 6)
-                gxp = np.zeros((n, padded[2], padded[3], groups, cg), dtype=grad.dtype)
-                col2im_add(gxp, gcols, stride, dilation, channels_last=True)
-                gx = gxp[:, top:top + h, left:left + wd].reshape(n, h, wd, c).transpose(0, 3, 1, 2)
-            gx = np.ascontiguousarray(gx).reshape(shapes[0])
-        if ctx.needs_input_grad[1]:
-            # d w[g] = sum_n g[n, g] @ cols[n, g]^T, over batch chunks whose per-sample
-            # products (G, Og, K) stay within a few MB
-            per_sample = o * cg * kh * kw
-            step = max(1, _CHUNK_ELEMENTS // max(per_sample, 1))
-            gw = np.matmul(g[:step], cols[:step].swapaxes(-1, -2)).sum(axis=0)
-            for start in range(step, n, step):
-                gw += np.matmul(g[start:start + step],
-                                cols[start:start + step].swapaxes(-1, -2)).sum(axis=0)
+        if need_b:
+            gb = g.sum(axis=(0, 2, 3))
+        kernels = _kernels()
+        if _is_depthwise(c, groups):
+            if need_x:
+                gx = kernels.depthwise_grad_input(g, w4, x4.shape, stride, dilation, lo)
+                gx = gx.reshape(shapes[0])
+            if need_w:
+                gw = kernels.depthwise_grad_weight(g, x4, (kh, kw), stride, dilation, lo)
+                gw = gw.reshape(shapes[1])
+            return gx, gw, gb
+        length, k = ho * wo, cg * kh * kw
+        chunks = _chunks(n, c * kh * kw * length)
+        width = (chunks[0][1] - chunks[0][0]) * length
+        cols = np.empty(c * kh * kw * width, dtype=grad.dtype)
+        gt = np.empty(o * width, dtype=grad.dtype)
+        wg = w4.reshape(groups, o // groups, k)
+        if need_x:
+            gx = np.empty((n, c, h, wd), dtype=grad.dtype)
+        if need_w:
+            gw = np.zeros((groups, o // groups, k), dtype=grad.dtype)
+        for start, stop in chunks:
+            size = (stop - start) * length
+            rows = _to_rows(g[start:stop].reshape(stop - start, o, length), groups, gt)
+            buffer = cols[:c * kh * kw * size]
+            if need_w:
+                # d w[g] = d out[g] (O/G, n*L) @ cols[g]^T (n*L, K)
+                im = kernels.im2col(x4[start:stop], *geometry, buffer=buffer)
+                gw += np.matmul(rows, im.reshape(groups, k, size).swapaxes(-1, -2))
+            if need_x:
+                # d cols[g] = w[g]^T (K, O/G) @ d out[g], added back into the pixels read
+                gcols = np.matmul(wg.swapaxes(-1, -2), rows,
+                                  out=buffer.reshape(groups, k, size))
+                kernels.col2im(gcols, (stop - start, c, h, wd), *geometry, target=gx[start:stop])
+        if need_x:
+            gx = gx.reshape(shapes[0])
+        if need_w:
             gw = gw.reshape(shapes[1])
-        if ctx.needs_input_grad[2]:
-            gb = g.sum(axis=(0, 3)).reshape(o)
         return gx, gw, gb
 
 
@@ -144,58 +202,98 @@ class TransposedConvolution(ArrayFunction):
     """The transposed 2-D convolution (the adjoint of :class:`Convolution` in its input).
 
     ``x`` ``(N, C_in, H, W)``, ``w`` ``(C_in, C_out/G, kh, kw)``, ``b`` ``(C_out,)`` or None.
-    Every input pixel scatters ``w``-weighted copies of itself into a full output of
-    ``(H - 1) stride + d (kh - 1) + 1 + output_padding`` rows (col2im), of which
-    ``pads[0][0]`` rows are cut at the top (and ``pads[0][1]`` at the bottom); the same for
-    columns. Backward gathers the gradient back through the same windows.
+    Its forward is a convolution's input gradient: ``cols = w[g]^T @ x[g]`` (one product per
+    group and chunk of samples, the pixels ``n*H*W`` side by side), then ``col2im`` adds every
+    column into the output pixels of its window. The output has ``(H - 1) stride + d (kh - 1)
+    + 1 + output_padding`` rows before ``pads[0][0]`` rows are cut at the top (and
+    ``pads[0][1]`` at the bottom); the same for columns. Backward is that convolution's forward
+    (``im2col`` of the gradient) and weight gradient; one input channel and one output channel
+    per group run the depthwise kernels.
     """
 
     @staticmethod
     def forward(ctx, x, w, b, *, stride, pads, dilation, groups, output_padding, shapes):
-        x4, w4 = x.reshape(shapes[2]), w.reshape(shapes[3])
+        x4, w4 = np.ascontiguousarray(x.reshape(shapes[2])), w.reshape(shapes[3])
         n, c_in, h, wd = x4.shape
         _, og, kh, kw = w4.shape
         c_out = og * groups
-        full = tuple((size - 1) * s + d * (k - 1) + 1 + op for size, s, d, k, op in zip(
-            (h, wd), stride, dilation, (kh, kw), output_padding, strict=True))
-        wg = w4.reshape(groups, c_in // groups, og * kh * kw)
-        xg = x4.reshape(n, groups, c_in // groups, h * wd)
-        cols = np.matmul(wg.swapaxes(-1, -2), xg)  # (N, G, Og*kh*kw, H*W)
-        target = np.zeros((n, c_out, *full), dtype=x.dtype)
-        col2im_add(target, cols.reshape(n, c_out, kh, kw, h, wd), stride, dilation)
-        (top, bottom), (left, right) = pads
-        out = target[:, :, top:full[0] - bottom, left:full[1] - right]
-        if b is not None:
-            out = out + b.reshape(1, c_out, 1, 1)
-        ctx.geometry = (full, stride, pads, dilation, groups, shapes)
+        size = tuple((i - 1) * s + d * (k - 1) + 1 + op - sum(p) for i, s, d, k, op, p in zip(
+            (h, wd), stride, dilation, (kh, kw), output_padding, pads, strict=True))
+        geometry = ((kh, kw), stride, dilation, (pads[0][0], pads[1][0]), (h, wd))
+        ctx.geometry = (geometry, groups, size, shapes)
         ctx.save_for_backward(x, w)
-        spatial = out.shape[2:] if len(shapes[1]) == 4 else out.shape[3:]
+        kernels = _kernels()
+        if _is_depthwise(c_in, groups) and og == 1:
+            out = kernels.depthwise_grad_input(x4, w4, (n, c_out, *size), stride, dilation,
+                                               geometry[3])
+        else:
+            out = np.empty((n, c_out, *size), dtype=x.dtype)
+            length, k = h * wd, og * kh * kw
+            chunks = _chunks(n, c_out * kh * kw * length)
+            width = (chunks[0][1] - chunks[0][0]) * length
+            cols = np.empty(c_out * kh * kw * width, dtype=x.dtype)
+            xt = np.empty(c_in * width, dtype=x.dtype)
+            wt = w4.reshape(groups, c_in // groups, k).swapaxes(-1, -2)
+            for start, stop in chunks:
+                rows = _to_rows(x4[start:stop].reshape(stop - start, c_in, length), groups, xt)
+                im = np.matmul(wt, rows, out=cols[:c_out * kh * kw * rows.shape[-1]].reshape(
+                    groups, k, rows.shape[-1]))
+                kernels.col2im(im, out[start:stop].shape, *geometry, target=out[start:stop])
+        if b is not None:
+            out += b.reshape(1, c_out, 1, 1)
+        spatial = size if len(shapes[1]) == 4 else size[1:]
         lead = () if len(shapes[0]) == len(shapes[1]) - 1 else (n,)
-        return np.ascontiguousarray(out).reshape((*lead, c_out, *tuple(spatial)))
+        return out.reshape((*lead, c_out, *spatial))
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
-        full, stride, pads, dilation, groups, shapes = ctx.geometry
-        n, c_in, h, wd = shapes[2]
-        _, og, kh, kw = shapes[3]
+        geometry, groups, size, shapes = ctx.geometry
+        (kh, kw), stride, dilation, lo, (h, wd) = geometry
+        x4, w4 = np.ascontiguousarray(x.reshape(shapes[2])), w.reshape(shapes[3])
+        n, c_in = x4.shape[:2]
+        og = w4.shape[1]
         c_out = og * groups
-        (top, _), (left, _) = pads
-        g4 = grad.reshape((n, c_out, *tuple(grad.shape[-2:])) if len(shapes[1]) == 4
-                          else (n, c_out, 1, grad.shape[-1]))
-        gfull = np.zeros((n, c_out, *full), dtype=grad.dtype)
-        gfull[:, :, top:top + g4.shape[2], left:left + g4.shape[3]] = g4
-        windows = sliding_windows(gfull, (kh, kw), stride, dilation, (h, wd))
-        windows = windows.reshape(n, groups, og * kh * kw, h * wd)  # the im2col copy
+        g = np.ascontiguousarray(grad).reshape(n, c_out, *size)
+        need_x, need_w, need_b = ctx.needs_input_grad
         gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            wg = w.reshape(groups, c_in // groups, og * kh * kw)
-            gx = np.matmul(wg, windows).reshape(shapes[0])
-        if ctx.needs_input_grad[1]:
-            xg = x.reshape(n, groups, c_in // groups, h * wd)
-            gw = np.matmul(xg, windows.swapaxes(-1, -2)).sum(axis=0).reshape(shapes[1])
-        if ctx.needs_input_grad[2]:
-            gb = g4.sum(axis=(0, 2, 3))
+        if need_b:
+            gb = g.sum(axis=(0, 2, 3))
+        kernels = _kernels()
+        if _is_depthwise(c_in, groups) and og == 1:
+            if need_x:
+                gx = kernels.depthwise_forward(g, w4, None, stride, dilation, lo, (h, wd))
+                gx = gx.reshape(shapes[0])
+            if need_w:
+                gw = kernels.depthwise_grad_weight(x4, g, (kh, kw), stride, dilation, lo)
+                gw = gw.reshape(shapes[1])
+            return gx, gw, gb
+        length, k = h * wd, og * kh * kw
+        chunks = _chunks(n, c_out * kh * kw * length)
+        width = (chunks[0][1] - chunks[0][0]) * length
+        cols = np.empty(c_out * kh * kw * width, dtype=grad.dtype)
+        xt = np.empty(c_in * width, dtype=grad.dtype)
+        prod = np.empty(c_in * width, dtype=grad.dtype)
+        wg = w4.reshape(groups, c_in // groups, k)
+        if need_x:
+            gx = np.empty((n, c_in, length), dtype=grad.dtype)
+        if need_w:
+            gw = np.zeros((groups, c_in // groups, k), dtype=grad.dtype)
+        for start, stop in chunks:
+            span = (stop - start) * length
+            im = kernels.im2col(g[start:stop], *geometry, buffer=cols[:c_out * kh * kw * span])
+            im = im.reshape(groups, k, span)
+            if need_x:
+                # d x[g] = w[g] (C_in/G, K) @ cols[g]: the convolution of the gradient
+                rows = np.matmul(wg, im, out=prod[:c_in * span].reshape(groups, -1, span))
+                _from_rows(rows, gx[start:stop], None)
+            if need_w:
+                rows = _to_rows(x4[start:stop].reshape(stop - start, c_in, length), groups, xt)
+                gw += np.matmul(rows, im.swapaxes(-1, -2))
+        if need_x:
+            gx = gx.reshape(shapes[0])
+        if need_w:
+            gw = gw.reshape(shapes[1])
         return gx, gw, gb
 
 
