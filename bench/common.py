@@ -31,3 +31,49 @@ def interleaved_medians(fns: dict, repeats: int, timer=time_call) -> dict:
         for name, fn in fns.items():
             times[name].append(timer(fn))
     return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def cpu_model() -> str:
+    """The ``Model name`` line of ``lscpu`` (``"unknown"`` where lscpu is missing)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines()
+                 if line.startswith("Model name")), "unknown")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
+    import os
+
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def thread_env(threads: int) -> dict:
+    """The environment of a benchmark subprocess that runs with ``threads`` threads.
+
+    OpenBLAS, OpenMP and MKL fix their thread counts when they start, so a thread count is
+    set before the subprocess imports NumPy or torch. The repository's ``src`` comes first on
+    ``PYTHONPATH``, so the scripts measure this tree's Ember.
+    """
+    import os
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)
+    n = str(threads)
+    return dict(os.environ, OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n,
+                PYTHONPATH=path)
+
+
+def markdown_row(cells) -> str:
+    """One row of a Markdown table: floats with 3 significant decimals, the rest as text."""
+    return "| " + " | ".join(f"{c:.3f}" if isinstance(c, float) else str(c) for c in cells) + " |"
+
+
+def markdown_header(names) -> str:
+    """The header and rule lines of a Markdown table with columns ``names``."""
+    return markdown_row(names) + "\n|" + "---|" * len(names)
