@@ -3,6 +3,11 @@
 The three moment-based norms are each one node whose backward is the closed form
 ``dx = invstd * (gh - mean(gh) - xhat * mean(gh * xhat))`` with ``gh`` the gradient of the
 normalised value ``xhat`` (means over the normalised elements).
+
+batch_norm and layer_norm on float32 and float64 run compiled kernels (the ``norm`` family:
+float64 statistics, one fused pass for the output, two for the input gradient); the NumPy
+statement of the same maths (``_standardize``, ``_norm_backward``) is their reference, used
+for the other dtypes and empty inputs, and the tests hold the kernels to it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import numpy as np
 
 from ember import _dtype, ops
 from ember.autograd.function import ArrayFunction
+from ember.backend import get_backend
 from ember.tensor import Tensor
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "normalize", "rms_norm"]
@@ -61,6 +67,38 @@ def _affine_grads(ctx, g, xhat, axes, shape, offset=None):
     return gw, gb
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _bn_mode(x: np.ndarray) -> str:
+    """How the batch-norm kernels see ``x``: ``"rows"`` ``(M, C)`` for a 2-D input or one
+    without spatial extent, ``"last"`` (rows of a channels-last input, no copy) or ``"planes"``
+    ``(N, C, L)``."""
+    if x.ndim == 2 or x.size == x.shape[0] * x.shape[1]:
+        return "rows"
+    if not x.flags.c_contiguous and np.moveaxis(x, 1, -1).flags.c_contiguous:
+        return "last"
+    return "planes"
+
+
+def _bn_view(a: np.ndarray, mode: str) -> np.ndarray:
+    """``a`` as the C-contiguous 2-D or 3-D array the kernels take in ``mode`` (a copy only
+    when ``a`` is laid out otherwise)."""
+    n, c = a.shape[:2]
+    if mode == "rows":
+        return np.ascontiguousarray(a).reshape(n, c)
+    if mode == "last":
+        return np.ascontiguousarray(np.moveaxis(a, 1, -1)).reshape(-1, c)
+    return np.ascontiguousarray(a).reshape(n, c, -1)
+
+
+def _bn_unview(y: np.ndarray, shape: tuple, mode: str) -> np.ndarray:
+    """The kernels' result ``y`` back in ``shape`` (channels-last stays channels-last)."""
+    if mode == "last":
+        return np.moveaxis(y.reshape(shape[0], *shape[2:], shape[1]), -1, 1)
+    return y.reshape(shape)
+
+
 class BatchNorm(ArrayFunction):
     """``(x - mean) / sqrt(var + eps) * w + b`` per channel (dim 1), statistics over the rest.
 
@@ -70,17 +108,53 @@ class BatchNorm(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        if x.dtype not in _KERNEL_DTYPES or x.size == 0:
+            return BatchNorm._forward_reference(ctx, x, weight, bias, running_mean, running_var,
+                                                training, momentum, eps)
+        norm = get_backend().kernels("norm")
+        mode = _bn_mode(x)
+        xk = _bn_view(x, mode)
+        if training:
+            mean, var = norm.batch_norm_stats(xk, mode == "planes")
+            _update_running(running_mean, running_var, mean, var, x.size // x.shape[1],
+                            momentum)
+        else:
+            mean, var = running_mean.astype(np.float64), running_var.astype(np.float64)
+        invstd = 1 / np.sqrt(var + eps)
+        # y = x * scale + shift, torch's form of (x - mean) * invstd * w + b
+        scale = invstd if weight is None else invstd * weight
+        shift = -mean * scale if bias is None else bias - mean * scale
+        y = norm.batch_norm_forward(xk, scale.astype(x.dtype), shift.astype(x.dtype),
+                                    mode == "planes")
+        ctx.save_for_backward(x, weight)
+        ctx.stats = (mean, invstd, mode, training)
+        return _bn_unview(y, x.shape, mode)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not hasattr(ctx, "stats"):
+            return BatchNorm._backward_reference(ctx, grad)
+        x, weight = ctx.saved_tensors
+        mean, invstd, mode, training = ctx.stats
+        w = None if weight is None else weight.astype(np.float64)
+        dx, gw, gb = get_backend().kernels("norm").batch_norm_backward(
+            _bn_view(grad, mode), _bn_view(x, mode), mean, invstd, w, training,
+            ctx.needs_input_grad[0], mode == "planes")
+        if dx is not None:
+            dx = _bn_unview(dx, x.shape, mode)
+        gw = gw.astype(grad.dtype) if ctx.needs_input_grad[1] else None
+        gb = gb.astype(grad.dtype) if ctx.needs_input_grad[2] else None
+        return dx, gw, gb, None, None
+
+    @staticmethod
+    def _forward_reference(ctx, x, weight, bias, running_mean, running_var, training,
+                           momentum, eps):
         axes = (0, *tuple(range(2, x.ndim)))
         bshape = (1, -1) + (1,) * (x.ndim - 2)
         if training:
             xhat, mean, var, invstd = _standardize(x, axes, eps)
-            n = x.size // x.shape[1]
-            if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean.reshape(-1)
-            if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += (momentum * n / max(n - 1, 1)) * var.reshape(-1)
+            _update_running(running_mean, running_var, mean.reshape(-1), var.reshape(-1),
+                            x.size // x.shape[1], momentum)
         else:
             invstd = (1 / np.sqrt(running_var.reshape(bshape) + eps)).astype(x.dtype, copy=False)
             xhat = x - running_mean.reshape(bshape)
@@ -92,7 +166,7 @@ class BatchNorm(ArrayFunction):
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
+    def _backward_reference(ctx, grad):
         xhat, invstd, weight = ctx.saved_tensors
         axes, bshape, training = ctx.args
         gh = grad if weight is None else grad * weight.reshape(bshape)
@@ -101,6 +175,16 @@ class BatchNorm(ArrayFunction):
             gx = _norm_backward(gh, xhat, invstd, axes) if training else gh * invstd
         gw, gb = _affine_grads(ctx, grad, xhat, axes, (-1,), offset=2)
         return gx, gw, gb, None, None
+
+
+def _update_running(running_mean, running_var, mean, var, n: int, momentum: float) -> None:
+    """``r = (1 - momentum) r + momentum * s`` in place, with the unbiased variance."""
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1 - momentum
+        running_var += (momentum * n / max(n - 1, 1)) * var
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -194,8 +278,17 @@ class LayerNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
-        xhat, mean, _, invstd = _standardize(x, axes, eps)
-        out = _affine(xhat, weight, bias)
+        if x.dtype in _KERNEL_DTYPES and x.size:
+            d = int(np.prod(x.shape[x.ndim - k:]))
+            out, mean, invstd = get_backend().kernels("norm").layer_norm_forward(
+                np.ascontiguousarray(x).reshape(-1, d),
+                None if weight is None else np.ascontiguousarray(weight).reshape(-1),
+                None if bias is None else np.ascontiguousarray(bias).reshape(-1), eps)
+            out = out.reshape(x.shape)
+            ctx.fast = True
+        else:
+            xhat, mean, _, invstd = _standardize(x, axes, eps)
+            out = _affine(xhat, weight, bias)
         # input, mean, 1/std, weight and bias (unused here), as PyTorch's native_layer_norm
         # saves them: an in-place edit of the bias is refused at backward, the output's is not
         ctx.save_for_backward(x, mean, invstd, weight, bias)
@@ -205,12 +298,23 @@ class LayerNorm(ArrayFunction):
     @staticmethod
     def backward(ctx, grad):
         x, mean, invstd, weight, _ = ctx.saved_tensors
-        xhat = (x - mean) * invstd
         axes = ctx.axes
+        shape = grad.shape[grad.ndim - len(axes):]
+        if hasattr(ctx, "fast"):
+            d = int(np.prod(shape))
+            needs = ctx.needs_input_grad
+            gx, gw, gb = get_backend().kernels("norm").layer_norm_backward(
+                np.ascontiguousarray(grad).reshape(-1, d), np.ascontiguousarray(x).reshape(-1, d),
+                mean, invstd, None if weight is None else np.ascontiguousarray(weight).reshape(-1),
+                needs[0], needs[1], needs[2])
+            gx = None if gx is None else gx.reshape(x.shape)
+            gw = None if gw is None else gw.astype(grad.dtype).reshape(shape)
+            gb = None if gb is None else gb.astype(grad.dtype).reshape(shape)
+            return gx, gw, gb, None, None
+        xhat = (x - mean) * invstd
         gh = grad if weight is None else grad * weight
         gx = _norm_backward(gh, xhat, invstd, axes) if ctx.needs_input_grad[0] else None
         lead = tuple(range(grad.ndim - len(axes)))
-        shape = grad.shape[grad.ndim - len(axes):]
         gw, gb = _affine_grads(ctx, grad, xhat, lead, shape, offset=2)
         return gx, gw, gb, None, None
 

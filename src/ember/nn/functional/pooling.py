@@ -5,6 +5,11 @@ unbatched input a batch of 1) and reads its windows through :func:`sliding_windo
 view, so no Python loop runs over output pixels. Adaptive pooling has windows of varying size:
 the average is separable into two small averaging matrices, ``A_h @ x @ A_w^T``, and the max
 gathers every window, padded to the largest one by repeating its last index.
+
+max_pool2d and avg_pool2d (and their 1-D forms) on float32 and float64 run compiled kernels
+(the ``pooling`` family) that walk each window clipped to the input in torch's order; the
+strided-window NumPy code is their reference, used for the other dtypes, and the tests hold
+both to torch. A global average (adaptive output 1) is a plain mean, as in torch.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.autograd.function import ArrayFunction
+from ember.backend import get_backend
 from ember.nn.functional.conv import col2im_add, pad2d, sliding_windows
 from ember.ops._util import check_kernel
 from ember.tensor import Tensor
@@ -30,6 +36,19 @@ __all__ = [
     "max_pool2d",
     "max_pool2d_with_indices",
 ]
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_USE_KERNELS = True  # False: the NumPy reference path everywhere (the tests compare both)
+
+
+def _kernel_planes(x: np.ndarray, shape4: tuple) -> np.ndarray | None:
+    """``x`` as C-contiguous ``(N * C, H, W)`` planes for the kernels, or None when the
+    reference path runs (another dtype, or no element)."""
+    if not _USE_KERNELS or x.dtype not in _KERNEL_DTYPES or x.size == 0:
+        return None
+    n, c, h, w = shape4
+    return np.ascontiguousarray(x).reshape(n * c, h, w)
 
 
 # -- geometry ----------------------------------------------------------------------------------
@@ -206,10 +225,18 @@ class _ArgMaxPool(ArrayFunction):
 
 class MaxPool2DWithIndices(_ArgMaxPool):
     """Max over each window; the gradient goes to the arg-max (the first among ties, the last
-    NaN, as PyTorch's CPU kernel). Indices are flat positions in each input plane."""
+    NaN, as PyTorch's CPU kernel). Indices are flat positions in each input plane, int64, or
+    int32 when ``compact`` (indices only the backward reads)."""
 
     @staticmethod
-    def forward(ctx, x, *, kernel, stride, padding, dilation, out, shape4, out_shape):
+    def forward(ctx, x, *, kernel, stride, padding, dilation, out, shape4, out_shape,
+                compact=False):
+        planes = _kernel_planes(x, shape4)
+        if planes is not None:
+            index_dtype = np.int32 if compact and shape4[2] * shape4[3] < 2**31 else np.int64
+            values, idx = get_backend().kernels("pooling").max_pool2d_forward(
+                planes, kernel, stride, padding, dilation, out, index_dtype)
+            return MaxPool2DWithIndices._outputs(ctx, values, idx, x.shape, shape4, out_shape)
         n, c, _h, w = shape4
         (kh, kw), (ho, wo) = kernel, out
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
@@ -232,6 +259,10 @@ class MaxPool2DWithIndices(_ArgMaxPool):
 def _scatter_to_argmax(grad, idx, x_shape, shape4):
     """Sums each output gradient into the input position its index names."""
     n, c, h, w = shape4
+    if _USE_KERNELS and grad.dtype in _KERNEL_DTYPES and grad.size:
+        gx = get_backend().kernels("pooling").max_pool2d_backward(
+            np.ascontiguousarray(grad).reshape(n * c, -1), idx.reshape(n * c, -1), (h, w))
+        return gx.reshape(x_shape)
     plane = h * w
     weights = grad.reshape(-1)
     if idx.size and idx.max() >= plane:
@@ -260,6 +291,13 @@ class AvgPool2D(ArrayFunction):
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, out, count_include_pad, divisor_override,
                 shape4, out_shape):
+        planes = _kernel_planes(x, shape4)
+        if planes is not None:
+            geometry = (kernel, stride, padding, count_include_pad, divisor_override)
+            ctx.planes = (x.shape, shape4, out, geometry)
+            return get_backend().kernels("pooling").avg_pool2d_forward(
+                planes, kernel, stride, padding, out, count_include_pad,
+                divisor_override).reshape(out_shape)
         ones = (1, 1)
         pads = _window_pads(shape4, kernel, stride, padding, ones, out)
         xp = pad2d(x.reshape(shape4), pads)
@@ -281,6 +319,12 @@ class AvgPool2D(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        if hasattr(ctx, "planes"):
+            x_shape, shape4, out, geometry = ctx.planes
+            n, c, h, w = shape4
+            g = np.ascontiguousarray(grad).reshape(n * c, *out)
+            return get_backend().kernels("pooling").avg_pool2d_backward(
+                g, (h, w), *geometry).reshape(x_shape)
         x_shape, shape4, padded, pads, kernel, stride, out, div = ctx.geometry
         g = grad.reshape(shape4[:2] + out) / div
         gxp = np.zeros(padded, dtype=grad.dtype)
@@ -388,6 +432,11 @@ class AdaptiveAvgPool2D(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, *, out, shape4, out_shape):
+        if out == (1, 1) and _USE_KERNELS and x.dtype in _KERNEL_DTYPES and x.size:
+            # a global average is a plain mean, as torch computes it
+            n, c, h, w = shape4
+            ctx.geometry = (x.shape, h * w)
+            return np.ascontiguousarray(x).reshape(n * c, h * w).mean(axis=1).reshape(out_shape)
         ah = averaging_matrix(shape4[2], out[0], x.dtype)
         aw = averaging_matrix(shape4[3], out[1], x.dtype)
         ctx.geometry = (x.shape, ah, aw)
@@ -395,6 +444,11 @@ class AdaptiveAvgPool2D(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        if len(ctx.geometry) == 2:  # the mean's gradient: g / (H * W) at every element
+            x_shape, size = ctx.geometry
+            gx = np.empty((grad.size, size), grad.dtype)
+            gx[...] = (grad.reshape(-1, 1) / grad.dtype.type(size))
+            return gx.reshape(x_shape)
         x_shape, ah, aw = ctx.geometry
         g = grad.reshape(-1, ah.shape[0], aw.shape[0])
         return np.matmul(np.matmul(ah.T, g), aw).reshape(x_shape)
@@ -499,7 +553,8 @@ def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices:
 
 
 # -- max pooling -------------------------------------------------------------------------------
-def _max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode,
+                     compact=False):
     kernel, stride, padding = _parse2d("max_pool2d", kernel_size, stride, padding)
     dilation = _parse(dilation, 2, "max_pool2d: dilation must be either a single int, or a tuple "
                       "of two ints")
@@ -509,10 +564,11 @@ def _max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
     out = _geometry2d(shape, kernel, stride, padding, dilation, ceil_mode)
     return MaxPool2DWithIndices.apply(
         input, kernel=kernel, stride=stride, padding=padding, dilation=dilation, out=out,
-        shape4=_canonical(shape, 2), out_shape=_pooled_shape(shape, 2, out))
+        shape4=_canonical(shape, 2), out_shape=_pooled_shape(shape, 2, out), compact=compact)
 
 
-def _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode,
+                     compact=False):
     shape = tuple(input.shape)
     if len(shape) not in (2, 3) or any(n == 0 for n in shape[-2:]):
         raise RuntimeError(
@@ -541,7 +597,7 @@ def _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode):
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
     return MaxPool2DWithIndices.apply(
         input, kernel=(1, k), stride=(1, s), padding=(0, p), dilation=(1, d), out=(1, out),
-        shape4=_canonical(shape, 1), out_shape=(*shape[:-1], out))
+        shape4=_canonical(shape, 1), out_shape=(*shape[:-1], out), compact=compact)
 
 
 def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -599,7 +655,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
         >>> F.max_pool2d(ember.randn(1, 3, 32, 32), 2).shape
         ember.Size([1, 3, 16, 16])
     """
-    out, idx = _max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                compact=not return_indices)
     return (out, idx) if return_indices else out
 
 
@@ -624,7 +681,8 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
         >>> F.max_pool1d(ember.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)
         tensor([[3., 5.]])
     """
-    out, idx = _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                compact=not return_indices)
     return (out, idx) if return_indices else out
 
 

@@ -1,0 +1,174 @@
+"""Max and average pooling over 2-D planes, forward and backward, as compiled loops.
+
+Every kernel takes C-contiguous ``(P, H, W)`` planes (``P = N * C``) and the window geometry
+``(kh, kw, sh, sw, ph, pw)`` (and the dilation for max pooling), and walks each output's
+window clipped to the input, in torch's order (rows, then columns), so that:
+
+* max pooling keeps torch's CPU rule: a tap replaces the running maximum when it is greater or
+  NaN (the first among ties, the last NaN), starting from ``-inf`` at the window's first
+  in-bounds tap; its index is the flat position ``h * W + w`` in the plane;
+* average pooling sums the clipped window in the data's dtype and divides by torch's divisor
+  (the window clipped to the padded input with ``count_include_pad``, to the input without,
+  or ``divisor_override``); an output whose window holds no input element is 0.
+
+Backward passes scatter each output's gradient to its arg-max, or ``g / divisor`` to every
+tap of its window, accumulating in the order torch does. The NumPy reference of these results
+is ``ember.nn.functional.pooling``'s strided-window path; the tests hold both to torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .jit import njit
+
+__all__ = ["avg_pool2d_backward", "avg_pool2d_forward", "max_pool2d_backward",
+           "max_pool2d_forward"]
+
+
+@njit(cache=True, error_model="numpy")
+def _max_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, idx):
+    planes, h, w = x.shape
+    _, oh, ow = out.shape
+    start = np.empty(1, x.dtype)
+    start[0] = -np.inf
+    for p in range(planes):
+        xs = x[p]
+        for i in range(oh):
+            h0 = i * sh - ph
+            h1 = min(h0 + (kh - 1) * dh + 1, h)
+            while h0 < 0:
+                h0 += dh
+            for j in range(ow):
+                w0 = j * sw - pw
+                w1 = min(w0 + (kw - 1) * dw + 1, w)
+                while w0 < 0:
+                    w0 += dw
+                best = start[0]
+                arg = h0 * w + w0
+                for a in range(h0, h1, dh):
+                    for b in range(w0, w1, dw):
+                        v = xs[a, b]
+                        if v > best or np.isnan(v):
+                            best = v
+                            arg = a * w + b
+                out[p, i, j] = best
+                idx[p, i, j] = arg
+
+
+def max_pool2d_forward(x: np.ndarray, kernel: tuple, stride: tuple, padding: tuple,
+                       dilation: tuple, out_size: tuple, index_dtype) -> tuple:
+    """``(values, indices)`` of max pooling over C-contiguous ``(P, H, W)`` planes.
+
+    Args:
+        x: float32 or float64 planes.
+        kernel, stride, padding, dilation: pairs (height, width).
+        out_size: ``(H_out, W_out)``.
+        index_dtype: int64 for indices handed to the user, int32 for indices only the
+            backward reads (half the memory).
+    """
+    shape = (x.shape[0], *out_size)
+    out = np.empty(shape, x.dtype)
+    idx = np.empty(shape, index_dtype)
+    _max_forward(x, *kernel, *stride, *padding, *dilation, out, idx)
+    return out, idx
+
+
+@njit(cache=True, error_model="numpy")
+def _max_backward(g, idx, gx):
+    planes, plane = gx.shape
+    n = g.shape[1]
+    for p in range(planes):
+        gs = g[p]
+        ids = idx[p]
+        gxs = gx[p]
+        for o in range(n):
+            k = ids[o]
+            if k < plane:  # a dilated window made only of padding has no input element
+                gxs[k] += gs[o]
+
+
+def max_pool2d_backward(g: np.ndarray, idx: np.ndarray, plane_shape: tuple) -> np.ndarray:
+    """Gradient of max pooling: each of ``g``'s ``(P, L_out)`` values added to the input
+    position ``idx`` names in its plane; returns ``(P, H, W)``."""
+    h, w = plane_shape
+    gx = np.zeros((g.shape[0], h * w), g.dtype)
+    _max_backward(g, idx, gx)
+    return gx.reshape(g.shape[0], h, w)
+
+
+@njit(cache=True, error_model="numpy")
+def _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw, include_pad, divisor):
+    """``(h0, h1, w0, w1, divisor)``: the window clipped to the input and torch's divisor."""
+    h0 = i * sh - ph
+    w0 = j * sw - pw
+    h1 = min(h0 + kh, h + ph)
+    w1 = min(w0 + kw, w + pw)
+    size = (h1 - h0) * (w1 - w0)
+    h0 = max(h0, 0)
+    w0 = max(w0, 0)
+    h1 = min(h1, h)
+    w1 = min(w1, w)
+    if divisor == 0:
+        divisor = size if include_pad else (h1 - h0) * (w1 - w0)
+    return h0, h1, w0, w1, divisor
+
+
+@njit(cache=True, error_model="numpy")
+def _avg_forward(x, kh, kw, sh, sw, ph, pw, include_pad, divisor, out):
+    planes, h, w = x.shape
+    _, oh, ow = out.shape
+    acc = np.zeros(2, x.dtype)  # acc[1] holds the divisor in the data's dtype
+    for p in range(planes):
+        xs = x[p]
+        for i in range(oh):
+            for j in range(ow):
+                h0, h1, w0, w1, div = _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw,
+                                                  include_pad, divisor)
+                acc[0] = 0
+                if h0 < h1 and w0 < w1:
+                    s = acc[0]
+                    for a in range(h0, h1):
+                        for b in range(w0, w1):
+                            s += xs[a, b]
+                    acc[1] = div
+                    acc[0] = s / acc[1]
+                out[p, i, j] = acc[0]
+
+
+def avg_pool2d_forward(x: np.ndarray, kernel: tuple, stride: tuple, padding: tuple,
+                       out_size: tuple, count_include_pad: bool,
+                       divisor_override: int | None) -> np.ndarray:
+    """Average pooling of C-contiguous float ``(P, H, W)`` planes to ``(P, *out_size)``."""
+    out = np.empty((x.shape[0], *out_size), x.dtype)
+    _avg_forward(x, *kernel, *stride, *padding, bool(count_include_pad),
+                 int(divisor_override or 0), out)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _avg_backward(g, kh, kw, sh, sw, ph, pw, include_pad, divisor, gx):
+    planes, h, w = gx.shape
+    _, oh, ow = g.shape
+    acc = np.zeros(2, g.dtype)
+    for p in range(planes):
+        gxs = gx[p]
+        for i in range(oh):
+            for j in range(ow):
+                h0, h1, w0, w1, div = _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw,
+                                                  include_pad, divisor)
+                acc[1] = div
+                share = g[p, i, j] / acc[1]
+                for a in range(h0, h1):
+                    for b in range(w0, w1):
+                        gxs[a, b] += share
+
+
+def avg_pool2d_backward(g: np.ndarray, plane_shape: tuple, kernel: tuple, stride: tuple,
+                        padding: tuple, count_include_pad: bool,
+                        divisor_override: int | None) -> np.ndarray:
+    """Gradient of :func:`avg_pool2d_forward` from C-contiguous ``(P, H_out, W_out)``."""
+    gx = np.zeros((g.shape[0], *plane_shape), g.dtype)
+    _avg_backward(g, *kernel, *stride, *padding, bool(count_include_pad),
+                  int(divisor_override or 0), gx)
+    return gx
