@@ -166,6 +166,28 @@ def _span(offset, step, size, count):
 
 
 @njit(inline="always")
+def _add_scaled(dst, d, src, s, step, cnt, scale):
+    """``dst[d + t] += src[s + t*step] * scale`` for ``t < cnt`` (unit steps vectorize)."""
+    if step == 1:
+        for t in range(cnt):
+            dst[d + t] += src[s + t] * scale
+    else:
+        for t in range(cnt):
+            dst[d + t] += src[s + t * step] * scale
+
+
+@njit(inline="always")
+def _add_products(acc, a, x, s, step, g, d, cnt):
+    """``acc[a + t] += x[s + t*step] * g[d + t]`` for ``t < cnt``."""
+    if step == 1:
+        for t in range(cnt):
+            acc[a + t] += x[s + t] * g[d + t]
+    else:
+        for t in range(cnt):
+            acc[a + t] += x[s + t * step] * g[d + t]
+
+
+@njit(inline="always")
 def _im2col_row(x, cols, r, n, c, h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho, wo):
     # Row r = (ci, i, j) of the column matrix, all samples.
     j = r % kw
@@ -185,8 +207,12 @@ def _im2col_row(x, cols, r, n, c, h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho, wo):
             src = np.uint64(((b * c + ci) * h + ih) * w + lo * sw + j * dw - pl)
             for t in range(ulo):
                 cols[dst + t] = zero
-            for t in range(uhi - ulo):
-                cols[dst + ulo + t] = x[src + t * usw]
+            if usw == 1:
+                for t in range(uhi - ulo):
+                    cols[dst + ulo + t] = x[src + t]
+            else:
+                for t in range(uhi - ulo):
+                    cols[dst + ulo + t] = x[src + t * usw]
             for t in range(uhi, uwo):
                 cols[dst + t] = zero
 
@@ -224,8 +250,12 @@ def _col2im_plane(cols, x, p, n, c, h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho, wo
                     continue
                 src = np.uint64(r * n * ho * wo + (b * ho + oh) * wo + lo)
                 dst = base + np.uint64(ih * w + lo * sw + j * dw - pl)
-                for t in range(cnt):
-                    x[dst + t * usw] += cols[src + t]
+                if usw == 1:
+                    for t in range(cnt):
+                        x[dst + t] += cols[src + t]
+                else:
+                    for t in range(cnt):
+                        x[dst + t * usw] += cols[src + t]
 
 
 @njit(cache=True)
@@ -264,8 +294,7 @@ def _dw_forward_plane(x, wt, bias, y, p, c, o, h, w, kh, kw, sh, sw, dh, dw, pt,
                     continue
                 dst = ybase + np.uint64(oh * wo + lo)
                 src = np.uint64(xbase + ih * w + lo * sw + j * dw - pl)
-                for t in range(cnt):
-                    y[dst + t] += x[src + t * usw] * tap
+                _add_scaled(y, dst, x, src, usw, cnt, tap)
     if has_bias:
         bv = bias[oc]
         for t in range(np.uint64(ho * wo)):
@@ -313,8 +342,11 @@ def _dw_grad_input_plane(g, wt, gx, p, c, o, h, w, kh, kw, sh, sw, dh, dw, pt, p
                         continue
                     src = np.uint64(gbase + oh * wo + lo)
                     dst = base + np.uint64(ih * w + lo * sw + j * dw - pl)
-                    for t in range(cnt):
-                        gx[dst + t * usw] += g[src + t] * tap
+                    if usw == 1:
+                        _add_scaled(gx, dst, g, src, usw, cnt, tap)
+                    else:
+                        for t in range(cnt):
+                            gx[dst + t * usw] += g[src + t] * tap
 
 
 @njit(cache=True)
@@ -332,32 +364,30 @@ def _dw_grad_input_parallel(g, wt, gx, n, c, o, h, w, kh, kw, sh, sw, dh, dw, pt
 @njit(inline="always")
 def _dw_grad_weight_channel(g, x, gw, oc, n, c, o, h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho,
                             wo):
-    # Taps of output channel oc: per tap and output column, products summed over (b, oh) in
-    # order; then each tap's column sums added in order.
+    # Taps of output channel oc, one at a time: the products summed over (b, oh) in order into
+    # one partial sum per output column, then those added in order.
     ci = oc // (o // c)
-    acc = np.zeros(kh * kw * wo, dtype=gw.dtype)
+    acc = np.empty(wo, dtype=gw.dtype)
     usw = np.uint64(sw)
-    for b in range(n):
-        gbase = (b * o + oc) * ho * wo
-        xbase = (b * c + ci) * h * w
-        for oh in range(ho):
-            for i in range(kh):
-                ih = oh * sh + i * dh - pt
-                if ih < 0 or ih >= h:
-                    continue
-                for j in range(kw):
-                    lo, hi = _span(j * dw - pl, sw, w, wo)
-                    cnt = np.uint64(max(hi - lo, 0))
-                    a = np.uint64((i * kw + j) * wo + lo)
-                    src = np.uint64(gbase + oh * wo + lo)
-                    xs = np.uint64(xbase + ih * w + lo * sw + j * dw - pl)
-                    for t in range(cnt):
-                        acc[a + t] += x[xs + t * usw] * g[src + t]
-    for k in range(kh * kw):
-        total = gw.dtype.type(0)
-        for t in range(wo):
-            total += acc[k * wo + t]
-        gw[oc * kh * kw + k] = total
+    zero = gw.dtype.type(0)
+    for i in range(kh):
+        for j in range(kw):
+            lo, hi = _span(j * dw - pl, sw, w, wo)
+            cnt = np.uint64(max(hi - lo, 0))
+            acc[:] = zero
+            for b in range(n):
+                gbase = (b * o + oc) * ho * wo + lo
+                xbase = (b * c + ci) * h * w + lo * sw + j * dw - pl
+                for oh in range(ho):
+                    ih = oh * sh + i * dh - pt
+                    if ih < 0 or ih >= h:
+                        continue
+                    _add_products(acc, np.uint64(lo), x, np.uint64(xbase + ih * w), usw, g,
+                                  np.uint64(gbase + oh * wo), cnt)
+            total = zero
+            for t in range(wo):
+                total += acc[t]
+            gw[(oc * kh + i) * kw + j] = total
 
 
 @njit(cache=True)
