@@ -45,3 +45,21 @@ def test_mixed_dtype_division_values_and_gradients(op, dtypes):
         y.sum().backward()
         return y, [t.grad for t in (a, b) if t.requires_grad]
     same_outcome(fn)
+
+
+# -- pow to a Python-number exponent: torch's special cases (seed 1208339) -------------------
+
+SPECIALS = [float("-inf"), -0.0, 0.0, float("inf"), float("nan"), -2.5, -1.0, 0.25, 1.0, 3.0]
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 4, 0.5, -0.5, -1, -2, -3, 2.0, 1.5, 0, 1])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_scalar_exponent_at_special_values(exponent, dtype):
+    """``(-inf) ** 0.5`` is NaN in torch (its 0.5 is a sqrt) and the gradient of ``x ** 0.5``
+    at -inf is NaN (its -0.5 is 1 / sqrt), at -0.0 -inf; Ember gave +inf, 0 and +inf."""
+    def fn(M):
+        x = M.tensor(SPECIALS, dtype=getattr(M, dtype), requires_grad=True)
+        y = x ** exponent
+        y.backward(M.linspace(-1.0, 2.0, len(SPECIALS), dtype=getattr(M, dtype)))
+        return y, x.grad
+    same_outcome(fn, rtol=1e-6, atol=0)
