@@ -5,6 +5,7 @@ reverse-mode autograd, ``autograd.Function``, ``nn`` modules, optimizers and dat
 plus the most complete and fastest dropout family on a CPU.
 """
 
+from ember import _threads  # first: sets the thread environment before NumPy loads
 from ember import _dtype
 from ember._dtype import get_default_dtype, set_default_dtype
 from ember._dtype import dtype
@@ -127,10 +128,37 @@ def is_nonzero(input: Tensor) -> "builtins.bool":
 
 
 def get_num_threads() -> "builtins.int":
-    """Threads Ember's compiled kernels use."""
-    return backend.get_backend().kernels("threads").get_num_threads()
+    """The number of threads Ember's compute uses, as ``torch.get_num_threads``.
+
+    Returns:
+        The count last given to ``set_num_threads``, else Numba's default (the number of
+        CPUs, or ``NUMBA_NUM_THREADS``).
+
+    Example:
+        >>> ember.set_num_threads(1)
+        >>> ember.get_num_threads()
+        1
+    """
+    return _threads.get_num_threads()
 
 
 def set_num_threads(n: "builtins.int") -> None:
-    """Sets the threads Ember's compiled kernels use."""
+    """Sets the number of threads Ember's compute uses, as ``torch.set_num_threads``.
+
+    Numba's parallel kernels use ``min(n, NUMBA_NUM_THREADS)`` threads; matrix products large
+    enough to gain are split across up to ``n`` threads while cores are idle (BLAS itself runs
+    on one thread unless ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` was set). The default is
+    one thread per CPU.
+
+    Args:
+        n: a positive int.
+
+    Raises:
+        RuntimeError: ``n`` is not an int or not positive (torch's messages).
+
+    Example:
+        >>> ember.set_num_threads(2)
+        >>> ember.get_num_threads()
+        2
+    """
     backend.get_backend().kernels("threads").set_num_threads(n)
