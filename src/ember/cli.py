@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import sys
 import tempfile
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy
 
 import ember
-from ember import training
+from ember import _threads, training
 from ember.backend import get_backend
 from ember.serialization import CheckpointError
 from ember.training import MODELS, RESUMED_SETTINGS, TrainConfig
@@ -80,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", default=None, metavar="CHECKPOINT",
                     help="continue from the checkpoint.safetensors of an earlier run")
     tr.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    tr.add_argument("--threads", type=_positive_int, metavar="N",
+                    help="threads of Ember's compute, as ember.set_num_threads (default "
+                         f"{_threads.default_num_threads()}: one per CPU)")
     sub.add_parser("info", help="versions, threads and the kernel cache location")
     return parser
 
@@ -92,7 +96,9 @@ def _info() -> int:
     print(f"python  {platform.python_version()} ({sys.executable})")
     print(f"numpy   {numpy.__version__}")
     print(f"numba   {numba.__version__}")
-    print(f"threads {ember.get_num_threads()} (of {numba.config.NUMBA_NUM_THREADS} available)")
+    blas = get_backend().kernels("threads").blas_threads()
+    print(f"threads {ember.get_num_threads()} (of {numba.config.NUMBA_NUM_THREADS} available; BLAS "
+          f"{blas}, OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY', 'unset')})")
     print(f"kernel cache {cache_location()}")
     print("devices cpu")
     return 0
@@ -169,6 +175,8 @@ def _output_problem(out: Path) -> str | None:
 
 
 def _train(args) -> int:
+    if args.threads is not None:
+        ember.set_num_threads(args.threads)
     state = None
     if args.resume is not None:
         state, problem = _read_checkpoint(args.resume)

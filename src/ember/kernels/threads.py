@@ -35,6 +35,7 @@ from ember import _threads
 
 __all__ = [
     "SPLIT_MACS",
+    "blas_threads",
     "get_num_threads",
     "idle_cores",
     "matmul",
@@ -84,6 +85,11 @@ def set_blas_threads(n: int) -> None:
     """Sets the thread count of every BLAS library NumPy loaded."""
     for lib in _blas_libraries():
         lib.set_num_threads(int(n))
+
+
+def blas_threads() -> int:
+    """The thread count of the BLAS libraries NumPy loaded (the largest, if several)."""
+    return max((lib.num_threads for lib in _blas_libraries()), default=1)
 
 
 def set_num_threads(n: int) -> None:
@@ -174,9 +180,11 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     if plan is None:
         return np.matmul(a, b, out=out)
     axis, blocks = plan
+    shape = (*a.shape[:-1], b.shape[-1])
     if out is None:
-        shape = (*np.broadcast_shapes(a.shape[:-2], b.shape[:-2]), a.shape[-2], b.shape[-1])
-        out = np.empty(shape, np.result_type(a, b))
+        out = np.empty(shape, a.dtype)
+    elif out.shape != shape or out.dtype != a.dtype:
+        return np.matmul(a, b, out=out)  # NumPy's casting, or its error
     work = _block_product(a, b, out, axis)
     parts = split_parts(len(blocks))
     if parts == 1:
