@@ -43,6 +43,7 @@ from ember.autograd.history import (
     set_history,
 )
 from ember.tensor.core import Tensor
+from ember.tensor.core import wrap_array as _wrap
 
 __all__ = [
     "AccumulateGrad",
@@ -238,7 +239,27 @@ class ArrayFunction(Function):
     def apply(cls, *args, **kwargs):
         if _LOW_PRECISION.active:
             return _apply_low_precision(cls, args, kwargs)
-        return cls._record(*args, **kwargs)
+        if _state.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    return cls._record(*args, **kwargs)
+        # Nothing to record (the inference path, kept short): the ctx only carries what
+        # forward stores on it and is dropped, so it skips Node.__init__, and nothing it
+        # saved is tied to a version counter.
+        ctx = _new_object(cls._node_class)
+        ctx.needs_input_grad = _no_grads(len(args))
+        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
+                          **kwargs)
+        if type(out) is tuple:
+            return cls._record_many(ctx, args, None, out, kwargs)
+        if type(out) is not np.ndarray:  # a NumPy scalar from a full reduction
+            out = np.asarray(out)
+        result = _wrap(out)
+        if cls.is_view and out.base is not None:
+            make_view_of(result, args[0], (cls, args[1:], kwargs))
+        if _OBSERVERS:
+            _notify(cls, args, kwargs, result)
+        return result
 
     @classmethod
     def _record(cls, *args, **kwargs):
@@ -256,17 +277,17 @@ class ArrayFunction(Function):
         if type(out) is tuple:
             return cls._record_many(ctx, args, needs, out, kwargs)
         if type(out) is not np.ndarray:  # a NumPy scalar from a full reduction
-            out = _as_array_output(ctx, out)
+            out = _as_array_output(ctx, out) if needs is not None else np.asarray(out)
         if needs is None:
-            result = Tensor._make(out)
+            result = _wrap(out)
         else:
             _record_node(ctx, args, needs, ((out.shape, out.dtype),))
             differentiable = (out.dtype.kind == "f" or out.dtype == _BF16
                               or cls.any_dtype_output) and not hasattr(ctx, "_non_differentiable")
-            result = Tensor._make(out, True, ctx, 0) if differentiable else Tensor._make(out)
+            result = Tensor._make(out, True, ctx, 0) if differentiable else _wrap(out)
         if cls.is_view and out.base is not None:
             make_view_of(result, args[0], (cls, args[1:], kwargs))
-        if ctx._saved:
+        if needs is not None and ctx._saved:
             record_saved_arrays(ctx, [*(a for a in args if isinstance(a, Tensor)), result])
         if _OBSERVERS:
             _notify(cls, args, kwargs, result)
@@ -275,16 +296,18 @@ class ArrayFunction(Function):
     @classmethod
     def _record_many(cls, ctx, args, needs, outs, kwargs) -> tuple:
         """The rest of :meth:`_record` for a forward that returned several arrays."""
-        outs = tuple(o if type(o) is np.ndarray else _as_array_output(ctx, o) for o in outs)
         if needs is None:
-            results = tuple(Tensor._make(o) for o in outs)
-        else:
-            _record_node(ctx, args, needs, tuple((o.shape, o.dtype) for o in outs))
-            non_diff = getattr(ctx, "_non_differentiable", ())
-            results = tuple(
-                Tensor._make(o, True, ctx, i)
-                if (o.dtype.kind == "f" or o.dtype == _BF16) and not any(o is n for n in non_diff)
-                else Tensor._make(o) for i, o in enumerate(outs))
+            results = tuple(_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outs)
+            if _OBSERVERS:
+                _notify(cls, args, kwargs, results)
+            return results
+        outs = tuple(o if type(o) is np.ndarray else _as_array_output(ctx, o) for o in outs)
+        _record_node(ctx, args, needs, tuple((o.shape, o.dtype) for o in outs))
+        non_diff = getattr(ctx, "_non_differentiable", ())
+        results = tuple(
+            Tensor._make(o, True, ctx, i)
+            if (o.dtype.kind == "f" or o.dtype == _BF16) and not any(o is n for n in non_diff)
+            else _wrap(o) for i, o in enumerate(outs))
         if ctx._saved:
             record_saved_arrays(ctx, [*(a for a in args if isinstance(a, Tensor)), *results])
         if _OBSERVERS:
@@ -412,6 +435,9 @@ def _no_grads(n: int) -> tuple:
     if t is None:
         t = _NO_GRADS[n] = (False,) * n
     return t
+
+
+_new_object = object.__new__
 
 
 def once_differentiable(fn):

@@ -55,6 +55,10 @@ class MatMul(ArrayFunction):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         sa, sb = ctx.shapes
+        if len(sa) == 2 and len(sb) == 2:  # plain matrices: one product per gradient
+            need_a, need_b = ctx.needs_input_grad
+            return (np.matmul(grad, b.T) if need_a else None,
+                    np.matmul(a.T, grad) if need_b else None)
         a = np.empty(sa, grad.dtype) if a is None else a  # shape only: its gradient is not needed
         b = np.empty(sb, grad.dtype) if b is None else b
         if a.ndim == 1 and b.ndim == 1:
@@ -98,6 +102,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         # sparse sits above ops: the sparse operand's own methods do the product
         return input.mm(other) if getattr(input, "is_sparse", False) else \
             other.__rmatmul__(input)
+    a, b = input._data, other._data
+    if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and a.dtype.kind == "f" and \
+            a.shape[1] == b.shape[0]:
+        return MatMul.apply(input, other)  # plain matrices: nothing below can object
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(
             "both arguments to matmul need to be at least 1D, but they are "
@@ -124,7 +132,7 @@ class Linear(ArrayFunction):
         needs = ctx.needs_input_grad  # as torch: each factor only when the other's grad needs it
         ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
         ctx.has_bias = b is not None
-        out = np.matmul(x, w.T)
+        out = _matmul_folded(x, w.T) if w.ndim == 2 else np.matmul(x, w.T)
         if b is not None:
             out += b
         return out
@@ -134,7 +142,7 @@ class Linear(ArrayFunction):
         x, w = ctx.saved_tensors
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gx = np.matmul(grad, w)
+            gx = _matmul_folded(grad, w) if w.ndim == 2 else np.matmul(grad, w)
         rows = math.prod(grad.shape[:-1])  # not -1: a size-0 feature dim leaves it unknown
         if ctx.needs_input_grad[1]:
             g2 = grad.reshape(rows, grad.shape[-1])
@@ -142,6 +150,15 @@ class Linear(ArrayFunction):
         if ctx.has_bias and ctx.needs_input_grad[2]:
             gb = grad.reshape(rows, grad.shape[-1]).sum(axis=0)
         return gx, gw, gb
+
+
+def _matmul_folded(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``x @ m`` for a matrix ``m``: a C-contiguous ``x`` of more than two dims is folded into
+    the rows of one matrix product (one BLAS call instead of one per leading index)."""
+    if x.ndim <= 2 or not x.flags.c_contiguous:
+        return np.matmul(x, m)
+    lead = x.shape[:-1]
+    return np.matmul(x.reshape(math.prod(lead), x.shape[-1]), m).reshape(*lead, m.shape[-1])
 
 
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -160,7 +177,11 @@ def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
         >>> ember.ops.linalg.linear_raw(ember.ones(1, 2), w, b)
         tensor([[3.5000]])
     """
-    dx, dw = input._data.dtype, weight._data.dtype
+    x, w = input._data, weight._data
+    dx, dw = x.dtype, w.dtype
+    if dx == dw and dx.kind == "f" and w.ndim == 2 and x.ndim and x.shape[-1] == w.shape[1] \
+            and (bias is None or bias._data.dtype == dx):
+        return Linear.apply(input, weight, bias)  # the usual call: nothing below can object
     if dx != dw and autocast_lower(dx) != autocast_lower(dw):
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{c_type_name(dx)} != {c_type_name(dw)}")
@@ -532,6 +553,40 @@ def _type_name(t: Tensor) -> str:
     return SCALAR_TYPE_NAMES[t._data.dtype.name]
 
 
+@quiet
+class Addmm(ArrayFunction):
+    """``input + mat1 @ mat2`` for matrices, ``input`` broadcast to the product: one product
+    and an in-place add, one node (torch's ``AddmmBackward0``)."""
+
+    @staticmethod
+    def forward(ctx, input, mat1, mat2):
+        _, need_1, need_2 = ctx.needs_input_grad  # each factor only for the other's gradient
+        ctx.save_for_backward(mat1 if need_2 else None, mat2 if need_1 else None)
+        ctx.input_shape = input.shape
+        out = np.matmul(mat1, mat2)
+        out += input
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        mat1, mat2 = ctx.saved_tensors
+        need_in, need_1, need_2 = ctx.needs_input_grad
+        return (reduce_grad(grad, ctx.input_shape, grad.dtype) if need_in else None,
+                np.matmul(grad, mat2.T) if need_1 else None,
+                np.matmul(mat1.T, grad) if need_2 else None)
+
+
+def _plain_addmm(input: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> bool:
+    """True when :class:`Addmm` computes ``addmm(input, mat1, mat2)`` as the general path
+    would: float matrices of one dtype that multiply, ``input`` broadcasting to the product."""
+    dt = mat1.dtype
+    if not (dt.kind == "f" and mat2.dtype == dt and input.dtype == dt and mat1.ndim == 2
+            and mat2.ndim == 2 and mat1.shape[1] == mat2.shape[0] and input.ndim <= 2):
+        return False
+    product = (mat1.shape[0], mat2.shape[1])
+    return all(n in (1, p) for n, p in zip(input.shape[::-1], product[::-1], strict=False))
+
+
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * mat1 @ mat2`` (``input`` ignored when ``beta == 0``).
 
@@ -550,6 +605,9 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         tensor([[5., 2.],
                 [2., 5.]])
     """
+    if beta == 1 and alpha == 1 and isinstance(mat1, Tensor) and isinstance(mat2, Tensor) and \
+            _plain_addmm(input._data, mat1._data, mat2._data):
+        return Addmm.apply(input, mat1, mat2)
     for name, t in (("self", input), ("mat1", mat1)):
         if autocast_lower(t._data.dtype) != autocast_lower(mat2._data.dtype):
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "

@@ -187,9 +187,16 @@ class Tensor:
     @classmethod
     def _make(cls, arr, requires_grad=False, grad_fn=None, output_nr=0) -> Tensor:
         """Wraps a backend array without copying (the fast path every op uses)."""
-        t = object.__new__(cls)
-        t._init(arr if type(arr) is np.ndarray else np.asarray(arr), requires_grad, grad_fn,
-                output_nr)
+        t = _new_object(cls)
+        t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._version_counter = _Version()
+        t._base = None
+        t._hooks = None
+        t._accumulator = None
         return t
 
     # -- autograd metadata -----------------------------------------------------------------
@@ -452,6 +459,26 @@ class Tensor:
         state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
         return (_rebuild_tensor, (type(self), data, _dtype.from_numpy_dtype(arr.dtype).name,
                                   tuple(arr.shape), self._requires_grad, state))
+
+
+_new_object = object.__new__
+
+
+def wrap_array(arr: np.ndarray) -> Tensor:
+    """A leaf Tensor on ``arr`` (an ``np.ndarray`` of a supported dtype: not checked), with
+    no copy: what an op returns when nothing is recorded. The same as ``Tensor._make(arr)``
+    without the call's argument handling."""
+    t = _new_object(Tensor)
+    t._data = arr
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._output_nr = 0
+    t._version_counter = _Version()
+    t._base = None
+    t._hooks = None
+    t._accumulator = None
+    return t
 
 
 class Size(tuple):
