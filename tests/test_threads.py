@@ -164,6 +164,18 @@ def test_split_parts_takes_only_idle_cores(requested, idle, blocks, parts, monke
     assert threads.split_parts(blocks) == parts
 
 
+@pytest.mark.parametrize("n, numba_threads, idle, parallel", [
+    (1 << 15, 2, 1, True), ((1 << 15) - 1, 2, 1, False), (1 << 20, 1, 1, False),
+    (1 << 20, 2, 0, False)])
+def test_numba_kernels_run_parallel_only_when_large_and_a_core_is_idle(n, numba_threads, idle,
+                                                                       parallel, monkeypatch):
+    if numba_threads > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip("one core")
+    numba.set_num_threads(numba_threads)
+    monkeypatch.setattr(threads, "idle_cores", lambda: idle)
+    assert threads.runs_parallel(n, threshold=1 << 15) is parallel
+
+
 # (a shape, b shape, the axis split): rows (m >= n), columns (n > m), batch
 SPLIT_SHAPES = [((1024, 96), (96, 300), "rows"), ((40, 700), (700, 1000), "cols"),
                 ((6, 200, 64), (6, 64, 130), "batch")]
@@ -224,7 +236,7 @@ def test_one_thread_is_numpys_product(monkeypatch):
 
 @pytest.mark.parametrize("a_shape, b_shape, dtype", [
     ((64, 32), (32, 16), np.float32),  # below SPLIT_MACS
-    ((4096,), (4096, 4096), np.float32),  # a vector
+    ((512,), (512, 512), np.float32),  # a vector
     ((2, 1024, 96), (96, 300), np.float32),  # a broadcast batch
     ((1024, 96), (96, 300), np.int64),  # not a BLAS dtype
 ])

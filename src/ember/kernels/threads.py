@@ -13,8 +13,9 @@ The policy (``ember._threads`` holds the count and the start-up environment):
   (``idle_cores``: the run queue of ``/proc/loadavg``), they sleep on a queue rather than
   spin, and the caller never waits for a helper that has not started a block; a busy machine
   gets the blocks on the caller alone, with the same bits.
-- Numba's parallel kernels run their ``prange`` loops only above a measured size (see
-  ``philox.PARALLEL_THRESHOLD``); OpenMP's idle workers sleep (``OMP_WAIT_POLICY=PASSIVE``).
+- Numba's parallel kernels run their ``prange`` loops only above a measured size (each
+  family's ``PARALLEL_THRESHOLD``) and while a core is idle (``runs_parallel``); OpenMP's
+  idle workers sleep (``OMP_WAIT_POLICY=PASSIVE``).
 
 ``set_num_threads(n)`` sets Numba's threads (at most ``max_threads()``) and the number of
 threads ``matmul`` may use.
@@ -41,6 +42,7 @@ __all__ = [
     "matmul",
     "max_threads",
     "run_split",
+    "runs_parallel",
     "set_blas_threads",
     "set_num_threads",
     "split_parts",
@@ -145,6 +147,33 @@ def idle_cores() -> int:
     idle = cores - 1 if running is None else max(cores - running, 0)
     _idle_seen[:] = [now, idle]
     return idle
+
+
+def runs_parallel(n: int, threshold: int) -> bool:
+    """Whether a Numba kernel over ``n`` elements should take its parallel (prange) version now.
+
+    From ``threshold`` elements on, with more than one Numba thread, and only while a core is
+    idle: a parallel loop splits its range evenly when it starts and then waits for its
+    slowest thread, so on a machine whose cores are all busy it loses to the serial loop
+    (model B of ``bench/train_step.py`` at 2 threads beside other load: the dropout kernels'
+    wait dominated the step). Only for kernels whose result does not depend on the split.
+
+    Args:
+        n: the kernel's element count.
+        threshold: the element count from which its parallel version gains on idle cores.
+
+    Returns:
+        True to run the prange version.
+
+    Example:
+        >>> runs_parallel(100, threshold=1 << 15)
+        False
+    """
+    if n < threshold:
+        return False
+    import numba  # loaded already: only compiled kernels ask
+
+    return numba.get_num_threads() > 1 and idle_cores() > 0
 
 
 def split_parts(blocks: int) -> int:
