@@ -15,6 +15,7 @@ from ember import _dtype, ops
 from ember._dtype import scalar_type_name
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import is_grad_enabled, no_grad
+from ember.backend import get_backend
 from ember.nn.functional.activation import logsigmoid
 from ember.nn.functional.distance import pairwise_distance
 from ember.ops._util import broadcast_error, operands, reduce_grad
@@ -137,67 +138,124 @@ def _target_weights(weight, t, valid, dtype):
     return weight[t] if valid is None else weight[t] * valid
 
 
+#: dtypes of the compiled kernels (``ember.kernels.loss``); the others take the NumPy path
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _kernel_layout(x: np.ndarray) -> np.ndarray | None:
+    """``x`` as the kernels see it: ``(C,)`` and ``(N, C)`` as C-contiguous ``(M, C)`` rows,
+    ``(N, C, d1, ...)`` as C-contiguous ``(N, C, L)`` planes; None where the NumPy path runs
+    (other dtypes, no classes)."""
+    if x.dtype not in _KERNEL_DTYPES or x.shape[0 if x.ndim == 1 else 1] == 0:
+        return None
+    if x.ndim <= 2:
+        return np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+    return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
+
+
+def _out_of_bounds(t: np.ndarray, bad: int) -> IndexError:
+    return IndexError(f"Target {t[bad]} is out of bounds.")
+
+
 class CrossEntropyLoss(ArrayFunction):
     """``log_softmax`` over the class dim followed by ``nll_loss``, as one node.
 
     With label smoothing ``eps`` the loss per sample is ``(1 - eps) * nll + eps / C * smooth``
-    where ``smooth = -sum_c w_c log p_c`` (PyTorch's definition).
+    where ``smooth = -sum_c w_c log p_c`` (PyTorch's definition). float32 and float64 logits
+    run the backend's fused ``loss`` kernels (one pass per row each way, saving the
+    log-probabilities as torch does); other dtypes the NumPy statement of the same maths.
     """
 
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
-        x2 = _rows(x)
-        m, c = x2.shape
-        t, valid = _class_targets(target, c, ignore_index)
-        shifted = x2 - x2.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        s = e.sum(axis=1)
-        logs = np.log(s)
-        wt = _target_weights(weight, t, valid, x.dtype)
-        loss = logs - shifted[np.arange(m), t]
-        if wt is not None:
-            loss *= wt
-        if label_smoothing > 0:
-            if weight is None:
-                smooth = c * logs - shifted.sum(axis=1)
-            else:
-                smooth = weight.sum() * logs - shifted @ weight
-            if valid is not None:
-                smooth *= valid
-            loss = (1 - label_smoothing) * loss + (label_smoothing / c) * smooth
-        ctx.save_for_backward(e, s, t, wt, valid, weight)
-        ctx.args = (x.shape, reduction, label_smoothing)
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing, backend):
+        xk = _kernel_layout(x)
+        ctx.args = (x.shape, reduction, label_smoothing, ignore_index, backend)
+        if xk is None:
+            ctx.fused = False
+            return _cross_entropy_forward_reference(ctx, x, target, weight, ignore_index,
+                                                    reduction, label_smoothing)
+        ctx.fused = True
+        t = np.ascontiguousarray(target.reshape(-1))
+        logp = backend.empty(xk.shape, xk.dtype) if ctx.needs_input_grad[0] else None
+        bad, loss, wt = backend.kernels("loss").cross_entropy_forward(
+            xk, t, weight, ignore_index, label_smoothing, logp)
+        if bad >= 0:
+            raise _out_of_bounds(t, bad)
+        ctx.save_for_backward(t, weight)  # what torch's nll_loss keeps of the caller's
+        ctx.logp, ctx.wt = logp, wt
         # the mean is over the targets' weights (ignored targets weigh 0)
-        ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
+        ctx.denom = wt.sum() if reduction == "mean" else t.shape[0]
         return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad):
-        e, s, t, wt, valid, weight = ctx.saved_tensors
-        shape, reduction, eps = ctx.args
-        m, c = e.shape
+        if not ctx.fused:
+            return (*_cross_entropy_backward_reference(ctx, grad), None)
+        t, weight = ctx.saved_tensors
+        logp = ctx.logp
+        shape, reduction, eps, ignore_index, backend = ctx.args
         g = _unreduced_grad(grad, reduction, ctx.denom)
-        if reduction == "none":
-            g = g.reshape(-1)
-        rows = np.arange(m)
-        # d loss / d x = softmax * sum_c(coefficients) - coefficients, per row
-        if wt is None and eps == 0:  # the common case: a scalar or per-row g only
-            gx = e * (g / s)[:, None]
-            gx[rows, t] -= g
-            return _unrows(gx, shape), None, None
-        g = np.broadcast_to(g, (m,))
-        gw = g * (1 - eps) if wt is None else g * wt * (1 - eps)
-        row_total = gw
-        if eps > 0:
-            wsum = c if weight is None else weight.sum()
-            gv = g if valid is None else g * valid
-            row_total = gw + (eps / c) * wsum * gv
-        gx = e * (row_total / s)[:, None]
-        gx[rows, t] -= gw
-        if eps > 0:
-            gv = (eps / c) * gv
-            gx -= gv[:, None] if weight is None else gv[:, None] * weight
-        return _unrows(gx.astype(e.dtype, copy=False), shape), None, None
+        gx = backend.empty(logp.shape, logp.dtype)
+        backend.kernels("loss").cross_entropy_backward(
+            logp, t, ctx.wt, g, weight, ignore_index, eps, gx)
+        return gx.reshape(shape), None, None, None
+
+
+def _cross_entropy_forward_reference(ctx, x, target, weight, ignore_index, reduction,
+                                     label_smoothing):
+    """:class:`CrossEntropyLoss`'s forward in NumPy (the statement the kernels are held to)."""
+    x2 = _rows(x)
+    m, c = x2.shape
+    t, valid = _class_targets(target, c, ignore_index)
+    shifted = x2 - x2.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=1)
+    logs = np.log(s)
+    wt = _target_weights(weight, t, valid, x.dtype)
+    loss = logs - shifted[np.arange(m), t]
+    if wt is not None:
+        loss *= wt
+    if label_smoothing > 0:
+        if weight is None:
+            smooth = c * logs - shifted.sum(axis=1)
+        else:
+            smooth = weight.sum() * logs - shifted @ weight
+        if valid is not None:
+            smooth *= valid
+        loss = (1 - label_smoothing) * loss + (label_smoothing / c) * smooth
+    ctx.save_for_backward(e, s, t, wt, valid, weight)
+    # the mean is over the targets' weights (ignored targets weigh 0)
+    ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
+    return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
+
+
+def _cross_entropy_backward_reference(ctx, grad):
+    """:class:`CrossEntropyLoss`'s backward in NumPy, from what the reference forward saved."""
+    e, s, t, wt, valid, weight = ctx.saved_tensors
+    shape, reduction, eps = ctx.args[:3]
+    m, c = e.shape
+    g = _unreduced_grad(grad, reduction, ctx.denom)
+    if reduction == "none":
+        g = g.reshape(-1)
+    rows = np.arange(m)
+    # d loss / d x = softmax * sum_c(coefficients) - coefficients, per row
+    if wt is None and eps == 0:  # the common case: a scalar or per-row g only
+        gx = e * (g / s)[:, None]
+        gx[rows, t] -= g
+        return _unrows(gx, shape), None, None
+    g = np.broadcast_to(g, (m,))
+    gw = g * (1 - eps) if wt is None else g * wt * (1 - eps)
+    row_total = gw
+    if eps > 0:
+        wsum = c if weight is None else weight.sum()
+        gv = g if valid is None else g * valid
+        row_total = gw + (eps / c) * wsum * gv
+    gx = e * (row_total / s)[:, None]
+    gx[rows, t] -= gw
+    if eps > 0:
+        gv = (eps / c) * gv
+        gx -= gv[:, None] if weight is None else gv[:, None] * weight
+    return _unrows(gx.astype(e.dtype, copy=False), shape), None, None
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -249,7 +307,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     _check_class_input(input, target, weight)
     return CrossEntropyLoss.apply(input, target, _weight_array(weight, input._data.dtype),
-                                  ignore_index, reduction, label_smoothing)
+                                  ignore_index, reduction, label_smoothing,
+                                  get_backend(input.device))
 
 
 class NllLoss(ArrayFunction):
@@ -345,8 +404,7 @@ def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
 def _weight_array(weight, dtype):
     if weight is None:
         return None
-    w = weight._data
-    return w if w.dtype == dtype else w.astype(dtype)
+    return np.ascontiguousarray(weight._data, dtype=dtype)
 
 
 class CrossEntropyProbs(ArrayFunction):
