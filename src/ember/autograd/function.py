@@ -317,10 +317,11 @@ class ArrayFunction(Function):
     @classmethod
     def _run_backward(cls, ctx, grads: list) -> tuple:
         if ctx._materialize_grads:
-            grads = [
-                np.zeros(m[0], dtype=m[1]) if g is None else g
-                for g, m in zip(grads, ctx._out_meta, strict=False)
-            ]
+            for g in grads:
+                if g is None:  # an output without a gradient gets zeros
+                    grads = [np.zeros(m[0], dtype=m[1]) if g is None else g
+                             for g, m in zip(grads, ctx._out_meta, strict=False)]
+                    break
         result = cls.backward(ctx, *grads)
         if type(result) is not tuple:
             result = (result,)

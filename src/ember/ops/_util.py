@@ -106,6 +106,9 @@ def apply_binary(cls, a, b):
         raise broadcast_error(a, b) from None
 
 
+_PY_SCALAR_RANK = {bool: 0, int: 1, float: 2}  # _kind_rank of the common Python scalars
+
+
 def _kind_rank(x) -> int:
     if isinstance(x, Tensor):
         return _dtype.category(x._data.dtype)
@@ -149,15 +152,23 @@ def operands(a, b, floating: bool = False):
         da, db = a._data.dtype, b._data.dtype
         dt = da if da == db else promote(a, b)
     elif ta:
-        if not isinstance(b, numbers.Number):
-            b = _scalar_or_tensor(b)
-            return operands(a, b, floating)
-        dt = a._data.dtype if _kind_rank(b) <= _dtype.category(a._data.dtype) else promote(a, b)
+        rank = _PY_SCALAR_RANK.get(type(b))
+        if rank is None:
+            if not isinstance(b, numbers.Number):
+                return operands(a, _scalar_or_tensor(b), floating)
+            rank = _kind_rank(b)
+        dt = a._data.dtype
+        if dt.kind != "f" and rank > _dtype.category(dt):
+            dt = promote(a, b)
     elif tb:
-        if not isinstance(a, numbers.Number):
-            a = _scalar_or_tensor(a)
-            return operands(a, b, floating)
-        dt = b._data.dtype if _kind_rank(a) <= _dtype.category(b._data.dtype) else promote(a, b)
+        rank = _PY_SCALAR_RANK.get(type(a))
+        if rank is None:
+            if not isinstance(a, numbers.Number):
+                return operands(_scalar_or_tensor(a), b, floating)
+            rank = _kind_rank(a)
+        dt = b._data.dtype
+        if dt.kind != "f" and rank > _dtype.category(dt):
+            dt = promote(a, b)
     else:
         raise TypeError("expected at least one tensor operand")
     if floating and not _dtype.is_floating(dt):
