@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from tests.torch_compare import same_outcome, same_outcome_strict
 
-
 # -- 54: a binary op of two tensors of different dtypes saves the caller's tensors -----------
 
 def _edited_after(op, edit_input: bool):

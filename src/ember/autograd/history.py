@@ -176,11 +176,77 @@ def is_differentiable_view(tensor: Tensor) -> bool:
 
 
 def _replay_view(view: Tensor, base: Tensor) -> Tensor:
-    """Applies ``view``'s chain of view functions to ``base`` (recording them)."""
+    """Applies ``view``'s chain of view functions to ``base`` (recording them).
+
+    When the base's shape changed in place since (``unsqueeze_``, ``t_`` ...), the chain may
+    no longer apply; the view is then taken by its strides from the base's memory, as torch
+    falls back to ``as_strided``, and keeps that single step from now on.
+    """
     with enable_grad():
-        for fn, args, kwargs in view._view_steps:
-            base = fn.apply(base, *args, **kwargs)
-    return base
+        try:
+            fresh = base
+            for fn, args, kwargs in view._view_steps:
+                fresh = fn.apply(fresh, *args, **kwargs)
+            if fresh._data.shape == view._data.shape:
+                return fresh
+        except (ValueError, RuntimeError, IndexError):
+            pass
+        view._view_steps = (StridedView.step(base._data, view._data),)
+        return StridedView.apply(base, *view._view_steps[0][1])
+
+
+class StridedView:
+    """A view taken by shape, strides and offset (in elements) from a C-contiguous base's
+    memory: the view function of last resort after the base's shape changed in place."""
+
+    @staticmethod
+    def step(base: np.ndarray, view: np.ndarray) -> tuple:
+        if not base.flags.c_contiguous:
+            raise RuntimeError(
+                "Ember cannot re-derive this view's history after its base changed shape in "
+                "place (the base is not contiguous); clone() the view first")
+        size = base.itemsize
+        offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0])
+        strides = tuple(st // size for st in view.strides)
+        return (StridedView, (view.shape, strides, offset // size), {})
+
+    @staticmethod
+    def forward(ctx, x: np.ndarray, shape: tuple, strides: tuple, offset: int) -> np.ndarray:
+        flat = x.reshape(-1)[offset:] if x.size else x.reshape(-1)
+        return np.lib.stride_tricks.as_strided(
+            flat, shape, tuple(st * x.itemsize for st in strides), writeable=x.flags.writeable)
+
+    @staticmethod
+    def apply(base: Tensor, shape: tuple, strides: tuple, offset: int) -> Tensor:
+        out = Tensor._make(StridedView.forward(None, base._data, shape, strides, offset))
+        if base._requires_grad and _state.enabled:
+            node = AsStridedBackward0(base, shape, strides, offset)
+            set_history(out, node, 0)
+        make_view_of(out, base)
+        return out
+
+
+class AsStridedBackward0(Node):
+    """The gradient of a :class:`StridedView`: summed into the base's positions it viewed."""
+
+    def __init__(self, base: Tensor, shape: tuple, strides: tuple, offset: int) -> None:
+        self._seq = next(sequence)
+        self._base_shape, self._dtype = base._data.shape, base._data.dtype
+        positions = np.full((), offset, dtype=np.int64)
+        for n, st in zip(shape, strides, strict=True):
+            positions = positions[..., None] + np.arange(n, dtype=np.int64) * st
+        self._positions = positions.reshape(-1)
+        self.next_functions = (edge_of(base),)
+        self.needs_input_grad = (True,)
+        self._out_meta = ((tuple(shape), self._dtype),)
+
+    def apply_backward(self, grads: list) -> tuple:
+        grad = grads[0]
+        if grad is None:
+            return (None,)
+        out = np.zeros(int(np.prod(self._base_shape)), dtype=self._dtype)
+        np.add.at(out, self._positions, np.asarray(grad, dtype=self._dtype).reshape(-1))
+        return (out.reshape(self._base_shape),)
 
 
 def sync_view_history(view: Tensor) -> None:
