@@ -18,6 +18,8 @@ is ``ember.nn.functional.pooling``'s strided-window path; the tests hold both to
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .jit import njit
@@ -27,33 +29,74 @@ __all__ = ["avg_pool2d_backward", "avg_pool2d_forward", "max_pool2d_backward",
 
 
 @njit(cache=True, error_model="numpy")
-def _max_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, idx):
-    planes, h, w = x.shape
-    _, oh, ow = out.shape
-    start = np.empty(1, x.dtype)
-    start[0] = -np.inf
-    for p in range(planes):
-        xs = x[p]
-        for i in range(oh):
-            h0 = i * sh - ph
-            h1 = min(h0 + (kh - 1) * dh + 1, h)
-            while h0 < 0:
-                h0 += dh
-            for j in range(ow):
-                w0 = j * sw - pw
-                w1 = min(w0 + (kw - 1) * dw + 1, w)
-                while w0 < 0:
-                    w0 += dw
-                best = start[0]
-                arg = h0 * w + w0
-                for a in range(h0, h1, dh):
-                    for b in range(w0, w1, dw):
-                        v = xs[a, b]
-                        if v > best or np.isnan(v):
-                            best = v
-                            arg = a * w + b
-                out[p, i, j] = best
-                idx[p, i, j] = arg
+def _max_window_exact(xs, h0, h1, w0, w1, dh, dw, best):
+    """torch's rule over one window: a tap replaces the maximum when greater, or NaN."""
+    w = xs.shape[1]
+    arg = h0 * w + w0
+    for a in range(h0, h1, dh):
+        for b in range(w0, w1, dw):
+            v = xs[a, b]
+            if v > best or v != v:
+                best = v
+                arg = a * w + b
+    return best, arg
+
+
+@njit(cache=True, error_model="numpy")
+def _clip(o, k, s, p, d, size):
+    """``(first, stop)`` of the in-bounds taps of window ``o`` along one axis."""
+    first = o * s - p
+    stop = min(first + (k - 1) * d + 1, size)
+    while first < 0:
+        first += d
+    return first, stop
+
+
+@functools.cache
+def _max_forward_kernel(kh: int, kw: int, dh: int, dw: int):
+    """The forward loop for a ``kh x kw`` window of dilation ``(dh, dw)``: constants of the
+    closure, so the window's loop unrolls (Numba compiles and caches one loop for each)."""
+
+    @njit(cache=True, error_model="numpy")
+    def max_forward(x, sh, sw, ph, pw, out, idx):
+        planes, h, w = x.shape
+        _, oh, ow = out.shape
+        start = np.empty(1, x.dtype)
+        start[0] = -np.inf
+        for p in range(planes):
+            xs = x[p]
+            for i in range(oh):
+                hb = i * sh - ph
+                inside_h = hb >= 0 and hb + (kh - 1) * dh < h
+                for j in range(ow):
+                    wb = j * sw - pw
+                    nan = True
+                    if inside_h and wb >= 0 and wb + (kw - 1) * dw < w:
+                        # the unrolled window keeps ``v > best`` and the tap's offset, which
+                        # compile to conditional moves; the NaN test in the same condition
+                        # or a loop there make LLVM emit branches, mispredicted on random
+                        # data (several times slower, measured). A window holding a NaN is
+                        # walked again with the exact rule, as is a window that crosses the
+                        # border.
+                        best = xs[hb, wb]  # the first tap, where torch's -inf start lands
+                        offset = 0
+                        nan = False
+                        for a in range(kh):
+                            for b in range(kw):
+                                v = xs[hb + a * dh, wb + b * dw]
+                                nan |= v != v
+                                if v > best:
+                                    best = v
+                                    offset = a * dh * w + b * dw
+                        arg = hb * w + wb + offset
+                    if nan:
+                        h0, h1 = _clip(i, kh, sh, ph, dh, h)
+                        w0, w1 = _clip(j, kw, sw, pw, dw, w)
+                        best, arg = _max_window_exact(xs, h0, h1, w0, w1, dh, dw, start[0])
+                    out[p, i, j] = best
+                    idx[p, i, j] = arg
+
+    return max_forward
 
 
 def max_pool2d_forward(x: np.ndarray, kernel: tuple, stride: tuple, padding: tuple,
@@ -70,7 +113,7 @@ def max_pool2d_forward(x: np.ndarray, kernel: tuple, stride: tuple, padding: tup
     shape = (x.shape[0], *out_size)
     out = np.empty(shape, x.dtype)
     idx = np.empty(shape, index_dtype)
-    _max_forward(x, *kernel, *stride, *padding, *dilation, out, idx)
+    _max_forward_kernel(*kernel, *dilation)(x, *stride, *padding, out, idx)
     return out, idx
 
 
