@@ -1,19 +1,27 @@
 """Recurrent layers as PyTorch defines them: ``RNN``, ``LSTM``, ``GRU`` and their cells.
 
-Composed of differentiable ops, one time step at a time (the input projections of a whole
-sequence are one matrix product per layer and direction). Parameter names, shapes, gate
-order (LSTM: input, forget, cell, output; GRU: reset, update, new) and initialisation
-(uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``) are PyTorch's, so state_dicts
-load either way. Packed sequences are not supported.
+Each layer and direction of ``RNN``/``LSTM``/``GRU`` runs as one autograd node
+(``ember.nn.functional.rnn``: the input projections of all steps in one matrix product, then
+per step the recurrent product and one compiled gate kernel, forward and backward) for
+float32 and float64; other dtypes, autocast and op exporters take the reference path, composed
+of differentiable ops one time step at a time. The cells are composed of ops. Parameter
+names, shapes, gate order (LSTM: input, forget, cell, output; GRU: reset, update, new) and
+initialisation (uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``) are PyTorch's, so
+state_dicts load either way. Packed sequences are not supported.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ember import ops
+from ember._precision import STATE as _LOW_PRECISION
+from ember.autograd.function import ops_observed
 from ember.nn import functional as F
 from ember.nn import init
+from ember.nn.functional import rnn as _rnn_functional
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 from ember.tensor import Tensor
@@ -56,7 +64,23 @@ def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
     r = ops.sigmoid(r_i + r_h)
     z = ops.sigmoid(z_i + z_h)
     n = ops.tanh(n_i + r * n_h)
-    return (1 - z) * n + z * h
+    return (h - n) * z + n  # torch's order of operations
+
+
+_FUSED = True  # False: every layer takes the reference path (tests compare the two)
+_FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fusable(x: Tensor, states: list, names: list, module: Module) -> bool:
+    """Whether a layer can run through the fused Functions: float32 or float64 throughout,
+    no autocast or bfloat16 in play, and no exporter watching the individual ops."""
+    if not _FUSED or ops_observed() or _LOW_PRECISION.active:
+        return False
+    dtype = x._data.dtype
+    if dtype not in _FUSED_DTYPES:
+        return False
+    tensors = [*states, *(getattr(module, name) for name in names)]
+    return all(t._data.dtype == dtype for t in tensors)
 
 
 class RNNBase(Module):
@@ -64,8 +88,9 @@ class RNNBase(Module):
     :class:`LSTM` and :class:`GRU`, chosen by ``mode``; those subclasses are the usual way in.
 
     It holds the parameters under PyTorch's names (``weight_ih_l0``, ``weight_hh_l0``,
-    ``bias_ih_l0``, ...; ``all_weights`` lists them per layer and direction) and runs the
-    sequence one step at a time. Packed sequences are not supported.
+    ``bias_ih_l0``, ...; ``all_weights`` lists them per layer and direction) and runs each
+    layer and direction over the whole sequence as one autograd node (float32 and float64;
+    see the module's docstring). Packed sequences are not supported.
 
     Args:
         mode: ``'RNN_TANH'``, ``'RNN_RELU'``, ``'LSTM'`` or ``'GRU'``.
@@ -227,6 +252,36 @@ class RNNBase(Module):
             out.append(state)
         return out
 
+    def _fused_layer(self, x: Tensor, h0: Tensor, c0, weights, reverse: bool):
+        """One layer and direction as one autograd node (``ember.nn.functional.rnn``)."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
+        if self.mode == "LSTM":
+            return _rnn_functional.lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse)
+        if self.mode == "GRU":
+            out, h = _rnn_functional.gru_layer(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+        else:
+            relu = "relu" if self.mode == "RNN_RELU" else "tanh"
+            out, h = _rnn_functional.rnn_layer(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, relu)
+        return out, h, None
+
+    def _reference_layer(self, x: Tensor, h0: Tensor, c0, weights, reverse: bool):
+        """One layer and direction composed of ops, one step at a time (the reference path:
+        any dtype, autocast, and what exporters see)."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
+        gi_all = F.linear(x, w_ih, b_ih)  # (steps, batch, gates): one matmul
+        h, c = h0, c0
+        steps = x.shape[0]
+        hs = [None] * steps
+        for t in range(steps - 1, -1, -1) if reverse else range(steps):
+            if self.mode == "LSTM":
+                h, c = _lstm_step(gi_all[t], h, c, w_hh, b_hh, w_hr)
+            elif self.mode == "GRU":
+                h = _gru_step(gi_all[t], h, w_hh, b_hh)
+            else:
+                h = _rnn_step(self.mode, gi_all[t], h, w_hh, b_hh)
+            hs[t] = h
+        return ops.stack(hs), h, c
+
     def forward(self, input: Tensor, hx=None):
         """Runs the sequence; returns ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``)."""
         if input.dim() not in (2, 3):
@@ -244,26 +299,18 @@ class RNNBase(Module):
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         states = self._initial_state(x, hx, batch, batched)
         directions = 2 if self.bidirectional else 1
+        fused = _fusable(x, states, self._flat_weights_names, self)
         final_h, final_c = [], []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
                 index = layer * directions + direction
-                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
-                gi_all = F.linear(x, w_ih, b_ih)  # (steps, batch, gates): one matmul
-                h = states[0][index]
-                c = states[1][index] if self.mode == "LSTM" else None
-                order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
-                hs = [None] * steps
-                for t in order:
-                    if self.mode == "LSTM":
-                        h, c = _lstm_step(gi_all[t], h, c, w_hh, b_hh, w_hr)
-                    elif self.mode == "GRU":
-                        h = _gru_step(gi_all[t], h, w_hh, b_hh)
-                    else:
-                        h = _rnn_step(self.mode, gi_all[t], h, w_hh, b_hh)
-                    hs[t] = h
-                outputs.append(ops.stack(hs))
+                weights = self._weights(layer, direction)
+                h0 = states[0][index]
+                c0 = states[1][index] if self.mode == "LSTM" else None
+                run = self._fused_layer if fused else self._reference_layer
+                out, h, c = run(x, h0, c0, weights, direction == 1)
+                outputs.append(out)
                 final_h.append(h)
                 if c is not None:
                     final_c.append(c)

@@ -1,0 +1,143 @@
+"""Recurrent training steps, Ember vs PyTorch, side by side in one process (not a test).
+
+The language model of issue 13: Embedding(10000, 256) -> 2-layer LSTM(256, 256) ->
+Linear(256, 10000) on 35 steps x batch 20 of token ids, cross-entropy over every position,
+SGD (lr 1.0). A step is zero_grad, forward, loss, backward, optimizer step. The same model
+with a GRU is the second workload, and the recurrent layer alone (forward + backward of
+``output.sum()``) the third and fourth, to separate it from the decoder's 256 x 10000 products.
+
+Both libraries get the same weights (torch's initialisation copied into Ember) and the same
+batch; the first step's losses are checked equal before anything is timed. Times are medians
+of interleaved rounds at 1 thread (``torch.set_num_threads(1)``, ``ember.set_num_threads(1)``;
+NumPy's BLAS threads follow ``OPENBLAS_NUM_THREADS``, set to 1 here before NumPy loads).
+
+    PYTHONPATH=src python bench/rnn.py [--rounds 9] [--inner 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+import torch
+
+import ember
+
+VOCAB, WIDTH, LAYERS, STEPS, BATCH = 10_000, 256, 2, 35, 20
+
+
+class LanguageModel:
+    """Embedding -> recurrent layer -> Linear, built from one library's ``nn``."""
+
+    def __init__(self, lib, cell: str) -> None:
+        nn = lib.nn
+        self.lib = lib
+        self.embed = nn.Embedding(VOCAB, WIDTH)
+        self.rnn = getattr(nn, cell)(WIDTH, WIDTH, LAYERS)
+        self.decoder = nn.Linear(WIDTH, VOCAB)
+        self.modules = {"embed": self.embed, "rnn": self.rnn, "decoder": self.decoder}
+
+    def parameters(self):
+        return [p for m in self.modules.values() for p in m.parameters()]
+
+    def __call__(self, tokens):
+        out, _ = self.rnn(self.embed(tokens))
+        return self.decoder(out).reshape(-1, VOCAB)
+
+
+def make_models(cell: str):
+    torch.manual_seed(0)
+    t = LanguageModel(torch, cell)
+    e = LanguageModel(ember, cell)
+    for name, module in t.modules.items():
+        state = {k: ember.tensor(v.detach().numpy().copy()) for k, v in module.state_dict().items()}
+        e.modules[name].load_state_dict(state)
+    return t, e
+
+
+def make_step(lib, model, tokens, targets):
+    opt = lib.optim.SGD(model.parameters(), lr=1.0)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(tokens), targets)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def make_layer_pass(lib, rnn, x):
+    def run():
+        for p in rnn.parameters():
+            p.grad = None
+        out, _ = rnn(x)
+        out.sum().backward()
+
+    return run
+
+
+def workloads(cell: str):
+    """(label, {'torch': fn, 'ember': fn}) for the LM step and the layer alone."""
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, VOCAB, (STEPS, BATCH))
+    targets = rng.integers(0, VOCAB, STEPS * BATCH)
+    t_model, e_model = make_models(cell)
+    t_step = make_step(torch, t_model, torch.tensor(tokens), torch.tensor(targets))
+    e_step = make_step(ember, e_model, ember.tensor(tokens), ember.tensor(targets))
+    t_loss, e_loss = float(t_step()), float(e_step())
+    if abs(t_loss - e_loss) > 1e-5 * abs(t_loss):
+        raise SystemExit(f"{cell} LM: losses differ before timing: torch {t_loss}, "
+                         f"ember {e_loss}")
+    x = rng.standard_normal((STEPS, BATCH, WIDTH)).astype(np.float32)
+    t_layer = make_layer_pass(torch, t_model.rnn, torch.tensor(x, requires_grad=True))
+    e_layer = make_layer_pass(ember, e_model.rnn, ember.tensor(x, requires_grad=True))
+    return [(f"{cell} LM step", {"torch": t_step, "ember": e_step}),
+            (f"{cell} layer fwd+bwd", {"torch": t_layer, "ember": e_layer})]
+
+
+def time_inner(fn, n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--inner", type=int, default=3)
+    parser.add_argument("--cells", default="LSTM,GRU")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    ember.set_num_threads(1)
+    model = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = next((line.split(":", 1)[1].strip() for line in model.splitlines()
+                  if line.startswith("Model name")), "unknown")
+    print(f"cpu: {model}; load average before: {os.getloadavg()}")
+    print("| workload | torch ms | ember ms | ember / torch |")
+    print("|---|---|---|---|")
+    for cell in args.cells.split(","):
+        for label, fns in workloads(cell):
+            for fn in fns.values():  # warm up: compilation, allocator
+                time_inner(fn, 2)
+            times = {k: [] for k in fns}
+            for _ in range(args.rounds):
+                for k, fn in fns.items():
+                    times[k].append(time_inner(fn, args.inner))
+            t, e = (statistics.median(times[k]) * 1e3 for k in ("torch", "ember"))
+            print(f"| {label} | {t:.2f} | {e:.2f} | {e / t:.2f} |", flush=True)
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
