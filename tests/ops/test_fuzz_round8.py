@@ -62,3 +62,22 @@ def test_pow_scalar_exponent_at_special_values(exponent, dtype):
         y.backward(M.linspace(-1.0, 2.0, len(SPECIALS), dtype=getattr(M, dtype)))
         return y, x.grad
     same_outcome(fn, rtol=1e-6, atol=0)
+
+
+# -- remainder's zero results keep the dividend's sign, as torch (seed 1215797) --------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("length", [1, 20])
+def test_remainder_sign_of_zero_and_specials(dtype, length):
+    a = [0.0, -0.0, -2.0, 2.0, 4.0, -4.0, 5.5, -5.5, 1e-30, -1e-30, float("inf"), 3.0, -3.0]
+    b = [-1.81, 1.0, 1.0, -1.0, 2.0, -2.0, 2.0, 2.0, 3.0, 3.0, 2.0, float("inf"), float("inf")]
+
+    def fn(M):
+        r = M.remainder(M.tensor(a * length, dtype=getattr(M, dtype)),
+                        M.tensor(b * length, dtype=getattr(M, dtype)))
+        return r, r.signbit()
+    same_outcome(fn, rtol=0, atol=0)
+
+
+def test_remainder_of_bool_by_a_negative_number_is_positive_zero():
+    same_outcome(lambda M: M.tensor([False, False]).remainder(-1.81).signbit())

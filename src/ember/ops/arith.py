@@ -346,6 +346,19 @@ class RoundedDiv(ArrayFunction):
                   for i, m in enumerate(ctx.metas)), None)
 
 
+def _python_modulus(a, b):
+    """``a mod b`` with the divisor's sign, as torch computes it: a nonzero C remainder of the
+    other sign moves by ``b``, so a zero result keeps the dividend's sign (NumPy's
+    ``remainder`` gives it the divisor's: ``0.0 % -1.5`` would be -0.0)."""
+    if np.result_type(a, b).kind != "f":
+        return np.remainder(a, b)
+    r = np.fmod(a, b)
+    shift = (r != 0) & ((r < 0) != (np.asarray(b) < 0))
+    if not shift.any():
+        return r
+    return np.where(shift, r + b, r).astype(r.dtype, copy=False)
+
+
 @quiet
 class Remainder(ArrayFunction):
     """Python-style modulus ``a - floor(a / b) * b`` (the sign of the divisor)."""
@@ -354,7 +367,7 @@ class Remainder(ArrayFunction):
     def forward(ctx, a, b, dt=None):
         ctx.metas, ctx.dt = (_meta(a), _meta(b)), dt
         ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))
-        return np.remainder(in_dtype(a, dt), in_dtype(b, dt))
+        return _python_modulus(in_dtype(a, dt), in_dtype(b, dt))
 
     @staticmethod
     def backward(ctx, grad):
