@@ -648,6 +648,8 @@ def public_ops(all_methods: bool) -> tuple[list, dict]:
             skipped[label] = reason
     wanted = [n for n in top if n not in skipped]
     for n in functional:
+        if f"F.{n}" in skipped:
+            continue
         if getattr(ember.nn.functional, n) is getattr(ember, n, None):
             skipped[f"F.{n}"] = f"the same function as ember.{n}"
         else:
@@ -801,7 +803,7 @@ def same_values(a, b) -> bool:
     return a == b
 
 
-def sweep_one(label: str, spec: Spec, n: int, repeats: int, budget: float, min_calls: int = 3):
+def sweep_one(label: str, spec: Spec, n: int, repeats: int, budget: float, min_calls: int = 2):
     """Times ``label`` at size ``n``: returns a result dict, or raises with the reason."""
     import torch
 
@@ -902,7 +904,7 @@ def parse_args(argv=None):
                         help="comma-separated substrings; an op is swept if its label contains "
                              "one ('exp', 'F.', 'Tensor.add_')")
     parser.add_argument("--sizes", default="1K,64K,1M")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats per size")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per size")
     parser.add_argument("--budget", type=float, default=2e-3,
                         help="seconds of calls per timed batch (the batch size follows)")
     parser.add_argument("--all-methods", action="store_true",
@@ -943,8 +945,10 @@ def main(argv=None) -> None:
             not_swept[label] = "no input generator in the sweep's table"
             continue
         for n in sizes:
+            t0 = time.perf_counter()
             try:
                 results.append(sweep_one(label, spec, n, args.repeats, args.budget))
+                results[-1]["sweep_s"] = time.perf_counter() - t0
             except Exception as exc:
                 not_swept[label] = f"at {format_size(n)}: {exc}"
                 results = [r for r in results if r["op"] != label]
