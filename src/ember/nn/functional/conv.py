@@ -285,7 +285,8 @@ class TransposedConvolution(ArrayFunction):
             im = im.reshape(groups, k, span)
             if need_x:
                 # d x[g] = w[g] (C_in/G, K) @ cols[g]: the convolution of the gradient
-                rows = np.matmul(wg, im, out=prod[:c_in * span].reshape(groups, -1, span))
+                rows = prod[:c_in * span].reshape(groups, c_in // groups, span)
+                np.matmul(wg, im, out=rows)
                 _from_rows(rows, gx[start:stop], None)
             if need_w:
                 rows = _to_rows(x4[start:stop].reshape(stop - start, c_in, length), groups, xt)
