@@ -130,10 +130,7 @@ CASES = [(op_name, target, edit) for op_name in OPS for target in TARGETS for ed
 
 # (op, target, edit) -> finding number in tests/fuzz/FINDINGS.md, for cases that
 # fail because of a known Ember defect (strict: a fix makes them fail until removed here).
-XFAIL: dict[tuple[str, str, str], str] = {
-    ("expand", "output", "zero_"): "finding 10",
-    ("expand", "output", "setitem"): "finding 10",
-}
+XFAIL: dict[tuple[str, str, str], str] = {}
 
 
 KNOWN_REPROS = {

@@ -60,3 +60,57 @@ def _expanded_row_then_squeezed(M):
                                 _expanded_row_then_squeezed])
 def test_view_of_a_base_whose_shape_changed_in_place(fn):
     same_outcome(fn)
+
+
+# -- ops whose torch kernels write through an expanded tensor (seeds 1209855, 1210839, 1212213,
+# 1214160): each shared location takes the new value of an element that changed it; with
+# autograd the backward refuses the overlapping region as torch's does
+
+def _through(edit, grad: bool, expand=(2, -1, -1)):
+    def fn(M):
+        x = M.tensor([[-1.35, 0.43, 0.0], [2.61, -2.27, 1.5]], requires_grad=grad)
+        base = x * 1 if grad else x.clone()
+        view = base.expand(*expand)
+        edit(M, view)
+        if grad:
+            view.sum().backward()
+            return base, x.grad
+        return base, view
+    return fn
+
+
+EDITS = {
+    "fill_": lambda M, v: v.fill_(1.5),
+    "zero_": lambda M, v: v.zero_(),
+    "masked_fill_same_mask": lambda M, v: v.masked_fill_(M.tensor([[True, False, True]]), 2.0),
+    "masked_fill_mask_differs_by_copy": lambda M, v: v.masked_fill_(
+        M.tensor([[[True, False, False], [False, False, False]],
+                  [[False, False, True], [False, True, False]]]), -7.0),
+    "masked_fill_tensor_value": lambda M, v: v.masked_fill_(M.tensor(True), M.tensor(0.5)),
+    "triu_": lambda M, v: v.triu_(),
+    "tril_": lambda M, v: v.tril_(-1),
+    "index_fill_": lambda M, v: v.index_fill_(2, M.tensor([0, 2]), 3.0),
+    "index_fill_expanded_dim": lambda M, v: v.index_fill_(0, M.tensor([1]), 4.0),
+    "setitem_bool": lambda M, v: v.__setitem__(M.tensor([True, False]), -1.0),
+    "setitem_int": lambda M, v: v.__setitem__(0, -1.0),
+    "setitem_bool_and_slice": lambda M, v: v.__setitem__(
+        (M.tensor([True, True]), slice(-2, None, 2), None), -1.0),
+    "setitem_whole_refused": lambda M, v: v.__setitem__(slice(None), -1.0),
+    "add_refused": lambda M, v: v.add_(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+@pytest.mark.parametrize("grad", [False, True])
+def test_inplace_through_an_expanded_tensor(name, grad):
+    same_outcome(_through(EDITS[name], grad), words=("single memory location",))
+
+
+@pytest.mark.parametrize("op", ["triu_", "tril_"])
+def test_triangle_of_a_row_expanded_tensor(op):
+    """A row shared by every row of a square: a location is zeroed if any row zeroes it."""
+    def fn(M):
+        row = M.tensor([[1.0, 2.0, 3.0]])
+        getattr(row.expand(3, 3), op)()
+        return row
+    same_outcome(fn)

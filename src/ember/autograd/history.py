@@ -42,6 +42,7 @@ __all__ = [
     "refuse_internal_overlap",
     "refuse_partial_overlap",
     "set_history",
+    "shares_locations",
     "sync_view_history",
     "write",
 ]
@@ -322,6 +323,7 @@ class CopySlices(Node):
             return (None, None)
         grad_base = np.array(grad, dtype=self._dtype, order=self._order, copy=True)  # type: ignore[call-overload]
         region = self._region(grad_base)
+        refuse_internal_overlap(region)  # torch's copy into the view's region refuses it too
         grad_view = region.copy()
         region[...] = 0
         return (grad_base if self.next_functions[0] is not None else None, grad_view)
@@ -364,8 +366,8 @@ def record_inplace(tensor: Tensor, op, *args, fill: bool = False, record: bool =
 
     When the call is recorded, ``op`` sees a snapshot of the tensor (so values it saves for
     backward are the old ones) and the tensor takes the op's node as its history; for a view,
-    the base's history is rebased too. ``fill`` says the result is one value repeated, which
-    may be written into an expanded tensor. ``record=False`` is for ops that are not
+    the base's history is rebased too. ``fill`` says the op is one whose torch kernel writes
+    through an expanded tensor (see :func:`write`). ``record=False`` is for ops that are not
     differentiable (``logical_and_``): they change the values and the version only, even of a
     leaf that requires grad, as in PyTorch.
     """
@@ -376,7 +378,7 @@ def record_inplace(tensor: Tensor, op, *args, fill: bool = False, record: bool =
         with no_grad():
             result = op(tensor, *args, **kwargs)
         _check_fits(tensor, result._data)
-        write(tensor, result._data)
+        write(tensor, result._data, fill=fill)
         return tensor
     check_inplace(tensor)
     view = is_differentiable_view(tensor)
@@ -439,17 +441,49 @@ def _check_fits(tensor: Tensor, values: np.ndarray) -> None:
 def write(tensor: Tensor, values, fill: bool = False) -> None:
     """Copies ``values`` into ``tensor``'s storage (casting) and bumps its version.
 
-    Several elements sharing one memory location (an ``expand``-ed tensor) can only be
-    filled with one value, as in PyTorch.
+    Several elements sharing one memory location (an ``expand``-ed tensor) are refused, as
+    by most of PyTorch's in-place ops, unless ``fill``: the ops whose kernels write through
+    them (fills, masked and index fills, ``triu_``/``tril_``, index puts) pass it, and each
+    shared location then takes the new value of any element that changed it.
     """
+    data = tensor._data
     if not fill:
-        refuse_internal_overlap(tensor._data)
+        refuse_internal_overlap(data)
+    elif shares_locations(data) and np.ndim(values):
+        _write_through(data, np.asarray(values))
+        tensor._version_counter.value += 1
+        return
     try:
-        np.copyto(tensor._data, values, casting="unsafe")
+        np.copyto(data, values, casting="unsafe")
     except ValueError:
-        raise_if_unwritable(tensor._data)
+        raise_if_unwritable(data)
         raise
     tensor._version_counter.value += 1
+
+
+def shares_locations(arr: np.ndarray) -> bool:
+    """True if several elements of ``arr`` share one memory location (an expanded tensor)."""
+    return arr.size > 1 and 0 in arr.strides and any(
+        st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape, strict=True))
+
+
+def _write_through(dst: np.ndarray, values: np.ndarray) -> None:
+    """``dst[...] = values`` for a ``dst`` whose expanded dimensions share memory: each shared
+    location takes the value of the last element (in C order) whose new value differs, bit
+    for bit, from the location's current one; untouched locations keep theirs."""
+    shared = tuple(i for i, (st, n) in enumerate(zip(dst.strides, dst.shape, strict=True))
+                   if st == 0 and n > 1)
+    region = dst[tuple(0 if i in shared else slice(None) for i in range(dst.ndim))]
+    new = np.broadcast_to(values.astype(dst.dtype, copy=False), dst.shape)
+    old = np.broadcast_to(np.expand_dims(region, shared), dst.shape)
+    bits = np.dtype(f"u{dst.itemsize}") if dst.itemsize in (1, 2, 4, 8) else None
+    changed = new.view(bits) != old.view(bits) if bits is not None else new != old
+    front = tuple(range(len(shared)))
+    new = np.moveaxis(new, shared, front).reshape(-1, region.size)
+    changed = np.moveaxis(changed, shared, front).reshape(-1, region.size)
+    last = changed.shape[0] - 1 - np.argmax(changed[::-1], axis=0)
+    picked = new[last, np.arange(region.size)].reshape(region.shape)
+    np.copyto(region, picked, where=changed.any(axis=0).reshape(region.shape))
 
 
 def raise_if_unwritable(arr: np.ndarray) -> None:

@@ -10,6 +10,7 @@ from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
 from ember.autograd.history import refuse_internal_overlap as _refuse_internal_overlap
+from ember.autograd.history import shares_locations
 from ember.ops._util import broadcast_error, canon_dim, check_scalar_fits, reduce_grad
 from ember.ops.shape import Slice
 from ember.tensor import Tensor
@@ -212,17 +213,19 @@ def setitem(input: Tensor, index, value) -> None:
         idx = staged
     else:
         _check_value_shape(input._data, idx, v, basic)
-    _refuse_internal_overlap(input._data[idx] if basic else input._data)
-    if recording and 0 in input._data.strides:
-        _refuse_internal_overlap(input._data, "Ember records an assignment into a tensor with "
-                                 "expanded dimensions only outside autograd; clone() it first")
-    if not recording:
+    if basic:  # torch copies into the view ``input[index]``: refused if that overlaps itself
+        _refuse_internal_overlap(input._data[idx])
+        if recording and shares_locations(input._data):
+            target = input[idx]  # the view torch writes into, which overlaps nothing
+            target.copy_(v if isinstance(v, Tensor) else Tensor._make(v))
+            return
+    if not recording:  # an index put writes through an expanded tensor, as torch's does
         _put(input._data, idx, v._data if isinstance(v, Tensor) else v)
         input._version_counter.value += 1
         return
     if isinstance(v, Tensor) and v._data.dtype != input._data.dtype:
         v = v.to(input.dtype)
-    input._inplace(lambda s, val: IndexPut.apply(s, val, idx), v)
+    input._inplace_through(lambda s, val: IndexPut.apply(s, val, idx), v)
 
 
 def _put(x: np.ndarray, index, value) -> None:

@@ -79,8 +79,14 @@ class InplaceMethods:
     # -- in-place operations ---------------------------------------------------------------
     def _inplace(self, op, *args, **kwargs) -> Tensor:
         """``self.op_(*args)`` with autograd's rules (:func:`history.record_inplace`)."""
-        fill = op is Fill.apply and _is_one_value(args)
+        fill = op == Fill.apply and _is_one_value(args)
         return history.record_inplace(self, op, *args, fill=fill, **kwargs)
+
+    def _inplace_through(self, op, *args, **kwargs) -> Tensor:
+        """:meth:`_inplace` for the ops whose torch kernels write through an expanded tensor
+        (``triu_``, ``masked_fill_``, ``index_fill_`` ...): each shared memory location takes
+        the new value of any element that changed it."""
+        return history.record_inplace(self, op, *args, fill=True, **kwargs)
 
     _check_inplace = history.check_inplace
     _write = history.write
@@ -237,8 +243,8 @@ class InplaceMethods:
     def logical_xor_(self, other):
         return history.record_inplace(self, _ops.logical_xor, _tensor_arg("logical_xor_", other),
                                       record=False)
-    def tril_(self, diagonal=0): return self._inplace(_ops.tril, diagonal)
-    def triu_(self, diagonal=0): return self._inplace(_ops.triu, diagonal)
+    def tril_(self, diagonal=0): return self._inplace_through(_ops.tril, diagonal)
+    def triu_(self, diagonal=0): return self._inplace_through(_ops.triu, diagonal)
     def cumsum_(self, dim, *, dtype=None):
         return self._inplace(_ops.cumsum, dim, dtype=_own_dtype(self, dtype))
 
@@ -256,9 +262,12 @@ class InplaceMethods:
     clip_ = clamp_
 
     def masked_fill_(self, mask, value) -> Tensor:
-        if _expanded(self._data) and not (_state.enabled and self._requires_grad):
-            return _masked_fill_expanded(self, mask, value)
-        return self._inplace(_ops.masked_fill, mask, value)
+        if history.shares_locations(self._data):
+            warnings.warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() "
+                          "the tensor before performing this operation. This also applies to "
+                          "advanced indexing e.g. tensor[mask] = scalar", UserWarning,
+                          stacklevel=2)
+        return self._inplace_through(_ops.masked_fill, mask, value)
 
     def zero_(self) -> Tensor:
         """Fills with zeros in place."""
@@ -287,7 +296,7 @@ class InplaceMethods:
                     f"{value._data.ndim} dimensions."
                 )
             if _state.enabled and value._requires_grad:
-                return self._inplace(Fill.apply, value.reshape(()))
+                return self._inplace_through(Fill.apply, value.reshape(()))
             value = value._data
         elif isinstance(value, float):
             _check_overflow(np.asarray(value), self._data.dtype)
@@ -371,7 +380,7 @@ class InplaceMethods:
         return self
 
     def index_fill_(self, dim, index, value) -> Tensor:
-        return self._inplace(_ops.index_fill, dim, index, value)
+        return self._inplace_through(_ops.index_fill, dim, index, value)
 
     def index_copy_(self, dim, index, source) -> Tensor:
         return self._inplace(_ops.index_copy, dim, index, source)
@@ -384,35 +393,6 @@ class InplaceMethods:
 
     def index_add_(self, dim, index, source, *, alpha=1):
         return self._inplace(_ops.index_add, dim, index, source, alpha=alpha)
-
-
-def _expanded(arr: np.ndarray) -> bool:
-    """True if several elements of ``arr`` share one memory location (an expanded tensor)."""
-    return arr.size > 1 and 0 in arr.strides and any(st == 0 and n > 1 for st, n in
-                                                     zip(arr.strides, arr.shape, strict=True))
-
-
-def _masked_fill_expanded(tensor: Tensor, mask, value) -> Tensor:
-    """``masked_fill_`` on an expanded tensor, as torch still does it (with its deprecation
-    warning): every memory location that any masked element refers to takes the value."""
-    warnings.warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the "
-                  "tensor before performing this operation. This also applies to advanced "
-                  "indexing e.g. tensor[mask] = scalar", UserWarning, stacklevel=3)
-    with no_grad():
-        result = _ops.masked_fill(tensor, mask, value)  # torch's argument checks and errors
-    data = tensor._data
-    if result._data.shape != data.shape:
-        raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
-                           f"shape {list(result._data.shape)}")
-    shared = tuple(i for i, (st, n) in enumerate(zip(data.strides, data.shape, strict=True))
-                   if st == 0 and n > 1)
-    m = np.broadcast_to(mask._data if isinstance(mask, Tensor) else np.asarray(mask),
-                        data.shape).any(axis=shared, keepdims=True)
-    region = data[tuple(slice(0, 1) if i in shared else slice(None) for i in range(data.ndim))]
-    fill = value._data if isinstance(value, Tensor) else value
-    np.copyto(region, np.asarray(fill).astype(data.dtype), where=m, casting="unsafe")
-    tensor._version_counter.value += 1
-    return tensor
 
 
 def _tensor_arg(name: str, other):
