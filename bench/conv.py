@@ -1,16 +1,17 @@
 """Benchmark of Ember's Conv2d and pooling (forward + backward) against torch (not a test).
 
 Each case runs Ember and torch side by side in one process, interleaved, and prints the median
-milliseconds of a forward plus backward (``y.sum().backward()``) and the ratio ember / torch.
-torch runs with one thread and with its default thread count. NumPy's BLAS threads follow the
-environment (``OPENBLAS_NUM_THREADS=1`` for a single-thread comparison).
+milliseconds of a forward plus backward (``y.sum().backward()``) and the ratio ember / torch,
+both libraries with one thread and then both with two (``ember.set_num_threads`` sets Numba's
+and BLAS's threads, ``torch.set_num_threads`` torch's), and the load average.
 
-Usage: ``PYTHONPATH=src python bench/conv.py [--repeats 7]``
+Usage: ``PYTHONPATH=src python bench/conv.py [--repeats 7] [--cases conv]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -30,6 +31,9 @@ CASES = [  # (label, input shape, module constructor)
     ("conv 3x3 s2", (32, 32, 16, 16), "Conv2d(32, 64, 3, stride=2, padding=1)"),
     ("depthwise 3x3", (32, 32, 16, 16), "Conv2d(32, 32, 3, padding=1, groups=32)"),
     ("conv 1x1", (32, 64, 8, 8), "Conv2d(64, 64, 1)"),
+    ("conv 3x3 c1", (64, 1, 28, 28), "Conv2d(1, 32, 3, padding=1)"),
+    ("conv 3x3 64 32x32", (32, 64, 32, 32), "Conv2d(64, 64, 3, padding=1, bias=False)"),
+    ("convT 4x4 s2", (32, 32, 8, 8), "ConvTranspose2d(32, 16, 4, stride=2, padding=1)"),
     ("maxpool 2", (32, 32, 16, 16), "MaxPool2d(2)"),
     ("maxpool 3 s2 p1", (32, 32, 16, 16), "MaxPool2d(3, 2, 1)"),
     ("avgpool 2", (32, 32, 16, 16), "AvgPool2d(2)"),
@@ -54,25 +58,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--inner", type=int, default=10)
+    parser.add_argument("--cases", default="", help="run only cases whose label contains this")
     args = parser.parse_args()
-    default_threads = torch.get_num_threads()
-    print(f"{'case':18s} {'ember ms':>9s} {'torch1 ms':>10s} {'ratio':>6s} "
-          f"{'torch' + str(default_threads) + ' ms':>10s} {'ratio':>6s}")
+    counts = (1, 2)
+    print(f"load average: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"{'case':18s}" + "".join(f" {f'ember{k} ms':>10s} {f'torch{k} ms':>10s} {'ratio':>6s}"
+                                     for k in counts))
     for label, shape, ctor in CASES:
+        if args.cases not in label:
+            continue
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
         em, tm = eval("ember.nn." + ctor), eval("torch.nn." + ctor)
         ex = ember.tensor(x, requires_grad=True)
         tx = torch.tensor(x, requires_grad=True)
         e_fn, t_fn = _step(em, ex), _step(tm, tx)
-        times = {"e": [], "t1": [], "tn": []}
+        e_fn()  # loads Ember's kernels
+        times = {(lib, k): [] for lib in "et" for k in counts}
         for _ in range(args.repeats):
-            times["e"].append(_time(e_fn, args.inner))
-            torch.set_num_threads(1)
-            times["t1"].append(_time(t_fn, args.inner))
-            torch.set_num_threads(default_threads)
-            times["tn"].append(_time(t_fn, args.inner))
-        e, t1, tn = (statistics.median(times[k]) for k in ("e", "t1", "tn"))
-        print(f"{label:18s} {e:9.2f} {t1:10.2f} {e / t1:6.1f} {tn:10.2f} {e / tn:6.1f}")
+            for k in counts:
+                ember.set_num_threads(k)
+                torch.set_num_threads(k)
+                times["e", k].append(_time(e_fn, args.inner))
+                times["t", k].append(_time(t_fn, args.inner))
+        row = f"{label:18s}"
+        for k in counts:
+            e, t = statistics.median(times["e", k]), statistics.median(times["t", k])
+            row += f" {e:10.2f} {t:10.2f} {e / t:6.2f}"
+        print(row, flush=True)
+    print(f"load average: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":
