@@ -114,3 +114,30 @@ def test_triangle_of_a_row_expanded_tensor(op):
         getattr(row.expand(3, 3), op)()
         return row
     same_outcome(fn)
+
+
+# -- partial overlap of an operand and the written-to tensor: refused only between dense
+# blocks, as torch (seed 1102476: ``addcmul_`` with a column of its own target) ---------------
+
+OVERLAPS = {
+    "transpose": (lambda M: M.arange(9.0).reshape(3, 3), lambda x: x.add_(x.T)),
+    "shifted": (lambda M: M.arange(4.0), lambda x: x[1:].add_(x[:-1])),
+    "strided_column": (lambda M: M.arange(4.0).reshape(2, 2), lambda x: x.add_(x[:, 0])),
+    "contiguous_row": (lambda M: M.arange(4.0).reshape(2, 2), lambda x: x.add_(x[0])),
+    "addcmul_column": (lambda M: M.arange(4.0).reshape(2, 2),
+                       lambda x: x.addcmul_(x[:1] * 0 + 1, x[:, 0])),
+    "even_odd_rows": (lambda M: M.arange(8.0).reshape(4, 2), lambda x: x[::2].add_(x[1::2])),
+    "halves": (lambda M: M.arange(6.0), lambda x: x[:3].add_(x[3:])),
+    "overlapping_halves": (lambda M: M.arange(6.0), lambda x: x[:4].add_(x[2:])),
+    "strided_into_dense": (lambda M: M.arange(6.0), lambda x: x[::2].add_(x[:3])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERLAPS))
+def test_partial_overlap_refused_only_between_dense_blocks(name):
+    make, edit = OVERLAPS[name]
+
+    def fn(M):
+        edit(make(M))
+        return True  # whether it raised; the values are torch's loop order, not compared
+    same_outcome(fn, words=("single memory location",))

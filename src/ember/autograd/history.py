@@ -497,18 +497,36 @@ def raise_if_unwritable(arr: np.ndarray) -> None:
 
 def refuse_partial_overlap(dst: np.ndarray, args) -> None:
     """PyTorch's error when an operand of an in-place op overlaps the written-to tensor
-    without being the very same elements (``x += x`` is fine, ``x += x.T`` is not)."""
+    without being the very same elements (``x += x`` is fine, ``x += x.T`` is not).
+
+    As torch, only operands that are both dense blocks of memory are compared; when either
+    has gaps (``x[:, 0]``, ``x[::2]``) torch calls the question too hard and lets it pass.
+    """
     for a in args:
         src = a._data if isinstance(a, Tensor) else a
         if not isinstance(src, np.ndarray) or src is dst:
             continue
         if memory_root(src) is not memory_root(dst) or not np.may_share_memory(src, dst):
             continue
+        if not (_dense_block(src) and _dense_block(dst)):
+            continue
         if (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
                 and src.shape == dst.shape and src.strides == dst.strides):
             continue
         raise RuntimeError(_OVERLAP.format(
             "some elements of the input tensor and the written-to tensor refer"))
+
+
+def _dense_block(arr: np.ndarray) -> bool:
+    """True if ``arr``'s elements fill a block of memory without gaps or repeats, in some
+    order of its dimensions (torch's ``is_non_overlapping_and_dense``)."""
+    expected = arr.itemsize
+    for stride, n in sorted((st, n) for st, n in zip(arr.strides, arr.shape, strict=True)
+                            if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
 
 
 def refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> None:
