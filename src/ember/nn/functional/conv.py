@@ -67,7 +67,7 @@ def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
 
 #: Bound on the elements of the column matrix built at once: larger batches are convolved in
 #: chunks of samples, so a step never holds more than a few MB of patches.
-_CHUNK_ELEMENTS = 1 << 21
+_CHUNK_ELEMENTS = 1 << 19
 
 
 def _chunks(n: int, per_sample: int) -> list:
