@@ -48,9 +48,10 @@ __all__ = [
     "split_parts",
 ]
 
-#: Multiply-adds from which ``matmul`` splits a product across threads (measured: below it
-#: waking a helper costs more than the half product it takes over).
-SPLIT_MACS = 1 << 23
+#: Multiply-adds from which ``matmul`` splits a product (about 0.4 ms on one core here): a
+#: block's own call then costs a few microseconds against a few hundred of work, and a helper's
+#: wake-up (tens of microseconds) is repaid on an idle core.
+SPLIT_MACS = 1 << 24
 
 #: Rows (or columns) of the smallest block ``matmul`` hands out: each block re-packs the whole
 #: other operand (``k * min(m, n)`` elements), a cost that stays under a few percent of the
@@ -243,7 +244,8 @@ def _split_plan(a: np.ndarray, b: np.ndarray) -> tuple[str, list[tuple[int, int]
         total = m * k * n
     if total < SPLIT_MACS:
         return None
-    step = -(-length // _MAX_BLOCKS)
+    # blocks of SPLIT_MACS / 2 multiply-adds or more, so that a block's call costs little
+    step = -(-length // min(_MAX_BLOCKS, total // (SPLIT_MACS // 2)))
     if axis != "batch":  # whole SIMD panels, and few enough blocks that re-packing is cheap
         step = max(_MIN_BLOCK, -(-step // 16) * 16)
     blocks = [(i, min(i + step, length)) for i in range(0, length, step)]
