@@ -94,7 +94,7 @@ def workloads(cell: str):
     t_model, e_model = make_models(cell)
     t_step = make_step(torch, t_model, torch.tensor(tokens), torch.tensor(targets))
     e_step = make_step(ember, e_model, ember.tensor(tokens), ember.tensor(targets))
-    t_loss, e_loss = float(t_step()), float(e_step())
+    t_loss, e_loss = t_step().item(), e_step().item()
     if abs(t_loss - e_loss) > 1e-5 * abs(t_loss):
         raise SystemExit(f"{cell} LM: losses differ before timing: torch {t_loss}, "
                          f"ember {e_loss}")

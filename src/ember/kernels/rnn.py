@@ -11,8 +11,9 @@ The loops must vectorize, and Numba's ``math.exp`` / ``math.tanh`` are scalar li
 plain arithmetic after Cephes (``expf``/``exp``: Cody-Waite reduction by ln 2, a polynomial
 or Padé form, and the power of two put into the exponent bits; ``tanhf``/``tanh``: an odd
 polynomial below 0.625, ``1 - 2 / (exp(2|x|) + 1)`` above). They are within 2 ulps of the
-correctly rounded values (the tests measure it). ``reference_exp`` and ``reference_tanh`` state
-the same arithmetic in NumPy; the compiled ones equal them bit for bit (no fast-math, so LLVM
+exact values, the sigmoid ``1 / (1 + exp(-x))`` within 3 (the tests measure it).
+``reference_exp``, ``reference_tanh`` and ``reference_sigmoid`` state the same arithmetic in
+NumPy; the compiled ones equal them bit for bit (no fast-math, so LLVM
 contracts nothing into fused multiply-adds).
 
 The forward kernels run one loop per kind of activation (one loop computing sigmoids and

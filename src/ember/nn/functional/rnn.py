@@ -194,7 +194,6 @@ class GRULayer(ArrayFunction):
         hs = np.empty((steps, batch, hidden), dt)
         gh = np.empty((batch, 3 * hidden), dt)
         one = dt.type(1)
-        h0 = np.ascontiguousarray(h0)
         for t in _order(steps, reverse):
             h_prev = _previous(hs, h0, t, reverse)
             np.matmul(h_prev, w_hh.T, out=gh)
