@@ -112,6 +112,9 @@ def test_blas_is_pinned_when_numpy_was_loaded_first():
         pytest.skip("OpenBLAS starts on one thread here anyway (one core)")
     seen = _start(_BEFORE + "import numpy, ember; ember.set_num_threads(2)" + _REPORT)
     assert (seen["blas"], seen["wait"]) == (1, "PASSIVE")
+    first_product = ("import numpy, ember; from ember.kernels import threads; "
+                     "threads.matmul(numpy.ones((2, 2)), numpy.ones((2, 2)))")
+    assert _start(_BEFORE + first_product + _REPORT)["blas"] == 1
 
 
 def test_cli_threads_option_is_applied(tmp_path, monkeypatch, capsys):

@@ -206,6 +206,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
         >>> bool((matmul(a, a.T) == 256).all())
         True
     """
+    _pin_blas()  # NumPy may have started OpenBLAS's own pool before Ember was imported
     plan = _split_plan(a, b) if _threads.get_num_threads() > 1 else None
     if plan is None:
         return np.matmul(a, b, out=out)
