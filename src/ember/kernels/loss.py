@@ -5,13 +5,14 @@ The logits come in one of two C-contiguous layouts: ``rows`` ``(M, C)`` (a ``(C,
 ``L = d1 * ...``, left in place: the class dim is strided and the loops run along ``L``).
 Targets are the flat ``(M,)`` or ``(N * L,)`` class indices in the same order.
 
-Cross entropy is ``log_softmax`` and ``nll_loss`` in one pass per row, the way torch computes
-them: the row's max ``m``, ``s = sum(exp(x - m))`` accumulated in the logits' dtype (float32
-for float32, as torch does), and ``log p = (x - m) - log(s)``. Forward writes ``log p`` only
-when a gradient will need it (as torch's ``log_softmax`` output); backward reads it back and
-forms ``exp(log p) * r - (one-hot and smoothing terms)`` in one pass, with no ``(M, C)``
-temporary. float32 ``exp`` is :func:`exp32`, a polynomial LLVM vectorizes (Numba's ``exp``
-calls libm one element at a time); float64 uses ``math.exp``.
+Cross entropy is ``log_softmax`` and ``nll_loss`` in one pass per sample, computed as torch
+computes them: the max ``m`` over the classes, ``s = sum(exp(x - m))`` accumulated in the
+logits' dtype (float32 for float32, as torch's kernel does), ``log p = (x - m) - log(s)``.
+When a gradient will be needed, forward stores ``e = exp(x - m)`` in the same pass that sums
+it (and ``s``), so backward is one multiply per element, ``dx = e * (r / s) - (one-hot and
+smoothing terms)``, with no second ``exp`` and no ``(M, C)`` temporary. float32 ``exp`` is
+:func:`exp32`, a polynomial LLVM vectorizes (Numba's ``exp`` calls libm one element at a
+time); float64 uses ``math.exp``.
 
 Reductions are compiled with ``fastmath={"reassoc"}`` only, which lets LLVM vectorize a sum
 (its order of addition changes; NaN and infinities keep their meaning); elementwise passes are
@@ -20,7 +21,9 @@ NumPy statement of the same maths (its reference path, used for other dtypes); t
 these kernels to it and to torch within float tolerance.
 
 A target out of ``[0, C)`` (and not ``ignore_index``) stops a kernel, which returns that
-target's flat position; otherwise kernels return -1.
+target's flat position; otherwise kernels return -1. Forward kernels also return the sums of
+the per-sample losses and weights, accumulated in float64 (torch sums them in the dtype; these
+are at least as accurate), for the ``'sum'`` and ``'mean'`` reductions.
 """
 
 from __future__ import annotations
@@ -150,52 +153,57 @@ def _exp(x):
 
 @overload(_exp)
 def _exp_overload(x):
+    # exp32 is called (LLVM inlines it), not compiled into the caller: its instructions keep
+    # their own rounding when the caller is compiled with fastmath={"reassoc"}
     if x == types.float32:
-        return _exp32
-    return _exp64
-
-
-def _exp64(x):
-    return math.exp(x)
+        return lambda x: exp32(x)
+    return lambda x: math.exp(x)
 
 
 # -- per-row steps --------------------------------------------------------------------------
+# They index the 2-D arrays themselves: a row view (``x[i]``) would cost two reference-count
+# updates per row, several times the work of a short row.
 @njit(cache=True, error_model="numpy")
-def _max(row):
-    """The largest element of ``row`` other than NaN (with a NaN in the row, the sum of
+def _max(x, i):
+    """The largest element of row ``i`` other than NaN (with a NaN in the row, the sum of
     ``exp(x - max)`` is NaN, as is torch's)."""
-    mx = row[0]
-    for j in range(1, row.shape[0]):
-        mx = _maxnum(mx, row[j])
+    mx = x[i, 0]
+    for j in range(1, x.shape[1]):
+        mx = _maxnum(mx, x[i, j])
     return mx
 
 
 @njit(cache=True, fastmath=_REASSOC, error_model="numpy")
-def _sum_exp(row, mx):
-    """``sum(exp(row - mx))`` in the row's dtype."""
-    s = row.dtype.type(0.0)
-    for j in range(row.shape[0]):
-        s += _exp(row[j] - mx)
+def _sum_exp(x, i, mx):
+    """``sum(exp(x[i] - mx))`` in the row's dtype."""
+    s = x.dtype.type(0.0)
+    for j in range(x.shape[1]):
+        s += _exp(x[i, j] - mx)
     return s
 
 
 @njit(cache=True, fastmath=_REASSOC, error_model="numpy")
-def _sum_shifted(row, mx, weight, has_weight):
-    """``sum(w * (row - mx))`` (``w`` = 1 without a weight), for label smoothing."""
-    s = row.dtype.type(0.0)
-    if has_weight:
-        for j in range(row.shape[0]):
-            s += weight[j] * (row[j] - mx)
-    else:
-        for j in range(row.shape[0]):
-            s += row[j] - mx
+def _sum_exp_stored(x, i, mx, out):
+    """``sum(exp(x[i] - mx))``, storing each ``exp`` in ``out[i]``."""
+    s = x.dtype.type(0.0)
+    for j in range(x.shape[1]):
+        e = _exp(x[i, j] - mx)
+        out[i, j] = e
+        s += e
     return s
 
 
-@njit(cache=True, error_model="numpy")
-def _write_log_probs(row, mx, log_s, out):
-    for j in range(row.shape[0]):
-        out[j] = (row[j] - mx) - log_s
+@njit(cache=True, fastmath=_REASSOC, error_model="numpy")
+def _sum_shifted(x, i, mx, weight, has_weight):
+    """``sum(w * (x[i] - mx))`` (``w`` = 1 without a weight), for label smoothing."""
+    s = x.dtype.type(0.0)
+    if has_weight:
+        for j in range(x.shape[1]):
+            s += weight[j] * (x[i, j] - mx)
+    else:
+        for j in range(x.shape[1]):
+            s += x[i, j] - mx
+    return s
 
 
 @njit(cache=True, error_model="numpy")
@@ -211,37 +219,16 @@ def _target_weight(ti, c, weight, has_weight, ignore_index):
 
 
 @njit(cache=True, error_model="numpy")
-def _sample_loss(lse_part, shifted_t, wt, valid, eps, smooth_sum, wsum, c):
+def _sample_loss(log_s, shifted_t, wt, valid, eps, smooth_sum, wsum, c):
     """The loss of one sample from ``log(s)``, ``x[t] - m``, its weight, and (with label
     smoothing ``eps``) ``sum_c w_c (x_c - m)``: ``(1 - eps) wt (log s - (x_t - m)) + eps / C
     (wsum log s - smooth_sum)``; 0 for an ignored target, as torch (whatever the logits)."""
     if not valid:
         return wt  # 0
-    loss = (lse_part - shifted_t) * wt
+    loss = (log_s - shifted_t) * wt
     if eps > 0:
-        loss = (1 - eps) * loss + (eps / c) * (wsum * lse_part - smooth_sum)
+        loss = (1 - eps) * loss + (eps / c) * (wsum * log_s - smooth_sum)
     return loss
-
-
-# -- cross entropy ----------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
-def _ce_rows_forward(x, t, weight, has_weight, ignore_index, eps, loss, wt, logp, save):
-    m, c = x.shape
-    wsum = _wsum(weight, has_weight, c, x.dtype.type(0.0))
-    for i in range(m):
-        w, valid, ok = _target_weight(t[i], c, weight, has_weight, ignore_index)
-        if not ok:
-            return i
-        row = x[i]
-        mx = _max(row)
-        log_s = math.log(_sum_exp(row, mx))
-        smooth = _sum_shifted(row, mx, weight, has_weight) if eps > 0 else log_s * 0
-        shifted_t = row[t[i]] - mx if valid else log_s * 0
-        loss[i] = _sample_loss(log_s, shifted_t, w, valid, eps, smooth, wsum, c)
-        wt[i] = w
-        if save:
-            _write_log_probs(row, mx, log_s, logp[i])
-    return -1
 
 
 @njit(cache=True, error_model="numpy")
@@ -255,6 +242,37 @@ def _wsum(weight, has_weight, c, zero):
 
 
 @njit(cache=True, error_model="numpy")
+def _totals(loss, wt):
+    """``(-1, sum(loss), sum(wt))``, the sums in float64: what a forward kernel returns."""
+    a = 0.0
+    b = 0.0
+    for i in range(loss.shape[0]):
+        a += loss[i]
+        b += wt[i]
+    return -1, a, b
+
+
+# -- cross entropy ----------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def _ce_rows_forward(x, t, weight, has_weight, ignore_index, eps, loss, wt, sums, ex, save):
+    m, c = x.shape
+    wsum = _wsum(weight, has_weight, c, x.dtype.type(0.0))
+    for i in range(m):
+        w, valid, ok = _target_weight(t[i], c, weight, has_weight, ignore_index)
+        if not ok:
+            return i, 0.0, 0.0
+        mx = _max(x, i)
+        s = _sum_exp_stored(x, i, mx, ex) if save else _sum_exp(x, i, mx)
+        sums[i] = s
+        log_s = math.log(s)
+        smooth = _sum_shifted(x, i, mx, weight, has_weight) if eps > 0 else log_s * 0
+        shifted_t = x[i, t[i]] - mx if valid else log_s * 0
+        loss[i] = _sample_loss(log_s, shifted_t, w, valid, eps, smooth, wsum, c)
+        wt[i] = w
+    return _totals(loss, wt)
+
+
+@njit(cache=True, error_model="numpy")
 def _planes_max(x, n, mx):
     c, length = x.shape[1], x.shape[2]
     mx[:] = x[n, 0]
@@ -264,15 +282,22 @@ def _planes_max(x, n, mx):
             mx[j] = _maxnum(mx[j], xs[j])
 
 
-@njit(cache=True, fastmath=_REASSOC, error_model="numpy")
-def _planes_sums(x, n, mx, s, sx, weight, has_weight, smooth):
+@njit(cache=True, error_model="numpy")
+def _planes_sums(x, n, mx, s, sx, weight, has_weight, smooth, ex, save):
     c, length = x.shape[1], x.shape[2]
     s[:] = 0
     sx[:] = 0
     for k in range(c):
         xs = x[n, k]
-        for j in range(length):
-            s[j] += _exp(xs[j] - mx[j])
+        if save:
+            es = ex[n, k]
+            for j in range(length):
+                e = _exp(xs[j] - mx[j])
+                es[j] = e
+                s[j] += e
+        else:
+            for j in range(length):
+                s[j] += _exp(xs[j] - mx[j])
         if smooth:
             wk = weight[k] if has_weight else x.dtype.type(1.0)
             for j in range(length):
@@ -280,40 +305,32 @@ def _planes_sums(x, n, mx, s, sx, weight, has_weight, smooth):
 
 
 @njit(cache=True, error_model="numpy")
-def _ce_planes_forward(x, t, weight, has_weight, ignore_index, eps, loss, wt, logp, save):
+def _ce_planes_forward(x, t, weight, has_weight, ignore_index, eps, loss, wt, sums, ex, save):
     nb, c, length = x.shape
     wsum = _wsum(weight, has_weight, c, x.dtype.type(0.0))
     mx = np.empty(length, x.dtype)
-    s = np.empty(length, x.dtype)
     sx = np.empty(length, x.dtype)
     for n in range(nb):
         base = n * length
         for j in range(length):
-            ti = t[base + j]
-            if not _target_weight(ti, c, weight, has_weight, ignore_index)[2]:
-                return base + j
+            if not _target_weight(t[base + j], c, weight, has_weight, ignore_index)[2]:
+                return base + j, 0.0, 0.0
+        s = sums[base:base + length]
         _planes_max(x, n, mx)
-        _planes_sums(x, n, mx, s, sx, weight, has_weight, eps > 0)
-        for j in range(length):
-            s[j] = math.log(s[j])
+        _planes_sums(x, n, mx, s, sx, weight, has_weight, eps > 0, ex, save)
         for j in range(length):
             ti = t[base + j]
             w, valid, _ = _target_weight(ti, c, weight, has_weight, ignore_index)
-            shifted_t = x[n, ti, j] - mx[j] if valid else s[j] * 0
-            loss[base + j] = _sample_loss(s[j], shifted_t, w, valid, eps, sx[j], wsum, c)
+            log_s = math.log(s[j])
+            shifted_t = x[n, ti, j] - mx[j] if valid else log_s * 0
+            loss[base + j] = _sample_loss(log_s, shifted_t, w, valid, eps, sx[j], wsum, c)
             wt[base + j] = w
-        if save:
-            for k in range(c):
-                xs = x[n, k]
-                out = logp[n, k]
-                for j in range(length):
-                    out[j] = (xs[j] - mx[j]) - s[j]
-    return -1
+    return _totals(loss, wt)
 
 
 def cross_entropy_forward(x: np.ndarray, t: np.ndarray, weight: np.ndarray | None,
                           ignore_index: int, label_smoothing: float,
-                          logp: np.ndarray | None = None) -> tuple:
+                          ex: np.ndarray | None = None) -> tuple:
     """Per-sample cross entropy of C-contiguous ``rows`` ``(M, C)`` or ``planes`` ``(N, C, L)``
     logits (float32 or float64) against flat class indices ``t``.
 
@@ -323,85 +340,87 @@ def cross_entropy_forward(x: np.ndarray, t: np.ndarray, weight: np.ndarray | Non
         weight: ``(C,)`` class weights in ``x``'s dtype, or None.
         ignore_index: the target value that is no class.
         label_smoothing: ``eps`` in ``[0, 1]``.
-        logp: if given, a C-contiguous array of ``x``'s shape and dtype that receives
-            ``log_softmax(x)`` over the classes (what backward reads).
+        ex: if given, a C-contiguous array of ``x``'s shape and dtype that receives
+            ``exp(x - max)`` over the classes (what backward reads, with the sums).
 
     Returns:
-        ``(bad, loss, wt)``: the flat position of the first target out of range (-1 if none;
-        the other results are then incomplete), the per-sample losses (0 where ignored) and
-        the per-sample weights ``weight[t]`` (0 where ignored, 1 without weights).
+        ``(bad, loss, wt, sums, loss_sum, weight_sum)``: the flat position of the first
+        target out of range (-1 if none; the other results are then incomplete), the
+        per-sample losses (0 where ignored), the per-sample weights ``weight[t]`` (0 where
+        ignored, 1 without weights), the per-sample ``sum(exp(x - max))``, and the float64
+        sums of ``loss`` and ``wt``.
     """
     m = t.shape[0]
     loss = np.empty(m, x.dtype)
     wt = np.empty(m, x.dtype)
-    save = logp is not None
-    out = logp if save else np.empty((0,) * x.ndim, x.dtype)
+    sums = np.empty(m, x.dtype)
+    save = ex is not None
+    out = ex if save else np.empty((0,) * x.ndim, x.dtype)
     has_weight = weight is not None
     w = weight if has_weight else np.empty(0, x.dtype)
     run = _ce_rows_forward if x.ndim == 2 else _ce_planes_forward
-    bad = run(x, t, w, has_weight, ignore_index, float(label_smoothing), loss, wt, out, save)
-    return bad, loss, wt
+    bad, loss_sum, weight_sum = run(x, t, w, has_weight, ignore_index, float(label_smoothing),
+                                    loss, wt, sums, out, save)
+    return bad, loss, wt, sums, loss_sum, weight_sum
 
 
 @njit(cache=True, error_model="numpy")
-def _row_coefficients(g, ti, wt_i, valid, eps, wsum, c):
-    """``(r, gw, gv)`` of one row: ``dx = exp(log p) r - gw [c = t] - gv w_c``."""
+def _row_coefficients(g, s, wt_i, valid, eps, wsum, c):
+    """``(r / s, gw, gv)`` of one sample: ``dx = e r / s - gw [c = t] - gv w_c``."""
     gw = g * wt_i
     if eps > 0:
         gw = gw * (1 - eps)
         gv = g * (eps / c) if valid else g * 0
-        return gw + gv * wsum, gw, gv
-    return gw, gw, g * 0
+        return (gw + gv * wsum) / s, gw, gv
+    return gw / s, gw, g * 0
 
 
 @njit(cache=True, error_model="numpy")
-def _ce_rows_backward(logp, t, wt, g, g_all, weight, has_weight, ignore_index, eps, gx):
-    m, c = logp.shape
-    wsum = _wsum(weight, has_weight, c, logp.dtype.type(0.0))
+def _ce_rows_backward(ex, sums, t, wt, g, g_all, weight, has_weight, ignore_index, eps, gx):
+    m, c = ex.shape
+    wsum = _wsum(weight, has_weight, c, ex.dtype.type(0.0))
     for i in range(m):
         ti = t[i]
         valid = ti != ignore_index
-        gi = g[i] if g.shape[0] else logp.dtype.type(g_all)
-        r, gw, gv = _row_coefficients(gi, ti, wt[i], valid, eps, wsum, c)
-        lp = logp[i]
-        out = gx[i]
+        gi = g[i] if g.shape[0] else ex.dtype.type(g_all)
+        q, gw, gv = _row_coefficients(gi, sums[i], wt[i], valid, eps, wsum, c)
         if eps > 0 and has_weight:
             for j in range(c):
-                out[j] = _exp(lp[j]) * r - gv * weight[j]
+                gx[i, j] = ex[i, j] * q - gv * weight[j]
         elif eps > 0:
             for j in range(c):
-                out[j] = _exp(lp[j]) * r - gv
+                gx[i, j] = ex[i, j] * q - gv
         else:
             for j in range(c):
-                out[j] = _exp(lp[j]) * r
+                gx[i, j] = ex[i, j] * q
         if valid:
-            out[ti] -= gw
+            gx[i, ti] -= gw
 
 
 @njit(cache=True, error_model="numpy")
-def _ce_planes_backward(logp, t, wt, g, g_all, weight, has_weight, ignore_index, eps, gx):
-    nb, c, length = logp.shape
-    wsum = _wsum(weight, has_weight, c, logp.dtype.type(0.0))
-    r = np.empty(length, logp.dtype)
-    gw = np.empty(length, logp.dtype)
-    gv = np.empty(length, logp.dtype)
+def _ce_planes_backward(ex, sums, t, wt, g, g_all, weight, has_weight, ignore_index, eps, gx):
+    nb, c, length = ex.shape
+    wsum = _wsum(weight, has_weight, c, ex.dtype.type(0.0))
+    q = np.empty(length, ex.dtype)
+    gw = np.empty(length, ex.dtype)
+    gv = np.empty(length, ex.dtype)
     for n in range(nb):
         base = n * length
         for j in range(length):
             ti = t[base + j]
-            gi = g[base + j] if g.shape[0] else logp.dtype.type(g_all)
-            r[j], gw[j], gv[j] = _row_coefficients(gi, ti, wt[base + j], ti != ignore_index,
-                                                   eps, wsum, c)
+            gi = g[base + j] if g.shape[0] else ex.dtype.type(g_all)
+            q[j], gw[j], gv[j] = _row_coefficients(gi, sums[base + j], wt[base + j],
+                                                   ti != ignore_index, eps, wsum, c)
         for k in range(c):
-            lp = logp[n, k]
+            es = ex[n, k]
             out = gx[n, k]
-            wk = weight[k] if has_weight else logp.dtype.type(1.0)
+            wk = weight[k] if has_weight else ex.dtype.type(1.0)
             if eps > 0:
                 for j in range(length):
-                    out[j] = _exp(lp[j]) * r[j] - gv[j] * wk
+                    out[j] = es[j] * q[j] - gv[j] * wk
             else:
                 for j in range(length):
-                    out[j] = _exp(lp[j]) * r[j]
+                    out[j] = es[j] * q[j]
         for j in range(length):
             ti = t[base + j]
             if ti != ignore_index:
@@ -416,27 +435,27 @@ def _grad_args(g, dtype) -> tuple:
     return np.empty(0, dtype), float(g)
 
 
-def cross_entropy_backward(logp: np.ndarray, t: np.ndarray, wt: np.ndarray, g,
-                           weight: np.ndarray | None, ignore_index: int,
+def cross_entropy_backward(ex: np.ndarray, sums: np.ndarray, t: np.ndarray, wt: np.ndarray,
+                           g, weight: np.ndarray | None, ignore_index: int,
                            label_smoothing: float, out: np.ndarray) -> None:
     """The gradient of the logits from what :func:`cross_entropy_forward` saved.
 
     Args:
-        logp: the saved log-probabilities (``rows`` or ``planes``).
+        ex, sums: ``exp(x - max)`` (``rows`` or ``planes``) and its per-sample sums.
         t, wt: the targets and the per-sample weights forward returned.
         g: the gradient of each sample's loss: an array of ``M`` values, or one value for all
             (a number or a 0-d array).
         weight, ignore_index, label_smoothing: as given to forward.
-        out: receives ``dx`` (C-contiguous, the layout and dtype of ``logp``):
+        out: receives ``dx`` (C-contiguous, the layout and dtype of ``ex``):
             ``softmax(x) r - g wt (1 - eps) [c = t] - g eps / C w_c`` per sample, with
             ``r = g wt (1 - eps) + g eps / C sum(w)`` (valid samples only in the smoothing
-            terms).
+            terms) and ``softmax(x) r = e (r / s)``.
     """
-    g, g_all = _grad_args(g, logp.dtype)
+    g, g_all = _grad_args(g, ex.dtype)
     has_weight = weight is not None
-    w = weight if has_weight else np.empty(0, logp.dtype)
-    run = _ce_rows_backward if logp.ndim == 2 else _ce_planes_backward
-    run(logp, t, wt, g, g_all, w, has_weight, ignore_index, float(label_smoothing), out)
+    w = weight if has_weight else np.empty(0, ex.dtype)
+    run = _ce_rows_backward if ex.ndim == 2 else _ce_planes_backward
+    run(ex, sums, t, wt, g, g_all, w, has_weight, ignore_index, float(label_smoothing), out)
 
 
 # -- nll ----------------------------------------------------------------------------------------
@@ -449,10 +468,10 @@ def _nll_forward(x, t, weight, has_weight, ignore_index, loss, wt):
             ti = t[base + j]
             w, valid, ok = _target_weight(ti, c, weight, has_weight, ignore_index)
             if not ok:
-                return base + j
+                return base + j, 0.0, 0.0
             loss[base + j] = -x[n, ti, j] * w if valid else w
             wt[base + j] = w
-    return -1
+    return _totals(loss, wt)
 
 
 def nll_forward(x: np.ndarray, t: np.ndarray, weight: np.ndarray | None, ignore_index: int):
@@ -460,15 +479,16 @@ def nll_forward(x: np.ndarray, t: np.ndarray, weight: np.ndarray | None, ignore_
     strides) against flat class indices ``t``.
 
     Returns:
-        ``(bad, loss, wt)`` as :func:`cross_entropy_forward` (0 loss where ignored).
+        ``(bad, loss, wt, loss_sum, weight_sum)`` as :func:`cross_entropy_forward` (0 loss
+        where ignored).
     """
     m = t.shape[0]
     loss = np.empty(m, x.dtype)
     wt = np.empty(m, x.dtype)
     has_weight = weight is not None
     w = weight if has_weight else np.empty(0, x.dtype)
-    bad = _nll_forward(x, t, w, has_weight, ignore_index, loss, wt)
-    return bad, loss, wt
+    bad, loss_sum, weight_sum = _nll_forward(x, t, w, has_weight, ignore_index, loss, wt)
+    return bad, loss, wt, loss_sum, weight_sum
 
 
 @njit(cache=True, error_model="numpy")

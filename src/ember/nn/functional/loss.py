@@ -7,6 +7,7 @@ index targets. Every loss is stable for logits of any size (no ``exp`` of a posi
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -142,19 +143,54 @@ def _target_weights(weight, t, valid, dtype):
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _planes_shape(shape: tuple) -> tuple:
+    """``(N, C, L)`` of an input ``(C,)`` (``(1, C, 1)``), ``(N, C)`` or ``(N, C, d1, ...)``."""
+    if len(shape) == 1:
+        return (1, shape[0], 1)
+    return (shape[0], shape[1], math.prod(shape[2:]))
+
+
 def _kernel_layout(x: np.ndarray) -> np.ndarray | None:
     """``x`` as the kernels see it: ``(C,)`` and ``(N, C)`` as C-contiguous ``(M, C)`` rows,
     ``(N, C, d1, ...)`` as C-contiguous ``(N, C, L)`` planes; None where the NumPy path runs
     (other dtypes, no classes)."""
+    if x.ndim == 2 and x.flags.c_contiguous and x.dtype in _KERNEL_DTYPES and x.shape[1]:
+        return x
     if x.dtype not in _KERNEL_DTYPES or x.shape[0 if x.ndim == 1 else 1] == 0:
         return None
     if x.ndim <= 2:
         return np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
-    return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
+    return np.ascontiguousarray(x).reshape(_planes_shape(x.shape))
 
 
 def _out_of_bounds(t: np.ndarray, bad: int) -> IndexError:
     return IndexError(f"Target {t[bad]} is out of bounds.")
+
+
+def _flat_targets(target: np.ndarray) -> np.ndarray:
+    if target.ndim == 1 and target.flags.c_contiguous:
+        return target
+    return np.ascontiguousarray(target.reshape(-1))
+
+
+def _fused_reduce(ctx, loss: np.ndarray, shape: tuple, reduction: str, loss_sum: float,
+                  weight_sum: float) -> np.ndarray:
+    """The reduction of the kernels' per-sample losses, from their float64 sums, rounded to
+    the dtype before the mean's division as torch's are; sets ``ctx.denom`` for backward."""
+    dtype = loss.dtype.type
+    if reduction == "none":
+        ctx.denom = 1
+        return loss.reshape(shape)
+    total = dtype(loss_sum)
+    if reduction == "sum":
+        ctx.denom = 1
+        return np.array(total)
+    # the mean is over the targets' weights (ignored targets weigh 0)
+    ctx.denom = denom = dtype(weight_sum)
+    if denom == 0:  # 0 / 0 is NaN and x / 0 an infinity, as in torch (without NumPy's warning)
+        return np.array(dtype(np.nan) if total == 0 or total != total else
+                        dtype(math.copysign(math.inf, total) * math.copysign(1.0, denom)))
+    return np.array(total / denom)
 
 
 class CrossEntropyLoss(ArrayFunction):
@@ -162,8 +198,9 @@ class CrossEntropyLoss(ArrayFunction):
 
     With label smoothing ``eps`` the loss per sample is ``(1 - eps) * nll + eps / C * smooth``
     where ``smooth = -sum_c w_c log p_c`` (PyTorch's definition). float32 and float64 logits
-    run the backend's fused ``loss`` kernels (one pass per row each way, saving the
-    log-probabilities as torch does); other dtypes the NumPy statement of the same maths.
+    run the backend's fused ``loss`` kernels (forward saves ``exp(x - max)`` and its sums,
+    private to the node as torch's saved log-probabilities are; backward is one pass); other
+    dtypes the NumPy statement of the same maths.
     """
 
     @staticmethod
@@ -175,29 +212,27 @@ class CrossEntropyLoss(ArrayFunction):
             return _cross_entropy_forward_reference(ctx, x, target, weight, ignore_index,
                                                     reduction, label_smoothing)
         ctx.fused = True
-        t = np.ascontiguousarray(target.reshape(-1))
-        logp = backend.empty(xk.shape, xk.dtype) if ctx.needs_input_grad[0] else None
-        bad, loss, wt = backend.kernels("loss").cross_entropy_forward(
-            xk, t, weight, ignore_index, label_smoothing, logp)
+        t = _flat_targets(target)
+        ex = backend.empty(xk.shape, xk.dtype) if ctx.needs_input_grad[0] else None
+        bad, loss, wt, sums, loss_sum, weight_sum = backend.kernels(
+            "loss").cross_entropy_forward(xk, t, weight, ignore_index, label_smoothing, ex)
         if bad >= 0:
             raise _out_of_bounds(t, bad)
         ctx.save_for_backward(t, weight)  # what torch's nll_loss keeps of the caller's
-        ctx.logp, ctx.wt = logp, wt
-        # the mean is over the targets' weights (ignored targets weigh 0)
-        ctx.denom = wt.sum() if reduction == "mean" else t.shape[0]
-        return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
+        ctx.ex, ctx.sums, ctx.wt = ex, sums, wt
+        return _fused_reduce(ctx, loss, target.shape, reduction, loss_sum, weight_sum)
 
     @staticmethod
     def backward(ctx, grad):
         if not ctx.fused:
             return (*_cross_entropy_backward_reference(ctx, grad), None)
         t, weight = ctx.saved_tensors
-        logp = ctx.logp
+        ex = ctx.ex
         shape, reduction, eps, ignore_index, backend = ctx.args
         g = _unreduced_grad(grad, reduction, ctx.denom)
-        gx = backend.empty(logp.shape, logp.dtype)
+        gx = backend.empty(ex.shape, ex.dtype)
         backend.kernels("loss").cross_entropy_backward(
-            logp, t, ctx.wt, g, weight, ignore_index, eps, gx)
+            ex, ctx.sums, t, ctx.wt, g, weight, ignore_index, eps, gx)
         return gx.reshape(shape), None, None, None
 
 
@@ -312,32 +347,63 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 
 class NllLoss(ArrayFunction):
+    """``-weight[t] * input[t]`` per sample; float32 and float64 inputs run the backend's
+    ``loss`` kernels (a gather forward, a scatter into zeros backward), others NumPy."""
+
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction):
-        x2 = _rows(x)
-        m, c = x2.shape
-        t, valid = _class_targets(target, c, ignore_index)
-        wt = _target_weights(weight, t, valid, x.dtype)
-        loss = -x2[np.arange(m), t]
-        if wt is not None:
-            loss *= wt
-        ctx.save_for_backward(t, wt, x)  # x only as torch keeps it: edits of it are caught
-        ctx.args = (x.shape, x.dtype, reduction)
-        ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
-        return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
+    def forward(ctx, x, target, weight, ignore_index, reduction, backend):
+        ctx.args = (x.shape, x.dtype, reduction, ignore_index, backend)
+        ctx.fused = x.dtype in _KERNEL_DTYPES
+        if not ctx.fused:
+            return _nll_forward_reference(ctx, x, target, weight, ignore_index, reduction)
+        t = _flat_targets(target)
+        x3 = x.reshape(_planes_shape(x.shape))
+        bad, loss, wt, loss_sum, weight_sum = backend.kernels("loss").nll_forward(
+            x3, t, weight, ignore_index)
+        if bad >= 0:
+            raise _out_of_bounds(t, bad)
+        ctx.save_for_backward(t, x)  # x only as torch keeps it: edits of it are caught
+        ctx.wt = wt
+        return _fused_reduce(ctx, loss, target.shape, reduction, loss_sum, weight_sum)
 
     @staticmethod
     def backward(ctx, grad):
-        t, wt, _ = ctx.saved_tensors
-        shape, dtype, reduction = ctx.args
-        m = t.shape[0]
+        if not ctx.fused:
+            return (*_nll_backward_reference(ctx, grad), None)
+        t, _ = ctx.saved_tensors
+        shape, dtype, reduction, ignore_index, backend = ctx.args
         g = _unreduced_grad(grad, reduction, ctx.denom)
-        if reduction == "none":
-            g = g.reshape(-1)
-        c = shape[0] if len(shape) == 1 else shape[1]
-        gx = np.zeros((m, c), dtype=dtype)
-        gx[np.arange(m), t] = -g if wt is None else -g * wt
-        return _unrows(gx, shape), None, None
+        gx = backend.empty(_planes_shape(shape), dtype)
+        backend.kernels("loss").nll_backward(t, ctx.wt, g, ignore_index, gx)
+        return gx.reshape(shape), None, None, None
+
+
+def _nll_forward_reference(ctx, x, target, weight, ignore_index, reduction):
+    """:class:`NllLoss`'s forward in NumPy (the statement the kernels are held to)."""
+    x2 = _rows(x)
+    m, c = x2.shape
+    t, valid = _class_targets(target, c, ignore_index)
+    wt = _target_weights(weight, t, valid, x.dtype)
+    loss = -x2[np.arange(m), t]
+    if wt is not None:
+        loss *= wt
+    ctx.save_for_backward(t, wt, x)  # x only as torch keeps it: edits of it are caught
+    ctx.denom = m if wt is None or reduction != "mean" else wt.sum()
+    return _reduce(loss.reshape(target.shape), reduction, ctx.denom)
+
+
+def _nll_backward_reference(ctx, grad):
+    """:class:`NllLoss`'s backward in NumPy."""
+    t, wt, _ = ctx.saved_tensors
+    shape, dtype, reduction = ctx.args[:3]
+    m = t.shape[0]
+    g = _unreduced_grad(grad, reduction, ctx.denom)
+    if reduction == "none":
+        g = g.reshape(-1)
+    c = shape[0] if len(shape) == 1 else shape[1]
+    gx = np.zeros((m, c), dtype=dtype)
+    gx[np.arange(m), t] = -g if wt is None else -g * wt
+    return _unrows(gx, shape), None, None
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -364,7 +430,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     reduction = _reduction(size_average, reduce, reduction)
     _check_class_input(input, target, weight)
     return NllLoss.apply(input, target, _weight_array(weight, input._data.dtype), ignore_index,
-                         reduction)
+                         reduction, get_backend(input.device))
 
 
 def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
@@ -399,6 +465,8 @@ def _check_class_input(input: Tensor, target: Tensor, weight) -> None:
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{scalar_type_name(target._data.dtype)}")
+    if xdim > 2 and target._data.dtype != np.int64:  # torch's spatial kernel takes Long only
+        raise RuntimeError("expected scalar type Long but found Byte")
 
 
 def _weight_array(weight, dtype):

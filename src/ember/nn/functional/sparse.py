@@ -7,41 +7,72 @@ import numpy as np
 from ember._dtype import scalar_type_name
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import no_grad
+from ember.backend import get_backend
 from ember.tensor import Tensor
 
 __all__ = ["embedding", "one_hot"]
 
 
+#: dtypes of the compiled kernels (``ember.kernels.embedding``); the others take NumPy's path
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _index_error() -> IndexError:
+    return IndexError("index out of range in self")
+
+
 class Embedding(ArrayFunction):
     """Rows of ``weight`` picked by ``indices``; backward adds each gradient row into its row
     of the weight (none into ``padding_idx``; divided by the row's count with
-    ``scale_grad_by_freq``)."""
+    ``scale_grad_by_freq``). float32 and float64 weights run the backend's ``embedding``
+    kernels (a gather, a scatter-add); other dtypes the NumPy statement below."""
 
     @staticmethod
-    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq, backend):
         ctx.save_for_backward(indices)
-        ctx.args = (weight.shape, weight.dtype, padding_idx, scale_grad_by_freq)
-        return weight[indices]
+        ctx.args = (weight.shape, weight.dtype, padding_idx, scale_grad_by_freq, backend)
+        if weight.dtype not in _KERNEL_DTYPES or weight.ndim != 2:
+            if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
+                raise _index_error()
+            return weight[indices]
+        out = backend.empty((*indices.shape, weight.shape[1]), weight.dtype)
+        flat = indices.reshape(-1)
+        bad = backend.kernels("embedding").embedding_forward(
+            weight, flat, out.reshape(flat.shape[0], weight.shape[1]))
+        if bad >= 0:
+            raise _index_error()
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (indices,) = ctx.saved_tensors
-        shape, dtype, padding_idx, scale = ctx.args
+        shape, dtype, padding_idx, scale, backend = ctx.args
         flat = indices.reshape(-1)
         rows = grad.reshape(flat.size, -1)
-        if scale:
-            counts = np.bincount(flat, minlength=shape[0])
-            rows = rows / counts[flat][:, None]
-        gw = np.zeros(shape, dtype=dtype)
-        if flat.size:
-            # sum the rows of each index: sort once, then one reduceat (faster than add.at)
-            order = np.argsort(flat, kind="stable")
-            ids = flat[order]
-            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
-            gw[ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
-        if padding_idx is not None:
-            gw[padding_idx] = 0
+        if dtype not in _KERNEL_DTYPES or len(shape) != 2:
+            return _embedding_backward_reference(flat, rows, shape, dtype, padding_idx,
+                                                 scale), None
+        gw = backend.empty(shape, dtype)
+        backend.kernels("embedding").embedding_backward(
+            flat, np.ascontiguousarray(rows, dtype=dtype), padding_idx, scale, gw)
         return gw, None
+
+
+def _embedding_backward_reference(flat, rows, shape, dtype, padding_idx, scale):
+    """The gradient of ``weight`` in NumPy (the statement the kernel is held to)."""
+    if scale:
+        counts = np.bincount(flat, minlength=shape[0])
+        rows = rows / counts[flat][:, None]
+    gw = np.zeros(shape, dtype=dtype)
+    if flat.size:
+        # sum the rows of each index: sort once, then one reduceat (faster than add.at)
+        order = np.argsort(flat, kind="stable")
+        ids = flat[order]
+        starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+        gw[ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    if padding_idx is not None:
+        gw[padding_idx] = 0
+    return gw
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
@@ -83,11 +114,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got torch.{name}Tensor instead (while checking arguments "
             "for embedding)")
-    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
-        raise IndexError("index out of range in self")
     if max_norm is not None:
+        if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+            raise _index_error()
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return Embedding.apply(weight, input, padding_idx, scale_grad_by_freq)
+    return Embedding.apply(weight, input, padding_idx, scale_grad_by_freq,
+                           get_backend(weight.device))
 
 
 def _renorm_rows(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
