@@ -141,3 +141,19 @@ def test_partial_overlap_refused_only_between_dense_blocks(name):
         edit(make(M))
         return True  # whether it raised; the values are torch's loop order, not compared
     same_outcome(fn, words=("single memory location",))
+
+
+# -- a 0-d value that requires grad, filled into an integer or bool tensor (seed 1116894) ----
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("how", ["setitem", "fill_"])
+def test_integer_tensor_filled_from_a_value_requiring_grad_requires_grad(dtype, how):
+    def fn(M):
+        target = M.tensor([[1, 0, 3]], dtype=getattr(M, dtype))
+        value = M.tensor(-1.62, requires_grad=True) + 0
+        if how == "setitem":
+            target[0, 0:2] = value
+        else:
+            target.fill_(value)
+        return target, target.requires_grad
+    same_outcome(fn)

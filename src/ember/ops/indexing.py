@@ -219,6 +219,10 @@ def setitem(input: Tensor, index, value) -> None:
             target = input[idx]  # the view torch writes into, which overlaps nothing
             target.copy_(v if isinstance(v, Tensor) else Tensor._make(v))
             return
+        if recording and isinstance(v, Tensor) and v._data.ndim == 0 and \
+                not _dtype.is_floating(input._data.dtype):
+            input[idx].fill_(v)  # torch fills the view: an integer or bool tensor then
+            return  # requires grad
     if not recording:  # an index put writes through an expanded tensor, as torch's does
         _put(input._data, idx, v._data if isinstance(v, Tensor) else v)
         input._version_counter.value += 1

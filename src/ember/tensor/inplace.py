@@ -46,6 +46,13 @@ class Fill(ArrayFunction):
         return np.zeros_like(grad), grad_values
 
 
+class FillWithTensor(Fill):
+    """``x.fill_(value)`` with a 0-d ``value`` that requires grad: as torch's FillBackward, the
+    result takes the node whatever its dtype (an integer or bool tensor then requires grad)."""
+
+    any_dtype_output = True
+
+
 class ComparisonResult(ArrayFunction):
     """``x`` replaced by the 0/1 ``values`` of a comparison with ``other``: what ``x.eq_(other)``
     records. Neither operand gets a gradient but zeros."""
@@ -296,7 +303,7 @@ class InplaceMethods:
                     f"{value._data.ndim} dimensions."
                 )
             if _state.enabled and value._requires_grad:
-                return self._inplace_through(Fill.apply, value.reshape(()))
+                return self._inplace_through(FillWithTensor.apply, value.reshape(()))
             value = value._data
         elif isinstance(value, float):
             _check_overflow(np.asarray(value), self._data.dtype)
