@@ -3,8 +3,11 @@
 Batch norm sees its input in one of two C-contiguous layouts: ``planes`` ``(N, C, L)`` (the
 usual ``(N, C, H, W)`` with ``L = H * W``) and ``rows`` ``(M, C)`` (a 2-D input, or a
 channels-last one with ``M = N * H * W``). Layer norm sees ``(R, D)`` rows, each normalised
-on its own. Every statistic is accumulated in float64, in two passes (the mean, then the sum
-of squared deviations), so float32 results are at least as accurate as torch's float32 ones.
+on its own. Means and variances are accumulated in float64, in two passes (the mean, then the
+sum of squared deviations), so float32 results are at least as accurate as torch's float32
+ones; so are batch norm's backward sums. Layer norm's backward sums a row in the data's dtype
+(as torch's float32 kernel) and its weight and bias gradients over blocks of ``_BLOCK_ROWS``
+rows in the data's dtype, added to float64 totals.
 The outputs are one fused pass each: ``y = x * scale + shift`` with per-channel (batch norm)
 or per-row (layer norm) coefficients rounded to the data's dtype, the form torch's CPU kernels
 use. Backward is one pass for the sums and one for the input gradient:
@@ -15,8 +18,9 @@ Reductions are compiled with ``fastmath={"reassoc"}`` only, which lets LLVM vect
 are compiled without fast-math, so they round as written.
 
 The NumPy statement of the same maths is ``ember.nn.functional.normalization``'s reference
-path; the tests hold each kernel to it and to torch within float tolerance (the order of the
-float64 sums differs).
+path; the tests hold each kernel to it and to torch within float tolerance (the order and
+precision of the sums differ). Rows are indexed, not sliced, in the layer-norm loops: a slice
+costs two atomic reference counts, which weigh on short rows.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ __all__ = [
 ]
 
 _REASSOC = {"reassoc"}
+_BLOCK_ROWS = 32  # rows whose weight and bias gradients are summed in the data's dtype
 
 
 # -- sums (vectorized, float64) ----------------------------------------------------------------
@@ -56,20 +61,36 @@ def _sum_sq_dev(a, mean):
 
 
 @njit(cache=True, fastmath=_REASSOC, error_model="numpy")
-def _sum_g_gx(g, x, w, has_w):
-    """``(sum(g * w), sum(g * w * x))`` over a row (``w`` only when ``has_w``)."""
+def _row_moments(x, r):
+    """Mean and biased variance of row ``r`` of ``x`` (float64, two passes)."""
+    d = x.shape[1]
     s = 0.0
-    sx = 0.0
+    for i in range(np.uint64(d)):
+        s += x[r, i]
+    m = s / d
+    v = 0.0
+    for i in range(np.uint64(d)):
+        t = x[r, i] - m
+        v += t * t
+    return m, v / d
+
+
+@njit(cache=True, fastmath=_REASSOC, error_model="numpy")
+def _sum_g_gx(g, x, r, w, has_w, zero):
+    """``(sum(g * w), sum(g * w * x))`` over a row (``w`` only when ``has_w``), accumulated
+    in ``zero``'s type: the data's, as torch's float32 kernel (a row is short, and the
+    vectorized sum splits it into many partial sums)."""
+    s = zero
+    sx = zero
     if has_w:
-        for i in range(np.uint64(g.shape[0])):
-            gw = np.float64(g[i]) * w[i]
+        for i in range(np.uint64(g.shape[1])):
+            gw = g[r, i] * w[i]
             s += gw
-            sx += gw * x[i]
+            sx += gw * x[r, i]
     else:
-        for i in range(np.uint64(g.shape[0])):
-            gi = np.float64(g[i])
-            s += gi
-            sx += gi * x[i]
+        for i in range(np.uint64(g.shape[1])):
+            s += g[r, i]
+            sx += g[r, i] * x[r, i]
     return s, sx
 
 
@@ -261,10 +282,9 @@ def batch_norm_backward(g: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd: 
 def _ln_forward(x, w, b, has_w, has_b, eps, y, mean, rstd):
     rows, d = x.shape
     coef = np.empty(2, x.dtype)
+    ud = np.uint64(d)
     for r in range(rows):
-        xs = x[r]
-        m = _sum(xs) / d
-        v = _sum_sq_dev(xs, m) / d
+        m, v = _row_moments(x, r)
         inv = 1.0 / np.sqrt(v + eps)
         mean[r] = m
         rstd[r] = inv
@@ -272,19 +292,18 @@ def _ln_forward(x, w, b, has_w, has_b, eps, y, mean, rstd):
         coef[1] = -inv * m
         a = coef[0]
         c = coef[1]
-        ys = y[r]
         if has_w and has_b:
-            for i in range(np.uint64(d)):
-                ys[i] = (xs[i] * a + c) * w[i] + b[i]
+            for i in range(ud):
+                y[r, i] = (x[r, i] * a + c) * w[i] + b[i]
         elif has_w:
-            for i in range(np.uint64(d)):
-                ys[i] = (xs[i] * a + c) * w[i]
+            for i in range(ud):
+                y[r, i] = (x[r, i] * a + c) * w[i]
         elif has_b:
-            for i in range(np.uint64(d)):
-                ys[i] = (xs[i] * a + c) + b[i]
+            for i in range(ud):
+                y[r, i] = (x[r, i] * a + c) + b[i]
         else:
-            for i in range(np.uint64(d)):
-                ys[i] = xs[i] * a + c
+            for i in range(ud):
+                y[r, i] = x[r, i] * a + c
 
 
 def layer_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
@@ -308,16 +327,18 @@ def layer_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarra
 @njit(cache=True, error_model="numpy")
 def _ln_backward(g, x, mean, rstd, w, has_w, need_dx, need_dw, need_db, dx, dw, db):
     rows, d = x.shape
+    ud = np.uint64(d)
     coef = np.empty(3, x.dtype)
+    part_w = np.zeros(d, x.dtype)
+    part_b = np.zeros(d, x.dtype)
     for r in range(rows):
-        gs = g[r]
-        xs = x[r]
         m = mean[r]
         a = rstd[r]
         if need_dx:
             # dx = a * g * w + p * x + q with s = sum(g w), sx = sum(g w x):
             # p = (s * mean - sx) * a**3 / d,  q = -p * mean - s * a / d
-            s, sx = _sum_g_gx(gs, xs, w, has_w)
+            coef[0] = 0
+            s, sx = _sum_g_gx(g, x, r, w, has_w, coef[0])
             p = (s * m - sx) * a * a * a / d
             coef[0] = a
             coef[1] = p
@@ -325,19 +346,29 @@ def _ln_backward(g, x, mean, rstd, w, has_w, need_dx, need_dw, need_db, dx, dw, 
             ca = coef[0]
             cp = coef[1]
             cq = coef[2]
-            ds = dx[r]
             if has_w:
-                for i in range(np.uint64(d)):
-                    ds[i] = ca * gs[i] * w[i] + cp * xs[i] + cq
+                for i in range(ud):
+                    dx[r, i] = ca * g[r, i] * w[i] + cp * x[r, i] + cq
             else:
-                for i in range(np.uint64(d)):
-                    ds[i] = ca * gs[i] + cp * xs[i] + cq
-        if need_dw:
-            for i in range(np.uint64(d)):
-                dw[i] += gs[i] * ((xs[i] - m) * a)
-        if need_db:
-            for i in range(np.uint64(d)):
-                db[i] += gs[i]
+                for i in range(ud):
+                    dx[r, i] = ca * g[r, i] + cp * x[r, i] + cq
+        if need_dw or need_db:
+            # sums over a block of rows in the data's dtype (vectorized at its width), added
+            # to the float64 totals once per block
+            coef[0] = a
+            coef[1] = -a * m
+            ca = coef[0]
+            cm = coef[1]
+            for i in range(ud):
+                gi = g[r, i]
+                part_w[i] += gi * (x[r, i] * ca + cm)
+                part_b[i] += gi
+            if (r + 1) % _BLOCK_ROWS == 0 or r == rows - 1:
+                for i in range(ud):
+                    dw[i] += part_w[i]
+                    db[i] += part_b[i]
+                    part_w[i] = 0
+                    part_b[i] = 0
 
 
 def layer_norm_backward(g: np.ndarray, x: np.ndarray, mean: np.ndarray, rstd: np.ndarray,
