@@ -15,7 +15,7 @@ every op slower than 1.5x torch there, and lists the ops it did not sweep with t
 A method with the name of a swept function is the same op (it is listed as covered);
 ``--all-methods`` sweeps those too.
 
-    python bench/op_sweep.py                        # everything, about 10 minutes
+    python bench/op_sweep.py                        # everything (minutes: see bench/README.md)
     python bench/op_sweep.py --ops exp,pow,F.gelu --sizes 64K,1M
     python bench/op_sweep.py --ops 'Tensor.' --sizes 1K --repeats 3 --quick
 """
