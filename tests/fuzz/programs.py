@@ -160,7 +160,8 @@ def _torch_functional() -> types.SimpleNamespace:
 # - torch.logit's gradient at -0.0 is +inf on the scalar loop and -inf (1 / (x (1 - x))) on
 #   the vectorized one (FINDINGS 88): the function form takes the vectorized path as above.
 class _TorchNamespace:
-    """``torch``, with var_mean, std_mean and logit replaced as described above."""
+    """``torch``, with var_mean, std_mean, logit, median and nanmedian replaced as described
+    above and below."""
 
     def __getattr__(self, name):
         return getattr(torch, name)
@@ -186,17 +187,38 @@ class _TorchNamespace:
         return _vector_path(input, lambda x: torch.logit(x, eps),
                             lambda g, s: torch.ops.aten.logit_backward(g, s, eps))
 
+    @staticmethod
+    def median(input, *args, **kwargs):
+        return torch.median(_dense_if_reduced(input, args, kwargs), *args, **kwargs)
+
+    @staticmethod
+    def nanmedian(input, *args, **kwargs):
+        return torch.nanmedian(_dense_if_reduced(input, args, kwargs), *args, **kwargs)
+
+
+def _dense_if_reduced(input, args: tuple, kwargs: dict):
+    """torch's median and nanmedian along a dim read garbage from an expanded tensor (0-d
+    ``x.expand(2)`` gives 4.6e-41, FINDINGS round 9): they get a dense copy, through a
+    recorded ``contiguous()`` (the gradient and what median saves are unchanged)."""
+    reducing = bool(args) or "dim" in kwargs
+    if reducing and isinstance(input, torch.Tensor) and 0 in input.stride() and \
+            input.numel() > 1:
+        return input.contiguous()
+    return input
+
 
 @contextlib.contextmanager
 def _torch_methods():
-    """``Tensor.logit`` as ``_TorchNamespace.logit`` while a line runs on the torch side (the
-    method form of the same kernel-path reference), restored afterwards."""
-    plain = torch.Tensor.logit
+    """``Tensor.logit``, ``median`` and ``nanmedian`` as ``_TorchNamespace``'s while a line
+    runs on the torch side (the method forms of the same references), restored afterwards."""
+    plain = torch.Tensor.logit, torch.Tensor.median, torch.Tensor.nanmedian
     torch.Tensor.logit = _TorchNamespace.logit
+    torch.Tensor.median = _TorchNamespace.median
+    torch.Tensor.nanmedian = _TorchNamespace.nanmedian
     try:
         yield
     finally:
-        torch.Tensor.logit = plain
+        torch.Tensor.logit, torch.Tensor.median, torch.Tensor.nanmedian = plain
 
 
 TORCH_NS = {"torch": _TorchNamespace(), "F": _torch_functional()}

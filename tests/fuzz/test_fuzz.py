@@ -168,3 +168,22 @@ def test_torch_side_refusing_an_in_place_call_leaves_the_tensor_alone():
     with pytest.raises(RuntimeError, match="a view of a leaf Variable"):
         TORCH_NS["F"].hardtanh(view, inplace=True)
     assert torch.equal(x.detach(), before[0]) and x._version == before[1]
+
+
+@pytest.mark.parametrize("fn", ["median", "nanmedian"])
+@pytest.mark.parametrize("form", ["function", "method"])
+def test_torch_side_median_of_an_expanded_tensor_reads_the_values(fn, form):
+    """torch's median along a dim of ``x0d.expand(3)`` returns garbage (seed 1108838); the
+    fuzzer's torch side gives the dense tensor's answer, and its gradient."""
+    from tests.fuzz.programs import _torch_methods
+
+    x = torch.tensor(0.67, requires_grad=True)
+    assert getattr(torch, fn)(x.detach().expand(3), 0).values.item() != pytest.approx(0.67), \
+        "torch reads the expanded tensor correctly now: nothing to work around"
+    with _torch_methods():
+        v = x.expand(3)
+        out = getattr(TORCH_NS["torch"], fn)(v, 0) if form == "function" else \
+            getattr(v, fn)(0)
+    out.values.backward()
+    assert out.values.item() == pytest.approx(0.67) and x.grad.item() == 1.0
+    assert getattr(torch.Tensor, fn) is not getattr(TORCH_NS["torch"], fn)
