@@ -142,7 +142,7 @@ def idle_cores() -> int:
     """
     now = time.monotonic()
     if now - _idle_seen[0] < _IDLE_FOR:
-        return _idle_seen[1]
+        return int(_idle_seen[1])
     running = _running_tasks()
     cores = _cores()
     idle = cores - 1 if running is None else max(cores - running, 0)
