@@ -153,8 +153,7 @@ def _exp(x):
 
 @overload(_exp)
 def _exp_overload(x):
-    # exp32 is called (LLVM inlines it), not compiled into the caller: its instructions keep
-    # their own rounding when the caller is compiled with fastmath={"reassoc"}
+    # no caller is compiled with fastmath (see _exp_row), so exp32 rounds as written
     if x == types.float32:
         return lambda x: exp32(x)
     return lambda x: math.exp(x)
@@ -173,23 +172,23 @@ def _max(x, i):
     return mx
 
 
-@njit(cache=True, fastmath=_REASSOC, error_model="numpy")
-def _sum_exp(x, i, mx):
-    """``sum(exp(x[i] - mx))`` in the row's dtype."""
-    s = x.dtype.type(0.0)
+@njit(cache=True, error_model="numpy")
+def _exp_row(x, i, mx, out, k):
+    """``out[k] = exp(x[i] - mx)``.
+
+    Kept apart from the sums: Numba compiles a function called from one compiled with
+    ``fastmath`` with the caller's flags, which would let LLVM reorder ``exp32``'s steps.
+    """
     for j in range(x.shape[1]):
-        s += _exp(x[i, j] - mx)
-    return s
+        out[k, j] = _exp(x[i, j] - mx)
 
 
 @njit(cache=True, fastmath=_REASSOC, error_model="numpy")
-def _sum_exp_stored(x, i, mx, out):
-    """``sum(exp(x[i] - mx))``, storing each ``exp`` in ``out[i]``."""
-    s = x.dtype.type(0.0)
-    for j in range(x.shape[1]):
-        e = _exp(x[i, j] - mx)
-        out[i, j] = e
-        s += e
+def _sum_row(a, k):
+    """``sum(a[k])`` in ``a``'s dtype."""
+    s = a.dtype.type(0.0)
+    for j in range(a.shape[1]):
+        s += a[k, j]
     return s
 
 
@@ -257,12 +256,18 @@ def _totals(loss, wt):
 def _ce_rows_forward(x, t, weight, has_weight, ignore_index, eps, loss, wt, sums, ex, save):
     m, c = x.shape
     wsum = _wsum(weight, has_weight, c, x.dtype.type(0.0))
+    scratch = np.empty((0 if save else 1, c), x.dtype)
     for i in range(m):
         w, valid, ok = _target_weight(t[i], c, weight, has_weight, ignore_index)
         if not ok:
             return i, 0.0, 0.0
         mx = _max(x, i)
-        s = _sum_exp_stored(x, i, mx, ex) if save else _sum_exp(x, i, mx)
+        if save:
+            _exp_row(x, i, mx, ex, i)
+            s = _sum_row(ex, i)
+        else:
+            _exp_row(x, i, mx, scratch, 0)
+            s = _sum_row(scratch, 0)
         sums[i] = s
         log_s = math.log(s)
         smooth = _sum_shifted(x, i, mx, weight, has_weight) if eps > 0 else log_s * 0
