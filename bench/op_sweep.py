@@ -6,7 +6,8 @@ op family (elementwise, reductions along a dim, shape ops, indexing, matrix prod
 square shapes, losses, activations, normalization, pooling and convolutions on image shapes);
 the main input has about N elements (N = 1K, 64K, 1M), float32. An op whose torch output
 requires grad is timed forward + backward from a fixed random cotangent, any other one (and
-every in-place op) forward only. One thread for both libraries; each (op, size) runs a few
+every in-place op) forward only. One thread for both libraries, timed by the thread's CPU time
+(``--clock wall`` for the wall clock; see CLOCK below); each (op, size) runs a few
 repeats of a batch of calls, Ember's and torch's calls alternating one by one, and the
 medians of the single calls are compared.
 
@@ -40,6 +41,12 @@ import numpy as np  # noqa: E402
 from common import cpu_model, load_average, markdown_header, markdown_row, parse_size  # noqa: E402
 
 SLOW = 1.5  # the limit on ember/torch at 64K and 1M
+# The timer of a call (--clock). "cpu": the calling thread's CPU time (user + system, page
+# faults included), which is the whole cost of an op at 1 thread and is blind to the time the
+# thread waits while the scheduler runs other processes: on a machine with a load of 10 on 2
+# cores a call of a few ms is descheduled for about 20 ms more often than not, which wall-clock
+# medians cannot drop. "wall": time.perf_counter.
+CLOCK = [time.thread_time]
 ANY = object()  # an output compared only for being produced (random ops)
 
 # ------------------------------------------------------------------------------- input makers
@@ -759,9 +766,9 @@ class Runner:
 
     def timed_call(self) -> float:
         self.setup()
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         self.run()
-        return time.perf_counter() - t0
+        return CLOCK[0]() - t0
 
 
 def alternate(runners: dict, calls: int) -> dict:
@@ -911,6 +918,8 @@ def parse_args(argv=None):
                         help="also time the methods that are the same op as a function")
     parser.add_argument("--quick", action="store_true",
                         help="1 repeat of a 0.2 ms batch: a smoke run, not a measurement")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                        help="time calls by the thread's CPU time (default) or by the wall clock")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -920,6 +929,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    CLOCK[0] = time.thread_time if args.clock == "cpu" else time.perf_counter
     import torch
 
     import ember
@@ -936,7 +946,8 @@ def main(argv=None) -> None:
     not_swept = {k: v for k, v in skipped.items()
                  if not filters or any(f in k for f in filters)}
     print(f"CPU: {cpu_model()}; load average: {load_average()}; 1 thread; float32; "
-          f"sizes {args.sizes}; {args.repeats} interleaved repeats", flush=True)
+          f"sizes {args.sizes}; {args.repeats} interleaved repeats; "
+          f"{'thread CPU' if args.clock == 'cpu' else 'wall-clock'} time per call", flush=True)
     started = time.perf_counter()
     results = []
     for label in labels_:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -28,13 +29,21 @@ from contextlib import contextmanager
 from common import cpu_model, load_average, markdown_header, markdown_row, thread_env
 from workloads import WORKLOADS, make_pair, time_steps
 
-SPIN = "while True:\n    pass\n"
+# A pure Python spin loop that ends by itself once its parent is gone (were this script killed
+# before its cleanup, the spinner would otherwise load the machine for ever).
+SPIN = """
+import os, sys
+parent = int(sys.argv[1])
+while os.getppid() == parent:
+    for _ in range(1_000_000):
+        pass
+"""
 
 
 @contextmanager
 def competitor(busy: bool):
     """Runs one busy Python process for the duration of the block (if ``busy``)."""
-    proc = subprocess.Popen([sys.executable, "-c", SPIN]) if busy else None
+    proc = subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())]) if busy else None
     try:
         yield proc
     finally:

@@ -5,7 +5,9 @@ Each model is written once below against a library namespace (``build(lib, cfg)`
 buffers are copied from torch's; with dropout switched off, the losses of the first two steps
 are checked equal (the second one after an optimizer step) before anything is timed. A step is
 zero_grad, forward, loss, backward, optimizer step on one fixed batch; steps of the two
-libraries are timed in interleaved rounds and the medians are printed with their ratio.
+libraries are timed in interleaved rounds and the medians are printed with their ratio, by
+the wall clock and by the process's CPU time (at 1 thread the CPU time is the cost of a step
+even on a loaded machine, where the wall clock also counts the waits for a core).
 
 * ``cnn``: the digits CNN of ``python -m ember train --model cnn`` (8x8 images, Adam, dropout
   0.2), batch 64;
@@ -306,11 +308,14 @@ def check_losses(steps: dict, models: dict) -> list:
     return losses
 
 
-def time_steps(steps: dict, rounds: int, min_round: float = 0.05) -> dict:
-    """Median seconds per step of each of ``steps``, over interleaved rounds.
+def time_steps(steps: dict, rounds: int, min_round: float = 0.05, cpu: dict | None = None) -> dict:
+    """Median wall-clock seconds per step of each of ``steps``, over interleaved rounds.
 
     Two warm-up steps each (compilation, allocator); a round runs as many steps of each as
-    make ``min_round`` seconds for the slowest one, at least one.
+    make ``min_round`` seconds for the slowest one, at least one. ``cpu``, if given, receives
+    the median CPU seconds of the process per step (all its threads, spinning ones included):
+    at 1 thread the cost of a step whatever else the machine runs, which the wall clock of a
+    loaded machine is not.
     """
     warm = {}
     for k, step in steps.items():
@@ -320,12 +325,16 @@ def time_steps(steps: dict, rounds: int, min_round: float = 0.05) -> dict:
         warm[k] = time.perf_counter() - t0
     n = max(1, int(min_round / max(warm.values())))
     times: dict = {k: [] for k in steps}
+    cpu_times: dict = {k: [] for k in steps}
     for _ in range(rounds):
         for k, step in steps.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(n):
                 step()
             times[k].append((time.perf_counter() - t0) / n)
+            cpu_times[k].append((time.process_time() - c0) / n)
+    if cpu is not None:
+        cpu.update({k: statistics.median(v) for k, v in cpu_times.items()})
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -397,9 +406,11 @@ def run_child(threads: int, names: list, rounds: int, quick: bool) -> None:
     ember.set_num_threads(threads)
     for name in names:
         pair = make_pair(name, quick)
-        t = time_steps(pair["steps"], rounds)
+        cpu: dict = {}
+        t = time_steps(pair["steps"], rounds, cpu=cpu)
         row = {"name": name, "threads": threads, "torch_ms": t["torch"] * 1e3,
-               "ember_ms": t["ember"] * 1e3, "losses": pair["losses"],
+               "ember_ms": t["ember"] * 1e3, "torch_cpu_ms": cpu["torch"] * 1e3,
+               "ember_cpu_ms": cpu["ember"] * 1e3, "losses": pair["losses"],
                "load": load_average()}
         if WORKLOADS[name].memory:
             row["torch_peak"] = torch_step_peak(pair["steps"]["torch"])
@@ -422,12 +433,14 @@ def run_children(script: str, threads_list: list, extra: list, env_extra=None) -
 
 def print_tables(rows: list) -> None:
     print(markdown_header(["workload", "threads", "torch ms/step", "ember ms/step",
-                           "ember/torch", "first loss torch", "first loss ember", "load"]))
+                           "ember/torch", "torch CPU ms/step", "ember CPU ms/step",
+                           "ember/torch (CPU)", "first loss torch", "first loss ember", "load"]))
     for r in rows:
         (t0, e0), _ = r["losses"]
         print(markdown_row([r["name"], r["threads"], r["torch_ms"], r["ember_ms"],
-                            f"{r['ember_ms'] / r['torch_ms']:.2f}", f"{t0:.6f}", f"{e0:.6f}",
-                            r["load"]]))
+                            f"{r['ember_ms'] / r['torch_ms']:.2f}", r["torch_cpu_ms"],
+                            r["ember_cpu_ms"], f"{r['ember_cpu_ms'] / r['torch_cpu_ms']:.2f}",
+                            f"{t0:.6f}", f"{e0:.6f}", r["load"]]))
     mem = [r for r in rows if "torch_peak" in r]
     if mem:
         print()

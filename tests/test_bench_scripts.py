@@ -43,8 +43,8 @@ def test_workloads_script_prints_step_and_memory_tables():
     out = run_script("workloads.py", "--quick", "--threads", "1", "--workloads", "cnn")
     assert "| workload | threads | torch ms/step | ember ms/step | ember/torch |" in out
     (row,) = table_rows(out, "cnn")[:1]
-    assert row[1] == "1" and float(row[4]) > 0
-    assert float(row[5]) == pytest.approx(float(row[6]), rel=1e-4)  # the first losses
+    assert row[1] == "1" and float(row[4]) > 0 and float(row[7]) > 0  # wall and CPU ratios
+    assert float(row[8]) == pytest.approx(float(row[9]), rel=1e-4)  # the first losses
     memory = table_rows(out, "cnn")[1]
     assert float(memory[2]) > 0 and float(memory[3]) > 0  # peak MiB of torch and Ember
     assert "CPU:" in out and "load average" in out
