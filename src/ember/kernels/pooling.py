@@ -11,6 +11,10 @@ window clipped to the input, in torch's order (rows, then columns), so that:
   (the window clipped to the padded input with ``count_include_pad``, to the input without,
   or ``divisor_override``); an output whose window holds no input element is 0.
 
+Windows that lie inside the input run a loop compiled for their size (closure constants,
+so it unrolls; Numba caches one per size); windows that cross the border, and max windows
+holding a NaN, run the general clipped loop.
+
 Backward passes scatter each output's gradient to its arg-max, or ``g / divisor`` to every
 tap of its window, accumulating in the order torch does. The NumPy reference of these results
 is ``ember.nn.functional.pooling``'s strided-window path; the tests hold both to torch.
@@ -158,25 +162,53 @@ def _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw, include_pad, divisor):
 
 
 @njit(cache=True, error_model="numpy")
-def _avg_forward(x, kh, kw, sh, sw, ph, pw, include_pad, divisor, out):
-    planes, h, w = x.shape
-    _, oh, ow = out.shape
-    acc = np.zeros(2, x.dtype)  # acc[1] holds the divisor in the data's dtype
-    for p in range(planes):
-        xs = x[p]
-        for i in range(oh):
-            for j in range(ow):
-                h0, h1, w0, w1, div = _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw,
-                                                  include_pad, divisor)
-                acc[0] = 0
-                if h0 < h1 and w0 < w1:
-                    s = acc[0]
-                    for a in range(h0, h1):
-                        for b in range(w0, w1):
-                            s += xs[a, b]
-                    acc[1] = div
-                    acc[0] = s / acc[1]
-                out[p, i, j] = acc[0]
+def _avg_border(xs, i, j, kh, kw, sh, sw, ph, pw, include_pad, divisor, acc):
+    """The average of one window that crosses the border (``acc``: two scratch values in the
+    data's dtype, so that the sum and the division round in it)."""
+    h, w = xs.shape
+    h0, h1, w0, w1, div = _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw, include_pad, divisor)
+    acc[0] = 0
+    if h0 < h1 and w0 < w1:
+        s = acc[0]
+        for a in range(h0, h1):
+            for b in range(w0, w1):
+                s += xs[a, b]
+        acc[1] = div
+        acc[0] = s / acc[1]
+    return acc[0]
+
+
+@functools.cache
+def _avg_forward_kernel(kh: int, kw: int):
+    """The forward loop for a ``kh x kw`` window (constants of the closure: the window's loop
+    unrolls; a window inside the input is divided by ``kh * kw`` or the override)."""
+
+    @njit(cache=True, error_model="numpy")
+    def avg_forward(x, sh, sw, ph, pw, include_pad, divisor, out):
+        planes, h, w = x.shape
+        _, oh, ow = out.shape
+        acc = np.zeros(2, x.dtype)
+        inner = np.empty(2, x.dtype)
+        inner[0] = 0
+        inner[1] = divisor if divisor != 0 else kh * kw
+        for p in range(planes):
+            xs = x[p]
+            for i in range(oh):
+                hb = i * sh - ph
+                inside_h = hb >= 0 and hb + kh <= h
+                for j in range(ow):
+                    wb = j * sw - pw
+                    if inside_h and wb >= 0 and wb + kw <= w:
+                        s = inner[0]
+                        for a in range(kh):
+                            for b in range(kw):
+                                s += xs[hb + a, wb + b]
+                        out[p, i, j] = s / inner[1]
+                    else:
+                        out[p, i, j] = _avg_border(xs, i, j, kh, kw, sh, sw, ph, pw,
+                                                   include_pad, divisor, acc)
+
+    return avg_forward
 
 
 def avg_pool2d_forward(x: np.ndarray, kernel: tuple, stride: tuple, padding: tuple,
@@ -184,27 +216,44 @@ def avg_pool2d_forward(x: np.ndarray, kernel: tuple, stride: tuple, padding: tup
                        divisor_override: int | None) -> np.ndarray:
     """Average pooling of C-contiguous float ``(P, H, W)`` planes to ``(P, *out_size)``."""
     out = np.empty((x.shape[0], *out_size), x.dtype)
-    _avg_forward(x, *kernel, *stride, *padding, bool(count_include_pad),
-                 int(divisor_override or 0), out)
+    _avg_forward_kernel(*kernel)(x, *stride, *padding, bool(count_include_pad),
+                                 int(divisor_override or 0), out)
     return out
 
 
-@njit(cache=True, error_model="numpy")
-def _avg_backward(g, kh, kw, sh, sw, ph, pw, include_pad, divisor, gx):
-    planes, h, w = gx.shape
-    _, oh, ow = g.shape
-    acc = np.zeros(2, g.dtype)
-    for p in range(planes):
-        gxs = gx[p]
-        for i in range(oh):
-            for j in range(ow):
-                h0, h1, w0, w1, div = _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw,
-                                                  include_pad, divisor)
-                acc[1] = div
-                share = g[p, i, j] / acc[1]
-                for a in range(h0, h1):
-                    for b in range(w0, w1):
-                        gxs[a, b] += share
+@functools.cache
+def _avg_backward_kernel(kh: int, kw: int):
+    """The backward loop for a ``kh x kw`` window (see :func:`_avg_forward_kernel`)."""
+
+    @njit(cache=True, error_model="numpy")
+    def avg_backward(g, sh, sw, ph, pw, include_pad, divisor, gx):
+        planes, h, w = gx.shape
+        _, oh, ow = g.shape
+        acc = np.zeros(2, g.dtype)
+        inner = np.empty(1, g.dtype)
+        inner[0] = divisor if divisor != 0 else kh * kw
+        for p in range(planes):
+            gxs = gx[p]
+            for i in range(oh):
+                hb = i * sh - ph
+                inside_h = hb >= 0 and hb + kh <= h
+                for j in range(ow):
+                    wb = j * sw - pw
+                    if inside_h and wb >= 0 and wb + kw <= w:
+                        share = g[p, i, j] / inner[0]
+                        for a in range(kh):
+                            for b in range(kw):
+                                gxs[hb + a, wb + b] += share
+                        continue
+                    h0, h1, w0, w1, div = _avg_window(i, j, h, w, kh, kw, sh, sw, ph, pw,
+                                                      include_pad, divisor)
+                    acc[1] = div
+                    share = g[p, i, j] / acc[1]
+                    for a in range(h0, h1):
+                        for b in range(w0, w1):
+                            gxs[a, b] += share
+
+    return avg_backward
 
 
 def avg_pool2d_backward(g: np.ndarray, plane_shape: tuple, kernel: tuple, stride: tuple,
@@ -212,6 +261,6 @@ def avg_pool2d_backward(g: np.ndarray, plane_shape: tuple, kernel: tuple, stride
                         divisor_override: int | None) -> np.ndarray:
     """Gradient of :func:`avg_pool2d_forward` from C-contiguous ``(P, H_out, W_out)``."""
     gx = np.zeros((g.shape[0], *plane_shape), g.dtype)
-    _avg_backward(g, *kernel, *stride, *padding, bool(count_include_pad),
-                  int(divisor_override or 0), gx)
+    _avg_backward_kernel(*kernel)(g, *stride, *padding, bool(count_include_pad),
+                                  int(divisor_override or 0), gx)
     return gx
