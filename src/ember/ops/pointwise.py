@@ -76,7 +76,7 @@ __all__ = [
 class Exp(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        out = np.exp(x)
+        out = _unary_kernel("exp", x, np.exp)
         ctx.save_for_backward(out)
         return out
 
@@ -167,7 +167,7 @@ class Log(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        return _unary_kernel("log", x, np.log)
 
     @staticmethod
     def backward(ctx, grad):
@@ -707,7 +707,7 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 class Tanh(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        out = np.tanh(x)
+        out = _unary_kernel("tanh", x, np.tanh)
         ctx.save_for_backward(out)
         return out
 
@@ -737,9 +737,7 @@ def tanh(input: Tensor) -> Tensor:
 class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        # exp of a non-positive argument only, so neither branch overflows
-        e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        out = _unary_kernel("sigmoid", x, _sigmoid_array)
         ctx.save_for_backward(out)
         return out
 
@@ -802,7 +800,7 @@ class Erf(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _erf(x)
+        return _unary_kernel("erf", x, _erf)
 
     @staticmethod
     def backward(ctx, grad):
@@ -1299,6 +1297,82 @@ def softplus_raw(x: np.ndarray) -> np.ndarray:
 
 def _erf(x: np.ndarray) -> np.ndarray:
     return get_backend().kernels("special").erf(x)
+
+
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    # exp of a non-positive argument only, so neither branch overflows
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _flat_pair(x: np.ndarray, out_dtype=None) -> tuple:
+    """``(flat, out, flat_out)``: ``x`` as a contiguous 1-D array and an uninitialised result
+    of ``x``'s shape and layout (C or Fortran order kept; any other layout is copied to C
+    order first) with its 1-D view in the same element order."""
+    dtype = x.dtype if out_dtype is None else out_dtype
+    if not x.flags.c_contiguous and x.flags.f_contiguous:
+        out = np.empty(x.shape[::-1], dtype).T
+        return x.T.reshape(-1), out, out.T.reshape(-1)
+    out = np.empty(x.shape, dtype)
+    return np.ravel(x), out, out.reshape(-1)  # ravel: a view when x is C-contiguous
+
+
+def _unary_kernel(name: str, x: np.ndarray, fallback) -> np.ndarray:
+    """``name(x)`` through the vectorized float32 kernels (``ember.kernels.elementwise``);
+    ``fallback(x)`` for every other dtype."""
+    if x.dtype != np.float32:
+        return fallback(x)
+    flat, out, flat_out = _flat_pair(x)
+    get_backend().kernels("elementwise").forward(name, flat, flat_out)
+    return out
+
+
+def activation_forward(name: str, x: np.ndarray, beta: float = 1.0,
+                       threshold: float = 20.0) -> np.ndarray:
+    """A fused float32 activation (gelu, gelu_tanh, silu, mish, softplus) in one pass.
+
+    Args:
+        name: an op of ``ember.kernels.elementwise.FORWARD_OPS``.
+        x: a float32 array of any shape and layout.
+        beta: softplus's ``beta``.
+        threshold: softplus's ``threshold``.
+
+    Returns:
+        A new float32 array of ``x``'s shape.
+
+    Example:
+        >>> ember.ops.pointwise.activation_forward("silu", np.array([0., 1.], np.float32))
+        array([0.       , 0.7310586], dtype=float32)
+    """
+    flat, out, flat_out = _flat_pair(x)
+    get_backend().kernels("elementwise").forward(name, flat, flat_out, beta, threshold)
+    return out
+
+
+def activation_backward(name: str, x: np.ndarray, grad: np.ndarray, beta: float = 1.0,
+                        threshold: float = 20.0) -> np.ndarray:
+    """The input's gradient of a fused float32 activation, from its input, in one pass.
+
+    Args:
+        name: an op of ``ember.kernels.elementwise.BACKWARD_OPS``.
+        x: the forward's float32 input.
+        grad: the gradient of the result (any layout; cast to float32).
+        beta: softplus's ``beta``.
+        threshold: softplus's ``threshold``.
+
+    Returns:
+        A new float32 array of ``x``'s shape.
+
+    Example:
+        >>> x = np.array([0.], np.float32)
+        >>> ember.ops.pointwise.activation_backward("silu", x, np.ones_like(x))
+        array([0.5], dtype=float32)
+    """
+    out = np.empty(x.shape, np.float32)
+    get_backend().kernels("elementwise").backward(
+        name, np.ravel(x), np.ravel(np.asarray(grad, np.float32)), out.reshape(-1), beta,
+        threshold)
+    return out
 
 
 def _number_bounds(min, max) -> tuple:

@@ -15,7 +15,7 @@ import numpy as np
 from ember import ops
 from ember.autograd.function import ArrayFunction
 from ember.ops._util import canon_dim, check_kernel, quiet
-from ember.ops.pointwise import _erf, softplus_raw
+from ember.ops.pointwise import _erf, activation_backward, activation_forward, softplus_raw
 from ember.tensor import Tensor
 
 __all__ = [
@@ -199,6 +199,9 @@ class Gelu(ArrayFunction):
     @staticmethod
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
+        if x.dtype == np.float32:  # one fused pass; backward recomputes from x
+            ctx.save_for_backward(x)
+            return activation_forward("gelu_tanh" if approximate == "tanh" else "gelu", x)
         if approximate == "tanh":
             t = x * x
             t *= 0.044715
@@ -219,6 +222,10 @@ class Gelu(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
+        if len(ctx.saved_tensors) == 1:
+            (x,) = ctx.saved_tensors
+            name = "gelu_tanh" if ctx.approximate == "tanh" else "gelu"
+            return activation_backward(name, x, grad), None
         x, c = ctx.saved_tensors
         if ctx.approximate == "tanh":
             # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
@@ -247,12 +254,17 @@ class Gelu(ArrayFunction):
 class Silu(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.float32:
+            ctx.save_for_backward(x)
+            return activation_forward("silu", x)
         s = _sigmoid(x)
         ctx.save_for_backward(x, s)
         return x * s
 
     @staticmethod
     def backward(ctx, grad):
+        if len(ctx.saved_tensors) == 1:
+            return activation_backward("silu", ctx.saved_tensors[0], grad)
         x, s = ctx.saved_tensors
         d = 1 - s  # s (1 + x (1 - s))
         d *= x
@@ -266,12 +278,17 @@ class Silu(ArrayFunction):
 class Mish(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.float32:
+            ctx.save_for_backward(x)
+            return activation_forward("mish", x)
         t = np.tanh(softplus_raw(x))
         ctx.save_for_backward(x, t)
         return x * t
 
     @staticmethod
     def backward(ctx, grad):
+        if len(ctx.saved_tensors) == 1:
+            return activation_backward("mish", ctx.saved_tensors[0], grad)
         x, t = ctx.saved_tensors
         return grad * (t + x * _sigmoid(x) * (1 - t * t))
 
@@ -282,6 +299,8 @@ class Softplus(ArrayFunction):
     def forward(ctx, x, beta, threshold):
         ctx.params = (beta, threshold)
         ctx.save_for_backward(x)
+        if x.dtype == np.float32:
+            return activation_forward("softplus", x, beta, threshold)
         bx = x * beta
         # above the threshold softplus is the identity (as in PyTorch)
         return np.where(bx > threshold, x, softplus_raw(bx) / beta)
@@ -290,6 +309,8 @@ class Softplus(ArrayFunction):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         beta, threshold = ctx.params
+        if x.dtype == np.float32:
+            return activation_backward("softplus", x, grad, beta, threshold), None, None
         bx = x * beta
         return np.where(bx > threshold, grad, grad * _sigmoid(bx)), None, None
 
