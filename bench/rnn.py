@@ -11,7 +11,10 @@ batch; the first step's losses are checked equal before anything is timed. Times
 of interleaved rounds at 1 thread (``torch.set_num_threads(1)``, ``ember.set_num_threads(1)``;
 NumPy's BLAS threads follow ``OPENBLAS_NUM_THREADS``, set to 1 here before NumPy loads).
 
-    PYTHONPATH=src python bench/rnn.py [--rounds 9] [--inner 3]
+    PYTHONPATH=src python bench/rnn.py [--rounds 9] [--inner 3] [--reference]
+
+``--reference`` also times Ember's reference path (the ops-one-step-at-a-time layers that the
+fused ones replaced) in the same rounds: the before/after of the fusion.
 """
 
 from __future__ import annotations
@@ -76,6 +79,20 @@ def make_step(lib, model, tokens, targets):
     return step
 
 
+def reference_path(fn):
+    """``fn`` run with Ember's layers on their reference path (ops one step at a time)."""
+    from ember.nn.modules import rnn as rnn_module
+
+    def run():
+        rnn_module._FUSED = False
+        try:
+            return fn()
+        finally:
+            rnn_module._FUSED = True
+
+    return run
+
+
 def make_layer_pass(lib, rnn, x):
     def run():
         for p in rnn.parameters():
@@ -86,7 +103,7 @@ def make_layer_pass(lib, rnn, x):
     return run
 
 
-def workloads(cell: str):
+def workloads(cell: str, reference: bool):
     """(label, {'torch': fn, 'ember': fn}) for the LM step and the layer alone."""
     rng = np.random.default_rng(0)
     tokens = rng.integers(0, VOCAB, (STEPS, BATCH))
@@ -101,8 +118,12 @@ def workloads(cell: str):
     x = rng.standard_normal((STEPS, BATCH, WIDTH)).astype(np.float32)
     t_layer = make_layer_pass(torch, t_model.rnn, torch.tensor(x, requires_grad=True))
     e_layer = make_layer_pass(ember, e_model.rnn, ember.tensor(x, requires_grad=True))
-    return [(f"{cell} LM step", {"torch": t_step, "ember": e_step}),
-            (f"{cell} layer fwd+bwd", {"torch": t_layer, "ember": e_layer})]
+    cases = [(f"{cell} LM step", {"torch": t_step, "ember": e_step}),
+             (f"{cell} layer fwd+bwd", {"torch": t_layer, "ember": e_layer})]
+    if reference:
+        for _, fns in cases:
+            fns["reference"] = reference_path(fns["ember"])
+    return cases
 
 
 def time_inner(fn, n: int) -> float:
@@ -117,6 +138,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--inner", type=int, default=3)
     parser.add_argument("--cells", default="LSTM,GRU")
+    parser.add_argument("--reference", action="store_true",
+                        help="also time Ember's reference path (the layers before fusion)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     ember.set_num_threads(1)
@@ -124,18 +147,22 @@ def main() -> None:
     model = next((line.split(":", 1)[1].strip() for line in model.splitlines()
                   if line.startswith("Model name")), "unknown")
     print(f"cpu: {model}; load average before: {os.getloadavg()}")
-    print("| workload | torch ms | ember ms | ember / torch |")
-    print("|---|---|---|---|")
+    ref = args.reference
+    print("| workload | torch ms | ember ms | ember / torch |" +
+          (" reference ms | reference / torch |" if ref else ""))
+    print("|---|---|---|---|" + ("---|---|" if ref else ""))
     for cell in args.cells.split(","):
-        for label, fns in workloads(cell):
+        for label, fns in workloads(cell, ref):
             for fn in fns.values():  # warm up: compilation, allocator
                 time_inner(fn, 2)
             times = {k: [] for k in fns}
             for _ in range(args.rounds):
                 for k, fn in fns.items():
                     times[k].append(time_inner(fn, args.inner))
-            t, e = (statistics.median(times[k]) * 1e3 for k in ("torch", "ember"))
-            print(f"| {label} | {t:.2f} | {e:.2f} | {e / t:.2f} |", flush=True)
+            med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+            t, e = med["torch"], med["ember"]
+            extra = f" {med['reference']:.2f} | {med['reference'] / t:.2f} |" if ref else ""
+            print(f"| {label} | {t:.2f} | {e:.2f} | {e / t:.2f} |{extra}", flush=True)
     print(f"load average after: {os.getloadavg()}")
 
 
