@@ -117,6 +117,11 @@ def prob(r, shape):
     return uniform(r, shape, 0.05, 0.95)
 
 
+def distinct(r, shape):
+    """Values distinct along the last dim (a shuffled ramp), so that sort orders agree."""
+    return f32((np.argsort(r.random(shape), axis=-1) - shape[-1] / 2) / 16)
+
+
 def near_one(r, shape):
     return uniform(r, shape, 0.99, 1.01)
 
@@ -332,11 +337,12 @@ def build_specs() -> dict:  # noqa: C901 - one table, one entry per op
                        inplace=True, target="operator")
     # reductions along dim 1 of (N/256, 256), and whole-tensor ones
     for name in REDUCE + REDUCE_INDEX:
-        s[name] = ew(dim=1)
+        s[name] = ew(distinct if name in ("argmax", "argmin", "argsort", "median") else normal,
+                     dim=1)
     s["sum (all)"] = op("sum", lambda n, r: [normal(r, rows(n))])
     s["mean (all)"] = op("mean", lambda n, r: [normal(r, rows(n))])
-    s["max"] = ew(dim=1)
-    s["min"] = ew(dim=1)
+    s["max"] = ew(distinct, dim=1)
+    s["min"] = ew(distinct, dim=1)
     s["max (all)"] = op("max", lambda n, r: [normal(r, rows(n))])
     s["prod"] = ew(near_one, dim=1)
     s["cumprod"] = ew(near_one, dim=1)
@@ -344,8 +350,8 @@ def build_specs() -> dict:  # noqa: C901 - one table, one entry per op
     s["any"] = Spec(lambda n, r: [mask(r, rows(n))], {"dim": 1})
     for name in SCANS:
         s[name] = ew(dim=1)
-    s["sort"] = ew(dim=1)
-    s["topk"] = scalar_args(normal, 5, dim=1)
+    s["sort"] = ew(distinct, dim=1)
+    s["topk"] = scalar_args(distinct, 5, dim=1)
     s["unique"] = Spec(lambda n, r: [ints(r, (n,), 1000, np.int64)])
     # shape ops
     s["atleast_1d"] = ew()
