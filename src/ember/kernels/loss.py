@@ -252,6 +252,19 @@ def _totals(loss, wt):
 
 
 # -- cross entropy ----------------------------------------------------------------------------
+_NONE: dict = {}
+
+
+def _none(dtype, ndim: int) -> np.ndarray:
+    """An empty array standing for an absent argument (kept: allocating one costs more than
+    a short row's work)."""
+    key = (np.dtype(dtype), ndim)
+    a = _NONE.get(key)
+    if a is None:
+        a = _NONE[key] = np.empty((0,) * ndim, dtype)
+    return a
+
+
 @njit(cache=True, error_model="numpy")
 def _ce_rows_forward(x, t, weight, has_weight, ignore_index, eps, loss, wt, sums, ex, save):
     m, c = x.shape
@@ -360,9 +373,9 @@ def cross_entropy_forward(x: np.ndarray, t: np.ndarray, weight: np.ndarray | Non
     wt = np.empty(m, x.dtype)
     sums = np.empty(m, x.dtype)
     save = ex is not None
-    out = ex if save else np.empty((0,) * x.ndim, x.dtype)
+    out = ex if save else _none(x.dtype, x.ndim)
     has_weight = weight is not None
-    w = weight if has_weight else np.empty(0, x.dtype)
+    w = weight if has_weight else _none(x.dtype, 1)
     run = _ce_rows_forward if x.ndim == 2 else _ce_planes_forward
     bad, loss_sum, weight_sum = run(x, t, w, has_weight, ignore_index, float(label_smoothing),
                                     loss, wt, sums, out, save)
@@ -437,7 +450,7 @@ def _grad_args(g, dtype) -> tuple:
     value)`` for one value for all samples (a number or a 0-d array)."""
     if isinstance(g, np.ndarray) and g.ndim:
         return np.ascontiguousarray(g.reshape(-1), dtype=dtype), 0.0
-    return np.empty(0, dtype), float(g)
+    return _none(dtype, 1), float(g)
 
 
 def cross_entropy_backward(ex: np.ndarray, sums: np.ndarray, t: np.ndarray, wt: np.ndarray,
@@ -458,7 +471,7 @@ def cross_entropy_backward(ex: np.ndarray, sums: np.ndarray, t: np.ndarray, wt: 
     """
     g, g_all = _grad_args(g, ex.dtype)
     has_weight = weight is not None
-    w = weight if has_weight else np.empty(0, ex.dtype)
+    w = weight if has_weight else _none(ex.dtype, 1)
     run = _ce_rows_backward if ex.ndim == 2 else _ce_planes_backward
     run(ex, sums, t, wt, g, g_all, w, has_weight, ignore_index, float(label_smoothing), out)
 
@@ -491,7 +504,7 @@ def nll_forward(x: np.ndarray, t: np.ndarray, weight: np.ndarray | None, ignore_
     loss = np.empty(m, x.dtype)
     wt = np.empty(m, x.dtype)
     has_weight = weight is not None
-    w = weight if has_weight else np.empty(0, x.dtype)
+    w = weight if has_weight else _none(x.dtype, 1)
     bad, loss_sum, weight_sum = _nll_forward(x, t, w, has_weight, ignore_index, loss, wt)
     return bad, loss, wt, loss_sum, weight_sum
 
