@@ -221,3 +221,27 @@ def test_nan_input_propagates_as_in_torch():
     e_out = e(ember.tensor(x))[0].detach().numpy()
     np.testing.assert_array_equal(np.isnan(e_out), np.isnan(t_out))
     assert np.isnan(e_out).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])
+def test_cells_as_one_fused_step(name, dtype):
+    """A cell unrolled over a few steps (the fused node per call) against torch's cell."""
+    t_cell, e_cell = pair(name, dtype)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((L, N, IN)).astype(dtype)
+    h0 = rng.standard_normal((N, HID)).astype(dtype)
+    cot = rng.standard_normal((N, HID)).astype(dtype)
+    grads = []
+    for lib, cell in ((torch, t_cell), (ember, e_cell)):
+        xs, h = lib.tensor(x, requires_grad=True), lib.tensor(h0, requires_grad=True)
+        state = (h, h * 0.5) if name == "LSTMCell" else h
+        for t in range(L):
+            state = cell(xs[t], state)
+        last = state[0] if name == "LSTMCell" else state
+        (last * lib.tensor(cot)).sum().backward()
+        grads.append([last.detach(), xs.grad, h.grad, *(p.grad for p in cell.parameters())])
+    out = e_cell(ember.tensor(x[0], requires_grad=True))
+    out = out[0] if name == "LSTMCell" else out
+    assert type(out.grad_fn).__name__.endswith("LayerBackward0")  # the fused path ran
+    assert_same(grads[1], grads[0], rtol=TOL[dtype], atol=TOL[dtype])

@@ -3,8 +3,8 @@
 Each layer and direction of ``RNN``/``LSTM``/``GRU`` runs as one autograd node
 (``ember.nn.functional.rnn``: the input projections of all steps in one matrix product, then
 per step the recurrent product and one compiled gate kernel, forward and backward) for
-float32 and float64; other dtypes, autocast and op exporters take the reference path, composed
-of differentiable ops one time step at a time. The cells are composed of ops. Parameter
+float32 and float64, and each cell call as one step of it; other dtypes, autocast and op
+exporters take the reference path, composed of differentiable ops one time step at a time. Parameter
 names, shapes, gate order (LSTM: input, forget, cell, output; GRU: reset, update, new) and
 initialisation (uniform on ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]``) are PyTorch's, so
 state_dicts load either way. Packed sequences are not supported.
@@ -80,7 +80,18 @@ def _fusable(x: Tensor, states: list, names: list, module: Module) -> bool:
     if dtype not in _FUSED_DTYPES:
         return False
     tensors = [*states, *(getattr(module, name) for name in names)]
-    return all(t._data.dtype == dtype for t in tensors)
+    return all(t is None or t._data.dtype == dtype for t in tensors)
+
+
+_CELL_WEIGHTS = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+
+
+def _cell_fusable(cell: RNNCellBase, x: Tensor, states: list) -> bool:
+    """Whether a cell call can be one step of the fused layer: :func:`_fusable`, and shapes
+    that fit (other shapes take the reference path, which raises torch's errors)."""
+    fits = x.shape[1] == cell.input_size and all(
+        tuple(s.shape) == (x.shape[0], cell.hidden_size) for s in states)
+    return fits and _fusable(x, states, _CELL_WEIGHTS, cell)
 
 
 class RNNBase(Module):
@@ -684,9 +695,14 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx=None) -> Tensor:
         batched, x, (h,) = self._batched(input, hx)
-        mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
-        h = _rnn_step(mode, F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
-                      self.bias_hh)
+        if _cell_fusable(self, x, [h]):  # one step of the fused layer
+            h = _rnn_functional.rnn_layer(x.unsqueeze(0), h, self.weight_ih, self.weight_hh,
+                                          self.bias_ih, self.bias_hh,
+                                          nonlinearity=self.nonlinearity)[1]
+        else:
+            mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
+            h = _rnn_step(mode, F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
+                          self.bias_hh)
         return h if batched else h.squeeze(0)
 
 
@@ -737,8 +753,13 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx=None):
         batched, x, states = self._batched(input, (None, None) if hx is None else tuple(hx))
-        h, c = _lstm_step(F.linear(x, self.weight_ih, self.bias_ih), states[0], states[1],
-                          self.weight_hh, self.bias_hh, None)
+        if _cell_fusable(self, x, states):  # one step of the fused layer
+            _, h, c = _rnn_functional.lstm_layer(x.unsqueeze(0), states[0], states[1],
+                                                 self.weight_ih, self.weight_hh, self.bias_ih,
+                                                 self.bias_hh)
+        else:
+            h, c = _lstm_step(F.linear(x, self.weight_ih, self.bias_ih), states[0], states[1],
+                              self.weight_hh, self.bias_hh, None)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -785,6 +806,10 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx=None) -> Tensor:
         batched, x, (h,) = self._batched(input, hx)
-        h = _gru_step(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
-                      self.bias_hh)
+        if _cell_fusable(self, x, [h]):  # one step of the fused layer
+            h = _rnn_functional.gru_layer(x.unsqueeze(0), h, self.weight_ih, self.weight_hh,
+                                          self.bias_ih, self.bias_hh)[1]
+        else:
+            h = _gru_step(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
+                          self.bias_hh)
         return h if batched else h.squeeze(0)
