@@ -12,6 +12,8 @@ for the other dtypes and empty inputs, and the tests hold the kernels to it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ember import _dtype, ops
@@ -285,7 +287,7 @@ class LayerNorm(ArrayFunction):
     def forward(ctx, x, weight, bias, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
         if _kernel_dtype(x):
-            d = int(np.prod(x.shape[x.ndim - k:]))
+            d = math.prod(x.shape[x.ndim - k:])
             out, mean, invstd = get_backend().kernels("norm").layer_norm_forward(
                 np.ascontiguousarray(x).reshape(-1, d),
                 None if weight is None else np.ascontiguousarray(weight).reshape(-1),
@@ -307,7 +309,7 @@ class LayerNorm(ArrayFunction):
         axes = ctx.axes
         shape = grad.shape[grad.ndim - len(axes):]
         if hasattr(ctx, "fast"):
-            d = int(np.prod(shape))
+            d = math.prod(shape)
             needs = ctx.needs_input_grad
             gx, gw, gb = get_backend().kernels("norm").layer_norm_backward(
                 np.ascontiguousarray(grad).reshape(-1, d), np.ascontiguousarray(x).reshape(-1, d),
