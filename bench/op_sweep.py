@@ -915,7 +915,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", default="",
                         help="comma-separated substrings; an op is swept if its label contains "
-                             "one ('exp', 'F.', 'Tensor.add_')")
+                             "one ('exp', 'F.', 'Tensor.add_'); '=t' matches the label t only")
     parser.add_argument("--sizes", default="1K,64K,1M")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per size")
     parser.add_argument("--budget", type=float, default=2e-3,
@@ -948,9 +948,13 @@ def main(argv=None) -> None:
     wanted, skipped = public_ops(args.all_methods)
     extra = [label for label, spec in specs.items() if spec.target and label not in wanted
              and not label.startswith("Tensor.")]
-    labels_ = [lb for lb in [*wanted, *extra] if not filters or any(f in lb for f in filters)]
-    not_swept = {k: v for k, v in skipped.items()
-                 if not filters or any(f in k for f in filters)}
+
+    def chosen(label: str) -> bool:
+        return not filters or any(label == f[1:] if f.startswith("=") else f in label
+                                  for f in filters)
+
+    labels_ = [lb for lb in [*wanted, *extra] if chosen(lb)]
+    not_swept = {k: v for k, v in skipped.items() if chosen(k)}
     print(f"CPU: {cpu_model()}; load average: {load_average()}; 1 thread; float32; "
           f"sizes {args.sizes}; {args.repeats} interleaved repeats; "
           f"{'thread CPU' if args.clock == 'cpu' else 'wall-clock'} time per call", flush=True)
@@ -971,13 +975,13 @@ def main(argv=None) -> None:
                 results = [r for r in results if r["op"] != label]
                 break
         print(f"  {label}", end="", file=sys.stderr, flush=True)
+        if args.json:  # after every op, so that a stopped sweep leaves its results
+            with open(args.json, "w") as f:
+                json.dump({"results": results, "not_swept": not_swept}, f, indent=1)
     print(file=sys.stderr)
     report(results, not_swept, sizes)
     print(f"\nswept in {time.perf_counter() - started:.0f} s; load average after: "
           f"{load_average()}")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"results": results, "not_swept": not_swept}, f, indent=1)
 
 
 if __name__ == "__main__":
