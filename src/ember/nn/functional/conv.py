@@ -65,15 +65,18 @@ def pad2d(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]), constant_values=value)
 
 
-#: Bound on the elements of the column matrix built at once: larger batches are convolved in
-#: chunks of samples, so a step never holds more than a few MB of patches.
+#: Bounds on the elements of the column matrix built at once: larger batches are convolved in
+#: chunks of samples, each chunk's columns at most as many as the layer's input has elements
+#: (within these bounds), so the patches never dominate a step's memory.
 _CHUNK_ELEMENTS = 1 << 19
+_MIN_CHUNK_ELEMENTS = 1 << 16
 
 
-def _chunks(n: int, per_sample: int) -> list:
-    """``[(start, stop), ...]``: the batch in chunks of at most ``_CHUNK_ELEMENTS`` patch
-    elements (at least one sample each)."""
-    step = max(1, _CHUNK_ELEMENTS // max(per_sample, 1))
+def _chunks(n: int, per_sample: int, input_size: int) -> list:
+    """``[(start, stop), ...]``: the batch in chunks of at most ``min(_CHUNK_ELEMENTS,
+    max(_MIN_CHUNK_ELEMENTS, input_size))`` patch elements (at least one sample each)."""
+    limit = min(_CHUNK_ELEMENTS, max(_MIN_CHUNK_ELEMENTS, input_size))
+    step = max(1, limit // max(per_sample, 1))
     return [(start, min(start + step, n)) for start in range(0, n, step)] or [(0, 0)]
 
 
@@ -134,7 +137,7 @@ class Convolution(ArrayFunction):
             return out.reshape(_out_shape(x.shape, shapes, o, ho, wo))
         length, k = ho * wo, cg * kh * kw
         out = np.empty((n, o, length), dtype=x.dtype)
-        chunks = _chunks(n, c * kh * kw * length)
+        chunks = _chunks(n, c * kh * kw * length, x4.size)
         cols = np.empty(c * kh * kw * (chunks[0][1] - chunks[0][0]) * length, dtype=x.dtype)
         prod = np.empty(o * (chunks[0][1] - chunks[0][0]) * length, dtype=x.dtype)
         wg = w4.reshape(groups, o // groups, k)
@@ -169,7 +172,7 @@ class Convolution(ArrayFunction):
                 gw = gw.reshape(shapes[1])
             return gx, gw, gb
         length, k = ho * wo, cg * kh * kw
-        chunks = _chunks(n, c * kh * kw * length)
+        chunks = _chunks(n, c * kh * kw * length, x4.size)
         width = (chunks[0][1] - chunks[0][0]) * length
         cols = np.empty(c * kh * kw * width, dtype=grad.dtype)
         gt = np.empty(o * width, dtype=grad.dtype)
@@ -229,7 +232,7 @@ class TransposedConvolution(ArrayFunction):
         else:
             out = np.empty((n, c_out, *size), dtype=x.dtype)
             length, k = h * wd, og * kh * kw
-            chunks = _chunks(n, c_out * kh * kw * length)
+            chunks = _chunks(n, c_out * kh * kw * length, x4.size)
             width = (chunks[0][1] - chunks[0][0]) * length
             cols = np.empty(c_out * kh * kw * width, dtype=x.dtype)
             xt = np.empty(c_in * width, dtype=x.dtype)
@@ -269,7 +272,7 @@ class TransposedConvolution(ArrayFunction):
                 gw = gw.reshape(shapes[1])
             return gx, gw, gb
         length, k = h * wd, og * kh * kw
-        chunks = _chunks(n, c_out * kh * kw * length)
+        chunks = _chunks(n, c_out * kh * kw * length, x4.size)
         width = (chunks[0][1] - chunks[0][0]) * length
         cols = np.empty(c_out * kh * kw * width, dtype=grad.dtype)
         xt = np.empty(c_in * width, dtype=grad.dtype)
