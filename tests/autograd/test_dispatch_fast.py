@@ -356,3 +356,14 @@ def test_scalar_promotion_with_bfloat16():
         return (x * 2.5).dtype == M.bfloat16, (x + 1).dtype == M.bfloat16
 
     assert both(run) == (True, True)
+
+
+@pytest.mark.parametrize("scalar", [np.float64(1.5), np.float32(2.5), np.int64(3)])
+@pytest.mark.parametrize("dtype", ["int32", "float16", "bool"])
+def test_numpy_scalars_promote_as_python_scalars(dtype, scalar):
+    def run(M):
+        x = M.tensor([1, 0, 1]).to(getattr(M, dtype))
+        out = (x * scalar, scalar + x)
+        return out, tuple(str(o.dtype).split(".")[1] for o in out)
+
+    both(run)

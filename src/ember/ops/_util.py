@@ -154,8 +154,8 @@ def operands(a, b, floating: bool = False):
     elif ta:
         rank = _PY_SCALAR_RANK.get(type(b))
         if rank is None:
-            if not isinstance(b, numbers.Number):
-                return operands(a, _scalar_or_tensor(b), floating)
+            if isinstance(b, np.generic) or not isinstance(b, numbers.Number):
+                return operands(a, _scalar_or_tensor(b), floating)  # NumPy scalars: Python ones
             rank = _kind_rank(b)
         dt = a._data.dtype
         if dt.kind != "f" and rank > _dtype.category(dt):
@@ -163,8 +163,8 @@ def operands(a, b, floating: bool = False):
     elif tb:
         rank = _PY_SCALAR_RANK.get(type(a))
         if rank is None:
-            if not isinstance(a, numbers.Number):
-                return operands(_scalar_or_tensor(a), b, floating)
+            if isinstance(a, np.generic) or not isinstance(a, numbers.Number):
+                return operands(_scalar_or_tensor(a), b, floating)  # NumPy scalars: Python ones
             rank = _kind_rank(a)
         dt = b._data.dtype
         if dt.kind != "f" and rank > _dtype.category(dt):
