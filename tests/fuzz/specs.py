@@ -32,6 +32,7 @@ class Op:
         stmt: ``make`` returns an in-place statement and its target.
         nout: number of results to unpack.
         f32_grads: see ``Line.f32_grads``.
+        amplifies: see ``Line.amplifies``.
     """
 
     name: str
@@ -42,6 +43,7 @@ class Op:
     stmt: bool = False
     nout: int = 1
     f32_grads: bool = False
+    amplifies: bool = False
 
 
 def _owner(lib, where: str):
@@ -810,7 +812,7 @@ for _name, _kw in ACTIVATIONS.items():
     _activation(_name, _kw)
 
 
-@op("F.layer_norm", "activation", ["F.layer_norm"])
+@op("F.layer_norm", "activation", ["F.layer_norm"], amplifies=True)
 def _layer_norm(g: Gen):
     x = g.pick(lambda v: v.dim() >= 1 and v.is_floating_point())
     if x is None:

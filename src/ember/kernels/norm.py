@@ -281,7 +281,7 @@ def batch_norm_backward(g: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd: 
 @njit(cache=True, error_model="numpy")
 def _ln_forward(x, w, b, has_w, has_b, eps, y, mean, rstd):
     rows, d = x.shape
-    coef = np.empty(2, x.dtype)
+    coef = np.empty(3, x.dtype)
     ud = np.uint64(d)
     for r in range(rows):
         m, v = _row_moments(x, r)
@@ -289,9 +289,10 @@ def _ln_forward(x, w, b, has_w, has_b, eps, y, mean, rstd):
         mean[r] = m
         rstd[r] = inv
         coef[0] = inv
-        coef[1] = -inv * m
+        coef[1] = m
+        coef[2] = coef[0] * coef[1]  # in x's dtype, as x * rstd: a row of one value gives 0
         a = coef[0]
-        c = coef[1]
+        c = -coef[2]
         if has_w and has_b:
             for i in range(ud):
                 y[r, i] = (x[r, i] * a + c) * w[i] + b[i]
@@ -310,7 +311,8 @@ def layer_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarra
                        eps: float) -> tuple:
     """Layer norm of each row of a C-contiguous ``(R, D)`` array.
 
-    ``y = (x * rstd - rstd * mean) * w + b``, the coefficients rounded to ``x``'s dtype.
+    ``y = (x * rstd - rstd * mean) * w + b`` in ``x``'s dtype (as torch: ``rstd * mean``
+    is the product of the rounded statistics, so ``x == mean`` gives exactly 0).
 
     Returns:
         ``(y, mean, rstd)``, the statistics per row in float64.
