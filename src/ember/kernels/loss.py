@@ -162,7 +162,7 @@ def _exp_overload(x):
 # -- per-row steps --------------------------------------------------------------------------
 # They index the 2-D arrays themselves: a row view (``x[i]``) would cost two reference-count
 # updates per row, several times the work of a short row.
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _max(x, i):
     """The largest element of row ``i`` other than NaN (with a NaN in the row, the sum of
     ``exp(x - max)`` is NaN, as is torch's)."""
@@ -172,7 +172,7 @@ def _max(x, i):
     return mx
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _exp_row(x, i, mx, out, k):
     """``out[k] = exp(x[i] - mx)``.
 
