@@ -1,10 +1,13 @@
-"""Convolutions: conv1d and conv2d as im2col (strided views) plus one batched matmul.
+"""Convolutions: conv1d, conv2d and their transposes, as a compiled im2col plus one matrix
+product per group and chunk of samples.
 
-Both run through one op, :class:`Convolution`, on a canonical 2-D layout: a 1-D convolution is
-a 2-D one over a height of 1, and an unbatched input gets a batch of 1. The column matrix is a
-strided view of the (padded) input with shape ``(N, G, C/G, kh, kw, Ho, Wo)``, so reshaping it
-to ``(N, G, K, Ho*Wo)`` is the only copy and the output ``w @ cols`` comes out already in
-``(N, C_out, Ho, Wo)`` order.
+Everything runs on a canonical 2-D layout: a 1-D convolution is a 2-D one over a height of 1,
+and an unbatched input gets a batch of 1. The column matrix ``(C*kh*kw, n*Ho*Wo)`` of a chunk
+of ``n`` samples is built by ``kernels.conv.im2col`` into one buffer, so the batch is folded
+into the columns of a single product; ``kernels.conv.col2im`` is its adjoint (input gradient,
+transposed forward). Only the input and weight are saved for backward; depthwise convolutions
+run direct kernels. ``sliding_windows``, ``col2im_add`` and ``pad2d`` are the strided-view
+helpers the poolings use.
 """
 
 from __future__ import annotations
