@@ -81,3 +81,29 @@ def test_remainder_sign_of_zero_and_specials(dtype, length):
 
 def test_remainder_of_bool_by_a_negative_number_is_positive_zero():
     same_outcome(lambda M: M.tensor([False, False]).remainder(-1.81).signbit())
+
+
+# -- linear of a strided input that is not a matrix adds a bias of another dtype in place, as
+# torch's matmul-then-add_ path (seed 1202775); contiguous and 2-D inputs keep addmm's check ---
+
+def _strided(M, kind):
+    if kind == "diagonal":
+        return M.arange(9.0).reshape(3, 3).diagonal(1)
+    if kind == "transposed_3d":
+        return M.arange(12.0).reshape(2, 3, 2).transpose(0, 2)[:, :2]
+    if kind == "contiguous_1d":
+        return M.arange(2.0)
+    return M.arange(4.0).reshape(2, 2)[:, ::2]  # a strided matrix: addmm
+
+
+@pytest.mark.parametrize("kind", ["diagonal", "transposed_3d", "contiguous_1d", "matrix"])
+@pytest.mark.parametrize("bias_dtype", ["bool", "int64", "float64"])
+def test_linear_bias_of_another_dtype(kind, bias_dtype):
+    def fn(M):
+        x = _strided(M, kind)
+        w = M.ones(1, x.shape[-1], requires_grad=True)
+        b = M.ones(1, dtype=getattr(M, bias_dtype), requires_grad=bias_dtype == "float64")
+        out = M.nn.functional.linear(x, w, b)
+        out.sum().backward()
+        return out, w.grad, b.grad
+    same_outcome_strict(fn)

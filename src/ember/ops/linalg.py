@@ -185,6 +185,11 @@ def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
     if dx != dw and autocast_lower(dx) != autocast_lower(dw):
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{c_type_name(dx)} != {c_type_name(dw)}")
+    if bias is not None and bias._data.dtype != dw and x.ndim != 2 and \
+            not x.flags.c_contiguous and dx == dw:
+        # torch multiplies a strided input that is not a matrix with matmul and adds the bias
+        # in place, which promotes it: only its contiguous and 2-D inputs take addmm's check
+        return matmul(input, weight.t()).add_(bias)
     if bias is not None and bias._data.dtype != dw and \
             autocast_lower(bias._data.dtype) != autocast_lower(dw):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(bias)} "
