@@ -28,8 +28,6 @@ kernel factory's closure, so Numba compiles and caches one straight loop per op 
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -178,6 +176,7 @@ def tanh32(x):
     p = p * z + _TANH_P[1]
     p = p * z + _TANH_P[0]
     small = x + x * z * p
+    small = x if x == _ZERO else small  # -0.0 * z * p would be +0.0
     big = _ONE - _TWO / (exp32(ax + ax) + _ONE)
     big = -big if x < _ZERO else big
     return small if ax < _TANH_SMALL else big
@@ -241,100 +240,349 @@ FORWARD_OPS = ("exp", "log", "tanh", "sigmoid", "erf", "gelu", "gelu_tanh", "sil
 BACKWARD_OPS = ("gelu", "gelu_tanh", "silu", "mish", "softplus")
 
 
-@njit(inline="always", error_model="numpy")
-def _forward_value(op, x, beta, threshold):
-    """The forward result of op number ``op`` (an index of FORWARD_OPS) at ``x``."""
-    if op == 0:
-        return exp32(x)
-    if op == 1:
-        return log32(x)
-    if op == 2:
-        return tanh32(x)
-    if op == 3:
-        return sigmoid32(x)
-    if op == 4:
-        return erf32(x)
-    if op == 5:  # torch: x * 0.5 * (1 + erf(x / sqrt(2)))
-        return x * _HALF * (_ONE + erf32(x * _SQRT1_2))
-    if op == 6:  # torch: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        inner = _GELU_BETA * (x + _GELU_KAPPA * (x * x * x))
-        return _HALF * x * (_ONE + tanh32(inner))
-    if op == 7:
-        return x * sigmoid32(x)
-    if op == 8:
-        return x * tanh32(softplus32(x))
-    z = x * beta  # softplus: the identity above the threshold, as torch
+_AI = dict(inline="always", error_model="numpy")
+
+
+@njit(**_AI)
+def _exp(x, beta, threshold):
+    return exp32(x)
+
+
+@njit(**_AI)
+def _log(x, beta, threshold):
+    return log32(x)
+
+
+@njit(**_AI)
+def _tanh(x, beta, threshold):
+    return tanh32(x)
+
+
+@njit(**_AI)
+def _sigmoid(x, beta, threshold):
+    return sigmoid32(x)
+
+
+@njit(**_AI)
+def _erf(x, beta, threshold):
+    return erf32(x)
+
+
+@njit(**_AI)
+def _gelu(x, beta, threshold):  # torch: x * 0.5 * (1 + erf(x / sqrt(2)))
+    return x * _HALF * (_ONE + erf32(x * _SQRT1_2))
+
+
+@njit(**_AI)
+def _gelu_tanh(x, beta, threshold):  # torch: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    inner = _GELU_BETA * (x + _GELU_KAPPA * (x * x * x))
+    return _HALF * x * (_ONE + tanh32(inner))
+
+
+@njit(**_AI)
+def _silu(x, beta, threshold):
+    return x * sigmoid32(x)
+
+
+@njit(**_AI)
+def _mish(x, beta, threshold):
+    return x * tanh32(softplus32(x))
+
+
+@njit(**_AI)
+def _softplus(x, beta, threshold):
+    z = x * beta  # the identity above the threshold, as torch
     return x if z > threshold else softplus32(z) / beta
 
 
-@njit(inline="always", error_model="numpy")
-def _backward_value(op, x, g, beta, threshold):
-    """The input's gradient of op number ``op`` (an index of BACKWARD_OPS) at ``x``."""
-    if op == 0:  # d/dx x Phi(x) = Phi(x) + x phi(x)
-        cdf = _HALF * (_ONE + erf32(x * _SQRT1_2))
-        pdf = exp32(-_HALF * (x * x)) * _GELU_PDF
-        return g * (cdf + x * pdf)
-    if op == 1:
-        x2 = x * x
-        t = tanh32(_GELU_BETA * (x + _GELU_KAPPA * (x2 * x)))
-        left = _HALF * x
-        inner_d = _GELU_BETA * (_ONE + _GELU_3KAPPA * x2)
-        return g * (_HALF * (_ONE + t) + left * (_ONE - t * t) * inner_d)
-    if op == 2:  # s (1 + x (1 - s))
-        s = sigmoid32(x)
-        return g * (s * (_ONE + x * (_ONE - s)))
-    if op == 3:  # tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2)
-        s = sigmoid32(x)
-        t = tanh32(softplus32(x))
-        return g * (t + x * s * (_ONE - t * t))
+@njit(**_AI)
+def _gelu_grad(x, g, beta, threshold):  # d/dx x Phi(x) = Phi(x) + x phi(x)
+    cdf = _HALF * (_ONE + erf32(x * _SQRT1_2))
+    pdf = exp32(-_HALF * (x * x)) * _GELU_PDF
+    return g * (cdf + x * pdf)
+
+
+@njit(**_AI)
+def _gelu_tanh_grad(x, g, beta, threshold):
+    x2 = x * x
+    t = tanh32(_GELU_BETA * (x + _GELU_KAPPA * (x2 * x)))
+    left = _HALF * x
+    inner_d = _GELU_BETA * (_ONE + _GELU_3KAPPA * x2)
+    return g * (_HALF * (_ONE + t) + left * (_ONE - t * t) * inner_d)
+
+
+@njit(**_AI)
+def _silu_grad(x, g, beta, threshold):  # s (1 + x (1 - s))
+    s = sigmoid32(x)
+    return g * (s * (_ONE + x * (_ONE - s)))
+
+
+@njit(**_AI)
+def _mish_grad(x, g, beta, threshold):  # tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2)
+    s = sigmoid32(x)
+    t = tanh32(softplus32(x))
+    return g * (t + x * s * (_ONE - t * t))
+
+
+@njit(**_AI)
+def _softplus_grad(x, g, beta, threshold):
     z = x * beta
     return g if z > threshold else g * sigmoid32(z)
 
 
 # -- passes ----------------------------------------------------------------------------------
 
-@functools.cache
-def _forward_kernel(op: int, parallel: bool):
-    """The compiled forward pass of one op: ``(x, out, beta, threshold)``."""
-    if parallel:
-        @njit(cache=True, parallel=True, error_model="numpy")
-        def forward_parallel(x, out, beta, threshold):
-            n = np.uint64(x.size)
-            for c in prange((n + CHUNK - _U1) // CHUNK):
-                s = np.uint64(c) * CHUNK
-                for i in range(s, min(s + CHUNK, n)):
-                    out[i] = _forward_value(op, x[i], beta, threshold)
-
-        return forward_parallel
-
-    @njit(cache=True, error_model="numpy")
-    def forward_serial(x, out, beta, threshold):
-        for i in range(np.uint64(x.size)):
-            out[i] = _forward_value(op, x[i], beta, threshold)
-
-    return forward_serial
+# One serial and one parallel pass per op, written out: Numba caches module-level functions
+# (a kernel factory's closure over a jitted function is recompiled in every process), and
+# each pass inlines only its own op (an op-switch inlined whole takes ~20 s to compile).
+_NJ = dict(cache=True, error_model="numpy")
+_NJP = dict(cache=True, error_model="numpy", parallel=True)
 
 
-@functools.cache
-def _backward_kernel(op: int, parallel: bool):
-    """The compiled backward pass of one op: ``(x, grad, out, beta, threshold)``."""
-    if parallel:
-        @njit(cache=True, parallel=True, error_model="numpy")
-        def backward_parallel(x, g, out, beta, threshold):
-            n = np.uint64(x.size)
-            for c in prange((n + CHUNK - _U1) // CHUNK):
-                s = np.uint64(c) * CHUNK
-                for i in range(s, min(s + CHUNK, n)):
-                    out[i] = _backward_value(op, x[i], g[i], beta, threshold)
+@njit(**_NJ)
+def _exp_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _exp(x[i], beta, threshold)
 
-        return backward_parallel
 
-    @njit(cache=True, error_model="numpy")
-    def backward_serial(x, g, out, beta, threshold):
-        for i in range(np.uint64(x.size)):
-            out[i] = _backward_value(op, x[i], g[i], beta, threshold)
+@njit(**_NJP)
+def _exp_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _exp(x[i], beta, threshold)
 
-    return backward_serial
+
+@njit(**_NJ)
+def _log_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _log(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _log_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _log(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _tanh_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _tanh(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _tanh_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _tanh(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _sigmoid_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _sigmoid(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _sigmoid_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _sigmoid(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _erf_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _erf(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _erf_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _erf(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _gelu_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _gelu(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _gelu_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _gelu(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _gelu_tanh_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _gelu_tanh(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _gelu_tanh_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _gelu_tanh(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _silu_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _silu(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _silu_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _silu(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _mish_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _mish(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _mish_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _mish(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _softplus_s(x, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _softplus(x[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _softplus_p(x, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _softplus(x[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _gelu_grad_s(x, g, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _gelu_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _gelu_grad_p(x, g, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _gelu_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _gelu_tanh_grad_s(x, g, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _gelu_tanh_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _gelu_tanh_grad_p(x, g, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _gelu_tanh_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _silu_grad_s(x, g, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _silu_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _silu_grad_p(x, g, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _silu_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _mish_grad_s(x, g, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _mish_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _mish_grad_p(x, g, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _mish_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJ)
+def _softplus_grad_s(x, g, out, beta, threshold):
+    for i in range(np.uint64(x.size)):
+        out[i] = _softplus_grad(x[i], g[i], beta, threshold)
+
+
+@njit(**_NJP)
+def _softplus_grad_p(x, g, out, beta, threshold):
+    n = np.uint64(x.size)
+    for c in prange((n + CHUNK - _U1) // CHUNK):
+        s = np.uint64(c) * CHUNK
+        for i in range(s, min(s + CHUNK, n)):
+            out[i] = _softplus_grad(x[i], g[i], beta, threshold)
+
+
+_FORWARD_PASSES = {
+    "exp": (_exp_s, _exp_p),
+    "log": (_log_s, _log_p),
+    "tanh": (_tanh_s, _tanh_p),
+    "sigmoid": (_sigmoid_s, _sigmoid_p),
+    "erf": (_erf_s, _erf_p),
+    "gelu": (_gelu_s, _gelu_p),
+    "gelu_tanh": (_gelu_tanh_s, _gelu_tanh_p),
+    "silu": (_silu_s, _silu_p),
+    "mish": (_mish_s, _mish_p),
+    "softplus": (_softplus_s, _softplus_p),
+}
+_BACKWARD_PASSES = {
+    "gelu": (_gelu_grad_s, _gelu_grad_p),
+    "gelu_tanh": (_gelu_tanh_grad_s, _gelu_tanh_grad_p),
+    "silu": (_silu_grad_s, _silu_grad_p),
+    "mish": (_mish_grad_s, _mish_grad_p),
+    "softplus": (_softplus_grad_s, _softplus_grad_p),
+}
 
 
 def _parallel(n: int) -> bool:
@@ -360,7 +608,7 @@ def forward(name: str, x: np.ndarray, out: np.ndarray, beta: float = 1.0,
         >>> forward("exp", x, np.empty_like(x))
         array([1.       , 2.7182817], dtype=float32)
     """
-    kernel = _forward_kernel(FORWARD_OPS.index(name), _parallel(x.size))
+    kernel = _FORWARD_PASSES[name][_parallel(x.size)]
     kernel(x, out, F(beta), F(threshold))
     return out
 
@@ -385,6 +633,6 @@ def backward(name: str, x: np.ndarray, grad: np.ndarray, out: np.ndarray, beta: 
         >>> backward("silu", x, np.ones_like(x), np.empty_like(x))
         array([0.5], dtype=float32)
     """
-    kernel = _backward_kernel(BACKWARD_OPS.index(name), _parallel(x.size))
+    kernel = _BACKWARD_PASSES[name][_parallel(x.size)]
     kernel(x, grad, out, F(beta), F(threshold))
     return out
