@@ -200,3 +200,30 @@ def test_inplace_silu_matches_torch():
 @pytest.mark.parametrize(("name", "make"), ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
 def test_gradcheck_float64(name, make):
     assert gradcheck(make(ember), [(4, 3)], low=-3, high=3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("exponent", [2, 3, -1, -2, 0.5, -0.5, 1, 0, 2.0, 3.0])
+def test_power_small_exponent_is_torch_bit_for_bit(dtype, exponent):
+    from ember.ops.pointwise import power_small_exponent
+
+    x = np.random.default_rng(9).standard_normal(20_000).astype(dtype) * 3
+    x = np.concatenate([x, np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40], dtype)])
+    got = power_small_exponent(x, exponent)
+    expected = (torch.from_numpy(x) ** exponent).numpy()
+    assert got.dtype == expected.dtype
+    if exponent == 0.5:  # sqrt, correctly rounded; torch's pow is within 1 ulp of it
+        np.testing.assert_array_max_ulp(got[np.isfinite(got)], expected[np.isfinite(got)], 1)
+        expected = np.sqrt(x)
+    np.testing.assert_array_equal(got, expected)  # NaN where torch has NaN
+    zeros = expected == 0
+    np.testing.assert_array_equal(np.signbit(got[zeros]), np.signbit(expected[zeros]))
+
+
+def test_power_small_exponent_declines_other_exponents():
+    from ember.ops.pointwise import power_small_exponent
+
+    x = np.ones(3, np.float32)
+    assert power_small_exponent(x, 4) is None
+    assert power_small_exponent(x, 1.5) is None
+    assert power_small_exponent(np.ones(3, np.int64), 2) is None
