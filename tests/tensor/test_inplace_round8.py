@@ -157,3 +157,27 @@ def test_integer_tensor_filled_from_a_value_requiring_grad_requires_grad(dtype, 
             target.fill_(value)
         return target, target.requires_grad
     same_outcome(fn)
+
+
+# -- an integer tensor that requires grad (made by ``ge_`` with a grad-requiring operand) in
+# an op whose integer result cannot carry a history: torch's error (seed 1212339) -----------
+
+INTEGER_USES = {
+    "add": lambda M, x: x + 1, "neg": lambda M, x: -x, "clone": lambda M, x: x.clone(),
+    "view": lambda M, x: x.view(2), "sum": lambda M, x: x.sum(), "cat": lambda M, x: M.cat([x, x]),
+    "scatter": lambda M, x: M.scatter(x, 0, M.zeros(2, dtype=M.long), x),
+    "index": lambda M, x: x[0], "float": lambda M, x: x.float(), "long": lambda M, x: x.long(),
+    "ge": lambda M, x: x.ge(0), "argmax": lambda M, x: x.argmax(),
+    "floor_divide": lambda M, x: x // 2, "times_float": lambda M, x: x * 1.5,
+    "detach": lambda M, x: x.detach(),
+}
+
+
+@pytest.mark.parametrize("use", sorted(INTEGER_USES))
+def test_integer_tensor_requiring_grad_in_an_op(use):
+    def fn(M):
+        x = M.zeros(2, dtype=M.int32)
+        x.ge_(M.zeros(2, requires_grad=True).clone())
+        out = INTEGER_USES[use](M, x)
+        return out, out.requires_grad
+    same_outcome(fn, words=("Autograd not support dtype",))

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ember._dtype import is_floating
+from ember._dtype import SCALAR_TYPE_NAMES, is_floating
 from ember._precision import BF16 as _BF16
 from ember._precision import STATE as _LOW_PRECISION
 from ember._shapes import sum_to_shape
@@ -284,6 +284,8 @@ class ArrayFunction(Function):
             _record_node(ctx, args, needs, ((out.shape, out.dtype),))
             differentiable = (out.dtype.kind == "f" or out.dtype == _BF16
                               or cls.any_dtype_output) and not hasattr(ctx, "_non_differentiable")
+            if not differentiable and not hasattr(ctx, "_non_differentiable"):
+                _refuse_integer_history(args, out.dtype)
             result = Tensor._make(out, True, ctx, 0) if differentiable else _wrap(out)
         if cls.is_view and out.base is not None:
             make_view_of(result, args[0], (cls, args[1:], kwargs))
@@ -439,6 +441,14 @@ def _no_grads(n: int) -> tuple:
 
 
 _new_object = object.__new__
+
+
+def _refuse_integer_history(args: tuple, dtype: np.dtype) -> None:
+    """torch's error when an integer or bool tensor that requires grad (only ``fill_`` and
+    the in-place comparisons make one) flows into an op whose result cannot carry it."""
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad and a._data.dtype.kind in "biu":
+            raise RuntimeError(f"Autograd not support dtype: {SCALAR_TYPE_NAMES[dtype.name]}")
 
 
 def once_differentiable(fn):

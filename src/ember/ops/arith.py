@@ -69,6 +69,8 @@ class Cast(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.in_dtype = x.dtype
+        if not _dtype.is_floating(np.dtype(dtype)):
+            ctx._non_differentiable = ()  # an integer result has no history (torch's ``to``)
         return x.astype(dtype)
 
     @staticmethod
@@ -326,6 +328,8 @@ class RoundedDiv(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, mode):
         ctx.metas, ctx.mode = (_meta(a), _meta(b)), mode
+        if mode == "floor_divide" and np.result_type(a, b).kind != "f":
+            ctx._non_differentiable = ()  # torch records floor_divide of floats only
         if mode != "floor_divide":  # what torch's formulas would read, though both give zero
             needs = ctx.needs_input_grad
             ctx.save_for_backward(a if needs[1] else None, b if needs[0] or needs[1] else None)
