@@ -23,8 +23,9 @@ The polynomials are least-squares fits on Chebyshev nodes (float64, rounded to f
 The passes (``forward`` and ``backward``) take contiguous 1-D arrays. Below
 ``PARALLEL_THRESHOLD`` elements they run serially; above, chunks of ``CHUNK`` elements run
 under ``prange`` (a parallel launch costs about 10 us). Each op has its own module-level
-serial and parallel pass, so Numba compiles (2-4 s) and caches only the loops used.
-Products and sums may fuse into FMAs (``fastmath={"contract"}``); nothing else is relaxed.
+serial and parallel pass, so Numba compiles (2-4 s) and caches only the loops used. No
+fastmath flag: with FMA contraction allowed, LLVM fused differently in the serial and the
+parallel loop, and results changed with the thread count.
 """
 
 from __future__ import annotations
@@ -91,9 +92,6 @@ _GELU_BETA = F(0.7978845608028654)  # sqrt(2 / pi)
 _GELU_KAPPA = F(0.044715)
 _GELU_3KAPPA = F(3 * 0.044715)
 
-# scalar functions: inlined into the passes; products and sums may fuse into FMAs
-_AI = dict(inline="always", error_model="numpy", fastmath={"contract"})
-
 
 # -- bit casts -------------------------------------------------------------------------------
 
@@ -115,7 +113,7 @@ def _from_bits(typingctx, i):
 
 # -- scalar functions (inlined into the loops) -----------------------------------------------
 
-@njit(**_AI)
+@njit(inline="always", error_model="numpy")
 def exp32(x):
     """``e**x`` in float32."""
     xc = x if x > _EXP_LO else _EXP_LO
@@ -137,7 +135,7 @@ def exp32(x):
     return y if x == x else x
 
 
-@njit(**_AI)
+@njit(inline="always", error_model="numpy")
 def log32(x):
     """Natural logarithm in float32 (NaN below 0, -inf at 0)."""
     tiny = x < _FLT_MIN
@@ -169,7 +167,7 @@ def log32(x):
     return -_INF if x == _ZERO else y
 
 
-@njit(**_AI)
+@njit(inline="always", error_model="numpy")
 def tanh32(x):
     """Hyperbolic tangent in float32."""
     ax = abs(x)
@@ -186,7 +184,7 @@ def tanh32(x):
     return small if ax < _TANH_SMALL else big
 
 
-@njit(**_AI)
+@njit(inline="always", error_model="numpy")
 def sigmoid32(x):
     """``1 / (1 + e**-x)`` in float32, from ``exp(-|x|)`` (no overflow)."""
     e = exp32(-abs(x))
@@ -196,7 +194,7 @@ def sigmoid32(x):
     return q - q * c
 
 
-@njit(**_AI)
+@njit(inline="always", error_model="numpy")
 def erf32(x):
     """The error function in float32."""
     ax = abs(x)
@@ -224,14 +222,14 @@ def erf32(x):
     return y if x == x else x
 
 
-@njit(**_AI)
+@njit(inline="always", error_model="numpy")
 def log1p32(t):
     """``log(1 + t)`` in float32 for ``t >= 0`` (softplus's range)."""
     u = _ONE + t
     return log32(u) + (t - (u - _ONE)) / u  # the bits of t that 1 + t lost, to first order
 
 
-@njit(**_AI)
+@njit(inline="always", error_model="numpy")
 def softplus32(z):
     """``log(1 + e**z)`` in float32, without overflow."""
     return (z if z > _ZERO else _ZERO) + log1p32(exp32(-abs(z)))
@@ -242,6 +240,9 @@ def softplus32(z):
 FORWARD_OPS = ("exp", "log", "tanh", "sigmoid", "erf", "gelu", "gelu_tanh", "silu", "mish",
                "softplus")
 BACKWARD_OPS = ("gelu", "gelu_tanh", "silu", "mish", "softplus")
+
+
+_AI = dict(inline="always", error_model="numpy")
 
 
 @njit(**_AI)
@@ -336,8 +337,8 @@ def _softplus_grad(x, g, beta, threshold):
 # One serial and one parallel pass per op, written out: Numba caches module-level functions
 # (a kernel factory's closure over a jitted function is recompiled in every process), and
 # each pass inlines only its own op (an op-switch inlined whole takes ~20 s to compile).
-_NJ = dict(cache=True, error_model="numpy", fastmath={"contract"})
-_NJP = dict(cache=True, error_model="numpy", parallel=True, fastmath={"contract"})
+_NJ = dict(cache=True, error_model="numpy")
+_NJP = dict(cache=True, error_model="numpy", parallel=True)
 
 
 @njit(**_NJ)
