@@ -74,7 +74,7 @@ _FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def _fusable(x: Tensor, states: list, names: list, module: Module) -> bool:
     """Whether a layer can run through the fused Functions: float32 or float64 throughout,
     no autocast or bfloat16 in play, and no exporter watching the individual ops."""
-    if not _FUSED or ops_observed() or _LOW_PRECISION.active:
+    if not _FUSED or ops_observed() or _LOW_PRECISION.autocast:
         return False
     dtype = x._data.dtype
     if dtype not in _FUSED_DTYPES:
