@@ -1327,49 +1327,6 @@ def _unary_kernel(name: str, x: np.ndarray, fallback) -> np.ndarray:
     return out
 
 
-def power_small_exponent(x: np.ndarray, exponent) -> np.ndarray | None:
-    """``x ** exponent`` by multiplications or a square root for small exponents: 2, 3, -1, -2
-    and -0.5 as torch's CPU kernel computes them (the same values bit for bit, up to the sign
-    of NaN), 0.5 as the correctly rounded ``sqrt`` (torch's ``pow`` is within 1 ulp of it),
-    1 as a copy and 0 as ones; ``None`` for any other exponent or a non-floating ``x``.
-
-    ``np.power`` calls the scalar ``powf`` per element, about 10 ns each (600x torch's ``x ** 3``).
-
-    Args:
-        x: a floating array.
-        exponent: a Python number.
-
-    Returns:
-        A new array of ``x``'s dtype, or ``None``.
-
-    Example:
-        >>> ember.ops.pointwise.power_small_exponent(np.array([2.0, 3.0]), 3)
-        array([ 8., 27.])
-    """
-    if x.dtype.kind != "f" or isinstance(exponent, bool) or \
-            not isinstance(exponent, (int, float)):
-        return None
-    one = np.ones((), x.dtype)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if exponent == 2:
-            return x * x
-        if exponent == 3:
-            return x * x * x
-        if exponent == -1:
-            return one / x
-        if exponent == -2:
-            return one / (x * x)
-        if exponent == 0.5:
-            return np.sqrt(x)  # as torch: -0.0 ** 0.5 is -0.0
-        if exponent == -0.5:
-            return one / np.sqrt(x)
-        if exponent == 1:
-            return x.copy()
-        if exponent == 0:
-            return np.ones_like(x)
-    return None
-
-
 def activation_forward(name: str, x: np.ndarray, beta: float = 1.0,
                        threshold: float = 20.0) -> np.ndarray:
     """A fused float32 activation (gelu, gelu_tanh, silu, mish, softplus) in one pass.
