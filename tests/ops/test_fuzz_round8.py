@@ -107,3 +107,43 @@ def test_linear_bias_of_another_dtype(kind, bias_dtype):
         out.sum().backward()
         return out, w.grad, b.grad
     same_outcome_strict(fn)
+
+
+# -- einsum saves an operand only for the other operands' gradients (seed 1315156) -----------
+
+def test_einsum_does_not_save_the_operand_whose_gradient_alone_is_wanted():
+    def fn(M):
+        const = M.tensor([[-0.27, 1.5]], dtype=M.float64)
+        x = M.tensor([[-2.08, 0.5]], dtype=M.float64, requires_grad=True)
+        v = x.clone()
+        out = M.einsum("ij,ij->i", const, v)
+        v.clamp_min_(0.37)
+        out.backward(M.tensor([0.29], dtype=M.float64))
+        return x.grad
+    same_outcome(fn)
+
+
+def test_einsum_saves_the_operand_another_gradient_reads():
+    def fn(M):
+        a = M.tensor([[-0.27, 1.5]], dtype=M.float64, requires_grad=True)
+        x = M.tensor([[-2.08, 0.5]], dtype=M.float64, requires_grad=True)
+        v = x.clone()
+        out = M.einsum("ij,ij->i", a, v)
+        v.clamp_min_(0.37)
+        out.backward(M.tensor([0.29], dtype=M.float64))
+        return x.grad
+    same_outcome_strict(fn, words=("modified by an inplace",))
+
+
+# -- cross entropy with probabilities negates the whole sum, as torch (-0.0 for zero terms;
+# seeds 1200778, 1317522) ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (2, 1)])
+def test_cross_entropy_probabilities_sign_of_a_zero_loss(reduction, shape):
+    def fn(M):
+        x = M.full(shape, 0.66, dtype=M.float64)
+        t = M.full(shape, 0.91, dtype=M.float64)
+        loss = M.nn.functional.cross_entropy(x, t, reduction=reduction)
+        return loss, loss.signbit()
+    same_outcome(fn)

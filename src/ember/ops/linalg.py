@@ -212,7 +212,11 @@ class Einsum(ArrayFunction):
     @staticmethod
     def forward(ctx, equation, *operands):
         ctx.equation = equation
-        ctx.save_for_backward(*operands)
+        ctx.metas = [(op.shape, op.dtype) for op in operands]
+        # as torch's products, an operand is saved only for the other operands' gradients
+        needs = ctx.needs_input_grad[1:]
+        ctx.save_for_backward(*(op if any(n for j, n in enumerate(needs) if j != i) else None
+                                for i, op in enumerate(operands)))
         return np.einsum(equation, *operands, optimize=len(operands) > 2)
 
     @staticmethod
@@ -224,7 +228,7 @@ class Einsum(ArrayFunction):
         lhs, out = ctx.equation.split("->")
         terms = lhs.split(",")
         grads = [None]
-        for i, op in enumerate(ops):
+        for i in range(len(ops)):
             if not ctx.needs_input_grad[i + 1]:
                 grads.append(None)
                 continue
@@ -235,15 +239,16 @@ class Einsum(ArrayFunction):
             reachable = set(out).union(*other_terms)
             kept = "".join(ch for ch in unique if ch in reachable)
             g = np.einsum(",".join([out, *other_terms]) + "->" + kept, grad, *others)
+            shape, dtype = ctx.metas[i]
             if kept != unique:  # letters summed only inside this operand: broadcast back
-                sizes = dict(zip(target, op.shape, strict=True))
+                sizes = dict(zip(target, shape, strict=True))
                 g = g.reshape(tuple(sizes[ch] if ch in kept else 1 for ch in unique))
                 g = np.broadcast_to(g, tuple(sizes[ch] for ch in unique))
             if unique != target:
-                full = np.zeros(op.shape, dtype=op.dtype)
+                full = np.zeros(shape, dtype=dtype)
                 np.einsum(target + "->" + unique, full)[...] = g
                 g = full
-            g = np.asarray(g, dtype=op.dtype)
+            g = np.asarray(g, dtype=dtype)
             grads.append(g if g.flags.c_contiguous else np.ascontiguousarray(g))
         return tuple(grads)
 

@@ -487,10 +487,14 @@ class CrossEntropyProbs(ArrayFunction):
         if label_smoothing > 0:
             t2 = t2 * (1 - label_smoothing) + label_smoothing / c
         wt = t2 if weight is None else t2 * weight
-        loss = -(logp * wt).sum(axis=1)
         ctx.save_for_backward(logp, wt, weight)
         ctx.args = (x.shape, reduction, label_smoothing)
-        return _reduce(loss.reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()), reduction)
+        terms = logp * wt
+        if reduction == "none":
+            return -terms.sum(axis=1).reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ())
+        # as torch, the sign is taken after the whole sum (a sum of zeros gives -0.0)
+        total = -np.asarray(terms.sum())
+        return total if reduction == "sum" else total / terms.shape[0]
 
     @staticmethod
     def backward(ctx, grad):
