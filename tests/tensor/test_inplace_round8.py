@@ -181,3 +181,34 @@ def test_integer_tensor_requiring_grad_in_an_op(use):
         out = INTEGER_USES[use](M, x)
         return out, out.requires_grad
     same_outcome(fn, words=("Autograd not support dtype",))
+
+
+def test_value_requiring_grad_copied_into_one_integer_element():
+    """``x[0] = v`` copies (same shape) where ``x[0, :2] = v`` fills: torch's copy_ into an
+    integer tensor takes no history (seed 1309583)."""
+    def fn(M):
+        x = M.tensor([-2, 4], dtype=M.int64)
+        x[0] = M.tensor(-0.87, dtype=M.float64, requires_grad=True) + 0
+        return x, x.requires_grad
+    same_outcome(fn)
+
+
+@pytest.mark.parametrize("edit", ["add_", "mul_", "index_add_", "neg_", "fill_", "zero_",
+                                  "copy_", "masked_fill_"])
+def test_in_place_ops_on_an_integer_tensor_requiring_grad(edit):
+    """torch lets these in-place ops change an integer tensor that requires grad (seed
+    1305431); the tensor still requires grad."""
+    edits = {
+        "add_": lambda M, x: x.add_(1), "mul_": lambda M, x: x.mul_(2),
+        "index_add_": lambda M, x: x.index_add_(0, M.tensor([1, 0]), x.detach().clone()),
+        "neg_": lambda M, x: x.neg_(), "fill_": lambda M, x: x.fill_(2),
+        "zero_": lambda M, x: x.zero_(), "copy_": lambda M, x: x.copy_(M.ones(2, 2)),
+        "masked_fill_": lambda M, x: x.masked_fill_(x > 0, 5),
+    }
+
+    def fn(M):
+        x = M.tensor([[0, 1], [1, 1]], dtype=M.int64)
+        x.ge_(M.tensor(-2.25, requires_grad=True))
+        edits[edit](M, x)
+        return x, x.requires_grad
+    same_outcome(fn)

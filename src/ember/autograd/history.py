@@ -384,8 +384,11 @@ def record_inplace(tensor: Tensor, op, *args, fill: bool = False, record: bool =
     view = is_differentiable_view(tensor)
     if view:
         sync_view_history(tensor)
-    snapshot = Tensor._make(tensor._data.copy(), tensor._requires_grad, tensor.grad_fn,
-                            tensor._output_nr)
+    if tensor._data.dtype.kind in "biu":  # requires grad only after fill_ or eq_ (torch's
+        snapshot = Tensor._make(tensor._data.copy())  # in-place ops let it pass: no gradient
+    else:  # reaches an integer tensor, and its history is kept)
+        snapshot = Tensor._make(tensor._data.copy(), tensor._requires_grad, tensor.grad_fn,
+                                tensor._output_nr)
     if snapshot.grad_fn is None and snapshot._requires_grad:
         snapshot._accumulator = grad_accumulator(tensor)
     result = op(snapshot, *args, **kwargs)

@@ -221,8 +221,12 @@ def setitem(input: Tensor, index, value) -> None:
             return
         if recording and isinstance(v, Tensor) and v._data.ndim == 0 and \
                 not _dtype.is_floating(input._data.dtype):
-            input[idx].fill_(v)  # torch fills the view: an integer or bool tensor then
-            return  # requires grad
+            target = input[idx]  # torch copies a value of the view's shape into it and fills
+            if target._data.ndim:  # it with a 0-d one: an integer or bool tensor filled
+                target.fill_(v)  # from a value that requires grad then requires grad
+            else:
+                target.copy_(v)
+            return
     if not recording:  # an index put writes through an expanded tensor, as torch's does
         _put(input._data, idx, v._data if isinstance(v, Tensor) else v)
         input._version_counter.value += 1
