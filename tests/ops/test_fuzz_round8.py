@@ -147,3 +147,41 @@ def test_cross_entropy_probabilities_sign_of_a_zero_loss(reduction, shape):
         loss = M.nn.functional.cross_entropy(x, t, reduction=reduction)
         return loss, loss.signbit()
     same_outcome(fn)
+
+
+# -- lerp with a 0-d weight of a wider dtype saves the caller's start and end (seed 1311502) --
+
+def test_lerp_with_a_wider_0d_weight_saves_the_callers_tensors():
+    def fn(M):
+        start = M.tensor(-0.02, requires_grad=True)
+        end = M.tensor(0.77, requires_grad=True) * 1
+        weight = M.tensor(-0.67, dtype=M.float64, requires_grad=True)
+        out = M.lerp(start, end, weight)
+        M.nn.functional.leaky_relu(end, 0.1, inplace=True)
+        out.backward(M.tensor(-1.93, dtype=M.float64))
+        return start.grad
+    same_outcome_strict(fn, words=("modified by an inplace",))
+
+
+@pytest.mark.parametrize("weight_dtype", ["float64", "float32"])
+def test_lerp_0d_weight_values_and_gradients(weight_dtype):
+    def fn(M):
+        start = M.tensor(-0.02, requires_grad=True)
+        end = M.tensor(0.77, requires_grad=True)
+        weight = M.tensor(-0.67, dtype=getattr(M, weight_dtype), requires_grad=True)
+        out = M.lerp(start, end, weight)
+        out.backward()
+        return out, start.grad, end.grad, weight.grad
+    same_outcome(fn, rtol=1e-6)
+
+
+# -- logsigmoid(+inf) is +0.0, as torch's min(x, 0) - log1p(exp(-|x|)) (seed 1203083) -------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logsigmoid_special_values_and_sign(dtype):
+    def fn(M):
+        x = M.tensor([float("inf"), float("-inf"), 0.0, -0.0, 100.0, -100.0, 1e-8, 3.5],
+                     dtype=getattr(M, dtype))
+        y = M.nn.functional.logsigmoid(x)
+        return y, y.signbit()
+    same_outcome(fn, rtol=1e-6, atol=1e-30)

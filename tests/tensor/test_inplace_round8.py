@@ -97,6 +97,8 @@ EDITS = {
         (M.tensor([True, True]), slice(-2, None, 2), None), -1.0),
     "setitem_whole_refused": lambda M, v: v.__setitem__(slice(None), -1.0),
     "add_refused": lambda M, v: v.add_(1),
+    "threshold_": lambda M, v: M.nn.functional.threshold_(v, 0.5, 2.0),
+    "relu_refused": lambda M, v: v.relu_(),
 }
 
 

@@ -974,14 +974,16 @@ class Lerp(ArrayFunction):
     ``end - (end - start) (1 - w)`` when ``|w| >= 0.5`` (exact at ``w = 1``, no inf - inf)."""
 
     @staticmethod
-    def forward(ctx, a, b, w, bool_weight=False):
+    def forward(ctx, a, b, w, bool_weight=False, dt=None):
         ctx.metas, ctx.bool_weight = (_meta(a), _meta(b), _meta(w)), bool_weight
         tensor_w = isinstance(w, np.ndarray)
         need_w = tensor_w and ctx.needs_input_grad[2]
         # as torch: a tensor weight is saved, start and end only for the weight's gradient
+        # (the caller's tensors: with ``dt`` they are promoted here, not before)
         ctx.save_for_backward(w if tensor_w else None, a if need_w else None,
                               b if need_w else None)
-        ctx.w = None if tensor_w else w
+        ctx.w, ctx.dt = None if tensor_w else w, dt
+        a, b, w = in_dtype(a, dt), in_dtype(b, dt), in_dtype(w, dt)
         diff = b - a
         if not tensor_w:
             w = a.dtype.type(w)
@@ -992,7 +994,7 @@ class Lerp(ArrayFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        w, a, b = ctx.saved_tensors
+        w, a, b = (in_dtype(v, ctx.dt) for v in ctx.saved_tensors)
         if w is None:
             w = ctx.w
         if ctx.needs_input_grad[0] and ctx.bool_weight:
@@ -1003,7 +1005,7 @@ class Lerp(ArrayFunction):
         ga = _grad_for(ctx, 0, grad * (1 - w))
         gb = _grad_for(ctx, 1, grad * w)
         gw = _grad_for(ctx, 2, grad * (b - a)) if a is not None else None
-        return ga, gb, gw
+        return ga, gb, gw, None, None
 
 
 def lerp(input, end, weight) -> Tensor:
@@ -1041,14 +1043,12 @@ def lerp(input, end, weight) -> Tensor:
         raise NotImplementedError(f'"lerp_kernel_{kernel}" not implemented for '
                                   f"'{_dtype.SCALAR_TYPE_NAMES[dt.name]}'")
     bool_weight = isinstance(weight, Tensor) and weight._data.dtype == np.bool_
+    wide = None
     if isinstance(weight, Tensor) and weight._data.dtype != dt:
         # a 0-d weight takes part in the promotion (it wins only against 0-d operands)
         wide = promote(input, end, weight)
-        if wide != dt:
-            input, end = cast(input, wide), cast(end, wide)
-        weight = cast(weight, wide) if weight._data.dtype != wide else weight
     try:
-        return Lerp.apply(input, end, weight, bool_weight=bool_weight)
+        return Lerp.apply(input, end, weight, bool_weight, wide)
     except ValueError:
         raise broadcast_error(input, end, weight) from None
 

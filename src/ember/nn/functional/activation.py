@@ -326,7 +326,8 @@ class LogSigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return -softplus_raw(-x)
+        # torch's form: log(sigmoid(+inf)) is +0.0 (the negated softplus gave -0.0)
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -429,14 +430,19 @@ class Threshold(ArrayFunction):
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value``."""
-    check_kernel(input, "threshold_cpu")
-    return _apply(lambda t: Threshold.apply(t, threshold, value), input, inplace)
+    return _threshold(input, threshold, value, inplace)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place :func:`threshold`."""
+    return _threshold(input, threshold, value, True)
+
+
+def _threshold(input: Tensor, limit: float, value: float, inplace: bool) -> Tensor:
     check_kernel(input, "threshold_cpu")
-    return _apply(lambda t: Threshold.apply(t, threshold, value), input, True)
+    if inplace:  # torch's kernel writes through an expanded tensor
+        return input._inplace_through(lambda t: Threshold.apply(t, limit, value))
+    return Threshold.apply(input, limit, value)
 
 
 @quiet
