@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .jit import get_num_threads, njit, prange
+from .jit import njit, prange
+from .threads import runs_parallel
 
 __all__ = [
     "PARALLEL_THRESHOLD",
@@ -49,7 +50,7 @@ _COMPILED = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _parallel(size: int) -> bool:
-    return size >= PARALLEL_THRESHOLD and get_num_threads() > 1
+    return runs_parallel(size, PARALLEL_THRESHOLD)
 
 
 def _compiled(*arrays) -> bool:

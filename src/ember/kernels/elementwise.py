@@ -35,7 +35,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .jit import get_num_threads, njit, prange
+from .jit import njit, prange
+from .threads import runs_parallel
 
 __all__ = [
     "BACKWARD_OPS",
@@ -588,7 +589,7 @@ _BACKWARD_PASSES = {
 
 
 def _parallel(n: int) -> bool:
-    return n >= PARALLEL_THRESHOLD and get_num_threads() > 1
+    return runs_parallel(n, PARALLEL_THRESHOLD)
 
 
 def forward(name: str, x: np.ndarray, out: np.ndarray, beta: float = 1.0,

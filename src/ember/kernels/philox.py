@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import get_num_threads, njit, prange
+from .jit import njit, prange
 from .reference import (
     _MASK32,
     PHILOX_M0,
@@ -38,6 +38,7 @@ from .reference import (
     split_seed,
     uniform_words_per_value,
 )
+from .threads import runs_parallel as runs_parallel_when_idle
 
 __all__ = [
     "PARALLEL_THRESHOLD",
@@ -62,11 +63,11 @@ PARALLEL_THRESHOLD = 1 << 15
 def runs_parallel(n: int) -> bool:
     """Whether a kernel over ``n`` elements takes its parallel (prange) version.
 
-    From ``PARALLEL_THRESHOLD`` elements on, and only with more than one thread: with one
-    thread the serial kernels measured 1-7% faster than the prange ones (dropout forward and
-    backward, 16M-64M float32), so there is nothing to split.
+    From ``PARALLEL_THRESHOLD`` elements on, with more than one thread (with one the serial
+    kernels measured 1-7% faster than the prange ones: dropout forward and backward, 16M-64M
+    float32) and while a core is idle (``threads.runs_parallel``).
     """
-    return n >= PARALLEL_THRESHOLD and get_num_threads() > 1
+    return runs_parallel_when_idle(n, PARALLEL_THRESHOLD)
 
 # Typed constants: Numba would turn uint64-with-int64 arithmetic into float64.
 _U0 = np.uint64(0)

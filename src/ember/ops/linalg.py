@@ -10,6 +10,7 @@ import numpy as np
 from ember._dtype import SCALAR_TYPE_NAMES, c_type_name
 from ember._precision import autocast_lower
 from ember.autograd.function import ArrayFunction
+from ember.backend import get_backend
 from ember.ops._util import (
     broadcast_error,
     cast,
@@ -39,6 +40,11 @@ __all__ = [
 ]
 
 
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b)``, split over idle cores when it is large (the threads policy)."""
+    return get_backend().kernels("threads").matmul(a, b)
+
+
 @quiet
 class MatMul(ArrayFunction):
     """``a @ b`` with NumPy's (= PyTorch's) rules for 1-D operands and batch broadcasting."""
@@ -49,7 +55,7 @@ class MatMul(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.shapes = (a.shape, b.shape)
-        return np.matmul(a, b)
+        return _product(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -57,8 +63,8 @@ class MatMul(ArrayFunction):
         sa, sb = ctx.shapes
         if len(sa) == 2 and len(sb) == 2:  # plain matrices: one product per gradient
             need_a, need_b = ctx.needs_input_grad
-            return (np.matmul(grad, b.T) if need_a else None,
-                    np.matmul(a.T, grad) if need_b else None)
+            return (_product(grad, b.T) if need_a else None,
+                    _product(a.T, grad) if need_b else None)
         a = np.empty(sa, grad.dtype) if a is None else a  # shape only: its gradient is not needed
         b = np.empty(sb, grad.dtype) if b is None else b
         if a.ndim == 1 and b.ndim == 1:
@@ -74,10 +80,10 @@ class MatMul(ArrayFunction):
             g = np.expand_dims(g, -1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = np.matmul(g, np.swapaxes(b2, -1, -2))
+            ga = _product(g, np.swapaxes(b2, -1, -2))
             ga = reduce_grad(ga, a2.shape, a.dtype).reshape(a.shape)
         if ctx.needs_input_grad[1]:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), g)
+            gb = _product(np.swapaxes(a2, -1, -2), g)
             gb = reduce_grad(gb, b2.shape, b.dtype).reshape(b.shape)
         return ga, gb
 
@@ -132,7 +138,7 @@ class Linear(ArrayFunction):
         needs = ctx.needs_input_grad  # as torch: each factor only when the other's grad needs it
         ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
         ctx.has_bias = b is not None
-        out = _matmul_folded(x, w.T) if w.ndim == 2 else np.matmul(x, w.T)
+        out = _matmul_folded(x, w.T) if w.ndim == 2 else _product(x, w.T)
         if b is not None:
             out += b
         return out
@@ -142,11 +148,11 @@ class Linear(ArrayFunction):
         x, w = ctx.saved_tensors
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gx = _matmul_folded(grad, w) if w.ndim == 2 else np.matmul(grad, w)
+            gx = _matmul_folded(grad, w) if w.ndim == 2 else _product(grad, w)
         rows = math.prod(grad.shape[:-1])  # not -1: a size-0 feature dim leaves it unknown
         if ctx.needs_input_grad[1]:
             g2 = grad.reshape(rows, grad.shape[-1])
-            gw = np.matmul(g2.T, x.reshape(rows, x.shape[-1]))
+            gw = _product(g2.T, x.reshape(rows, x.shape[-1]))
         if ctx.has_bias and ctx.needs_input_grad[2]:
             gb = grad.reshape(rows, grad.shape[-1]).sum(axis=0)
         return gx, gw, gb
@@ -156,9 +162,9 @@ def _matmul_folded(x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """``x @ m`` for a matrix ``m``: a C-contiguous ``x`` of more than two dims is folded into
     the rows of one matrix product (one BLAS call instead of one per leading index)."""
     if x.ndim <= 2 or not x.flags.c_contiguous:
-        return np.matmul(x, m)
+        return _product(x, m)
     lead = x.shape[:-1]
-    return np.matmul(x.reshape(math.prod(lead), x.shape[-1]), m).reshape(*lead, m.shape[-1])
+    return _product(x.reshape(math.prod(lead), x.shape[-1]), m).reshape(*lead, m.shape[-1])
 
 
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -573,7 +579,7 @@ class Addmm(ArrayFunction):
         _, need_1, need_2 = ctx.needs_input_grad  # each factor only for the other's gradient
         ctx.save_for_backward(mat1 if need_2 else None, mat2 if need_1 else None)
         ctx.input_shape = input.shape
-        out = np.matmul(mat1, mat2)
+        out = _product(mat1, mat2)
         out += input
         return out
 
@@ -582,8 +588,8 @@ class Addmm(ArrayFunction):
         mat1, mat2 = ctx.saved_tensors
         need_in, need_1, need_2 = ctx.needs_input_grad
         return (reduce_grad(grad, ctx.input_shape, grad.dtype) if need_in else None,
-                np.matmul(grad, mat2.T) if need_1 else None,
-                np.matmul(mat1.T, grad) if need_2 else None)
+                _product(grad, mat2.T) if need_1 else None,
+                _product(mat1.T, grad) if need_2 else None)
 
 
 def _plain_addmm(input: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> bool:
