@@ -185,3 +185,27 @@ def test_logsigmoid_special_values_and_sign(dtype):
         y = M.nn.functional.logsigmoid(x)
         return y, y.signbit()
     same_outcome(fn, rtol=1e-6, atol=1e-30)
+
+
+# -- seeds 1402639, 1406081, 1401532 ----------------------------------------------------------
+
+def test_cat_of_legacy_empty_tensors_reads_no_dim():
+    same_outcome(lambda M: M.cat([M.zeros(0), M.zeros(0)], -2).shape == (0,))
+
+
+@pytest.mark.parametrize("base", [float("-inf"), -0.0, 4.0])
+def test_pow_with_a_tensor_exponent_of_one_half_is_c_pow(base):
+    """torch's tensor exponent takes C's pow ((-inf) ** 0.5 is +inf, (-0.0) ** 0.5 is +0.0);
+    NumPy's power takes sqrt for a broadcast 0.5."""
+    def fn(M):
+        out = M.pow(M.tensor([base, 2.0], dtype=M.float64), M.tensor(0.5, dtype=M.float64))
+        return out, out.signbit()
+    same_outcome(fn)
+
+
+def test_logit_gradient_with_eps_is_zero_at_nan():
+    def fn(M):
+        x = M.tensor([-0.02, float("nan"), 0.5] * 22, requires_grad=True)
+        M.logit(x, eps=0.1).backward(M.ones(66))
+        return x.grad
+    same_outcome(fn)

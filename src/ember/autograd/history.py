@@ -476,9 +476,9 @@ def _write_through(dst: np.ndarray, values: np.ndarray) -> None:
     for bit, from the location's current one; untouched locations keep theirs."""
     shared = tuple(i for i, (st, n) in enumerate(zip(dst.strides, dst.shape, strict=True))
                    if st == 0 and n > 1)
-    region = dst[tuple(0 if i in shared else slice(None) for i in range(dst.ndim))]
+    region = dst[tuple(slice(0, 1) if i in shared else slice(None) for i in range(dst.ndim))]
     new = np.broadcast_to(values.astype(dst.dtype, copy=False), dst.shape)
-    old = np.broadcast_to(np.expand_dims(region, shared), dst.shape)
+    old = np.broadcast_to(region, dst.shape)
     bits = np.dtype(f"u{dst.itemsize}") if dst.itemsize in (1, 2, 4, 8) else None
     changed = new.view(bits) != old.view(bits) if bits is not None else new != old
     front = tuple(range(len(shared)))

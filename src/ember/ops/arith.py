@@ -270,7 +270,13 @@ def _power(a, b):
             return np.reciprocal(a * a * a)
         if b == 4:
             return np.square(a * a)
-    return np.power(a, b)
+    out = np.power(a, b)
+    if isinstance(b, np.ndarray) and b.dtype.kind == "f" and np.result_type(a, b).kind == "f":
+        half = b == 0.5  # NumPy takes sqrt for a broadcast 0.5 (NaN at -inf, -0.0 at -0.0)
+        if half.any():  # where torch's tensor exponent gives C's pow: +inf and +0.0
+            out = np.where(half & (a == -np.inf), np.inf, out)
+            out = np.where(half & (a == 0), np.zeros((), out.dtype), out)
+    return out
 
 
 @quiet

@@ -1257,8 +1257,8 @@ class Logit(ArrayFunction):
         g = grad / (x * (1 - x))
         if ctx.eps is None:
             outside, fill = (x < 0) | (x > 1), np.nan
-        else:
-            outside, fill = (x < ctx.eps) | (x > 1 - ctx.eps), 0
+        else:  # torch's vectorized loop keeps x in [eps, 1 - eps]: a NaN gets 0
+            outside, fill = ~((x >= ctx.eps) & (x <= 1 - ctx.eps)), 0
         return np.where(outside, fill, g).astype(x.dtype, copy=False), None
 
 

@@ -673,7 +673,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
             )
     full = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
     ref = (full or tensors)[0]._data
-    d = canon_dim(dim, ref.ndim)
+    d = canon_dim(dim, ref.ndim) if full else 0  # torch reads no dim of legacy empties
     if not full or ref.ndim == 1:  # all legacy empties, or all 1-D: nothing is skipped
         full = tensors
     for i, t in enumerate(full):
