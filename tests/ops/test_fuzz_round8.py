@@ -204,8 +204,9 @@ def test_pow_with_a_tensor_exponent_of_one_half_is_c_pow(base):
 
 
 def test_logit_gradient_with_eps_is_zero_at_nan():
+    """On torch's vectorized loop (64 elements: no scalar tail, whose NaN test differs)."""
     def fn(M):
-        x = M.tensor([-0.02, float("nan"), 0.5] * 22, requires_grad=True)
-        M.logit(x, eps=0.1).backward(M.ones(66))
+        x = M.tensor([-0.02, float("nan"), 0.5, 0.95] * 16, requires_grad=True)
+        M.logit(x, eps=0.1).backward(M.ones(64))
         return x.grad
     same_outcome(fn)
