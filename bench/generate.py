@@ -24,47 +24,12 @@ import sys
 import time
 from pathlib import Path
 
-VOCAB, WIDTH, LAYERS, HEADS, CONTEXT = 65, 128, 4, 4, 64
+from workloads import CONTEXT, VOCAB, build_gpt
 
 
 def build(lib):
-    """The GPT, built from ``lib`` (``torch`` or ``ember``): the same code for both."""
-    nn, F = lib.nn, lib.nn.functional
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln1 = nn.LayerNorm(WIDTH)
-            self.qkv = nn.Linear(WIDTH, 3 * WIDTH)
-            self.proj = nn.Linear(WIDTH, WIDTH)
-            self.ln2 = nn.LayerNorm(WIDTH)
-            self.fc = nn.Linear(WIDTH, 4 * WIDTH)
-            self.out = nn.Linear(4 * WIDTH, WIDTH)
-
-        def forward(self, x):
-            b, t, c = x.shape
-            q, k, v = self.qkv(self.ln1(x)).split(WIDTH, dim=2)
-            q, k, v = (z.view(b, t, HEADS, c // HEADS).transpose(1, 2) for z in (q, k, v))
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            x = x + self.proj(y.transpose(1, 2).contiguous().view(b, t, c))
-            return x + self.out(F.gelu(self.fc(self.ln2(x))))
-
-    class GPT(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.tok = nn.Embedding(VOCAB, WIDTH)
-            self.pos = nn.Embedding(CONTEXT, WIDTH)
-            self.blocks = nn.ModuleList([Block() for _ in range(LAYERS)])
-            self.ln = nn.LayerNorm(WIDTH)
-            self.head = nn.Linear(WIDTH, VOCAB, bias=False)
-
-        def forward(self, idx):
-            x = self.tok(idx) + self.pos(lib.arange(idx.shape[1]))
-            for block in self.blocks:
-                x = block(x)
-            return self.head(self.ln(x))
-
-    return GPT()
+    """The GPT of ``bench/workloads.py`` (4 layers, 128 wide, 4 heads, vocabulary 65)."""
+    return build_gpt(lib, 1)
 
 
 def generate(lib, model, idx, tokens: int):
