@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from common import cpu_model
 from workloads import CONTEXT, VOCAB, build_gpt
 
 
@@ -84,15 +85,6 @@ def run(threads: int, rounds: int, tokens: int) -> None:
     t = {k: statistics.median(v) * 1e3 for k, v in times.items()}
     print(f"| {threads} | {t['torch']:.3f} | {t['ember']:.3f} | {t['ember'] / t['torch']:.2f} "
           f"| {err:.1e} | {'yes' if same else 'no'} | {os.getloadavg()[0]:.1f} |", flush=True)
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return next((line.split(":", 1)[1].strip() for line in out.splitlines()
-                 if line.startswith("Model name")), "unknown")
 
 
 def main() -> None:
