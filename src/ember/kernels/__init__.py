@@ -12,9 +12,24 @@ they keep stable for that:
     philox: ``random_words``, ``uniform`` (the Philox4x32-10 stream behind every random op;
         its (seed, offset) contract lives there), ``blocks_for``.
     threads: ``get_num_threads``, ``set_num_threads``, ``max_threads``, ``run_split``,
-        ``set_blas_threads``.
+        ``set_blas_threads``, ``matmul`` (products split over idle cores), ``runs_parallel``
+        (whether a kernel takes its prange version now), ``idle_cores``, ``split_parts``,
+        ``blas_threads``, ``SPLIT_MACS``.
     optim: the optimizers' fused update loops.
     special: ``erf``.
+    conv: ``im2col``, ``col2im``, ``depthwise_forward``, ``depthwise_grad_input``,
+        ``depthwise_grad_weight`` (each with its ``*_reference``).
+    pooling: ``max_pool2d_forward``/``_backward``, ``avg_pool2d_forward``/``_backward``.
+    norm: ``batch_norm_stats``, ``batch_norm_forward``, ``batch_norm_backward``,
+        ``layer_norm_forward``, ``layer_norm_backward``.
+    rnn: ``lstm_forward_step``/``lstm_backward_step``, ``gru_*``, ``rnn_*`` and the
+        vectorizable ``vector_exp``/``vector_tanh``/``vector_sigmoid`` (with references).
+    elementwise: ``forward``, ``backward``, ``FORWARD_OPS``, ``BACKWARD_OPS``,
+        ``PARALLEL_THRESHOLD`` (float32 exp, log, tanh, sigmoid, erf, softplus and the fused
+        GELU, SiLU, Mish, Softplus passes).
+    loss: ``cross_entropy_forward``/``_backward``, ``nll_forward``/``_backward``, ``exp32``
+        (with ``reference_exp32``).
+    embedding: ``embedding_forward``, ``embedding_backward``.
 
 Inside:
     reference: the readable statement of every kernel in plain NumPy (Philox, the keep
