@@ -210,3 +210,12 @@ def test_logit_gradient_with_eps_is_zero_at_nan():
         M.logit(x, eps=0.1).backward(M.ones(64))
         return x.grad
     same_outcome(fn)
+
+
+@pytest.mark.parametrize("p", [float("inf"), float("-inf")])
+@pytest.mark.parametrize(("shape", "dim"), [((0,), None), ((0, 3), None), ((3, 0), None),
+                                            ((0,), 0), ((0, 3), 0), ((3, 0), 0),
+                                            ((2, 0, 3), (0, 1))])
+def test_inf_norm_over_nothing_is_torchs_error(p, shape, dim):
+    """seed 1300604: NumPy's 'zero-size array to reduction operation' before."""
+    same_outcome_strict(lambda M: M.norm(M.zeros(shape), p=p, dim=dim))

@@ -945,8 +945,24 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p == "fro" or p is None:
         p = 2
     if p in (float("inf"), float("-inf")):
-        return NormInf.apply(input, p > 0, canon_dims(dim, input._data.ndim), keepdim)
+        dims = canon_dims(dim, input._data.ndim)
+        _refuse_empty_inf_norm(input._data.shape, dims, "inf" if p > 0 else "-inf")
+        return NormInf.apply(input, p > 0, dims, keepdim)
     return Norm.apply(input, float(p), canon_dims(dim, input._data.ndim), keepdim)
+
+
+def _refuse_empty_inf_norm(shape: tuple, dims, name: str) -> None:
+    """torch's error for a max/min norm over nothing (the reduction has no identity)."""
+    start = "linalg.vector_norm cannot compute the " + name + " norm on "
+    rule = "the operation does not have an identity"
+    if dims is None:
+        if 0 in shape:
+            raise RuntimeError(start + "an empty tensor because " + rule)
+        return
+    for d in sorted(dims):
+        if shape[d] == 0:  # torch's message has no space before "because"
+            raise RuntimeError(f"{start}the dimension {d}because this dimension is empty and "
+                               + rule)
 
 
 def _cumulative(cls, kernel: str, input: Tensor, dim: int, dtype) -> Tensor:
