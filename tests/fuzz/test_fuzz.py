@@ -177,10 +177,8 @@ def test_torch_side_median_of_an_expanded_tensor_reads_the_values(fn, form):
     fuzzer's torch side gives the dense tensor's answer, and its gradient."""
     from tests.fuzz.programs import _torch_methods
 
-    x = torch.tensor(0.67, requires_grad=True)
-    assert getattr(torch, fn)(x.detach().expand(3), 0).values.item() != pytest.approx(0.67), \
-        "torch reads the expanded tensor correctly now: nothing to work around"
-    with _torch_methods():
+    x = torch.tensor(0.67, requires_grad=True)  # (torch's own answer is uninitialised memory,
+    with _torch_methods():  # sometimes right: not pinned here)
         v = x.expand(3)
         out = getattr(TORCH_NS["torch"], fn)(v, 0) if form == "function" else \
             getattr(v, fn)(0)
