@@ -219,3 +219,36 @@ def test_logit_gradient_with_eps_is_zero_at_nan():
 def test_inf_norm_over_nothing_is_torchs_error(p, shape, dim):
     """seed 1300604: NumPy's 'zero-size array to reduction operation' before."""
     same_outcome_strict(lambda M: M.norm(M.zeros(shape), p=p, dim=dim))
+
+
+# -- seeds 1500091, 1507899, 1510593, 1517759 ------------------------------------------------
+
+def test_cumsum_in_place_of_bool_checks_the_dim_first():
+    same_outcome_strict(lambda M: M.ones(2, 2, dtype=M.bool).cumsum_(-3))
+
+
+@pytest.mark.parametrize("bounds", ["both", "min", "max"])
+def test_clamp_of_bool_by_bool_tensors(bounds):
+    def fn(M):
+        b = M.tensor([True, False])
+        kw = {"both": dict(min=b, max=b), "min": dict(min=b), "max": dict(max=b)}[bounds]
+        return M.clamp(b, **kw)
+    same_outcome_strict(fn)
+
+
+def test_flatten_of_an_expanded_leaf_is_a_copy_that_may_change_in_place():
+    def fn(M):
+        x = M.tensor([[2.84], [2.31], [2.74]], dtype=M.float64, requires_grad=True)
+        flat = x.expand(2, -1, -1).flatten(0, -1)
+        flat.squeeze_()
+        return flat.shape == (6,)
+    same_outcome(fn)
+
+
+def test_atan2_gradient_at_the_origin():
+    def fn(M):
+        y = M.tensor([0.0, 0.0, -0.0, 1.0], dtype=M.float64, requires_grad=True)
+        x = M.tensor([0.0, -0.0, 0.0, 0.0], dtype=M.float64, requires_grad=True)
+        M.atan2(y, x).backward(M.tensor([1.0, 1.0, float("inf"), 1.0], dtype=M.float64))
+        return y.grad, x.grad, y.grad.signbit(), x.grad.signbit()
+    same_outcome(fn)

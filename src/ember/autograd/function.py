@@ -255,7 +255,7 @@ class ArrayFunction(Function):
         if type(out) is not np.ndarray:  # a NumPy scalar from a full reduction
             out = np.asarray(out)
         result = _wrap(out)
-        if cls.is_view and out.base is not None:
+        if cls.is_view and out.base is not None and _views(out, args[0]):
             make_view_of(result, args[0], (cls, args[1:], kwargs))
         if _OBSERVERS:
             _notify(cls, args, kwargs, result)
@@ -287,7 +287,7 @@ class ArrayFunction(Function):
             if not differentiable and not hasattr(ctx, "_non_differentiable"):
                 _refuse_integer_history(args, out.dtype)
             result = Tensor._make(out, True, ctx, 0) if differentiable else _wrap(out)
-        if cls.is_view and out.base is not None:
+        if cls.is_view and out.base is not None and _views(out, args[0]):
             make_view_of(result, args[0], (cls, args[1:], kwargs))
         if needs is not None and ctx._saved:
             record_saved_arrays(ctx, [*(a for a in args if isinstance(a, Tensor)), result])
@@ -441,6 +441,12 @@ def _no_grads(n: int) -> tuple:
 
 
 _new_object = object.__new__
+
+
+def _views(out: np.ndarray, source) -> bool:
+    """Whether a view function's result shares the input's memory (a reshape that had to copy,
+    such as ``flatten`` of an expanded tensor, returns a copy whose ``base`` is set too)."""
+    return out.size == 0 or np.may_share_memory(out, source._data)
 
 
 def _refuse_integer_history(args: tuple, dtype: np.dtype) -> None:

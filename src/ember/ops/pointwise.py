@@ -621,9 +621,13 @@ class Atan2(ArrayFunction):
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are "
                 "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         r2 = x * x + y * y
-        scale = np.where(r2 == 0, np.zeros((), grad.dtype), grad / r2)  # 0 at the origin
-        gy = reduce_grad(scale * x, y.shape, y.dtype) if ctx.needs_input_grad[0] else None
-        gx = reduce_grad(-scale * y, x.shape, x.dtype) if ctx.needs_input_grad[1] else None
+        # as torch: 1 / r2 taken as 0 at the origin, then multiplied (an inf gradient there
+        # gives NaN, a finite one a signed 0)
+        with np.errstate(divide="ignore"):
+            recip = np.where(r2 == 0, np.zeros((), r2.dtype), 1 / r2)
+        gy = reduce_grad(grad * x * recip, y.shape, y.dtype) if ctx.needs_input_grad[0] else None
+        gx = reduce_grad(grad * -y * recip, x.shape, x.dtype) if ctx.needs_input_grad[1] \
+            else None
         return gy, gx, None
 
 
@@ -919,6 +923,8 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
         kernel = "clamp" if min is not None and max is not None else (
             "clamp_min" if min is not None else "clamp_max")
         raise kernel_error(f"{kernel}_scalar_cpu", dt)
+    if dt == np.bool_ and min is not None and max is not None:  # both bounds: one bool-less
+        raise kernel_error("clamp_cpu", dt)  # kernel (one bound is a maximum or minimum)
     if dt != input._data.dtype:
         input = cast(input, dt)
     if isinstance(min, Tensor) and min._data.dtype != dt:

@@ -968,11 +968,12 @@ def _refuse_empty_inf_norm(shape: tuple, dims, name: str) -> None:
 def _cumulative(cls, kernel: str, input: Tensor, dim: int, dtype) -> Tensor:
     x = input._data
     dt = _sum_dtype(x, dtype)
+    d = canon_dim(dim, x.ndim)  # torch checks the dim first
     # torch has no bool kernel for the running sum and product; a 0-d or empty input never
     # reaches the kernel
     if dt == np.bool_ and x.ndim and x.size:
         raise kernel_error(kernel, dt)
-    return cls.apply(input, canon_dim(dim, x.ndim), dt)
+    return cls.apply(input, d, dt)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
