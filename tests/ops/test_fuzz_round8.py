@@ -252,3 +252,14 @@ def test_atan2_gradient_at_the_origin():
         M.atan2(y, x).backward(M.tensor([1.0, 1.0, float("inf"), 1.0], dtype=M.float64))
         return y.grad, x.grad, y.grad.signbit(), x.grad.signbit()
     same_outcome(fn)
+
+
+@pytest.mark.parametrize("call", ["index_fill_", "addcmul"])
+def test_infinite_value_into_integers_is_torchs_overflow_error(call):
+    """seeds 1608818, 1616180: Python's OverflowError before."""
+    def fn(M):
+        if call == "index_fill_":
+            return M.tensor([4, -5]).index_fill_(0, M.tensor([0]), -float("inf"))
+        x = M.tensor([-1, 3], dtype=M.int32)
+        return M.addcmul(x, x, x, value=-float("inf"))
+    same_outcome_strict(fn)

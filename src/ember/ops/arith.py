@@ -11,6 +11,7 @@ from ember.autograd.function import ArrayFunction
 from ember.ops._util import (
     apply_binary,
     broadcast_error,
+    check_scalar_fits,
     kernel_error,
     operands,
     promote,
@@ -921,6 +922,8 @@ def _addc(cls, name: str, input, tensor1, tensor2, value) -> Tensor:
     dt = promote(input, tensor1, tensor2)
     if dt == np.bool_:
         raise NotImplementedError(f'"{name}_cpu_out" not implemented for \'Bool\'')
+    if dt.kind in "iu":
+        check_scalar_fits(value, dt)
     try:
         return cls.apply(input, tensor1, tensor2, value, dt)
     except ValueError:

@@ -882,6 +882,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
         if value._data.dtype != input._data.dtype:
             value = value.to(input.dtype)
     else:
+        check_scalar_fits(value, input._data.dtype)
         value = np.asarray(value, dtype=input._data.dtype)[()]
     out = IndexFill.apply(_as_1d(input), d, idx, value)
     return out.reshape(()) if input._data.ndim == 0 else out
