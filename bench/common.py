@@ -55,18 +55,21 @@ def load_average() -> str:
 def thread_env(threads: int) -> dict:
     """The environment of a benchmark subprocess that runs with ``threads`` threads.
 
-    OpenBLAS, OpenMP and MKL fix their thread counts when they start, so a thread count is
-    set before the subprocess imports NumPy or torch. The repository's ``src`` comes first on
-    ``PYTHONPATH``, so the scripts measure this tree's Ember.
+    The libraries' thread variables (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``,
+    ``MKL_NUM_THREADS``) are removed: Ember treats them as the user's choice over its own
+    thread policy (``ember/_threads.py``), which is what the benchmarks measure, and the
+    subprocess sets the count itself (``torch.set_num_threads``, ``ember.set_num_threads``).
+    ``threads`` is kept in ``EMBER_BENCH_THREADS`` for it. The repository's ``src`` comes first
+    on ``PYTHONPATH``, so the scripts measure this tree's Ember.
     """
     import os
     from pathlib import Path
 
     src = str(Path(__file__).resolve().parents[1] / "src")
     path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)
-    n = str(threads)
-    return dict(os.environ, OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n,
-                PYTHONPATH=path)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    return dict(env, EMBER_BENCH_THREADS=str(threads), PYTHONPATH=path)
 
 
 def markdown_row(cells) -> str:
