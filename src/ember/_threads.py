@@ -23,6 +23,7 @@ variables above).
 from __future__ import annotations
 
 import builtins
+import functools
 import os
 import sys
 
@@ -35,9 +36,11 @@ _requested: int | None = None  # set by set_num_threads; None: the default
 _blas_left_to_user = False
 
 
+@functools.lru_cache(maxsize=1)
 def default_num_threads() -> int:
     """The thread count before any ``set_num_threads``: Numba's (``NUMBA_NUM_THREADS`` if set,
-    else the number of CPUs), computed without importing Numba."""
+    else the number of CPUs), computed without importing Numba, once (Numba reads the variable
+    once too; ``os.cpu_count`` costs microseconds and every product asks)."""
     value = os.environ.get("NUMBA_NUM_THREADS", "").strip()
     if value.isdigit() and int(value) >= 1:
         return int(value)
