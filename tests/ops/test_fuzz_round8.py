@@ -263,3 +263,15 @@ def test_infinite_value_into_integers_is_torchs_overflow_error(call):
         x = M.tensor([-1, 3], dtype=M.int32)
         return M.addcmul(x, x, x, value=-float("inf"))
     same_outcome_strict(fn)
+
+
+def test_atan2_of_mixed_floats_saves_the_callers_tensors():
+    """seed 1612964: the float32 operand was saved as a promoted copy."""
+    def fn(M):
+        y = M.tensor([-1.67, 2.95])
+        x = M.tensor([-1.54, -1.1], dtype=M.float64, requires_grad=True)
+        out = y.atan2(x.clone())
+        y.mul_(2)
+        out.backward(M.tensor([-0.91, -0.02], dtype=M.float64))
+        return x.grad
+    same_outcome_strict(fn, words=("modified by an inplace",))

@@ -606,15 +606,17 @@ def cosh(input: Tensor) -> Tensor:
 @quiet
 class Atan2(ArrayFunction):
     @staticmethod
-    def forward(ctx, y, x, y_was_bool=False):
+    def forward(ctx, y, x, y_was_bool=False, dt=None):
+        # with ``dt``, two float tensors of other dtypes promoted here: the caller's are saved
         ctx.save_for_backward(y, x)
-        ctx.y_was_bool = y_was_bool
-        return np.arctan2(y, x)
+        ctx.y_was_bool, ctx.dt = y_was_bool, dt
+        return np.arctan2(in_dtype(y, dt), in_dtype(x, dt))
 
     @staticmethod
     def backward(ctx, grad):
         # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
-        y, x = ctx.saved_tensors
+        y0, x0 = ctx.saved_tensors
+        y, x = in_dtype(y0, ctx.dt), in_dtype(x0, ctx.dt)
         if ctx.needs_input_grad[1] and ctx.y_was_bool:
             # torch negates the bool input itself for x's gradient
             raise RuntimeError(
@@ -625,10 +627,11 @@ class Atan2(ArrayFunction):
         # gives NaN, a finite one a signed 0)
         with np.errstate(divide="ignore"):
             recip = np.where(r2 == 0, np.zeros((), r2.dtype), 1 / r2)
-        gy = reduce_grad(grad * x * recip, y.shape, y.dtype) if ctx.needs_input_grad[0] else None
-        gx = reduce_grad(grad * -y * recip, x.shape, x.dtype) if ctx.needs_input_grad[1] \
+        gy = reduce_grad(grad * x * recip, y0.shape, y0.dtype) if ctx.needs_input_grad[0] \
             else None
-        return gy, gx, None
+        gx = reduce_grad(grad * -y * recip, x0.shape, x0.dtype) if ctx.needs_input_grad[1] \
+            else None
+        return gy, gx, None, None
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
@@ -647,6 +650,10 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:
     """
     require_tensors("atan2", input, other)
     was_bool = input._data.dtype == np.bool_
+    mixed = apply_mixed(Atan2, input, other, was_bool, floating=True) \
+        if input._data.dtype.kind == "f" and other._data.dtype.kind == "f" else None
+    if mixed is not None:
+        return mixed
     a, b, _ = operands(input, other, floating=True)
     try:
         return Atan2.apply(_as_tensor(a, b), _as_tensor(b, a), was_bool)
