@@ -40,8 +40,21 @@ __all__ = [
 ]
 
 
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``np.matmul(a, b)``, split over idle cores when it is large (the threads policy)."""
+def array_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b)`` of two arrays, split over idle cores when it is large (the thread
+    policy of ``kernels/threads.py``): the products of the ops and layers go through here.
+
+    Args:
+        a: the left operand (any shape ``np.matmul`` takes).
+        b: the right operand.
+
+    Returns:
+        The product, a new array.
+
+    Example:
+        >>> array_product(np.eye(2), np.ones((2, 3))).shape
+        (2, 3)
+    """
     return get_backend().kernels("threads").matmul(a, b)
 
 
@@ -55,7 +68,7 @@ class MatMul(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.shapes = (a.shape, b.shape)
-        return _product(a, b)
+        return array_product(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -63,8 +76,8 @@ class MatMul(ArrayFunction):
         sa, sb = ctx.shapes
         if len(sa) == 2 and len(sb) == 2:  # plain matrices: one product per gradient
             need_a, need_b = ctx.needs_input_grad
-            return (_product(grad, b.T) if need_a else None,
-                    _product(a.T, grad) if need_b else None)
+            return (array_product(grad, b.T) if need_a else None,
+                    array_product(a.T, grad) if need_b else None)
         a = np.empty(sa, grad.dtype) if a is None else a  # shape only: its gradient is not needed
         b = np.empty(sb, grad.dtype) if b is None else b
         if a.ndim == 1 and b.ndim == 1:
@@ -80,10 +93,10 @@ class MatMul(ArrayFunction):
             g = np.expand_dims(g, -1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = _product(g, np.swapaxes(b2, -1, -2))
+            ga = array_product(g, np.swapaxes(b2, -1, -2))
             ga = reduce_grad(ga, a2.shape, a.dtype).reshape(a.shape)
         if ctx.needs_input_grad[1]:
-            gb = _product(np.swapaxes(a2, -1, -2), g)
+            gb = array_product(np.swapaxes(a2, -1, -2), g)
             gb = reduce_grad(gb, b2.shape, b.dtype).reshape(b.shape)
         return ga, gb
 
@@ -138,7 +151,7 @@ class Linear(ArrayFunction):
         needs = ctx.needs_input_grad  # as torch: each factor only when the other's grad needs it
         ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
         ctx.has_bias = b is not None
-        out = _matmul_folded(x, w.T) if w.ndim == 2 else _product(x, w.T)
+        out = _matmul_folded(x, w.T) if w.ndim == 2 else array_product(x, w.T)
         if b is not None:
             out += b
         return out
@@ -148,11 +161,11 @@ class Linear(ArrayFunction):
         x, w = ctx.saved_tensors
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gx = _matmul_folded(grad, w) if w.ndim == 2 else _product(grad, w)
+            gx = _matmul_folded(grad, w) if w.ndim == 2 else array_product(grad, w)
         rows = math.prod(grad.shape[:-1])  # not -1: a size-0 feature dim leaves it unknown
         if ctx.needs_input_grad[1]:
             g2 = grad.reshape(rows, grad.shape[-1])
-            gw = _product(g2.T, x.reshape(rows, x.shape[-1]))
+            gw = array_product(g2.T, x.reshape(rows, x.shape[-1]))
         if ctx.has_bias and ctx.needs_input_grad[2]:
             gb = grad.reshape(rows, grad.shape[-1]).sum(axis=0)
         return gx, gw, gb
@@ -162,9 +175,9 @@ def _matmul_folded(x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """``x @ m`` for a matrix ``m``: a C-contiguous ``x`` of more than two dims is folded into
     the rows of one matrix product (one BLAS call instead of one per leading index)."""
     if x.ndim <= 2 or not x.flags.c_contiguous:
-        return _product(x, m)
+        return array_product(x, m)
     lead = x.shape[:-1]
-    return _product(x.reshape(math.prod(lead), x.shape[-1]), m).reshape(*lead, m.shape[-1])
+    return array_product(x.reshape(math.prod(lead), x.shape[-1]), m).reshape(*lead, m.shape[-1])
 
 
 def linear_raw(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -579,7 +592,7 @@ class Addmm(ArrayFunction):
         _, need_1, need_2 = ctx.needs_input_grad  # each factor only for the other's gradient
         ctx.save_for_backward(mat1 if need_2 else None, mat2 if need_1 else None)
         ctx.input_shape = input.shape
-        out = _product(mat1, mat2)
+        out = array_product(mat1, mat2)
         out += input
         return out
 
@@ -588,8 +601,8 @@ class Addmm(ArrayFunction):
         mat1, mat2 = ctx.saved_tensors
         need_in, need_1, need_2 = ctx.needs_input_grad
         return (reduce_grad(grad, ctx.input_shape, grad.dtype) if need_in else None,
-                _product(grad, mat2.T) if need_1 else None,
-                _product(mat1.T, grad) if need_2 else None)
+                array_product(grad, mat2.T) if need_1 else None,
+                array_product(mat1.T, grad) if need_2 else None)
 
 
 def _plain_addmm(input: np.ndarray, mat1: np.ndarray, mat2: np.ndarray) -> bool:

@@ -22,6 +22,7 @@ import numpy as np
 
 from ember.autograd.function import ArrayFunction
 from ember.backend import get_backend
+from ember.ops.linalg import array_product
 
 __all__ = ["GRULayer", "LSTMLayer", "RNNLayer", "gru_layer", "lstm_layer", "rnn_layer"]
 
@@ -33,7 +34,7 @@ def _kernels():
 def _project(x: np.ndarray, w_ih: np.ndarray, b_ih) -> np.ndarray:
     """``x W_ih^T + b_ih`` for every step at once: ``(T, B, I) -> (T, B, G)``."""
     steps, batch, _ = x.shape
-    gi = np.matmul(x.reshape(steps * batch, -1), w_ih.T)
+    gi = array_product(x.reshape(steps * batch, -1), w_ih.T)
     if b_ih is not None:
         gi += b_ih
     return gi.reshape(steps, batch, -1)
@@ -58,9 +59,9 @@ def _hh_grad(dgh: np.ndarray, hs: np.ndarray, h0: np.ndarray, reverse: bool) -> 
         first, inner, prev = steps - 1, dgh[:-1], hs[1:]
     else:
         first, inner, prev = 0, dgh[1:], hs[:-1]
-    grad = np.matmul(dgh[first].T, h0)
+    grad = array_product(dgh[first].T, h0)
     if steps > 1:
-        grad += np.matmul(inner.reshape(-1, gates).T, prev.reshape(-1, prev.shape[2]))
+        grad += array_product(inner.reshape(-1, gates).T, prev.reshape(-1, prev.shape[2]))
     return grad
 
 
@@ -71,8 +72,8 @@ def _input_grads(ctx, dgi, dgh, x, h0, hs, w_ih, reverse: bool) -> tuple:
     steps, batch, gates = dgi.shape
     flat = dgi.reshape(steps * batch, gates)
     w_at = ctx.weight_index
-    dx = np.matmul(flat, w_ih).reshape(x.shape) if needs[0] else None
-    dw_ih = np.matmul(flat.T, x.reshape(steps * batch, -1)) if needs[w_at] else None
+    dx = array_product(flat, w_ih).reshape(x.shape) if needs[0] else None
+    dw_ih = array_product(flat.T, x.reshape(steps * batch, -1)) if needs[w_at] else None
     dw_hh = _hh_grad(dgh, hs, h0, reverse) if needs[w_at + 1] else None
     db_ih = flat.sum(0) if needs[w_at + 2] else None
     db_hh = None
