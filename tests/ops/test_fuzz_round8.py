@@ -275,3 +275,12 @@ def test_atan2_of_mixed_floats_saves_the_callers_tensors():
         out.backward(M.tensor([-0.91, -0.02], dtype=M.float64))
         return x.grad
     same_outcome_strict(fn, words=("modified by an inplace",))
+
+
+def test_nonzero_is_laid_out_as_torchs():
+    """seed 1707891: torch's result keeps each coordinate contiguous, so view() refuses it."""
+    def fn(M):
+        n = M.nonzero(M.tensor([[1.16, 0.0], [-1.74, -0.89]]))
+        return n, n.stride(), n.view(1, -1)
+    same_outcome_strict(fn, words=("view size is not compatible",))
+

@@ -1098,5 +1098,6 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     idx = np.nonzero(data)
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
-    return Tensor._make(np.stack(idx, axis=1).astype(np.int64) if idx else
-                        np.zeros((0, 0), np.int64))
+    # laid out as torch's: each coordinate contiguous (strides (1, n)), so view() of the result
+    # is refused where torch refuses it
+    return Tensor._make(np.stack(idx).astype(np.int64).T if idx else np.zeros((0, 0), np.int64))
