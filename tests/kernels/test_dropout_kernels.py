@@ -347,15 +347,22 @@ def test_streaming_stores_only_for_large_aligned_separate_outputs(monkeypatch):
     assert not D._streams(aligned, aligned)  # in place
 
 
-def test_one_thread_runs_the_serial_kernels():
+def test_one_thread_runs_the_serial_kernels(monkeypatch):
+    """Serial with one thread; with two, parallel from the threshold while a core is idle
+    (the load is pinned here: the gate reads the machine's run queue)."""
+    from ember.kernels import threads
+
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
         assert not P.runs_parallel(1 << 24)
         if numba.config.NUMBA_NUM_THREADS >= 2:
             numba.set_num_threads(2)
+            monkeypatch.setattr(threads, "idle_cores", lambda: 1)
             assert P.runs_parallel(P.PARALLEL_THRESHOLD)
             assert not P.runs_parallel(P.PARALLEL_THRESHOLD - 1)
+            monkeypatch.setattr(threads, "idle_cores", lambda: 0)
+            assert not P.runs_parallel(1 << 24)
     finally:
         numba.set_num_threads(old)
 

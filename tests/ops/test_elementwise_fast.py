@@ -150,7 +150,10 @@ def test_activations_match_torch(name, make, noncontig):
 
 
 @pytest.mark.parametrize(("name", "make"), ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
-def test_activations_large_input_runs_parallel_pass(name, make):
+def test_activations_large_input_runs_parallel_pass(name, make, monkeypatch):
+    from ember.kernels import threads
+
+    monkeypatch.setattr(threads, "idle_cores", lambda: 1)  # the gate reads the machine's load
     check_op([(300, 300)], make(torch), make(ember), low=-12, high=12, dtypes=(F32,), **TOL32)
 
 
