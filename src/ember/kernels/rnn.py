@@ -302,6 +302,15 @@ def _vector_sigmoid(x, out, one):
         out[i] = _sigmoid(x[i], one)
 
 
+def _on_whole_array(loop, x: np.ndarray, one: bool = False) -> np.ndarray:
+    """``loop(flat x, flat out[, 1 in x's dtype])`` over a contiguous copy of ``x``."""
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    extra = (x.dtype.type(1),) if one else ()
+    loop(x.reshape(-1), out.reshape(-1), *extra)
+    return out
+
+
 def vector_exp(x: np.ndarray) -> np.ndarray:
     """The compiled ``exp`` on a whole float32 or float64 array (equals ``reference_exp``).
 
@@ -309,10 +318,7 @@ def vector_exp(x: np.ndarray) -> np.ndarray:
         >>> vector_exp(np.zeros(2))
         array([1., 1.])
     """
-    x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
-    _vector_exp(x.reshape(-1), out.reshape(-1))
-    return out
+    return _on_whole_array(_vector_exp, x)
 
 
 def vector_tanh(x: np.ndarray) -> np.ndarray:
@@ -322,10 +328,7 @@ def vector_tanh(x: np.ndarray) -> np.ndarray:
         >>> vector_tanh(np.zeros(2))
         array([0., 0.])
     """
-    x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
-    _vector_tanh(x.reshape(-1), out.reshape(-1))
-    return out
+    return _on_whole_array(_vector_tanh, x)
 
 
 def vector_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -335,10 +338,7 @@ def vector_sigmoid(x: np.ndarray) -> np.ndarray:
         >>> vector_sigmoid(np.zeros(2))
         array([0.5, 0.5])
     """
-    x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
-    _vector_sigmoid(x.reshape(-1), out.reshape(-1), x.dtype.type(1))
-    return out
+    return _on_whole_array(_vector_sigmoid, x, one=True)
 
 
 # -- the step kernels ----------------------------------------------------------------------
