@@ -204,12 +204,15 @@ class Permute(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, dims):
-        ctx.inverse = tuple(np.argsort(dims))
+        ctx.dims = dims
         return x.transpose(dims)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(ctx.inverse), None
+        inverse = [0] * len(ctx.dims)  # in Python: np.argsort costs ~5 us per call
+        for position, d in enumerate(ctx.dims):
+            inverse[d] = position
+        return grad.transpose(inverse), None
 
 
 def permute(input: Tensor, *dims) -> Tensor:
