@@ -8,6 +8,7 @@ weights (output zero, no NaN in the gradients), as PyTorch's CPU kernels give.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -101,21 +102,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     length, source = query.shape[-2], key.shape[-2]
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     scores = (query @ key.transpose(-2, -1)) * factor
-    allowed = None
     if is_causal:
-        allowed = Tensor._make(np.tril(np.ones((length, source), dtype=np.bool_)))
+        scores = scores.masked_fill(Tensor._make(_causal_blocked(length, source)), float("-inf"))
     elif attn_mask is not None:
         if attn_mask._data.dtype == np.bool_:
-            allowed = attn_mask
+            scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
         else:
             scores = scores + attn_mask.to(scores.dtype)
-    if allowed is not None:
-        scores = scores.masked_fill(allowed.logical_not(), float("-inf"))
     # A row with every key masked out: zero weights, computed from finite scores so that no
-    # NaN reaches the gradients.
-    dead = (scores == float("-inf")).all(dim=-1, keepdim=True)
-    any_dead = bool(dead.any())
+    # NaN reaches the gradients (found on the arrays: no op dispatch when there is none).
+    dead_rows = np.all(scores._data == -np.inf, axis=-1, keepdims=True)
+    any_dead = bool(dead_rows.any())
     if any_dead:
+        dead = Tensor._make(dead_rows)
         scores = scores.masked_fill(dead, 0.0)
     weights = softmax(scores, dim=-1)
     if any_dead:
@@ -123,6 +122,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return weights @ value
+
+
+@functools.lru_cache(maxsize=16)
+def _causal_blocked(length: int, source: int) -> np.ndarray:
+    """The keys a causal query row may not see: above the top-left aligned diagonal (built
+    once per shape; read-only, as it is shared)."""
+    blocked = ~np.tril(np.ones((length, source), dtype=np.bool_))
+    blocked.flags.writeable = False
+    return blocked
 
 
 def _canonical_mask(mask, name: str, dtype) -> Tensor | None:
