@@ -239,13 +239,47 @@ class ArrayFunction(Function):
     def apply(cls, *args, **kwargs):
         if _LOW_PRECISION.active:
             return _apply_low_precision(cls, args, kwargs)
-        if _state.enabled:
+        if _state.enabled:  # the loop inline: this is every op's dispatch
             for a in args:
                 if isinstance(a, Tensor) and a._requires_grad:
                     return cls._record(*args, **kwargs)
-        # Nothing to record (the inference path, kept short): the ctx only carries what
-        # forward stores on it and is dropped, so it skips Node.__init__, and nothing it
-        # saved is tied to a version counter.
+        return cls._unrecorded(args, kwargs)
+
+    @classmethod
+    def _record(cls, *args, **kwargs):
+        """Runs ``forward`` on the arguments' arrays and records the call when needed."""
+        if not (_state.enabled and any(isinstance(a, Tensor) and a._requires_grad
+                                       for a in args)):
+            return cls._unrecorded(args, kwargs)
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+        ctx = cls._node_class()
+        # known before forward, so a forward can skip saving what no gradient will need
+        ctx.needs_input_grad = needs
+        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
+                          **kwargs)
+        if type(out) is tuple:
+            return cls._record_many(ctx, args, needs, out, kwargs)
+        if type(out) is not np.ndarray:  # a NumPy scalar from a full reduction
+            out = _as_array_output(ctx, out)
+        _record_node(ctx, args, needs, ((out.shape, out.dtype),))
+        differentiable = (out.dtype.kind == "f" or out.dtype == _BF16
+                          or cls.any_dtype_output) and not hasattr(ctx, "_non_differentiable")
+        if not differentiable and not hasattr(ctx, "_non_differentiable"):
+            _refuse_integer_history(args, out.dtype)
+        result = Tensor._make(out, True, ctx, 0) if differentiable else _wrap(out)
+        if cls.is_view and out.base is not None and _views(out, args[0]):
+            make_view_of(result, args[0], (cls, args[1:], kwargs))
+        if ctx._saved:
+            record_saved_arrays(ctx, [*(a for a in args if isinstance(a, Tensor)), result])
+        if _OBSERVERS:
+            _notify(cls, args, kwargs, result)
+        return result
+
+    @classmethod
+    def _unrecorded(cls, args: tuple, kwargs: dict):
+        """The call with nothing to record (the inference path, kept short): the ctx only
+        carries what forward stores on it and is dropped, so it skips ``Node.__init__``, and
+        nothing it saved is tied to a version counter."""
         ctx = _new_object(cls._node_class)
         ctx.needs_input_grad = _no_grads(len(args))
         out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
@@ -257,40 +291,6 @@ class ArrayFunction(Function):
         result = _wrap(out)
         if cls.is_view and out.base is not None and _views(out, args[0]):
             make_view_of(result, args[0], (cls, args[1:], kwargs))
-        if _OBSERVERS:
-            _notify(cls, args, kwargs, result)
-        return result
-
-    @classmethod
-    def _record(cls, *args, **kwargs):
-        """Runs ``forward`` on the arguments' arrays and records the call when needed."""
-        ctx = cls._node_class()
-        needs = None
-        if _state.enabled:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            if True not in needs:
-                needs = None
-        # known before forward, so a forward can skip saving what no gradient will need
-        ctx.needs_input_grad = needs or _no_grads(len(args))
-        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
-                          **kwargs)
-        if type(out) is tuple:
-            return cls._record_many(ctx, args, needs, out, kwargs)
-        if type(out) is not np.ndarray:  # a NumPy scalar from a full reduction
-            out = _as_array_output(ctx, out) if needs is not None else np.asarray(out)
-        if needs is None:
-            result = _wrap(out)
-        else:
-            _record_node(ctx, args, needs, ((out.shape, out.dtype),))
-            differentiable = (out.dtype.kind == "f" or out.dtype == _BF16
-                              or cls.any_dtype_output) and not hasattr(ctx, "_non_differentiable")
-            if not differentiable and not hasattr(ctx, "_non_differentiable"):
-                _refuse_integer_history(args, out.dtype)
-            result = Tensor._make(out, True, ctx, 0) if differentiable else _wrap(out)
-        if cls.is_view and out.base is not None and _views(out, args[0]):
-            make_view_of(result, args[0], (cls, args[1:], kwargs))
-        if needs is not None and ctx._saved:
-            record_saved_arrays(ctx, [*(a for a in args if isinstance(a, Tensor)), result])
         if _OBSERVERS:
             _notify(cls, args, kwargs, result)
         return result

@@ -532,10 +532,9 @@ def _dense_block(arr: np.ndarray) -> bool:
     return True
 
 
-def refuse_internal_overlap(arr: np.ndarray, message: str | None = None) -> None:
-    """PyTorch's error (or ``message``) for writing into a tensor in which several elements
-    share one memory location (an ``expand``-ed dimension)."""
-    if 0 in arr.strides and arr.size > 1 and any(
-            st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape, strict=True)):
-        raise RuntimeError(message or _OVERLAP.format(
+def refuse_internal_overlap(arr: np.ndarray) -> None:
+    """PyTorch's error for writing into a tensor in which several elements share one memory
+    location (an ``expand``-ed dimension)."""
+    if shares_locations(arr):
+        raise RuntimeError(_OVERLAP.format(
             "more than one element of the written-to tensor refers"))

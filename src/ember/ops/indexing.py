@@ -9,8 +9,7 @@ import numpy as np
 from ember import _dtype
 from ember.autograd.function import ArrayFunction
 from ember.autograd.grad_mode import _state
-from ember.autograd.history import refuse_internal_overlap as _refuse_internal_overlap
-from ember.autograd.history import shares_locations
+from ember.autograd.history import refuse_internal_overlap, shares_locations
 from ember.ops._util import broadcast_error, canon_dim, check_scalar_fits, reduce_grad
 from ember.ops.shape import Slice
 from ember.tensor import Tensor
@@ -214,7 +213,7 @@ def setitem(input: Tensor, index, value) -> None:
     else:
         _check_value_shape(input._data, idx, v, basic)
     if basic:  # torch copies into the view ``input[index]``: refused if that overlaps itself
-        _refuse_internal_overlap(input._data[idx])
+        refuse_internal_overlap(input._data[idx])
         if recording and shares_locations(input._data):
             target = input[idx]  # the view torch writes into, which overlaps nothing
             target.copy_(v if isinstance(v, Tensor) else Tensor._make(v))
